@@ -1,0 +1,318 @@
+//! The dispatcher: looks a request up, checks it, takes the right guard, runs it, logs it.
+//!
+//! Go original: `internal/commands/dispatcher.go` (`DispatchWithContext`). Explained in: book
+//! chapters 3 and 7.
+//!
+//! Everything that must happen around every command happens here, once: the arity check, the
+//! `MULTI` queue, the choice of read or write guard, sending a write's effects to the AOF while
+//! the write guard is still held, marking `WATCH`ed keys, and waiting for the fsync of
+//! `appendfsync always` only after the guard is released.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use super::registry::{CommandSpec, Handler, flags};
+use super::{Context, Effect, ReadContext, Shared, blocking};
+use crate::engine::store::{Key, Store, WatchFlag, now_ms};
+use crate::protocol::resp::{Protocol, Value};
+use crate::server::ClientHandle;
+
+// ANCHOR: client_context
+/// Everything the server remembers about one connection.
+pub struct ClientContext {
+    /// The unique id (`CLIENT ID`).
+    pub id: u64,
+    /// The shared view of this client (name, address, counters) that `CLIENT LIST` reads.
+    pub handle: Arc<ClientHandle>,
+    /// RESP2 or RESP3, as chosen by `HELLO`.
+    pub protocol: Protocol,
+    /// False until `AUTH` succeeds when a password is required.
+    pub authenticated: bool,
+    /// Commands queued since `MULTI`; `None` outside a transaction.
+    pub multi: Option<Vec<Vec<Vec<u8>>>>,
+    /// A queue-time error happened since `MULTI`: `EXEC` must answer `EXECABORT`.
+    pub multi_error: bool,
+    /// Keys this client `WATCH`es, with whether each was already expired when watched.
+    pub watched: Vec<(Key, bool)>,
+    /// Set by any write to a watched key.
+    pub watch_flag: WatchFlag,
+    /// Number of channels plus patterns subscribed to; above zero, RESP2 allows only
+    /// Pub/Sub commands.
+    pub subscriptions: usize,
+    /// Set by `QUIT` (or a fatal error): close after sending the reply.
+    pub close_after_reply: bool,
+}
+// ANCHOR_END: client_context
+
+impl ClientContext {
+    /// A fresh connection's context.
+    pub fn new(handle: Arc<ClientHandle>, authenticated: bool) -> Self {
+        ClientContext {
+            id: handle.id,
+            handle,
+            protocol: Protocol::Resp2,
+            authenticated,
+            multi: None,
+            multi_error: false,
+            watched: Vec::new(),
+            watch_flag: Arc::new(AtomicBool::new(false)),
+            subscriptions: 0,
+            close_after_reply: false,
+        }
+    }
+
+    /// True in RESP2 subscribed mode, where only Pub/Sub commands, `PING`, `QUIT` and `RESET`
+    /// are allowed. (RESP3 clients may mix: their messages are push frames.)
+    pub fn in_pubsub_mode(&self) -> bool {
+        self.subscriptions > 0 && self.protocol == Protocol::Resp2
+    }
+
+    /// Forgets every watched key (`EXEC`, `DISCARD`, `UNWATCH`, `RESET`, disconnect).
+    pub fn unwatch_all(&mut self, store: &mut Store) {
+        for (key, _) in self.watched.drain(..) {
+            store.watch.unwatch(&key, &self.watch_flag);
+        }
+        self.watch_flag.store(false, Ordering::Relaxed);
+    }
+}
+
+/// `ERR unknown command 'foo', with args beginning with: 'a' 'b' ` — Redis's exact text, with at
+/// most 128 characters of arguments, and CR/LF replaced so the error stays one line.
+fn unknown_command(argv: &[Vec<u8>]) -> Value {
+    let name = String::from_utf8_lossy(&argv[0]);
+    let name: String = name.chars().take(128).collect();
+    let mut args = String::new();
+    for a in &argv[1..] {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        let text = String::from_utf8_lossy(a);
+        let cut: String = text.chars().take(room).collect();
+        args.push('\'');
+        args.push_str(&cut);
+        args.push_str("' ");
+    }
+    let msg = format!("ERR unknown command '{name}', with args beginning with: {args}");
+    Value::error_owned(msg.replace(['\r', '\n'], " "))
+}
+
+// ANCHOR: dispatch
+/// Runs one request for `client` and returns its reply.
+pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -> Value {
+    let Some(spec) = shared.registry.lookup(&argv[0]) else {
+        client.multi_error |= client.multi.is_some();
+        return unknown_command(argv);
+    };
+    if !spec.arity_ok(argv.len()) {
+        client.multi_error |= client.multi.is_some();
+        return Value::wrong_arity(spec.name);
+    }
+    if !client.authenticated && !spec.has(flags::NO_AUTH) {
+        client.multi_error |= client.multi.is_some();
+        return Value::error("NOAUTH Authentication required.");
+    }
+    if client.in_pubsub_mode() && !spec.has(flags::PUBSUB_OK) {
+        return Value::error_owned(format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET \
+             are allowed in this context",
+            spec.name
+        ));
+    }
+    if let Some(queue) = client.multi.as_mut()
+        && !spec.has(flags::NO_MULTI)
+    {
+        queue.push(argv.to_vec());
+        return Value::simple("QUEUED");
+    }
+    if spec.has(flags::WRITE)
+        && let Some(err) = shared.aof.refuses_writes()
+    {
+        return err;
+    }
+    shared.monitor_feed(client, argv);
+    let started = Instant::now();
+    let reply = execute(shared, client, spec, argv);
+    shared.after_command(client, argv, started.elapsed());
+    reply
+}
+// ANCHOR_END: dispatch
+
+/// Runs one command outside a transaction, taking the guard its handler needs.
+fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv: &[Vec<u8>]) -> Value {
+    let args = &argv[1..];
+    match spec.handler {
+        Handler::Client(f) => f(shared, client, args),
+        Handler::Read(f) => {
+            let store = shared.read_store();
+            let mut ctx = ReadContext {
+                store: &store,
+                now: now_ms(),
+                shared,
+                client,
+            };
+            f(&mut ctx, args)
+        }
+        Handler::Write(f) => loop {
+            let mut effects = Vec::new();
+            let mut store = shared.write_store();
+            let now = now_ms();
+            let mut ctx = Context {
+                store: &mut store,
+                now,
+                shared,
+                client,
+                in_exec: false,
+                block: None,
+                effects: &mut effects,
+            };
+            let reply = f(&mut ctx, args);
+            let block = ctx.block.take();
+            let ticket = commit(shared, &mut store, now, effects, false);
+            let Some(block) = block else {
+                drop(store);
+                shared.aof.wait(ticket);
+                return reply;
+            };
+            // A blocking command found nothing: register while the guard is still held, so no
+            // push can slip in between the check and the registration, then wait without it.
+            let waiter = shared.blocking.register(client.id, &block, argv);
+            drop(store);
+            match blocking::wait(shared, client, waiter, &block) {
+                blocking::Woken::Served(value) => return value,
+                blocking::Woken::TimedOut => return timeout_reply(spec),
+                blocking::Woken::Retry => continue,
+            }
+        },
+    }
+}
+
+/// What a blocking command answers when its timeout passes: a nil array, as Redis does.
+fn timeout_reply(_spec: &CommandSpec) -> Value {
+    Value::NullArray
+}
+
+// ANCHOR: commit
+/// Finishes a write while its guard is held: turns lazily expired keys into `DEL` effects, lets
+/// blocked clients take what was pushed, marks watched keys and sends everything to the AOF
+/// (design invariants 4 and 8). Returns the AOF ticket to wait on after the guard is released.
+pub fn commit(
+    shared: &Shared,
+    store: &mut Store,
+    now: u64,
+    mut effects: Vec<Effect>,
+    in_multi: bool,
+) -> crate::persistence::Ticket {
+    let expired = store.take_lazily_expired();
+    if !expired.is_empty() {
+        // The expiry happened before the command's own effects, so its DELs come first.
+        let mut all: Vec<Effect> = expired
+            .into_iter()
+            .map(|k| vec![b"DEL".to_vec(), k.into_vec()])
+            .collect();
+        all.append(&mut effects);
+        effects = all;
+    }
+    if shared.blocking.has_waiters() {
+        blocking::serve(shared, store, now, &mut effects);
+    }
+    if effects.is_empty() {
+        return crate::persistence::Ticket::NONE;
+    }
+    if !store.watch.is_empty() {
+        touch_watched(shared, store, &effects);
+    }
+    shared.aof.append(&effects, in_multi)
+}
+// ANCHOR_END: commit
+
+/// Marks every watcher of every key an effect names; a flush marks every watched key that exists.
+fn touch_watched(shared: &Shared, store: &Store, effects: &[Effect]) {
+    for effect in effects {
+        let name = effect[0].to_ascii_uppercase();
+        if name == b"FLUSHALL" || name == b"FLUSHDB" {
+            // The flush already ran: every watched key counts as touched.
+            store.watch.touch_where(|_| true);
+            continue;
+        }
+        if let Some(spec) = shared.registry.lookup(&effect[0]) {
+            for key in spec.keys(effect) {
+                store.watch.touch(key);
+            }
+        }
+    }
+}
+
+// ANCHOR: exec
+/// `EXEC`: runs the queued commands under one write guard, so no other client's command can
+/// run in between (design invariant 8), and logs their effects as one `MULTI` … `EXEC` block.
+pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
+    let Some(queue) = client.multi.take() else {
+        return Value::error("ERR EXEC without MULTI");
+    };
+    let aborted = std::mem::take(&mut client.multi_error);
+    let mut store = shared.write_store();
+    let now = now_ms();
+    if aborted {
+        client.unwatch_all(&mut store);
+        return Value::error("EXECABORT Transaction discarded because of previous errors.");
+    }
+    if watch_failed(client, &store, now) {
+        client.unwatch_all(&mut store);
+        return Value::NullArray;
+    }
+    client.unwatch_all(&mut store);
+    let mut effects = Vec::new();
+    let mut replies = Vec::with_capacity(queue.len());
+    for argv in &queue {
+        // Queue time checked name and arity, so the lookup succeeds.
+        let Some(spec) = shared.registry.lookup(&argv[0]) else {
+            replies.push(unknown_command(argv));
+            continue;
+        };
+        let args = &argv[1..];
+        let reply = match spec.handler {
+            Handler::Client(f) => f(shared, client, args),
+            Handler::Read(f) => f(
+                &mut ReadContext {
+                    store: &store,
+                    now,
+                    shared,
+                    client,
+                },
+                args,
+            ),
+            Handler::Write(f) => {
+                let mut ctx = Context {
+                    store: &mut store,
+                    now,
+                    shared,
+                    client,
+                    in_exec: true,
+                    block: None,
+                    effects: &mut effects,
+                };
+                f(&mut ctx, args)
+            }
+        };
+        replies.push(reply);
+    }
+    let ticket = commit(shared, &mut store, now, effects, true);
+    drop(store);
+    shared.aof.wait(ticket);
+    Value::Array(replies)
+}
+// ANCHOR_END: exec
+
+/// True if a watched key was modified (or expired) since `WATCH`.
+fn watch_failed(client: &ClientContext, store: &Store, now: u64) -> bool {
+    if client.watch_flag.load(Ordering::Relaxed) {
+        return true;
+    }
+    // A key that expires after WATCH counts as modified even if nobody deleted it yet.
+    client
+        .watched
+        .iter()
+        .any(|(key, expired_when_watched)| !expired_when_watched && store.deadline(key, 0).is_some_and(|at| at <= now))
+}

@@ -1,0 +1,81 @@
+//! Commands: parsing, the registry, the dispatcher, and one handler module per command family.
+//!
+//! Go original: `internal/commands`. Explained in: book chapter 3.
+//!
+//! A handler gets a context that matches what it may do: a [`ReadContext`] holds `&Store`
+//! (the read guard), a [`Context`] holds `&mut Store` (the write guard) and the list of effects
+//! to log, and a client-only handler gets no store at all. The type system so enforces design
+//! invariant 1: a handler cannot write through a read guard, and none can lock the store itself.
+
+pub mod blocking;
+pub mod command;
+pub mod dispatcher;
+pub mod handlers;
+pub mod registry;
+
+pub use command::Command;
+pub use dispatcher::{ClientContext, dispatch};
+pub use registry::{CommandSpec, Handler, Registry};
+
+use crate::engine::store::Store;
+pub use crate::server::Shared;
+
+/// One logged effect: a command, as words, that replays the change (design invariant 5).
+pub type Effect = Vec<Vec<u8>>;
+
+/// What a handler asks the dispatcher for when it has nothing to return yet (`BLPOP` on an
+/// empty list): wait for a write to one of `keys`, or until `deadline` (Unix ms; `None`: forever).
+#[derive(Debug, Clone)]
+pub struct BlockOn {
+    /// The keys to wait on.
+    pub keys: Vec<Vec<u8>>,
+    /// When to give up, in Unix milliseconds.
+    pub deadline: Option<u64>,
+}
+
+/// What a read-only handler sees: the store under the read guard.
+pub struct ReadContext<'a> {
+    /// The store, read-only.
+    pub store: &'a Store,
+    /// The time of this command, in Unix milliseconds: every expiry check uses it.
+    pub now: u64,
+    /// Server-wide state (config, clients, stats).
+    pub shared: &'a Shared,
+    /// The calling client.
+    pub client: &'a mut ClientContext,
+}
+
+// ANCHOR: context
+/// What a writing handler sees: the store under the write guard, and the effects to log.
+pub struct Context<'a> {
+    /// The store, writable.
+    pub store: &'a mut Store,
+    /// The time of this command, in Unix milliseconds.
+    pub now: u64,
+    /// Server-wide state (config, clients, stats).
+    pub shared: &'a Shared,
+    /// The calling client.
+    pub client: &'a mut ClientContext,
+    /// True while running inside `EXEC`: blocking commands must not block there.
+    pub in_exec: bool,
+    /// Set by a blocking command that found nothing to pop.
+    pub block: Option<BlockOn>,
+    pub(crate) effects: &'a mut Vec<Effect>,
+}
+// ANCHOR_END: context
+
+impl Context<'_> {
+    // ANCHOR: log
+    /// Records the effect of this command, as a command that replays it. Called while the write
+    /// guard is held; the dispatcher sends every effect to the AOF before releasing it (design
+    /// invariant 4) and marks the keys it names as modified for `WATCH`.
+    pub fn log(&mut self, argv: &[&[u8]]) {
+        self.effects.push(argv.iter().map(|a| a.to_vec()).collect());
+    }
+    // ANCHOR_END: log
+
+    /// Records an effect already built as owned words.
+    pub fn log_owned(&mut self, argv: Effect) {
+        self.effects.push(argv);
+    }
+}

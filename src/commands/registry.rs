@@ -1,0 +1,237 @@
+//! The command table: name → handler, arity, flags and key positions.
+//!
+//! Go original: `internal/commands/registry.go`. Explained in: book chapter 3.
+//!
+//! Every command is one entry. The dispatcher reads the entry to check arity, to pick the read
+//! or the write guard, and to find the keys a write touched (for `WATCH`); `COMMAND INFO` prints
+//! the same entries, so what the server says about itself is what it does.
+
+use std::collections::HashMap;
+
+use super::handlers;
+use super::{ClientContext, Context, ReadContext, Shared};
+use crate::protocol::resp::Value;
+
+/// A handler that only reads the store: runs under the read guard.
+pub type ReadFn = fn(&mut ReadContext<'_>, &[Vec<u8>]) -> Value;
+/// A handler that may change the store: runs under the write guard.
+pub type WriteFn = fn(&mut Context<'_>, &[Vec<u8>]) -> Value;
+/// A handler that never touches the store (connection and server commands): runs with no guard.
+pub type ClientFn = fn(&Shared, &mut ClientContext, &[Vec<u8>]) -> Value;
+
+/// What runs a command, and so which guard the dispatcher takes for it.
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// Runs under the store's read guard.
+    Read(ReadFn),
+    /// Runs under the store's write guard.
+    Write(WriteFn),
+    /// Runs without touching the store.
+    Client(ClientFn),
+}
+
+/// Command flags, as `COMMAND INFO` names them.
+pub mod flags {
+    /// May change the store.
+    pub const WRITE: u32 = 1 << 0;
+    /// Only reads the store.
+    pub const READONLY: u32 = 1 << 1;
+    /// May grow memory.
+    pub const DENYOOM: u32 = 1 << 2;
+    /// An administrative command.
+    pub const ADMIN: u32 = 1 << 3;
+    /// A Pub/Sub command.
+    pub const PUBSUB: u32 = 1 << 4;
+    /// Not allowed inside `MULTI`.
+    pub const NOSCRIPT: u32 = 1 << 5;
+    /// May block the client.
+    pub const BLOCKING: u32 = 1 << 6;
+    /// Allowed while loading.
+    pub const LOADING: u32 = 1 << 7;
+    /// Allowed on stale data.
+    pub const STALE: u32 = 1 << 8;
+    /// O(1) or O(log n).
+    pub const FAST: u32 = 1 << 9;
+    /// Allowed before `AUTH`.
+    pub const NO_AUTH: u32 = 1 << 10;
+    /// Not queued by `MULTI`: runs at once even inside a transaction (`EXEC`, `DISCARD`, ...).
+    pub const NO_MULTI: u32 = 1 << 11;
+    /// Connection-level command.
+    pub const CONNECTION: u32 = 1 << 12;
+    /// Allowed in RESP2 subscribed mode.
+    pub const PUBSUB_OK: u32 = 1 << 13;
+
+    /// The name of each flag, in the order `COMMAND INFO` prints them.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (NO_MULTI, "no_multi"),
+    ];
+}
+
+// ANCHOR: command_spec
+/// One command's entry in the table.
+#[derive(Clone, Copy)]
+pub struct CommandSpec {
+    /// Lower-case name, as Redis prints it.
+    pub name: &'static str,
+    /// What runs it.
+    pub handler: Handler,
+    /// Redis arity: `n` means exactly n words (name included), `-n` at least n.
+    pub arity: i32,
+    /// Bits of [`flags`].
+    pub flags: u32,
+    /// Position of the first key (0: none).
+    pub first_key: i32,
+    /// Position of the last key (-1: the last argument).
+    pub last_key: i32,
+    /// Distance between keys (2 for `MSET k v k v`).
+    pub step: i32,
+}
+// ANCHOR_END: command_spec
+
+impl CommandSpec {
+    /// True if `argc` words (name included) fit this command's arity.
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i32;
+        if self.arity >= 0 {
+            argc == self.arity
+        } else {
+            argc >= -self.arity
+        }
+    }
+
+    /// True if the flag bits `f` are all set.
+    pub fn has(&self, f: u32) -> bool {
+        self.flags & f == f
+    }
+
+    /// The keys among `argv` (name included), by this entry's key positions.
+    pub fn keys<'a>(&self, argv: &'a [Vec<u8>]) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let n = argv.len() as i32;
+        let first = self.first_key;
+        let last = if self.last_key < 0 {
+            n + self.last_key
+        } else {
+            self.last_key.min(n - 1)
+        };
+        let step = self.step.max(1);
+        let range = if first <= 0 { 0..0 } else { first..last + 1 };
+        range
+            .step_by(step as usize)
+            .filter_map(move |i| argv.get(i as usize).map(Vec::as_slice))
+    }
+}
+
+/// The table of every command the server knows.
+pub struct Registry {
+    commands: HashMap<Vec<u8>, CommandSpec>,
+}
+
+/// The key positions of a command: (first, last, step).
+pub type KeySpec = (i32, i32, i32);
+
+/// No keys.
+pub const NO_KEYS: KeySpec = (0, 0, 0);
+/// One key, at position 1.
+pub const KEY1: KeySpec = (1, 1, 1);
+/// Every argument is a key.
+pub const ALL_KEYS: KeySpec = (1, -1, 1);
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry::new()
+    }
+}
+
+impl Registry {
+    /// The full table: each handler module registers its own commands.
+    pub fn new() -> Self {
+        let mut r = Registry {
+            commands: HashMap::new(),
+        };
+        handlers::register_all(&mut r);
+        r
+    }
+
+    /// Adds a command that reads the store.
+    pub fn read(&mut self, name: &'static str, f: ReadFn, arity: i32, flags: u32, keys: KeySpec) {
+        self.add(name, Handler::Read(f), arity, flags | flags::READONLY, keys);
+    }
+
+    /// Adds a command that writes the store.
+    pub fn write(&mut self, name: &'static str, f: WriteFn, arity: i32, flags: u32, keys: KeySpec) {
+        self.add(name, Handler::Write(f), arity, flags | flags::WRITE, keys);
+    }
+
+    /// Adds a command that does not touch the store.
+    pub fn client(&mut self, name: &'static str, f: ClientFn, arity: i32, flags: u32, keys: KeySpec) {
+        self.add(name, Handler::Client(f), arity, flags, keys);
+    }
+
+    /// Adds a command with exactly the flags given (no `readonly`/`write` added): for commands
+    /// like `WATCH` that need the write guard for bookkeeping but change no data.
+    pub fn add(&mut self, name: &'static str, handler: Handler, arity: i32, flags: u32, keys: KeySpec) {
+        let (first_key, last_key, step) = keys;
+        let spec = CommandSpec {
+            name,
+            handler,
+            arity,
+            flags,
+            first_key,
+            last_key,
+            step,
+        };
+        self.commands.insert(name.as_bytes().to_ascii_lowercase(), spec);
+    }
+
+    /// Removes a command (`rename-command NAME ""`), or gives it another name.
+    pub fn rename(&mut self, name: &[u8], new_name: &[u8]) -> bool {
+        let Some(spec) = self.commands.remove(&name.to_ascii_lowercase()) else {
+            return false;
+        };
+        if !new_name.is_empty() {
+            self.commands.insert(new_name.to_ascii_lowercase(), spec);
+        }
+        true
+    }
+
+    // ANCHOR: lookup
+    /// The entry for a command name in any letter case. Names are lower-cased into a stack
+    /// buffer, so the lookup allocates nothing.
+    pub fn lookup(&self, name: &[u8]) -> Option<&CommandSpec> {
+        let mut buf = [0u8; 32];
+        if name.len() > buf.len() {
+            return None;
+        }
+        let lower = &mut buf[..name.len()];
+        lower.copy_from_slice(name);
+        lower.make_ascii_lowercase();
+        self.commands.get(&lower[..])
+    }
+    // ANCHOR_END: lookup
+
+    /// Every entry, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &CommandSpec> {
+        self.commands.values()
+    }
+
+    /// Number of commands.
+    pub fn len(&self) -> usize {
+        self.commands.len()
+    }
+
+    /// True if the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.commands.is_empty()
+    }
+}

@@ -1,0 +1,123 @@
+//! The TTL index: every key that has a deadline, sampleable in O(1).
+//!
+//! Go original: the `expires` map of `internal/engine/store/store.go`. Explained in: book chapter 5.
+//!
+//! Redis samples random keys with a TTL to expire them actively. A `HashMap` cannot pick a random
+//! member in O(1), so the index keeps the keys in a `Vec` as well, with each key's position
+//! beside its deadline; removal swaps the last key into the hole (O(1), order does not matter).
+//! Only keys with a TTL are here: the index never holds a key without one (design invariant 3).
+
+use std::collections::HashMap;
+
+use super::Key;
+
+// ANCHOR: expiry_index
+/// Deadlines (Unix milliseconds) of the keys that have one.
+#[derive(Default, Debug)]
+pub struct ExpiryIndex {
+    /// key → (deadline in ms, position in `keys`)
+    slots: HashMap<Key, (u64, usize)>,
+    /// The same keys, densely packed, for O(1) random sampling.
+    keys: Vec<Key>,
+}
+// ANCHOR_END: expiry_index
+
+impl ExpiryIndex {
+    /// The deadline of `key`, if it has one.
+    pub fn get(&self, key: &[u8]) -> Option<u64> {
+        self.slots.get(key).map(|&(at, _)| at)
+    }
+
+    /// Sets or moves the deadline of `key`.
+    pub fn set(&mut self, key: &[u8], at: u64) {
+        if let Some(slot) = self.slots.get_mut(key) {
+            slot.0 = at;
+            return;
+        }
+        let key: Key = key.into();
+        self.slots.insert(key.clone(), (at, self.keys.len()));
+        self.keys.push(key);
+    }
+
+    /// Forgets the deadline of `key`; returns whether it had one.
+    pub fn remove(&mut self, key: &[u8]) -> bool {
+        let Some((_, pos)) = self.slots.remove(key) else {
+            return false;
+        };
+        self.keys.swap_remove(pos);
+        if let Some(moved) = self.keys.get(pos) {
+            // The former last key now lives at `pos`.
+            if let Some(slot) = self.slots.get_mut(moved) {
+                slot.1 = pos;
+            }
+        }
+        true
+    }
+
+    /// The key at position `i` of the dense array with its deadline; `i` is taken modulo the
+    /// length, so any random number picks a uniformly random key in O(1).
+    pub fn nth(&self, i: usize) -> Option<(&Key, u64)> {
+        if self.keys.is_empty() {
+            return None;
+        }
+        let key = &self.keys[i % self.keys.len()];
+        self.slots.get(key).map(|&(at, _)| (key, at))
+    }
+
+    /// How many keys have a deadline.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when no key has a deadline.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Forgets every deadline.
+    pub fn clear(&mut self) {
+        self.slots.clear();
+        self.keys.clear();
+    }
+
+    /// Every (key, deadline) pair, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Key, u64)> {
+        self.keys
+            .iter()
+            .filter_map(|k| self.slots.get(k).map(|&(at, _)| (k, at)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swap_remove_keeps_positions_right() {
+        let mut idx = ExpiryIndex::default();
+        for (i, k) in [b"a", b"b", b"c", b"d"].iter().enumerate() {
+            idx.set(&k[..], i as u64);
+        }
+        assert!(idx.remove(b"b"));
+        assert!(!idx.remove(b"b"));
+        assert_eq!(idx.len(), 3);
+        for k in [b"a", b"c", b"d"] {
+            assert!(idx.remove(k), "{:?}", k);
+        }
+        assert!(idx.is_empty());
+    }
+
+    #[test]
+    fn nth_samples_every_key() {
+        let mut idx = ExpiryIndex::default();
+        idx.set(b"x", 5);
+        idx.set(b"y", 6);
+        idx.set(b"x", 7);
+        let mut seen: Vec<_> = (0..2)
+            .filter_map(|i| idx.nth(i))
+            .map(|(k, at)| (k.to_vec(), at))
+            .collect();
+        seen.sort();
+        assert_eq!(seen, vec![(b"x".to_vec(), 7), (b"y".to_vec(), 6)]);
+    }
+}

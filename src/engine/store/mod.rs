@@ -1,0 +1,481 @@
+//! The in-memory store: binary-safe keys, typed values, deadlines.
+//!
+//! Go original: `internal/engine/store/store.go`. Explained in: book chapter 4.
+//!
+//! One `Store` lives behind one `Arc<RwLock<Store>>` (see `server/mod.rs`). It does no locking
+//! and no I/O of its own: callers hold the read guard to call `&self` methods and the write guard
+//! for `&mut self` ones, and pass the current time in, so tests can move the clock by hand.
+//!
+//! The keyspace is split into a fixed number of hash-addressed *slots* (each a `HashMap`). A key
+//! never changes slot, so a `SCAN` cursor that is simply "the next slot to visit" returns every key
+//! that stays present for the whole scan, whatever else is added or deleted meanwhile. Redis gets
+//! the same guarantee from its reverse-binary bucket cursor; std's `HashMap` hides its buckets, so
+//! we make our own coarse ones.
+
+mod expiry;
+pub mod glob;
+mod watch;
+pub mod zset;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use expiry::ExpiryIndex;
+pub use glob::glob_match;
+pub use watch::{WatchFlag, WatchTable};
+pub use zset::ZSet;
+
+/// A key: an immutable byte string (16 bytes inline, the bytes on the heap).
+pub type Key = Box<[u8]>;
+
+/// An element of a list, set, hash or sorted set.
+pub type Bytes = Box<[u8]>;
+
+// ANCHOR: data
+/// The value stored under a key; each variant is one Redis type.
+///
+/// The collections are boxed so that a plain string key, by far the most common, pays for a
+/// 24-byte enum rather than the size of the largest collection header.
+#[derive(Clone, Debug)]
+pub enum Data {
+    /// A string: a `Vec` rather than a box so that `APPEND` grows it in amortised O(1).
+    Str(Vec<u8>),
+    /// A list: `VecDeque` gives O(1) pushes and pops at both ends.
+    List(Box<VecDeque<Bytes>>),
+    /// A set of unique members.
+    Set(Box<HashSet<Bytes>>),
+    /// A hash of field → value.
+    Hash(Box<HashMap<Bytes, Bytes>>),
+    /// A sorted set: members ordered by (score, member).
+    ZSet(Box<ZSet>),
+}
+// ANCHOR_END: data
+
+impl Data {
+    /// The name `TYPE` answers for this value.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Data::Str(_) => "string",
+            Data::List(_) => "list",
+            Data::Set(_) => "set",
+            Data::Hash(_) => "hash",
+            Data::ZSet(_) => "zset",
+        }
+    }
+
+    /// True for a collection with no elements: such a key must vanish (Redis never keeps one).
+    pub fn is_empty_collection(&self) -> bool {
+        match self {
+            Data::Str(_) => false,
+            Data::List(l) => l.is_empty(),
+            Data::Set(s) => s.is_empty(),
+            Data::Hash(h) => h.is_empty(),
+            Data::ZSet(z) => z.is_empty(),
+        }
+    }
+}
+
+/// Errors of store operations; each converts into Redis's exact reply text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreError {
+    /// `WRONGTYPE Operation against a key holding the wrong kind of value`
+    WrongType,
+    /// `ERR value is not an integer or out of range`
+    NotInteger,
+    /// `ERR value is not a valid float`
+    NotFloat,
+    /// `ERR increment or decrement would overflow`
+    Overflow,
+    /// `ERR increment would produce NaN or Infinity`
+    NanOrInfinity,
+    /// `ERR no such key`
+    NoSuchKey,
+    /// `ERR index out of range`
+    IndexOutOfRange,
+    /// `ERR string exceeds maximum allowed size (proto-max-bulk-len)`
+    StringTooLong,
+}
+
+impl From<StoreError> for crate::protocol::resp::Value {
+    fn from(e: StoreError) -> Self {
+        use crate::protocol::resp::Value;
+        Value::error(match e {
+            StoreError::WrongType => "WRONGTYPE Operation against a key holding the wrong kind of value",
+            StoreError::NotInteger => "ERR value is not an integer or out of range",
+            StoreError::NotFloat => "ERR value is not a valid float",
+            StoreError::Overflow => "ERR increment or decrement would overflow",
+            StoreError::NanOrInfinity => "ERR increment would produce NaN or Infinity",
+            StoreError::NoSuchKey => "ERR no such key",
+            StoreError::IndexOutOfRange => "ERR index out of range",
+            StoreError::StringTooLong => "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
+        })
+    }
+}
+
+/// How many slots the keyspace is split into (a power of two). 4,096 empty maps cost ~200 KB;
+/// a million keys put ~250 in each, which is what one `SCAN` call returns at that size.
+pub const SLOTS: usize = 4096;
+
+/// Counters the store keeps for `INFO`.
+#[derive(Debug, Default, Clone)]
+pub struct StoreStats {
+    /// Keys deleted because their deadline passed (lazily or by the sweeper).
+    pub expired_keys: u64,
+    /// Lookups that found their key.
+    pub keyspace_hits: u64,
+    /// Lookups that did not.
+    pub keyspace_misses: u64,
+}
+
+/// The keyspace of the one database.
+pub struct Store {
+    slots: Vec<HashMap<Key, Data>>,
+    len: usize,
+    expires: ExpiryIndex,
+    /// Keys removed by lazy expiry since the dispatcher last looked; each becomes a `DEL`
+    /// effect (AOF, `WATCH`) of the command that found it.
+    lazily_expired: Vec<Key>,
+    /// Counters for `INFO`.
+    pub stats: StoreStats,
+    /// Who watches which key (`WATCH`); kept here because it changes under the same lock.
+    pub watch: WatchTable,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
+}
+
+/// Milliseconds since the Unix epoch: the unit of every deadline in the store.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Which slot a key lives in: FNV-1a, cheap for short keys. The slot's `HashMap` still hashes
+/// with std's keyed SipHash, so crafted keys can at worst crowd one slot, not degrade lookups.
+fn slot_of(key: &[u8]) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in key {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h as usize) & (SLOTS - 1)
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new() -> Self {
+        Store {
+            slots: (0..SLOTS).map(|_| HashMap::new()).collect(),
+            len: 0,
+            expires: ExpiryIndex::default(),
+            lazily_expired: Vec::new(),
+            stats: StoreStats::default(),
+            watch: WatchTable::default(),
+        }
+    }
+
+    fn is_expired(&self, key: &[u8], now: u64) -> bool {
+        // The common case, no TTL anywhere, costs one length check.
+        !self.expires.is_empty() && self.expires.get(key).is_some_and(|at| at <= now)
+    }
+
+    // ANCHOR: get
+    /// The live value of `key`: `None` if it is missing or its deadline has passed.
+    ///
+    /// This is the read path under the read guard, so it cannot delete an expired key; it only
+    /// refuses to show it (design invariant 2). A write or the sweeper deletes it later.
+    pub fn get(&self, key: &[u8], now: u64) -> Option<&Data> {
+        if self.is_expired(key, now) {
+            return None;
+        }
+        self.slots[slot_of(key)].get(key)
+    }
+    // ANCHOR_END: get
+
+    /// The live value of `key` for changing in place; deletes it first if it has expired.
+    pub fn get_mut(&mut self, key: &[u8], now: u64) -> Option<&mut Data> {
+        self.expire_if_needed(key, now);
+        self.slots[slot_of(key)].get_mut(key)
+    }
+
+    /// True if `key` exists and has not expired.
+    pub fn contains(&self, key: &[u8], now: u64) -> bool {
+        self.get(key, now).is_some()
+    }
+
+    // ANCHOR: expire_if_needed
+    /// Deletes `key` if its deadline has passed, remembering it for the `DEL` effect.
+    /// Returns whether it did.
+    pub fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
+        if !self.is_expired(key, now) {
+            return false;
+        }
+        self.remove_entry(key);
+        self.lazily_expired.push(key.into());
+        self.stats.expired_keys += 1;
+        true
+    }
+    // ANCHOR_END: expire_if_needed
+
+    /// Takes the keys deleted by lazy expiry since the last call.
+    pub fn take_lazily_expired(&mut self) -> Vec<Key> {
+        std::mem::take(&mut self.lazily_expired)
+    }
+
+    /// Stores `data` under `key`, replacing any value and dropping any TTL (like `SET`).
+    /// Returns the previous live value.
+    pub fn set(&mut self, key: &[u8], data: Data, now: u64) -> Option<Data> {
+        self.expire_if_needed(key, now);
+        self.expires.remove(key);
+        self.insert_raw(key, data)
+    }
+
+    /// Stores `data` under `key`, keeping the key's TTL if it has one (like `SET ... KEEPTTL`).
+    pub fn set_keep_ttl(&mut self, key: &[u8], data: Data, now: u64) -> Option<Data> {
+        self.expire_if_needed(key, now);
+        self.insert_raw(key, data)
+    }
+
+    fn insert_raw(&mut self, key: &[u8], data: Data) -> Option<Data> {
+        let slot = &mut self.slots[slot_of(key)];
+        if let Some(v) = slot.get_mut(key) {
+            return Some(std::mem::replace(v, data));
+        }
+        slot.insert(key.into(), data);
+        self.len += 1;
+        None
+    }
+
+    /// The value at `key`, created with `make` if the key is missing (or expired).
+    pub fn get_or_insert_with(&mut self, key: &[u8], now: u64, make: impl FnOnce() -> Data) -> &mut Data {
+        self.expire_if_needed(key, now);
+        let slot_index = slot_of(key);
+        if !self.slots[slot_index].contains_key(key) {
+            self.slots[slot_index].insert(key.into(), make());
+            self.len += 1;
+        }
+        // Just inserted or already present: the lookup cannot fail.
+        self.slots[slot_index].get_mut(key).expect("key present")
+    }
+
+    /// Deletes `key` and its TTL; returns its live value.
+    pub fn remove(&mut self, key: &[u8], now: u64) -> Option<Data> {
+        self.expire_if_needed(key, now);
+        self.remove_entry(key)
+    }
+
+    fn remove_entry(&mut self, key: &[u8]) -> Option<Data> {
+        self.expires.remove(key);
+        let old = self.slots[slot_of(key)].remove(key);
+        if old.is_some() {
+            self.len -= 1;
+        }
+        old
+    }
+
+    /// Deletes `key` if it holds an empty collection: a list, set, hash or sorted set that lost
+    /// its last element vanishes, as in Redis. Returns whether it did.
+    pub fn remove_if_empty(&mut self, key: &[u8]) -> bool {
+        let empty = self.slots[slot_of(key)].get(key).is_some_and(Data::is_empty_collection);
+        if empty {
+            self.remove_entry(key);
+        }
+        empty
+    }
+
+    /// Deletes an expired key on behalf of the active sweeper: no lazy-expiry bookkeeping,
+    /// the caller logs the `DEL`. Returns false if the key is not expired (re-checked here).
+    pub fn remove_expired(&mut self, key: &[u8], now: u64) -> bool {
+        if !self.is_expired(key, now) {
+            return false;
+        }
+        self.remove_entry(key);
+        self.stats.expired_keys += 1;
+        true
+    }
+
+    /// The deadline of a live `key` (Unix ms), or `None` if it has none or does not exist.
+    pub fn deadline(&self, key: &[u8], now: u64) -> Option<u64> {
+        if self.is_expired(key, now) {
+            return None;
+        }
+        self.expires.get(key)
+    }
+
+    /// Gives `key` a deadline; returns false if the key does not exist.
+    pub fn set_deadline(&mut self, key: &[u8], at: u64, now: u64) -> bool {
+        if self.get_mut(key, now).is_none() {
+            return false;
+        }
+        self.expires.set(key, at);
+        true
+    }
+
+    /// Removes the deadline of `key`; returns whether it had one.
+    pub fn persist(&mut self, key: &[u8], now: u64) -> bool {
+        self.expire_if_needed(key, now);
+        self.expires.remove(key)
+    }
+
+    /// The TTL index, for the active sweeper and `INFO keyspace`.
+    pub fn expires(&self) -> &ExpiryIndex {
+        &self.expires
+    }
+
+    /// Number of keys stored, counting keys whose deadline passed but which are not deleted yet.
+    pub fn raw_len(&self) -> usize {
+        self.len
+    }
+
+    /// Number of live keys (`DBSIZE`): expired keys not yet deleted are not counted. This walks
+    /// the TTL index only when some deadline has passed; a store without TTLs answers in O(1).
+    pub fn len(&self, now: u64) -> usize {
+        if self.expires.is_empty() {
+            return self.len;
+        }
+        let dead = self.expires.iter().filter(|&(_, at)| at <= now).count();
+        self.len - dead
+    }
+
+    /// True when no live key exists.
+    pub fn is_empty(&self, now: u64) -> bool {
+        self.len(now) == 0
+    }
+
+    /// Deletes every key.
+    pub fn clear(&mut self) {
+        for slot in &mut self.slots {
+            *slot = HashMap::new();
+        }
+        self.expires.clear();
+        self.len = 0;
+    }
+
+    /// Every live key with its value, in no particular order.
+    pub fn iter(&self, now: u64) -> impl Iterator<Item = (&Key, &Data)> {
+        self.slots
+            .iter()
+            .flat_map(|s| s.iter())
+            .filter(move |(k, _)| !self.is_expired(k, now))
+    }
+
+    // ANCHOR: scan
+    /// One step of `SCAN`: visits whole slots from `cursor` until at least `count` keys were
+    /// seen, calling `visit` for each live key; returns the next cursor, 0 when the walk is done.
+    pub fn scan(&self, cursor: u64, count: usize, now: u64, mut visit: impl FnMut(&Key, &Data)) -> u64 {
+        let mut slot = cursor as usize;
+        let mut seen = 0;
+        while slot < SLOTS && seen < count.max(1) {
+            for (k, v) in &self.slots[slot] {
+                if !self.is_expired(k, now) {
+                    visit(k, v);
+                }
+                seen += 1;
+            }
+            slot += 1;
+        }
+        if slot >= SLOTS { 0 } else { slot as u64 }
+    }
+    // ANCHOR_END: scan
+
+    /// A uniformly chosen live key, or `None` in an empty store (`RANDOMKEY`).
+    pub fn random_key(&self, now: u64, rng: &mut impl rand::Rng) -> Option<&Key> {
+        let live = self.len(now);
+        if live == 0 {
+            return None;
+        }
+        // Pick the n-th live key: O(keys / SLOTS) per slot skipped, no allocation.
+        let mut n = rng.random_range(0..live);
+        for slot in &self.slots {
+            for k in slot.keys() {
+                if self.is_expired(k, now) {
+                    continue;
+                }
+                if n == 0 {
+                    return Some(k);
+                }
+                n -= 1;
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Data {
+        Data::Str(v.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn expired_keys_are_invisible_then_deleted() {
+        let mut st = Store::new();
+        st.set(b"k", s("v"), 0);
+        st.set_deadline(b"k", 100, 0);
+        assert!(st.get(b"k", 99).is_some());
+        assert!(st.get(b"k", 100).is_none());
+        assert_eq!(st.len(100), 0);
+        assert_eq!(st.raw_len(), 1);
+        assert!(st.get_mut(b"k", 100).is_none());
+        assert_eq!(st.raw_len(), 0);
+        assert_eq!(st.take_lazily_expired(), vec![Key::from(&b"k"[..])]);
+        assert!(st.expires().is_empty());
+    }
+
+    #[test]
+    fn set_drops_ttl_and_keep_ttl_keeps_it() {
+        let mut st = Store::new();
+        st.set(b"k", s("a"), 0);
+        st.set_deadline(b"k", 1000, 0);
+        st.set_keep_ttl(b"k", s("b"), 0);
+        assert_eq!(st.deadline(b"k", 0), Some(1000));
+        st.set(b"k", s("c"), 0);
+        assert_eq!(st.deadline(b"k", 0), None);
+        assert!(st.expires().is_empty());
+    }
+
+    #[test]
+    fn scan_visits_every_stable_key_exactly_once_despite_churn() {
+        let mut st = Store::new();
+        for i in 0..2000 {
+            st.set(format!("stable:{i}").as_bytes(), s("x"), 0);
+        }
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut round = 0;
+        loop {
+            let mut batch = Vec::new();
+            cursor = st.scan(cursor, 10, 0, |k, _| batch.push(k.clone()));
+            for k in batch {
+                if k.starts_with(b"stable:") {
+                    assert!(seen.insert(k), "returned twice");
+                }
+            }
+            // Churn between calls: add and delete other keys.
+            st.set(format!("churn:{round}").as_bytes(), s("y"), 0);
+            if round % 2 == 0 {
+                st.remove(format!("churn:{}", round / 2).as_bytes(), 0);
+            }
+            round += 1;
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 2000);
+    }
+
+    #[test]
+    fn empty_collections_vanish() {
+        let mut st = Store::new();
+        st.set(b"l", Data::List(Box::default()), 0);
+        assert!(st.remove_if_empty(b"l"));
+        assert_eq!(st.raw_len(), 0);
+    }
+}
