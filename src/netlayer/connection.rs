@@ -30,6 +30,7 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
     let authenticated = shared.config().requirepass.is_none();
     let mut client = ClientContext::new(handle, authenticated);
     serve(&shared, &stream, &mut client);
+    shared.pubsub.unsubscribe_all(&mut client);
     if !client.watched.is_empty() {
         client.unwatch_all(&mut shared.write_store());
     }

@@ -50,4 +50,28 @@ impl Aof {
 
     /// Writes and fsyncs everything queued, then stops the writer thread.
     pub fn shutdown(&self) {}
+
+    /// The `INFO persistence` fields (`aof_enabled`, `aof_rewrite_in_progress`, ...).
+    pub fn info(&self) -> Vec<(&'static str, String)> {
+        vec![("aof_enabled", "0".to_string())]
+    }
+
+    /// `CONFIG SET appendonly yes|no` at run time.
+    ///
+    /// # Errors
+    /// The text of the error reply when the AOF cannot be switched on.
+    pub fn set_enabled(&self, _shared: &crate::server::Shared, _on: bool) -> Result<(), String> {
+        Err("ERR the AOF is not available yet".to_string())
+    }
+
+    /// `CONFIG SET appendfsync` at run time.
+    pub fn set_fsync(&self, _policy: crate::server::config::FsyncPolicy) {}
+
+    /// `BGREWRITEAOF`: starts a rewrite in the background.
+    ///
+    /// # Errors
+    /// The text of the error reply (a rewrite already running, AOF off, ...).
+    pub fn start_rewrite(&self, _shared: &std::sync::Arc<crate::server::Shared>) -> Result<(), String> {
+        Err("ERR the AOF is not available yet".to_string())
+    }
 }

@@ -9,6 +9,11 @@ use crate::commands::ClientContext;
 #[derive(Default)]
 pub struct PubSub {}
 
+impl PubSub {
+    /// Drops every subscription of `client` (`RESET`, disconnect).
+    pub fn unsubscribe_all(&self, _client: &mut ClientContext) {}
+}
+
 impl Shared {
     /// Sends `argv` to every `MONITOR`ing client, as Redis formats it.
     pub fn monitor_feed(&self, _client: &ClientContext, _argv: &[Vec<u8>]) {}
