@@ -44,6 +44,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -908,8 +909,20 @@ fn print_report(r: &Report, opts: &Options) {
     println!();
 }
 
-fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+fn main() -> ExitCode {
+    // A clean one-paragraph message at this edge: anyhow's `Debug` form (what returning the
+    // error from `main` prints) adds a backtrace whenever RUST_BACKTRACE is set.
+    match run(std::env::args().skip(1).collect()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("benchmark: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The whole run, from the command line to the last report.
+fn run(args: Vec<String>) -> anyhow::Result<()> {
     let Some(opts) = Options::parse(&args)? else {
         print!("{USAGE}");
         return Ok(());
