@@ -7,9 +7,9 @@
 //! thread with `-P` requests in flight, and reports:
 //! - **throughput**: completed requests divided by the wall-clock time from the moment every
 //!   connection is open and starts sending to the moment the last reply arrives;
-//! - **latency** of every single request, from the write of its pipeline batch to the read that
-//!   completed its reply, kept in a log-bucket histogram (no sample list) and summarised as
-//!   avg, min, p50, p99, p99.9 and max;
+//! - **latency** of every single request, from the write of its pipeline batch to the moment its
+//!   reply is complete, kept in a log-bucket histogram (no sample list) and summarised as avg,
+//!   min, p50, p99, p99.9 and max;
 //! - **error replies** (`-ERR ...`): counted per test and reported with the first one's text, so a
 //!   command the server does not know yet shows up as errors, never as a suspiciously fast run.
 //!
@@ -18,7 +18,9 @@
 //! `myset`, ... and with `-r N` the placeholder becomes a random 12-digit number such as
 //! `key:000000000042`), so the figures of both tools describe the same work. The differences:
 //! - one OS thread per connection with blocking sockets instead of one event loop: this client
-//!   costs more CPU per request, which matters when client and server share two cores;
+//!   costs more CPU per request, which matters when client and server share two cores (and on a
+//!   busy machine a server with a thread per client gets more of the CPU than single-threaded
+//!   Redis does: compare within one quiet run, never across machines);
 //! - with `-P`, each reply is timed on its own; `redis-benchmark` gives every reply of a batch the
 //!   latency of the batch's first reply;
 //! - `lrange_100` pre-fills `mylist` with 100 `LPUSH`es; `redis-benchmark` first runs a whole `-n`
@@ -254,8 +256,8 @@ impl Test {
             if name == "all" {
                 return Ok(Test::ALL.to_vec());
             }
-            // Go parity: go-redis ignores nothing and knows five tests; redis-benchmark silently
-            // skips names it does not know. A typo here is an error, not an empty run.
+            // Go parity: go-redis knows five tests and prints "Unknown test type"; redis-benchmark
+            // silently skips names it does not know. A typo here is an error, not an empty run.
             let Some(t) = Test::ALL.iter().find(|t| t.name() == name) else {
                 let names: Vec<&str> = Test::ALL.iter().map(|t| t.name()).collect();
                 bail!("unknown test {name:?} (tests: {}, or all)", names.join(", "));
@@ -271,6 +273,10 @@ impl Test {
     /// The command, word by word, with `__rand_int__` where `-r` puts a random number.
     /// `value` is the `-d` payload; `random` says whether `-r` was given (it changes `ZADD`'s score).
     fn argv(self, value: &[u8], random: bool) -> Vec<Vec<u8>> {
+        // Go parity: go-redis uses its own keys (`key:<request number>`, GET on 1,000 keys it
+        // pre-populates, `counter:<n % 100>`); we send redis-benchmark's, so that both tools, and
+        // both servers, do the same work. As in redis-benchmark, GET reads what SET wrote before
+        // it (run `-t get` alone and every GET is a miss).
         let words: Vec<&[u8]> = match self {
             Test::Ping => vec![b"PING"],
             Test::Set => vec![b"SET", b"key:__rand_int__", value],
@@ -830,6 +836,11 @@ fn ms(micros: f64) -> String {
     format!("{:.3}", micros / 1000.0)
 }
 
+/// Prints one test's figures in the chosen format.
+///
+/// Go parity: go-redis prints ops/sec and the average latency in a boxed summary; we print
+/// redis-benchmark's layout (and its `-q` and `--csv` shapes, with p99.9 and an error count
+/// added), so the outputs of the two tools can be read side by side.
 fn print_report(r: &Report, opts: &Options) {
     let h = &r.latency;
     let (p50, p99, p999) = (h.percentile(50.0), h.percentile(99.0), h.percentile(99.9));

@@ -124,5 +124,5 @@ for wl in "abc":
         note = "".join(f"  ({n}: {errs[n]} error replies)" for n in sel if errs[n])
         print(f"{desc[wl]:<20} {t:<6} {rps['redis']:>12.0f} {rps['ours']:>12.0f} {rps['ours'] / rps['redis']:>10.2f}"
               f"  {lat['redis']:>17}  {lat['ours']:>17}{note}")
-print(f"median of {len(set(r['round'] for r in rows))} round(s); latency from the first write of a batch to each reply")
+print(f"median of {len(set(r['round'] for r in rows))} round(s); latency from the write of a batch to each of its replies")
 PY
