@@ -100,6 +100,7 @@ pub(crate) struct Inner {
     pub(crate) last_rewrite_secs: AtomicI64,
     pub(crate) last_rewrite_ok: AtomicBool,
     pub(crate) rewrites: AtomicU64,
+    pub(crate) rewrite_failures: AtomicU64,
     auto_percentage: AtomicU64,
     auto_min_size: AtomicU64,
     /// The store, for automatic rewrites started by the writer thread.
@@ -182,6 +183,7 @@ impl Aof {
                 last_rewrite_secs: AtomicI64::new(-1),
                 last_rewrite_ok: AtomicBool::new(true),
                 rewrites: AtomicU64::new(0),
+                rewrite_failures: AtomicU64::new(0),
                 auto_percentage: AtomicU64::new(config.auto_aof_rewrite_percentage),
                 auto_min_size: AtomicU64::new(config.auto_aof_rewrite_min_size),
                 store: OnceLock::new(),
@@ -337,6 +339,10 @@ impl Aof {
             ("aof_current_rewrite_time_sec", current_rewrite.to_string()),
             ("aof_last_bgrewrite_status", status(i.last_rewrite_ok.load(Ordering::Relaxed))),
             ("aof_rewrites", i.rewrites.load(Ordering::Relaxed).to_string()),
+            (
+                "aof_rewrites_consecutive_failures",
+                i.rewrite_failures.load(Ordering::Relaxed).to_string(),
+            ),
             ("aof_last_write_status", status(!i.write_failing.load(Ordering::Relaxed))),
         ];
         if enabled {
@@ -598,9 +604,13 @@ impl Writer {
         match outcome {
             Ok(size) => {
                 i.rewrites.fetch_add(1, Ordering::Relaxed);
+                i.rewrite_failures.store(0, Ordering::Relaxed);
                 crate::info!("aof", "Background AOF rewrite finished successfully: {size} bytes");
             }
-            Err(e) => crate::warn!("aof", "Background AOF rewrite failed: {e}"),
+            Err(e) => {
+                i.rewrite_failures.fetch_add(1, Ordering::Relaxed);
+                crate::warn!("aof", "Background AOF rewrite failed: {e}");
+            }
         }
         i.rewrite_in_progress.store(false, Ordering::SeqCst);
     }

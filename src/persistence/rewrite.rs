@@ -167,6 +167,8 @@ fn run(inner: &Arc<Inner>, store: &RwLock<Store>) {
         return;
     }
     // The AOF is off: nothing is being appended, so the snapshot is the whole file.
+    // Go parity / Redis parity: Redis 7 with `appendonly no` rewrites and keeps nothing; we keep
+    // the file, so that turning the AOF on later (or a restart with it on) starts from it.
     let result = written.and_then(|()| {
         std::fs::rename(&tmp, &path).map_err(|e| format!("renaming {}: {e}", tmp.display()))
     });
@@ -186,9 +188,13 @@ fn finish_alone(inner: &Inner, result: Result<(), String>) {
     match result {
         Ok(()) => {
             inner.rewrites.fetch_add(1, Ordering::Relaxed);
+            inner.rewrite_failures.store(0, Ordering::Relaxed);
             crate::info!("aof", "Background AOF rewrite finished successfully");
         }
-        Err(e) => crate::warn!("aof", "Background AOF rewrite failed: {e}"),
+        Err(e) => {
+            inner.rewrite_failures.fetch_add(1, Ordering::Relaxed);
+            crate::warn!("aof", "Background AOF rewrite failed: {e}");
+        }
     }
     inner.rewrite_in_progress.store(false, Ordering::SeqCst);
 }
