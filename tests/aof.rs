@@ -227,14 +227,20 @@ fn a_rewrite_under_concurrent_writes_loses_nothing_and_compacts() {
         .collect();
     for _ in 0..3 {
         // Wait out the previous rewrite: a second one is refused while one runs.
-        assert!(wait_until(Duration::from_secs(10), || aof_field(&s, "aof_rewrite_in_progress") == "0"));
+        assert!(wait_until(Duration::from_secs(10), || aof_field(
+            &s,
+            "aof_rewrite_in_progress"
+        ) == "0"));
         c.assert(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
     }
     stop.store(true, Ordering::Relaxed);
     for w in writers {
         w.join().unwrap();
     }
-    assert!(wait_until(Duration::from_secs(10), || aof_field(&s, "aof_rewrite_in_progress") == "0"));
+    assert!(wait_until(Duration::from_secs(10), || aof_field(
+        &s,
+        "aof_rewrite_in_progress"
+    ) == "0"));
     assert_eq!(aof_field(&s, "aof_last_bgrewrite_status"), "ok");
     assert_eq!(aof_field(&s, "aof_rewrites"), "3");
     let mut keys: Vec<String> = (0..100).map(|i| format!("base{i}")).collect();
@@ -255,7 +261,10 @@ fn a_rewrite_under_concurrent_writes_loses_nothing_and_compacts() {
 fn a_second_rewrite_while_one_runs_is_refused_like_redis() {
     let s = start_with(aof_on(FsyncPolicy::EverySec));
     let mut c = s.client();
-    c.assert(&["BGREWRITEAOF", "x"], "-ERR wrong number of arguments for 'bgrewriteaof' command\r\n");
+    c.assert(
+        &["BGREWRITEAOF", "x"],
+        "-ERR wrong number of arguments for 'bgrewriteaof' command\r\n",
+    );
     c.assert(&["SET", "k", "v"], "+OK\r\n");
     // Two back to back: the second either finds the first running or finished.
     c.assert(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
@@ -266,7 +275,10 @@ fn a_second_rewrite_while_one_runs_is_refused_like_redis() {
         "{}",
         String::from_utf8_lossy(&second)
     );
-    assert!(wait_until(Duration::from_secs(10), || aof_field(&s, "aof_rewrite_in_progress") == "0"));
+    assert!(wait_until(Duration::from_secs(10), || aof_field(
+        &s,
+        "aof_rewrite_in_progress"
+    ) == "0"));
     assert_eq!(
         String::from_utf8_lossy(&read_aof(&s.dir)),
         "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"
@@ -307,11 +319,17 @@ fn a_failing_disk_refuses_writes_with_misconf_until_a_write_succeeds() {
     // kept in memory and retried, not lost.
     c.assert(&["SET", "during", "2"], "+OK\r\n");
     let misconf = "-MISCONF Errors writing to the AOF file: No space left on device\r\n";
-    assert!(wait_until(Duration::from_secs(10), || aof_field(&s, "aof_last_write_status") == "err"));
+    assert!(wait_until(Duration::from_secs(10), || aof_field(
+        &s,
+        "aof_last_write_status"
+    ) == "err"));
     c.assert(&["SET", "refused", "3"], misconf);
     c.assert(&["GET", "before"], &bulk("1"));
     aof.inject_write_error(0);
-    assert!(wait_until(Duration::from_secs(10), || aof_field(&s, "aof_last_write_status") == "ok"));
+    assert!(wait_until(Duration::from_secs(10), || aof_field(
+        &s,
+        "aof_last_write_status"
+    ) == "ok"));
     c.assert(&["SET", "after", "4"], "+OK\r\n");
     let dir = s.stop();
     let s = start_in(dir, aof_on(FsyncPolicy::EverySec));
@@ -380,7 +398,11 @@ fn bgrewriteaof_keeps_deadlines_and_every_type() {
     c.cmd(&["HSET", "hash", "f", "v", "g", "w"]);
     c.cmd(&["ZADD", "zset", "1.5", "a", "-inf", "b", "0.1", "c"]);
     c.cmd(&["SET", "ttl", "x"]);
-    let at = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() + 100_000)
+    let at = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        + 100_000)
         .to_string();
     c.assert(&["PEXPIREAT", "ttl", &at], &int(1));
     let before: Vec<Vec<u8>> = [
@@ -400,7 +422,10 @@ fn bgrewriteaof_keeps_deadlines_and_every_type() {
     c.assert(&["LRANGE", "list", "0", "-1"], &String::from_utf8_lossy(&before[0]));
     assert_eq!(c.cmd(&["SMEMBERS", "set"]).len(), before[1].len());
     assert_eq!(c.cmd(&["HGETALL", "hash"]).len(), before[2].len());
-    c.assert(&["ZRANGE", "zset", "0", "-1", "WITHSCORES"], &String::from_utf8_lossy(&before[3]));
+    c.assert(
+        &["ZRANGE", "zset", "0", "-1", "WITHSCORES"],
+        &String::from_utf8_lossy(&before[3]),
+    );
     let pttl = String::from_utf8(c.cmd(&["PTTL", "ttl"])).unwrap();
     let left: i64 = pttl.trim_start_matches(':').trim_end().parse().unwrap();
     assert!(left > 0 && left <= 100_000, "{left}");

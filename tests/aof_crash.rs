@@ -145,7 +145,10 @@ fn appendfsync_always_loses_no_acknowledged_write_under_kill_9() {
         let acked = acked.len() as u64;
         assert!(acked > 0, "client {t} got no reply at all");
         // The write in flight at the kill may or may not have made it; nothing before it may go.
-        assert!(got == acked || got == acked + 1, "client {t}: acknowledged {acked}, replayed {got}");
+        assert!(
+            got == acked || got == acked + 1,
+            "client {t}: acknowledged {acked}, replayed {got}"
+        );
     }
 }
 
@@ -170,7 +173,11 @@ fn appendfsync_everysec_loses_at_most_about_a_second_under_kill_9() {
 fn big_aof(dir: &Path, n: usize) -> Vec<u8> {
     let mut bytes = Vec::new();
     for i in 0..n {
-        bytes.extend(encode(&[b"SET", format!("key:{i}").as_bytes(), format!("value:{i}").as_bytes()]));
+        bytes.extend(encode(&[
+            b"SET",
+            format!("key:{i}").as_bytes(),
+            format!("value:{i}").as_bytes(),
+        ]));
     }
     std::fs::write(dir.join("appendonly.aof"), &bytes).unwrap();
     bytes
@@ -212,6 +219,10 @@ fn a_kill_9_during_a_rewrite_leaves_a_loadable_aof_with_every_write() {
     let mut c = connect(p.addr);
     assert_eq!(try_cmd(&mut c, &["GET", "key:49999"]).unwrap(), "value:49999");
     for i in 0..50 {
-        assert_eq!(try_cmd(&mut c, &["GET", &format!("during:{i}")]).unwrap(), "x", "during:{i}");
+        assert_eq!(
+            try_cmd(&mut c, &["GET", &format!("during:{i}")]).unwrap(),
+            "x",
+            "during:{i}"
+        );
     }
 }

@@ -18,7 +18,12 @@ fn main() -> anyhow::Result<()> {
     let path = Path::new(&file);
     // The structural check first: it names the first bad offset even where replay would stop.
     let report = check::check(path)?;
-    println!("file:           {} ({} bytes, {} records)", path.display(), report.size, report.records);
+    println!(
+        "file:           {} ({} bytes, {} records)",
+        path.display(),
+        report.size,
+        report.records
+    );
     match &report.problem {
         None => println!("structure:      valid"),
         Some(p) => println!("structure:      NOT valid from offset {}: {p}", report.ok_up_to),

@@ -100,6 +100,8 @@ pub(crate) struct Inner {
     pub(crate) last_rewrite_secs: AtomicI64,
     pub(crate) last_rewrite_ok: AtomicBool,
     pub(crate) rewrites: AtomicU64,
+    /// Bytes appended but not yet taken by the writer (`aof_buffer_length`).
+    queued_bytes: AtomicU64,
     pub(crate) rewrite_failures: AtomicU64,
     auto_percentage: AtomicU64,
     auto_min_size: AtomicU64,
@@ -183,6 +185,7 @@ impl Aof {
                 last_rewrite_secs: AtomicI64::new(-1),
                 last_rewrite_ok: AtomicBool::new(true),
                 rewrites: AtomicU64::new(0),
+                queued_bytes: AtomicU64::new(0),
                 rewrite_failures: AtomicU64::new(0),
                 auto_percentage: AtomicU64::new(config.auto_aof_rewrite_percentage),
                 auto_min_size: AtomicU64::new(config.auto_aof_rewrite_min_size),
@@ -260,12 +263,14 @@ impl Aof {
             return Ticket::NONE;
         };
         let seq = chan.next_seq + 1;
+        let len = bytes.len();
         if tx.send(Msg::Append { seq, bytes }).is_err() {
             // Only if the writer thread panicked; shout rather than lose writes silently.
             crate::warn!("aof", "the AOF writer thread is gone: writes are no longer logged");
             return Ticket::NONE;
         }
         chan.next_seq = seq;
+        self.inner.queued_bytes.fetch_add(len as u64, Ordering::Relaxed);
         Ticket(seq)
     }
     // ANCHOR_END: append
@@ -280,11 +285,7 @@ impl Aof {
         }
         let mut progress = lock(&self.inner.progress);
         while progress.durable < ticket.0 && !progress.closed {
-            progress = self
-                .inner
-                .progress_cv
-                .wait(progress)
-                .unwrap_or_else(|p| p.into_inner());
+            progress = self.inner.progress_cv.wait(progress).unwrap_or_else(|p| p.into_inner());
         }
     }
     // ANCHOR_END: wait
@@ -296,7 +297,9 @@ impl Aof {
             return None;
         }
         let reason = lock(&self.inner.write_error).clone()?;
-        Some(Value::error_owned(format!("MISCONF Errors writing to the AOF file: {reason}")))
+        Some(Value::error_owned(format!(
+            "MISCONF Errors writing to the AOF file: {reason}"
+        )))
     }
 
     /// Writes and fsyncs everything queued, then stops the writer thread.
@@ -333,23 +336,32 @@ impl Aof {
         let current_rewrite = lock(&i.rewrite_started).map_or(-1, |t| t.elapsed().as_secs() as i64);
         let mut fields = vec![
             ("aof_enabled", flag(enabled)),
-            ("aof_rewrite_in_progress", flag(i.rewrite_in_progress.load(Ordering::Relaxed))),
+            (
+                "aof_rewrite_in_progress",
+                flag(i.rewrite_in_progress.load(Ordering::Relaxed)),
+            ),
             ("aof_rewrite_scheduled", "0".to_string()),
-            ("aof_last_rewrite_time_sec", i.last_rewrite_secs.load(Ordering::Relaxed).to_string()),
+            (
+                "aof_last_rewrite_time_sec",
+                i.last_rewrite_secs.load(Ordering::Relaxed).to_string(),
+            ),
             ("aof_current_rewrite_time_sec", current_rewrite.to_string()),
-            ("aof_last_bgrewrite_status", status(i.last_rewrite_ok.load(Ordering::Relaxed))),
+            (
+                "aof_last_bgrewrite_status",
+                status(i.last_rewrite_ok.load(Ordering::Relaxed)),
+            ),
             ("aof_rewrites", i.rewrites.load(Ordering::Relaxed).to_string()),
             (
                 "aof_rewrites_consecutive_failures",
                 i.rewrite_failures.load(Ordering::Relaxed).to_string(),
             ),
-            ("aof_last_write_status", status(!i.write_failing.load(Ordering::Relaxed))),
+            (
+                "aof_last_write_status",
+                status(!i.write_failing.load(Ordering::Relaxed)),
+            ),
         ];
         if enabled {
-            let pending = {
-                let chan = lock(&i.chan);
-                chan.next_seq - lock(&i.progress).durable.min(chan.next_seq)
-            };
+            let pending = i.queued_bytes.load(Ordering::Relaxed);
             fields.extend([
                 ("aof_current_size", i.current_size.load(Ordering::Relaxed).to_string()),
                 ("aof_base_size", i.base_size.load(Ordering::Relaxed).to_string()),
@@ -457,9 +469,17 @@ impl Writer {
     fn run(mut self, rx: Receiver<Msg>) {
         let mut batch = Vec::with_capacity(64 * 1024);
         loop {
-            // Under everysec, wake up in time to fsync what is still dirty.
-            let timeout = Duration::from_secs(1).saturating_sub(self.last_fsync.elapsed());
-            let first = match rx.recv_timeout(timeout.max(Duration::from_millis(10))) {
+            // Under everysec, wake up in time to fsync what is still dirty; otherwise once a
+            // second, to look at the automatic rewrite (an idle writer costs nothing more).
+            let everysec = policy_from_u8(self.inner.fsync.load(Ordering::Relaxed)) == FsyncPolicy::EverySec;
+            let timeout = if everysec && self.dirty {
+                Duration::from_secs(1)
+                    .saturating_sub(self.last_fsync.elapsed())
+                    .max(Duration::from_millis(1))
+            } else {
+                Duration::from_secs(1)
+            };
+            let first = match rx.recv_timeout(timeout) {
                 Ok(msg) => Some(msg),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -470,6 +490,7 @@ impl Writer {
             for msg in first.into_iter().chain(std::iter::from_fn(|| rx.try_recv().ok())) {
                 match msg {
                     Msg::Append { seq, bytes } => {
+                        self.inner.queued_bytes.fetch_sub(bytes.len() as u64, Ordering::Relaxed);
                         batch.extend_from_slice(&bytes);
                         if let Some(buf) = self.rewrite_buf.as_mut() {
                             buf.extend_from_slice(&bytes);
@@ -544,7 +565,10 @@ impl Writer {
                     let _ = file.set_len(good_len);
                     let reason = strerror(&e);
                     if !self.inner.write_failing.swap(true, Ordering::SeqCst) {
-                        crate::warn!("aof", "error writing to the AOF: {reason}; refusing writes until it works");
+                        crate::warn!(
+                            "aof",
+                            "error writing to the AOF: {reason}; refusing writes until it works"
+                        );
                     }
                     *lock(&self.inner.write_error) = Some(reason);
                     attempts += 1;
@@ -623,7 +647,11 @@ impl Writer {
         file.sync_all()?;
         std::fs::rename(tmp, &path)?;
         if let Some(dir) = path.parent() {
-            let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
             // Directories can be opened and fsynced on Unix; elsewhere this is best effort.
             if let Ok(d) = File::open(dir) {
                 let _ = d.sync_all();
@@ -642,6 +670,17 @@ impl Writer {
     /// one (or the load) and is at least `auto-aof-rewrite-min-size`, as Redis's `serverCron` does.
     fn maybe_auto_rewrite(&self) {
         let i = &self.inner;
+        if self.file.is_none() && !i.rewrite_in_progress.load(Ordering::Relaxed) && !i.stopping.load(Ordering::Relaxed)
+        {
+            // `CONFIG SET appendonly yes` whose first rewrite failed: nothing reaches a file until
+            // one succeeds, so try again (once a second); the new snapshot covers everything.
+            if let Some(store) = i.store.get().and_then(Weak::upgrade)
+                && let Err(e) = super::rewrite::start(i, store)
+            {
+                crate::warn!("aof", "retrying the first rewrite failed: {e}");
+            }
+            return;
+        }
         let pct = i.auto_percentage.load(Ordering::Relaxed);
         let size = i.current_size.load(Ordering::Relaxed);
         if pct == 0

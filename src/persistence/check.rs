@@ -72,7 +72,9 @@ pub fn check(path: &Path) -> anyhow::Result<Report> {
                 }
             }
             Err(ParseError::Truncated { offset }) => {
-                problem = Some(format!("the file ends inside the record at offset {offset} (torn write)"));
+                problem = Some(format!(
+                    "the file ends inside the record at offset {offset} (torn write)"
+                ));
                 ok_up_to = multi_at.unwrap_or(offset);
                 break;
             }

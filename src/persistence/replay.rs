@@ -85,7 +85,11 @@ impl<R: BufRead> RecordReader<R> {
         let Some(line) = self.line(start)? else {
             return Ok(None);
         };
-        let bad = |at: u64, what: String| ParseError::Bad { offset: start, at, what };
+        let bad = |at: u64, what: String| ParseError::Bad {
+            offset: start,
+            at,
+            what,
+        };
         if line.first() != Some(&b'*') {
             return Err(bad(start, format!("expected '*', got {}", show(&line))));
         }
@@ -199,7 +203,7 @@ pub struct Loaded {
     /// Live keys after the replay.
     pub keys: usize,
     /// How many times each command name occurred.
-    pub by_command: std::collections::BTreeMap<String, u64>,
+    pub by_command: std::collections::BTreeMap<&'static str, u64>,
     /// The file's length once any torn tail is cut off: where appends continue.
     pub size: u64,
     /// A torn tail or unfinished `MULTI` that was (or, when verifying, would be) cut off:
@@ -284,17 +288,28 @@ pub fn replay(shared: &Shared, file: File, path: &Path, torn_tail: TornTail) -> 
                 path.display()
             ),
         };
-        let name = String::from_utf8_lossy(&argv[0]).to_ascii_uppercase();
-        if name == "MULTI" {
+        if argv[0].eq_ignore_ascii_case(b"MULTI") {
             multi = Some((offset, Vec::new()));
             continue;
         }
-        if name == "EXEC" {
+        if argv[0].eq_ignore_ascii_case(b"EXEC") {
             let Some((_, queued)) = multi.take() else {
-                bail!("EXEC without MULTI in the append only file {} at offset {offset}", path.display());
+                bail!(
+                    "EXEC without MULTI in the append only file {} at offset {offset}",
+                    path.display()
+                );
             };
             for (offset, argv) in queued {
-                apply(shared, &mut store, &mut client, &mut loaded, &mut effects, offset, &argv, path)?;
+                apply(
+                    shared,
+                    &mut store,
+                    &mut client,
+                    &mut loaded,
+                    &mut effects,
+                    offset,
+                    &argv,
+                    path,
+                )?;
             }
             continue;
         }
@@ -302,7 +317,16 @@ pub fn replay(shared: &Shared, file: File, path: &Path, torn_tail: TornTail) -> 
             queued.push((offset, argv));
             continue;
         }
-        apply(shared, &mut store, &mut client, &mut loaded, &mut effects, offset, &argv, path)?;
+        apply(
+            shared,
+            &mut store,
+            &mut client,
+            &mut loaded,
+            &mut effects,
+            offset,
+            &argv,
+            path,
+        )?;
         if last_progress.elapsed().as_secs() >= 1 && total > 0 {
             last_progress = Instant::now();
             crate::info!(
@@ -416,7 +440,7 @@ fn apply(
     };
     effects.clear();
     loaded.commands += 1;
-    *loaded.by_command.entry(spec.name.to_ascii_uppercase()).or_default() += 1;
+    *loaded.by_command.entry(spec.name).or_default() += 1;
     if let crate::protocol::resp::Value::Error(e) = reply {
         loaded.errors += 1;
         if loaded.first_error.is_none() {

@@ -31,7 +31,7 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -152,11 +152,19 @@ fn run(inner: &Arc<Inner>, store: &RwLock<Store>) {
         let running = inner.send(Msg::RewriteStart);
         (entries, running)
     };
-    crate::verbose!("aof", "rewrite snapshot of {} keys took {:?}", entries.len(), started.elapsed());
+    crate::verbose!(
+        "aof",
+        "rewrite snapshot of {} keys took {:?}",
+        entries.len(),
+        started.elapsed()
+    );
     let path = inner.path();
     let tmp = temp_path(&path);
     let written = write_snapshot(&tmp, &entries).map_err(|e| format!("writing {}: {e}", tmp.display()));
     drop(entries);
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
     if writer_running {
         // The writer appends what it buffered, swaps the files and reports.
         if inner.send(Msg::RewriteDone(written.map(|()| tmp.clone()))) {
@@ -167,11 +175,10 @@ fn run(inner: &Arc<Inner>, store: &RwLock<Store>) {
         return;
     }
     // The AOF is off: nothing is being appended, so the snapshot is the whole file.
-    // Go parity / Redis parity: Redis 7 with `appendonly no` rewrites and keeps nothing; we keep
-    // the file, so that turning the AOF on later (or a restart with it on) starts from it.
-    let result = written.and_then(|()| {
-        std::fs::rename(&tmp, &path).map_err(|e| format!("renaming {}: {e}", tmp.display()))
-    });
+    // Differs from Redis: Redis 7 with `appendonly no` rewrites and keeps nothing; we keep the
+    // file, so that turning the AOF on later (or a restart with it on) starts from it.
+    let result =
+        written.and_then(|()| std::fs::rename(&tmp, &path).map_err(|e| format!("renaming {}: {e}", tmp.display())));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -202,7 +209,11 @@ fn finish_alone(inner: &Inner, result: Result<(), String>) {
 /// `temp-rewriteaof-bg-<pid>.aof` next to the AOF, as Redis names it: same directory, so the
 /// rename stays within one filesystem and is atomic.
 fn temp_path(path: &Path) -> PathBuf {
-    let name = format!("temp-rewriteaof-bg-{}.aof", std::process::id());
+    // A rewrite abandoned by `CONFIG SET appendonly no` may still be writing its file when the
+    // next one starts: a counter keeps their names apart.
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let name = format!("temp-rewriteaof-bg-{}-{n}.aof", std::process::id());
     match path.parent() {
         Some(dir) => dir.join(name),
         None => PathBuf::from(name),
