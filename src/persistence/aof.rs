@@ -131,6 +131,11 @@ fn policy_from_u8(v: u8) -> FsyncPolicy {
     }
 }
 
+/// True under `appendfsync always`, where clients wait for every batch.
+fn policy_is_always(inner: &Inner) -> bool {
+    policy_from_u8(inner.fsync.load(Ordering::Relaxed)) == FsyncPolicy::Always
+}
+
 /// `strerror` text of an I/O error: Redis prints "No space left on device", std appends
 /// " (os error 28)", which we drop so the reply matches Redis byte for byte.
 pub(crate) fn strerror(e: &io::Error) -> String {
@@ -484,6 +489,13 @@ impl Writer {
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => break,
             };
+            if first.is_some() && !policy_is_always(&self.inner) {
+                // Not `always`: nobody waits for this batch, so let it fill for a moment. While
+                // this thread sleeps instead of blocking in `recv`, a client's send is a plain
+                // queue push with no wake-up system call, and the batch becomes one write
+                // instead of dozens. Durability moves by a millisecond; `everysec` allows 1000.
+                std::thread::sleep(Duration::from_millis(1));
+            }
             let mut max_seq = 0;
             let mut done = None;
             // Drain all that is queued: this is what makes one write and one fsync serve many.
