@@ -25,7 +25,9 @@
 //! not leave half a record that the retry would then follow with a whole one), retried with a
 //! growing pause, reported by `INFO` (`aof_last_write_status:err`) and, until a write succeeds,
 //! every write command is refused with Redis's `MISCONF` error: accepting writes that cannot be
-//! logged would make promises the file cannot keep.
+//! logged would make promises the file cannot keep. Under `always` the clients of the failing
+//! batch keep waiting for their reply until the retry succeeds (Redis instead exits, so that a
+//! supervisor restarts it); at shutdown the writer gives up after three more attempts.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
