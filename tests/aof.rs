@@ -430,3 +430,24 @@ fn bgrewriteaof_keeps_deadlines_and_every_type() {
     let left: i64 = pttl.trim_start_matches(':').trim_end().parse().unwrap();
     assert!(left > 0 && left <= 100_000, "{left}");
 }
+
+#[test]
+fn turning_the_aof_on_at_run_time_writes_the_whole_store_first() {
+    let s = start(); // AOF off
+    let mut c = s.client();
+    for i in 0..100 {
+        c.assert(&["SET", &format!("k{i}"), "old"], "+OK\r\n");
+    }
+    let shared = s.server.as_ref().unwrap().shared().clone();
+    // What `CONFIG SET appendonly yes` calls.
+    shared.aof.set_enabled(&shared, true).unwrap();
+    c.assert(&["SET", "k0", "new"], "+OK\r\n");
+    assert!(wait_until(Duration::from_secs(10), || aof_field(&s, "aof_rewrites") == "1"));
+    c.assert(&["SET", "k1", "newer"], "+OK\r\n");
+    let dir = s.stop();
+    let s = start_in(dir, aof_on(FsyncPolicy::EverySec));
+    let mut c = s.client();
+    c.assert(&["GET", "k0"], &bulk("new"));
+    c.assert(&["GET", "k1"], &bulk("newer"));
+    c.assert(&["GET", "k99"], &bulk("old"));
+}
