@@ -1,77 +1,71 @@
-//! Persistence: the append-only file.
+//! Persistence: the append-only file (AOF), its replay at start-up, and its rewrite.
 //!
-//! Go original: `internal/persistence`. Explained in: book chapter 6.
+//! Go original: `internal/persistence` (`aof.go`, `replay.go`). Explained in: book chapter 6.
+//!
+//! | file | what |
+//! |---|---|
+//! | [`aof`] | [`Aof`]: the handle the dispatcher appends to, and the `aof-writer` thread |
+//! | [`replay`] | reading the file back through the real command handlers |
+//! | [`rewrite`] | `BGREWRITEAOF`: the shortest command list that rebuilds the store |
+//! | [`check`] | `--check-aof FILE [--fix]`, like `redis-check-aof` |
+//!
+//! The file is plain RESP: every record is the array of bulk strings a client would have sent,
+//! so `cat appendonly.aof` is readable and Redis's own tools understand it.
 
-use crate::commands::Effect;
-use crate::engine::store::Store;
-use crate::protocol::resp::Value;
-use crate::server::Config;
+pub mod aof;
+pub mod check;
+pub mod replay;
+pub mod rewrite;
 
-/// Loads the AOF named by `config` (if enabled) into a new store and opens it for appending.
+pub use aof::{Aof, Ticket};
+
+use crate::server::Shared;
+
+// ANCHOR: open
+/// Loads the AOF named by the configuration into `shared.store` (if the AOF is on), then starts
+/// the writer thread. Called by `server::start` before the listener accepts anyone, so no client
+/// ever sees a half-loaded store.
 ///
 /// # Errors
-/// The file cannot be read or is corrupt before its last record.
-pub fn open(_config: &Config) -> anyhow::Result<(Store, Aof)> {
-    Ok((Store::new(), Aof::disabled()))
+/// The file cannot be read, or it is corrupt before its last record (the message names the
+/// offset and the `--check-aof FILE --fix` repair).
+pub fn open(shared: &Shared) -> anyhow::Result<()> {
+    let config = shared.config();
+    if !config.appendonly {
+        return Ok(());
+    }
+    let path = config.dir.join(&config.appendfilename);
+    let loaded = replay::load(shared, &path)?;
+    shared.aof.start(&path, loaded.size)?;
+    Ok(())
 }
+// ANCHOR_END: open
 
-/// A position in the AOF stream that a client may have to wait for (`appendfsync always`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Ticket(pub u64);
-
-impl Ticket {
-    /// Nothing to wait for.
-    pub const NONE: Ticket = Ticket(0);
+// ANCHOR: encode_command
+/// Appends one command to `out` as a RESP array of bulk strings: the format of every AOF record.
+pub fn encode_command<A: AsRef<[u8]>>(out: &mut Vec<u8>, argv: &[A]) {
+    out.push(b'*');
+    out.extend_from_slice(argv.len().to_string().as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for arg in argv {
+        let arg = arg.as_ref();
+        out.push(b'$');
+        out.extend_from_slice(arg.len().to_string().as_bytes());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
 }
+// ANCHOR_END: encode_command
 
-/// The AOF as the rest of the server sees it. (Disabled placeholder until the AOF work lands.)
-#[derive(Default)]
-pub struct Aof {}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Aof {
-    /// An AOF that logs nothing.
-    pub fn disabled() -> Self {
-        Aof {}
-    }
-
-    /// Queues effects for the writer thread; called under the write guard so the log order is
-    /// the store order (design invariant 4). Never blocks on disk.
-    pub fn append(&self, _effects: &[Effect], _in_multi: bool) -> Ticket {
-        Ticket::NONE
-    }
-
-    /// Waits until `ticket` is durable as the fsync policy promises; called with no guard held.
-    pub fn wait(&self, _ticket: Ticket) {}
-
-    /// The `MISCONF`-style error to refuse writes with while the AOF cannot be written.
-    pub fn refuses_writes(&self) -> Option<Value> {
-        None
-    }
-
-    /// Writes and fsyncs everything queued, then stops the writer thread.
-    pub fn shutdown(&self) {}
-
-    /// The `INFO persistence` fields (`aof_enabled`, `aof_rewrite_in_progress`, ...).
-    pub fn info(&self) -> Vec<(&'static str, String)> {
-        vec![("aof_enabled", "0".to_string())]
-    }
-
-    /// `CONFIG SET appendonly yes|no` at run time.
-    ///
-    /// # Errors
-    /// The text of the error reply when the AOF cannot be switched on.
-    pub fn set_enabled(&self, _shared: &crate::server::Shared, _on: bool) -> Result<(), String> {
-        Err("ERR the AOF is not available yet".to_string())
-    }
-
-    /// `CONFIG SET appendfsync` at run time.
-    pub fn set_fsync(&self, _policy: crate::server::config::FsyncPolicy) {}
-
-    /// `BGREWRITEAOF`: starts a rewrite in the background.
-    ///
-    /// # Errors
-    /// The text of the error reply (a rewrite already running, AOF off, ...).
-    pub fn start_rewrite(&self, _shared: &std::sync::Arc<crate::server::Shared>) -> Result<(), String> {
-        Err("ERR the AOF is not available yet".to_string())
+    #[test]
+    fn records_are_resp_arrays_of_bulk_strings() {
+        let mut out = Vec::new();
+        encode_command(&mut out, &[&b"SET"[..], b"k", b"a\r\nb"]);
+        assert_eq!(out, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4\r\na\r\nb\r\n");
     }
 }

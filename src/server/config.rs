@@ -67,6 +67,10 @@ pub struct Config {
     pub loglevel: Level,
     /// Active expiry cycles per second.
     pub hz: u32,
+    /// Rewrite the AOF when it has grown by this percentage since the last rewrite (0: never).
+    pub auto_aof_rewrite_percentage: u64,
+    /// ... and is at least this many bytes.
+    pub auto_aof_rewrite_min_size: u64,
 }
 // ANCHOR_END: config
 
@@ -84,6 +88,8 @@ impl Default for Config {
             timeout: 0,
             loglevel: Level::Notice,
             hz: 10,
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 * 1024 * 1024,
         }
     }
 }
@@ -94,6 +100,28 @@ fn yes_no(v: &str) -> anyhow::Result<bool> {
         "no" => Ok(false),
         _ => bail!("argument must be 'yes' or 'no'"),
     }
+}
+
+/// Parses a size as `redis.conf` writes it: `1024`, `1k` (1000), `1kb` (1024), `64mb`, `1gb`.
+///
+/// # Errors
+/// Not a number with one of those units.
+pub fn parse_memory(v: &str) -> anyhow::Result<u64> {
+    let v = v.to_ascii_lowercase();
+    let digits = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (n, unit) = v.split_at(digits);
+    let n: u64 = n.parse().context("not a number")?;
+    let mul = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => bail!("unknown unit '{unit}'"),
+    };
+    n.checked_mul(mul).ok_or_else(|| anyhow!("too large"))
 }
 
 impl Config {
@@ -117,6 +145,12 @@ impl Config {
             "timeout" => self.timeout = value.parse().context("invalid timeout")?,
             "loglevel" => self.loglevel = Level::parse(value).ok_or_else(|| anyhow!("invalid log level"))?,
             "hz" => self.hz = value.parse::<u32>().context("invalid hz")?.clamp(1, 500),
+            "auto-aof-rewrite-percentage" => {
+                self.auto_aof_rewrite_percentage = value.parse().context("invalid auto-aof-rewrite-percentage")?
+            }
+            "auto-aof-rewrite-min-size" => {
+                self.auto_aof_rewrite_min_size = parse_memory(value).context("invalid auto-aof-rewrite-min-size")?
+            }
             other => bail!("unknown setting '{other}'"),
         }
         Ok(())

@@ -68,6 +68,24 @@ pub struct Shared {
 // ANCHOR_END: shared
 
 impl Shared {
+    /// Shared state around `store` (the server's, or a tool's such as `verify_replay`).
+    pub fn new(config: Config, store: Store, aof: Aof, local_addr: SocketAddr) -> Shared {
+        Shared {
+            store: Arc::new(RwLock::new(store)),
+            registry: Registry::new(),
+            config: RwLock::new(config),
+            aof,
+            blocking: Blocking::default(),
+            pubsub: pubsub::PubSub::default(),
+            clients: clients::ClientTable::default(),
+            stats: stats::Stats::default(),
+            shutting_down: AtomicBool::new(false),
+            started: Instant::now(),
+            local_addr,
+            next_client_id: AtomicU64::new(0),
+        }
+    }
+
     /// The read guard of the store.
     pub fn read_store(&self) -> RwLockReadGuard<'_, Store> {
         // Poisoning means a handler panicked mid-command; see the module comment.
@@ -108,21 +126,11 @@ pub fn start(config: Config) -> anyhow::Result<Server> {
     let addr = format!("{}:{}", config.bind, config.port);
     let listener = TcpListener::bind(&addr).with_context(|| format!("binding {addr}"))?;
     let local_addr = listener.local_addr()?;
-    let (store, aof) = crate::persistence::open(&config)?;
-    let shared = Arc::new(Shared {
-        store: Arc::new(RwLock::new(store)),
-        registry: Registry::new(),
-        config: RwLock::new(config),
-        aof,
-        blocking: Blocking::default(),
-        pubsub: pubsub::PubSub::default(),
-        clients: clients::ClientTable::default(),
-        stats: stats::Stats::default(),
-        shutting_down: AtomicBool::new(false),
-        started: Instant::now(),
-        local_addr,
-        next_client_id: AtomicU64::new(0),
-    });
+    let aof = Aof::new(&config);
+    let shared = Arc::new(Shared::new(config, Store::new(), aof, local_addr));
+    // Replay before the listener thread exists: no client can see a half-loaded store.
+    crate::persistence::open(&shared)?;
+    shared.aof.attach_store(&shared.store);
     let expirer = expirer::spawn(shared.clone())?;
     let listener = {
         let shared = shared.clone();

@@ -6,6 +6,7 @@ pub mod connection;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod persistence;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
@@ -27,6 +28,7 @@ pub fn register_all(r: &mut Registry) {
     transactions::register(r);
     pubsub::register(r);
     server::register(r);
+    persistence::register(r);
 }
 
 /// Parses a whole argument as a signed 64-bit integer, as Redis's `string2ll` does: no spaces,

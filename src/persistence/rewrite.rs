@@ -1,0 +1,255 @@
+//! AOF rewrite (compaction): replaces the log with the shortest command list that rebuilds the
+//! current store, while the server keeps serving and logging.
+//!
+//! Go original: none — go-redis only planned it (`internal/persistence/aof.go`, "TODO: rewrite").
+//! Explained in: book chapter 6.
+//!
+// ANCHOR: rewrite_design
+//! # How it works, and how it differs from Redis
+//! Redis `fork()`s: the child inherits a copy-on-write image of the whole dataset frozen at one
+//! instant, writes it out at leisure, and the parent buffers the commands that arrive meanwhile
+//! and appends them to the new file before renaming it over the old one. The freeze is free
+//! (the kernel copies a page only when the parent writes to it), and the parent never stops.
+//!
+//! We have no `fork` (std-only, no `unsafe`, and a forked child of a multi-threaded process may
+//! only call async-signal-safe functions anyway). So the freeze is made by hand:
+//! 1. Under the store's **read** guard, the `aof-rewrite` thread clones every live key with its
+//!    deadline, and sends a `RewriteStart` marker down the writer's channel. Every append happens
+//!    under the *write* guard, so none can slip in during the clone: the marker splits the log
+//!    exactly into "in the snapshot" and "after it".
+//! 2. With no lock held, it writes the snapshot to a temporary file as `SET`, `RPUSH`, `SADD`,
+//!    `HSET` and `ZADD` commands (64 elements each) and `PEXPIREAT` for deadlines, and fsyncs it.
+//! 3. The `aof-writer` thread, which copied every record after the marker into a buffer, appends
+//!    that buffer to the temporary file, fsyncs it, `rename`s it over the AOF (atomic) and fsyncs
+//!    the directory. A crash before the rename leaves the old file; after it, the new one.
+//!
+//! The cost: the clone. While it runs, readers carry on but writers wait (about a second per few
+//! million small keys), and the copy needs as much memory again as the data, where `fork` copies
+//! only the pages written during the rewrite. Writing the file, the slow part, holds no lock.
+// ANCHOR_END: rewrite_design
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use super::aof::{Inner, Msg};
+use super::encode_command;
+use crate::engine::store::{Data, Key, Store, now_ms};
+use crate::protocol::resp::format_double;
+
+/// Elements per `RPUSH`/`SADD`/`HSET`/`ZADD` command: Redis's `AOF_REWRITE_ITEMS_PER_CMD`.
+pub const ITEMS_PER_CMD: usize = 64;
+
+/// One key of the frozen snapshot.
+pub struct Entry {
+    /// The key.
+    pub key: Key,
+    /// Its value at snapshot time.
+    pub data: Data,
+    /// Its deadline in Unix ms, if it has one.
+    pub deadline: Option<u64>,
+}
+
+/// Clones every live key of `store` with its deadline. Called under the read guard.
+pub fn snapshot(store: &Store, now: u64) -> Vec<Entry> {
+    store
+        .iter(now)
+        .map(|(k, d)| Entry {
+            key: k.clone(),
+            data: d.clone(),
+            deadline: store.deadline(k, now),
+        })
+        .collect()
+}
+
+// ANCHOR: write_entry
+/// Appends the commands that rebuild one key to `out`.
+pub fn write_entry(out: &mut Vec<u8>, e: &Entry) {
+    let key: &[u8] = &e.key;
+    match &e.data {
+        Data::Str(s) => encode_command(out, &[b"SET", key, s]),
+        Data::List(l) => chunked(out, b"RPUSH", key, l.iter().map(|v| vec![&v[..]])),
+        Data::Set(s) => chunked(out, b"SADD", key, s.iter().map(|v| vec![&v[..]])),
+        Data::Hash(h) => chunked(out, b"HSET", key, h.iter().map(|(f, v)| vec![&f[..], &v[..]])),
+        Data::ZSet(z) => {
+            // `%.17g` text reads back as the very same double.
+            let scored: Vec<(String, &[u8])> = z.iter().map(|(m, s)| (format_double(s), m)).collect();
+            chunked(out, b"ZADD", key, scored.iter().map(|(s, m)| vec![s.as_bytes(), *m]));
+        }
+    }
+    if let Some(at) = e.deadline {
+        encode_command(out, &[b"PEXPIREAT", key, at.to_string().as_bytes()]);
+    }
+}
+// ANCHOR_END: write_entry
+
+/// Writes `name key item...` commands of at most [`ITEMS_PER_CMD`] items each.
+fn chunked<'a>(out: &mut Vec<u8>, name: &[u8], key: &'a [u8], items: impl Iterator<Item = Vec<&'a [u8]>>) {
+    let mut argv: Vec<&[u8]> = vec![name, key];
+    let mut n = 0;
+    for item in items {
+        argv.extend(item);
+        n += 1;
+        if n == ITEMS_PER_CMD {
+            encode_command(out, &argv);
+            argv.truncate(2);
+            n = 0;
+        }
+    }
+    if n > 0 {
+        encode_command(out, &argv);
+    }
+}
+
+/// Writes the snapshot to `path` and fsyncs it.
+fn write_snapshot(path: &Path, entries: &[Entry]) -> io::Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut buf = Vec::with_capacity(64 * 1024);
+    for e in entries {
+        write_entry(&mut buf, e);
+        if buf.len() >= 64 * 1024 {
+            w.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    w.write_all(&buf)?;
+    let file = w.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()
+}
+
+// ANCHOR: start
+/// Starts a rewrite on a new `aof-rewrite` thread.
+///
+/// # Errors
+/// The text of the error reply: a rewrite is already running, or no thread could be spawned.
+pub(crate) fn start(inner: &Arc<Inner>, store: Arc<RwLock<Store>>) -> Result<(), String> {
+    if inner.rewrite_in_progress.swap(true, Ordering::SeqCst) {
+        return Err("ERR Background append only file rewriting already in progress".to_string());
+    }
+    *inner.rewrite_started.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+    let inner2 = inner.clone();
+    let spawned = std::thread::Builder::new()
+        .name("aof-rewrite".into())
+        .spawn(move || run(&inner2, &store));
+    if let Err(e) = spawned {
+        inner.rewrite_in_progress.store(false, Ordering::SeqCst);
+        return Err(format!("ERR Can't rewrite append only file in background: {e}"));
+    }
+    Ok(())
+}
+// ANCHOR_END: start
+
+/// The body of the `aof-rewrite` thread.
+fn run(inner: &Arc<Inner>, store: &RwLock<Store>) {
+    let started = Instant::now();
+    let (entries, writer_running) = {
+        let guard = store.read().unwrap_or_else(|p| p.into_inner());
+        let entries = snapshot(&guard, now_ms());
+        // Still under the read guard: no append can come between the clone and the marker.
+        let running = inner.send(Msg::RewriteStart);
+        (entries, running)
+    };
+    crate::verbose!(
+        "aof",
+        "rewrite snapshot of {} keys took {:?}",
+        entries.len(),
+        started.elapsed()
+    );
+    let path = inner.path();
+    let tmp = temp_path(&path);
+    let written = write_snapshot(&tmp, &entries).map_err(|e| format!("writing {}: {e}", tmp.display()));
+    drop(entries);
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    if writer_running {
+        // The writer appends what it buffered, swaps the files and reports.
+        if inner.send(Msg::RewriteDone(written.map(|()| tmp.clone()))) {
+            return;
+        }
+        let _ = std::fs::remove_file(&tmp);
+        finish_alone(inner, Err("the AOF was turned off during the rewrite".to_string()));
+        return;
+    }
+    // The AOF is off: nothing is being appended, so the snapshot is the whole file.
+    // Differs from Redis: Redis 7 with `appendonly no` rewrites and keeps nothing; we keep the
+    // file, so that turning the AOF on later (or a restart with it on) starts from it.
+    let result =
+        written.and_then(|()| std::fs::rename(&tmp, &path).map_err(|e| format!("renaming {}: {e}", tmp.display())));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    finish_alone(inner, result);
+}
+
+/// Records the end of a rewrite that had no writer thread to finish it.
+fn finish_alone(inner: &Inner, result: Result<(), String>) {
+    let started = inner.rewrite_started.lock().unwrap_or_else(|p| p.into_inner()).take();
+    inner
+        .last_rewrite_secs
+        .store(started.map_or(0, |t| t.elapsed().as_secs() as i64), Ordering::Relaxed);
+    inner.last_rewrite_ok.store(result.is_ok(), Ordering::Relaxed);
+    match result {
+        Ok(()) => {
+            inner.rewrites.fetch_add(1, Ordering::Relaxed);
+            inner.rewrite_failures.store(0, Ordering::Relaxed);
+            crate::info!("aof", "Background AOF rewrite finished successfully");
+        }
+        Err(e) => {
+            inner.rewrite_failures.fetch_add(1, Ordering::Relaxed);
+            crate::warn!("aof", "Background AOF rewrite failed: {e}");
+        }
+    }
+    inner.rewrite_in_progress.store(false, Ordering::SeqCst);
+}
+
+/// `temp-rewriteaof-bg-<pid>.aof` next to the AOF, as Redis names it: same directory, so the
+/// rename stays within one filesystem and is atomic.
+fn temp_path(path: &Path) -> PathBuf {
+    // A rewrite abandoned by `CONFIG SET appendonly no` may still be writing its file when the
+    // next one starts: a counter keeps their names apart.
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let name = format!("temp-rewriteaof-bg-{}-{n}.aof", std::process::id());
+    match path.parent() {
+        Some(dir) => dir.join(name),
+        None => PathBuf::from(name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    #[test]
+    fn collections_are_written_in_chunks_of_64() {
+        let list: VecDeque<Box<[u8]>> = (0..130).map(|i| i.to_string().into_bytes().into()).collect();
+        let e = Entry {
+            key: b"l".to_vec().into(),
+            data: Data::List(Box::new(list)),
+            deadline: Some(1234),
+        };
+        let mut out = Vec::new();
+        write_entry(&mut out, &e);
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.matches("RPUSH").count(), 3);
+        assert!(text.starts_with("*66\r\n$5\r\nRPUSH\r\n$1\r\nl\r\n$1\r\n0\r\n"));
+        assert!(text.ends_with("*3\r\n$9\r\nPEXPIREAT\r\n$1\r\nl\r\n$4\r\n1234\r\n"));
+    }
+
+    #[test]
+    fn strings_are_one_set() {
+        let e = Entry {
+            key: b"k".to_vec().into(),
+            data: Data::Str(b"v".to_vec()),
+            deadline: None,
+        };
+        let mut out = Vec::new();
+        write_entry(&mut out, &e);
+        assert_eq!(out, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
+    }
+}
