@@ -152,6 +152,6 @@ mod tests {
         w.write_value(&Value::Bulk(vec![b'x'; 4 * 1024 * 1024]));
         w.flush().unwrap();
         assert!(w.buf.capacity() <= 1024 * 1024);
-        assert_eq!(w.get_ref().len(), 4 * 1024 * 1024 + 13);
+        assert_eq!(w.get_ref().len(), 4 * 1024 * 1024 + 12);
     }
 }
