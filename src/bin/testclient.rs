@@ -101,7 +101,16 @@ fn is_streaming(command: &[u8]) -> bool {
         .any(|c| command.eq_ignore_ascii_case(c))
 }
 
-fn main() -> Result<()> {
+fn main() {
+    // Errors read like redis-cli's ("Could not connect to Redis at 127.0.0.1:6379: Connection
+    // refused"), one line, rather than anyhow's multi-line report.
+    if let Err(e) = try_main() {
+        eprintln!("{e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn try_main() -> Result<()> {
     let options = parse_options(std::env::args().skip(1))?;
     let mut out = io::stdout().lock();
     if !options.command.is_empty() {
