@@ -45,7 +45,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bulk_len: 512 * 1024 * 1024,
-            // Go parity / Redis parity: Redis 7 accepts up to INT_MAX elements and relies on the
+            // Redis parity: Redis 7 accepts up to INT_MAX elements and relies on the
             // query-buffer limit; we keep Redis 6's 1,048,576, which no real command needs to pass.
             max_multibulk_len: 1024 * 1024,
             max_inline_len: 64 * 1024,
@@ -732,7 +732,7 @@ fn hex_value(b: u8) -> Option<u8> {
 /// [`ProtocolError::UnbalancedQuotes`] for an unterminated quote or a closing quote followed by
 /// something other than whitespace.
 pub fn split_args(line: &[u8]) -> Result<Vec<Vec<u8>>, ProtocolError> {
-    // Go parity / Redis parity: Redis scans the line as a C string, so a NUL byte ends it there
+    // Redis parity: Redis scans the line as a C string, so a NUL byte ends it there
     // (and an inline request containing one is never answered). We treat NUL as an ordinary
     // byte: keys and values stay binary safe even inline.
     let mut args = Vec::new();
