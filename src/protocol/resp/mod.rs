@@ -6,6 +6,6 @@ mod reader;
 mod value;
 mod writer;
 
-pub use reader::{Limits, ProtocolError, Reader};
+pub use reader::{Limits, ProtocolError, Reader, split_args};
 pub use value::{Protocol, Value, format_double, push_int};
-pub use writer::Writer;
+pub use writer::{Writer, encode_command};

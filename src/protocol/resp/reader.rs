@@ -3,65 +3,148 @@
 //! Go original: `internal/protocol/resp/reader.go`. Explained in: book chapter 2.
 //!
 //! Blocking and streaming: it pulls exactly the bytes the next value needs from a
-//! `BufRead`, so one call never swallows the next pipelined command.
+//! `BufRead`, so one call never swallows the next pipelined command, and a frame split across
+//! any number of reads parses the same as one that arrived whole.
+//!
+//! Two entry points:
+//! - [`Reader::read_command`] parses *requests* the way Redis 7's `networking.c` does
+//!   (`processMultibulkBuffer`, `processInlineBuffer`, `sdssplitargs`): flat arrays of bulk
+//!   strings, or inline lines, with Redis's limits and Redis's exact error texts.
+//! - [`Reader::read_value`] parses any RESP2 or RESP3 *reply*, for tools and tests.
+//!
+//! Nothing here trusts a length before the bytes behind it have arrived: a client announcing a
+//! 500 MB bulk string and then going quiet costs a few kilobytes, not 500 MB (design invariant 9).
+//! And nothing recurses on client input: requests are flat by construction, and replies are
+//! parsed with an explicit stack of bounded depth.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
 
 use super::Value;
 
+// ANCHOR: limits
 /// Limits that keep one client from making the server allocate without bound (design invariant 9).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Largest bulk string accepted (`proto-max-bulk-len`, 512 MB).
     pub max_bulk_len: usize,
     /// Most elements in one request array (1,048,576).
     pub max_multibulk_len: usize,
-    /// Longest inline command line (64 KB).
+    /// Longest inline command line, and longest `*`/`$` header line (64 KB, Redis's
+    /// `PROTO_INLINE_MAX_SIZE`).
     pub max_inline_len: usize,
+    /// Most argument bytes one request may carry in total (1 GB, `client-query-buffer-limit`).
+    pub max_query_len: usize,
+    /// Deepest nesting of aggregates [`Reader::read_value`] accepts in a reply (128).
+    pub max_depth: usize,
 }
+// ANCHOR_END: limits
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bulk_len: 512 * 1024 * 1024,
+            // Redis parity: Redis 7 accepts up to INT_MAX elements and relies on the
+            // query-buffer limit; we keep Redis 6's 1,048,576, which no real command needs to pass.
             max_multibulk_len: 1024 * 1024,
             max_inline_len: 64 * 1024,
+            max_query_len: 1024 * 1024 * 1024,
+            max_depth: 128,
         }
     }
 }
 
-/// A malformed or over-limit request, or the socket failing under it.
+/// Redis refuses long requests from a client that still has to `AUTH` (`authRequired`):
+/// at most 10 arguments of at most 16 KB each, so an anonymous peer cannot make the server buffer
+/// much before it has proven anything.
+const UNAUTH_MAX_MULTIBULK_LEN: i64 = 10;
+const UNAUTH_MAX_BULK_LEN: i64 = 16 * 1024;
+
+/// The first allocation for a bulk string that has not fully arrived. Later ones double what has
+/// arrived, so memory tracks the bytes received, never the length announced.
+const BULK_CHUNK: usize = 8 * 1024;
+
+// ANCHOR: protocol_error
+/// A malformed or over-limit request or reply, or the socket failing under it.
 #[derive(Debug)]
 pub enum ProtocolError {
-    /// The connection failed or closed in the middle of a frame.
+    /// The connection failed, or closed in the middle of a frame.
     Io(io::Error),
-    /// `Protocol error: invalid bulk length`
+    /// `Protocol error: invalid bulk length`: not a number, negative, or past `max_bulk_len`.
     InvalidBulkLength,
-    /// `Protocol error: invalid multibulk length`
+    /// `Protocol error: invalid multibulk length`: not a number, or past `max_multibulk_len`.
     InvalidMultibulkLength,
-    /// `Protocol error: expected '$', got 'x'`
+    /// `Protocol error: expected '$', got 'x'`: an array element that is not a bulk string
+    /// (a nested array in a request lands here too).
     ExpectedDollar(u8),
-    /// `Protocol error: unbalanced quotes in request`
+    /// `Protocol error: unbalanced quotes in request`: an inline line with an open quote, or a
+    /// closing quote followed by something other than a space.
     UnbalancedQuotes,
-    /// `Protocol error: too big inline request`
+    /// `Protocol error: too big inline request`: no newline within `max_inline_len` bytes.
     TooBigInline,
+    /// `Protocol error: too big mbulk count string`: no `\r` after `*` within `max_inline_len`.
+    TooBigMultibulkCount,
+    /// `Protocol error: too big bulk count string`: no `\r` after `$` within `max_inline_len`.
+    TooBigBulkCount,
+    /// `Protocol error: unauthenticated multibulk length`: more than 10 arguments before `AUTH`.
+    UnauthenticatedMultibulkLength,
+    /// `Protocol error: unauthenticated bulk length`: an argument over 16 KB before `AUTH`.
+    UnauthenticatedBulkLength,
+    /// One request carries more than `max_query_len` bytes. Redis closes such a client without a
+    /// reply, and so do we.
+    QueryBufferLimit,
+    /// A reply whose type byte is unknown (only [`Reader::read_value`]).
+    UnknownReplyType(u8),
+    /// A reply nested deeper than `max_depth` (only [`Reader::read_value`]).
+    TooDeep,
+    /// A reply whose line does not parse, with what was wrong (only [`Reader::read_value`]).
+    InvalidReply(&'static str),
 }
+// ANCHOR_END: protocol_error
 
 impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ProtocolError::Io(e) => write!(f, "I/O error: {e}"),
-            ProtocolError::InvalidBulkLength => f.write_str("Protocol error: invalid bulk length"),
-            ProtocolError::InvalidMultibulkLength => f.write_str("Protocol error: invalid multibulk length"),
-            ProtocolError::ExpectedDollar(b) => write!(f, "Protocol error: expected '$', got '{}'", *b as char),
-            ProtocolError::UnbalancedQuotes => f.write_str("Protocol error: unbalanced quotes in request"),
-            ProtocolError::TooBigInline => f.write_str("Protocol error: too big inline request"),
-        }
+        let text = match self {
+            ProtocolError::Io(e) => return write!(f, "I/O error: {e}"),
+            ProtocolError::ExpectedDollar(b) => {
+                // Redis formats the byte with `%c` and then turns CR and LF into spaces, so that
+                // the error line cannot break the reply stream.
+                let c = match *b {
+                    b'\r' | b'\n' => ' ',
+                    // Redis writes any other byte raw; an error reply here is text, so a byte
+                    // past ASCII shows as the Latin-1 character of the same number.
+                    other => char::from(other),
+                };
+                return write!(f, "Protocol error: expected '$', got '{c}'");
+            }
+            ProtocolError::UnknownReplyType(b) => {
+                return write!(f, "Protocol error: unknown reply type byte 0x{b:02x}");
+            }
+            ProtocolError::InvalidReply(what) => return write!(f, "Protocol error: {what}"),
+            ProtocolError::InvalidBulkLength => "invalid bulk length",
+            ProtocolError::InvalidMultibulkLength => "invalid multibulk length",
+            ProtocolError::UnbalancedQuotes => "unbalanced quotes in request",
+            ProtocolError::TooBigInline => "too big inline request",
+            ProtocolError::TooBigMultibulkCount => "too big mbulk count string",
+            ProtocolError::TooBigBulkCount => "too big bulk count string",
+            ProtocolError::UnauthenticatedMultibulkLength => "unauthenticated multibulk length",
+            ProtocolError::UnauthenticatedBulkLength => "unauthenticated bulk length",
+            ProtocolError::QueryBufferLimit => "query buffer limit reached",
+            ProtocolError::TooDeep => "reply nested too deeply",
+        };
+        write!(f, "Protocol error: {text}")
     }
 }
 
-impl std::error::Error for ProtocolError {}
+impl std::error::Error for ProtocolError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ProtocolError::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<io::Error> for ProtocolError {
     fn from(e: io::Error) -> Self {
@@ -70,96 +153,409 @@ impl From<io::Error> for ProtocolError {
 }
 
 impl ProtocolError {
-    /// The error reply sent before the connection is closed, or `None` for an I/O failure.
+    /// The error reply sent before the connection is closed, or `None` when there is nobody to
+    /// tell (an I/O failure) or Redis closes without a word (the query-buffer limit).
     pub fn reply(&self) -> Option<Value> {
         match self {
-            ProtocolError::Io(_) => None,
+            ProtocolError::Io(_) | ProtocolError::QueryBufferLimit => None,
             other => Some(Value::error_owned(format!("ERR {other}"))),
         }
     }
+
+    /// The peer hung up in the middle of a frame.
+    fn eof() -> ProtocolError {
+        ProtocolError::Io(io::ErrorKind::UnexpectedEof.into())
+    }
 }
 
+// ANCHOR: reader
 /// A streaming RESP reader over any `BufRead`.
 pub struct Reader<R> {
     inner: R,
     limits: Limits,
+    /// Whether the peer has authenticated; until it has, Redis's tighter request limits apply.
+    authenticated: bool,
+    /// Scratch space for a line that arrived in pieces; reused, so a long-lived connection
+    /// allocates it once.
+    line: Vec<u8>,
+}
+// ANCHOR_END: reader
+
+/// What a `*` or `$` header line holds: its first byte and the number after it, if it is one.
+struct Header {
+    first: u8,
+    number: Option<i64>,
 }
 
 impl<R: BufRead> Reader<R> {
     /// A reader with the default limits.
     pub fn new(inner: R) -> Self {
-        Reader {
-            inner,
-            limits: Limits::default(),
-        }
+        Reader::with_limits(inner, Limits::default())
     }
 
     /// A reader with explicit limits.
     pub fn with_limits(inner: R, limits: Limits) -> Self {
-        Reader { inner, limits }
+        Reader {
+            inner,
+            limits,
+            authenticated: true,
+            line: Vec::new(),
+        }
     }
 
-    /// Reads one request: an array of bulk strings or an inline command line.
-    ///
-    /// Returns `Ok(None)` when the peer closed the connection between commands.
-    ///
-    /// # Errors
-    /// A [`ProtocolError`] for malformed or over-limit input, or an I/O failure mid-frame.
-    pub fn read_command(&mut self) -> Result<Option<Vec<Vec<u8>>>, ProtocolError> {
-        loop {
-            let mut line = Vec::new();
-            let n = self.inner.read_until(b'\n', &mut line)?;
-            if n == 0 {
-                return Ok(None);
-            }
-            if line.last() != Some(&b'\n') {
-                return Err(ProtocolError::Io(io::ErrorKind::UnexpectedEof.into()));
-            }
-            line.pop();
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-            if line.first() == Some(&b'*') {
-                let count = parse_len(&line[1..]).ok_or(ProtocolError::InvalidMultibulkLength)?;
-                if count > self.limits.max_multibulk_len as i64 {
-                    return Err(ProtocolError::InvalidMultibulkLength);
-                }
-                if count <= 0 {
-                    continue;
-                }
-                let mut args = Vec::with_capacity(count as usize);
-                for _ in 0..count {
-                    let mut header = Vec::new();
-                    self.inner.read_until(b'\n', &mut header)?;
-                    if header.first() != Some(&b'$') {
-                        return Err(ProtocolError::ExpectedDollar(header.first().copied().unwrap_or(b' ')));
-                    }
-                    let len = parse_len(header[1..].strip_suffix(b"\r\n").unwrap_or(&header[1..]))
-                        .ok_or(ProtocolError::InvalidBulkLength)?;
-                    if len < 0 || len > self.limits.max_bulk_len as i64 {
-                        return Err(ProtocolError::InvalidBulkLength);
-                    }
-                    let mut data = vec![0u8; len as usize + 2];
-                    self.inner.read_exact(&mut data)?;
-                    data.truncate(len as usize);
-                    args.push(data);
-                }
-                return Ok(Some(args));
-            }
-            let args: Vec<Vec<u8>> = line
-                .split(|b| *b == b' ')
-                .filter(|s| !s.is_empty())
-                .map(<[u8]>::to_vec)
-                .collect();
-            if !args.is_empty() {
-                return Ok(Some(args));
-            }
-        }
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Tells the reader whether the peer still has to `AUTH`. A reader starts authenticated;
+    /// while it is not, requests of more than 10 arguments or with an argument over 16 KB are
+    /// protocol errors, as in Redis.
+    pub fn set_authenticated(&mut self, authenticated: bool) {
+        self.authenticated = authenticated;
     }
 
     /// The wrapped reader.
     pub fn get_ref(&self) -> &R {
         &self.inner
+    }
+
+    /// The wrapped reader, mutably. Reading from it directly desynchronises the stream.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// Gives back the wrapped reader, with whatever it still has buffered.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    // ANCHOR: read_command
+    /// Reads one request: an array of bulk strings or an inline command line.
+    ///
+    /// Returns `Ok(None)` when the peer closed the connection between commands. Empty inline
+    /// lines, `*0` and `*-1` are skipped, as Redis skips them.
+    ///
+    /// # Errors
+    /// A [`ProtocolError`] for malformed or over-limit input (the caller sends
+    /// [`ProtocolError::reply`] and closes), or an I/O failure, `UnexpectedEof` included when the
+    /// peer hangs up mid-frame.
+    pub fn read_command(&mut self) -> Result<Option<Vec<Vec<u8>>>, ProtocolError> {
+        loop {
+            let first = match fill(&mut self.inner)?.first() {
+                None => return Ok(None),
+                Some(&b) => b,
+            };
+            // Redis decides per request, on its first byte: `*` starts a multibulk request,
+            // anything else an inline one (`processInputBuffer`).
+            let args = if first == b'*' {
+                self.read_multibulk()?
+            } else {
+                self.read_inline()?
+            };
+            if !args.is_empty() {
+                return Ok(Some(args));
+            }
+        }
+    }
+    // ANCHOR_END: read_command
+
+    // ANCHOR: read_multibulk
+    /// `*<count>\r\n` then `count` times `$<len>\r\n<bytes>\r\n` (`processMultibulkBuffer`).
+    fn read_multibulk(&mut self) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        let header = self.read_header(ProtocolError::TooBigMultibulkCount)?;
+        let count = match header.number {
+            Some(n) if n <= 0 || at_most(n, self.limits.max_multibulk_len) => n,
+            _ => return Err(ProtocolError::InvalidMultibulkLength),
+        };
+        if count > UNAUTH_MAX_MULTIBULK_LEN && !self.authenticated {
+            return Err(ProtocolError::UnauthenticatedMultibulkLength);
+        }
+        if count <= 0 {
+            return Ok(Vec::new()); // `*0` and `*-1` are no command at all
+        }
+        // The count is only a claim: reserve for at most 1,024 arguments (as Redis does) and let
+        // the vector grow as real arguments arrive.
+        let mut args = Vec::with_capacity((count as usize).min(1024));
+        let mut total = 0usize;
+        for _ in 0..count {
+            let header = self.read_header(ProtocolError::TooBigBulkCount)?;
+            if header.first != b'$' {
+                return Err(ProtocolError::ExpectedDollar(header.first));
+            }
+            let len = match header.number {
+                Some(n) if at_most(n, self.limits.max_bulk_len) => n,
+                _ => return Err(ProtocolError::InvalidBulkLength),
+            };
+            if len > UNAUTH_MAX_BULK_LEN && !self.authenticated {
+                return Err(ProtocolError::UnauthenticatedBulkLength);
+            }
+            let len = len as usize;
+            total = total.saturating_add(len);
+            if total > self.limits.max_query_len {
+                return Err(ProtocolError::QueryBufferLimit);
+            }
+            args.push(self.read_bulk(len)?);
+        }
+        Ok(args)
+    }
+    // ANCHOR_END: read_multibulk
+
+    // ANCHOR: read_header
+    /// Reads a `*<n>` or `$<n>` line up to its `\r` and the byte after it.
+    ///
+    /// Redis looks for the `\r` alone and steps over the next byte without checking that it is
+    /// `\n`; we do the same, so every byte stream gets the reply real Redis gives it.
+    fn read_header(&mut self, too_big: ProtocolError) -> Result<Header, ProtocolError> {
+        let max = self.limits.max_inline_len;
+        // Fast path: the whole line is already buffered (nearly always, in a pipeline), so parse
+        // it where it lies, with no copy.
+        let buf = fill(&mut self.inner)?;
+        if let Some(cr) = find(buf, b'\r')
+            && cr + 1 < buf.len()
+        {
+            if cr > max {
+                return Err(too_big);
+            }
+            let header = parse_header(&buf[..cr]);
+            self.inner.consume(cr + 2);
+            return Ok(header);
+        }
+        // Slow path: the line arrives in pieces; gather it in the scratch buffer.
+        self.read_line_into_scratch(b'\r', too_big)?;
+        self.skip(1)?;
+        Ok(parse_header(&self.line))
+    }
+    // ANCHOR_END: read_header
+
+    /// Reads `len` bytes and the two after them (the `\r\n`, skipped unchecked like Redis does).
+    fn read_bulk(&mut self, len: usize) -> Result<Vec<u8>, ProtocolError> {
+        let buf = fill(&mut self.inner)?;
+        if buf.len() >= len.saturating_add(2) {
+            let data = buf[..len].to_vec();
+            self.inner.consume(len + 2);
+            return Ok(data);
+        }
+        // The value is bigger than what has arrived. Grow the vector as bytes come in, doubling
+        // up to the announced length, so a peer that announces 512 MB and sends nothing costs
+        // one small chunk. `read` (rather than `fill_buf`) lets `BufReader` copy a big value
+        // straight from the socket into the vector, past its own 16 KB buffer.
+        let mut data = Vec::new();
+        let mut got = 0;
+        while got < len {
+            if got == data.len() {
+                let grown = next_bulk_capacity(data.len(), len);
+                data.reserve_exact(grown - data.len());
+                data.resize(grown, 0);
+            }
+            let n = match self.inner.read(&mut data[got..]) {
+                Ok(0) => return Err(ProtocolError::eof()),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            };
+            got += n;
+        }
+        self.skip(2)?;
+        Ok(data)
+    }
+
+    // ANCHOR: read_inline
+    /// One inline line, split into arguments (`processInlineBuffer` + `sdssplitargs`).
+    fn read_inline(&mut self) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        let max = self.limits.max_inline_len;
+        let buf = fill(&mut self.inner)?;
+        if let Some(nl) = find(buf, b'\n') {
+            if nl > max {
+                return Err(ProtocolError::TooBigInline);
+            }
+            let args = split_args(strip_cr(&buf[..nl]));
+            self.inner.consume(nl + 1);
+            return args;
+        }
+        self.read_line_into_scratch(b'\n', ProtocolError::TooBigInline)?;
+        split_args(strip_cr(&self.line))
+    }
+    // ANCHOR_END: read_inline
+
+    /// Gathers bytes into `self.line` up to `end` (consumed, not stored), failing with `too_big`
+    /// once more than `max_inline_len` bytes have come without it.
+    fn read_line_into_scratch(&mut self, end: u8, too_big: ProtocolError) -> Result<(), ProtocolError> {
+        let max = self.limits.max_inline_len;
+        self.line.clear();
+        // Long-lived scratch space should not keep a 64 KB line's capacity for ever.
+        self.line.shrink_to(1024);
+        loop {
+            let buf = fill(&mut self.inner)?;
+            if buf.is_empty() {
+                return Err(ProtocolError::eof());
+            }
+            match find(buf, end) {
+                Some(i) => {
+                    if self.line.len() + i > max {
+                        return Err(too_big);
+                    }
+                    self.line.extend_from_slice(&buf[..i]);
+                    self.inner.consume(i + 1);
+                    return Ok(());
+                }
+                None => {
+                    let n = buf.len();
+                    if self.line.len() + n > max {
+                        return Err(too_big);
+                    }
+                    self.line.extend_from_slice(buf);
+                    self.inner.consume(n);
+                }
+            }
+        }
+    }
+
+    /// Skips `n` bytes, waiting for them if they have not arrived.
+    fn skip(&mut self, mut n: usize) -> Result<(), ProtocolError> {
+        while n > 0 {
+            let available = fill(&mut self.inner)?.len();
+            if available == 0 {
+                return Err(ProtocolError::eof());
+            }
+            let step = available.min(n);
+            self.inner.consume(step);
+            n -= step;
+        }
+        Ok(())
+    }
+
+    // ANCHOR: read_value
+    /// Reads one RESP2 or RESP3 reply of any type, nested aggregates included.
+    ///
+    /// Returns `Ok(None)` when the peer closed the connection between replies. RESP3 nulls
+    /// (`_`) read as [`Value::Null`], big numbers (`(`) as bulk strings, blob errors (`!`) as
+    /// errors; attributes (`|`) are read and dropped. Nesting is tracked on an explicit stack
+    /// bounded by `max_depth`, so a hostile peer cannot overflow the call stack.
+    ///
+    /// # Errors
+    /// A [`ProtocolError`] for a malformed or over-limit reply, or an I/O failure.
+    pub fn read_value(&mut self) -> Result<Option<Value>, ProtocolError> {
+        let mut stack: Vec<Aggregate> = Vec::new();
+        loop {
+            if stack.is_empty() && fill(&mut self.inner)?.is_empty() {
+                return Ok(None);
+            }
+            let mut value = match self.read_item()? {
+                Item::Value(v) => v,
+                Item::Open(kind, n) => {
+                    let aggregate = Aggregate {
+                        kind,
+                        remaining: n,
+                        items: Vec::with_capacity(n.min(1024)),
+                    };
+                    if n == 0 {
+                        match aggregate.finish() {
+                            Some(v) => v,
+                            None => continue, // an empty attribute: nothing to keep
+                        }
+                    } else {
+                        if stack.len() >= self.limits.max_depth {
+                            return Err(ProtocolError::TooDeep);
+                        }
+                        stack.push(aggregate);
+                        continue;
+                    }
+                }
+            };
+            // Hand the finished value to its parent; a parent that is thereby complete becomes
+            // the value handed to its own parent, and so on up.
+            loop {
+                let Some(top) = stack.last_mut() else {
+                    return Ok(Some(value));
+                };
+                top.items.push(value);
+                top.remaining -= 1;
+                if top.remaining > 0 {
+                    break;
+                }
+                let Some(done) = stack.pop() else { break };
+                match done.finish() {
+                    Some(v) => value = v,
+                    None => break, // an attribute: dropped, it is not an element of anything
+                }
+            }
+        }
+    }
+    // ANCHOR_END: read_value
+
+    /// Reads one reply header, and the payload of a scalar.
+    fn read_item(&mut self) -> Result<Item, ProtocolError> {
+        self.read_line_into_scratch(b'\n', ProtocolError::InvalidReply("line too long"))?;
+        let line = strip_cr(&self.line);
+        let Some((&tag, body)) = line.split_first() else {
+            return Err(ProtocolError::InvalidReply("empty line"));
+        };
+        let text = |body: &[u8]| Cow::Owned(String::from_utf8_lossy(body).into_owned());
+        let item = match tag {
+            b'+' => Item::Value(Value::Simple(text(body))),
+            b'-' => Item::Value(Value::Error(text(body))),
+            b':' => Item::Value(Value::Integer(
+                string_to_i64(body).ok_or(ProtocolError::InvalidReply("invalid integer"))?,
+            )),
+            b'(' if !body.is_empty()
+                && body
+                    .iter()
+                    .enumerate()
+                    .all(|(i, &b)| b.is_ascii_digit() || (i == 0 && b == b'-')) =>
+            {
+                Item::Value(Value::Bulk(body.to_vec()))
+            }
+            b'(' => return Err(ProtocolError::InvalidReply("invalid big number")),
+            b',' => Item::Value(Value::Double(
+                parse_double(body).ok_or(ProtocolError::InvalidReply("invalid double"))?,
+            )),
+            b'#' => match body {
+                b"t" => Item::Value(Value::Boolean(true)),
+                b"f" => Item::Value(Value::Boolean(false)),
+                _ => return Err(ProtocolError::InvalidReply("invalid boolean")),
+            },
+            b'_' if body.is_empty() => Item::Value(Value::Null),
+            b'_' => return Err(ProtocolError::InvalidReply("invalid null")),
+            b'$' | b'=' | b'!' => {
+                let len = match string_to_i64(body) {
+                    Some(-1) if tag == b'$' => return Ok(Item::Value(Value::Null)),
+                    Some(n) if at_most(n, self.limits.max_bulk_len) => n as usize,
+                    _ => return Err(ProtocolError::InvalidBulkLength),
+                };
+                let data = self.read_bulk(len)?;
+                match tag {
+                    b'$' => Item::Value(Value::Bulk(data)),
+                    b'!' => Item::Value(Value::Error(text(&data))),
+                    // Verbatim text starts with a three-letter format and a colon (`txt:`).
+                    _ if data.len() >= 4 && data[3] == b':' => Item::Value(Value::Verbatim(data[4..].to_vec())),
+                    _ => return Err(ProtocolError::InvalidReply("invalid verbatim string")),
+                }
+            }
+            b'*' | b'~' | b'>' | b'%' | b'|' => {
+                let kind = match tag {
+                    b'*' => Kind::Array,
+                    b'~' => Kind::Set,
+                    b'>' => Kind::Push,
+                    b'%' => Kind::Map,
+                    _ => Kind::Attribute,
+                };
+                let n = match string_to_i64(body) {
+                    Some(-1) if tag == b'*' => return Ok(Item::Value(Value::NullArray)),
+                    Some(n) if at_most(n, self.limits.max_multibulk_len) => n as usize,
+                    _ => return Err(ProtocolError::InvalidMultibulkLength),
+                };
+                // A map of n pairs holds 2n values.
+                let n = if matches!(kind, Kind::Map | Kind::Attribute) {
+                    n.checked_mul(2).ok_or(ProtocolError::InvalidMultibulkLength)?
+                } else {
+                    n
+                };
+                Item::Open(kind, n)
+            }
+            other => return Err(ProtocolError::UnknownReplyType(other)),
+        };
+        Ok(item)
     }
 }
 
@@ -171,6 +567,1069 @@ impl<T: Read> Reader<BufReader<T>> {
     }
 }
 
-fn parse_len(s: &[u8]) -> Option<i64> {
-    std::str::from_utf8(s).ok()?.parse().ok()
+/// One step of [`Reader::read_value`]: a complete value, or the start of an aggregate of `n`.
+enum Item {
+    Value(Value),
+    Open(Kind, usize),
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Array,
+    Set,
+    Push,
+    Map,
+    Attribute,
+}
+
+/// An aggregate reply being filled in by [`Reader::read_value`].
+struct Aggregate {
+    kind: Kind,
+    remaining: usize,
+    items: Vec<Value>,
+}
+
+impl Aggregate {
+    /// The finished value, or `None` for an attribute, which is metadata and not a value.
+    fn finish(self) -> Option<Value> {
+        Some(match self.kind {
+            Kind::Array => Value::Array(self.items),
+            Kind::Set => Value::Set(self.items),
+            Kind::Push => Value::Push(self.items),
+            Kind::Map => {
+                let mut pairs = Vec::with_capacity(self.items.len() / 2);
+                let mut items = self.items.into_iter();
+                while let (Some(k), Some(v)) = (items.next(), items.next()) {
+                    pairs.push((k, v));
+                }
+                Value::Map(pairs)
+            }
+            Kind::Attribute => return None,
+        })
+    }
+}
+
+/// A header line's first byte and number. An empty line reports `\r` as its first byte: that
+/// is the byte Redis finds there (it reads the `\r` that ends the line).
+fn parse_header(line: &[u8]) -> Header {
+    match line.split_first() {
+        Some((&first, rest)) => Header {
+            first,
+            number: string_to_i64(rest),
+        },
+        None => Header {
+            first: b'\r',
+            number: None,
+        },
+    }
+}
+
+/// How far to grow a bulk string's buffer that holds `have` bytes of `len`: double it (at least
+/// one chunk), never past `len`. Memory follows the bytes received, not the length announced.
+fn next_bulk_capacity(have: usize, len: usize) -> usize {
+    have.saturating_mul(2).max(BULK_CHUNK).min(len)
+}
+
+/// `fill_buf`, retried when a signal interrupts the read. Empty means end of stream.
+///
+/// A free function over the inner reader alone, so the caller can still use its other fields
+/// (the scratch line) while holding the returned slice.
+fn fill<R: BufRead>(inner: &mut R) -> io::Result<&[u8]> {
+    loop {
+        match inner.fill_buf() {
+            Ok([]) => return Ok(&[]),
+            Ok(_) => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    // Asking twice costs nothing when data is buffered (no second `read`): the borrow checker
+    // cannot yet see that returning the first answer from inside the loop is sound.
+    inner.fill_buf()
+}
+
+/// True when `n` is a length from 0 to `max`. (Comparing as `u64` keeps a limit of
+/// `usize::MAX` meaning "no limit" instead of wrapping to -1 as an `i64`.)
+fn at_most(n: i64, max: usize) -> bool {
+    u64::try_from(n).is_ok_and(|n| n <= max as u64)
+}
+
+/// The position of `byte` in `buf`.
+#[inline]
+fn find(buf: &[u8], byte: u8) -> Option<usize> {
+    buf.iter().position(|&b| b == byte)
+}
+
+/// `line` without one trailing `\r`.
+fn strip_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+// ANCHOR: string_to_i64
+/// Redis's `string2ll`: an optional `-`, then digits with no leading zero (`0` alone is fine),
+/// nothing else: no `+`, no spaces, no `-0`, no overflow. Lengths and counts must pass it.
+pub(crate) fn string_to_i64(s: &[u8]) -> Option<i64> {
+    let (negative, digits) = match s {
+        [b'0'] => return Some(0),
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, s),
+    };
+    match digits.first() {
+        Some(b'1'..=b'9') if digits.len() <= 19 => {}
+        _ => return None,
+    }
+    let mut v: u64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    if negative {
+        0i64.checked_sub_unsigned(v)
+    } else {
+        i64::try_from(v).ok()
+    }
+}
+// ANCHOR_END: string_to_i64
+
+/// A RESP3 double: `inf`, `-inf`, `nan`, or a decimal number.
+fn parse_double(s: &[u8]) -> Option<f64> {
+    let s = std::str::from_utf8(s).ok()?;
+    match s {
+        "inf" | "+inf" => Some(f64::INFINITY),
+        "-inf" => Some(f64::NEG_INFINITY),
+        "nan" | "-nan" => Some(f64::NAN),
+        // Rust would also take "infinity" and "NaN"; Redis never sends those, so refuse them.
+        _ if s.bytes().any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E') => None,
+        _ => s.parse().ok(),
+    }
+}
+
+/// C's `isspace` in the "C" locale: what `sdssplitargs` skips between arguments.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+// ANCHOR: split_args
+/// Splits an inline command line into arguments with Redis's quoting rules (`sdssplitargs`).
+///
+/// Arguments are separated by whitespace. In `"double quotes"`, `\n \r \t \b \a` are control
+/// characters, `\xHH` is a byte, and a backslash before anything else stands for that thing
+/// (`\"`, `\\`). In `'single quotes'`, only `\'` is special. A quote may start in the middle of
+/// an argument (`a"b c"` is `ab c`), but a closing quote must be followed by whitespace or the end.
+///
+/// # Errors
+/// [`ProtocolError::UnbalancedQuotes`] for an unterminated quote or a closing quote followed by
+/// something other than whitespace.
+pub fn split_args(line: &[u8]) -> Result<Vec<Vec<u8>>, ProtocolError> {
+    // Redis parity: Redis scans the line as a C string, so a NUL byte ends it there
+    // (and an inline request containing one is never answered). We treat NUL as an ordinary
+    // byte: keys and values stay binary safe even inline.
+    let mut args = Vec::new();
+    let mut i = 0;
+    let n = line.len();
+    loop {
+        while i < n && is_space(line[i]) {
+            i += 1;
+        }
+        if i == n {
+            return Ok(args);
+        }
+        let mut arg = Vec::new();
+        let (mut in_double, mut in_single) = (false, false);
+        loop {
+            let c = line.get(i).copied();
+            if in_double {
+                match c {
+                    None => return Err(ProtocolError::UnbalancedQuotes),
+                    Some(b'\\') if line.get(i + 1) == Some(&b'x') => {
+                        let hi = line.get(i + 2).copied().and_then(hex_value);
+                        let lo = line.get(i + 3).copied().and_then(hex_value);
+                        if let (Some(hi), Some(lo)) = (hi, lo) {
+                            arg.push(hi * 16 + lo);
+                            i += 4;
+                        } else {
+                            arg.push(b'x'); // `\x` without two hex digits is a plain `x`
+                            i += 2;
+                        }
+                    }
+                    Some(b'\\') if i + 1 < n => {
+                        arg.push(match line[i + 1] {
+                            b'n' => b'\n',
+                            b'r' => b'\r',
+                            b't' => b'\t',
+                            b'b' => b'\x08',
+                            b'a' => b'\x07',
+                            other => other,
+                        });
+                        i += 2;
+                    }
+                    Some(b'"') => {
+                        if i + 1 < n && !is_space(line[i + 1]) {
+                            return Err(ProtocolError::UnbalancedQuotes);
+                        }
+                        i += 1;
+                        break;
+                    }
+                    Some(other) => {
+                        arg.push(other);
+                        i += 1;
+                    }
+                }
+            } else if in_single {
+                match c {
+                    None => return Err(ProtocolError::UnbalancedQuotes),
+                    Some(b'\\') if line.get(i + 1) == Some(&b'\'') => {
+                        arg.push(b'\'');
+                        i += 2;
+                    }
+                    Some(b'\'') => {
+                        if i + 1 < n && !is_space(line[i + 1]) {
+                            return Err(ProtocolError::UnbalancedQuotes);
+                        }
+                        i += 1;
+                        break;
+                    }
+                    Some(other) => {
+                        arg.push(other);
+                        i += 1;
+                    }
+                }
+            } else {
+                match c {
+                    // Only these four end an unquoted argument; a vertical tab or form feed is
+                    // part of it (though skipped between arguments), exactly as in Redis.
+                    None | Some(b' ' | b'\n' | b'\r' | b'\t') => break,
+                    Some(b'"') => in_double = true,
+                    Some(b'\'') => in_single = true,
+                    Some(_) => {
+                        // Copy the whole run of plain bytes at once rather than byte by byte.
+                        let run = line[i..]
+                            .iter()
+                            .position(|&b| matches!(b, b' ' | b'\n' | b'\r' | b'\t' | b'"' | b'\''))
+                            .unwrap_or(n - i);
+                        arg.extend_from_slice(&line[i..i + run]);
+                        i += run;
+                        continue;
+                    }
+                }
+                i += 1;
+            }
+        }
+        args.push(arg);
+    }
+}
+// ANCHOR_END: split_args
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    type Args = Vec<Vec<u8>>;
+
+    /// Every command in `input`, up to the first error or the end.
+    fn commands(input: &[u8]) -> (Vec<Args>, Option<ProtocolError>) {
+        commands_with(input, Limits::default())
+    }
+
+    fn commands_with(input: &[u8], limits: Limits) -> (Vec<Args>, Option<ProtocolError>) {
+        let mut r = Reader::with_limits(input, limits);
+        let mut out = Vec::new();
+        loop {
+            match r.read_command() {
+                Ok(Some(args)) => out.push(args),
+                Ok(None) => return (out, None),
+                Err(e) => return (out, Some(e)),
+            }
+        }
+    }
+
+    fn args(words: &[&[u8]]) -> Args {
+        words.iter().map(|w| w.to_vec()).collect()
+    }
+
+    /// The exact reply bytes the server sends for the first error in `input`.
+    #[track_caller]
+    fn error_reply(input: &[u8]) -> String {
+        error_reply_with(input, Limits::default())
+    }
+
+    #[track_caller]
+    fn error_reply_with(input: &[u8], limits: Limits) -> String {
+        match commands_with(input, limits).1 {
+            Some(e) => match e.reply() {
+                Some(v) => String::from_utf8_lossy(&v.to_resp2()).into_owned(),
+                None => format!("(no reply: {e})"),
+            },
+            None => panic!("no error for {:?}", String::from_utf8_lossy(input)),
+        }
+    }
+
+    fn is_eof(e: &Option<ProtocolError>) -> bool {
+        matches!(e, Some(ProtocolError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof)
+    }
+
+    /// A peer whose bytes trickle in one per `read`, as over a very slow network.
+    struct OneByte<'a>(&'a [u8]);
+
+    impl Read for OneByte<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((&b, rest)), Some(slot)) => {
+                    *slot = b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    /// A peer whose every other read is interrupted by a signal.
+    struct Interrupting<'a> {
+        data: &'a [u8],
+        interrupt: bool,
+    }
+
+    impl Read for Interrupting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.interrupt = !self.interrupt;
+            if self.interrupt {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = buf.len().min(self.data.len()).min(3);
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    // ---- requests: well formed ----
+
+    #[test]
+    fn a_multibulk_request() {
+        let (cmds, err) = commands(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n");
+        assert_eq!(cmds, vec![args(&[b"SET", b"k", b"hello"])]);
+        assert!(err.is_none());
+    }
+
+    #[test]
+    fn binary_arguments_keep_crlf_and_nul() {
+        let (cmds, err) = commands(b"*2\r\n$4\r\na\r\n\0\r\n$0\r\n\r\n");
+        assert_eq!(cmds, vec![args(&[b"a\r\n\0", b""])]);
+        assert!(err.is_none());
+    }
+
+    #[test]
+    fn clean_eof_between_commands_is_none_and_mid_frame_is_an_error() {
+        assert!(matches!(Reader::new(&b""[..]).read_command(), Ok(None)));
+        for cut in [
+            &b"*"[..],
+            b"*2\r",
+            b"*2\r\n",
+            b"*2\r\n$3",
+            b"*2\r\n$3\r\nGE",
+            b"*1\r\n$3\r\nGET\r",
+            b"PING",
+        ] {
+            let (cmds, err) = commands(cut);
+            assert!(cmds.is_empty());
+            assert!(is_eof(&err), "{cut:?} gave {err:?}");
+            assert!(err.is_some_and(|e| e.reply().is_none()), "an I/O error gets no reply");
+        }
+    }
+
+    #[test]
+    fn empty_and_negative_arrays_are_skipped() {
+        let (cmds, err) = commands(b"*0\r\n*-1\r\n*-5\r\n*1\r\n$4\r\nPING\r\n*0\r\n");
+        assert_eq!(cmds, vec![args(&[b"PING"])]);
+        assert!(err.is_none());
+    }
+
+    #[test]
+    fn a_pipeline_of_many_commands_in_one_buffer() {
+        let mut input = Vec::new();
+        for i in 0..1000 {
+            let v = i.to_string();
+            crate::protocol::resp::encode_command(&[b"SET".as_slice(), b"key", v.as_bytes()], &mut input);
+            input.extend_from_slice(b"PING\r\n");
+        }
+        let (cmds, err) = commands(&input);
+        assert!(err.is_none());
+        assert_eq!(cmds.len(), 2000);
+        for (i, pair) in cmds.chunks(2).enumerate() {
+            assert_eq!(pair[0], args(&[b"SET", b"key", i.to_string().as_bytes()]));
+            assert_eq!(pair[1], args(&[b"PING"]));
+        }
+    }
+
+    #[test]
+    fn a_frame_split_across_many_reads() {
+        let mut input = Vec::new();
+        crate::protocol::resp::encode_command(&[b"SET".as_slice(), b"k\r\n", &[7u8; 40_000]], &mut input);
+        input.extend_from_slice(b"ECHO \"a b\"\n*1\r\n$4\r\nPING\r\n");
+        let expected = vec![
+            args(&[b"SET", b"k\r\n", &[7u8; 40_000]]),
+            args(&[b"ECHO", b"a b"]),
+            args(&[b"PING"]),
+        ];
+        let mut r = Reader::new(BufReader::new(OneByte(&input)));
+        for want in &expected {
+            assert_eq!(&r.read_command().unwrap().unwrap(), want);
+        }
+        assert!(r.read_command().unwrap().is_none());
+        // Interrupted reads are retried, never reported.
+        let mut r = Reader::new(BufReader::new(Interrupting {
+            data: &input,
+            interrupt: false,
+        }));
+        for want in &expected {
+            assert_eq!(&r.read_command().unwrap().unwrap(), want);
+        }
+        assert!(r.read_command().unwrap().is_none());
+    }
+
+    #[test]
+    fn every_split_point_of_a_pipeline_parses_the_same() {
+        let input = b"*2\r\n$4\r\nECHO\r\n$3\r\na\0b\r\nSET 'x y' \"\\x41\"\r\n*0\r\n\n*1\r\n$4\r\nPING\r\n";
+        let whole = commands(input).0;
+        assert_eq!(whole.len(), 3);
+        for cut in 0..input.len() {
+            let chained = Read::chain(&input[..cut], &input[cut..]);
+            // A one-byte buffer forces every line and bulk across the cut through the slow paths.
+            let mut r = Reader::new(BufReader::with_capacity(1, chained));
+            let mut got = Vec::new();
+            while let Some(c) = r.read_command().unwrap() {
+                got.push(c);
+            }
+            assert_eq!(got, whole, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn has_buffered_sees_the_next_pipelined_command() {
+        let mut r = Reader::new(BufReader::new(&b"PING\r\nPING\r\n"[..]));
+        r.read_command().unwrap();
+        assert!(r.has_buffered());
+        r.read_command().unwrap();
+        assert!(!r.has_buffered());
+    }
+
+    #[test]
+    fn the_bytes_after_a_cr_and_after_a_bulk_are_skipped_unchecked_like_redis() {
+        // Redis finds the `\r` of a header and steps over whatever byte follows; it steps over
+        // the two bytes after a bulk string the same way. Real Redis answers PONG to both.
+        let (cmds, err) = commands(b"*1\r\n$4\r\nPINGxx*1\r\n$4\rXPING\r\n");
+        assert_eq!(cmds, vec![args(&[b"PING"]), args(&[b"PING"])]);
+        assert!(err.is_none());
+    }
+
+    #[test]
+    fn lengths_up_to_the_limits_are_accepted() {
+        // The header is accepted; only the missing body ends it.
+        assert!(is_eof(&commands(b"*1048576\r\n").1));
+        assert!(is_eof(&commands(b"*1\r\n$536870912\r\n").1));
+        let small = Limits {
+            max_bulk_len: 3,
+            max_multibulk_len: 2,
+            ..Limits::default()
+        };
+        let (cmds, err) = commands_with(b"*2\r\n$3\r\nabc\r\n$0\r\n\r\n", small);
+        assert_eq!(cmds, vec![args(&[b"abc", b""])]);
+        assert!(err.is_none());
+        assert_eq!(
+            error_reply_with(b"*3\r\n", small),
+            "-ERR Protocol error: invalid multibulk length\r\n"
+        );
+        assert_eq!(
+            error_reply_with(b"*1\r\n$4\r\n", small),
+            "-ERR Protocol error: invalid bulk length\r\n"
+        );
+    }
+
+    #[test]
+    fn an_announced_length_is_not_allocated_before_the_bytes_arrive() {
+        // The first buffer for a bulk string that has not arrived is one small chunk, whatever
+        // was announced; then it doubles with what has come, and ends exactly at the length.
+        assert_eq!(next_bulk_capacity(0, 536_870_000), BULK_CHUNK);
+        assert_eq!(next_bulk_capacity(BULK_CHUNK, 536_870_000), 2 * BULK_CHUNK);
+        assert_eq!(next_bulk_capacity(0, 10), 10);
+        assert_eq!(next_bulk_capacity(300_000_000, 536_870_000), 536_870_000);
+        let (cmds, err) = commands(b"*1\r\n$536870000\r\nonly a few bytes");
+        assert!(cmds.is_empty());
+        assert!(is_eof(&err));
+    }
+
+    #[test]
+    fn the_query_buffer_limit_closes_without_a_reply() {
+        let limits = Limits {
+            max_query_len: 10,
+            ..Limits::default()
+        };
+        let (cmds, err) = commands_with(b"*2\r\n$5\r\nhello\r\n$5\r\nworld\r\n", limits);
+        assert_eq!(cmds, vec![args(&[b"hello", b"world"])]);
+        assert!(err.is_none());
+        let (cmds, err) = commands_with(b"*2\r\n$5\r\nhello\r\n$6\r\nworld!\r\n", limits);
+        assert!(cmds.is_empty());
+        assert!(matches!(err, Some(ProtocolError::QueryBufferLimit)));
+        assert_eq!(err.and_then(|e| e.reply()), None);
+    }
+
+    #[test]
+    fn before_auth_requests_are_small() {
+        let mut r = Reader::new(&b"*11\r\n"[..]);
+        r.set_authenticated(false);
+        let e = r.read_command().unwrap_err();
+        assert_eq!(e.to_string(), "Protocol error: unauthenticated multibulk length");
+        let mut r = Reader::new(&b"*10\r\n$16385\r\n"[..]);
+        r.set_authenticated(false);
+        let e = r.read_command().unwrap_err();
+        assert_eq!(e.to_string(), "Protocol error: unauthenticated bulk length");
+        // An invalid length is reported as invalid first, as in Redis.
+        let mut r = Reader::new(&b"*1\r\n$x\r\n"[..]);
+        r.set_authenticated(false);
+        assert!(matches!(r.read_command(), Err(ProtocolError::InvalidBulkLength)));
+        let mut r = Reader::new(&b"*10\r\n$16384\r\n"[..]);
+        r.set_authenticated(false);
+        assert!(matches!(r.read_command(), Err(ProtocolError::Io(_))));
+    }
+
+    // ---- requests: malformed, with Redis 7's exact replies ----
+
+    #[test]
+    fn malformed_multibulk_requests_get_redis_error_texts() {
+        let invalid_mbulk = "-ERR Protocol error: invalid multibulk length\r\n";
+        let invalid_bulk = "-ERR Protocol error: invalid bulk length\r\n";
+        for input in [
+            &b"*x\r\n"[..],
+            b"*\r\nPING\r\n",
+            b"*01\r\n",
+            b"*+1\r\n",
+            b"*-0\r\n",
+            b"*1X\r\n$4\r\nPING\r\n",
+            b"*1 \r\n",
+            b"*1048577\r\n",
+            b"*2147483648\r\n",
+            b"*99999999999999999999\r\n",
+            b"*111111111111111111111111111111\r\n",
+            b"*3\n$3\r\nfoo\r\n",
+        ] {
+            assert_eq!(
+                error_reply(input),
+                invalid_mbulk,
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+        for input in [
+            &b"*1\r\n$-1\r\n"[..],
+            b"*1\r\n$x\r\n",
+            b"*1\r\n$\r\n",
+            b"*1\r\n$-0\r\n",
+            b"*1\r\n$00\r\n",
+            b"*1\r\n$ 4\r\n",
+            b"*1\r\n$+4\r\n",
+            b"*1\r\n$\xff\r\n",
+            b"*1\r\n$536870913\r\n",
+            b"*1\r\n$111111111111111111111111111111\r\n",
+            b"*2\r\n$3\nfoo\n$3\nbar\r\n",
+        ] {
+            assert_eq!(error_reply(input), invalid_bulk, "{:?}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn an_array_element_that_is_not_a_bulk_string() {
+        assert_eq!(
+            error_reply(b"*1\r\nfoo\r\n"),
+            "-ERR Protocol error: expected '$', got 'f'\r\n"
+        );
+        // Requests are flat: a nested array is refused at its first byte.
+        assert_eq!(
+            error_reply(b"*1\r\n*1\r\n$1\r\na\r\n"),
+            "-ERR Protocol error: expected '$', got '*'\r\n"
+        );
+        assert_eq!(
+            error_reply(b"*2\r\n$1\r\na\r\n:1\r\n"),
+            "-ERR Protocol error: expected '$', got ':'\r\n"
+        );
+        // Redis turns a CR or LF in the message into a space.
+        assert_eq!(
+            error_reply(b"*1\r\n\r\n"),
+            "-ERR Protocol error: expected '$', got ' '\r\n"
+        );
+        assert_eq!(
+            error_reply(b"*1\r\n\n\r\n"),
+            "-ERR Protocol error: expected '$', got ' '\r\n"
+        );
+        // The check waits for the whole line, as Redis does: no `\r` yet, no verdict.
+        assert!(is_eof(&commands(b"*1\r\nfoo").1));
+    }
+
+    #[test]
+    fn lines_without_an_end_are_too_big_past_64_kb() {
+        let mut input = b"*".to_vec();
+        input.extend(std::iter::repeat_n(b'1', 70_000));
+        assert_eq!(
+            error_reply(&input),
+            "-ERR Protocol error: too big mbulk count string\r\n"
+        );
+        let mut input = b"*1\r\n$".to_vec();
+        input.extend(std::iter::repeat_n(b'1', 70_000));
+        assert_eq!(
+            error_reply(&input),
+            "-ERR Protocol error: too big bulk count string\r\n"
+        );
+        let mut input = b"*1\r\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 70_000));
+        assert_eq!(
+            error_reply(&input),
+            "-ERR Protocol error: too big bulk count string\r\n"
+        );
+        let input = vec![b'x'; 70_000];
+        assert_eq!(error_reply(&input), "-ERR Protocol error: too big inline request\r\n");
+        // The same through the slow path, a byte at a time.
+        let mut r = Reader::new(BufReader::new(OneByte(&input)));
+        assert!(matches!(r.read_command(), Err(ProtocolError::TooBigInline)));
+    }
+
+    #[test]
+    fn the_inline_limit_is_exact() {
+        let limits = Limits {
+            max_inline_len: 8,
+            ..Limits::default()
+        };
+        // Eight bytes before the newline fit, nine do not; the `\r` counts, as in Redis.
+        let (cmds, err) = commands_with(b"ECHO abc\nECHO ab\r\n", limits);
+        assert_eq!(cmds, vec![args(&[b"ECHO", b"abc"]), args(&[b"ECHO", b"ab"])]);
+        assert!(err.is_none());
+        assert_eq!(
+            error_reply_with(b"ECHO abcd\n", limits),
+            "-ERR Protocol error: too big inline request\r\n"
+        );
+        assert_eq!(
+            error_reply_with(b"*1\r\n$123456789\r\n", limits),
+            "-ERR Protocol error: too big bulk count string\r\n"
+        );
+    }
+
+    // ---- requests: inline ----
+
+    #[test]
+    fn inline_commands_and_line_endings() {
+        let (cmds, err) = commands(b"PING\r\nPING\n\r\n\n   \r\n\t\nSET k  v\r\nECHO a\r\r\n");
+        assert_eq!(
+            cmds,
+            vec![
+                args(&[b"PING"]),
+                args(&[b"PING"]),
+                args(&[b"SET", b"k", b"v"]),
+                args(&[b"ECHO", b"a"])
+            ]
+        );
+        assert!(err.is_none());
+    }
+
+    #[test]
+    fn inline_quoting_follows_sdssplitargs() {
+        let split = |s: &[u8]| split_args(s).unwrap();
+        assert_eq!(split(b"ECHO \"a b\""), args(&[b"ECHO", b"a b"]));
+        assert_eq!(
+            split(br#"ECHO "a\x41\n\r\t\b\a\\\"\q""#),
+            args(&[b"ECHO", b"aA\n\r\t\x08\x07\\\"q"])
+        );
+        assert_eq!(split(br"ECHO 'a\'b\n'"), args(&[b"ECHO", b"a'b\\n"]));
+        assert_eq!(split(br#"ECHO a"b c""#), args(&[b"ECHO", b"ab c"]));
+        assert_eq!(
+            split(br#"ECHO "\x4" "\xZZ" "\xfF""#),
+            args(&[b"ECHO", b"x4", b"xZZ", b"\xff"])
+        );
+        assert_eq!(split(b"ECHO \"\" ''"), args(&[b"ECHO", b"", b""]));
+        // Vertical tab and form feed separate arguments only where blanks are skipped.
+        assert_eq!(split(b"ECHO a\x0bb"), args(&[b"ECHO", b"a\x0bb"]));
+        assert_eq!(split(b"\x0bECHO\x0ca"), args(&[b"ECHO\x0ca"]));
+        assert_eq!(split(b"ECHO \"a\"\x0b"), args(&[b"ECHO", b"a"]));
+        assert_eq!(split(b"ECHO a\rb\tc"), args(&[b"ECHO", b"a", b"b", b"c"]));
+        assert_eq!(split(b"ECHO \"a\"\tb"), args(&[b"ECHO", b"a", b"b"]));
+        assert_eq!(split(b"SET a\0b c"), args(&[b"SET", b"a\0b", b"c"]));
+        assert_eq!(split(b"   "), Args::new());
+        assert_eq!(split(b""), Args::new());
+    }
+
+    #[test]
+    fn unbalanced_quotes() {
+        for line in [
+            &br#"ECHO "a"b"#[..],
+            b"ECHO 'a'b",
+            b"ECHO \"ab",
+            b"ECHO 'ab",
+            br#"ECHO "a\""#,
+            br#"ECHO "a\"#,
+            b"ECHO '",
+        ] {
+            assert!(
+                matches!(split_args(line), Err(ProtocolError::UnbalancedQuotes)),
+                "{:?}",
+                String::from_utf8_lossy(line)
+            );
+            let mut input = line.to_vec();
+            input.extend_from_slice(b"\r\n");
+            assert_eq!(
+                error_reply(&input),
+                "-ERR Protocol error: unbalanced quotes in request\r\n"
+            );
+        }
+    }
+
+    /// Quotes `arg` so that `split_args` gives it back, as `redis-cli` prints a bulk string.
+    fn quote(arg: &[u8]) -> Vec<u8> {
+        let mut out = b"\"".to_vec();
+        for &b in arg {
+            match b {
+                b'\\' | b'"' => out.extend_from_slice(&[b'\\', b]),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                0x20..=0x7e => out.push(b),
+                _ => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
+            }
+        }
+        out.push(b'"');
+        out
+    }
+
+    #[test]
+    fn quoted_arguments_round_trip() {
+        let mut rng = StdRng::seed_from_u64(7);
+        for _ in 0..2000 {
+            let argv: Args = (0..rng.random_range(1..5))
+                .map(|_| (0..rng.random_range(0..12)).map(|_| rng.random::<u8>()).collect())
+                .collect();
+            let mut line = Vec::new();
+            for a in &argv {
+                line.extend(quote(a));
+                line.push(b' ');
+            }
+            assert_eq!(split_args(&line).unwrap(), argv);
+        }
+    }
+
+    // ---- numbers ----
+
+    #[test]
+    fn string_to_i64_is_as_strict_as_string2ll() {
+        assert_eq!(string_to_i64(b"0"), Some(0));
+        assert_eq!(string_to_i64(b"-1"), Some(-1));
+        assert_eq!(string_to_i64(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(string_to_i64(b"-9223372036854775808"), Some(i64::MIN));
+        for bad in [
+            &b""[..],
+            b"-",
+            b"-0",
+            b"00",
+            b"01",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"1x",
+            b"9223372036854775808",
+        ] {
+            assert_eq!(string_to_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(string_to_i64(b"-9223372036854775809"), None);
+        assert_eq!(string_to_i64(b"99999999999999999999"), None);
+    }
+
+    // ---- replies ----
+
+    fn value(input: &[u8]) -> Result<Option<Value>, ProtocolError> {
+        Reader::new(input).read_value()
+    }
+
+    fn ok(input: &[u8]) -> Value {
+        value(input).unwrap().unwrap()
+    }
+
+    #[test]
+    fn every_reply_type() {
+        assert_eq!(ok(b"+OK\r\n"), Value::OK);
+        assert_eq!(ok(b"-ERR bad\r\n"), Value::error("ERR bad"));
+        assert_eq!(ok(b":-42\r\n"), Value::Integer(-42));
+        assert_eq!(ok(b"$5\r\na\r\n\0b\r\n"), Value::bulk(b"a\r\n\0b"));
+        assert_eq!(ok(b"$0\r\n\r\n"), Value::bulk(b""));
+        assert_eq!(ok(b"$-1\r\n"), Value::Null);
+        assert_eq!(ok(b"*-1\r\n"), Value::NullArray);
+        assert_eq!(ok(b"*0\r\n"), Value::Array(vec![]));
+        assert_eq!(ok(b"_\r\n"), Value::Null);
+        assert_eq!(ok(b"#t\r\n"), Value::Boolean(true));
+        assert_eq!(ok(b"#f\r\n"), Value::Boolean(false));
+        assert_eq!(ok(b",1.5\r\n"), Value::Double(1.5));
+        assert_eq!(ok(b",-inf\r\n"), Value::Double(f64::NEG_INFINITY));
+        assert_eq!(ok(b",1e+20\r\n"), Value::Double(1e20));
+        assert!(matches!(ok(b",nan\r\n"), Value::Double(d) if d.is_nan()));
+        assert_eq!(
+            ok(b"(-1234567890123456789012\r\n"),
+            Value::bulk("-1234567890123456789012")
+        );
+        assert_eq!(ok(b"=8\r\ntxt:a\r\nb\r\n"), Value::Verbatim(b"a\r\nb".to_vec()));
+        assert_eq!(ok(b"!8\r\nERR a\r\nb\r\n"), Value::error("ERR a\r\nb"));
+        assert_eq!(
+            ok(b"*3\r\n:1\r\n*1\r\n+x\r\n$1\r\ny\r\n"),
+            Value::Array(vec![
+                Value::Integer(1),
+                Value::Array(vec![Value::simple("x")]),
+                Value::bulk("y")
+            ])
+        );
+        assert_eq!(
+            ok(b"%2\r\n+a\r\n:1\r\n+b\r\n%0\r\n"),
+            Value::Map(vec![
+                (Value::simple("a"), Value::Integer(1)),
+                (Value::simple("b"), Value::Map(vec![]))
+            ])
+        );
+        assert_eq!(
+            ok(b"~2\r\n:1\r\n:2\r\n"),
+            Value::Set(vec![Value::Integer(1), Value::Integer(2)])
+        );
+        assert_eq!(
+            ok(b">2\r\n$7\r\nmessage\r\n~0\r\n"),
+            Value::Push(vec![Value::bulk("message"), Value::Set(vec![])])
+        );
+    }
+
+    #[test]
+    fn attributes_are_read_and_dropped() {
+        assert_eq!(ok(b"|1\r\n+key\r\n+val\r\n:7\r\n"), Value::Integer(7));
+        assert_eq!(ok(b"|0\r\n|0\r\n:7\r\n"), Value::Integer(7));
+        assert_eq!(
+            ok(b"*2\r\n|1\r\n+k\r\n*1\r\n:0\r\n:1\r\n:2\r\n"),
+            Value::Array(vec![Value::Integer(1), Value::Integer(2)])
+        );
+    }
+
+    #[test]
+    fn replies_in_a_stream_and_split_byte_by_byte() {
+        let input = b"+OK\r\n%1\r\n$1\r\nk\r\n*2\r\n:1\r\n_\r\n$3\r\nend\r\n";
+        let mut r = Reader::new(BufReader::new(OneByte(input)));
+        assert_eq!(r.read_value().unwrap(), Some(Value::OK));
+        assert_eq!(
+            r.read_value().unwrap(),
+            Some(Value::Map(vec![(
+                Value::bulk("k"),
+                Value::Array(vec![Value::Integer(1), Value::Null])
+            )]))
+        );
+        assert_eq!(r.read_value().unwrap(), Some(Value::bulk("end")));
+        assert_eq!(r.read_value().unwrap(), None);
+        // End of stream inside an aggregate is an error, not a clean end.
+        assert!(matches!(value(b"*2\r\n:1\r\n"), Err(ProtocolError::Io(_))));
+    }
+
+    #[test]
+    fn malformed_replies() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"?\r\n", "Protocol error: unknown reply type byte 0x3f"),
+            (b"\r\n", "Protocol error: empty line"),
+            (b":x\r\n", "Protocol error: invalid integer"),
+            (b":01\r\n", "Protocol error: invalid integer"),
+            (b",x\r\n", "Protocol error: invalid double"),
+            (b",infinity\r\n", "Protocol error: invalid double"),
+            (b"#x\r\n", "Protocol error: invalid boolean"),
+            (b"_x\r\n", "Protocol error: invalid null"),
+            (b"(1x\r\n", "Protocol error: invalid big number"),
+            (b"$-2\r\n", "Protocol error: invalid bulk length"),
+            (b"=-1\r\n", "Protocol error: invalid bulk length"),
+            (b"=3\r\ntxt\r\n", "Protocol error: invalid verbatim string"),
+            (b"%-1\r\n", "Protocol error: invalid multibulk length"),
+            (b"*x\r\n", "Protocol error: invalid multibulk length"),
+        ];
+        for (input, text) in cases {
+            let e = value(input).unwrap_err();
+            assert_eq!(e.to_string(), *text, "{:?}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn reply_nesting_is_bounded_without_recursion() {
+        let deep = b"*1\r\n".repeat(100_000);
+        assert!(matches!(value(&deep), Err(ProtocolError::TooDeep)));
+        let limits = Limits {
+            max_depth: 3,
+            ..Limits::default()
+        };
+        let mut r = Reader::with_limits(&b"*1\r\n*1\r\n*1\r\n:1\r\n"[..], limits);
+        assert!(r.read_value().is_ok());
+        let mut r = Reader::with_limits(&b"*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n"[..], limits);
+        assert!(matches!(r.read_value(), Err(ProtocolError::TooDeep)));
+        // Attributes in a row are dropped one by one, not nested.
+        let mut attrs = b"|0\r\n".repeat(100_000);
+        attrs.extend_from_slice(b":1\r\n");
+        assert_eq!(ok(&attrs), Value::Integer(1));
+    }
+
+    /// A random reply of at most `depth` levels, of the shapes RESP3 carries unchanged.
+    fn random_value(rng: &mut StdRng, depth: u32) -> Value {
+        let bytes = |rng: &mut StdRng| -> Vec<u8> { (0..rng.random_range(0..10)).map(|_| rng.random()).collect() };
+        let text = |rng: &mut StdRng| -> String {
+            (0..rng.random_range(0..10))
+                .map(|_| rng.random_range(b' '..=b'~') as char)
+                .collect()
+        };
+        let kinds = if depth == 0 { 9 } else { 13 };
+        match rng.random_range(0..kinds) {
+            0 => Value::Simple(Cow::Owned(text(rng))),
+            1 => Value::Error(Cow::Owned(text(rng))),
+            2 => Value::Integer(rng.random()),
+            3 => Value::Bulk(bytes(rng)),
+            4 => Value::Null,
+            5 => Value::Double(rng.random_range(-1e6..1e6) * 10f64.powi(rng.random_range(-20..20))),
+            6 => Value::Boolean(rng.random()),
+            7 => Value::Verbatim(bytes(rng)),
+            8 => Value::Double(f64::INFINITY),
+            k => {
+                let items: Vec<Value> = (0..rng.random_range(0..4))
+                    .map(|_| random_value(rng, depth - 1))
+                    .collect();
+                match k {
+                    9 => Value::Array(items),
+                    10 => Value::Set(items),
+                    11 => Value::Push(items),
+                    _ => Value::Map(items.into_iter().map(|v| (Value::Integer(1), v)).collect()),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn encoded_replies_read_back_as_themselves() {
+        let mut rng = StdRng::seed_from_u64(42);
+        let mut stream = Vec::new();
+        let mut values = Vec::new();
+        for _ in 0..3000 {
+            let v = random_value(&mut rng, 4);
+            v.encode(crate::protocol::resp::Protocol::Resp3, &mut stream);
+            values.push(v);
+        }
+        let mut r = Reader::new(&stream[..]);
+        for v in &values {
+            assert_eq!(r.read_value().unwrap().as_ref(), Some(v));
+        }
+        assert_eq!(r.read_value().unwrap(), None);
+    }
+
+    // ---- fuzzing ----
+
+    /// Valid frames to mutate: requests and replies of every shape.
+    const SEEDS: &[&[u8]] = &[
+        b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n",
+        b"*1\r\n$4\r\nPING\r\n*0\r\n*-1\r\n",
+        b"SET \"a\\x41 b\" 'c\\'d'\r\nPING\n",
+        b"*2\r\n$4\r\na\r\n\0\r\n$0\r\n\r\n",
+        b"%2\r\n+a\r\n:1\r\n+b\r\n~1\r\n,1.5\r\n",
+        b">2\r\n$7\r\nmessage\r\n*2\r\n#t\r\n_\r\n",
+        b"|1\r\n+k\r\n+v\r\n=8\r\ntxt:a\r\nb\r\n!3\r\nERR\r\n(123\r\n",
+        b"*1\r\n*1\r\n*1\r\n$-1\r\n-ERR x\r\n",
+    ];
+
+    /// Bytes that mean something to the parser, so that random input reaches deep paths.
+    const ALPHABET: &[u8] = b"*$+-:_,#=!(%~>|\r\n\r\n0123456789-\"' \\xtf\0A";
+
+    fn mutate(rng: &mut StdRng, input: &mut Vec<u8>) {
+        for _ in 0..rng.random_range(1..4) {
+            let len = input.len();
+            let at = rng.random_range(0..=len);
+            match rng.random_range(0..7) {
+                0 if at < len => input[at] = rng.random(),
+                1 if at < len => input[at] = ALPHABET[rng.random_range(0..ALPHABET.len())],
+                2 => input.insert(at, ALPHABET[rng.random_range(0..ALPHABET.len())]),
+                3 if at < len => {
+                    input.remove(at);
+                }
+                4 => input.truncate(at),
+                5 => {
+                    // A random length where a number was: huge, negative, or just off by some.
+                    let n = match rng.random_range(0..4) {
+                        0 => rng.random::<i64>().to_string(),
+                        1 => rng.random_range(-3i64..20).to_string(),
+                        2 => rng.random_range(0u64..1 << 31).to_string(),
+                        _ => "99999999999999999999999".to_string(),
+                    };
+                    let at = at.min(len);
+                    input.splice(at..at, n.bytes());
+                }
+                _ => {
+                    let end = rng.random_range(at..=len);
+                    let copy = input[at..end].to_vec();
+                    input.extend_from_slice(&copy);
+                }
+            }
+        }
+    }
+
+    /// Runs every parser over `input`; any panic fails the test.
+    fn exercise(input: &[u8], limits: Limits) {
+        let mut r = Reader::with_limits(input, limits);
+        for _ in 0..32 {
+            match r.read_command() {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = e.reply();
+                    break;
+                }
+            }
+        }
+        let mut r = Reader::with_limits(input, limits);
+        for _ in 0..32 {
+            match r.read_value() {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = e.to_string();
+                    break;
+                }
+            }
+        }
+        let _ = split_args(input);
+    }
+
+    /// A million inputs under `--release`; 100,000 in a debug build, so that `cargo test` stays
+    /// fast. Deterministic: a failure reproduces with the same seed.
+    #[test]
+    fn fuzz_never_panics() {
+        let runs = if cfg!(debug_assertions) { 100_000 } else { 1_000_000 };
+        let mut rng = StdRng::seed_from_u64(0x5eed_2e5b);
+        let small = Limits {
+            max_bulk_len: 16,
+            max_multibulk_len: 4,
+            max_inline_len: 24,
+            max_query_len: 40,
+            max_depth: 3,
+        };
+        let mut input = Vec::new();
+        for i in 0..runs {
+            input.clear();
+            if i % 3 == 0 {
+                let len = rng.random_range(0..48);
+                input.extend((0..len).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())]));
+            } else {
+                input.extend_from_slice(SEEDS[rng.random_range(0..SEEDS.len())]);
+                mutate(&mut rng, &mut input);
+            }
+            let limits = if i % 4 == 0 { small } else { Limits::default() };
+            exercise(&input, limits);
+        }
+    }
 }

@@ -323,4 +323,77 @@ mod tests {
         assert_eq!(format_double(1.5e-7), "1.4999999999999999e-07");
         assert_eq!(format_double(f64::NEG_INFINITY), "-inf");
     }
+
+    #[test]
+    fn doubles_match_c_printf_17g() {
+        // Expected texts from C's `printf("%.17g")`, which Redis 7.0 uses for double replies.
+        let cases: &[(f64, &str)] = &[
+            (1e17, "1e+17"),
+            (1.2345678901234568e17, "1.2345678901234568e+17"),
+            (0.0001, "0.0001"),
+            (1e-5, "1.0000000000000001e-05"),
+            (-1e-300, "-1e-300"),
+            (5e-324, "4.9406564584124654e-324"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (123.456, "123.456"),
+            (2.5e16, "25000000000000000"),
+            (99999999999999984.0, "99999999999999984"),
+            (0.3, "0.29999999999999999"),
+            (1.0 / 3.0, "0.33333333333333331"),
+            (-0.5, "-0.5"),
+            (0.0, "0"),
+            (-0.0, "-0"),
+        ];
+        for (d, text) in cases {
+            assert_eq!(format_double(*d), *text, "{d:e}");
+        }
+        assert_eq!(format_double(f64::NAN), "nan");
+    }
+
+    #[test]
+    fn integers_encode_without_format() {
+        let text = |n: i64| {
+            let mut out = Vec::new();
+            push_int(&mut out, n);
+            String::from_utf8(out).unwrap()
+        };
+        for n in [0, 1, -1, 9, 10, -10, 1234567890, i64::MAX, i64::MIN, i64::MIN + 1] {
+            assert_eq!(text(n), n.to_string());
+        }
+    }
+
+    #[test]
+    fn aggregates_nest_and_keep_their_protocol() {
+        let nested = Value::Array(vec![
+            Value::Map(vec![(Value::bulk("k"), Value::Double(2.0))]),
+            Value::Set(vec![Value::Null, Value::Boolean(true)]),
+            Value::Array(vec![]),
+            Value::NullArray,
+        ]);
+        assert_eq!(
+            nested.to_resp2(),
+            b"*4\r\n*2\r\n$1\r\nk\r\n$1\r\n2\r\n*2\r\n$-1\r\n:1\r\n*0\r\n*-1\r\n"
+        );
+        assert_eq!(
+            nested.to_resp3(),
+            b"*4\r\n%1\r\n$1\r\nk\r\n,2\r\n~2\r\n_\r\n#t\r\n*0\r\n_\r\n"
+        );
+    }
+
+    #[test]
+    fn helpers_build_redis_replies() {
+        assert_eq!(
+            Value::wrong_arity("GET").to_resp2(),
+            b"-ERR wrong number of arguments for 'get' command\r\n"
+        );
+        assert_eq!(Value::syntax_error().to_resp2(), b"-ERR syntax error\r\n");
+        assert_eq!(
+            Value::not_integer().to_resp2(),
+            b"-ERR value is not an integer or out of range\r\n"
+        );
+        assert!(Value::error("ERR x").is_error());
+        assert!(!Value::OK.is_error());
+        assert_eq!(Value::bulk_array(["a", ""]).to_resp2(), b"*2\r\n$1\r\na\r\n$0\r\n\r\n");
+        assert_eq!(Value::bulk(b"\0\xff").to_resp2(), b"$2\r\n\0\xff\r\n");
+    }
 }
