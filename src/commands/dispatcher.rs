@@ -120,16 +120,19 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
             spec.name
         ));
     }
+    // Refused before queueing, as Redis does: a write that cannot be logged must not slip into a
+    // transaction and run at EXEC.
+    if spec.has(flags::WRITE)
+        && let Some(err) = shared.aof.refuses_writes()
+    {
+        client.multi_error |= client.multi.is_some();
+        return err;
+    }
     if let Some(queue) = client.multi.as_mut()
         && !spec.has(flags::NO_MULTI)
     {
         queue.push(argv.to_vec());
         return Value::simple("QUEUED");
-    }
-    if spec.has(flags::WRITE)
-        && let Some(err) = shared.aof.refuses_writes()
-    {
-        return err;
     }
     shared.monitor_feed(client, argv);
     let started = Instant::now();
