@@ -20,7 +20,13 @@ fn message(channel: &str, msg: &str) -> String {
 }
 
 fn pmessage(pattern: &str, channel: &str, msg: &str) -> String {
-    format!("*4\r\n{}{}{}{}", bulk("pmessage"), bulk(pattern), bulk(channel), bulk(msg))
+    format!(
+        "*4\r\n{}{}{}{}",
+        bulk("pmessage"),
+        bulk(pattern),
+        bulk(channel),
+        bulk(msg)
+    )
 }
 
 /// Reads one reply per expected frame and compares each.
@@ -103,7 +109,10 @@ fn subscribed_mode_allows_only_pubsub_commands() {
     );
     c.assert(&["PING"], "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
     c.assert(&["PING", "m"], "*2\r\n$4\r\npong\r\n$1\r\nm\r\n");
-    c.assert(&["SUBSCRIBE"], "-ERR wrong number of arguments for 'subscribe' command\r\n");
+    c.assert(
+        &["SUBSCRIBE"],
+        "-ERR wrong number of arguments for 'subscribe' command\r\n",
+    );
     c.assert(&["QUIT"], "+OK\r\n");
     assert!(c.is_closed());
 }
@@ -178,7 +187,18 @@ fn pattern_delivery_agrees_with_glob_match() {
     let s = start();
     let mut p = s.client();
     let patterns = ["news.*", "*", "h?llo", "exact", "[ab]x", "n*s"];
-    let channels = ["news.tech", "news", "hello", "hallo", "exact", "ax", "bx", "cx", "nets", "x"];
+    let channels = [
+        "news.tech",
+        "news",
+        "hello",
+        "hallo",
+        "exact",
+        "ax",
+        "bx",
+        "cx",
+        "nets",
+        "x",
+    ];
     let mut subs: Vec<Client> = patterns
         .iter()
         .map(|pat| {
@@ -189,7 +209,10 @@ fn pattern_delivery_agrees_with_glob_match() {
         })
         .collect();
     for ch in channels {
-        let want = patterns.iter().filter(|pat| glob_match(pat.as_bytes(), ch.as_bytes())).count();
+        let want = patterns
+            .iter()
+            .filter(|pat| glob_match(pat.as_bytes(), ch.as_bytes()))
+            .count();
         p.assert(&["PUBLISH", ch, "m"], &int(want as i64));
     }
     let end_patterns = patterns.iter().filter(|pat| glob_match(pat.as_bytes(), b"end")).count();
@@ -291,7 +314,10 @@ fn pubsub_introspection() {
     assert_frames(
         &mut a,
         &["SUBSCRIBE", "news.tech", "sport"],
-        &[frame("subscribe", Some("news.tech"), 1), frame("subscribe", Some("sport"), 2)],
+        &[
+            frame("subscribe", Some("news.tech"), 1),
+            frame("subscribe", Some("sport"), 2),
+        ],
     );
     b.assert(&["SUBSCRIBE", "sport"], &frame("subscribe", Some("sport"), 1));
     b.assert(&["PSUBSCRIBE", "n*"], &frame("psubscribe", Some("n*"), 2));
@@ -316,7 +342,10 @@ fn pubsub_introspection() {
     // Distinct patterns, not subscriptions.
     q.assert(&["PUBSUB", "NUMPAT"], &int(1));
     q.assert(&["PUBSUB"], "-ERR wrong number of arguments for 'pubsub' command\r\n");
-    q.assert(&["PUBSUB", "FOO"], "-ERR unknown subcommand 'FOO'. Try PUBSUB HELP.\r\n");
+    q.assert(
+        &["PUBSUB", "FOO"],
+        "-ERR unknown subcommand 'FOO'. Try PUBSUB HELP.\r\n",
+    );
     q.assert(
         &["PUBSUB", "CHANNELS", "a", "b"],
         "-ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP.\r\n",
@@ -325,9 +354,16 @@ fn pubsub_introspection() {
         &["PUBSUB", "NUMPAT", "x"],
         "-ERR wrong number of arguments for 'pubsub|numpat' command\r\n",
     );
-    q.assert(&["PUBLISH", "a"], "-ERR wrong number of arguments for 'publish' command\r\n");
+    q.assert(
+        &["PUBLISH", "a"],
+        "-ERR wrong number of arguments for 'publish' command\r\n",
+    );
     let help = q.cmd(&["PUBSUB", "HELP"]);
-    assert!(help.starts_with(b"*14\r\n+PUBSUB <subcommand>"), "{}", String::from_utf8_lossy(&help));
+    assert!(
+        help.starts_with(b"*14\r\n+PUBSUB <subcommand>"),
+        "{}",
+        String::from_utf8_lossy(&help)
+    );
 }
 
 #[test]
@@ -338,7 +374,10 @@ fn a_disconnected_subscriber_is_removed() {
     let mut b = s.client();
     a.assert(&["SUBSCRIBE", "ch"], &frame("subscribe", Some("ch"), 1));
     b.assert(&["PSUBSCRIBE", "c*"], &frame("psubscribe", Some("c*"), 1));
-    assert_eq!(numsub(&mut q, "ch"), format!("*2\r\n{}{}", bulk("ch"), int(1)).as_bytes());
+    assert_eq!(
+        numsub(&mut q, "ch"),
+        format!("*2\r\n{}{}", bulk("ch"), int(1)).as_bytes()
+    );
     drop(a);
     drop(b);
     let gone = format!("*2\r\n{}{}", bulk("ch"), int(0));

@@ -663,12 +663,8 @@ impl PubSub {
         let mut receivers = 0;
         let subs = self.subs();
         if let Some(members) = subs.channels.get(channel) {
-            let frame = Value::Array(vec![
-                Value::bulk("message"),
-                Value::bulk(channel),
-                Value::bulk(message),
-            ])
-            .to_resp2();
+            let frame =
+                Value::Array(vec![Value::bulk("message"), Value::bulk(channel), Value::bulk(message)]).to_resp2();
             for outbox in members.values() {
                 receivers += 1;
                 outbox.push_message(&Frame(&frame), limit, cut_offs);
@@ -800,4 +796,117 @@ fn quote(word: &[u8], out: &mut Vec<u8>) {
         }
     }
     out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::time::Duration;
+
+    #[test]
+    fn confirmations_are_arrays_in_resp2_and_pushes_in_resp3() {
+        let sub = confirmation("subscribe", Some(b"ch"), 1);
+        assert_eq!(sub.to_resp2(), b"*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+        assert_eq!(sub.to_resp3(), b">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+        let none = confirmation("unsubscribe", None, 0);
+        assert_eq!(none.to_resp2(), b"*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n");
+        assert_eq!(none.to_resp3(), b">3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n");
+    }
+
+    #[test]
+    fn a_multi_reply_is_written_as_separate_frames() {
+        let reply = multi_reply(vec![
+            confirmation("subscribe", Some(b"a"), 1),
+            confirmation("subscribe", Some(b"b"), 2),
+        ]);
+        assert_eq!(frames_of(&reply).map(<[Value]>::len), Some(2));
+        let mut out = Vec::new();
+        encode_reply(&reply, Protocol::Resp3, &mut out);
+        assert_eq!(
+            out,
+            b">3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n>3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n"
+        );
+        // Ordinary replies, pushes included, are one frame.
+        assert!(frames_of(&Value::OK).is_none());
+        assert!(frames_of(&Value::Push(vec![Value::bulk("message")])).is_none());
+    }
+
+    #[test]
+    fn a_message_frame_is_shared_by_both_protocols() {
+        let resp2 = Value::Array(vec![Value::bulk("message"), Value::bulk("c"), Value::bulk("m")]).to_resp2();
+        let frame = Frame(&resp2);
+        let (mut two, mut three) = (Vec::new(), Vec::new());
+        frame.encode(Protocol::Resp2, &mut two);
+        frame.encode(Protocol::Resp3, &mut three);
+        assert_eq!(two, resp2);
+        let push = Value::Push(vec![Value::bulk("message"), Value::bulk("c"), Value::bulk("m")]);
+        assert_eq!(three, push.to_resp3());
+        // Monitor lines are status lines in both protocols.
+        let mut line = Vec::new();
+        Frame(b"+1.000000 [0 x] \"a\"\r\n").encode(Protocol::Resp3, &mut line);
+        assert_eq!(line, b"+1.000000 [0 x] \"a\"\r\n");
+    }
+
+    #[test]
+    fn monitor_lines_quote_like_redis_and_hide_passwords() {
+        let at = UNIX_EPOCH + Duration::from_micros(1_700_000_000_123_456);
+        let words = |ws: &[&[u8]]| ws.iter().map(|w| w.to_vec()).collect::<Vec<_>>();
+        assert_eq!(
+            monitor_line(at, "127.0.0.1:50000", &words(&[b"set", b"k", b"v"])),
+            b"+1700000000.123456 [0 127.0.0.1:50000] \"set\" \"k\" \"v\"\r\n"
+        );
+        assert_eq!(
+            monitor_line(at, "a", &words(&[b"SET", b"\x00\x7f\x80\"\\\n\r\t\x07\x08~ "])),
+            b"+1700000000.123456 [0 a] \"SET\" \"\\x00\\x7f\\x80\\\"\\\\\\n\\r\\t\\a\\b~ \"\r\n"
+        );
+        assert_eq!(
+            monitor_line(at, "a", &words(&[b"AUTH", b"user", b"pw"])),
+            b"+1700000000.123456 [0 a] \"AUTH\" \"(redacted)\" \"(redacted)\"\r\n"
+        );
+        assert_eq!(
+            monitor_line(
+                at,
+                "a",
+                &words(&[b"HELLO", b"3", b"auth", b"u", b"p", b"SETNAME", b"n"])
+            ),
+            b"+1700000000.123456 [0 a] \"HELLO\" \"3\" \"auth\" \"(redacted)\" \"(redacted)\" \"SETNAME\" \"n\"\r\n"
+        );
+    }
+
+    /// An outbox over a real loopback connection whose peer never reads.
+    fn outbox() -> (Arc<Outbox>, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let peer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (ours, _) = listener.accept().unwrap();
+        let handle = Arc::new(ClientHandle::new(1, Arc::new(ours)).unwrap());
+        (Arc::new(Outbox::new(handle, Protocol::Resp2)), peer)
+    }
+
+    #[test]
+    fn going_over_the_limit_drops_the_buffer_and_kills_the_client_once() {
+        let (outbox, _peer) = outbox();
+        let cut_offs = AtomicU64::new(0);
+        let frame = vec![b'+'; 100];
+        // Without a writer thread nothing drains: the fifth frame would cross 450 bytes.
+        for _ in 0..4 {
+            outbox.push_message(&Frame(&frame), 450, &cut_offs);
+        }
+        assert_eq!(outbox.pending(), 400);
+        outbox.push_message(&Frame(&frame), 450, &cut_offs);
+        assert_eq!(outbox.pending(), 0);
+        assert!(outbox.handle.killed.load(Ordering::SeqCst));
+        outbox.push_message(&Frame(&frame), 450, &cut_offs);
+        assert_eq!(cut_offs.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn held_messages_wait_behind_the_reply() {
+        let (outbox, _peer) = outbox();
+        let cut_offs = AtomicU64::new(0);
+        outbox.hold();
+        outbox.push_message(&Frame(b"+msg\r\n"), 0, &cut_offs);
+        outbox.reply(&Value::simple("reply"), Protocol::Resp2);
+        assert_eq!(lock(&outbox.state).buf, b"+reply\r\n+msg\r\n");
+    }
 }

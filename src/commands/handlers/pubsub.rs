@@ -98,11 +98,7 @@ pub fn pubsub(shared: &Shared, _client: &mut ClientContext, args: &[Vec<u8>]) ->
         }
         (b"NUMPAT", 0) => Value::Integer(shared.pubsub.numpat() as i64),
         (b"SHARDCHANNELS", 0 | 1) => Value::Array(Vec::new()),
-        (b"SHARDNUMSUB", _) => Value::Array(
-            rest.iter()
-                .flat_map(|c| [Value::bulk(c), Value::Integer(0)])
-                .collect(),
-        ),
+        (b"SHARDNUMSUB", _) => Value::Array(rest.iter().flat_map(|c| [Value::bulk(c), Value::Integer(0)]).collect()),
         (b"HELP", 0) => Value::Array(HELP.iter().map(|&l| Value::simple(l)).collect()),
         // Subcommands with a fixed arity get Redis's arity error for `pubsub|name`.
         (b"NUMPAT" | b"HELP", _) => Value::wrong_arity(&format!("pubsub|{}", String::from_utf8_lossy(&args[0]))),
