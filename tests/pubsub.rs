@@ -450,3 +450,71 @@ fn drains_to_eof(mut stream: TcpStream) -> bool {
         }
     }
 }
+
+/// Fan-out benchmark, not a test: one publisher, 50 subscribers, figures printed.
+///
+/// `cargo test --release --test pubsub -- --ignored --nocapture fan_out_benchmark`; set
+/// `PUBSUB_BENCH_ADDR=127.0.0.1:6379` to measure another server (Redis 7) the same way, and
+/// `PUBSUB_BENCH_N` for the number of messages (default 100,000).
+#[test]
+#[ignore = "benchmark: run by hand in release mode"]
+fn fan_out_benchmark() {
+    use std::io::{Read, Write};
+    use std::time::Instant;
+    let local = std::env::var("PUBSUB_BENCH_ADDR").is_err().then(start);
+    let addr: std::net::SocketAddr = match &local {
+        Some(s) => s.addr(),
+        None => std::env::var("PUBSUB_BENCH_ADDR").unwrap().parse().expect("host:port"),
+    };
+    let n: usize = std::env::var("PUBSUB_BENCH_N").map_or(100_000, |v| v.parse().expect("a count"));
+    let subscribers = 50;
+    let payload = "0123456789abcdef";
+    let frame_len = message("bench", payload).len();
+    let threads: Vec<_> = (0..subscribers)
+        .map(|_| {
+            let mut c = Client::connect(addr);
+            c.assert(&["SUBSCRIBE", "bench"], &frame("subscribe", Some("bench"), 1));
+            std::thread::spawn(move || {
+                // Count bytes, not frames: the reader must not be the bottleneck.
+                let mut left = n * frame_len;
+                let mut buf = vec![0u8; 256 * 1024];
+                while left > 0 {
+                    let got = c.stream.read(&mut buf).expect("read");
+                    assert!(got > 0, "server closed a subscriber");
+                    left = left.saturating_sub(got);
+                }
+                Instant::now()
+            })
+        })
+        .collect();
+    let mut p = Client::connect(addr);
+    let batch = 100;
+    let one = encode(&[b"PUBLISH", b"bench", payload.as_bytes()]);
+    let burst: Vec<u8> = one.repeat(batch);
+    let started = Instant::now();
+    let mut sent = 0;
+    while sent < n {
+        let k = batch.min(n - sent);
+        p.stream.write_all(&burst[..k * one.len()]).expect("write");
+        for _ in 0..k {
+            p.read_reply();
+        }
+        sent += k;
+    }
+    let published = started.elapsed();
+    let done = threads
+        .into_iter()
+        .map(|t| t.join().expect("reader"))
+        .max()
+        .expect("readers");
+    let delivered = done - started;
+    println!(
+        "fan-out 1 -> {subscribers}: {n} messages published in {:.2?} ({:.0} msg/s), all \
+         delivered in {:.2?} ({:.0} msg/s in, {:.0} deliveries/s out)",
+        published,
+        n as f64 / published.as_secs_f64(),
+        delivered,
+        n as f64 / delivered.as_secs_f64(),
+        (n * subscribers) as f64 / delivered.as_secs_f64()
+    );
+}

@@ -184,6 +184,8 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
             // push can slip in between the check and the registration, then wait without it.
             let waiter = shared.blocking.register(client.id, &block, argv);
             drop(store);
+            // Messages this pipeline published must not wait for this client's wait to end.
+            crate::server::pubsub::wake_deferred();
             match blocking::wait(shared, client, waiter, &block) {
                 blocking::Woken::Served(value) => return value,
                 blocking::Woken::TimedOut => return timeout_reply(spec),

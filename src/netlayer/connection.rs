@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 
 use crate::commands::{ClientContext, dispatch};
 use crate::protocol::resp::{Reader, Writer};
-use crate::server::pubsub::{Outbox, frames_of};
+use crate::server::pubsub::{Outbox, WakeBatch, frames_of, wake_deferred};
 use crate::server::{ClientHandle, Shared};
 
 /// Replies buffered past this size are written even if more commands are pending, so a long
@@ -54,6 +54,8 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
     let mut reader = Reader::new(BufReader::with_capacity(16 * 1024, stream));
     let mut writer = Writer::new(stream);
     let mut outbox: Option<Arc<Outbox>> = None;
+    // Subscribers' writer threads are woken once per pipeline, not once per message.
+    let _wakes = WakeBatch::start();
     loop {
         let argv = match reader.read_command() {
             Ok(Some(argv)) => argv,
@@ -73,6 +75,9 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             }
         };
         let reply = dispatch(shared, client, &argv);
+        if !reader.has_buffered() {
+            wake_deferred();
+        }
         if outbox.is_none()
             && let Some(new) = &client.outbox
         {
