@@ -75,14 +75,12 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             }
         };
         let reply = dispatch(shared, client, &argv);
-        if !reader.has_buffered() {
-            wake_deferred();
-        }
         if outbox.is_none()
             && let Some(new) = &client.outbox
         {
             // This command created the outbox. Replies still buffered here answer earlier
             // commands, so they go to the socket first; then the writer thread takes over.
+            wake_deferred();
             if writer.flush().is_err() || new.start_writer(client.handle.stream.clone()).is_err() {
                 return;
             }
@@ -107,8 +105,13 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             return;
         }
         // Design invariant 10: keep dispatching while the pipeline has more, write once.
-        if (!reader.has_buffered() || writer.buffered() > FLUSH_THRESHOLD) && writer.flush().is_err() {
-            return;
+        if !reader.has_buffered() || writer.buffered() > FLUSH_THRESHOLD {
+            // Subscribers this pipeline published to are woken before this thread may block
+            // on its own socket.
+            wake_deferred();
+            if writer.flush().is_err() {
+                return;
+            }
         }
     }
 }
