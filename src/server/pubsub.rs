@@ -391,7 +391,8 @@ pub fn encode_reply(reply: &Value, protocol: Protocol, out: &mut Vec<u8>) {
 ///
 /// They travel as a push whose items are pushes, a shape no single reply ever has (RESP3 push
 /// frames are top-level only), and the connection writes each item as its own frame. Inside
-/// `EXEC` the shape is written as it is: an array of confirmations, as Redis 7 answers there.
+/// `EXEC` the shape is written as it is, one array of confirmations in `EXEC`'s reply, where
+/// Redis 7 writes them loose (more items than the reply's header counts).
 pub fn multi_reply(frames: Vec<Value>) -> Value {
     Value::Push(frames)
 }
@@ -585,7 +586,9 @@ impl PubSub {
     }
 
     /// Sets the hard output-buffer limit in bytes (`client-output-buffer-limit pubsub`); 0
-    /// means no limit.
+    /// means no limit. The same limit covers `MONITOR` clients (Redis gives them the replica
+    /// class's). Redis's soft limit (8 MB for 60 s) is not implemented: the hard one is what
+    /// bounds memory.
     pub fn set_output_limit(&self, bytes: usize) {
         self.output_limit.store(bytes, Ordering::Relaxed);
     }

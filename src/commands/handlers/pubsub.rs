@@ -15,6 +15,8 @@ use crate::protocol::resp::Value;
 /// Registers this family's commands. The (un)subscribe commands carry `PUBSUB_OK`: they are
 /// what a RESP2 client may still send once subscribed.
 pub fn register(r: &mut Registry) {
+    // Go parity: go-redis has no Pub/Sub yet; these follow Redis 7. The sharded variants
+    // (`SSUBSCRIBE`, `SPUBLISH`) belong to Redis Cluster and are left out.
     let sub = PUBSUB | NOSCRIPT | LOADING | STALE | PUBSUB_OK;
     r.client("subscribe", subscribe, -2, sub, NO_KEYS);
     r.client("unsubscribe", unsubscribe, -1, sub, NO_KEYS);
@@ -116,6 +118,10 @@ pub fn pubsub(shared: &Shared, _client: &mut ClientContext, args: &[Vec<u8>]) ->
 // ANCHOR: monitor
 /// `MONITOR`: `+OK`, then a line for every command any client runs, until the connection
 /// closes (or `RESET`).
+///
+/// Differences from Redis 7.0, on purpose: a monitoring client may still run commands (Redis
+/// treats it as a replica and refuses keyspace commands), and the commands inside `MULTI` are
+/// not shown one by one: the `MULTI` and `EXEC` lines are.
 pub fn monitor(shared: &Shared, client: &mut ClientContext, _args: &[Vec<u8>]) -> Value {
     shared.pubsub.monitor(client)
 }
