@@ -518,3 +518,20 @@ fn fan_out_benchmark() {
         (n * subscribers) as f64 / delivered.as_secs_f64()
     );
 }
+
+#[test]
+fn a_publisher_that_stalls_mid_command_does_not_hold_back_its_messages() {
+    let s = start();
+    let mut sub = s.client();
+    sub.assert(&["SUBSCRIBE", "ch"], &frame("subscribe", Some("ch"), 1));
+    let mut p = s.client();
+    // A whole PUBLISH and the first half of the next command, then silence.
+    let mut bytes = encode(&[b"PUBLISH", b"ch", b"first"]);
+    bytes.extend_from_slice(b"*3\r\n$7\r\nPUBLISH\r\n");
+    p.send_raw(&bytes);
+    expect(&mut sub, &[message("ch", "first")]);
+    p.send_raw(b"$2\r\nch\r\n$6\r\nsecond\r\n");
+    assert_eq!(p.read_reply(), b":1\r\n");
+    assert_eq!(p.read_reply(), b":1\r\n");
+    expect(&mut sub, &[message("ch", "second")]);
+}

@@ -2,7 +2,7 @@
 //!
 //! Go original: `internal/netlayer/conn.go` (`HandleConn`). Explained in: book chapter 1.
 
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -51,7 +51,7 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
 /// output moves to an outbox and a writer thread (see `server::pubsub`): from then on this
 /// thread only reads, dispatches and queues its replies there.
 fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
-    let mut reader = Reader::new(BufReader::with_capacity(16 * 1024, stream));
+    let mut reader = Reader::new(BufReader::with_capacity(16 * 1024, WakeThenRead(stream)));
     let mut writer = Writer::new(stream);
     let mut outbox: Option<Arc<Outbox>> = None;
     // Subscribers' writer threads are woken once per pipeline, not once per message.
@@ -116,3 +116,15 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
     }
 }
 // ANCHOR_END: serve
+
+/// The socket's read side, paying this thread's owed subscriber wake-ups before every read that
+/// may block: a publisher whose next command arrives slowly (or never) must not hold back the
+/// messages it already published.
+struct WakeThenRead<'a>(&'a TcpStream);
+
+impl Read for WakeThenRead<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        wake_deferred();
+        self.0.read(buf)
+    }
+}
