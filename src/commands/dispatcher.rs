@@ -42,6 +42,10 @@ pub struct ClientContext {
     pub subscriptions: usize,
     /// Set by `QUIT` (or a fatal error): close after sending the reply.
     pub close_after_reply: bool,
+    /// Where this connection's output goes once it has subscribed or run `MONITOR`: a queue
+    /// that other threads append messages to, written by the connection's writer thread
+    /// (see `server::pubsub`). `None`: replies go straight to the socket.
+    pub outbox: Option<Arc<crate::server::pubsub::Outbox>>,
 }
 // ANCHOR_END: client_context
 
@@ -59,6 +63,7 @@ impl ClientContext {
             watch_flag: Arc::new(AtomicBool::new(false)),
             subscriptions: 0,
             close_after_reply: false,
+            outbox: None,
         }
     }
 
@@ -182,6 +187,8 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
             // push can slip in between the check and the registration, then wait without it.
             let waiter = shared.blocking.register(client.id, &block, argv);
             drop(store);
+            // Messages this pipeline published must not wait for this client's wait to end.
+            crate::server::pubsub::wake_deferred();
             match blocking::wait(shared, client, waiter, &block) {
                 blocking::Woken::Served(value) => return value,
                 blocking::Woken::TimedOut => return timeout_reply(spec),

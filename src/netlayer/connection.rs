@@ -2,13 +2,14 @@
 //!
 //! Go original: `internal/netlayer/conn.go` (`HandleConn`). Explained in: book chapter 1.
 
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use crate::commands::{ClientContext, dispatch};
 use crate::protocol::resp::{Reader, Writer};
+use crate::server::pubsub::{Outbox, WakeBatch, frames_of, wake_deferred};
 use crate::server::{ClientHandle, Shared};
 
 /// Replies buffered past this size are written even if more commands are pending, so a long
@@ -31,6 +32,10 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
     let mut client = ClientContext::new(handle, authenticated);
     serve(&shared, &stream, &mut client);
     shared.pubsub.unsubscribe_all(&mut client);
+    if let Some(outbox) = client.outbox.take() {
+        // Let the writer thread send what is queued (`QUIT`'s `+OK`), then stop it.
+        outbox.finish();
+    }
     if !client.watched.is_empty() {
         client.unwatch_all(&mut shared.write_store());
     }
@@ -41,9 +46,16 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
 // ANCHOR: serve
 /// The read–dispatch–write loop. `&TcpStream` is both `Read` and `Write`, so the reader and the
 /// writer share one descriptor (design invariant 11).
+///
+/// Once the client subscribes or runs `MONITOR`, other threads have messages for it too, so its
+/// output moves to an outbox and a writer thread (see `server::pubsub`): from then on this
+/// thread only reads, dispatches and queues its replies there.
 fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
-    let mut reader = Reader::new(BufReader::with_capacity(16 * 1024, stream));
+    let mut reader = Reader::new(BufReader::with_capacity(16 * 1024, WakeThenRead(stream)));
     let mut writer = Writer::new(stream);
+    let mut outbox: Option<Arc<Outbox>> = None;
+    // Subscribers' writer threads are woken once per pipeline, not once per message.
+    let _wakes = WakeBatch::start();
     loop {
         let argv = match reader.read_command() {
             Ok(Some(argv)) => argv,
@@ -51,24 +63,68 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             Err(e) => {
                 // Malformed input: answer with Redis's error, then close (design invariant 9).
                 if let Some(reply) = e.reply() {
-                    writer.write_value(&reply);
-                    let _ = writer.flush();
+                    match &outbox {
+                        Some(outbox) => outbox.reply(&reply, client.protocol),
+                        None => {
+                            writer.write_value(&reply);
+                            let _ = writer.flush();
+                        }
+                    }
                 }
                 return;
             }
         };
         let reply = dispatch(shared, client, &argv);
+        if outbox.is_none()
+            && let Some(new) = &client.outbox
+        {
+            // This command created the outbox. Replies still buffered here answer earlier
+            // commands, so they go to the socket first; then the writer thread takes over.
+            wake_deferred();
+            if writer.flush().is_err() || new.start_writer(client.handle.stream.clone()).is_err() {
+                return;
+            }
+            outbox = Some(new.clone());
+        }
+        if let Some(outbox) = &outbox {
+            outbox.reply(&reply, client.protocol);
+            if client.close_after_reply || client.handle.killed.load(Ordering::Relaxed) {
+                return;
+            }
+            continue;
+        }
         // HELLO may have switched the protocol: its own reply is already in the new one.
         writer.protocol = client.protocol;
-        writer.write_value(&reply);
+        match frames_of(&reply) {
+            // `UNSUBSCRIBE a b` before any subscription: one frame per channel.
+            Some(frames) => frames.iter().for_each(|f| writer.write_value(f)),
+            None => writer.write_value(&reply),
+        }
         if client.close_after_reply || client.handle.killed.load(Ordering::Relaxed) {
             let _ = writer.flush();
             return;
         }
         // Design invariant 10: keep dispatching while the pipeline has more, write once.
-        if (!reader.has_buffered() || writer.buffered() > FLUSH_THRESHOLD) && writer.flush().is_err() {
-            return;
+        if !reader.has_buffered() || writer.buffered() > FLUSH_THRESHOLD {
+            // Subscribers this pipeline published to are woken before this thread may block
+            // on its own socket.
+            wake_deferred();
+            if writer.flush().is_err() {
+                return;
+            }
         }
     }
 }
 // ANCHOR_END: serve
+
+/// The socket's read side, paying this thread's owed subscriber wake-ups before every read that
+/// may block: a publisher whose next command arrives slowly (or never) must not hold back the
+/// messages it already published.
+struct WakeThenRead<'a>(&'a TcpStream);
+
+impl Read for WakeThenRead<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        wake_deferred();
+        self.0.read(buf)
+    }
+}

@@ -1,6 +1,128 @@
-//! The `pubsub` command family. (Placeholder: filled in by later work.)
+//! The Pub/Sub commands: `SUBSCRIBE`, `UNSUBSCRIBE`, `PSUBSCRIBE`, `PUNSUBSCRIBE`, `PUBLISH`,
+//! `PUBSUB`, and `MONITOR`.
+//!
+//! Go original: none (planned in go-redis). Explained in: book chapter "Pub/Sub".
+//!
+//! The handlers are thin: the work, and the reasoning about threads, lives in
+//! [`crate::server::pubsub`]. None of them touches the store, so none takes its lock: a
+//! `PUBLISH` never waits for a slow write, and a write never waits for a big fan-out.
 
-use crate::commands::Registry;
+use crate::commands::registry::{NO_KEYS, flags::*};
+use crate::commands::{ClientContext, Registry, Shared};
+use crate::protocol::resp::Value;
 
-/// Registers this family's commands.
-pub fn register(_r: &mut Registry) {}
+// ANCHOR: register
+/// Registers this family's commands. The (un)subscribe commands carry `PUBSUB_OK`: they are
+/// what a RESP2 client may still send once subscribed.
+pub fn register(r: &mut Registry) {
+    // Go parity: go-redis has no Pub/Sub yet; these follow Redis 7. The sharded variants
+    // (`SSUBSCRIBE`, `SPUBLISH`) belong to Redis Cluster and are left out.
+    let sub = PUBSUB | NOSCRIPT | LOADING | STALE | PUBSUB_OK;
+    r.client("subscribe", subscribe, -2, sub, NO_KEYS);
+    r.client("unsubscribe", unsubscribe, -1, sub, NO_KEYS);
+    r.client("psubscribe", psubscribe, -2, sub, NO_KEYS);
+    r.client("punsubscribe", punsubscribe, -1, sub, NO_KEYS);
+    r.client("publish", publish, 3, PUBSUB | LOADING | STALE | FAST, NO_KEYS);
+    r.client("pubsub", pubsub, -2, PUBSUB | LOADING | STALE, NO_KEYS);
+    r.client("monitor", monitor, 1, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS);
+}
+// ANCHOR_END: register
+
+// ANCHOR: subscribe
+/// `SUBSCRIBE channel [channel ...]`: one `subscribe` confirmation per channel, each with the
+/// client's number of subscriptions after it. Push frames in RESP3.
+pub fn subscribe(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    shared.pubsub.subscribe(client, args)
+}
+// ANCHOR_END: subscribe
+
+/// `UNSUBSCRIBE [channel ...]`: from the channels given, or from every channel; with none to
+/// leave, one `unsubscribe` frame with a nil channel.
+pub fn unsubscribe(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    shared.pubsub.unsubscribe(client, args)
+}
+
+/// `PSUBSCRIBE pattern [pattern ...]`: Redis glob patterns (`news.*`, `h?llo`, `[ab]*`).
+pub fn psubscribe(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    shared.pubsub.psubscribe(client, args)
+}
+
+/// `PUNSUBSCRIBE [pattern ...]`: like `UNSUBSCRIBE`, for patterns.
+pub fn punsubscribe(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    shared.pubsub.punsubscribe(client, args)
+}
+
+// ANCHOR: publish
+/// `PUBLISH channel message`: the number of clients that received it (a client subscribed to
+/// the channel and to a matching pattern counts twice, as it gets two frames).
+pub fn publish(shared: &Shared, _client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    let [channel, message] = args else {
+        return Value::wrong_arity("publish");
+    };
+    Value::Integer(shared.pubsub.publish(channel, message) as i64)
+}
+// ANCHOR_END: publish
+
+/// The text of `PUBSUB HELP`, line for line as Redis 7 prints it.
+const HELP: &[&str] = &[
+    "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CHANNELS [<pattern>]",
+    "    Return the currently active channels matching a <pattern> (default: '*').",
+    "NUMPAT",
+    "    Return number of subscriptions to patterns.",
+    "NUMSUB [<channel> ...]",
+    "    Return the number of subscribers for the specified channels, excluding",
+    "    pattern subscriptions(default: no channels).",
+    "SHARDCHANNELS [<pattern>]",
+    "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+    "SHARDNUMSUB [<shardchannel> ...]",
+    "    Return the number of subscribers for the specified shard level channel(s)",
+    "HELP",
+    "    Prints this help.",
+];
+
+/// `PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT | HELP`, with Redis's replies and
+/// error texts. There is no cluster, so the shard variants answer as if no shard channel
+/// existed.
+pub fn pubsub(shared: &Shared, _client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    let sub = args[0].to_ascii_uppercase();
+    let rest = &args[1..];
+    match (sub.as_slice(), rest.len()) {
+        (b"CHANNELS", 0 | 1) => Value::bulk_array(shared.pubsub.channels(rest.first().map(Vec::as_slice))),
+        (b"NUMSUB", _) => {
+            let counts = shared.pubsub.numsub(rest);
+            Value::Array(
+                rest.iter()
+                    .zip(counts)
+                    .flat_map(|(c, n)| [Value::bulk(c), Value::Integer(n as i64)])
+                    .collect(),
+            )
+        }
+        (b"NUMPAT", 0) => Value::Integer(shared.pubsub.numpat() as i64),
+        (b"SHARDCHANNELS", 0 | 1) => Value::Array(Vec::new()),
+        (b"SHARDNUMSUB", _) => Value::Array(rest.iter().flat_map(|c| [Value::bulk(c), Value::Integer(0)]).collect()),
+        (b"HELP", 0) => Value::Array(HELP.iter().map(|&l| Value::simple(l)).collect()),
+        // Subcommands with a fixed arity get Redis's arity error for `pubsub|name`.
+        (b"NUMPAT" | b"HELP", _) => Value::wrong_arity(&format!("pubsub|{}", String::from_utf8_lossy(&args[0]))),
+        (b"CHANNELS" | b"SHARDCHANNELS", _) => Value::error_owned(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
+            String::from_utf8_lossy(&args[0])
+        )),
+        _ => Value::error_owned(format!(
+            "ERR unknown subcommand '{}'. Try PUBSUB HELP.",
+            String::from_utf8_lossy(&args[0])
+        )),
+    }
+}
+
+// ANCHOR: monitor
+/// `MONITOR`: `+OK`, then a line for every command any client runs, until the connection
+/// closes (or `RESET`).
+///
+/// Differences from Redis 7.0, on purpose: a monitoring client may still run commands (Redis
+/// treats it as a replica and refuses keyspace commands), and the commands inside `MULTI` are
+/// not shown one by one: the `MULTI` and `EXEC` lines are.
+pub fn monitor(shared: &Shared, client: &mut ClientContext, _args: &[Vec<u8>]) -> Value {
+    shared.pubsub.monitor(client)
+}
+// ANCHOR_END: monitor
