@@ -34,3 +34,15 @@ fn connection_commands() {
     c.assert(&["QUIT"], "+OK\r\n");
     assert!(c.is_closed());
 }
+
+/// A command whose second half is still in flight must not hold back the replies to the commands
+/// before it: the server writes what it has before it waits for more input.
+#[test]
+fn replies_are_not_held_back_by_a_partial_command() {
+    let s = start();
+    let mut c = s.client();
+    c.send_raw(b"*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$5\r\nhel");
+    assert_eq!(c.read_reply(), b"+PONG\r\n");
+    c.send_raw(b"lo\r\n");
+    assert_eq!(c.read_reply(), b"$5\r\nhello\r\n");
+}

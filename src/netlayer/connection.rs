@@ -2,6 +2,7 @@
 //!
 //! Go original: `internal/netlayer/conn.go` (`HandleConn`). Explained in: book chapter 1.
 
+use std::cell::RefCell;
 use std::io::{BufReader, Read};
 use std::net::TcpStream;
 use std::sync::Arc;
@@ -51,12 +52,15 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
 /// output moves to an outbox and a writer thread (see `server::pubsub`): from then on this
 /// thread only reads, dispatches and queues its replies there.
 fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
-    let mut reader = Reader::new(BufReader::with_capacity(16 * 1024, WakeThenRead(stream)));
-    let mut writer = Writer::new(stream);
+    // The writer is shared with the reader's socket adapter, which flushes it whenever the
+    // reader is about to wait for more bytes (see `FlushThenRead`).
+    let writer = RefCell::new(Writer::new(stream));
+    let mut reader = Reader::new(BufReader::with_capacity(16 * 1024, FlushThenRead { stream, writer: &writer }));
     let mut outbox: Option<Arc<Outbox>> = None;
     // Subscribers' writer threads are woken once per pipeline, not once per message.
     let _wakes = WakeBatch::start();
     loop {
+        reader.set_authenticated(client.authenticated);
         let argv = match reader.read_command() {
             Ok(Some(argv)) => argv,
             Ok(None) => return, // the client closed the connection
@@ -66,6 +70,7 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
                     match &outbox {
                         Some(outbox) => outbox.reply(&reply, client.protocol),
                         None => {
+                            let mut writer = writer.borrow_mut();
                             writer.write_value(&reply);
                             let _ = writer.flush();
                         }
@@ -81,7 +86,7 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             // This command created the outbox. Replies still buffered here answer earlier
             // commands, so they go to the socket first; then the writer thread takes over.
             wake_deferred();
-            if writer.flush().is_err() || new.start_writer(client.handle.stream.clone()).is_err() {
+            if writer.borrow_mut().flush().is_err() || new.start_writer(client.handle.stream.clone()).is_err() {
                 return;
             }
             outbox = Some(new.clone());
@@ -93,6 +98,7 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             }
             continue;
         }
+        let mut writer = writer.borrow_mut();
         // HELLO may have switched the protocol: its own reply is already in the new one.
         writer.protocol = client.protocol;
         match frames_of(&reply) {
@@ -104,27 +110,31 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             let _ = writer.flush();
             return;
         }
-        // Design invariant 10: keep dispatching while the pipeline has more, write once.
-        if !reader.has_buffered() || writer.buffered() > FLUSH_THRESHOLD {
-            // Subscribers this pipeline published to are woken before this thread may block
-            // on its own socket.
-            wake_deferred();
-            if writer.flush().is_err() {
-                return;
-            }
+        // Design invariant 10: replies stay buffered while the pipeline has more commands and
+        // are written when the reader next needs bytes from the socket; only a large backlog
+        // is written early, so a pipeline of huge replies does not pile up in memory.
+        if writer.buffered() > FLUSH_THRESHOLD && writer.flush().is_err() {
+            return;
         }
     }
 }
 // ANCHOR_END: serve
 
-/// The socket's read side, paying this thread's owed subscriber wake-ups before every read that
-/// may block: a publisher whose next command arrives slowly (or never) must not hold back the
-/// messages it already published.
-struct WakeThenRead<'a>(&'a TcpStream);
+// ANCHOR: flush_then_read
+/// The socket's read side. Before every read that may block it writes the replies buffered so
+/// far and pays this thread's owed subscriber wake-ups: the server never waits for input while
+/// holding output. A pipeline already in the buffer is answered with one `write`; a command whose
+/// second half is still in flight does not hold back the replies to the commands before it.
+struct FlushThenRead<'a> {
+    stream: &'a TcpStream,
+    writer: &'a RefCell<Writer<&'a TcpStream>>,
+}
 
-impl Read for WakeThenRead<'_> {
+impl Read for FlushThenRead<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         wake_deferred();
-        self.0.read(buf)
+        self.writer.borrow_mut().flush()?;
+        self.stream.read(buf)
     }
 }
+// ANCHOR_END: flush_then_read
