@@ -92,8 +92,7 @@ pub fn parse_f64(arg: &[u8]) -> Option<f64> {
 /// past 17 significant digits Redis prints the long double's extra digits and we print zeros.
 pub fn format_incr_float(v: f64) -> String {
     let rounded: f64 = format!("{v:.14e}").parse().unwrap_or(v);
-    let close = rounded.is_sign_negative() == v.is_sign_negative()
-        && rounded.to_bits().abs_diff(v.to_bits()) <= 2;
+    let close = rounded.is_sign_negative() == v.is_sign_negative() && rounded.to_bits().abs_diff(v.to_bits()) <= 2;
     let text = format!("{}", if close { rounded } else { v });
     if text == "-0" { "0".to_string() } else { text }
 }

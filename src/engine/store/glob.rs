@@ -200,7 +200,10 @@ mod tests {
         // The naive recursive matcher would not finish this before the age of the universe.
         assert!(!glob_match(&pattern, &text));
         let deep = b"*".repeat(100_000);
-        assert!(glob_match(&deep, &text), "no recursion: a long run of stars cannot blow the stack");
+        assert!(
+            glob_match(&deep, &text),
+            "no recursion: a long run of stars cannot blow the stack"
+        );
     }
 
     /// A direct port of Redis 7's recursive `stringmatchlen`, the reference for the fuzz test.
