@@ -231,7 +231,7 @@ pub fn scan(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         let word = &opts[i];
         if word.eq_ignore_ascii_case(b"COUNT") {
             match parse_i64(arg) {
-                Some(n) if n >= 1 => count = n.min(usize::MAX as i64) as usize,
+                Some(n) if n >= 1 => count = usize::try_from(n).unwrap_or(usize::MAX),
                 Some(_) => return Value::syntax_error(),
                 None => return Value::not_integer(),
             }
