@@ -125,6 +125,10 @@ fn copy() {
         &["COPY", "a", "b", "DB", "x"],
         &err("ERR value is not an integer or out of range"),
     );
+    c.assert(
+        &["COPY", "a", "b", "DB", "99999999999"],
+        &err("ERR value is out of range, value must between -2147483648 and 2147483647"),
+    );
     c.assert(&["COPY", "a", "b", "DB"], SYNTAX);
     c.assert(&["COPY", "a", "b", "FOO"], SYNTAX);
     c.assert(&["COPY", "nokey", "b"], ":0\r\n");

@@ -137,9 +137,12 @@ pub fn copy(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         if opts[i].eq_ignore_ascii_case(b"REPLACE") {
             replace = true;
         } else if opts[i].eq_ignore_ascii_case(b"DB") && i + 1 < opts.len() {
-            match parse_i64(&opts[i + 1]).filter(|n| i32::try_from(*n).is_ok()) {
-                Some(0) => {}
-                Some(_) => return Value::error("ERR DB index is out of range"),
+            match parse_i64(&opts[i + 1]).map(i32::try_from) {
+                Some(Ok(0)) => {}
+                Some(Ok(_)) => return Value::error("ERR DB index is out of range"),
+                Some(Err(_)) => {
+                    return Value::error("ERR value is out of range, value must between -2147483648 and 2147483647");
+                }
                 None => return Value::not_integer(),
             }
             i += 1;
