@@ -14,6 +14,18 @@ fn make_list(s: &TestServer, key: &str) {
         .set(key.as_bytes(), Data::List(Box::new(list)), now_ms());
 }
 
+/// Asserts the TTL of `key` is `secs`, or one less if the machine stalled for half a second
+/// between setting it and asking (TTL rounds to the nearest second).
+#[track_caller]
+fn assert_ttl(c: &mut Client, key: &str, secs: i64) {
+    let got = c.cmd(&["TTL", key]);
+    assert!(
+        got == int(secs).as_bytes() || got == int(secs - 1).as_bytes(),
+        "TTL {key}: {}",
+        String::from_utf8_lossy(&got)
+    );
+}
+
 fn err(text: &str) -> String {
     format!("-{text}\r\n")
 }
@@ -57,15 +69,15 @@ fn set_options() {
     c.assert(&["GET", "k"], &bulk("4"));
     c.assert(&["SET", "nk", "v", "XX", "GET"], NIL);
     c.assert(&["SET", "k", "v", "ex", "10", "ex", "20"], OK);
-    c.assert(&["TTL", "k"], ":20\r\n");
+    assert_ttl(&mut c, "k", 20);
     c.assert(&["SET", "k", "w", "KEEPTTL"], OK);
-    c.assert(&["TTL", "k"], ":20\r\n");
+    assert_ttl(&mut c, "k", 20);
     c.assert(&["SET", "k", "w"], OK);
     c.assert(&["TTL", "k"], ":-1\r\n");
     c.assert(&["SET", "k", "v", "PX", "100000"], OK);
     let pttl = String::from_utf8(c.cmd(&["PTTL", "k"])).unwrap();
     let ms: i64 = pttl.trim_start_matches(':').trim().parse().unwrap();
-    assert!((99_000..=100_000).contains(&ms), "{ms}");
+    assert!((90_000..=100_000).contains(&ms), "{ms}");
     c.assert(&["SET", "k", "v", "EXAT", "9223372036854775"], OK);
     c.assert(&["EXPIRETIME", "k"], ":9223372036854775\r\n");
     c.assert(&["SET", "k", "v", "PXAT", "4102444800000"], OK);
@@ -127,9 +139,9 @@ fn getset_getdel_setnx_setex() {
     c.assert(&["SETNX", "k", "2"], ":0\r\n");
     c.assert(&["GET", "k"], &bulk("1"));
     c.assert(&["SETEX", "k", "100", "v"], OK);
-    c.assert(&["TTL", "k"], ":100\r\n");
+    assert_ttl(&mut c, "k", 100);
     c.assert(&["PSETEX", "k", "100000", "v"], OK);
-    c.assert(&["TTL", "k"], ":100\r\n");
+    assert_ttl(&mut c, "k", 100);
     c.assert(
         &["SETEX", "k", "0", "v"],
         &err("ERR invalid expire time in 'setex' command"),
@@ -155,11 +167,11 @@ fn getex() {
     c.assert(&["SET", "k", "v"], OK);
     c.assert(&["GETEX", "k"], &bulk("v"));
     c.assert(&["GETEX", "k", "EX", "100"], &bulk("v"));
-    c.assert(&["TTL", "k"], ":100\r\n");
+    assert_ttl(&mut c, "k", 100);
     c.assert(&["GETEX", "k", "PERSIST"], &bulk("v"));
     c.assert(&["TTL", "k"], ":-1\r\n");
     c.assert(&["GETEX", "k", "PX", "100", "PX", "200000"], &bulk("v"));
-    c.assert(&["TTL", "k"], ":200\r\n");
+    assert_ttl(&mut c, "k", 200);
     c.assert(
         &["GETEX", "k", "EX", "0"],
         &err("ERR invalid expire time in 'getex' command"),
@@ -274,7 +286,7 @@ fn counters() {
     // A counter keeps its TTL.
     c.assert(&["SET", "t", "1", "EX", "100"], OK);
     c.assert(&["INCR", "t"], ":2\r\n");
-    c.assert(&["TTL", "t"], ":100\r\n");
+    assert_ttl(&mut c, "t", 100);
 }
 
 #[test]
@@ -306,7 +318,7 @@ fn incrbyfloat_prints_like_redis_7_0() {
     c.assert(&["INCRBYFLOAT", "l", "abc"], WRONGTYPE);
     c.assert(&["SET", "t", "1", "EX", "100"], OK);
     c.assert(&["INCRBYFLOAT", "t", "1.5"], &bulk("2.5"));
-    c.assert(&["TTL", "t"], ":100\r\n");
+    assert_ttl(&mut c, "t", 100);
 }
 
 #[test]
