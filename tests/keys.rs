@@ -297,3 +297,31 @@ fn key_commands_queue_in_multi() {
     c.assert(&["DBSIZE"], "+QUEUED\r\n");
     c.assert(&["EXEC"], "*5\r\n+OK\r\n-ERR no such key\r\n:1\r\n:1\r\n:0\r\n");
 }
+
+/// Each write logs an effect naming the keys it changed (WATCH is derived from those effects),
+/// and a write that changed nothing logs nothing.
+#[test]
+fn effects_name_the_keys_they_change() {
+    let s = start();
+    let mut c = s.client();
+    let mut other = s.client();
+    c.assert(&["MSET", "a", "1", "k", "1"], OK);
+    let cases: [(&str, &[&str], bool); 8] = [
+        ("b", &["RENAME", "a", "b"], true),
+        ("k", &["INCR", "k"], true),
+        ("k", &["EXPIRE", "k", "100"], true),
+        ("k", &["PERSIST", "k"], true),
+        ("k", &["SET", "k", "v", "NX"], false),
+        ("k", &["PERSIST", "k"], false),
+        ("nokey", &["DEL", "nokey"], false),
+        ("k", &["COPY", "b", "k", "REPLACE"], true),
+    ];
+    for (watched, write, touches) in cases {
+        c.assert(&["WATCH", watched], OK);
+        other.cmd(write);
+        c.assert(&["MULTI"], OK);
+        c.assert(&["PING"], "+QUEUED\r\n");
+        let expected = if touches { "*-1\r\n" } else { "*1\r\n+PONG\r\n" };
+        c.assert(&["EXEC"], expected);
+    }
+}
