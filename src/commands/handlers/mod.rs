@@ -59,9 +59,50 @@ pub fn parse_i64(arg: &[u8]) -> Option<i64> {
     Some(v)
 }
 
+// ANCHOR: parse_f64
+/// Parses a whole argument as a double, as Redis's `string2ld` does: no spaces around it,
+/// `inf` and `-inf` allowed, `nan` refused, and a finite literal too big for a double (`1e400`)
+/// refused rather than turned into infinity. (C's `strtold` also reads hexadecimal floats such
+/// as `0x1p4`; we do not.)
+pub fn parse_f64(arg: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(arg).ok()?;
+    // Rust's parser already refuses surrounding spaces, as Redis does.
+    let v: f64 = text.parse().ok()?;
+    if v.is_nan() {
+        return None;
+    }
+    if v.is_infinite() {
+        let digits = text.trim_start_matches(['+', '-']);
+        if !digits.get(..3).is_some_and(|s| s.eq_ignore_ascii_case("inf")) {
+            return None;
+        }
+    }
+    Some(v)
+}
+// ANCHOR_END: parse_f64
+
+// ANCHOR: format_incr_float
+/// Formats the result of `INCRBYFLOAT` (and `HINCRBYFLOAT`) as Redis 7.0 stores it: plain
+/// decimal notation, never an exponent (`3.0e3` + 0 is `3000`), no trailing zeros, `0` not `-0`.
+///
+/// Redis adds in C's 80-bit `long double` and prints 17 decimals, so the binary rounding error
+/// of an `f64` sum stays invisible there: `0.1 + 0.2` answers `0.3`, not `0.30000000000000004`.
+/// We add in `f64` (std has no wider float) and hide that error the same way: when the number
+/// rounded to 15 significant digits lies within two units in the last place of the sum, we print
+/// that shorter decimal; otherwise (a genuinely long value like `1234567890123457`) the shortest
+/// text that reads back as the exact sum. Results agree with Redis to the digits an `f64` holds;
+/// past 17 significant digits Redis prints the long double's extra digits and we print zeros.
+pub fn format_incr_float(v: f64) -> String {
+    let rounded: f64 = format!("{v:.14e}").parse().unwrap_or(v);
+    let close = rounded.is_sign_negative() == v.is_sign_negative() && rounded.to_bits().abs_diff(v.to_bits()) <= 2;
+    let text = format!("{}", if close { rounded } else { v });
+    if text == "-0" { "0".to_string() } else { text }
+}
+// ANCHOR_END: format_incr_float
+
 #[cfg(test)]
 mod tests {
-    use super::parse_i64;
+    use super::{format_incr_float, parse_f64, parse_i64};
 
     #[test]
     fn integers_parse_like_redis() {
@@ -82,5 +123,30 @@ mod tests {
         ] {
             assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn floats_parse_like_redis() {
+        assert_eq!(parse_f64(b"1.5"), Some(1.5));
+        assert_eq!(parse_f64(b".5"), Some(0.5));
+        assert_eq!(parse_f64(b"5."), Some(5.0));
+        assert_eq!(parse_f64(b"3.0e3"), Some(3000.0));
+        assert_eq!(parse_f64(b"-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_f64(b"+Infinity"), Some(f64::INFINITY));
+        for bad in [&b""[..], b" 1", b"1 ", b"nan", b"1e400", b"abc", b"1,5", b"\xff"] {
+            assert_eq!(parse_f64(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn incr_float_results_print_like_redis_7_0() {
+        assert_eq!(format_incr_float(10.5 + 0.1), "10.6");
+        assert_eq!(format_incr_float(0.1 + 0.2), "0.3");
+        assert_eq!(format_incr_float(10.5 + 3.0e3), "3010.5");
+        assert_eq!(format_incr_float(1.5e-10), "0.00000000015");
+        assert_eq!(format_incr_float(-0.0), "0");
+        assert_eq!(format_incr_float(1234567890123457.0), "1234567890123457");
+        assert_eq!(format_incr_float(1e20), "100000000000000000000");
+        assert_eq!(format_incr_float(-2.5), "-2.5");
     }
 }
