@@ -74,7 +74,10 @@ fn timeouts_and_types_are_checked_first() {
     let s = start();
     let mut c = s.client();
     c.assert(&["BLPOP", "l", "-1"], "-ERR timeout is negative\r\n");
-    c.assert(&["BLPOP", "l", "abc"], "-ERR timeout is not a float or out of range\r\n");
+    c.assert(
+        &["BLPOP", "l", "abc"],
+        "-ERR timeout is not a float or out of range\r\n",
+    );
     c.assert(&["SET", "str", "x"], "+OK\r\n");
     c.assert(
         &["BLPOP", "nothing", "str", "0"],

@@ -31,9 +31,18 @@ fn set_get_delete() {
     c.assert(&["hlen", "h"], ":0\r\n");
     c.assert(&["hgetall", "h"], "*0\r\n");
     c.assert(&["hdel", "nh", "a"], ":0\r\n");
-    c.assert(&["hset", "h", "f"], "-ERR wrong number of arguments for 'hset' command\r\n");
-    c.assert(&["hset", "h", "f", "1", "g"], "-ERR wrong number of arguments for 'hset' command\r\n");
-    c.assert(&["hmset", "h", "f", "1", "g"], "-ERR wrong number of arguments for 'hmset' command\r\n");
+    c.assert(
+        &["hset", "h", "f"],
+        "-ERR wrong number of arguments for 'hset' command\r\n",
+    );
+    c.assert(
+        &["hset", "h", "f", "1", "g"],
+        "-ERR wrong number of arguments for 'hset' command\r\n",
+    );
+    c.assert(
+        &["hmset", "h", "f", "1", "g"],
+        "-ERR wrong number of arguments for 'hmset' command\r\n",
+    );
 }
 
 #[test]
@@ -42,10 +51,16 @@ fn increments() {
     let mut c = s.client();
     c.assert(&["hincrby", "h", "n", "5"], ":5\r\n");
     c.assert(&["hincrby", "h", "n", "-8"], ":-3\r\n");
-    c.assert(&["hincrby", "h", "n", "x"], "-ERR value is not an integer or out of range\r\n");
+    c.assert(
+        &["hincrby", "h", "n", "x"],
+        "-ERR value is not an integer or out of range\r\n",
+    );
     c.assert(&["hset", "h", "s", "abc", "fl", "10.50"], ":2\r\n");
     c.assert(&["hincrby", "h", "s", "1"], "-ERR hash value is not an integer\r\n");
-    c.assert(&["hincrby", "h", "n", "9223372036854775807"], ":9223372036854775804\r\n");
+    c.assert(
+        &["hincrby", "h", "n", "9223372036854775807"],
+        ":9223372036854775804\r\n",
+    );
     c.assert(&["hincrby", "h", "n", "-9223372036854775808"], ":-4\r\n");
     c.assert(&["hincrbyfloat", "h", "fl", "0.1"], "$4\r\n10.6\r\n");
     c.assert(&["hincrbyfloat", "h", "fl", "-5"], "$3\r\n5.6\r\n");
@@ -54,7 +69,10 @@ fn increments() {
     c.assert(&["hincrbyfloat", "h", "fl", "inf"], "-ERR value is NaN or Infinity\r\n");
     c.assert(&["hincrbyfloat", "nh", "f", "2.5"], "$3\r\n2.5\r\n");
     c.assert(&["hget", "nh", "f"], "$3\r\n2.5\r\n");
-    c.assert(&["hincrby", "nh2", "f", "x"], "-ERR value is not an integer or out of range\r\n");
+    c.assert(
+        &["hincrby", "nh2", "f", "x"],
+        "-ERR value is not an integer or out of range\r\n",
+    );
     c.assert(&["hlen", "nh2"], ":0\r\n");
 }
 
@@ -65,14 +83,23 @@ fn random_fields_and_scan() {
     c.assert(&["hset", "h", "f", "v"], ":1\r\n");
     c.assert(&["hrandfield", "h"], "$1\r\nf\r\n");
     c.assert(&["hrandfield", "h", "1", "withvalues"], "*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
-    c.assert(&["hrandfield", "h", "-2", "withvalues"], "*4\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\nf\r\n$1\r\nv\r\n");
+    c.assert(
+        &["hrandfield", "h", "-2", "withvalues"],
+        "*4\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\nf\r\n$1\r\nv\r\n",
+    );
     c.assert(&["hrandfield", "h", "5"], "*1\r\n$1\r\nf\r\n");
-    c.assert(&["hrandfield", "h", "x"], "-ERR value is not an integer or out of range\r\n");
+    c.assert(
+        &["hrandfield", "h", "x"],
+        "-ERR value is not an integer or out of range\r\n",
+    );
     c.assert(&["hrandfield", "h", "1", "foo"], "-ERR syntax error\r\n");
     c.assert(&["hrandfield", "nh"], "$-1\r\n");
     c.assert(&["hrandfield", "nh", "1"], "*0\r\n");
     c.assert(&["hscan", "h", "0"], "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
-    c.assert(&["hscan", "h", "0", "match", "f", "count", "100"], "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
+    c.assert(
+        &["hscan", "h", "0", "match", "f", "count", "100"],
+        "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n",
+    );
     c.assert(&["hscan", "nh", "0"], "*2\r\n$1\r\n0\r\n*0\r\n");
 }
 
@@ -81,11 +108,26 @@ fn wrong_types() {
     let s = start();
     let mut c = s.client();
     c.assert(&["SET", "str", "x"], "+OK\r\n");
-    c.assert(&["hset", "str", "f", "v"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
-    c.assert(&["hget", "str", "f"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
-    c.assert(&["hgetall", "str"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
-    c.assert(&["hincrby", "str", "f", "1"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
-    c.assert(&["hlen", "str"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    c.assert(
+        &["hset", "str", "f", "v"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+    c.assert(
+        &["hget", "str", "f"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+    c.assert(
+        &["hgetall", "str"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+    c.assert(
+        &["hincrby", "str", "f", "1"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+    c.assert(
+        &["hlen", "str"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
 }
 
 #[test]

@@ -87,7 +87,11 @@ fn lists_agree_with_a_vecdeque() {
             7 => {
                 let count = rng.random_range(-2..3i64);
                 let mut removed = 0;
-                let limit = if count == 0 { usize::MAX } else { count.unsigned_abs() as usize };
+                let limit = if count == 0 {
+                    usize::MAX
+                } else {
+                    count.unsigned_abs() as usize
+                };
                 let positions: Vec<usize> = (0..model.len()).filter(|&i| model[i] == v).collect();
                 let doomed: Vec<usize> = if count >= 0 {
                     positions.into_iter().take(limit).collect()
@@ -116,13 +120,20 @@ fn lists_agree_with_a_vecdeque() {
             }
             _ => {
                 let (a, b) = (rng.random_range(-5..5i64), rng.random_range(-5..5i64));
-                let (sa, sb) = (if a < 0 { (a + len).max(0) } else { a }, if b < 0 { b + len } else { b.min(len - 1) });
+                let (sa, sb) = (
+                    if a < 0 { (a + len).max(0) } else { a },
+                    if b < 0 { b + len } else { b.min(len - 1) },
+                );
                 let want: Vec<String> = if sa > sb || sa >= len {
                     Vec::new()
                 } else {
                     model.range(sa as usize..=sb as usize).cloned().collect()
                 };
-                assert_eq!(ask(&mut c, &["LRANGE", "l", &a.to_string(), &b.to_string()]), bulks(want), "step {step}");
+                assert_eq!(
+                    ask(&mut c, &["LRANGE", "l", &a.to_string(), &b.to_string()]),
+                    bulks(want),
+                    "step {step}"
+                );
             }
         }
         assert_eq!(ask(&mut c, &["LLEN", "l"]), R::Int(model.len() as i64), "step {step}");
@@ -152,7 +163,9 @@ fn sets_agree_with_a_btreeset() {
                 }
             }
             _ => {
-                let R::Arr(items) = ask(&mut c, &["SINTER", "s", "o"]) else { panic!() };
+                let R::Arr(items) = ask(&mut c, &["SINTER", "s", "o"]) else {
+                    panic!()
+                };
                 let mut got: Vec<R> = items;
                 got.sort_by_key(|r| format!("{r:?}"));
                 let want = bulks(model.intersection(&other));
@@ -179,15 +192,23 @@ fn hashes_agree_with_a_btreemap() {
                 let new = model.insert(f.clone(), n).is_none();
                 assert_eq!(ask(&mut c, &["HSET", "h", &f, &n.to_string()]), R::Int(new as i64));
             }
-            2 => assert_eq!(ask(&mut c, &["HDEL", "h", &f]), R::Int(model.remove(&f).is_some() as i64)),
+            2 => assert_eq!(
+                ask(&mut c, &["HDEL", "h", &f]),
+                R::Int(model.remove(&f).is_some() as i64)
+            ),
             3 => {
                 let v = model.entry(f.clone()).or_insert(0);
                 *v += n;
                 assert_eq!(ask(&mut c, &["HINCRBY", "h", &f, &n.to_string()]), R::Int(*v));
             }
-            4 => assert_eq!(ask(&mut c, &["HGET", "h", &f]), R::Bulk(model.get(&f).map(|v| v.to_string()))),
+            4 => assert_eq!(
+                ask(&mut c, &["HGET", "h", &f]),
+                R::Bulk(model.get(&f).map(|v| v.to_string()))
+            ),
             _ => {
-                let R::Arr(flat) = ask(&mut c, &["HGETALL", "h"]) else { panic!() };
+                let R::Arr(flat) = ask(&mut c, &["HGETALL", "h"]) else {
+                    panic!()
+                };
                 let mut got: Vec<(String, String)> = flat
                     .chunks(2)
                     .map(|p| match p {
@@ -224,11 +245,17 @@ fn sorted_sets_agree_with_a_btreemap() {
                 let new = model.insert(m.clone(), score).is_none();
                 assert_eq!(ask(&mut c, &["ZADD", "z", &score.to_string(), &m]), R::Int(new as i64));
             }
-            2 => assert_eq!(ask(&mut c, &["ZREM", "z", &m]), R::Int(model.remove(&m).is_some() as i64)),
+            2 => assert_eq!(
+                ask(&mut c, &["ZREM", "z", &m]),
+                R::Int(model.remove(&m).is_some() as i64)
+            ),
             3 => {
                 let v = model.entry(m.clone()).or_insert(0);
                 *v += score;
-                assert_eq!(ask(&mut c, &["ZINCRBY", "z", &score.to_string(), &m]), R::Bulk(Some(v.to_string())));
+                assert_eq!(
+                    ask(&mut c, &["ZINCRBY", "z", &score.to_string(), &m]),
+                    R::Bulk(Some(v.to_string()))
+                );
             }
             4 => {
                 let want = ordered(&model).iter().position(|(_, k)| *k == m).map(|r| r as i64);
@@ -238,7 +265,10 @@ fn sorted_sets_agree_with_a_btreemap() {
             5 => {
                 let (lo, hi) = (score, score + rng.random_range(0..6));
                 let want = model.values().filter(|s| (lo..=hi).contains(*s)).count() as i64;
-                assert_eq!(ask(&mut c, &["ZCOUNT", "z", &lo.to_string(), &hi.to_string()]), R::Int(want));
+                assert_eq!(
+                    ask(&mut c, &["ZCOUNT", "z", &lo.to_string(), &hi.to_string()]),
+                    R::Int(want)
+                );
             }
             6 => {
                 let first = ordered(&model).into_iter().next();
@@ -256,14 +286,22 @@ fn sorted_sets_agree_with_a_btreemap() {
                     .into_iter()
                     .flat_map(|(s, k)| [k, s.to_string()])
                     .collect();
-                assert_eq!(ask(&mut c, &["ZRANGE", "z", "0", "-1", "WITHSCORES"]), bulks(want), "step {step}");
+                assert_eq!(
+                    ask(&mut c, &["ZRANGE", "z", "0", "-1", "WITHSCORES"]),
+                    bulks(want),
+                    "step {step}"
+                );
                 let by_score: Vec<String> = ordered(&model)
                     .into_iter()
                     .filter(|(s, _)| (-3..=3).contains(s))
                     .rev()
                     .map(|(_, k)| k)
                     .collect();
-                assert_eq!(ask(&mut c, &["ZRANGE", "z", "3", "-3", "BYSCORE", "REV"]), bulks(by_score), "step {step}");
+                assert_eq!(
+                    ask(&mut c, &["ZRANGE", "z", "3", "-3", "BYSCORE", "REV"]),
+                    bulks(by_score),
+                    "step {step}"
+                );
             }
         }
         assert_eq!(ask(&mut c, &["ZCARD", "z"]), R::Int(model.len() as i64), "step {step}");

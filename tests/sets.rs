@@ -45,8 +45,14 @@ fn algebra_and_store() {
     c.assert(&["sintercard", "2", "a", "b", "limit", "1"], ":1\r\n");
     c.assert(&["sintercard", "1", "a", "limit", "0"], ":3\r\n");
     c.assert(&["sintercard", "x", "a"], "-ERR numkeys should be greater than 0\r\n");
-    c.assert(&["sintercard", "2", "a"], "-ERR Number of keys can't be greater than number of args\r\n");
-    c.assert(&["sintercard", "1", "a", "limit", "x"], "-ERR LIMIT can't be negative\r\n");
+    c.assert(
+        &["sintercard", "2", "a"],
+        "-ERR Number of keys can't be greater than number of args\r\n",
+    );
+    c.assert(
+        &["sintercard", "1", "a", "limit", "x"],
+        "-ERR LIMIT can't be negative\r\n",
+    );
     c.assert(&["sintercard", "1", "a", "foo", "1"], "-ERR syntax error\r\n");
     c.assert(&["sunion", "nos1", "nos2"], "*0\r\n");
 }
@@ -63,11 +69,17 @@ fn pop_random_and_move() {
     c.assert(&["spop", "s", "-1"], "-ERR value is out of range, must be positive\r\n");
     c.assert(&["srandmember", "nos"], "$-1\r\n");
     c.assert(&["srandmember", "nos", "3"], "*0\r\n");
-    c.assert(&["srandmember", "nos", "x"], "-ERR value is not an integer or out of range\r\n");
+    c.assert(
+        &["srandmember", "nos", "x"],
+        "-ERR value is not an integer or out of range\r\n",
+    );
     c.assert(&["sadd", "r", "one"], ":1\r\n");
     c.assert(&["srandmember", "r"], "$3\r\none\r\n");
     c.assert(&["srandmember", "r", "3"], "*1\r\n$3\r\none\r\n");
-    c.assert(&["srandmember", "r", "-3"], "*3\r\n$3\r\none\r\n$3\r\none\r\n$3\r\none\r\n");
+    c.assert(
+        &["srandmember", "r", "-3"],
+        "*3\r\n$3\r\none\r\n$3\r\none\r\n$3\r\none\r\n",
+    );
     c.assert(&["sadd", "m", "a"], ":1\r\n");
     c.assert(&["smove", "m", "m", "a"], ":1\r\n");
     c.assert(&["smove", "m", "m", "zz"], ":0\r\n");
@@ -82,13 +94,31 @@ fn wrong_types() {
     let s = start();
     let mut c = s.client();
     c.assert(&["SET", "str", "x"], "+OK\r\n");
-    c.assert(&["sadd", "str", "a"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
-    c.assert(&["sinter", "nos", "str"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
-    c.assert(&["sdiff", "nos", "str"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
-    c.assert(&["sunion", "a", "str"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
-    c.assert(&["smove", "str", "nos", "a"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    c.assert(
+        &["sadd", "str", "a"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+    c.assert(
+        &["sinter", "nos", "str"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+    c.assert(
+        &["sdiff", "nos", "str"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+    c.assert(
+        &["sunion", "a", "str"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+    c.assert(
+        &["smove", "str", "nos", "a"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
     c.assert(&["sadd", "s", "a"], ":1\r\n");
-    c.assert(&["smove", "s", "str", "a"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    c.assert(
+        &["smove", "s", "str", "a"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
     c.assert(&["sismember", "s", "a"], ":1\r\n");
 }
 
@@ -98,10 +128,16 @@ fn sscan_small_sets_answer_at_once() {
     let mut c = s.client();
     c.assert(&["sadd", "s", "a"], ":1\r\n");
     c.assert(&["sscan", "s", "0"], "*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n");
-    c.assert(&["sscan", "s", "0", "count", "5", "match", "*"], "*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n");
+    c.assert(
+        &["sscan", "s", "0", "count", "5", "match", "*"],
+        "*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n",
+    );
     c.assert(&["sscan", "s", "x"], "-ERR invalid cursor\r\n");
     c.assert(&["sscan", "s", "0", "count", "0"], "-ERR syntax error\r\n");
-    c.assert(&["sscan", "s", "0", "count", "x"], "-ERR value is not an integer or out of range\r\n");
+    c.assert(
+        &["sscan", "s", "0", "count", "x"],
+        "-ERR value is not an integer or out of range\r\n",
+    );
     c.assert(&["sscan", "s", "0", "match"], "-ERR syntax error\r\n");
     c.assert(&["sscan", "s", "0", "foo", "bar"], "-ERR syntax error\r\n");
     c.assert(&["sscan", "nos", "0"], "*2\r\n$1\r\n0\r\n*0\r\n");

@@ -106,7 +106,11 @@ fn main() -> anyhow::Result<()> {
     println!("== lists");
     r.check(&mut c, &["RPUSH", "demo:l", "a", "b", "c"], ":3\r\n")?;
     r.check(&mut c, &["LPUSH", "demo:l", "z"], ":4\r\n")?;
-    r.check(&mut c, &["LRANGE", "demo:l", "0", "-1"], "*4\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n")?;
+    r.check(
+        &mut c,
+        &["LRANGE", "demo:l", "0", "-1"],
+        "*4\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n",
+    )?;
     r.check(&mut c, &["LINDEX", "demo:l", "-1"], "$1\r\nc\r\n")?;
     r.check(&mut c, &["LPOP", "demo:l", "2"], "*2\r\n$1\r\nz\r\n$1\r\na\r\n")?;
     r.check(&mut c, &["LPOS", "demo:l", "c"], ":1\r\n")?;
@@ -128,18 +132,38 @@ fn main() -> anyhow::Result<()> {
     r.check(&mut c, &["HINCRBY", "demo:h", "visits", "41"], ":42\r\n")?;
     r.check(&mut c, &["HGET", "demo:h", "visits"], "$2\r\n42\r\n")?;
     r.check(&mut c, &["HINCRBYFLOAT", "demo:h", "score", "10.5"], "$4\r\n10.5\r\n")?;
-    r.check(&mut c, &["HINCRBY", "demo:h", "name", "1"], "-ERR hash value is not an integer\r\n")?;
+    r.check(
+        &mut c,
+        &["HINCRBY", "demo:h", "name", "1"],
+        "-ERR hash value is not an integer\r\n",
+    )?;
 
     println!("== sorted sets");
-    r.check(&mut c, &["ZADD", "demo:z", "1", "one", "2", "two", "3", "three"], ":3\r\n")?;
-    r.check(&mut c, &["ZRANGE", "demo:z", "(1", "+inf", "BYSCORE", "WITHSCORES"], "*4\r\n$3\r\ntwo\r\n$1\r\n2\r\n$5\r\nthree\r\n$1\r\n3\r\n")?;
+    r.check(
+        &mut c,
+        &["ZADD", "demo:z", "1", "one", "2", "two", "3", "three"],
+        ":3\r\n",
+    )?;
+    r.check(
+        &mut c,
+        &["ZRANGE", "demo:z", "(1", "+inf", "BYSCORE", "WITHSCORES"],
+        "*4\r\n$3\r\ntwo\r\n$1\r\n2\r\n$5\r\nthree\r\n$1\r\n3\r\n",
+    )?;
     r.check(&mut c, &["ZINCRBY", "demo:z", "0.5", "one"], "$3\r\n1.5\r\n")?;
     r.check(&mut c, &["ZRANK", "demo:z", "three"], ":2\r\n")?;
-    r.check(&mut c, &["ZADD", "demo:z", "nan", "x"], "-ERR value is not a valid float\r\n")?;
+    r.check(
+        &mut c,
+        &["ZADD", "demo:z", "nan", "x"],
+        "-ERR value is not a valid float\r\n",
+    )?;
     r.check(&mut c, &["ZPOPMIN", "demo:z"], "*2\r\n$3\r\none\r\n$3\r\n1.5\r\n")?;
 
     println!("== wrong types");
-    r.check(&mut c, &["LPUSH", "demo:h", "x"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n")?;
+    r.check(
+        &mut c,
+        &["LPUSH", "demo:h", "x"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    )?;
 
     println!("== a blocking pop served by another client");
     let mut waiter = Conn::open(&addr)?;
@@ -149,7 +173,11 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     r.check(&mut c, &["RPUSH", "demo:q", "hello"], ":1\r\n")?;
     let got = waiter.read()?;
-    r.verdict("BLPOP demo:q 5 (woken by RPUSH)", &got, "*2\r\n$6\r\ndemo:q\r\n$5\r\nhello\r\n");
+    r.verdict(
+        "BLPOP demo:q 5 (woken by RPUSH)",
+        &got,
+        "*2\r\n$6\r\ndemo:q\r\n$5\r\nhello\r\n",
+    );
     println!("      woken after {} ms", started.elapsed().as_millis());
     r.check(&mut c, &["BLPOP", "demo:q", "0.1"], "*-1\r\n")?;
 

@@ -259,7 +259,11 @@ pub fn wait(shared: &Shared, client: &mut ClientContext, waiter: Waiter, block: 
             Some(d) => POLL.min(Duration::from_millis(d - now)),
             None => POLL,
         };
-        state = slot.ready.wait_timeout(state, nap).map(|(g, _)| g).unwrap_or_else(|p| p.into_inner().0);
+        state = slot
+            .ready
+            .wait_timeout(state, nap)
+            .map(|(g, _)| g)
+            .unwrap_or_else(|p| p.into_inner().0);
     }
 }
 // ANCHOR_END: wait
@@ -315,10 +319,7 @@ mod tests {
         assert_eq!(parse_timeout(b"0", 1000), Ok(None));
         assert_eq!(parse_timeout(b"0.1", 1000), Ok(Some(1100)));
         assert_eq!(parse_timeout(b"2", 1000), Ok(Some(3000)));
-        assert_eq!(
-            parse_timeout(b"-1", 0),
-            Err(Value::error("ERR timeout is negative"))
-        );
+        assert_eq!(parse_timeout(b"-1", 0), Err(Value::error("ERR timeout is negative")));
         for bad in [&b"abc"[..], b"", b" 1", b"nan", b"1s"] {
             assert_eq!(
                 parse_timeout(bad, 0),

@@ -64,7 +64,7 @@ fn hash_or_new<'s>(store: &'s mut Store, key: &[u8], now: u64) -> Result<&'s mut
 
 /// Sets every field/value pair of `args[1..]`; returns how many fields were new.
 fn set_pairs(ctx: &mut Context<'_>, args: &[Vec<u8>], name: &str) -> Result<i64, Value> {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(Value::wrong_arity(name));
     }
     let hash = hash_or_new(ctx.store, &args[0], ctx.now)?;
@@ -124,7 +124,10 @@ pub fn hmget(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Ok(h) => Value::Array(
             args[1..]
                 .iter()
-                .map(|f| h.and_then(|h| h.get(&f[..])).map_or(Value::Null, |v| Value::Bulk(v.to_vec())))
+                .map(|f| {
+                    h.and_then(|h| h.get(&f[..]))
+                        .map_or(Value::Null, |v| Value::Bulk(v.to_vec()))
+                })
                 .collect(),
         ),
         Err(e) => e,
@@ -308,14 +311,16 @@ pub fn hrandfield(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     };
     let Some(n) = count else {
         let one = pick(hash.keys(), &distinct_positions(hash.len(), 1));
-        return one.first().map_or(Value::Null, |f| Value::bulk(f));
+        return one.first().map_or(Value::Null, Value::bulk);
     };
     let chosen: Vec<(&Bytes, &Bytes)> = if n >= 0 {
         pick(hash.iter(), &distinct_positions(hash.len(), n as usize))
     } else {
         let all: Vec<(&Bytes, &Bytes)> = hash.iter().collect();
         let mut rng = rand::rng();
-        (0..n.unsigned_abs()).map(|_| all[rng.random_range(0..all.len())]).collect()
+        (0..n.unsigned_abs())
+            .map(|_| all[rng.random_range(0..all.len())])
+            .collect()
     };
     let resp3 = ctx.client.protocol == Protocol::Resp3;
     let mut out = Vec::with_capacity(chosen.len() * (1 + with_values as usize));

@@ -140,7 +140,10 @@ fn push(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End, only_existing: bool) 
             Err(e) => return e,
         }
     } else {
-        match ctx.store.get_or_insert_with(key, ctx.now, || Data::List(Box::default())) {
+        match ctx
+            .store
+            .get_or_insert_with(key, ctx.now, || Data::List(Box::default()))
+        {
             Data::List(l) => l,
             _ => return StoreError::WrongType.into(),
         }
@@ -240,7 +243,15 @@ fn pop(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End) -> Value {
         Ok(None) => return Value::Null,
         Ok(Some(_)) => {}
     }
-    let mut popped = pop_logged(ctx.store, ctx.now, key, end, count.unwrap_or(1), count.is_some(), ctx.effects);
+    let mut popped = pop_logged(
+        ctx.store,
+        ctx.now,
+        key,
+        end,
+        count.unwrap_or(1),
+        count.is_some(),
+        ctx.effects,
+    );
     match count {
         Some(_) => Value::Array(popped.into_iter().map(|e| Value::Bulk(e.into_vec())).collect()),
         None => popped.pop().map_or(Value::Null, |e| Value::Bulk(e.into_vec())),
@@ -333,7 +344,11 @@ pub fn lrem(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Ok(None) => return Value::Integer(0),
         Err(e) => return e,
     };
-    let limit = if count == 0 { usize::MAX } else { count.unsigned_abs() as usize };
+    let limit = if count == 0 {
+        usize::MAX
+    } else {
+        count.unsigned_abs() as usize
+    };
     // From the tail: keep the first (matches - limit) matches, remove the rest.
     let mut skip = if count < 0 {
         let matches = list.iter().filter(|e| &e[..] == element).count();
@@ -447,7 +462,13 @@ pub fn lpos(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     }
     let list = match list_ref(ctx.store, &args[0], ctx.now) {
         Ok(Some(l)) => l,
-        Ok(None) => return if count.is_some() { Value::Array(Vec::new()) } else { Value::Null },
+        Ok(None) => {
+            return if count.is_some() {
+                Value::Array(Vec::new())
+            } else {
+                Value::Null
+            };
+        }
         Err(e) => return e,
     };
     let element = &args[1][..];
@@ -542,7 +563,15 @@ pub fn lmove(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `RPOPLPUSH source destination`: `LMOVE source destination RIGHT LEFT`.
 pub fn rpoplpush(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    move_element(ctx.store, ctx.now, &args[0], &args[1], End::Right, End::Left, ctx.effects)
+    move_element(
+        ctx.store,
+        ctx.now,
+        &args[0],
+        &args[1],
+        End::Right,
+        End::Left,
+        ctx.effects,
+    )
 }
 
 /// A parsed `[B]LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]`.
@@ -708,7 +737,13 @@ pub fn blmpop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 /// Runs a parked list command (`argv`, name included) on behalf of its client, against `key`,
 /// which a write just filled. Returns the client's reply, or `None` if `key` holds no list with
 /// elements yet (the client stays parked). Called under the write guard by `blocking::serve`.
-pub fn serve_blocked(store: &mut Store, now: u64, argv: &[Vec<u8>], key: &[u8], effects: &mut Vec<Effect>) -> Option<Value> {
+pub fn serve_blocked(
+    store: &mut Store,
+    now: u64,
+    argv: &[Vec<u8>],
+    key: &[u8],
+    effects: &mut Vec<Effect>,
+) -> Option<Value> {
     match list_ref(store, key, now) {
         Ok(Some(l)) if !l.is_empty() => {}
         _ => return None,

@@ -77,7 +77,10 @@ fn members_reply<'a>(members: impl Iterator<Item = &'a Bytes>) -> Value {
 
 /// `SADD key member [member ...]`: how many were new.
 pub fn sadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let set = match ctx.store.get_or_insert_with(&args[0], ctx.now, || Data::Set(Box::default())) {
+    let set = match ctx
+        .store
+        .get_or_insert_with(&args[0], ctx.now, || Data::Set(Box::default()))
+    {
         Data::Set(s) => s,
         _ => return StoreError::WrongType.into(),
     };
@@ -261,8 +264,11 @@ pub fn sdiffstore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     store_op(ctx, args, SetOp::Diff)
 }
 
+/// The keys of a `numkeys key [key ...]` list, and the words after them.
+type KeysAndRest<'a> = (&'a [Vec<u8>], &'a [Vec<u8>]);
+
 /// Parses `numkeys key [key ...]` at the start of `args`; returns the keys and the rest.
-pub(crate) fn parse_numkeys(args: &[Vec<u8>]) -> Result<(&[Vec<u8>], &[Vec<u8>]), Value> {
+pub(crate) fn parse_numkeys(args: &[Vec<u8>]) -> Result<KeysAndRest<'_>, Value> {
     let n = match parse_i64(&args[0]) {
         Some(n) if n > 0 => n as usize,
         _ => return Err(Value::error("ERR numkeys should be greater than 0")),
@@ -382,7 +388,10 @@ pub fn spop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     }
     match count {
         Some(_) => members_reply(popped.iter()),
-        None => popped.into_iter().next().map_or(Value::Null, |m| Value::Bulk(m.into_vec())),
+        None => popped
+            .into_iter()
+            .next()
+            .map_or(Value::Null, |m| Value::Bulk(m.into_vec())),
     }
 }
 // ANCHOR_END: spop
@@ -468,7 +477,11 @@ pub(crate) struct ScanArgs {
 pub(crate) fn parse_scan(args: &[Vec<u8>]) -> Result<ScanArgs, Value> {
     let cursor = std::str::from_utf8(&args[0])
         .ok()
-        .and_then(|s| s.parse::<u64>().ok().or_else(|| s.parse::<i64>().ok().map(|n| n as u64)))
+        .and_then(|s| {
+            s.parse::<u64>()
+                .ok()
+                .or_else(|| s.parse::<i64>().ok().map(|n| n as u64))
+        })
         .ok_or(Value::error("ERR invalid cursor"))?;
     let mut scan = ScanArgs {
         cursor,

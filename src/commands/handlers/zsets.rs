@@ -149,13 +149,13 @@ pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         i += 1;
     }
     let pairs = &args[i..];
-    if pairs.is_empty() || pairs.len() % 2 != 0 {
+    if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
         return Value::syntax_error();
     }
     if f.nx && f.xx {
         return Value::error("ERR XX and NX options at the same time are not compatible");
     }
-    if (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt) {
+    if (f.nx && (f.gt || f.lt)) || (f.gt && f.lt) {
         return Value::error("ERR GT, LT, and/or NX options at the same time are not compatible");
     }
     if f.incr && pairs.len() > 2 {
@@ -174,7 +174,10 @@ pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Ok(None) if f.xx => return if f.incr { Value::Null } else { Value::Integer(0) },
         _ => {}
     }
-    let Data::ZSet(z) = ctx.store.get_or_insert_with(key, ctx.now, || Data::ZSet(Box::default())) else {
+    let Data::ZSet(z) = ctx
+        .store
+        .get_or_insert_with(key, ctx.now, || Data::ZSet(Box::default()))
+    else {
         return StoreError::WrongType.into();
     };
     let mut effect: Effect = vec![b"ZADD".to_vec(), key.clone()];
@@ -235,7 +238,10 @@ pub fn zincrby(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if let Err(e) = zset_ref(ctx.store, key, ctx.now) {
         return e;
     }
-    let Data::ZSet(z) = ctx.store.get_or_insert_with(key, ctx.now, || Data::ZSet(Box::default())) else {
+    let Data::ZSet(z) = ctx
+        .store
+        .get_or_insert_with(key, ctx.now, || Data::ZSet(Box::default()))
+    else {
         return StoreError::WrongType.into();
     };
     let new = z.score(&args[2]).unwrap_or(0.0) + by;
@@ -426,11 +432,7 @@ fn range_generic(
 
 /// Parses the options after `key start stop`: `BYSCORE`, `BYLEX`, `REV`, `LIMIT o c`,
 /// `WITHSCORES` (each allowed only where the spelling in `allow` permits).
-fn range_options(
-    opts: &[Vec<u8>],
-    mut by: By,
-    allow_by: bool,
-) -> Result<(By, bool, Option<(i64, i64)>, bool), Value> {
+fn range_options(opts: &[Vec<u8>], mut by: By, allow_by: bool) -> Result<RangeOptions, Value> {
     let (mut rev, mut limit, mut with_scores) = (false, None, false);
     let mut i = 0;
     while i < opts.len() {
@@ -463,6 +465,9 @@ fn range_options(
     }
     Ok((by, rev, limit, with_scores))
 }
+
+/// Parsed range options: how, reversed, `LIMIT`, `WITHSCORES`.
+type RangeOptions = (By, bool, Option<(i64, i64)>, bool);
 
 /// `ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]`.
 pub fn zrange(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
@@ -544,7 +549,14 @@ pub fn zremrangebyscore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 }
 
 /// Pops up to `n` of the lowest (`min`) or highest members of `key`, logs `ZREM key ...`.
-fn pop_logged(store: &mut Store, now: u64, key: &[u8], min: bool, n: usize, effects: &mut Vec<Effect>) -> Vec<(Bytes, f64)> {
+fn pop_logged(
+    store: &mut Store,
+    now: u64,
+    key: &[u8],
+    min: bool,
+    n: usize,
+    effects: &mut Vec<Effect>,
+) -> Vec<(Bytes, f64)> {
     let Ok(Some(z)) = zset_mut(store, key, now) else {
         return Vec::new();
     };
@@ -592,7 +604,11 @@ pub fn zpopmax(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 /// The reply of a blocking pop: `[key, member, score]`.
 fn bzpop_reply(key: &[u8], popped: Vec<(Bytes, f64)>) -> Option<Value> {
     let (m, s) = popped.into_iter().next()?;
-    Some(Value::Array(vec![Value::bulk(key), Value::Bulk(m.into_vec()), Value::Double(s)]))
+    Some(Value::Array(vec![
+        Value::bulk(key),
+        Value::Bulk(m.into_vec()),
+        Value::Double(s),
+    ]))
 }
 
 fn bzpop(ctx: &mut Context<'_>, args: &[Vec<u8>], min: bool) -> Value {
@@ -632,7 +648,13 @@ pub fn bzpopmax(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// Runs a parked `BZPOPMIN`/`BZPOPMAX` for its client against `key`, which a write just
 /// filled; `None` if it holds no sorted set yet. See `commands/blocking.rs`.
-pub fn serve_blocked(store: &mut Store, now: u64, argv: &[Vec<u8>], key: &[u8], effects: &mut Vec<Effect>) -> Option<Value> {
+pub fn serve_blocked(
+    store: &mut Store,
+    now: u64,
+    argv: &[Vec<u8>],
+    key: &[u8],
+    effects: &mut Vec<Effect>,
+) -> Option<Value> {
     match zset_ref(store, key, now) {
         Ok(Some(z)) if !z.is_empty() => {}
         _ => return None,
@@ -640,6 +662,9 @@ pub fn serve_blocked(store: &mut Store, now: u64, argv: &[Vec<u8>], key: &[u8], 
     let min = argv[0].eq_ignore_ascii_case(b"bzpopmin");
     bzpop_reply(key, pop_logged(store, now, key, min, 1, effects))
 }
+
+/// Members with their scores.
+type Scored<'a> = Vec<(&'a [u8], f64)>;
 
 #[derive(Clone, Copy)]
 enum Aggregate {
@@ -664,7 +689,7 @@ impl Aggregate {
 
 /// The members of a `ZUNIONSTORE`/`ZINTERSTORE` input: a sorted set, or a plain set whose
 /// members all score 1.
-fn input_items<'s>(store: &'s Store, key: &[u8], now: u64) -> Result<Option<Vec<(&'s [u8], f64)>>, Value> {
+fn input_items<'s>(store: &'s Store, key: &[u8], now: u64) -> Result<Option<Scored<'s>>, Value> {
     match store.get(key, now) {
         None => Ok(None),
         Some(Data::ZSet(z)) => Ok(Some(z.iter().collect())),
@@ -740,8 +765,11 @@ fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &str) -> V
             result.insert(m, s);
         }
     } else if inputs.iter().all(Option::is_some) {
-        let maps: Vec<std::collections::HashMap<&[u8], f64>> =
-            inputs.iter().flatten().map(|items| items.iter().copied().collect()).collect();
+        let maps: Vec<std::collections::HashMap<&[u8], f64>> = inputs
+            .iter()
+            .flatten()
+            .map(|items| items.iter().copied().collect())
+            .collect();
         if let Some((first, others)) = inputs[0].as_ref().map(|f| (f, &maps[1..])) {
             'member: for &(m, s) in first {
                 let mut acc = weighted(s, weights[0]);
@@ -810,7 +838,9 @@ pub fn zrandmember(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     } else {
         let all: Vec<(&[u8], f64)> = z.iter().collect();
         let mut rng = rand::rng();
-        (0..n.unsigned_abs()).map(|_| all[rng.random_range(0..all.len())]).collect()
+        (0..n.unsigned_abs())
+            .map(|_| all[rng.random_range(0..all.len())])
+            .collect()
     };
     scored_reply(&chosen, with_scores, ctx.client.protocol)
 }

@@ -65,12 +65,20 @@ pub enum LexBound {
 impl ScoreBound {
     /// True if `s` is on the inner side of this bound used as a minimum.
     pub fn below(&self, s: f64) -> bool {
-        if self.exclusive { self.value < s } else { self.value <= s }
+        if self.exclusive {
+            self.value < s
+        } else {
+            self.value <= s
+        }
     }
 
     /// True if `s` is on the inner side of this bound used as a maximum.
     pub fn above(&self, s: f64) -> bool {
-        if self.exclusive { s < self.value } else { s <= self.value }
+        if self.exclusive {
+            s < self.value
+        } else {
+            s <= self.value
+        }
     }
 }
 
@@ -183,7 +191,11 @@ impl ZSet {
 
     /// Removes and returns the lowest (`min`) or highest member.
     pub fn pop(&mut self, min: bool) -> Option<(Bytes, f64)> {
-        let (score, member) = if min { self.order.pop_first()? } else { self.order.pop_last()? };
+        let (score, member) = if min {
+            self.order.pop_first()?
+        } else {
+            self.order.pop_last()?
+        };
         self.scores.remove(&member);
         Some((member, score.0))
     }
@@ -210,7 +222,11 @@ impl ZSet {
         let stop = stop.min(n - 1);
         let take = stop - start + 1;
         // Ranks from the bottom of the set, whatever the direction asked.
-        let (lo, hi) = if rev { (n - 1 - stop, n - 1 - start) } else { (start, stop) };
+        let (lo, hi) = if rev {
+            (n - 1 - stop, n - 1 - start)
+        } else {
+            (start, stop)
+        };
         let mut out: Vec<(&[u8], f64)> = if lo <= n - 1 - hi {
             self.iter().skip(lo).take(take).collect()
         } else {
@@ -237,7 +253,9 @@ impl ZSet {
         if min.value > max.value {
             // An empty range: BTreeSet::range panics when start > end.
             let empty = (Score(f64::INFINITY), Bytes::default());
-            return self.order.range((Bound::Excluded(empty.clone()), Bound::Included(empty)));
+            return self
+                .order
+                .range((Bound::Excluded(empty.clone()), Bound::Included(empty)));
         }
         self.order.range((lo, hi))
     }
@@ -352,7 +370,11 @@ fn next_up(x: f64) -> f64 {
         return f64::from_bits(1);
     }
     let bits = x.to_bits();
-    if x > 0.0 { f64::from_bits(bits + 1) } else { f64::from_bits(bits - 1) }
+    if x > 0.0 {
+        f64::from_bits(bits + 1)
+    } else {
+        f64::from_bits(bits - 1)
+    }
 }
 
 #[cfg(test)]
@@ -397,11 +419,23 @@ mod tests {
             z.insert(*m, i as f64);
         }
         let names = |v: Vec<(&[u8], f64)>| v.into_iter().map(|(m, _)| m.to_vec()).collect::<Vec<_>>();
-        assert_eq!(names(z.range_by_score(sb(1.0, false), sb(2.0, false), false, 0, None)), vec![b"b".to_vec(), b"c".to_vec()]);
-        assert_eq!(names(z.range_by_score(sb(1.0, true), sb(3.0, true), false, 0, None)), vec![b"c".to_vec()]);
-        assert_eq!(z.count_by_score(sb(f64::NEG_INFINITY, false), sb(f64::INFINITY, false)), 4);
+        assert_eq!(
+            names(z.range_by_score(sb(1.0, false), sb(2.0, false), false, 0, None)),
+            vec![b"b".to_vec(), b"c".to_vec()]
+        );
+        assert_eq!(
+            names(z.range_by_score(sb(1.0, true), sb(3.0, true), false, 0, None)),
+            vec![b"c".to_vec()]
+        );
+        assert_eq!(
+            z.count_by_score(sb(f64::NEG_INFINITY, false), sb(f64::INFINITY, false)),
+            4
+        );
         assert_eq!(z.count_by_score(sb(3.0, false), sb(1.0, false)), 0);
-        assert_eq!(names(z.range_by_score(sb(0.0, false), sb(9.0, false), true, 1, Some(2))), vec![b"c".to_vec(), b"b".to_vec()]);
+        assert_eq!(
+            names(z.range_by_score(sb(0.0, false), sb(9.0, false), true, 1, Some(2))),
+            vec![b"c".to_vec(), b"b".to_vec()]
+        );
     }
 
     #[test]
@@ -411,10 +445,19 @@ mod tests {
             z.insert(m, 0.0);
         }
         let names = |v: Vec<(&[u8], f64)>| v.into_iter().map(|(m, _)| m.to_vec()).collect::<Vec<_>>();
-        let got = z.range_by_lex(&LexBound::Exclusive(b"a".to_vec()), &LexBound::Inclusive(b"c".to_vec()), false, 0, None);
+        let got = z.range_by_lex(
+            &LexBound::Exclusive(b"a".to_vec()),
+            &LexBound::Inclusive(b"c".to_vec()),
+            false,
+            0,
+            None,
+        );
         assert_eq!(names(got), vec![b"b".to_vec(), b"c".to_vec()]);
         assert_eq!(z.count_by_lex(&LexBound::Min, &LexBound::Max), 4);
-        assert_eq!(z.count_by_lex(&LexBound::Inclusive(b"c".to_vec()), &LexBound::Exclusive(b"a".to_vec())), 0);
+        assert_eq!(
+            z.count_by_lex(&LexBound::Inclusive(b"c".to_vec()), &LexBound::Exclusive(b"a".to_vec())),
+            0
+        );
         assert_eq!(names(z.range_by_rank(1, 2, true)), vec![b"c".to_vec(), b"b".to_vec()]);
         assert_eq!(names(z.range_by_rank(2, 10, false)), vec![b"c".to_vec(), b"d".to_vec()]);
         z.insert(b"e", 1.0);
