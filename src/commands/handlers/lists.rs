@@ -14,6 +14,7 @@
 use std::collections::VecDeque;
 
 use super::parse_i64;
+use super::sets::effect_of;
 use crate::commands::blocking::parse_timeout;
 use crate::commands::registry::{KEY1, KeySpec, NO_KEYS, flags::*};
 use crate::commands::{BlockOn, Context, Effect, ReadContext, Registry};
@@ -106,14 +107,6 @@ fn list_mut<'s>(store: &'s mut Store, key: &[u8], now: u64) -> Result<Option<&'s
         Some(Data::List(l)) => Ok(Some(l)),
         Some(_) => Err(StoreError::WrongType.into()),
     }
-}
-
-/// An effect made of a command name and the handler's arguments, unchanged.
-fn effect_of(name: &[u8], args: &[Vec<u8>]) -> Effect {
-    let mut e = Vec::with_capacity(args.len() + 1);
-    e.push(name.to_vec());
-    e.extend(args.iter().cloned());
-    e
 }
 
 /// Resolves Redis's `start stop` (negative counts from the end) to an inclusive index range

@@ -135,17 +135,18 @@ struct ZaddFlags {
 pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let mut f = ZaddFlags::default();
     let mut i = 1;
-    while i < args.len() {
-        let a = args[i].to_ascii_lowercase();
-        match a.as_slice() {
-            b"nx" => f.nx = true,
-            b"xx" => f.xx = true,
-            b"gt" => f.gt = true,
-            b"lt" => f.lt = true,
-            b"ch" => f.ch = true,
-            b"incr" => f.incr = true,
+    // Flags come first; the first word that is not one starts the score/member pairs.
+    while let Some(word) = args.get(i) {
+        let flag = match word.as_slice() {
+            w if w.eq_ignore_ascii_case(b"nx") => &mut f.nx,
+            w if w.eq_ignore_ascii_case(b"xx") => &mut f.xx,
+            w if w.eq_ignore_ascii_case(b"gt") => &mut f.gt,
+            w if w.eq_ignore_ascii_case(b"lt") => &mut f.lt,
+            w if w.eq_ignore_ascii_case(b"ch") => &mut f.ch,
+            w if w.eq_ignore_ascii_case(b"incr") => &mut f.incr,
             _ => break,
-        }
+        };
+        *flag = true;
         i += 1;
     }
     let pairs = &args[i..];
