@@ -185,7 +185,7 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
             };
             // A blocking command found nothing: register while the guard is still held, so no
             // push can slip in between the check and the registration, then wait without it.
-            let waiter = shared.blocking.register(client.id, &block, argv);
+            let waiter = shared.blocking.register(&client.handle, &block, argv);
             drop(store);
             // Messages this pipeline published must not wait for this client's wait to end.
             crate::server::pubsub::wake_deferred();

@@ -1,6 +1,618 @@
-//! The `sets` command family. (Placeholder: filled in by later work.)
+//! Set commands, and the cursor used by `SSCAN`, `HSCAN` and `ZSCAN`.
+//!
+//! Go original: `internal/commands/handlers/sets.go`. Explained in: book chapter 4.
+//!
+//! A set is a `HashSet<Bytes>`: O(1) add, remove and membership. Picking a *random* member
+//! (`SPOP`, `SRANDMEMBER`) is where std's `HashSet` falls short of Redis's dict: it hides its
+//! buckets, so the only way to the n-th member is to walk n of them, O(n) where Redis is O(1).
+//! Batches (`SPOP key 100`) pay that walk once. An indexed set (a `Vec` of members plus a
+//! member → position map, swap-remove on delete) would make it O(1) for twice the memory per
+//! member; we keep the plain set, which every other command prefers.
 
-use crate::commands::Registry;
+use std::collections::HashSet;
+
+use rand::Rng;
+
+use super::parse_i64;
+use crate::commands::registry::{ALL_KEYS, KEY1, KeySpec, NO_KEYS, flags::*};
+use crate::commands::{Context, Effect, ReadContext, Registry};
+use crate::engine::store::{Bytes, Data, Store, StoreError, glob_match};
+use crate::protocol::resp::Value;
+
+/// `SMOVE src dst member`: two keys.
+const TWO_KEYS: KeySpec = (1, 2, 1);
 
 /// Registers this family's commands.
-pub fn register(_r: &mut Registry) {}
+pub fn register(r: &mut Registry) {
+    r.write("sadd", sadd, -3, DENYOOM | FAST, KEY1);
+    r.write("srem", srem, -3, FAST, KEY1);
+    r.read("smembers", smembers, 2, 0, KEY1);
+    r.read("sismember", sismember, 3, FAST, KEY1);
+    r.read("smismember", smismember, -3, FAST, KEY1);
+    r.read("scard", scard, 2, FAST, KEY1);
+    r.read("sunion", sunion, -2, 0, ALL_KEYS);
+    r.read("sinter", sinter, -2, 0, ALL_KEYS);
+    r.read("sdiff", sdiff, -2, 0, ALL_KEYS);
+    r.write("sunionstore", sunionstore, -3, DENYOOM, ALL_KEYS);
+    r.write("sinterstore", sinterstore, -3, DENYOOM, ALL_KEYS);
+    r.write("sdiffstore", sdiffstore, -3, DENYOOM, ALL_KEYS);
+    r.read("sintercard", sintercard, -3, 0, NO_KEYS);
+    r.write("spop", spop, -2, FAST, KEY1);
+    r.read("srandmember", srandmember, -2, 0, KEY1);
+    r.write("smove", smove, 4, FAST, TWO_KEYS);
+    r.read("sscan", sscan, -3, 0, KEY1);
+}
+
+type Set = HashSet<Bytes>;
+
+/// The set at `key` for reading: `Ok(None)` if there is none, WRONGTYPE for another type.
+fn set_ref<'s>(store: &'s Store, key: &[u8], now: u64) -> Result<Option<&'s Set>, Value> {
+    match store.get(key, now) {
+        None => Ok(None),
+        Some(Data::Set(s)) => Ok(Some(s)),
+        Some(_) => Err(StoreError::WrongType.into()),
+    }
+}
+
+/// The set at `key` for writing: `Ok(None)` if there is none, WRONGTYPE for another type.
+fn set_mut<'s>(store: &'s mut Store, key: &[u8], now: u64) -> Result<Option<&'s mut Set>, Value> {
+    match store.get_mut(key, now) {
+        None => Ok(None),
+        Some(Data::Set(s)) => Ok(Some(s)),
+        Some(_) => Err(StoreError::WrongType.into()),
+    }
+}
+
+/// An effect made of a command name and the handler's arguments, unchanged.
+pub(crate) fn effect_of(name: &[u8], args: &[Vec<u8>]) -> Effect {
+    let mut e = Vec::with_capacity(args.len() + 1);
+    e.push(name.to_vec());
+    e.extend(args.iter().cloned());
+    e
+}
+
+fn members_reply<'a>(members: impl Iterator<Item = &'a Bytes>) -> Value {
+    Value::Set(members.map(|m| Value::Bulk(m.to_vec())).collect())
+}
+
+/// `SADD key member [member ...]`: how many were new.
+pub fn sadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
+    let set = match ctx
+        .store
+        .get_or_insert_with(&args[0], ctx.now, || Data::Set(Box::default()))
+    {
+        Data::Set(s) => s,
+        _ => return StoreError::WrongType.into(),
+    };
+    let mut added = 0;
+    for m in &args[1..] {
+        if !set.contains(&m[..]) {
+            set.insert(Bytes::from(&m[..]));
+            added += 1;
+        }
+    }
+    if added > 0 {
+        ctx.log_owned(effect_of(b"SADD", args));
+    }
+    Value::Integer(added)
+}
+
+/// `SREM key member [member ...]`: how many were removed.
+pub fn srem(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
+    let set = match set_mut(ctx.store, &args[0], ctx.now) {
+        Ok(Some(s)) => s,
+        Ok(None) => return Value::Integer(0),
+        Err(e) => return e,
+    };
+    let removed = args[1..].iter().filter(|m| set.remove(&m[..])).count();
+    if removed > 0 {
+        ctx.store.remove_if_empty(&args[0]);
+        ctx.log_owned(effect_of(b"SREM", args));
+    }
+    Value::Integer(removed as i64)
+}
+
+/// `SMEMBERS key`.
+pub fn smembers(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
+    match set_ref(ctx.store, &args[0], ctx.now) {
+        Ok(Some(s)) => members_reply(s.iter()),
+        Ok(None) => Value::Set(Vec::new()),
+        Err(e) => e,
+    }
+}
+
+/// `SISMEMBER key member`.
+pub fn sismember(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
+    match set_ref(ctx.store, &args[0], ctx.now) {
+        Ok(s) => Value::Integer(s.is_some_and(|s| s.contains(&args[1][..])) as i64),
+        Err(e) => e,
+    }
+}
+
+/// `SMISMEMBER key member [member ...]`.
+pub fn smismember(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
+    match set_ref(ctx.store, &args[0], ctx.now) {
+        Ok(s) => Value::Array(
+            args[1..]
+                .iter()
+                .map(|m| Value::Integer(s.is_some_and(|s| s.contains(&m[..])) as i64))
+                .collect(),
+        ),
+        Err(e) => e,
+    }
+}
+
+/// `SCARD key`.
+pub fn scard(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
+    match set_ref(ctx.store, &args[0], ctx.now) {
+        Ok(s) => Value::Integer(s.map_or(0, |s| s.len() as i64)),
+        Err(e) => e,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum SetOp {
+    Union,
+    Inter,
+    Diff,
+}
+
+// ANCHOR: set_op
+/// Computes a union, intersection or difference of the sets at `keys` (missing keys are empty
+/// sets). Every key is type-checked first, as Redis does. The intersection walks the smallest
+/// set and probes the others.
+fn compute<'s>(store: &'s Store, now: u64, keys: &[Vec<u8>], op: SetOp) -> Result<Vec<&'s Bytes>, Value> {
+    let mut sets: Vec<Option<&Set>> = Vec::with_capacity(keys.len());
+    for k in keys {
+        sets.push(set_ref(store, k, now)?);
+    }
+    Ok(match op {
+        SetOp::Union => {
+            let mut seen: HashSet<&Bytes> = HashSet::new();
+            for s in sets.iter().flatten() {
+                seen.extend(s.iter());
+            }
+            seen.into_iter().collect()
+        }
+        SetOp::Inter => {
+            if sets.iter().any(Option::is_none) {
+                return Ok(Vec::new());
+            }
+            let mut all: Vec<&Set> = sets.into_iter().flatten().collect();
+            all.sort_by_key(|s| s.len());
+            let (smallest, rest) = all.split_first().map_or((None, &[][..]), |(a, b)| (Some(*a), b));
+            smallest
+                .into_iter()
+                .flat_map(|s| s.iter())
+                .filter(|m| rest.iter().all(|o| o.contains(*m)))
+                .collect()
+        }
+        SetOp::Diff => {
+            let Some(Some(first)) = sets.first() else {
+                return Ok(Vec::new());
+            };
+            first
+                .iter()
+                .filter(|m| sets[1..].iter().flatten().all(|o| !o.contains(*m)))
+                .collect()
+        }
+    })
+}
+// ANCHOR_END: set_op
+
+fn read_op(ctx: &mut ReadContext<'_>, args: &[Vec<u8>], op: SetOp) -> Value {
+    match compute(ctx.store, ctx.now, args, op) {
+        Ok(members) => members_reply(members.into_iter()),
+        Err(e) => e,
+    }
+}
+
+/// `SUNION key [key ...]`.
+pub fn sunion(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
+    read_op(ctx, args, SetOp::Union)
+}
+
+/// `SINTER key [key ...]`.
+pub fn sinter(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
+    read_op(ctx, args, SetOp::Inter)
+}
+
+/// `SDIFF key [key ...]`.
+pub fn sdiff(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
+    read_op(ctx, args, SetOp::Diff)
+}
+
+// ANCHOR: store_op
+/// `S*STORE destination key [key ...]`: stores the result (replacing `destination`, whatever
+/// its type) and replies with its size. An empty result deletes `destination`. Logged as
+/// `DEL destination` then `SADD destination members...`, which replays to the same set.
+fn store_op(ctx: &mut Context<'_>, args: &[Vec<u8>], op: SetOp) -> Value {
+    let (dst, keys) = (&args[0], &args[1..]);
+    let result: Set = match compute(ctx.store, ctx.now, keys, op) {
+        Ok(members) => members.into_iter().cloned().collect(),
+        Err(e) => return e,
+    };
+    let len = result.len() as i64;
+    let existed = ctx.store.remove(dst, ctx.now).is_some();
+    if existed || !result.is_empty() {
+        ctx.log(&[b"DEL", dst]);
+    }
+    if !result.is_empty() {
+        let mut effect: Effect = Vec::with_capacity(result.len() + 2);
+        effect.push(b"SADD".to_vec());
+        effect.push(dst.clone());
+        effect.extend(result.iter().map(|m| m.to_vec()));
+        ctx.store.set(dst, Data::Set(Box::new(result)), ctx.now);
+        ctx.log_owned(effect);
+    }
+    Value::Integer(len)
+}
+// ANCHOR_END: store_op
+
+/// `SUNIONSTORE destination key [key ...]`.
+pub fn sunionstore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
+    store_op(ctx, args, SetOp::Union)
+}
+
+/// `SINTERSTORE destination key [key ...]`.
+pub fn sinterstore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
+    store_op(ctx, args, SetOp::Inter)
+}
+
+/// `SDIFFSTORE destination key [key ...]`.
+pub fn sdiffstore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
+    store_op(ctx, args, SetOp::Diff)
+}
+
+/// The keys of a `numkeys key [key ...]` list, and the words after them.
+type KeysAndRest<'a> = (&'a [Vec<u8>], &'a [Vec<u8>]);
+
+/// Parses `numkeys key [key ...]` at the start of `args`; returns the keys and the rest.
+pub(crate) fn parse_numkeys(args: &[Vec<u8>]) -> Result<KeysAndRest<'_>, Value> {
+    let n = match parse_i64(&args[0]) {
+        Some(n) if n > 0 => n as usize,
+        _ => return Err(Value::error("ERR numkeys should be greater than 0")),
+    };
+    if n > args.len() - 1 {
+        return Err(Value::error("ERR Number of keys can't be greater than number of args"));
+    }
+    Ok((&args[1..=n], &args[n + 1..]))
+}
+
+/// `SINTERCARD numkeys key [key ...] [LIMIT limit]`: the size of the intersection, counting
+/// stops at `limit` (0: no limit).
+pub fn sintercard(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
+    let (keys, mut rest) = match parse_numkeys(args) {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let mut limit = 0usize;
+    while !rest.is_empty() {
+        match rest {
+            [word, n, tail @ ..] if word.eq_ignore_ascii_case(b"limit") => {
+                match parse_i64(n) {
+                    Some(n) if n >= 0 => limit = n as usize,
+                    _ => return Value::error("ERR LIMIT can't be negative"),
+                }
+                rest = tail;
+            }
+            _ => return Value::syntax_error(),
+        }
+    }
+    match compute(ctx.store, ctx.now, keys, SetOp::Inter) {
+        Ok(m) if limit > 0 => Value::Integer(m.len().min(limit) as i64),
+        Ok(m) => Value::Integer(m.len() as i64),
+        Err(e) => e,
+    }
+}
+
+/// Parses a non-negative count (`SPOP key count`).
+fn parse_positive(arg: &[u8]) -> Result<usize, Value> {
+    match parse_i64(arg) {
+        Some(n) if n >= 0 => Ok(n as usize),
+        _ => Err(Value::error("ERR value is out of range, must be positive")),
+    }
+}
+
+/// Parses a signed count for `SRANDMEMBER`/`HRANDFIELD`/`ZRANDMEMBER`, refusing magnitudes
+/// that could not be answered (Redis 7.2 does the same; 7.0 tries and runs out of memory).
+pub(crate) fn parse_rand_count(arg: &[u8]) -> Result<i64, Value> {
+    match parse_i64(arg) {
+        Some(n) if n.unsigned_abs() <= (i64::MAX / 2) as u64 => Ok(n),
+        Some(_) => Err(Value::error("ERR value is out of range")),
+        None => Err(Value::not_integer()),
+    }
+}
+
+/// `count` distinct positions below `len`, ascending (for one pass over a hash set).
+pub(crate) fn distinct_positions(len: usize, count: usize) -> Vec<usize> {
+    let mut rng = rand::rng();
+    let mut idx = rand::seq::index::sample(&mut rng, len, count.min(len)).into_vec();
+    idx.sort_unstable();
+    idx
+}
+
+/// Picks the members at `positions` (ascending) from an iterator, in one pass.
+pub(crate) fn pick<T>(items: impl Iterator<Item = T>, positions: &[usize]) -> Vec<T> {
+    let mut out = Vec::with_capacity(positions.len());
+    let mut want = positions.iter().peekable();
+    for (i, item) in items.enumerate() {
+        match want.peek() {
+            Some(&&p) if p == i => {
+                out.push(item);
+                want.next();
+            }
+            Some(_) => {}
+            None => break,
+        }
+    }
+    out
+}
+
+// ANCHOR: spop
+/// `SPOP key [count]`: removes and returns random members. Logged as `SREM key <popped...>`,
+/// so the log replays what happened, not a new roll of the dice (design invariant 5).
+pub fn spop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
+    if args.len() > 2 {
+        return Value::syntax_error();
+    }
+    let count = match args.get(1).map(|a| parse_positive(a)) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(e)) => return e,
+    };
+    let key = &args[0];
+    let set = match set_mut(ctx.store, key, ctx.now) {
+        Ok(Some(s)) => s,
+        Ok(None) if count.is_some() => return Value::Set(Vec::new()),
+        Ok(None) => return Value::Null,
+        Err(e) => return e,
+    };
+    let popped: Vec<Bytes> = if count.is_some_and(|n| n >= set.len()) {
+        set.drain().collect()
+    } else {
+        let positions = distinct_positions(set.len(), count.unwrap_or(1));
+        let chosen: Vec<Bytes> = pick(set.iter(), &positions).into_iter().cloned().collect();
+        for m in &chosen {
+            set.remove(m);
+        }
+        chosen
+    };
+    if !popped.is_empty() {
+        ctx.store.remove_if_empty(key);
+        let mut effect: Effect = Vec::with_capacity(popped.len() + 2);
+        effect.push(b"SREM".to_vec());
+        effect.push(key.clone());
+        effect.extend(popped.iter().map(|m| m.to_vec()));
+        ctx.log_owned(effect);
+    }
+    match count {
+        Some(_) => members_reply(popped.iter()),
+        None => popped
+            .into_iter()
+            .next()
+            .map_or(Value::Null, |m| Value::Bulk(m.into_vec())),
+    }
+}
+// ANCHOR_END: spop
+
+/// `SRANDMEMBER key [count]`: random members; a negative count may repeat them.
+pub fn srandmember(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
+    if args.len() > 2 {
+        return Value::syntax_error();
+    }
+    let count = match args.get(1).map(|a| parse_rand_count(a)) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(e)) => return e,
+    };
+    let set = match set_ref(ctx.store, &args[0], ctx.now) {
+        Ok(Some(s)) => s,
+        Ok(None) if count.is_some() => return Value::Array(Vec::new()),
+        Ok(None) => return Value::Null,
+        Err(e) => return e,
+    };
+    let bulk = |m: &Bytes| Value::Bulk(m.to_vec());
+    match count {
+        None => pick(set.iter(), &distinct_positions(set.len(), 1))
+            .into_iter()
+            .next()
+            .map_or(Value::Null, bulk),
+        Some(n) if n >= 0 => {
+            let positions = distinct_positions(set.len(), n as usize);
+            Value::Array(pick(set.iter(), &positions).into_iter().map(bulk).collect())
+        }
+        Some(n) => {
+            let all: Vec<&Bytes> = set.iter().collect();
+            let mut rng = rand::rng();
+            Value::Array(
+                (0..n.unsigned_abs())
+                    .map(|_| bulk(all[rng.random_range(0..all.len())]))
+                    .collect(),
+            )
+        }
+    }
+}
+
+/// `SMOVE source destination member`.
+pub fn smove(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
+    let (src, dst, member) = (&args[0], &args[1], &args[2][..]);
+    let present = match set_ref(ctx.store, src, ctx.now) {
+        Ok(Some(s)) => s.contains(member),
+        Ok(None) => return Value::Integer(0),
+        Err(e) => return e,
+    };
+    if let Err(e) = set_ref(ctx.store, dst, ctx.now) {
+        return e;
+    }
+    if !present {
+        return Value::Integer(0);
+    }
+    if src == dst {
+        return Value::Integer(1);
+    }
+    if let Ok(Some(s)) = set_mut(ctx.store, src, ctx.now) {
+        s.remove(member);
+    }
+    ctx.store.remove_if_empty(src);
+    if let Data::Set(d) = ctx.store.get_or_insert_with(dst, ctx.now, || Data::Set(Box::default())) {
+        d.insert(member.into());
+    }
+    ctx.log_owned(effect_of(b"SMOVE", args));
+    Value::Integer(1)
+}
+
+// ANCHOR: scan_cursor
+/// The parsed tail of `SSCAN`/`HSCAN`/`ZSCAN key cursor [MATCH pattern] [COUNT count]`.
+pub(crate) struct ScanArgs {
+    /// Where to resume.
+    pub cursor: u64,
+    /// How many elements to look at (a hint, as in Redis).
+    pub count: usize,
+    /// Only return elements matching this glob.
+    pub pattern: Option<Vec<u8>>,
+}
+
+/// Parses `cursor [MATCH pattern] [COUNT count]`.
+pub(crate) fn parse_scan(args: &[Vec<u8>]) -> Result<ScanArgs, Value> {
+    let cursor = std::str::from_utf8(&args[0])
+        .ok()
+        .and_then(|s| {
+            s.parse::<u64>()
+                .ok()
+                .or_else(|| s.parse::<i64>().ok().map(|n| n as u64))
+        })
+        .ok_or(Value::error("ERR invalid cursor"))?;
+    let mut scan = ScanArgs {
+        cursor,
+        count: 10,
+        pattern: None,
+    };
+    let mut rest = &args[1..];
+    while !rest.is_empty() {
+        match rest {
+            [word, v, tail @ ..] if word.eq_ignore_ascii_case(b"count") => {
+                match parse_i64(v) {
+                    Some(n) if n >= 1 => scan.count = n as usize,
+                    Some(_) => return Err(Value::syntax_error()),
+                    None => return Err(Value::not_integer()),
+                }
+                rest = tail;
+            }
+            [word, v, tail @ ..] if word.eq_ignore_ascii_case(b"match") => {
+                scan.pattern = Some(v.clone());
+                rest = tail;
+            }
+            _ => return Err(Value::syntax_error()),
+        }
+    }
+    Ok(scan)
+}
+
+/// Collections this small answer a scan in one reply with cursor 0, as Redis does for its
+/// compact (listpack) encodings.
+const SCAN_ALL_BELOW: usize = 128;
+
+/// A member's place in scan order: a fixed hash (FNV-1a) mapped into `1..u64::MAX`, so that
+/// cursor 0 stays free to mean "start" and "done".
+fn scan_position(member: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in member {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h % (u64::MAX - 1) + 1
+}
+
+/// One page of a collection scan. The cursor is a position in a fixed hash order: a page
+/// returns the `count` members with the lowest positions at or above the cursor (and every
+/// member tied with the last), and the next cursor is just past them. A member present for
+/// the whole scan is so returned exactly once, whatever is added or removed meanwhile — the
+/// guarantee Redis gives. The cost is O(n) per page (Redis: O(count)), as std's maps expose no
+/// bucket order to resume from.
+pub(crate) fn scan_page<'a, T>(
+    items: impl Iterator<Item = (&'a [u8], T)>,
+    len: usize,
+    scan: &ScanArgs,
+) -> (u64, Vec<(&'a [u8], T)>) {
+    let matches = |m: &[u8]| scan.pattern.as_ref().is_none_or(|p| glob_match(p, m));
+    if len <= SCAN_ALL_BELOW {
+        return (0, items.filter(|(m, _)| matches(m)).collect());
+    }
+    let from = scan.cursor.max(1);
+    let mut page: Vec<(u64, (&'a [u8], T))> = items
+        .map(|it| (scan_position(it.0), it))
+        .filter(|(p, _)| *p >= from)
+        .collect();
+    let next = if page.len() <= scan.count {
+        0
+    } else {
+        page.select_nth_unstable_by_key(scan.count - 1, |(p, _)| *p);
+        let last = page[scan.count - 1].0;
+        page.retain(|(p, _)| *p <= last);
+        last + 1
+    };
+    let found = page.into_iter().map(|(_, it)| it).filter(|(m, _)| matches(m)).collect();
+    (next, found)
+}
+// ANCHOR_END: scan_cursor
+
+/// The reply of every `*SCAN`: `[cursor, [elements...]]`.
+pub(crate) fn scan_reply(cursor: u64, items: Vec<Value>) -> Value {
+    Value::Array(vec![Value::bulk(cursor.to_string()), Value::Array(items)])
+}
+
+/// `SSCAN key cursor [MATCH pattern] [COUNT count]`.
+pub fn sscan(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
+    let scan = match parse_scan(&args[1..]) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    let set = match set_ref(ctx.store, &args[0], ctx.now) {
+        Ok(Some(s)) => s,
+        Ok(None) => return scan_reply(0, Vec::new()),
+        Err(e) => return e,
+    };
+    let (next, page) = scan_page(set.iter().map(|m| (&m[..], ())), set.len(), &scan);
+    scan_reply(next, page.into_iter().map(|(m, _)| Value::bulk(m)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_pages_return_every_stable_member_once() {
+        let mut members: Vec<Vec<u8>> = (0..1000).map(|i| format!("m{i}").into_bytes()).collect();
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut round = 0;
+        loop {
+            let scan = ScanArgs {
+                cursor,
+                count: 37,
+                pattern: None,
+            };
+            let (next, page) = scan_page(members.iter().map(|m| (&m[..], ())), members.len(), &scan);
+            for (m, _) in page {
+                if m.starts_with(b"m") {
+                    assert!(seen.insert(m.to_vec()), "returned twice");
+                }
+            }
+            members.push(format!("churn{round}").into_bytes());
+            round += 1;
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 1000);
+    }
+
+    #[test]
+    fn picks_follow_positions() {
+        assert_eq!(pick(10..20, &[0, 3, 9]), vec![10, 13, 19]);
+        let p = distinct_positions(5, 10);
+        assert_eq!(p, vec![0, 1, 2, 3, 4]);
+    }
+}
