@@ -142,11 +142,6 @@ impl ZSet {
         self.scores.len()
     }
 
-    /// Every (member, score) pair in order; the AOF rewrite writes them back as `ZADD`.
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8], f64)> {
-        std::iter::empty()
-    }
-
     /// True when there are no members.
     pub fn is_empty(&self) -> bool {
         self.scores.is_empty()
