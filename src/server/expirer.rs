@@ -2,22 +2,88 @@
 //!
 //! Go original: `StartExpirer` / `expireCycle` in `internal/engine/store/expiry.go`.
 //! Explained in: book chapter 5.
+//!
+//! The algorithm lives in [`crate::engine::store::active_expire`]; this thread gives it the real
+//! clock, a random generator, the store's write guard (one per sampling round, so clients run
+//! between rounds) and the path every write takes: each deleted key becomes a `DEL` effect
+//! handed to [`commit`], under the same guard, so the AOF logs it in store order and the
+//! `WATCH`ers of the key see it as modified.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::Shared;
+use crate::commands::Effect;
+use crate::commands::dispatcher::commit;
+use crate::engine::store::Key;
+use crate::engine::store::active_expire::{CycleReport, SystemClock, active_expire_cycle, time_budget};
 
 /// Starts the expirer thread; it stops when the server shuts down.
 ///
 /// # Errors
 /// The thread could not be spawned.
 pub fn spawn(shared: Arc<Shared>) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new().name("expirer".into()).spawn(move || {
-        while !shared.shutting_down.load(Ordering::SeqCst) {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    })
+    std::thread::Builder::new()
+        .name("expirer".into())
+        .spawn(move || run(&shared))
+}
+
+// ANCHOR: expirer_run
+/// The thread's body: one cycle every `1/hz` seconds until shutdown.
+///
+/// Go parity: go-redis's expirer listed every key with a TTL each tick under the write lock,
+/// O(keys); this one samples, O(20) per round, like Redis's `activeExpireCycle`.
+fn run(shared: &Shared) {
+    let mut rng = rand::rng();
+    while !shared.shutting_down.load(Ordering::SeqCst) {
+        // Read every cycle, so `CONFIG SET hz` takes effect at the next one.
+        let hz = shared.config().hz.max(1);
+        let period = Duration::from_micros(1_000_000 / u64::from(hz));
+        let started = Instant::now();
+        run_cycle(shared, &mut rng, time_budget(hz));
+        // Sleep out the rest of the period; shutdown waits at most one period for the join.
+        std::thread::sleep(period.saturating_sub(started.elapsed()));
+    }
+}
+// ANCHOR_END: expirer_run
+
+// ANCHOR: run_cycle
+/// Runs one active-expiry cycle against the server's store.
+pub fn run_cycle(shared: &Shared, rng: &mut impl rand::Rng, budget: Duration) -> CycleReport {
+    active_expire_cycle(
+        || shared.write_store(),
+        &mut SystemClock::start(),
+        rng,
+        budget,
+        |store, now, keys| {
+            // Nobody waits for an expiry's fsync: the ticket is dropped, the entry still written.
+            commit(shared, store, now, del_effects(keys), false);
+        },
+    )
+}
+// ANCHOR_END: run_cycle
+
+/// One `DEL key` effect per deleted key: what replays an expiry (design invariant 5), and what
+/// marks the key as modified for `WATCH`. Redis propagates expiries the same way.
+fn del_effects(keys: Vec<Key>) -> Vec<Effect> {
+    keys.into_iter().map(|k| vec![b"DEL".to_vec(), k.into_vec()]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_deleted_key_is_one_del_effect() {
+        let keys: Vec<Key> = vec![Box::from(&b"a"[..]), Box::from(&b"b\r\n"[..])];
+        assert_eq!(
+            del_effects(keys),
+            vec![
+                vec![b"DEL".to_vec(), b"a".to_vec()],
+                vec![b"DEL".to_vec(), b"b\r\n".to_vec()]
+            ]
+        );
+    }
 }
