@@ -4,8 +4,8 @@
 //! Explained in: book chapter 5.
 //!
 //! The algorithm lives in [`crate::engine::store::active_expire`]; this thread gives it the real
-//! clock, a random generator, the store's write guard (one per sampling round, so clients run
-//! between rounds) and the path every write takes: each deleted key becomes a `DEL` effect
+//! clock, a random generator, the store's write guard (released at least every millisecond, so
+//! clients run between rounds) and the path every write takes: each deleted key becomes a `DEL` effect
 //! handed to [`commit`], under the same guard, so the AOF logs it in store order and the
 //! `WATCH`ers of the key see it as modified.
 
@@ -55,11 +55,11 @@ pub fn run_cycle(shared: &Shared, rng: &mut impl rand::Rng, budget: Duration) ->
     let mut first = true;
     active_expire_cycle(
         || {
-            // Between rounds, give the CPU away before asking for the lock again. Releasing a
+            // Between guards, give the CPU away before asking for the lock again. Releasing a
             // std `RwLock` wakes the waiting readers, but they need microseconds to run while
             // this thread could take the lock back in nanoseconds: without the yield a busy
-            // cycle could keep clients out for its whole 25 ms, the stall the rounds exist to
-            // avoid. The cost is one system call per 20 keys.
+            // cycle could keep clients out for its whole 25 ms, the stall that releasing the
+            // guard exists to avoid. The cost is one system call per guard.
             if !std::mem::take(&mut first) {
                 std::thread::yield_now();
             }
