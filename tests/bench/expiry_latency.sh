@@ -13,9 +13,10 @@
 # p50/p99/max of both runs and how long the sweep took (INFO stats: expired_keys).
 #
 # Why this shape: Redis deletes expired keys in a 25 ms slice of every 100 ms during which it
-# serves nobody; rust-redis takes its write lock for one 20-key round at a time, so clients get
-# in between rounds. The p99 across the expiry moment shows the difference.
-# (The loader uses `SET .. PXAT`: it needs the SET options of the string commands.)
+# serves nobody; rust-redis keeps its write lock for at most 1 ms of 20-key rounds, so clients get
+# in between. The p99 across the expiry moment, and how long the sweep takes, show the trade.
+# (The loader uses `SET .. PXAT` and the sweep is watched through `INFO stats`: it needs the
+# string commands' SET options and INFO.)
 set -euo pipefail
 
 KEYS=${1:-1000000}
