@@ -20,6 +20,9 @@ use crate::commands::dispatcher::commit;
 use crate::engine::store::Key;
 use crate::engine::store::active_expire::{CycleReport, SystemClock, active_expire_cycle, time_budget};
 
+/// The longest the thread sleeps without looking at the shutdown flag.
+const SHUTDOWN_CHECK: Duration = Duration::from_millis(50);
+
 /// Starts the expirer thread; it stops when the server shuts down.
 ///
 /// # Errors
@@ -43,8 +46,15 @@ fn run(shared: &Shared) {
         let period = Duration::from_micros(1_000_000 / u64::from(hz));
         let started = Instant::now();
         run_cycle(shared, &mut rng, time_budget(hz));
-        // Sleep out the rest of the period; shutdown waits at most one period for the join.
-        std::thread::sleep(period.saturating_sub(started.elapsed()));
+        // Sleep out the rest of the period in short naps, so that shutdown (which joins this
+        // thread) never waits a whole period at a low `hz`.
+        while !shared.shutting_down.load(Ordering::SeqCst) {
+            let left = period.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(SHUTDOWN_CHECK));
+        }
     }
 }
 // ANCHOR_END: expirer_run
