@@ -2,22 +2,118 @@
 //!
 //! Go original: `StartExpirer` / `expireCycle` in `internal/engine/store/expiry.go`.
 //! Explained in: book chapter 5.
+//!
+//! The algorithm lives in [`crate::engine::store::active_expire`]; this thread gives it the real
+//! clock, a random generator, the store's write guard (released at least every millisecond, so
+//! clients run between rounds) and the path every write takes: each deleted key becomes a `DEL` effect
+//! handed to [`commit`], under the same guard, so the AOF logs it in store order and the
+//! `WATCH`ers of the key see it as modified.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::Shared;
+use crate::commands::Effect;
+use crate::commands::dispatcher::commit;
+use crate::engine::store::Key;
+use crate::engine::store::active_expire::{CycleReport, SystemClock, active_expire_cycle, time_budget};
+
+/// The longest the thread sleeps without looking at the shutdown flag.
+const SHUTDOWN_CHECK: Duration = Duration::from_millis(50);
 
 /// Starts the expirer thread; it stops when the server shuts down.
 ///
 /// # Errors
 /// The thread could not be spawned.
 pub fn spawn(shared: Arc<Shared>) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new().name("expirer".into()).spawn(move || {
-        while !shared.shutting_down.load(Ordering::SeqCst) {
-            std::thread::sleep(Duration::from_millis(100));
+    std::thread::Builder::new()
+        .name("expirer".into())
+        .spawn(move || run(&shared))
+}
+
+// ANCHOR: expirer_run
+/// The thread's body: one cycle every `1/hz` seconds until shutdown.
+///
+/// Go parity: go-redis's expirer listed every key with a TTL each tick under the write lock,
+/// O(keys); this one samples, O(20) per round, like Redis's `activeExpireCycle`.
+fn run(shared: &Shared) {
+    let mut rng = rand::rng();
+    while !shared.shutting_down.load(Ordering::SeqCst) {
+        // Read every cycle, so `CONFIG SET hz` takes effect at the next one.
+        let hz = shared.config().hz.max(1);
+        let period = Duration::from_micros(1_000_000 / u64::from(hz));
+        let started = Instant::now();
+        let report = run_cycle(shared, &mut rng, time_budget(hz));
+        if report.time_cap_reached {
+            // A backlog: start the next cycle at once instead of sleeping. Redis keeps to 25 %
+            // of its one thread; ours is one thread among one per client, and with 50 busy
+            // clients the scheduler gives it a fiftieth of the CPU: at a 25 % duty cycle it swept
+            // ~21,000 keys/s (a million would take ~45 s); back to back, 1,000,000 in 5.3 s.
+            // Clients still get the lock at least every millisecond (`MAX_GUARD_HOLD`); they pay
+            // in CPU shared with the sweeper while the backlog lasts (p99 GET 1.0 → 4.1 ms).
+            continue;
         }
-    })
+        // Sleep out the rest of the period in short naps, so that shutdown (which joins this
+        // thread) never waits a whole period at a low `hz`.
+        while !shared.shutting_down.load(Ordering::SeqCst) {
+            let left = period.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(SHUTDOWN_CHECK));
+        }
+    }
+}
+// ANCHOR_END: expirer_run
+
+// ANCHOR: run_cycle
+/// Runs one active-expiry cycle against the server's store.
+pub fn run_cycle(shared: &Shared, rng: &mut impl rand::Rng, budget: Duration) -> CycleReport {
+    let mut first = true;
+    active_expire_cycle(
+        || {
+            // Between guards, give the CPU away before asking for the lock again. Releasing a
+            // std `RwLock` wakes the waiting readers, but they need microseconds to run while
+            // this thread could take the lock back in nanoseconds: without the yield a busy
+            // cycle could keep clients out for its whole 25 ms, the stall that releasing the
+            // guard exists to avoid. The cost is one system call per guard.
+            if !std::mem::take(&mut first) {
+                std::thread::yield_now();
+            }
+            shared.write_store()
+        },
+        &mut SystemClock::start(),
+        rng,
+        budget,
+        |store, now, keys| {
+            // Nobody waits for an expiry's fsync: the ticket is dropped, the entry still written.
+            commit(shared, store, now, del_effects(keys), false);
+        },
+    )
+}
+// ANCHOR_END: run_cycle
+
+/// One `DEL key` effect per deleted key: what replays an expiry (design invariant 5), and what
+/// marks the key as modified for `WATCH`. Redis propagates expiries the same way.
+fn del_effects(keys: Vec<Key>) -> Vec<Effect> {
+    keys.into_iter().map(|k| vec![b"DEL".to_vec(), k.into_vec()]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_deleted_key_is_one_del_effect() {
+        let keys: Vec<Key> = vec![Box::from(&b"a"[..]), Box::from(&b"b\r\n"[..])];
+        assert_eq!(
+            del_effects(keys),
+            vec![
+                vec![b"DEL".to_vec(), b"a".to_vec()],
+                vec![b"DEL".to_vec(), b"b\r\n".to_vec()]
+            ]
+        );
+    }
 }

@@ -12,6 +12,7 @@
 //! the same guarantee from its reverse-binary bucket cursor; std's `HashMap` hides its buckets, so
 //! we make our own coarse ones.
 
+pub mod active_expire;
 mod expiry;
 pub mod glob;
 mod watch;
@@ -125,6 +126,19 @@ pub struct StoreStats {
     pub keyspace_hits: u64,
     /// Lookups that did not.
     pub keyspace_misses: u64,
+    /// Estimated percentage (0–100) of TTL keys that are expired but not yet deleted: each
+    /// active-expiry cycle's expired/sampled, smoothed as Redis does. `INFO`: two decimals.
+    pub expired_stale_perc: f64,
+    /// Active-expiry cycles that stopped at their time budget rather than for lack of work.
+    pub expired_time_cap_reached_count: u64,
+    /// Time spent in active-expiry cycles, in microseconds (`INFO` shows
+    /// `expire_cycle_cpu_milliseconds`, this divided by 1,000).
+    pub expire_cycle_time_used_us: u64,
+    /// Active-expiry cycles run (not in Redis's `INFO`; tests and the book use it).
+    pub expire_cycles: u64,
+    /// Keys the active-expiry cycles have looked at (not in Redis's `INFO`): stays 0 in a store
+    /// without TTLs, however many keys it holds.
+    pub expire_cycle_sampled_keys: u64,
 }
 
 /// The keyspace of the one database.
