@@ -176,7 +176,6 @@ fn an_expired_key_is_never_visible_through_any_command() {
 }
 
 #[test]
-#[ignore = "the DEL effect marks watchers once DEL is in the command table (keys work)"]
 fn a_swept_key_counts_as_modified_for_watch() {
     let s = start_with(|cfg| cfg.hz = 100);
     let mut c = s.client();

@@ -397,26 +397,31 @@ impl Store {
     }
     // ANCHOR_END: scan
 
-    /// A uniformly chosen live key, or `None` in an empty store (`RANDOMKEY`).
+    /// A random live key, or `None` in an empty store (`RANDOMKEY`).
+    ///
+    /// Like Redis, it picks a random non-empty slot, then a random key inside it: O(keys / SLOTS)
+    /// rather than O(keys), at the price of favouring keys in sparse slots slightly (Redis's
+    /// bucket-then-chain choice has the same bias). A small or mostly expired store falls back to
+    /// counting live keys, which is exact.
     pub fn random_key(&self, now: u64, rng: &mut impl rand::Rng) -> Option<&Key> {
+        if self.len >= SLOTS {
+            for _ in 0..64 {
+                let slot = &self.slots[rng.random_range(0..SLOTS)];
+                if slot.is_empty() {
+                    continue;
+                }
+                let key = slot.keys().nth(rng.random_range(0..slot.len()))?;
+                if !self.is_expired(key, now) {
+                    return Some(key);
+                }
+            }
+        }
         let live = self.len(now);
         if live == 0 {
             return None;
         }
-        // Pick the n-th live key: O(keys / SLOTS) per slot skipped, no allocation.
-        let mut n = rng.random_range(0..live);
-        for slot in &self.slots {
-            for k in slot.keys() {
-                if self.is_expired(k, now) {
-                    continue;
-                }
-                if n == 0 {
-                    return Some(k);
-                }
-                n -= 1;
-            }
-        }
-        None
+        let n = rng.random_range(0..live);
+        self.slots.iter().flat_map(|s| s.keys()).filter(|k| !self.is_expired(k, now)).nth(n)
     }
 }
 
