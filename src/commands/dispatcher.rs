@@ -166,6 +166,7 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
             let mut effects = Vec::new();
             let mut store = shared.write_store();
             let now = now_ms();
+            let logging = wants_effects(shared, &store);
             let mut ctx = Context {
                 store: &mut store,
                 now,
@@ -173,6 +174,7 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
                 client,
                 in_exec: false,
                 block: None,
+                logging,
                 effects: &mut effects,
             };
             let reply = f(&mut ctx, args);
@@ -196,6 +198,12 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
             }
         },
     }
+}
+
+/// True if a write's effects have a reader: the AOF, a `WATCH`er, or a blocked client. Checked
+/// under the write guard, so none of the three can appear between this check and the `commit`.
+pub fn wants_effects(shared: &Shared, store: &Store) -> bool {
+    shared.aof.is_enabled() || !store.watch.is_empty() || shared.blocking.has_waiters()
 }
 
 /// What a blocking command answers when its timeout passes: a nil array, as Redis does.
@@ -274,6 +282,8 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
     }
     client.unwatch_all(&mut store);
     let mut effects = Vec::new();
+    // Fixed for the whole batch: nobody can WATCH or block while this guard is held.
+    let logging = wants_effects(shared, &store);
     let mut replies = Vec::with_capacity(queue.len());
     for argv in &queue {
         // Queue time checked name and arity, so the lookup succeeds.
@@ -301,6 +311,7 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
                     client,
                     in_exec: true,
                     block: None,
+                    logging,
                     effects: &mut effects,
                 };
                 f(&mut ctx, args)

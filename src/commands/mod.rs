@@ -60,6 +60,8 @@ pub struct Context<'a> {
     pub in_exec: bool,
     /// Set by a blocking command that found nothing to pop.
     pub block: Option<BlockOn>,
+    /// Whether anyone needs this write's effects (see [`Context::logging`]).
+    pub(crate) logging: bool,
     pub(crate) effects: &'a mut Vec<Effect>,
 }
 // ANCHOR_END: context
@@ -70,12 +72,23 @@ impl Context<'_> {
     /// guard is held; the dispatcher sends every effect to the AOF before releasing it (design
     /// invariant 4) and marks the keys it names as modified for `WATCH`.
     pub fn log(&mut self, argv: &[&[u8]]) {
-        self.effects.push(argv.iter().map(|a| a.to_vec()).collect());
+        if self.logging {
+            self.effects.push(argv.iter().map(|a| a.to_vec()).collect());
+        }
     }
     // ANCHOR_END: log
 
     /// Records an effect already built as owned words.
     pub fn log_owned(&mut self, argv: Effect) {
-        self.effects.push(argv);
+        if self.logging {
+            self.effects.push(argv);
+        }
+    }
+
+    /// True if this write's effects are wanted: by the AOF, by a `WATCH`er, or by a client
+    /// blocked on a key. When none of them is there, logging is skipped, so a server running
+    /// without an AOF copies nothing per write; a handler may also skip building an effect.
+    pub fn logging(&self) -> bool {
+        self.logging
     }
 }

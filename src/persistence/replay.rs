@@ -426,6 +426,7 @@ fn apply(
                 client,
                 in_exec: true, // never block
                 block: None,
+                logging: false, // replay does not log (design invariant 6)
                 effects,
             };
             f(&mut ctx, args)
