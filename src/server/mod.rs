@@ -20,6 +20,7 @@ pub mod config;
 pub mod expirer;
 pub mod log;
 pub mod pubsub;
+pub mod signals;
 pub mod stats;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -90,6 +91,12 @@ impl Shared {
     }
 }
 
+/// The Redis version this server reports (`INFO`, `HELLO`). Client libraries compare it to
+/// decide what they may send (redis-cli asks for `COMMAND DOCS` from 7.0 on), so it names the
+/// Redis release whose behaviour this server follows rather than the crate's own version,
+/// which `INFO` reports separately as `rust_redis_version`.
+pub const REDIS_VERSION: &str = "7.0.0";
+
 /// A running server: its address, and the way to stop it.
 pub struct Server {
     shared: Arc<Shared>,
@@ -105,13 +112,29 @@ pub struct Server {
 /// The address cannot be bound, or the AOF cannot be loaded.
 pub fn start(config: Config) -> anyhow::Result<Server> {
     log::set_level(config.loglevel);
+    let mut registry = Registry::new();
+    for (from, to) in &config.rename_commands {
+        anyhow::ensure!(
+            registry.rename(from.as_bytes(), to.as_bytes()),
+            "rename-command {from}: no such command"
+        );
+    }
     let addr = format!("{}:{}", config.bind, config.port);
     let listener = TcpListener::bind(&addr).with_context(|| format!("binding {addr}"))?;
     let local_addr = listener.local_addr()?;
+    let loading = Instant::now();
     let (store, aof) = crate::persistence::open(&config)?;
+    if config.appendonly {
+        crate::info!(
+            "server",
+            "DB loaded from append only file: {} keys in {:.3} seconds",
+            store.raw_len(),
+            loading.elapsed().as_secs_f64()
+        );
+    }
     let shared = Arc::new(Shared {
         store: Arc::new(RwLock::new(store)),
-        registry: Registry::new(),
+        registry,
         config: RwLock::new(config),
         aof,
         blocking: Blocking::default(),
@@ -123,6 +146,8 @@ pub fn start(config: Config) -> anyhow::Result<Server> {
         local_addr,
         next_client_id: AtomicU64::new(0),
     });
+    shared.stats.configure(&shared.config());
+    stats::spawn_cron(shared.clone())?;
     let expirer = expirer::spawn(shared.clone())?;
     let listener = {
         let shared = shared.clone();
@@ -215,12 +240,21 @@ fn wake_addr(addr: SocketAddr) -> SocketAddr {
 /// # Errors
 /// Start-up failed.
 pub fn run(config: Config) -> anyhow::Result<()> {
+    if !config.logfile.is_empty() {
+        log::set_file(&config.logfile).with_context(|| format!("opening logfile {}", config.logfile))?;
+    }
     crate::info!(
         "server",
-        "rust-redis {} starting, pid {}",
+        "rust-redis {} starting (Redis {} compatible), pid {}, port {}",
         env!("CARGO_PKG_VERSION"),
-        std::process::id()
+        REDIS_VERSION,
+        std::process::id(),
+        config.port
     );
+    match &config.config_file {
+        Some(path) => crate::info!("server", "Configuration loaded from {}", path.display()),
+        None => crate::info!("server", "No config file given, using the defaults and the command line"),
+    }
     let server = start(config)?;
     server.wait();
     crate::info!("server", "bye");
