@@ -2,13 +2,13 @@
 //!
 //! Go original: `internal/netlayer/conn.go` (`HandleConn`). Explained in: book chapter 1.
 
-use std::io::BufReader;
+use std::io::{BufReader, ErrorKind};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use crate::commands::{ClientContext, dispatch};
-use crate::protocol::resp::{Reader, Writer};
+use crate::protocol::resp::{ProtocolError, Reader, Writer};
 use crate::server::{ClientHandle, Shared};
 
 /// Replies buffered past this size are written even if more commands are pending, so a long
@@ -27,7 +27,12 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
         Err(_) => return, // the peer vanished before we looked at it
     };
     shared.clients.insert(handle.clone());
-    let authenticated = shared.config().requirepass.is_none();
+    let config = shared.config();
+    // Idle `timeout`: a blocking read that waits longer fails, and the loop closes the client.
+    if config.timeout > 0 {
+        let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(config.timeout)));
+    }
+    let authenticated = config.requirepass.is_none();
     let mut client = ClientContext::new(handle, authenticated);
     serve(&shared, &stream, &mut client);
     shared.pubsub.unsubscribe_all(&mut client);
@@ -48,6 +53,15 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
         let argv = match reader.read_command() {
             Ok(Some(argv)) => argv,
             Ok(None) => return, // the client closed the connection
+            // The idle `timeout` passed. Subscribers are exempt, as in Redis: they wait for
+            // messages and may legitimately send nothing for hours.
+            Err(ProtocolError::Io(e)) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                if client.subscriptions > 0 {
+                    continue;
+                }
+                crate::verbose!("net", "Closing idle client {}", client.id);
+                return;
+            }
             Err(e) => {
                 // Malformed input: answer with Redis's error, then close (design invariant 9).
                 if let Some(reply) = e.reply() {
