@@ -243,7 +243,7 @@ pub fn command(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Valu
             }
             Value::Array(
                 rest.iter()
-                    .map(|name| shared.registry.lookup(name).map_or(Value::NullArray, command_entry))
+                    .map(|name| shared.registry.lookup(name).map_or(Value::Null, command_entry))
                     .collect(),
             )
         }
