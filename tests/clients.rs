@@ -177,7 +177,10 @@ fn hello_switches_protocols_and_checks_its_arguments() {
         &["HELLO", "x"],
         "-ERR Protocol version is not an integer or out of range\r\n",
     );
-    c.assert(&["HELLO", "3", "auth", "u"], "-ERR Syntax error in HELLO option 'auth'\r\n");
+    c.assert(
+        &["HELLO", "3", "auth", "u"],
+        "-ERR Syntax error in HELLO option 'auth'\r\n",
+    );
     c.assert(&["HELLO", "3", "foo"], "-ERR Syntax error in HELLO option 'foo'\r\n");
     c.assert(
         &["HELLO", "3", "SETNAME", "a b"],
@@ -291,8 +294,14 @@ fn client_subcommands_answer_like_redis() {
         &["CLIENT", "SETNAME"],
         "-ERR wrong number of arguments for 'client|setname' command\r\n",
     );
-    c.assert(&["CLIENT", "foo"], "-ERR unknown subcommand 'foo'. Try CLIENT HELP.\r\n");
-    c.assert(&["CLIENT", "SETINFO", "lib-foo", "x"], "-ERR Unrecognized option 'lib-foo'\r\n");
+    c.assert(
+        &["CLIENT", "foo"],
+        "-ERR unknown subcommand 'foo'. Try CLIENT HELP.\r\n",
+    );
+    c.assert(
+        &["CLIENT", "SETINFO", "lib-foo", "x"],
+        "-ERR Unrecognized option 'lib-foo'\r\n",
+    );
     c.assert(
         &["CLIENT", "SETINFO", "lib-name", "a b"],
         "-ERR lib-name cannot contain spaces, newlines or special characters.\r\n",
@@ -302,8 +311,14 @@ fn client_subcommands_answer_like_redis() {
     c.assert(&["CLIENT", "NO-EVICT", "maybe"], "-ERR syntax error\r\n");
     c.assert(&["CLIENT", "LIST", "TYPE", "foo"], "-ERR Unknown client type 'foo'\r\n");
     c.assert(&["CLIENT", "LIST", "ID", "x"], "-ERR Invalid client ID\r\n");
-    c.assert(&["CLIENT", "KILL", "ID", "abc"], "-ERR client-id should be greater than 0\r\n");
-    c.assert(&["CLIENT", "KILL", "ID", "1", "SKIPME", "maybe"], "-ERR syntax error\r\n");
+    c.assert(
+        &["CLIENT", "KILL", "ID", "abc"],
+        "-ERR client-id should be greater than 0\r\n",
+    );
+    c.assert(
+        &["CLIENT", "KILL", "ID", "1", "SKIPME", "maybe"],
+        "-ERR syntax error\r\n",
+    );
     c.assert(&["CLIENT", "KILL", "1.2.3.4:5"], "-ERR No such client\r\n");
     c.assert(&["CLIENT", "KILL", "ID", "999999"], ":0\r\n");
     let help = text(c.cmd(&["CLIENT", "HELP"]));
@@ -327,12 +342,42 @@ fn client_list_shows_every_client_in_redis_format() {
     assert_eq!(
         fields,
         [
-            "id", "addr", "laddr", "fd", "name", "age", "idle", "flags", "db", "sub", "psub", "ssub", "multi",
-            "qbuf", "qbuf-free", "argv-mem", "multi-mem", "rbs", "rbp", "obl", "oll", "omem", "tot-mem",
-            "events", "cmd", "user", "redir", "resp", "lib-name", "lib-ver"
+            "id",
+            "addr",
+            "laddr",
+            "fd",
+            "name",
+            "age",
+            "idle",
+            "flags",
+            "db",
+            "sub",
+            "psub",
+            "ssub",
+            "multi",
+            "qbuf",
+            "qbuf-free",
+            "argv-mem",
+            "multi-mem",
+            "rbs",
+            "rbp",
+            "obl",
+            "oll",
+            "omem",
+            "tot-mem",
+            "events",
+            "cmd",
+            "user",
+            "redir",
+            "resp",
+            "lib-name",
+            "lib-ver"
         ]
     );
-    assert!(mine.contains(&format!("addr={} ", a.stream.local_addr().unwrap())), "{mine}");
+    assert!(
+        mine.contains(&format!("addr={} ", a.stream.local_addr().unwrap())),
+        "{mine}"
+    );
     assert!(mine.contains(&format!("laddr={} ", s.addr())), "{mine}");
     assert!(mine.contains(" flags=N db=0 "), "{mine}");
     assert!(mine.contains(" cmd=client|list user=default "), "{mine}");

@@ -117,6 +117,8 @@ pub fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
             crate::warn!("net", "cannot start a thread for client {id}: {e}");
         }
     }
+    // Shutdown began: no client is served past this point, whoever asked for the shutdown.
+    shared.clients.close_all();
     crate::info!("net", "listener stopped");
 }
 // ANCHOR_END: accept_loop

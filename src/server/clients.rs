@@ -214,11 +214,7 @@ impl ClientTable {
     /// Commands processed since start (or `CONFIG RESETSTAT`): summed over the clients at the
     /// time of asking, so the hot path never touches a shared counter.
     pub fn total_commands(&self) -> u64 {
-        let live: u64 = self
-            .lock()
-            .values()
-            .map(|c| c.commands.load(Ordering::Relaxed))
-            .sum();
+        let live: u64 = self.lock().values().map(|c| c.commands.load(Ordering::Relaxed)).sum();
         live + self.departed_commands.load(Ordering::Relaxed)
     }
 

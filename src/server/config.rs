@@ -154,8 +154,8 @@ fn yes_no(v: &str) -> Result<bool, String> {
     }
 }
 
-fn integer<T: std::str::FromStr + PartialOrd + std::fmt::Display>(v: &str, min: T, max: T) -> Result<T, String> {
-    let n: T = v
+fn integer(v: &str, min: i64, max: i64) -> Result<i64, String> {
+    let n: i64 = v
         .parse()
         .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
     if n < min || n > max {
@@ -189,7 +189,7 @@ impl Config {
     /// An unknown name or a malformed value (the text Redis uses after the setting's name).
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
         match name.to_ascii_lowercase().as_str() {
-            "port" => self.port = integer(value, 0, 65535)?,
+            "port" => self.port = integer(value, 0, 65535)? as u16,
             "bind" => {
                 // Redis binds every address listed; this server listens on one socket, so it
                 // takes the first. `bind * -::*` means every interface.
@@ -202,8 +202,8 @@ impl Config {
             "dir" => self.dir = PathBuf::from(value),
             "appendonly" => self.appendonly = yes_no(value)?,
             "appendfsync" => {
-                self.appendfsync = FsyncPolicy::parse(value)
-                    .ok_or("argument(s) must be one of the following: always, everysec, no")?
+                self.appendfsync =
+                    FsyncPolicy::parse(value).ok_or("argument(s) must be one of the following: always, everysec, no")?
             }
             "appendfilename" => {
                 if value.is_empty() || value.contains('/') {
@@ -212,23 +212,23 @@ impl Config {
                 self.appendfilename = value.to_string()
             }
             "requirepass" => self.requirepass = (!value.is_empty()).then(|| value.as_bytes().to_vec()),
-            "maxclients" => self.maxclients = integer(value, 1, 1_000_000)?,
-            "timeout" => self.timeout = integer(value, 0, i32::MAX as u64)?,
+            "maxclients" => self.maxclients = integer(value, 1, 1_000_000)? as usize,
+            "timeout" => self.timeout = integer(value, 0, i32::MAX as i64)? as u64,
             "loglevel" => {
                 self.loglevel = Level::parse(value)
                     .ok_or("argument(s) must be one of the following: debug, verbose, notice, warning")?
             }
             "logfile" => self.logfile = value.to_string(),
             // Redis clamps hz to 1..=500 rather than refusing.
-            "hz" => self.hz = integer::<i64>(value, 0, i32::MAX as i64)?.clamp(1, 500) as u32,
+            "hz" => self.hz = integer(value, 0, i32::MAX as i64)?.clamp(1, 500) as u32,
             "slowlog-log-slower-than" => self.slowlog_log_slower_than = integer(value, -1, i64::MAX)?,
-            "slowlog-max-len" => self.slowlog_max_len = integer(value, 0, i64::MAX as u64)?,
+            "slowlog-max-len" => self.slowlog_max_len = integer(value, 0, i64::MAX)? as u64,
             "protected-mode" => self.protected_mode = yes_no(value)?,
             // Accepted and ignored: there are no RDB snapshots here (the AOF is the persistence)
             // and one database; `CONFIG GET` answers what is true of this server.
             "save" | "daemonize" | "maxmemory-policy" => {}
             "databases" => {
-                integer::<i64>(value, 1, i32::MAX as i64)?;
+                integer(value, 1, i32::MAX as i64)?;
             }
             "maxmemory" => {
                 if value != "0" {
@@ -246,7 +246,12 @@ impl Config {
         Some(match name {
             "port" => self.port.to_string(),
             "bind" => self.bind.clone(),
-            "dir" => self.dir.canonicalize().unwrap_or_else(|_| self.dir.clone()).display().to_string(),
+            "dir" => self
+                .dir
+                .canonicalize()
+                .unwrap_or_else(|_| self.dir.clone())
+                .display()
+                .to_string(),
             "appendonly" => yes(self.appendonly),
             "appendfsync" => self.appendfsync.name().to_string(),
             "appendfilename" => self.appendfilename.clone(),
@@ -417,7 +422,9 @@ mod tests {
         assert_eq!(c.port, 7001);
         assert_eq!(c.requirepass.as_deref(), Some(&b"p w"[..]));
         assert_eq!(c.bind, "0.0.0.0");
-        let err = Config::default().load_file_text("port 1\n\nfrobnicate yes\n").unwrap_err();
+        let err = Config::default()
+            .load_file_text("port 1\n\nfrobnicate yes\n")
+            .unwrap_err();
         assert!(format!("{err:#}").contains("line 3"), "{err:#}");
         let err = Config::default().load_file_text("timeout -5\n").unwrap_err();
         assert!(format!("{err:#}").contains("line 1"), "{err:#}");

@@ -253,7 +253,10 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     );
     match &config.config_file {
         Some(path) => crate::info!("server", "Configuration loaded from {}", path.display()),
-        None => crate::info!("server", "No config file given, using the defaults and the command line"),
+        None => crate::info!(
+            "server",
+            "No config file given, using the defaults and the command line"
+        ),
     }
     let server = start(config)?;
     server.wait();

@@ -178,9 +178,7 @@ impl Shared {
         let max = self.stats.slowlog_max_len.load(Ordering::Relaxed) as usize;
         let entry_argv = slowlog_argv(argv);
         let name = client.handle.name();
-        let time = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let time = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let mut log = self.stats.slowlog();
         let id = log.next_id;
         log.next_id += 1;

@@ -364,10 +364,7 @@ pub fn client(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> 
 fn client_setinfo(client: &ClientContext, attr: &[u8], value: &[u8]) -> Value {
     let attr = attr.to_ascii_lowercase();
     if attr != b"lib-name" && attr != b"lib-ver" {
-        return Value::error_owned(format!(
-            "ERR Unrecognized option '{}'",
-            String::from_utf8_lossy(&attr)
-        ));
+        return Value::error_owned(format!("ERR Unrecognized option '{}'", String::from_utf8_lossy(&attr)));
     }
     if !valid_name(value) {
         return Value::error_owned(format!(
@@ -393,10 +390,7 @@ fn client_list(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Val
         [opt, ty] if opt.eq_ignore_ascii_case(b"TYPE") => match client_type(ty) {
             Some(t) => only_type = Some(t),
             None => {
-                return Value::error_owned(format!(
-                    "ERR Unknown client type '{}'",
-                    String::from_utf8_lossy(ty)
-                ));
+                return Value::error_owned(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(ty)));
             }
         },
         [opt, ids @ ..] if opt.eq_ignore_ascii_case(b"ID") && !ids.is_empty() => {
@@ -434,13 +428,18 @@ fn client_list(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Val
 fn client_kill(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     if let [addr] = args {
         let addr = String::from_utf8_lossy(addr);
-        let Some(target) = shared.clients.snapshot().into_iter().find(|c| c.addr.to_string() == addr) else {
+        let Some(target) = shared
+            .clients
+            .snapshot()
+            .into_iter()
+            .find(|c| c.addr.to_string() == addr)
+        else {
             return Value::error("ERR No such client");
         };
         kill(client, &target);
         return Value::OK;
     }
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Value::syntax_error();
     }
     let mut id = None;
@@ -460,10 +459,7 @@ fn client_kill(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) ->
             b"type" => match client_type(val) {
                 Some(t) => ty = Some(t),
                 None => {
-                    return Value::error_owned(format!(
-                        "ERR Unknown client type '{}'",
-                        String::from_utf8_lossy(val)
-                    ));
+                    return Value::error_owned(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(val)));
                 }
             },
             b"user" => {

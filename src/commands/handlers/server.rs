@@ -24,7 +24,13 @@ pub fn register(r: &mut Registry) {
     r.client("command", command, -1, LOADING | STALE, NO_KEYS);
     r.client("time", time, 1, LOADING | STALE | FAST, NO_KEYS);
     r.client("slowlog", slowlog, -2, ADMIN | LOADING | STALE, NO_KEYS);
-    r.client("shutdown", shutdown, -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI, NO_KEYS);
+    r.client(
+        "shutdown",
+        shutdown,
+        -1,
+        ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI,
+        NO_KEYS,
+    );
     r.client("debug", debug, -2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS);
 }
 
@@ -256,7 +262,12 @@ pub fn command(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Valu
             } else {
                 rest.iter().filter_map(|n| shared.registry.lookup(n)).collect()
             };
-            Value::Map(specs.iter().map(|s| (Value::bulk(s.name), Value::Map(vec![]))).collect())
+            Value::Map(
+                specs
+                    .iter()
+                    .map(|s| (Value::bulk(s.name), Value::Map(vec![])))
+                    .collect(),
+            )
         }
         b"getkeys" if !rest.is_empty() => {
             let Some(spec) = shared.registry.lookup(&rest[0]) else {
@@ -292,9 +303,7 @@ pub fn command(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Valu
             "HELP",
             "    Prints this help.",
         ]),
-        b"count" | b"getkeys" | b"help" => {
-            Value::wrong_arity(&format!("command|{}", String::from_utf8_lossy(&sub)))
-        }
+        b"count" | b"getkeys" | b"help" => Value::wrong_arity(&format!("command|{}", String::from_utf8_lossy(&sub))),
         _ => unknown_subcommand("COMMAND", &args[0]),
     }
 }
@@ -333,7 +342,7 @@ pub fn config(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value
     let rest = &args[1..];
     match sub.as_slice() {
         b"get" if !rest.is_empty() => config_get(shared, rest),
-        b"set" if !rest.is_empty() && rest.len() % 2 == 0 => config_set(shared, rest),
+        b"set" if !rest.is_empty() && rest.len().is_multiple_of(2) => config_set(shared, rest),
         b"resetstat" if rest.is_empty() => {
             shared.stats.reset();
             shared.clients.reset_stats();
@@ -595,7 +604,7 @@ fn dataset_bytes(store: &Store, now: u64) -> u64 {
         }
     }
     let keys = store.len(now) as u64;
-    let values = if seen == 0 { 0 } else { bytes * keys / seen };
+    let values = (bytes * keys).checked_div(seen).unwrap_or(0);
     // The deadline index holds each key with a TTL once more, with its deadline.
     let ttl_index = store.expires().len() as u64 * 48;
     values + ttl_index
@@ -621,7 +630,7 @@ fn keyspace_line(store: &Store, now: u64) -> Option<String> {
             count += 1;
         }
     }
-    let avg_ttl = if count == 0 { 0 } else { sum / count };
+    let avg_ttl = sum.checked_div(count).unwrap_or(0);
     Some(format!("keys={keys},expires={n},avg_ttl={avg_ttl}"))
 }
 
@@ -630,7 +639,10 @@ fn keyspace_line(store: &Store, now: u64) -> Option<String> {
 /// one bulk string (RESP3: verbatim text). `all`/`everything` print every section, `default`
 /// or no argument the usual set; unknown names print nothing, as in Redis.
 pub fn info(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    let mut wanted: Vec<String> = args.iter().map(|a| String::from_utf8_lossy(a).to_ascii_lowercase()).collect();
+    let mut wanted: Vec<String> = args
+        .iter()
+        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+        .collect();
     if wanted.is_empty() || wanted.iter().any(|w| w == "default" || w == "all" || w == "everything") {
         wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
     }
@@ -664,7 +676,11 @@ fn info_section(ctx: &ReadContext<'_>, section: &str) -> Vec<(&'static str, Stri
             let uptime = shared.started.elapsed().as_secs();
             let os = format!(
                 "{} {} {}",
-                if cfg!(target_os = "linux") { "Linux" } else { std::env::consts::OS },
+                if cfg!(target_os = "linux") {
+                    "Linux"
+                } else {
+                    std::env::consts::OS
+                },
                 read_proc("/proc/sys/kernel/osrelease").trim(),
                 std::env::consts::ARCH
             );
@@ -696,7 +712,10 @@ fn info_section(ctx: &ReadContext<'_>, section: &str) -> Vec<(&'static str, Stri
                 ),
                 (
                     "config_file",
-                    config.config_file.as_ref().map_or(String::new(), |p| p.display().to_string()),
+                    config
+                        .config_file
+                        .as_ref()
+                        .map_or(String::new(), |p| p.display().to_string()),
                 ),
                 ("io_threads_active", "0".into()),
             ]
@@ -759,7 +778,10 @@ fn info_section(ctx: &ReadContext<'_>, section: &str) -> Vec<(&'static str, Stri
                 ),
                 ("total_commands_processed", shared.clients.total_commands().to_string()),
                 ("instantaneous_ops_per_sec", stats.ops_per_sec.load(relaxed).to_string()),
-                ("rejected_connections", stats.rejected_connections.load(relaxed).to_string()),
+                (
+                    "rejected_connections",
+                    stats.rejected_connections.load(relaxed).to_string(),
+                ),
                 ("expired_keys", s.expired_keys.to_string()),
                 ("evicted_keys", "0".into()),
                 ("keyspace_hits", s.keyspace_hits.to_string()),
