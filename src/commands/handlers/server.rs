@@ -11,15 +11,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::parse_i64;
 use crate::commands::registry::{CommandSpec, NO_KEYS, flags, flags::*};
-use crate::commands::{ClientContext, Handler, ReadContext, Registry, Shared};
-use crate::engine::store::{Data, Store, glob_match};
+use crate::commands::{ClientContext, Registry, Shared};
+use crate::engine::store::{Data, Store, glob_match, now_ms};
 use crate::protocol::resp::Value;
 use crate::server::config::{Mutability, PARAMS};
 use crate::server::{REDIS_VERSION, request_shutdown};
 
 /// Registers this family's commands.
 pub fn register(r: &mut Registry) {
-    r.add("info", Handler::Read(info), -1, LOADING | STALE, NO_KEYS);
+    r.client("info", info, -1, LOADING | STALE, NO_KEYS);
     r.client("config", config, -2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS);
     r.client("command", command, -1, LOADING | STALE, NO_KEYS);
     r.client("time", time, 1, LOADING | STALE | FAST, NO_KEYS);
@@ -634,11 +634,19 @@ fn keyspace_line(store: &Store, now: u64) -> Option<String> {
     Some(format!("keys={keys},expires={n},avg_ttl={avg_ttl}"))
 }
 
+/// The figures `INFO` needs from the keyspace, taken under one short read guard so that the
+/// rest of `INFO` (reading `/proc`, formatting) runs with no guard held (design invariant 1).
+struct StoreFigures {
+    dataset: u64,
+    keyspace: Option<String>,
+    stats: crate::engine::store::StoreStats,
+}
+
 // ANCHOR: info
 /// `INFO [section ...]`: the server's figures as `name:value` lines under `# Section` headers,
 /// one bulk string (RESP3: verbatim text). `all`/`everything` print every section, `default`
 /// or no argument the usual set; unknown names print nothing, as in Redis.
-pub fn info(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
+pub fn info(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     let mut wanted: Vec<String> = args
         .iter()
         .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
@@ -646,12 +654,26 @@ pub fn info(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     if wanted.is_empty() || wanted.iter().any(|w| w == "default" || w == "all" || w == "everything") {
         wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
     }
+    let figures = {
+        let store = shared.read_store();
+        let now = now_ms();
+        StoreFigures {
+            // The memory estimate samples the keyspace: only pay for it when asked.
+            dataset: if wanted.iter().any(|w| w == "memory") {
+                dataset_bytes(&store, now)
+            } else {
+                0
+            },
+            keyspace: keyspace_line(&store, now),
+            stats: store.stats.clone(),
+        }
+    };
     let mut out = String::new();
     for section in DEFAULT_SECTIONS {
         if !wanted.iter().any(|w| w == section) {
             continue;
         }
-        let lines = info_section(ctx, section);
+        let lines = info_section(shared, &figures, section);
         if !out.is_empty() {
             out.push_str("\r\n");
         }
@@ -666,8 +688,7 @@ pub fn info(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 }
 // ANCHOR_END: info
 
-fn info_section(ctx: &ReadContext<'_>, section: &str) -> Vec<(&'static str, String)> {
-    let shared = ctx.shared;
+fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(&'static str, String)> {
     let config = shared.config();
     let stats = &shared.stats;
     let relaxed = std::sync::atomic::Ordering::Relaxed;
@@ -728,7 +749,7 @@ fn info_section(ctx: &ReadContext<'_>, section: &str) -> Vec<(&'static str, Stri
             ("tracking_clients", "0".into()),
         ],
         "memory" => {
-            let dataset = dataset_bytes(ctx.store, ctx.now);
+            let dataset = figures.dataset;
             // Fixed costs: the empty slot tables, and per client its read and write buffers
             // (16 KiB each) plus the part of its 256 KiB stack it has touched (a few KiB).
             let startup = (crate::engine::store::SLOTS * 48) as u64;
@@ -770,7 +791,7 @@ fn info_section(ctx: &ReadContext<'_>, section: &str) -> Vec<(&'static str, Stri
             v
         }
         "stats" => {
-            let s = &ctx.store.stats;
+            let s = &figures.stats;
             vec![
                 (
                     "total_connections_received",
@@ -809,7 +830,7 @@ fn info_section(ctx: &ReadContext<'_>, section: &str) -> Vec<(&'static str, Stri
         }
         "cluster" => vec![("cluster_enabled", "0".into())],
         // Omitted when the database is empty, as in Redis.
-        "keyspace" => keyspace_line(ctx.store, ctx.now).map_or(vec![], |l| vec![("db0", l)]),
+        "keyspace" => figures.keyspace.clone().map_or(vec![], |l| vec![("db0", l)]),
         _ => vec![],
     }
 }
