@@ -9,7 +9,7 @@
 //!   write are *sent* to the AOF thread under the write guard (an in-memory channel send), so the
 //!   log order is the store order; the disk work happens on the `aof-writer` thread.
 //! - Threads: `listener` (accepts), one `client-<id>` per connection, `expirer` (active expiry),
-//!   `aof-writer`. Shutdown: set the flag, wake the listener, close client sockets, drop the AOF
+//!   `aof-writer`, `cron` (ops-rate samples, and the SIGINT/SIGTERM flag of [`signals`]). Shutdown: set the flag, wake the listener, close client sockets, drop the AOF
 //!   sender and join its thread, so everything queued is written and fsynced.
 //! - A poisoned lock (a thread panicked while holding it) is recovered in [`Shared::write_store`]:
 //!   the store's own operations leave it consistent between statements, so serving on is safer
