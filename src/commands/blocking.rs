@@ -205,7 +205,7 @@ pub fn serve(shared: &Shared, store: &mut Store, now: u64, effects: &mut Vec<Eff
     // Effects appended while serving (a BLMOVE's push) are visited too: the loop re-reads len.
     let mut i = 0;
     while i < effects.len() && !queues.is_empty() {
-        let keys: Vec<Key> = match shared.registry.lookup(&effects[i][0]) {
+        let keys: Vec<Key> = match shared.registry.lookup_internal(&effects[i][0]) {
             Some(spec) => spec
                 .keys(&effects[i])
                 .filter(|k| queues.contains_key(*k))

@@ -254,7 +254,7 @@ fn touch_watched(shared: &Shared, store: &Store, effects: &[Effect]) {
             store.watch.touch_where(|_| true);
             continue;
         }
-        if let Some(spec) = shared.registry.lookup(&effect[0]) {
+        if let Some(spec) = shared.registry.lookup_internal(&effect[0]) {
             for key in spec.keys(effect) {
                 store.watch.touch(key);
             }

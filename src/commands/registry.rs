@@ -134,7 +134,12 @@ impl CommandSpec {
 
 /// The table of every command the server knows.
 pub struct Registry {
+    /// By the name clients use (after any `rename-command`).
     commands: HashMap<Vec<u8>, CommandSpec>,
+    /// By the original name, whatever clients call it: effects (`DEL`, `SET`, ...) and the AOF
+    /// use these names, so a renamed or disabled command still replays and still marks
+    /// `WATCH`ed keys.
+    internal: HashMap<Vec<u8>, CommandSpec>,
 }
 
 /// The key positions of a command: (first, last, step).
@@ -147,6 +152,17 @@ pub const KEY1: KeySpec = (1, 1, 1);
 /// Every argument is a key.
 pub const ALL_KEYS: KeySpec = (1, -1, 1);
 
+fn lookup_in<'a>(table: &'a HashMap<Vec<u8>, CommandSpec>, name: &[u8]) -> Option<&'a CommandSpec> {
+    let mut buf = [0u8; 32];
+    if name.len() > buf.len() {
+        return None;
+    }
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    table.get(&lower[..])
+}
+
 impl Default for Registry {
     fn default() -> Self {
         Registry::new()
@@ -158,6 +174,7 @@ impl Registry {
     pub fn new() -> Self {
         let mut r = Registry {
             commands: HashMap::new(),
+            internal: HashMap::new(),
         };
         handlers::register_all(&mut r);
         r
@@ -192,6 +209,7 @@ impl Registry {
             step,
         };
         self.commands.insert(name.as_bytes().to_ascii_lowercase(), spec);
+        self.internal.insert(name.as_bytes().to_ascii_lowercase(), spec);
     }
 
     /// Removes a command (`rename-command NAME ""`), or gives it another name.
@@ -209,16 +227,15 @@ impl Registry {
     /// The entry for a command name in any letter case. Names are lower-cased into a stack
     /// buffer, so the lookup allocates nothing.
     pub fn lookup(&self, name: &[u8]) -> Option<&CommandSpec> {
-        let mut buf = [0u8; 32];
-        if name.len() > buf.len() {
-            return None;
-        }
-        let lower = &mut buf[..name.len()];
-        lower.copy_from_slice(name);
-        lower.make_ascii_lowercase();
-        self.commands.get(&lower[..])
+        lookup_in(&self.commands, name)
     }
     // ANCHOR_END: lookup
+
+    /// The entry for a command by its original name, ignoring `rename-command`: for effects and
+    /// AOF replay, which always use the original names.
+    pub fn lookup_internal(&self, name: &[u8]) -> Option<&CommandSpec> {
+        lookup_in(&self.internal, name)
+    }
 
     /// Every entry, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &CommandSpec> {

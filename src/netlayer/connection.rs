@@ -3,13 +3,13 @@
 //! Go original: `internal/netlayer/conn.go` (`HandleConn`). Explained in: book chapter 1.
 
 use std::cell::RefCell;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, ErrorKind, Read};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use crate::commands::{ClientContext, dispatch};
-use crate::protocol::resp::{Reader, Writer};
+use crate::protocol::resp::{ProtocolError, Reader, Writer};
 use crate::server::pubsub::{Outbox, WakeBatch, frames_of, wake_deferred};
 use crate::server::{ClientHandle, Shared};
 
@@ -29,7 +29,12 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
         Err(_) => return, // the peer vanished before we looked at it
     };
     shared.clients.insert(handle.clone());
-    let authenticated = shared.config().requirepass.is_none();
+    let config = shared.config();
+    // Idle `timeout`: a blocking read that waits longer fails, and the loop closes the client.
+    if config.timeout > 0 {
+        let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(config.timeout)));
+    }
+    let authenticated = config.requirepass.is_none();
     let mut client = ClientContext::new(handle, authenticated);
     serve(&shared, &stream, &mut client);
     shared.pubsub.unsubscribe_all(&mut client);
@@ -55,7 +60,13 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
     // The writer is shared with the reader's socket adapter, which flushes it whenever the
     // reader is about to wait for more bytes (see `FlushThenRead`).
     let writer = RefCell::new(Writer::new(stream));
-    let mut reader = Reader::new(BufReader::with_capacity(16 * 1024, FlushThenRead { stream, writer: &writer }));
+    let mut reader = Reader::new(BufReader::with_capacity(
+        16 * 1024,
+        FlushThenRead {
+            stream,
+            writer: &writer,
+        },
+    ));
     let mut outbox: Option<Arc<Outbox>> = None;
     // Subscribers' writer threads are woken once per pipeline, not once per message.
     let _wakes = WakeBatch::start();
@@ -64,6 +75,15 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
         let argv = match reader.read_command() {
             Ok(Some(argv)) => argv,
             Ok(None) => return, // the client closed the connection
+            // The idle `timeout` passed. Subscribers are exempt, as in Redis: they wait for
+            // messages and may legitimately send nothing for hours.
+            Err(ProtocolError::Io(e)) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                if client.subscriptions > 0 {
+                    continue;
+                }
+                crate::verbose!("net", "Closing idle client {}", client.id);
+                return;
+            }
             Err(e) => {
                 // Malformed input: answer with Redis's error, then close (design invariant 9).
                 if let Some(reply) = e.reply() {

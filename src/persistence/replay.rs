@@ -396,7 +396,7 @@ fn apply(
     argv: &[Vec<u8>],
     path: &Path,
 ) -> anyhow::Result<()> {
-    let Some(spec) = shared.registry.lookup(&argv[0]) else {
+    let Some(spec) = shared.registry.lookup_internal(&argv[0]) else {
         bail!(
             "Unknown command '{}' reading the append only file {} at offset {offset}",
             String::from_utf8_lossy(&argv[0]),

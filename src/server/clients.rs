@@ -2,12 +2,39 @@
 //!
 //! Go original: none (go-redis kept no client list). Explained in: book chapter "Talking to real
 //! clients".
+//!
+//! A client's own thread owns its [`ClientContext`](crate::commands::ClientContext); other
+//! threads see only its [`ClientHandle`]. The handle's counters are written by the owning thread
+//! alone, with plain atomic stores (no read-modify-write), and read by whoever lists clients,
+//! so counting a command costs no lock and no shared cache line.
 
 use std::collections::HashMap;
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
+
+use crate::engine::store::now_ms;
+
+/// What `CLIENT LIST` shows about a client besides its address: written by its own thread after
+/// each command, read by the thread that lists.
+#[derive(Debug, Default, Clone)]
+pub struct ClientState {
+    /// The last command, lower case, with its subcommand as Redis shows it (`client|list`).
+    pub last_cmd: String,
+    /// `CLIENT SETINFO lib-name`.
+    pub lib_name: Vec<u8>,
+    /// `CLIENT SETINFO lib-ver`.
+    pub lib_ver: Vec<u8>,
+    /// Channels subscribed to.
+    pub sub: usize,
+    /// Patterns subscribed to.
+    pub psub: usize,
+    /// Commands queued by `MULTI`, or -1 outside a transaction.
+    pub multi: i64,
+    /// 2 or 3 (`HELLO`).
+    pub resp: u8,
+}
 
 // ANCHOR: client_handle
 /// The part of a client other threads may see: who it is, and its socket, so that
@@ -27,6 +54,12 @@ pub struct ClientHandle {
     pub name: Mutex<Vec<u8>>,
     /// Set when the client is being closed by someone else.
     pub killed: AtomicBool,
+    /// Commands this client ran (its share of `total_commands_processed`).
+    pub commands: AtomicU64,
+    /// When its last command ran, in Unix ms (`idle=`).
+    pub last_interaction: AtomicU64,
+    /// What `CLIENT LIST` prints.
+    pub state: Mutex<ClientState>,
 }
 // ANCHOR_END: client_handle
 
@@ -41,6 +74,13 @@ impl ClientHandle {
             stream,
             name: Mutex::new(Vec::new()),
             killed: AtomicBool::new(false),
+            commands: AtomicU64::new(0),
+            last_interaction: AtomicU64::new(now_ms()),
+            state: Mutex::new(ClientState {
+                multi: -1,
+                resp: 2,
+                ..ClientState::default()
+            }),
         })
     }
 
@@ -50,12 +90,78 @@ impl ClientHandle {
         self.killed.store(true, Ordering::SeqCst);
         let _ = self.stream.shutdown(Shutdown::Both);
     }
+
+    /// The client's name (`CLIENT GETNAME`).
+    pub fn name(&self) -> Vec<u8> {
+        self.name.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Sets or clears the client's name.
+    pub fn set_name(&self, name: &[u8]) {
+        *self.name.lock().unwrap_or_else(|p| p.into_inner()) = name.to_vec();
+    }
+
+    /// The state `CLIENT LIST` prints, locked. Only this client's thread writes it, so the
+    /// lock is uncontended except while someone lists clients.
+    pub fn state(&self) -> MutexGuard<'_, ClientState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts one command: a load and a store, not a `fetch_add`, because only the owning
+    /// thread writes (a lost count against a concurrent `CONFIG RESETSTAT` is harmless).
+    pub fn count_command(&self) {
+        let n = self.commands.load(Ordering::Relaxed);
+        self.commands.store(n + 1, Ordering::Relaxed);
+        self.last_interaction.store(now_ms(), Ordering::Relaxed);
+    }
+
+    // ANCHOR: client_line
+    /// This client's line in `CLIENT LIST` / `CLIENT INFO`, in Redis 7's field order. Fields
+    /// about buffers and memory that a thread-per-client server does not track are printed
+    /// with Redis's idle values so that parsers find every field they expect.
+    pub fn info_line(&self, now: u64) -> String {
+        let st = self.state().clone();
+        let age = self.created.elapsed().as_secs();
+        let idle = now.saturating_sub(self.last_interaction.load(Ordering::Relaxed)) / 1000;
+        let mut flags = String::new();
+        if st.multi >= 0 {
+            flags.push('x');
+        }
+        if st.sub + st.psub > 0 {
+            flags.push('P');
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
+        format!(
+            "id={} addr={} laddr={} fd={} name={} age={age} idle={idle} flags={flags} db=0 sub={} psub={} \
+             ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 \
+             tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            self.id,
+            self.addr,
+            self.local_addr,
+            // No raw descriptors in safe std Rust; Redis's fd is informative only. The id is
+            // unique, which is what scripts that parse `fd=` rely on.
+            self.id,
+            String::from_utf8_lossy(&self.name()),
+            st.sub,
+            st.psub,
+            st.multi,
+            if st.last_cmd.is_empty() { "NULL" } else { &st.last_cmd },
+            st.resp,
+            String::from_utf8_lossy(&st.lib_name),
+            String::from_utf8_lossy(&st.lib_ver),
+        )
+    }
+    // ANCHOR_END: client_line
 }
 
 /// Every connected client by id.
 #[derive(Default)]
 pub struct ClientTable {
     clients: Mutex<HashMap<u64, Arc<ClientHandle>>>,
+    /// Commands run by clients that have since disconnected.
+    departed_commands: AtomicU64,
 }
 
 impl ClientTable {
@@ -68,9 +174,12 @@ impl ClientTable {
         self.lock().insert(handle.id, handle);
     }
 
-    /// Removes a client that disconnected.
+    /// Removes a client that disconnected, keeping its command count for `INFO`.
     pub fn remove(&self, id: u64) {
-        self.lock().remove(&id);
+        if let Some(h) = self.lock().remove(&id) {
+            self.departed_commands
+                .fetch_add(h.commands.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
     }
 
     /// Number of connected clients.
@@ -100,5 +209,20 @@ impl ClientTable {
         for c in self.snapshot() {
             c.kill();
         }
+    }
+
+    /// Commands processed since start (or `CONFIG RESETSTAT`): summed over the clients at the
+    /// time of asking, so the hot path never touches a shared counter.
+    pub fn total_commands(&self) -> u64 {
+        let live: u64 = self.lock().values().map(|c| c.commands.load(Ordering::Relaxed)).sum();
+        live + self.departed_commands.load(Ordering::Relaxed)
+    }
+
+    /// `CONFIG RESETSTAT`: zeroes the command counts.
+    pub fn reset_stats(&self) {
+        for c in self.lock().values() {
+            c.commands.store(0, Ordering::Relaxed);
+        }
+        self.departed_commands.store(0, Ordering::Relaxed);
     }
 }

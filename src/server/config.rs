@@ -2,6 +2,10 @@
 //!
 //! Go original: the flags of `cmd/server/main.go`. Explained in: book chapter "Talking to real
 //! clients".
+//!
+//! One table of settings serves three readers: the command line, the config file and
+//! `CONFIG GET`/`CONFIG SET`. A setting is named once, in [`PARAMS`], with whether it may change
+//! at run time, so the three can never disagree about which names exist.
 
 use std::path::PathBuf;
 
@@ -71,6 +75,19 @@ pub struct Config {
     pub auto_aof_rewrite_percentage: u64,
     /// ... and is at least this many bytes.
     pub auto_aof_rewrite_min_size: u64,
+    /// File the log goes to; empty: standard error (Redis: standard output).
+    pub logfile: String,
+    /// Commands slower than this many microseconds enter the slow log; negative: none does.
+    pub slowlog_log_slower_than: i64,
+    /// Most entries the slow log keeps.
+    pub slowlog_max_len: u64,
+    /// Refuse clients from other hosts while no password is set.
+    pub protected_mode: bool,
+    /// `rename-command NAME NEWNAME` lines, applied to the registry at start-up
+    /// (an empty new name disables the command).
+    pub rename_commands: Vec<(String, String)>,
+    /// The config file this configuration was read from, if any (`INFO server`'s `config_file`).
+    pub config_file: Option<PathBuf>,
 }
 // ANCHOR_END: config
 
@@ -90,15 +107,58 @@ impl Default for Config {
             hz: 10,
             auto_aof_rewrite_percentage: 100,
             auto_aof_rewrite_min_size: 64 * 1024 * 1024,
+            logfile: String::new(),
+            slowlog_log_slower_than: 10_000,
+            slowlog_max_len: 128,
+            protected_mode: true,
+            rename_commands: Vec::new(),
+            config_file: None,
         }
     }
 }
 
-fn yes_no(v: &str) -> anyhow::Result<bool> {
+/// May a setting change while the server runs?
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mutability {
+    /// `CONFIG SET` may change it.
+    Runtime,
+    /// Only the command line or the config file may set it.
+    Startup,
+}
+
+/// Every setting `CONFIG GET` knows, in the order it lists them, and whether `CONFIG SET` may
+/// change it. `save` and `databases` are here because clients ask for them
+/// (`redis-benchmark` sends `CONFIG GET save`); they are accepted and ignored.
+pub const PARAMS: &[(&str, Mutability)] = &[
+    ("port", Mutability::Startup),
+    ("bind", Mutability::Startup),
+    ("dir", Mutability::Startup),
+    ("appendonly", Mutability::Runtime),
+    ("appendfsync", Mutability::Runtime),
+    ("appendfilename", Mutability::Startup),
+    ("requirepass", Mutability::Runtime),
+    ("maxclients", Mutability::Runtime),
+    ("timeout", Mutability::Runtime),
+    ("loglevel", Mutability::Runtime),
+    ("logfile", Mutability::Startup),
+    ("hz", Mutability::Runtime),
+    ("slowlog-log-slower-than", Mutability::Runtime),
+    ("slowlog-max-len", Mutability::Runtime),
+    ("protected-mode", Mutability::Runtime),
+    ("save", Mutability::Runtime),
+    ("databases", Mutability::Startup),
+    ("maxmemory", Mutability::Startup),
+    ("maxmemory-policy", Mutability::Startup),
+    ("auto-aof-rewrite-percentage", Mutability::Runtime),
+    ("auto-aof-rewrite-min-size", Mutability::Runtime),
+];
+
+/// The error text of a bad value; `CONFIG SET` wraps it in Redis's `CONFIG SET failed` sentence.
+fn yes_no(v: &str) -> Result<bool, String> {
     match v.to_ascii_lowercase().as_str() {
         "yes" => Ok(true),
         "no" => Ok(false),
-        _ => bail!("argument must be 'yes' or 'no'"),
+        _ => Err("argument must be 'yes' or 'no'".into()),
     }
 }
 
@@ -124,43 +184,138 @@ pub fn parse_memory(v: &str) -> anyhow::Result<u64> {
     n.checked_mul(mul).ok_or_else(|| anyhow!("too large"))
 }
 
+fn integer(v: &str, min: i64, max: i64) -> Result<i64, String> {
+    let n: i64 = v
+        .parse()
+        .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+    if n < min || n > max {
+        return Err(format!("argument must be between {min} and {max} inclusive"));
+    }
+    Ok(n)
+}
+
 impl Config {
-    /// Applies one setting by its `redis.conf` name.
+    /// Applies one setting by its `redis.conf` name, with the words that follow the name.
     ///
     /// # Errors
-    /// An unknown name or a malformed value.
-    pub fn set(&mut self, name: &str, value: &str) -> anyhow::Result<()> {
+    /// An unknown name or a malformed value, as the text Redis puts after the setting's name.
+    pub fn set_words(&mut self, name: &str, words: &[String]) -> Result<(), String> {
+        let name = name.to_ascii_lowercase();
+        if name == "rename-command" {
+            let [from, to] = words else {
+                return Err("rename-command needs a command name and a new name".into());
+            };
+            self.rename_commands.push((from.clone(), to.clone()));
+            return Ok(());
+        }
+        // Every other setting takes one value; `save 3600 1 300 100` is one value of words.
+        let value = words.join(" ");
+        self.set(&name, &value)
+    }
+
+    /// Applies one single-valued setting.
+    ///
+    /// # Errors
+    /// An unknown name or a malformed value (the text Redis uses after the setting's name).
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
         match name.to_ascii_lowercase().as_str() {
-            "port" => self.port = value.parse().context("invalid port")?,
-            "bind" => self.bind = value.split_whitespace().next().unwrap_or("127.0.0.1").to_string(),
+            "port" => self.port = integer(value, 0, 65535)? as u16,
+            "bind" => {
+                // Redis binds every address listed; this server listens on one socket, so it
+                // takes the first. `bind * -::*` means every interface.
+                let first = value.split_whitespace().next().unwrap_or("127.0.0.1");
+                self.bind = match first.trim_start_matches('-') {
+                    "*" => "0.0.0.0".to_string(),
+                    other => other.to_string(),
+                };
+            }
             "dir" => self.dir = PathBuf::from(value),
             "appendonly" => self.appendonly = yes_no(value)?,
             "appendfsync" => {
                 self.appendfsync =
-                    FsyncPolicy::parse(value).ok_or_else(|| anyhow!("argument must be 'always', 'everysec' or 'no'"))?
+                    FsyncPolicy::parse(value).ok_or("argument(s) must be one of the following: always, everysec, no")?
             }
-            "appendfilename" => self.appendfilename = value.to_string(),
+            "appendfilename" => {
+                if value.is_empty() || value.contains('/') {
+                    return Err("appendfilename can't be a path, just a filename".into());
+                }
+                self.appendfilename = value.to_string()
+            }
             "requirepass" => self.requirepass = (!value.is_empty()).then(|| value.as_bytes().to_vec()),
-            "maxclients" => self.maxclients = value.parse().context("invalid maxclients")?,
-            "timeout" => self.timeout = value.parse().context("invalid timeout")?,
-            "loglevel" => self.loglevel = Level::parse(value).ok_or_else(|| anyhow!("invalid log level"))?,
-            "hz" => self.hz = value.parse::<u32>().context("invalid hz")?.clamp(1, 500),
-            "auto-aof-rewrite-percentage" => {
-                self.auto_aof_rewrite_percentage = value.parse().context("invalid auto-aof-rewrite-percentage")?
+            "maxclients" => self.maxclients = integer(value, 1, 1_000_000)? as usize,
+            "timeout" => self.timeout = integer(value, 0, i32::MAX as i64)? as u64,
+            "loglevel" => {
+                self.loglevel = Level::parse(value)
+                    .ok_or("argument(s) must be one of the following: debug, verbose, notice, warning")?
             }
+            "logfile" => self.logfile = value.to_string(),
+            // Redis clamps hz to 1..=500 rather than refusing.
+            "hz" => self.hz = integer(value, 0, i32::MAX as i64)?.clamp(1, 500) as u32,
+            "slowlog-log-slower-than" => self.slowlog_log_slower_than = integer(value, -1, i64::MAX)?,
+            "slowlog-max-len" => self.slowlog_max_len = integer(value, 0, i64::MAX)? as u64,
+            "protected-mode" => self.protected_mode = yes_no(value)?,
+            // Accepted and ignored: there are no RDB snapshots here (the AOF is the persistence)
+            // and one database; `CONFIG GET` answers what is true of this server.
+            "save" | "daemonize" | "maxmemory-policy" => {}
+            "databases" => {
+                integer(value, 1, i32::MAX as i64)?;
+            }
+            "maxmemory" => {
+                if value != "0" {
+                    return Err("maxmemory is not supported by this server".into());
+                }
+            }
+            "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage = integer(value, 0, i64::MAX)? as u64,
             "auto-aof-rewrite-min-size" => {
-                self.auto_aof_rewrite_min_size = parse_memory(value).context("invalid auto-aof-rewrite-min-size")?
+                self.auto_aof_rewrite_min_size =
+                    parse_memory(value).map_err(|e| format!("argument must be a memory value ({e})"))?
             }
-            other => bail!("unknown setting '{other}'"),
+            other => return Err(format!("unknown setting '{other}'")),
         }
         Ok(())
     }
 
+    /// The value `CONFIG GET name` answers, for a name in [`PARAMS`].
+    pub fn get(&self, name: &str) -> Option<String> {
+        let yes = |b: bool| if b { "yes" } else { "no" }.to_string();
+        Some(match name {
+            "port" => self.port.to_string(),
+            "bind" => self.bind.clone(),
+            "dir" => self
+                .dir
+                .canonicalize()
+                .unwrap_or_else(|_| self.dir.clone())
+                .display()
+                .to_string(),
+            "appendonly" => yes(self.appendonly),
+            "appendfsync" => self.appendfsync.name().to_string(),
+            "appendfilename" => self.appendfilename.clone(),
+            "requirepass" => String::from_utf8_lossy(self.requirepass.as_deref().unwrap_or_default()).into_owned(),
+            "maxclients" => self.maxclients.to_string(),
+            "timeout" => self.timeout.to_string(),
+            "loglevel" => self.loglevel.name().to_string(),
+            "logfile" => self.logfile.clone(),
+            "hz" => self.hz.to_string(),
+            "slowlog-log-slower-than" => self.slowlog_log_slower_than.to_string(),
+            "slowlog-max-len" => self.slowlog_max_len.to_string(),
+            "protected-mode" => yes(self.protected_mode),
+            // No RDB snapshots: the empty save policy, which is what `redis-benchmark` checks.
+            "save" => String::new(),
+            "databases" => "1".to_string(),
+            "maxmemory" => "0".to_string(),
+            "maxmemory-policy" => "noeviction".to_string(),
+            "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
+            "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
+            _ => return None,
+        })
+    }
+
     /// Builds a configuration from command-line words: an optional config file first, then
-    /// `--name value` pairs, as `redis-server` takes them.
+    /// `--name value...` groups, as `redis-server` takes them (`--save ""`,
+    /// `--rename-command FLUSHALL ""`).
     ///
     /// # Errors
-    /// An unknown setting, a missing value, or an unreadable config file.
+    /// An unknown setting, a missing value, or an unreadable or malformed config file.
     pub fn from_args(args: &[String]) -> anyhow::Result<Config> {
         let mut config = Config::default();
         let mut rest = args;
@@ -171,6 +326,7 @@ impl Config {
             config
                 .load_file_text(&text)
                 .with_context(|| format!("in config file {first}"))?;
+            config.config_file = Some(std::fs::canonicalize(first).unwrap_or_else(|_| PathBuf::from(first)));
             rest = &rest[1..];
         }
         let mut i = 0;
@@ -178,14 +334,24 @@ impl Config {
             let Some(name) = rest[i].strip_prefix("--") else {
                 bail!("unexpected argument '{}': settings are given as --name value", rest[i]);
             };
-            let value = rest.get(i + 1).ok_or_else(|| anyhow!("--{name} needs a value"))?;
-            config.set(name, value).with_context(|| format!("--{name} {value}"))?;
-            i += 2;
+            // The value is every word up to the next `--name`, as redis-server reads it.
+            let mut j = i + 1;
+            while j < rest.len() && !rest[j].starts_with("--") {
+                j += 1;
+            }
+            let words = &rest[i + 1..j];
+            if words.is_empty() {
+                bail!("--{name} needs a value");
+            }
+            config
+                .set_words(name, words)
+                .map_err(|e| anyhow!("--{name} {}: {e}", words.join(" ")))?;
+            i = j;
         }
         Ok(config)
     }
 
-    /// Applies the lines of a `redis.conf`-style file (`name value`, `#` comments).
+    /// Applies the lines of a `redis.conf`-style file (`name value`, `#` comments, quoted words).
     ///
     /// # Errors
     /// The first bad line, named by its number.
@@ -195,11 +361,126 @@ impl Config {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let (name, value) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-            let value = value.trim().trim_matches('"');
-            self.set(name, value)
-                .with_context(|| format!("line {}: '{line}'", n + 1))?;
+            let words = split_args(line).ok_or_else(|| anyhow!("line {}: '{line}': unbalanced quotes", n + 1))?;
+            let Some((name, values)) = words.split_first() else {
+                continue;
+            };
+            self.set_words(name, values)
+                .map_err(|e| anyhow!("line {}: '{line}': {e}", n + 1))?;
         }
         Ok(())
+    }
+}
+
+/// Splits a config line into words as Redis's `sdssplitargs` does: spaces separate words,
+/// `"..."` may hold spaces and `\n`, `\"`, `\\`, `\xHH` escapes, `'...'` is taken literally.
+/// `None` on unbalanced quotes.
+pub fn split_args(line: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let Some(&first) = chars.peek() else {
+            return Some(words);
+        };
+        let mut word = String::new();
+        if first == '"' || first == '\'' {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    c if c == first => break,
+                    '\\' if first == '"' => match chars.next()? {
+                        'n' => word.push('\n'),
+                        'r' => word.push('\r'),
+                        't' => word.push('\t'),
+                        'x' => {
+                            let hex: String = [chars.next()?, chars.next()?].iter().collect();
+                            word.push(u8::from_str_radix(&hex, 16).ok()? as char);
+                        }
+                        other => word.push(other),
+                    },
+                    c => word.push(c),
+                }
+            }
+            // A closing quote must end the word, as in Redis.
+            if chars.peek().is_some_and(|c| !c.is_whitespace()) {
+                return None;
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() {
+                    break;
+                }
+                word.push(c);
+                chars.next();
+            }
+        }
+        words.push(word);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(words: &[&str]) -> Vec<String> {
+        words.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn flags_take_every_word_up_to_the_next_flag() {
+        let c = Config::from_args(&args(&[
+            "--port",
+            "7000",
+            "--save",
+            "",
+            "--rename-command",
+            "FLUSHALL",
+            "",
+            "--appendonly",
+            "no",
+        ]))
+        .unwrap();
+        assert_eq!(c.port, 7000);
+        assert!(!c.appendonly);
+        assert_eq!(c.rename_commands, vec![("FLUSHALL".to_string(), String::new())]);
+        assert!(Config::from_args(&args(&["--port"])).is_err());
+        assert!(Config::from_args(&args(&["--nosuch", "1"])).is_err());
+        assert!(Config::from_args(&args(&["--appendonly", "maybe"])).is_err());
+    }
+
+    #[test]
+    fn config_files_name_the_bad_line() {
+        let mut c = Config::default();
+        c.load_file_text("# comment\nport 7001\nrequirepass \"p w\"\nsave \"\"\nbind * -::*\n")
+            .unwrap();
+        assert_eq!(c.port, 7001);
+        assert_eq!(c.requirepass.as_deref(), Some(&b"p w"[..]));
+        assert_eq!(c.bind, "0.0.0.0");
+        let err = Config::default()
+            .load_file_text("port 1\n\nfrobnicate yes\n")
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("line 3"), "{err:#}");
+        let err = Config::default().load_file_text("timeout -5\n").unwrap_err();
+        assert!(format!("{err:#}").contains("line 1"), "{err:#}");
+    }
+
+    #[test]
+    fn split_args_handles_quotes_like_redis() {
+        assert_eq!(split_args("a  b").unwrap(), ["a", "b"]);
+        assert_eq!(split_args("x \"a b\\n\" 'c\\d'").unwrap(), ["x", "a b\n", "c\\d"]);
+        assert_eq!(split_args("s \"\"").unwrap(), ["s", ""]);
+        assert!(split_args("s \"open").is_none());
+        assert!(split_args("s \"a\"b").is_none());
+    }
+
+    #[test]
+    fn every_param_has_a_value() {
+        let c = Config::default();
+        for (name, _) in PARAMS {
+            assert!(c.get(name).is_some(), "{name}");
+        }
     }
 }

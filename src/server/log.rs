@@ -2,6 +2,9 @@
 //!
 //! Explained in: book chapter 1.
 
+use std::fs::File;
+use std::io::Write as _;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -58,7 +61,27 @@ pub fn write(level: Level, area: &str, msg: std::fmt::Arguments<'_>) {
     if !enabled(level) {
         return;
     }
-    eprintln!("[{}] [{area}] {msg}", timestamp());
+    let mut file = FILE.lock().unwrap_or_else(|p| p.into_inner());
+    match file.as_mut() {
+        // A log line that cannot be written is dropped: there is nowhere left to report it.
+        Some(f) => {
+            let _ = writeln!(f, "[{}] [{area}] {msg}", timestamp());
+        }
+        None => eprintln!("[{}] [{area}] {msg}", timestamp()),
+    }
+}
+
+/// `logfile`: where log lines go instead of standard error (appended, as Redis does).
+static FILE: Mutex<Option<File>> = Mutex::new(None);
+
+/// Sends every later log line to `path`, appending.
+///
+/// # Errors
+/// The file cannot be opened for appending.
+pub fn set_file(path: &str) -> std::io::Result<()> {
+    let f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    *FILE.lock().unwrap_or_else(|p| p.into_inner()) = Some(f);
+    Ok(())
 }
 
 /// The current UTC time as `YYYY-MM-DD HH:MM:SS.mmm`, computed by hand to stay std-only.

@@ -9,7 +9,7 @@
 //!   write are *sent* to the AOF thread under the write guard (an in-memory channel send), so the
 //!   log order is the store order; the disk work happens on the `aof-writer` thread.
 //! - Threads: `listener` (accepts), one `client-<id>` per connection, `expirer` (active expiry),
-//!   `aof-writer`. Shutdown: set the flag, wake the listener, close client sockets, drop the AOF
+//!   `aof-writer`, `cron` (ops-rate samples, and the SIGINT/SIGTERM flag of [`signals`]). Shutdown: set the flag, wake the listener, close client sockets, drop the AOF
 //!   sender and join its thread, so everything queued is written and fsynced.
 //! - A poisoned lock (a thread panicked while holding it) is recovered in [`Shared::write_store`]:
 //!   the store's own operations leave it consistent between statements, so serving on is safer
@@ -20,6 +20,7 @@ pub mod config;
 pub mod expirer;
 pub mod log;
 pub mod pubsub;
+pub mod signals;
 pub mod stats;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -108,6 +109,12 @@ impl Shared {
     }
 }
 
+/// The Redis version this server reports (`INFO`, `HELLO`). Client libraries compare it to
+/// decide what they may send (redis-cli asks for `COMMAND DOCS` from 7.0 on), so it names the
+/// Redis release whose behaviour this server follows rather than the crate's own version,
+/// which `INFO` reports separately as `rust_redis_version`.
+pub const REDIS_VERSION: &str = "7.0.0";
+
 /// A running server: its address, and the way to stop it.
 pub struct Server {
     shared: Arc<Shared>,
@@ -123,14 +130,25 @@ pub struct Server {
 /// The address cannot be bound, or the AOF cannot be loaded.
 pub fn start(config: Config) -> anyhow::Result<Server> {
     log::set_level(config.loglevel);
+    let mut registry = Registry::new();
+    for (from, to) in &config.rename_commands {
+        anyhow::ensure!(
+            registry.rename(from.as_bytes(), to.as_bytes()),
+            "rename-command {from}: no such command"
+        );
+    }
     let addr = format!("{}:{}", config.bind, config.port);
     let listener = TcpListener::bind(&addr).with_context(|| format!("binding {addr}"))?;
     let local_addr = listener.local_addr()?;
     let aof = Aof::new(&config);
-    let shared = Arc::new(Shared::new(config, Store::new(), aof, local_addr));
+    let mut shared = Shared::new(config, Store::new(), aof, local_addr);
+    shared.registry = registry;
+    let shared = Arc::new(shared);
     // Replay before the listener thread exists: no client can see a half-loaded store.
     crate::persistence::open(&shared)?;
     shared.aof.attach_store(&shared.store);
+    shared.stats.configure(&shared.config());
+    stats::spawn_cron(shared.clone())?;
     let expirer = expirer::spawn(shared.clone())?;
     let listener = {
         let shared = shared.clone();
@@ -223,12 +241,24 @@ fn wake_addr(addr: SocketAddr) -> SocketAddr {
 /// # Errors
 /// Start-up failed.
 pub fn run(config: Config) -> anyhow::Result<()> {
+    if !config.logfile.is_empty() {
+        log::set_file(&config.logfile).with_context(|| format!("opening logfile {}", config.logfile))?;
+    }
     crate::info!(
         "server",
-        "rust-redis {} starting, pid {}",
+        "rust-redis {} starting (Redis {} compatible), pid {}, port {}",
         env!("CARGO_PKG_VERSION"),
-        std::process::id()
+        REDIS_VERSION,
+        std::process::id(),
+        config.port
     );
+    match &config.config_file {
+        Some(path) => crate::info!("server", "Configuration loaded from {}", path.display()),
+        None => crate::info!(
+            "server",
+            "No config file given, using the defaults and the command line"
+        ),
+    }
     let server = start(config)?;
     server.wait();
     crate::info!("server", "bye");

@@ -1,11 +1,17 @@
-//! Connection commands: `PING`, `ECHO`, `QUIT`, `SELECT`.
+//! Connection commands: `PING`, `ECHO`, `QUIT`, `SELECT`, `HELLO`, `AUTH`, `CLIENT`, `RESET`.
 //!
-//! Go original: `internal/commands/handlers/connection.go`. Explained in: book chapter 3.
+//! Go original: `internal/commands/handlers/connection.go` (`PING`, `ECHO`, `QUIT`; the rest
+//! is new here). Explained in: book chapter 3 and "Talking to real clients".
+//!
+//! These run with no store guard: they change only the calling connection (its protocol, name,
+//! authentication) or other connections through their [`ClientHandle`]s.
 
 use super::parse_i64;
 use crate::commands::registry::{NO_KEYS, flags::*};
 use crate::commands::{ClientContext, Handler, Registry, Shared};
-use crate::protocol::resp::Value;
+use crate::engine::store::now_ms;
+use crate::protocol::resp::{Protocol, Value};
+use crate::server::{ClientHandle, REDIS_VERSION};
 
 /// Registers this family's commands.
 pub fn register(r: &mut Registry) {
@@ -19,6 +25,16 @@ pub fn register(r: &mut Registry) {
         NO_KEYS,
     );
     r.client("select", select, 2, FAST | LOADING | STALE, NO_KEYS);
+    r.client("hello", hello, -1, FAST | NO_AUTH | NOSCRIPT | LOADING | STALE, NO_KEYS);
+    r.client("auth", auth, -2, FAST | NO_AUTH | NOSCRIPT | LOADING | STALE, NO_KEYS);
+    r.client("client", client, -2, NOSCRIPT | LOADING | STALE, NO_KEYS);
+    r.add(
+        "reset",
+        Handler::Client(reset),
+        1,
+        FAST | NO_AUTH | NO_MULTI | NOSCRIPT | LOADING | STALE | PUBSUB_OK,
+        NO_KEYS,
+    );
 }
 
 // ANCHOR: ping
@@ -56,5 +72,453 @@ pub fn select(_: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
         Some(0) => Value::OK,
         Some(_) => Value::error("ERR DB index is out of range"),
         None => Value::not_integer(),
+    }
+}
+
+// ANCHOR: constant_time_eq
+/// Compares a password attempt with the secret in time that depends only on the attempt's
+/// length, so timing the replies cannot reveal how many leading bytes were right. (An early
+/// `return` on the first differing byte would.)
+fn constant_time_eq(secret: &[u8], attempt: &[u8]) -> bool {
+    let mut diff = (secret.len() ^ attempt.len()) as u64;
+    for (i, &b) in attempt.iter().enumerate() {
+        let s = secret.get(i % secret.len().max(1)).copied().unwrap_or(0);
+        diff |= u64::from(s ^ b);
+    }
+    diff == 0
+}
+// ANCHOR_END: constant_time_eq
+
+const WRONGPASS: Value = Value::error("WRONGPASS invalid username-password pair or user is disabled.");
+
+/// Checks `user`/`pass` against `requirepass`. There is one user, `default`, as in Redis
+/// without ACLs: with no password set it accepts any password (`nopass`).
+fn check_password(shared: &Shared, user: &[u8], pass: &[u8]) -> Result<(), Value> {
+    if user != b"default" {
+        return Err(WRONGPASS);
+    }
+    match shared.config().requirepass {
+        None => Ok(()),
+        Some(secret) if constant_time_eq(&secret, pass) => Ok(()),
+        Some(_) => Err(WRONGPASS),
+    }
+}
+
+// ANCHOR: auth
+/// `AUTH [username] password`.
+pub fn auth(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    let (user, pass): (&[u8], &[u8]) = match args {
+        [pass] => {
+            if shared.config().requirepass.is_none() {
+                return Value::error(
+                    "ERR AUTH <password> called without any password configured for the default user. \
+                     Are you sure your configuration is correct?",
+                );
+            }
+            (b"default", pass)
+        }
+        [user, pass] => (user, pass),
+        _ => return Value::syntax_error(),
+    };
+    match check_password(shared, user, pass) {
+        Ok(()) => {
+            client.authenticated = true;
+            Value::OK
+        }
+        Err(e) => e,
+    }
+}
+// ANCHOR_END: auth
+
+/// True for a name `CLIENT SETNAME` accepts: printable ASCII without spaces, as in Redis.
+fn valid_name(name: &[u8]) -> bool {
+    name.iter().all(|&b| (b'!'..=b'~').contains(&b))
+}
+
+// ANCHOR: hello
+/// `HELLO [protover [AUTH username password] [SETNAME name]]`: switches the connection to RESP2
+/// or RESP3 and answers with a map describing the server. The reply itself is already encoded
+/// in the new protocol: the connection loop reads `client.protocol` after each command.
+pub fn hello(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    let mut protocol = client.protocol;
+    if let Some(ver) = args.first() {
+        protocol = match parse_i64(ver) {
+            None => return Value::error("ERR Protocol version is not an integer or out of range"),
+            Some(2) => Protocol::Resp2,
+            Some(3) => Protocol::Resp3,
+            Some(_) => return Value::error("NOPROTO unsupported protocol version"),
+        };
+    }
+    let mut credentials = None;
+    let mut name = None;
+    let mut i = 1;
+    while i < args.len() {
+        let opt = &args[i];
+        let more = args.len() - i - 1;
+        if opt.eq_ignore_ascii_case(b"AUTH") && more >= 2 {
+            credentials = Some((&args[i + 1], &args[i + 2]));
+            i += 3;
+        } else if opt.eq_ignore_ascii_case(b"SETNAME") && more >= 1 {
+            if !valid_name(&args[i + 1]) {
+                return Value::error("ERR Client names cannot contain spaces, newlines or special characters.");
+            }
+            name = Some(&args[i + 1]);
+            i += 2;
+        } else {
+            return Value::error_owned(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(opt)
+            ));
+        }
+    }
+    if let Some((user, pass)) = credentials {
+        if let Err(e) = check_password(shared, user, pass) {
+            return e;
+        }
+        client.authenticated = true;
+    }
+    if !client.authenticated {
+        return Value::error(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> \
+             AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol \
+             version at the same time",
+        );
+    }
+    if let Some(name) = name {
+        client.handle.set_name(name);
+    }
+    client.protocol = protocol;
+    let proto = if protocol == Protocol::Resp3 { 3 } else { 2 };
+    Value::Map(vec![
+        (Value::bulk("server"), Value::bulk("redis")),
+        (Value::bulk("version"), Value::bulk(REDIS_VERSION)),
+        (Value::bulk("proto"), Value::Integer(proto)),
+        (Value::bulk("id"), Value::Integer(client.id as i64)),
+        (Value::bulk("mode"), Value::bulk("standalone")),
+        (Value::bulk("role"), Value::bulk("master")),
+        (Value::bulk("modules"), Value::Array(vec![])),
+    ])
+}
+// ANCHOR_END: hello
+
+/// `RESET`: puts the connection back as it was when it connected: out of `MULTI`, no watched
+/// keys, no subscriptions, RESP2, no name, and unauthenticated again if a password is set.
+pub fn reset(shared: &Shared, client: &mut ClientContext, _: &[Vec<u8>]) -> Value {
+    client.multi = None;
+    client.multi_error = false;
+    if !client.watched.is_empty() {
+        client.unwatch_all(&mut shared.write_store());
+    }
+    shared.pubsub.unsubscribe_all(client);
+    client.protocol = Protocol::Resp2;
+    client.handle.set_name(b"");
+    client.authenticated = shared.config().requirepass.is_none();
+    Value::simple("RESET")
+}
+
+/// The `CLIENT HELP` text.
+const CLIENT_HELP: &[&str] = &[
+    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "ID",
+    "    Return the ID of the current connection.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "KILL <ip:port>",
+    "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are:",
+    "    * ADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made from the specified address",
+    "    * LADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made to specified local address",
+    "    * ID <client-id>",
+    "      Kill connections by client id.",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Kill connections by type.",
+    "    * USER <username>",
+    "      Kill connections authenticated by <username>.",
+    "    * SKIPME (YES|NO)",
+    "      Skip killing current connection (default: yes).",
+    "LIST [options ...]",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
+    "    * ID <client-id> [<client-id> ...]",
+    "      Return clients with the given ids.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "SETINFO <option> <value>",
+    "    Set client meta attr. Options are:",
+    "    * LIB-NAME: the client lib name.",
+    "    * LIB-VER: the client lib version.",
+    "NO-EVICT (ON|OFF)",
+    "    Protect current client connection from eviction.",
+    "NO-TOUCH (ON|OFF)",
+    "    Will not touch LRU/LFU stats when this mode is on.",
+    "HELP",
+    "    Prints this help.",
+];
+
+/// The client types `CLIENT LIST TYPE` and `CLIENT KILL TYPE` accept. Only normal and pubsub
+/// clients exist here; `master`/`replica` match none.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ClientType {
+    Normal,
+    Pubsub,
+    Replication,
+}
+
+fn client_type(arg: &[u8]) -> Option<ClientType> {
+    match arg.to_ascii_lowercase().as_slice() {
+        b"normal" => Some(ClientType::Normal),
+        b"pubsub" => Some(ClientType::Pubsub),
+        b"master" | b"replica" | b"slave" => Some(ClientType::Replication),
+        _ => None,
+    }
+}
+
+fn type_of(handle: &ClientHandle) -> ClientType {
+    let st = handle.state();
+    if st.sub + st.psub > 0 {
+        ClientType::Pubsub
+    } else {
+        ClientType::Normal
+    }
+}
+
+/// Brings the calling client's `CLIENT LIST` state up to date before it lists itself (the
+/// regular refresh runs after the command, and Redis shows the running command).
+fn refresh_self(client: &ClientContext, sub: &[u8]) {
+    let mut st = client.handle.state();
+    st.last_cmd = format!("client|{}", String::from_utf8_lossy(sub).to_ascii_lowercase());
+    st.multi = client.multi.as_ref().map_or(-1, |q| q.len() as i64);
+    st.resp = if client.protocol == Protocol::Resp3 { 3 } else { 2 };
+    st.sub = client.subscriptions;
+}
+
+// ANCHOR: client
+/// `CLIENT subcommand ...`: `ID`, `GETNAME`, `SETNAME`, `SETINFO`, `LIST`, `INFO`, `KILL`,
+/// `NO-EVICT`, `NO-TOUCH`, `HELP`.
+pub fn client(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    let sub = args[0].to_ascii_lowercase();
+    let rest = &args[1..];
+    // Redis 7 checks each subcommand's own arity: (name, exact count or minimum as negative),
+    // counting `client` and the subcommand.
+    let arity: i32 = match sub.as_slice() {
+        b"id" | b"getname" | b"info" | b"help" => 2,
+        b"setname" | b"no-evict" | b"no-touch" => 3,
+        b"setinfo" => 4,
+        b"list" => -2,
+        b"kill" => -3,
+        _ => {
+            return Value::error_owned(format!(
+                "ERR unknown subcommand '{}'. Try CLIENT HELP.",
+                String::from_utf8_lossy(&args[0])
+            ));
+        }
+    };
+    let argc = args.len() as i32 + 1;
+    if (arity >= 0 && argc != arity) || (arity < 0 && argc < -arity) {
+        return Value::wrong_arity(&format!("client|{}", String::from_utf8_lossy(&sub)));
+    }
+    match sub.as_slice() {
+        b"id" => Value::Integer(client.id as i64),
+        b"getname" => match client.handle.name() {
+            name if name.is_empty() => Value::Null,
+            name => Value::Bulk(name),
+        },
+        b"setname" => {
+            if !valid_name(&rest[0]) {
+                return Value::error("ERR Client names cannot contain spaces, newlines or special characters.");
+            }
+            client.handle.set_name(&rest[0]);
+            Value::OK
+        }
+        b"setinfo" => client_setinfo(client, &rest[0], &rest[1]),
+        b"info" => {
+            refresh_self(client, &sub);
+            let mut line = client.handle.info_line(now_ms());
+            line.push('\n');
+            Value::Verbatim(line.into_bytes())
+        }
+        b"list" => client_list(shared, client, rest),
+        b"kill" => client_kill(shared, client, rest),
+        b"no-evict" | b"no-touch" => {
+            // Accepted for the clients that send them: there is no eviction and no LRU clock
+            // here, so both modes change nothing.
+            let on_off = rest[0].to_ascii_lowercase();
+            if on_off == b"on" || on_off == b"off" {
+                Value::OK
+            } else {
+                Value::syntax_error()
+            }
+        }
+        _ => Value::Array(CLIENT_HELP.iter().map(|l| Value::simple(l)).collect()),
+    }
+}
+// ANCHOR_END: client
+
+/// `CLIENT SETINFO LIB-NAME|LIB-VER value` (Redis 7.2; redis-py and go-redis send it on connect).
+fn client_setinfo(client: &ClientContext, attr: &[u8], value: &[u8]) -> Value {
+    let attr = attr.to_ascii_lowercase();
+    if attr != b"lib-name" && attr != b"lib-ver" {
+        return Value::error_owned(format!("ERR Unrecognized option '{}'", String::from_utf8_lossy(&attr)));
+    }
+    if !valid_name(value) {
+        return Value::error_owned(format!(
+            "ERR {} cannot contain spaces, newlines or special characters.",
+            String::from_utf8_lossy(&attr)
+        ));
+    }
+    let mut st = client.handle.state();
+    if attr == b"lib-name" {
+        st.lib_name = value.to_vec();
+    } else {
+        st.lib_ver = value.to_vec();
+    }
+    Value::OK
+}
+
+/// `CLIENT LIST [TYPE type] [ID id ...]`.
+fn client_list(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Value {
+    let mut only_type = None;
+    let mut only_ids: Option<Vec<u64>> = None;
+    match args {
+        [] => {}
+        [opt, ty] if opt.eq_ignore_ascii_case(b"TYPE") => match client_type(ty) {
+            Some(t) => only_type = Some(t),
+            None => {
+                return Value::error_owned(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(ty)));
+            }
+        },
+        [opt, ids @ ..] if opt.eq_ignore_ascii_case(b"ID") && !ids.is_empty() => {
+            let mut v = Vec::with_capacity(ids.len());
+            for id in ids {
+                match parse_i64(id) {
+                    Some(n) if n > 0 => v.push(n as u64),
+                    _ => return Value::error("ERR Invalid client ID"),
+                }
+            }
+            only_ids = Some(v);
+        }
+        _ => return Value::syntax_error(),
+    }
+    refresh_self(client, b"list");
+    let now = now_ms();
+    let mut out = String::new();
+    for c in shared.clients.snapshot() {
+        if only_type.is_some_and(|t| t != type_of(&c)) {
+            continue;
+        }
+        if only_ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
+            continue;
+        }
+        out.push_str(&c.info_line(now));
+        out.push('\n');
+    }
+    Value::Verbatim(out.into_bytes())
+}
+
+// ANCHOR: client_kill
+/// `CLIENT KILL ip:port` (old form: `+OK` or an error) or `CLIENT KILL <filter> <value> ...`
+/// (new form: how many were killed). The caller is never shut down from here: it is marked to
+/// close after its reply, so it still gets the answer, as in Redis.
+fn client_kill(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    if let [addr] = args {
+        let addr = String::from_utf8_lossy(addr);
+        let Some(target) = shared
+            .clients
+            .snapshot()
+            .into_iter()
+            .find(|c| c.addr.to_string() == addr)
+        else {
+            return Value::error("ERR No such client");
+        };
+        kill(client, &target);
+        return Value::OK;
+    }
+    if !args.len().is_multiple_of(2) {
+        return Value::syntax_error();
+    }
+    let mut id = None;
+    let mut addr = None;
+    let mut laddr = None;
+    let mut ty = None;
+    let mut skipme = true;
+    for pair in args.chunks(2) {
+        let (opt, val) = (pair[0].to_ascii_lowercase(), &pair[1]);
+        match opt.as_slice() {
+            b"id" => match parse_i64(val) {
+                Some(n) if n > 0 => id = Some(n as u64),
+                _ => return Value::error("ERR client-id should be greater than 0"),
+            },
+            b"addr" => addr = Some(String::from_utf8_lossy(val).into_owned()),
+            b"laddr" => laddr = Some(String::from_utf8_lossy(val).into_owned()),
+            b"type" => match client_type(val) {
+                Some(t) => ty = Some(t),
+                None => {
+                    return Value::error_owned(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(val)));
+                }
+            },
+            b"user" => {
+                if val.as_slice() != b"default" {
+                    return Value::error_owned(format!("ERR No such user '{}'", String::from_utf8_lossy(val)));
+                }
+            }
+            b"skipme" => match val.to_ascii_lowercase().as_slice() {
+                b"yes" => skipme = true,
+                b"no" => skipme = false,
+                _ => return Value::syntax_error(),
+            },
+            _ => return Value::syntax_error(),
+        }
+    }
+    let mut killed = 0;
+    for c in shared.clients.snapshot() {
+        let matches = id.is_none_or(|id| c.id == id)
+            && addr.as_ref().is_none_or(|a| c.addr.to_string() == *a)
+            && laddr.as_ref().is_none_or(|a| c.local_addr.to_string() == *a)
+            && ty.is_none_or(|t| t == type_of(&c))
+            && !(skipme && c.id == client.id);
+        if matches {
+            kill(client, &c);
+            killed += 1;
+        }
+    }
+    Value::Integer(killed)
+}
+// ANCHOR_END: client_kill
+
+fn kill(me: &mut ClientContext, target: &ClientHandle) {
+    if target.id == me.id {
+        me.close_after_reply = true;
+    } else {
+        target.kill();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_compare_by_content_and_length() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
+        assert!(!constant_time_eq(b"secret", b"secre"));
+        assert!(!constant_time_eq(b"secret", b""));
+        assert!(!constant_time_eq(b"ab", b"abab"));
+    }
+
+    #[test]
+    fn client_names_are_printable_without_spaces() {
+        assert!(valid_name(b"worker-1"));
+        assert!(valid_name(b""));
+        assert!(!valid_name(b"a b"));
+        assert!(!valid_name(b"a\nb"));
+        assert!(!valid_name("é".as_bytes()));
     }
 }

@@ -421,7 +421,11 @@ impl Store {
             return None;
         }
         let n = rng.random_range(0..live);
-        self.slots.iter().flat_map(|s| s.keys()).filter(|k| !self.is_expired(k, now)).nth(n)
+        self.slots
+            .iter()
+            .flat_map(|s| s.keys())
+            .filter(|k| !self.is_expired(k, now))
+            .nth(n)
     }
 }
 

@@ -1,0 +1,439 @@
+//! Server operations over a real socket: `INFO`, `CONFIG`, `COMMAND`, `TIME`, `SLOWLOG`,
+//! `SHUTDOWN`, `maxclients`, the idle `timeout`, protected mode and `rename-command`.
+
+mod common;
+
+use std::net::{IpAddr, TcpStream, UdpSocket};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use common::*;
+
+fn text(bytes: Vec<u8>) -> String {
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The value of `field` in an `INFO` reply.
+fn info_field(c: &mut Client, section: &str, field: &str) -> String {
+    let info = text(c.cmd(&["INFO", section]));
+    let prefix = format!("{field}:");
+    info.split("\r\n")
+        .find_map(|l| l.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no {field} in {info}"))
+        .to_string()
+}
+
+#[test]
+fn info_reports_real_figures_by_section() {
+    let s = start();
+    let mut c = s.client();
+    let info = text(c.cmd(&["INFO"]));
+    assert!(info.starts_with('$'), "{info}");
+    for header in [
+        "# Server\r\n",
+        "# Clients\r\n",
+        "# Memory\r\n",
+        "# Persistence\r\n",
+        "# Stats\r\n",
+        "# Replication\r\n",
+        "# Keyspace\r\n",
+    ] {
+        assert!(info.contains(header), "{header} missing from {info}");
+    }
+    assert!(info.contains("\r\nredis_version:7.0.0\r\n"), "{info}");
+    assert!(info.contains("\r\nredis_mode:standalone\r\n"), "{info}");
+    assert!(
+        info.contains(&format!("\r\ntcp_port:{}\r\n", s.addr().port())),
+        "{info}"
+    );
+    assert!(
+        info.contains(&format!("\r\nprocess_id:{}\r\n", std::process::id())),
+        "{info}"
+    );
+    assert!(info.contains("\r\nconnected_clients:1\r\n"), "{info}");
+    assert!(info.contains("\r\naof_enabled:"), "{info}");
+    let rss: u64 = info_field(&mut c, "memory", "used_memory_rss").parse().unwrap();
+    assert!(rss > 0);
+    // An empty keyspace section has no db0 line, exactly as Redis prints it.
+    c.assert(&["INFO", "keyspace"], "$12\r\n# Keyspace\r\n\r\n");
+    c.assert(&["SET", "k", "v"], "+OK\r\n");
+    c.assert(
+        &["INFO", "KEYSPACE"],
+        &bulk("# Keyspace\r\ndb0:keys=1,expires=0,avg_ttl=0\r\n"),
+    );
+    // Several sections, in Redis's order whatever the order asked; unknown ones print nothing.
+    let two = text(c.cmd(&["INFO", "keyspace", "nosuch", "cluster"]));
+    assert!(
+        two.contains("# Cluster\r\ncluster_enabled:0\r\n\r\n# Keyspace\r\n"),
+        "{two}"
+    );
+    c.assert(&["INFO", "nosuch"], "$0\r\n\r\n");
+    // RESP3: verbatim text.
+    c.cmd(&["HELLO", "3"]);
+    let v = text(c.cmd(&["INFO", "cluster"]));
+    assert_eq!(v, "=34\r\ntxt:# Cluster\r\ncluster_enabled:0\r\n\r\n");
+}
+
+#[test]
+fn info_counts_commands_connections_and_memory() {
+    let s = start();
+    let mut c = s.client();
+    for _ in 0..3 {
+        c.assert(&["PING"], "+PONG\r\n");
+    }
+    // Three PINGs ran before this INFO; INFO itself is counted after its reply is built.
+    assert_eq!(info_field(&mut c, "stats", "total_commands_processed"), "3");
+    assert_eq!(info_field(&mut c, "stats", "total_connections_received"), "1");
+    let mut d = s.client();
+    d.assert(&["PING"], "+PONG\r\n");
+    d.assert(&["QUIT"], "+OK\r\n");
+    // A departed client's commands still count: 3 PINGs, 2 INFOs, d's PING and QUIT, and
+    // every INFO of the wait.
+    let mut polls = 0;
+    assert!(wait_until(Duration::from_secs(5), || {
+        polls += 1;
+        info_field(&mut c, "clients", "connected_clients") == "1"
+    }));
+    assert_eq!(
+        info_field(&mut c, "stats", "total_commands_processed"),
+        (7 + polls).to_string()
+    );
+    let before: u64 = info_field(&mut c, "memory", "used_memory").parse().unwrap();
+    let value = "x".repeat(1000);
+    for i in 0..2000 {
+        c.send(&["SET", &format!("key:{i}"), &value]);
+    }
+    for _ in 0..2000 {
+        c.read_reply();
+    }
+    let after: u64 = info_field(&mut c, "memory", "used_memory").parse().unwrap();
+    // 2,000 values of 1,000 bytes: the estimate grows by at least the payload.
+    assert!(after >= before + 2_000_000, "{before} -> {after}");
+    assert!(after < before + 4_000_000, "{before} -> {after}");
+    c.assert(&["CONFIG", "RESETSTAT"], "+OK\r\n");
+    // RESETSTAT itself counts once it finishes, as in Redis.
+    assert_eq!(info_field(&mut c, "stats", "total_commands_processed"), "1");
+    assert_eq!(info_field(&mut c, "stats", "total_connections_received"), "0");
+}
+
+#[test]
+fn config_get_answers_maps_and_patterns() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["CONFIG", "GET", "save"], "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+    c.assert(
+        &["CONFIG", "GET", "appendonly"],
+        "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n",
+    );
+    c.assert(&["CONFIG", "GET", "nosuch"], "*0\r\n");
+    c.assert(
+        &["CONFIG", "GET", "MAXCLIENTS", "timeout", "maxclients"],
+        "*4\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n$7\r\ntimeout\r\n$1\r\n0\r\n",
+    );
+    let all = text(c.cmd(&["CONFIG", "GET", "*"]));
+    for name in [
+        "port",
+        "bind",
+        "appendfsync",
+        "slowlog-max-len",
+        "databases",
+        "protected-mode",
+    ] {
+        assert!(all.contains(&format!("\r\n{name}\r\n")), "{name} missing from {all}");
+    }
+    c.cmd(&["HELLO", "3"]);
+    c.assert(&["CONFIG", "GET", "hz"], "%1\r\n$2\r\nhz\r\n$2\r\n10\r\n");
+    c.assert(
+        &["CONFIG", "GET"],
+        "-ERR wrong number of arguments for 'config|get' command\r\n",
+    );
+    c.assert(
+        &["CONFIG", "foo"],
+        "-ERR unknown subcommand 'foo'. Try CONFIG HELP.\r\n",
+    );
+}
+
+#[test]
+fn config_set_is_all_or_nothing_with_redis_errors() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(
+        &["CONFIG", "SET", "foo", "bar"],
+        "-ERR Unknown option or number of arguments for CONFIG SET - 'foo'\r\n",
+    );
+    c.assert(
+        &["CONFIG", "SET", "port", "1"],
+        "-ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config\r\n",
+    );
+    c.assert(
+        &["CONFIG", "SET", "maxclients", "abc"],
+        "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed \
+         into an integer\r\n",
+    );
+    c.assert(
+        &["CONFIG", "SET", "maxclients", "7", "timeout", "-1"],
+        "-ERR CONFIG SET failed (possibly related to argument 'timeout') - argument must be between 0 and \
+         2147483647 inclusive\r\n",
+    );
+    c.assert(
+        &["CONFIG", "GET", "maxclients"],
+        "*2\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n",
+    );
+    c.assert(
+        &["CONFIG", "SET", "timeout", "1", "timeout", "2"],
+        "-ERR CONFIG SET failed (possibly related to argument 'timeout') - duplicate parameter\r\n",
+    );
+    c.assert(
+        &["CONFIG", "SET", "appendfsync", "sometimes"],
+        "-ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be one of \
+         the following: always, everysec, no\r\n",
+    );
+    c.assert(
+        &["CONFIG", "SET", "protected-mode", "maybe"],
+        "-ERR CONFIG SET failed (possibly related to argument 'protected-mode') - argument must be 'yes' \
+         or 'no'\r\n",
+    );
+    c.assert(
+        &["CONFIG", "SET", "a"],
+        "-ERR wrong number of arguments for 'config|set' command\r\n",
+    );
+    c.assert(
+        &["CONFIG", "SET", "maxclients", "50", "loglevel", "warning", "save", ""],
+        "+OK\r\n",
+    );
+    c.assert(
+        &["CONFIG", "GET", "maxclients", "loglevel"],
+        "*4\r\n$10\r\nmaxclients\r\n$2\r\n50\r\n$8\r\nloglevel\r\n$7\r\nwarning\r\n",
+    );
+    c.assert(
+        &["CONFIG", "REWRITE"],
+        "-ERR The server is running without a config file\r\n",
+    );
+}
+
+#[test]
+fn config_rewrite_updates_the_file_in_place() {
+    let dir = TempDir::new();
+    let path = dir.0.join("redis.conf");
+    std::fs::write(&path, "# my settings\nmaxclients 100\nport 0\nmaxclients 200\n").unwrap();
+    let s = start_with(|cfg| cfg.config_file = Some(path.clone()));
+    let mut c = s.client();
+    c.assert(&["CONFIG", "SET", "maxclients", "300", "requirepass", "a b"], "+OK\r\n");
+    c.assert(&["CONFIG", "REWRITE"], "+OK\r\n");
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        written,
+        // The test server's own non-default settings are written too.
+        "# my settings\nmaxclients 300\nport 0\nappendonly no\nrequirepass \"a b\"\nloglevel warning\n",
+        "{written}"
+    );
+    let mut reread = rust_redis::server::Config::default();
+    reread.load_file_text(&written).unwrap();
+    assert_eq!(reread.maxclients, 300);
+    assert_eq!(reread.requirepass.as_deref(), Some(&b"a b"[..]));
+}
+
+#[test]
+fn command_describes_the_registry() {
+    let s = start();
+    let mut c = s.client();
+    let count: usize = text(c.cmd(&["COMMAND", "COUNT"]))
+        .trim_start_matches(':')
+        .trim_end()
+        .parse()
+        .unwrap();
+    assert!(count > 10);
+    let list = text(c.cmd(&["COMMAND", "LIST"]));
+    assert!(list.starts_with(&format!("*{count}\r\n")), "{list}");
+    let all = text(c.cmd(&["COMMAND"]));
+    assert!(all.starts_with(&format!("*{count}\r\n*10\r\n")), "{all}");
+    c.assert(
+        &["COMMAND", "INFO", "get", "nosuch"],
+        "*2\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n\
+         *2\r\n+@read\r\n+@fast\r\n*0\r\n*0\r\n*0\r\n$-1\r\n",
+    );
+    c.assert(&["COMMAND", "GETKEYS", "set", "a", "b"], "*1\r\n$1\r\na\r\n");
+    c.assert(
+        &["COMMAND", "GETKEYS", "ping", "x"],
+        "-ERR The command has no key arguments\r\n",
+    );
+    c.assert(
+        &["COMMAND", "GETKEYS", "foo", "x"],
+        "-ERR Invalid command specified\r\n",
+    );
+    c.assert(
+        &["COMMAND", "GETKEYS", "get", "a", "b"],
+        "-ERR Invalid number of arguments specified for command\r\n",
+    );
+    c.assert(
+        &["COMMAND", "GETKEYS"],
+        "-ERR wrong number of arguments for 'command|getkeys' command\r\n",
+    );
+    c.assert(
+        &["COMMAND", "LIST", "FILTERBY", "PATTERN", "get"],
+        "*1\r\n$3\r\nget\r\n",
+    );
+    c.cmd(&["HELLO", "3"]);
+    c.assert(
+        &["COMMAND", "INFO", "get"],
+        "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n\
+         ~2\r\n+@read\r\n+@fast\r\n~0\r\n~0\r\n~0\r\n",
+    );
+    c.assert(&["COMMAND", "DOCS", "get"], "%1\r\n$3\r\nget\r\n%0\r\n");
+}
+
+#[test]
+fn time_answers_seconds_and_microseconds() {
+    let s = start();
+    let mut c = s.client();
+    let reply = text(c.cmd(&["TIME"]));
+    let parts: Vec<&str> = reply.split("\r\n").collect();
+    assert_eq!(parts[0], "*2", "{reply}");
+    let secs: u64 = parts[2].parse().unwrap();
+    let micros: u64 = parts[4].parse().unwrap();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    assert!(secs.abs_diff(now) <= 1);
+    assert!(micros < 1_000_000);
+}
+
+#[test]
+fn slowlog_records_commands_over_the_threshold() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["SLOWLOG", "LEN"], ":0\r\n");
+    c.assert(&["CLIENT", "SETNAME", "slowpoke"], "+OK\r\n");
+    // A threshold of 0 logs everything, starting with the CONFIG SET itself (as in Redis).
+    c.assert(&["CONFIG", "SET", "slowlog-log-slower-than", "0"], "+OK\r\n");
+    let entry = text(c.cmd(&["SLOWLOG", "GET", "1"]));
+    let me = c.stream.local_addr().unwrap().to_string();
+    let parts: Vec<&str> = entry.split("\r\n").collect();
+    assert_eq!(&parts[..3], ["*1", "*6", ":0"], "{entry}");
+    let tail = format!(
+        "*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$23\r\nslowlog-log-slower-than\r\n$1\r\n0\r\n${}\r\n{me}\r\n$8\r\nslowpoke\r\n",
+        me.len()
+    );
+    assert!(entry.ends_with(&tail), "{entry}");
+    c.assert(&["SLOWLOG", "LEN"], ":2\r\n");
+    c.assert(&["CONFIG", "SET", "slowlog-max-len", "3"], "+OK\r\n");
+    for _ in 0..5 {
+        c.assert(&["PING"], "+PONG\r\n");
+    }
+    c.assert(&["SLOWLOG", "LEN"], ":3\r\n");
+    c.assert(&["SLOWLOG", "RESET"], "+OK\r\n");
+    // RESET is itself logged once it finishes; ids keep increasing.
+    c.assert(&["SLOWLOG", "LEN"], ":1\r\n");
+    // Only slow commands once the threshold is real: DEBUG SLEEP makes one on demand.
+    c.assert(&["CONFIG", "SET", "slowlog-log-slower-than", "50000"], "+OK\r\n");
+    c.assert(&["SLOWLOG", "RESET"], "+OK\r\n");
+    c.assert(&["PING"], "+PONG\r\n");
+    c.assert(&["DEBUG", "SLEEP", "0.06"], "+OK\r\n");
+    let entry = text(c.cmd(&["SLOWLOG", "GET"]));
+    assert!(entry.starts_with("*1\r\n*6\r\n"), "{entry}");
+    assert!(
+        entry.contains("*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$4\r\n0.06\r\n"),
+        "{entry}"
+    );
+    c.assert(
+        &["SLOWLOG", "GET", "x"],
+        "-ERR count should be greater than or equal to -1\r\n",
+    );
+    c.assert(
+        &["SLOWLOG", "foo"],
+        "-ERR unknown subcommand 'foo'. Try SLOWLOG HELP.\r\n",
+    );
+}
+
+#[test]
+fn shutdown_closes_without_a_reply_and_stops_listening() {
+    let s = start();
+    let addr = s.addr();
+    let mut other = s.client();
+    let mut c = s.client();
+    c.assert(&["SHUTDOWN", "ABORT"], "-ERR No shutdown in progress.\r\n");
+    c.assert(&["SHUTDOWN", "SAVE", "NOSAVE"], "-ERR syntax error\r\n");
+    c.send(&["SHUTDOWN", "NOSAVE"]);
+    assert!(c.try_read_reply().is_none(), "SHUTDOWN must not reply");
+    assert!(other.is_closed());
+    assert!(wait_until(Duration::from_secs(5), || TcpStream::connect(addr).is_err()));
+}
+
+#[test]
+fn maxclients_refuses_with_redis_error() {
+    let s = start_with(|c| c.maxclients = 2);
+    let mut a = s.client();
+    let mut b = s.client();
+    a.assert(&["PING"], "+PONG\r\n");
+    b.assert(&["PING"], "+PONG\r\n");
+    let mut c = s.client();
+    assert_eq!(
+        c.try_read_reply().as_deref(),
+        Some(&b"-ERR max number of clients reached\r\n"[..])
+    );
+    assert!(c.is_closed());
+    assert_eq!(info_field(&mut a, "stats", "rejected_connections"), "1");
+    b.assert(&["QUIT"], "+OK\r\n");
+    assert!(b.is_closed());
+    assert!(wait_until(Duration::from_secs(5), || {
+        let mut d = s.client();
+        d.cmd(&["PING"]) == b"+PONG\r\n"
+    }));
+}
+
+#[test]
+fn idle_clients_are_closed_after_timeout() {
+    let s = start_with(|c| c.timeout = 1);
+    let mut c = s.client();
+    c.assert(&["PING"], "+PONG\r\n");
+    // The server closes the idle connection after one second (the harness waits up to 30).
+    assert!(c.is_closed());
+    // CONFIG SET timeout 0 lifts it for existing clients too.
+    let mut d = s.client();
+    d.assert(&["CONFIG", "SET", "timeout", "0"], "+OK\r\n");
+    let mut e = s.client();
+    std::thread::sleep(Duration::from_millis(1500));
+    d.assert(&["PING"], "+PONG\r\n");
+    e.assert(&["PING"], "+PONG\r\n");
+}
+
+/// An address of this machine that is not loopback, if it has one.
+fn non_loopback_ip() -> Option<IpAddr> {
+    // Connecting a UDP socket sends nothing; it only picks the outgoing interface.
+    let sock = UdpSocket::bind("0.0.0.0:0").ok()?;
+    sock.connect("192.0.2.1:9").ok()?;
+    let ip = sock.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[test]
+fn protected_mode_denies_remote_clients_without_a_password() {
+    let Some(ip) = non_loopback_ip() else {
+        eprintln!("no non-loopback interface: protected mode checked by unit tests only");
+        return;
+    };
+    let s = start_with(|c| c.bind = "0.0.0.0".into());
+    let port = s.addr().port();
+    let mut remote = Client::connect((ip, port).into());
+    let reply = text(remote.try_read_reply().expect("a DENIED line"));
+    assert_eq!(reply, rust_redis::netlayer::DENIED);
+    assert!(reply.starts_with("-DENIED Redis is running in protected mode because protected mode is enabled"));
+    // Loopback is always served; turning protected mode off serves everyone.
+    let mut local = Client::connect(([127, 0, 0, 1], port).into());
+    local.assert(&["CONFIG", "SET", "protected-mode", "no"], "+OK\r\n");
+    let mut remote = Client::connect((ip, port).into());
+    remote.assert(&["PING"], "+PONG\r\n");
+}
+
+#[test]
+fn rename_command_renames_or_disables() {
+    let s =
+        start_with(|c| c.rename_commands = vec![("ECHO".into(), String::new()), ("config".into(), "cfg-7f3a".into())]);
+    let mut c = s.client();
+    c.assert(
+        &["ECHO", "x"],
+        "-ERR unknown command 'ECHO', with args beginning with: 'x' \r\n",
+    );
+    c.assert(
+        &["CONFIG", "GET", "hz"],
+        "-ERR unknown command 'CONFIG', with args beginning with: 'GET' 'hz' \r\n",
+    );
+    c.assert(&["CFG-7F3A", "GET", "hz"], "*2\r\n$2\r\nhz\r\n$2\r\n10\r\n");
+}
