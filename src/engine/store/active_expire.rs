@@ -203,6 +203,7 @@ pub fn active_expire_cycle<G: DerefMut<Target = Store>>(
 }
 // ANCHOR_END: active_expire_cycle
 
+// ANCHOR: record
 /// Adds a finished cycle to the `INFO` counters, as Redis does at the end of its cycle.
 fn record(stats: &mut StoreStats, report: &CycleReport, elapsed: Duration) {
     stats.expire_cycles += 1;
@@ -220,6 +221,7 @@ fn record(stats: &mut StoreStats, report: &CycleReport, elapsed: Duration) {
     };
     stats.expired_stale_perc = current * 0.05 + stats.expired_stale_perc * 0.95;
 }
+// ANCHOR_END: record
 
 #[cfg(test)]
 mod tests {

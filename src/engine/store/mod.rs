@@ -117,6 +117,7 @@ impl From<StoreError> for crate::protocol::resp::Value {
 /// a million keys put ~250 in each, which is what one `SCAN` call returns at that size.
 pub const SLOTS: usize = 4096;
 
+// ANCHOR: store_stats
 /// Counters the store keeps for `INFO`.
 #[derive(Debug, Default, Clone)]
 pub struct StoreStats {
@@ -140,6 +141,7 @@ pub struct StoreStats {
     /// without TTLs, however many keys it holds.
     pub expire_cycle_sampled_keys: u64,
 }
+// ANCHOR_END: store_stats
 
 /// The keyspace of the one database.
 pub struct Store {
