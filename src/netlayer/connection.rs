@@ -55,7 +55,13 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
     // The writer is shared with the reader's socket adapter, which flushes it whenever the
     // reader is about to wait for more bytes (see `FlushThenRead`).
     let writer = RefCell::new(Writer::new(stream));
-    let mut reader = Reader::new(BufReader::with_capacity(16 * 1024, FlushThenRead { stream, writer: &writer }));
+    let mut reader = Reader::new(BufReader::with_capacity(
+        16 * 1024,
+        FlushThenRead {
+            stream,
+            writer: &writer,
+        },
+    ));
     let mut outbox: Option<Arc<Outbox>> = None;
     // Subscribers' writer threads are woken once per pipeline, not once per message.
     let _wakes = WakeBatch::start();
@@ -65,6 +71,8 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             Ok(Some(argv)) => argv,
             Ok(None) => return, // the client closed the connection
             Err(e) => {
+                // Go parity: in go-redis a malformed frame killed the whole process; here it ends
+                // this one connection, after Redis's error reply, and every other client carries on.
                 // Malformed input: answer with Redis's error, then close (design invariant 9).
                 if let Some(reply) = e.reply() {
                     match &outbox {
