@@ -44,9 +44,7 @@ fn includes(text: &str) -> Vec<String> {
 
 /// The lines strictly between `ANCHOR: name` and `ANCHOR_END: name`, as mdBook cuts them.
 fn anchored_region(source: &str, name: &str) -> Option<String> {
-    let is_marker = |line: &str, kind: &str| {
-        line.find(kind).is_some_and(|i| line[i + kind.len()..].trim() == name)
-    };
+    let is_marker = |line: &str, kind: &str| line.find(kind).is_some_and(|i| line[i + kind.len()..].trim() == name);
     let mut region = None::<Vec<&str>>;
     for line in source.lines() {
         if is_marker(line, "ANCHOR_END:") {
@@ -85,11 +83,14 @@ fn every_include_resolves_to_a_non_empty_region() {
                     assert!(start <= lines.len(), "{}: {inc} starts past the end", chapter.display());
                     lines[start - 1..end.min(lines.len())].join("\n")
                 }
-                Some(anchor) => anchored_region(&source, anchor).unwrap_or_else(|| {
-                    panic!("{}: anchor '{anchor}' not found in {rel}", chapter.display())
-                }),
+                Some(anchor) => anchored_region(&source, anchor)
+                    .unwrap_or_else(|| panic!("{}: anchor '{anchor}' not found in {rel}", chapter.display())),
             };
-            assert!(!region.trim().is_empty(), "{}: include {inc} is empty", chapter.display());
+            assert!(
+                !region.trim().is_empty(),
+                "{}: include {inc} is empty",
+                chapter.display()
+            );
             checked += 1;
         }
     }
@@ -105,7 +106,12 @@ fn every_code_fence_is_tagged() {
             let t = line.trim_start();
             if let Some(tag) = t.strip_prefix("```") {
                 if !open {
-                    assert!(!tag.trim().is_empty(), "{}:{}: untagged code fence", chapter.display(), n + 1);
+                    assert!(
+                        !tag.trim().is_empty(),
+                        "{}:{}: untagged code fence",
+                        chapter.display(),
+                        n + 1
+                    );
                 }
                 open = !open;
             }
@@ -122,7 +128,10 @@ fn every_summary_entry_exists() {
         if let (Some(open), Some(close)) = (line.find("]("), line.rfind(')')) {
             let target = &line[open + 2..close];
             if !target.is_empty() {
-                assert!(root().join("book/src").join(target).exists(), "SUMMARY.md names missing {target}");
+                assert!(
+                    root().join("book/src").join(target).exists(),
+                    "SUMMARY.md names missing {target}"
+                );
                 entries += 1;
             }
         }
@@ -152,12 +161,18 @@ fn walkthrough_names_only_things_that_exist() {
         } else if let Some(name) = piece.strip_suffix("()") {
             let name = name.rsplit("::").next().unwrap();
             if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !name.is_empty() {
-                assert!(all_source.contains(&format!("fn {name}")), "walkthrough names missing function {name}()");
+                assert!(
+                    all_source.contains(&format!("fn {name}")),
+                    "walkthrough names missing function {name}()"
+                );
                 checked += 1;
             }
         }
     }
-    assert!(checked >= 10, "the walkthrough should name the files and functions it walks through");
+    assert!(
+        checked >= 10,
+        "the walkthrough should name the files and functions it walks through"
+    );
 }
 
 fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -33,9 +33,15 @@ fn queue_time_errors_abort_exec() {
     let mut c = s.client();
     c.assert(&["MULTI"], "+OK\r\n");
     c.assert(&["SET", "k", "v"], "+QUEUED\r\n");
-    c.assert(&["NOSUCHCMD", "x"], "-ERR unknown command 'NOSUCHCMD', with args beginning with: 'x' \r\n");
+    c.assert(
+        &["NOSUCHCMD", "x"],
+        "-ERR unknown command 'NOSUCHCMD', with args beginning with: 'x' \r\n",
+    );
     c.assert(&["GET"], "-ERR wrong number of arguments for 'get' command\r\n");
-    c.assert(&["EXEC"], "-EXECABORT Transaction discarded because of previous errors.\r\n");
+    c.assert(
+        &["EXEC"],
+        "-EXECABORT Transaction discarded because of previous errors.\r\n",
+    );
     c.assert(&["GET", "k"], "$-1\r\n");
     // The connection is out of MULTI again.
     c.assert(&["EXEC"], "-ERR EXEC without MULTI\r\n");
