@@ -207,8 +207,12 @@ fn concurrent_writers_replay_to_what_the_clients_last_saw() {
 fn a_rewrite_under_concurrent_writes_loses_nothing_and_compacts() {
     let s = start_with(aof_on(FsyncPolicy::EverySec));
     let mut c = s.client();
+    // Bytes the AOF would hold if it were never rewritten.
+    let mut unrewritten = 0;
     for i in 0..2000 {
-        c.assert(&["SET", &format!("base{}", i % 100), &i.to_string()], "+OK\r\n");
+        let (k, v) = (format!("base{}", i % 100), i.to_string());
+        c.assert(&["SET", &k, &v], "+OK\r\n");
+        unrewritten += encode(&[b"SET", k.as_bytes(), v.as_bytes()]).len();
     }
     let stop = Arc::new(AtomicBool::new(false));
     let addr = s.addr();
@@ -217,11 +221,14 @@ fn a_rewrite_under_concurrent_writes_loses_nothing_and_compacts() {
             let stop = stop.clone();
             std::thread::spawn(move || {
                 let mut c = Client::connect(addr);
-                let mut n = 0;
+                let (mut n, mut bytes) = (0, 0);
                 while !stop.load(Ordering::Relaxed) || n < 200 {
-                    c.assert(&["SET", &format!("w{t}-{}", n % 50), &n.to_string()], "+OK\r\n");
+                    let (k, v) = (format!("w{t}-{}", n % 50), n.to_string());
+                    c.assert(&["SET", &k, &v], "+OK\r\n");
+                    bytes += encode(&[b"SET", k.as_bytes(), v.as_bytes()]).len();
                     n += 1;
                 }
+                bytes
             })
         })
         .collect();
@@ -235,7 +242,7 @@ fn a_rewrite_under_concurrent_writes_loses_nothing_and_compacts() {
     }
     stop.store(true, Ordering::Relaxed);
     for w in writers {
-        w.join().unwrap();
+        unrewritten += w.join().unwrap();
     }
     assert!(wait_until(Duration::from_secs(10), || aof_field(
         &s,
@@ -248,8 +255,13 @@ fn a_rewrite_under_concurrent_writes_loses_nothing_and_compacts() {
     let seen: Vec<Vec<u8>> = keys.iter().map(|k| c.cmd(&["GET", k])).collect();
     let size = read_aof(&s.dir).len();
     let dir = s.stop();
-    // 2000 base writes and at least 800 others became about 300 SETs.
-    assert!(size < 300 * 40, "the rewritten AOF is {size} bytes");
+    // The last rewrite turned everything before it into about 300 SETs; what the writers added
+    // while and after it ran stays as it came. How much that is depends on timing, but the
+    // 2000 base writes alone are gone, so the file is well under the never-rewritten size.
+    assert!(
+        size + 2000 * 20 < unrewritten,
+        "the rewritten AOF is {size} bytes, {unrewritten} without rewrites"
+    );
     let s = start_in(dir, aof_on(FsyncPolicy::EverySec));
     let mut c = s.client();
     for (k, before) in keys.iter().zip(&seen) {
@@ -293,15 +305,24 @@ fn the_aof_rewrites_itself_when_it_doubles_past_the_minimum_size() {
         c.auto_aof_rewrite_min_size = 4096;
     });
     let mut c = s.client();
+    let mut unrewritten = 0;
     for i in 0..400 {
-        c.assert(&["SET", "counter", &i.to_string()], "+OK\r\n");
+        let value = i.to_string();
+        c.assert(&["SET", "counter", &value], "+OK\r\n");
+        unrewritten += encode(&[b"SET", b"counter", value.as_bytes()]).len();
     }
     // 400 SETs make ~15 KB; each time the file passes 4 KB (and twice its size after the last
-    // rewrite) it is rewritten to one SET, so it ends small once the last rewrite is done.
+    // rewrite) it is rewritten to one SET plus whatever arrived during the rewrite. How many
+    // rewrites run depends on timing, but at least one must, and so the file must end smaller
+    // than the log of every SET would be.
     assert!(wait_until(Duration::from_secs(10), || {
-        aof_field(&s, "aof_rewrite_in_progress") == "0" && read_aof(&s.dir).len() < 4096
+        aof_field(&s, "aof_rewrite_in_progress") == "0" && aof_field(&s, "aof_rewrites") != "0"
     }));
-    assert_ne!(aof_field(&s, "aof_rewrites"), "0");
+    let size = read_aof(&s.dir).len();
+    assert!(
+        size < unrewritten,
+        "{size} bytes after a rewrite, {unrewritten} without"
+    );
     c.assert(&["SET", "counter", "last"], "+OK\r\n");
     let dir = s.stop();
     let s = start_in(dir, aof_on(FsyncPolicy::EverySec));

@@ -143,6 +143,7 @@ fn appendfsync_always_loses_no_acknowledged_write_under_kill_9() {
     for (t, acked) in acks.iter().enumerate() {
         let got = value_of(p.addr, &format!("c{t}"));
         let acked = acked.len() as u64;
+        eprintln!("always, client {t}: {acked} writes acknowledged before kill -9, {got} found after restart");
         assert!(acked > 0, "client {t} got no reply at all");
         // The write in flight at the kill may or may not have made it; nothing before it may go.
         assert!(
@@ -159,6 +160,10 @@ fn appendfsync_everysec_loses_at_most_about_a_second_under_kill_9() {
     let p = spawn(&dir.0, "everysec");
     for (t, acked) in acks.iter().enumerate() {
         let got = value_of(p.addr, &format!("c{t}")) as usize;
+        eprintln!(
+            "everysec, client {t}: {} writes acknowledged before kill -9, {got} found after restart",
+            acked.len()
+        );
         assert!(got <= acked.len() + 1, "client {t}: replayed {got}, never sent");
         if got < acked.len() {
             // The first lost write was acknowledged within the last second or so.

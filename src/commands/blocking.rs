@@ -93,6 +93,7 @@ impl Slot {
 /// A registered waiter, handed from [`Blocking::register`] to [`wait`].
 pub struct Waiter(Arc<Slot>);
 
+// Go parity: go-redis had no blocking pops; these follow Redis 7, arrival order included.
 // ANCHOR: blocking
 /// Every blocked client, by key, in arrival order.
 #[derive(Default)]
@@ -268,6 +269,7 @@ pub fn wait(shared: &Shared, client: &mut ClientContext, waiter: Waiter, block: 
 }
 // ANCHOR_END: wait
 
+// ANCHOR: give_up
 /// Leaves the queues under the write guard, unless a writer served the slot first: then that
 /// reply stands (the element is already popped and logged for this client).
 fn give_up(shared: &Shared, slot: &Arc<Slot>) -> Woken {
@@ -280,6 +282,7 @@ fn give_up(shared: &Shared, slot: &Arc<Slot>) -> Woken {
     shared.blocking.forget(&mut queues, slot);
     Woken::TimedOut
 }
+// ANCHOR_END: give_up
 
 // ANCHOR: parse_timeout
 /// Parses a blocking command's timeout (seconds, fractions allowed; 0 waits forever) into a

@@ -106,6 +106,8 @@ fn unknown_command(argv: &[Vec<u8>]) -> Value {
 // ANCHOR: dispatch
 /// Runs one request for `client` and returns its reply.
 pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -> Value {
+    // Go parity: go-redis answered `QUEUED` to an unknown command inside MULTI; here it is refused
+    // at once and the transaction is marked, so EXEC answers EXECABORT, as in Redis.
     let Some(spec) = shared.registry.lookup(&argv[0]) else {
         client.multi_error |= client.multi.is_some();
         return unknown_command(argv);
@@ -147,6 +149,7 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
 }
 // ANCHOR_END: dispatch
 
+// ANCHOR: execute
 /// Runs one command outside a transaction, taking the guard its handler needs.
 fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv: &[Vec<u8>]) -> Value {
     let args = &argv[1..];
@@ -199,6 +202,7 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
         },
     }
 }
+// ANCHOR_END: execute
 
 /// True if a write's effects have a reader: the AOF, a `WATCH`er, or a blocked client. Checked
 /// under the write guard, so none of the three can appear between this check and the `commit`.
@@ -270,6 +274,9 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
         return Value::error("ERR EXEC without MULTI");
     };
     let aborted = std::mem::take(&mut client.multi_error);
+    // Go parity: go-redis re-dispatched the queued commands one by one, each taking the lock
+    // itself, so other clients could run in between; one guard for the whole queue makes EXEC
+    // atomic (design invariant 8).
     let mut store = shared.write_store();
     let now = now_ms();
     if aborted {

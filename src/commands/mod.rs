@@ -67,6 +67,8 @@ pub struct Context<'a> {
 // ANCHOR_END: context
 
 impl Context<'_> {
+    // Go parity: go-redis's AOF logged each request as it arrived, so a replayed `INCR`, relative
+    // `EXPIRE` or `SPOP` could rebuild a different state; we log effects (design invariant 5).
     // ANCHOR: log
     /// Records the effect of this command, as a command that replays it. Called while the write
     /// guard is held; the dispatcher sends every effect to the AOF before releasing it (design

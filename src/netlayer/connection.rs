@@ -85,6 +85,8 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
                 return;
             }
             Err(e) => {
+                // Go parity: in go-redis a malformed frame killed the whole process; here it ends
+                // this one connection, after Redis's error reply, and every other client carries on.
                 // Malformed input: answer with Redis's error, then close (design invariant 9).
                 if let Some(reply) = e.reply() {
                     match &outbox {

@@ -297,6 +297,7 @@ impl Aof {
     }
     // ANCHOR_END: wait
 
+    // ANCHOR: refuses_writes
     /// The `MISCONF` error to refuse writes with while the AOF cannot be written, as Redis words
     /// it: `MISCONF Errors writing to the AOF file: No space left on device`.
     pub fn refuses_writes(&self) -> Option<Value> {
@@ -308,6 +309,7 @@ impl Aof {
             "MISCONF Errors writing to the AOF file: {reason}"
         )))
     }
+    // ANCHOR_END: refuses_writes
 
     /// Writes and fsyncs everything queued, then stops the writer thread.
     pub fn shutdown(&self) {
@@ -546,6 +548,7 @@ impl Writer {
     }
     // ANCHOR_END: writer_loop
 
+    // ANCHOR: write_batch
     /// Writes `bytes` at the end of the file, retrying until it works (or the AOF is stopping).
     fn write_batch(&mut self, bytes: &[u8]) {
         if bytes.is_empty() {
@@ -596,6 +599,7 @@ impl Writer {
             }
         }
     }
+    // ANCHOR_END: write_batch
 
     // ANCHOR: fsync_policy
     /// Fsyncs as `appendfsync` says, then publishes how far the log is durable.

@@ -34,6 +34,7 @@ impl Report {
     }
 }
 
+// Go parity: go-redis had no AOF checker; this follows `redis-check-aof`.
 // ANCHOR: check
 /// Checks the AOF at `path`.
 ///

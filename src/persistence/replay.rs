@@ -411,12 +411,14 @@ fn apply(
         );
     }
     let args = &argv[1..];
+    // ANCHOR: replay_clock
     // The replay runs with the clock stopped at 0, as Redis does while loading: no key counts as
     // expired until the whole log is applied. Otherwise a key whose deadline passed while the
     // server was down would vanish in the middle of the replay, and a later `APPEND` or
     // `SETRANGE` in the log would recreate it without its deadline. Expired keys are deleted
     // after the load, lazily or by the expirer, and those deletions are logged as `DEL`.
     let now = 0;
+    // ANCHOR_END: replay_clock
     let reply = match spec.handler {
         Handler::Write(f) => {
             let mut ctx = Context {

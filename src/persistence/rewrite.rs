@@ -120,6 +120,7 @@ fn write_snapshot(path: &Path, entries: &[Entry]) -> io::Result<()> {
     file.sync_all()
 }
 
+// Go parity: go-redis planned an AOF rewrite ("TODO: rewrite") and never built it.
 // ANCHOR: start
 /// Starts a rewrite on a new `aof-rewrite` thread.
 ///

@@ -18,6 +18,7 @@ use crate::protocol::resp::{Protocol, Value};
 
 /// Registers this family's commands.
 pub fn register(r: &mut Registry) {
+    // Go parity: go-redis planned hashes and never built them; these follow Redis 7.
     r.write("hset", hset, -4, DENYOOM | FAST, KEY1);
     r.write("hmset", hmset, -4, DENYOOM | FAST, KEY1);
     r.write("hsetnx", hsetnx, 4, DENYOOM | FAST, KEY1);

@@ -52,6 +52,7 @@ pub fn register(r: &mut Registry) {
 
 /// `MULTI`: start queueing.
 pub fn multi(_: &Shared, client: &mut ClientContext, _: &[Vec<u8>]) -> Value {
+    // Go parity: a nested MULTI reset the queue in go-redis; Redis refuses it and keeps the queue.
     if client.multi.is_some() {
         return Value::error("ERR MULTI calls can not be nested");
     }

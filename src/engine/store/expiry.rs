@@ -11,6 +11,8 @@ use std::collections::HashMap;
 
 use super::Key;
 
+// Go parity: go-redis's sweeper rebuilt a list of every key with a TTL every 100 ms, under the
+// write lock: O(keys) per tick, however few had expired. This index samples in O(1) instead.
 // ANCHOR: expiry_index
 /// Deadlines (Unix milliseconds) of the keys that have one.
 #[derive(Default, Debug)]

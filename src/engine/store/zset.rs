@@ -115,6 +115,7 @@ pub enum Inserted {
     Unchanged,
 }
 
+// Go parity: go-redis had no sorted sets; these follow Redis 7.
 // ANCHOR: zset
 /// A sorted set.
 #[derive(Clone, Debug, Default)]

@@ -33,12 +33,16 @@ pub enum Value {
     Integer(i64),
     /// `$3\r\nfoo` — binary safe.
     Bulk(Vec<u8>),
+    // Go parity: go-redis encoded "" as `$-1` (nil); here an empty `Bulk` (`$0`) and `Null`
+    // stay two different replies, as in Redis. Book appendix A lists every such difference.
     /// The nil bulk string: `$-1` in RESP2, `_` in RESP3.
     Null,
     /// The nil array: `*-1` in RESP2, `_` in RESP3.
     NullArray,
     /// `*2\r\n...`
     Array(Vec<Value>),
+    // Go parity: go-redis spoke RESP2 with arrays of bulk strings only; the RESP3 types below
+    // (chosen per connection by `HELLO 3`) follow Redis 7, which current clients require.
     /// RESP3 map (`%`); a flat array of key, value, key, value in RESP2.
     Map(Vec<(Value, Value)>),
     /// RESP3 set (`~`); an array in RESP2.
