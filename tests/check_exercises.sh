@@ -28,6 +28,15 @@ if [ ! -e "${patches[0]}" ]; then
     exit 1
 fi
 
+# Builds the exercise tests; on a compile error shows it and fails.
+build() {
+    if ! cargo test --no-run --test exercises >"$scratch/build.log" 2>&1; then
+        grep -E '^(error|warning)' -A12 "$scratch/build.log" | head -60
+        echo "the exercise tests do not build${1:+ with $1}" >&2
+        return 1
+    fi
+}
+
 # Runs the ignored tests matching $1 and prints "name result" lines.
 run_tests() {
     cargo test --test exercises -- --ignored --test-threads=4 "$1" 2>/dev/null \
@@ -36,7 +45,7 @@ run_tests() {
 
 surprises=0
 echo "== without any solution: every exercise test must fail"
-cargo build -q --tests 2>&1 | tail -20
+build
 baseline="$(run_tests ex)"
 if [ -z "$baseline" ]; then
     echo "no exercise tests ran" >&2
@@ -64,6 +73,11 @@ for patch in "${patches[@]}"; do
     if ! git apply "$patch"; then
         echo "$nn $name: SURPRISE, the patch does not apply"
         surprises=$((surprises + 1))
+        continue
+    fi
+    if ! build "$file.patch"; then
+        surprises=$((surprises + 1))
+        git apply -R "$patch"
         continue
     fi
     with="$(run_tests "${nn}_")"
