@@ -99,6 +99,8 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
     reader.set_limits(limits.reader);
     loop {
         // One atomic load per command; the limits are re-read only after a `CONFIG SET`.
+        // Redis parity: Redis checks the limit in force when the bytes arrive; here a client
+        // already waiting for its next command reads that one under the old limits.
         if net.generation() != generation {
             generation = net.generation();
             let new = net.current();
