@@ -22,8 +22,20 @@ const SEED: u64 = 0x5EED_2026;
 
 /// Commands the fuzzer may not reach.
 const DISABLED: &[&str] = &[
-    "SHUTDOWN", "FLUSHALL", "FLUSHDB", "DEBUG", "CONFIG", "CLIENT", "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH",
-    "BLMPOP", "BZPOPMIN", "BZPOPMAX", "MONITOR",
+    "SHUTDOWN",
+    "FLUSHALL",
+    "FLUSHDB",
+    "DEBUG",
+    "CONFIG",
+    "CLIENT",
+    "BLPOP",
+    "BRPOP",
+    "BLMOVE",
+    "BRPOPLPUSH",
+    "BLMPOP",
+    "BZPOPMIN",
+    "BZPOPMAX",
+    "MONITOR",
 ];
 
 /// Well-formed requests that mutations start from (keys under `fz:`, never the canary).
@@ -74,8 +86,18 @@ fn case(rng: &mut StdRng) -> Vec<u8> {
         // A huge, negative or malformed length in place of a real one.
         2 => {
             let lens = [
-                "-1", "-2", "-9223372036854775808", "9223372036854775807", "536870913", "99999999999999999999",
-                "1048577", "0x10", "", " 1", "+5", "3.0",
+                "-1",
+                "-2",
+                "-9223372036854775808",
+                "9223372036854775807",
+                "536870913",
+                "99999999999999999999",
+                "1048577",
+                "0x10",
+                "",
+                " 1",
+                "+5",
+                "3.0",
             ];
             let len = lens[rng.random_range(0..lens.len())];
             let marker = if rng.random_bool(0.5) { "*" } else { "$" };
@@ -106,8 +128,21 @@ fn case(rng: &mut StdRng) -> Vec<u8> {
         // Inline commands with quotes, escapes and stray bytes.
         5 => {
             let parts = [
-                "SET", "fz:q", "\"a b\"", "'c d'", "\"\\x41\\x4g\"", "\"open", "'open", "\"x\"y", "\\", "\"\\n\"", "\t",
-                "ECHO", "PING", "\"\"", "''",
+                "SET",
+                "fz:q",
+                "\"a b\"",
+                "'c d'",
+                "\"\\x41\\x4g\"",
+                "\"open",
+                "'open",
+                "\"x\"y",
+                "\\",
+                "\"\\n\"",
+                "\t",
+                "ECHO",
+                "PING",
+                "\"\"",
+                "''",
             ];
             let mut line = String::new();
             for _ in 0..rng.random_range(1..8) {
@@ -187,7 +222,12 @@ fn hostile_streams_never_take_the_server_down() {
     let mut control = s.client();
     let canary: Vec<u8> = (0..=255u8).chain(b"\r\n*1\r\n$0\r\n".iter().copied()).collect();
     assert_eq!(control.cmd_bytes(&[b"SET", b"canary", &canary]), b"+OK\r\n");
-    let expected = [format!("${}\r\n", canary.len()).into_bytes(), canary.clone(), b"\r\n".to_vec()].concat();
+    let expected = [
+        format!("${}\r\n", canary.len()).into_bytes(),
+        canary.clone(),
+        b"\r\n".to_vec(),
+    ]
+    .concat();
     let mut rng = StdRng::seed_from_u64(SEED);
     let mut refused = 0;
     for n in 0..CASES {
@@ -201,6 +241,9 @@ fn hostile_streams_never_take_the_server_down() {
         String::from_utf8_lossy(&control.cmd(&["INFO", "clients"])).contains("connected_clients:1\r\n")
     }));
     // The generator must actually reach the error paths, or this test proves little.
-    assert!(refused > CASES / 10, "only {refused} of {CASES} cases hit a protocol error");
+    assert!(
+        refused > CASES / 10,
+        "only {refused} of {CASES} cases hit a protocol error"
+    );
     eprintln!("{CASES} hostile streams survived, {refused} answered with a protocol error (seed {SEED:#x})");
 }

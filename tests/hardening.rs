@@ -76,7 +76,10 @@ fn a_request_past_the_query_buffer_limit_closes_without_a_reply() {
     c.send_raw(&vec![b'a'; 600_000]);
     c.send_raw(b"\r\n$600000\r\n");
     assert_eq!(c.try_read_reply(), None);
-    assert_eq!(info_field(&mut admin, "stats", "client_query_buffer_limit_disconnections"), 1);
+    assert_eq!(
+        info_field(&mut admin, "stats", "client_query_buffer_limit_disconnections"),
+        1
+    );
     admin.assert(&["EXISTS", "l"], ":0\r\n");
 }
 
@@ -91,16 +94,25 @@ fn one_reply_past_the_output_limit_costs_its_client_the_connection() {
             bulk("normal 268435456 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60")
         ),
     );
-    admin.assert(&["CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0"], "+OK\r\n");
+    admin.assert(
+        &["CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0"],
+        "+OK\r\n",
+    );
     let big = vec![b'v'; 2 * 1024 * 1024];
     assert_eq!(admin.cmd_bytes(&[b"SET", b"big", &big]), b"+OK\r\n");
     let mut greedy = s.client();
     greedy.send(&["GET", "big"]);
     assert!(greedy.is_closed());
-    assert_eq!(info_field(&mut admin, "stats", "client_output_buffer_limit_disconnections"), 1);
+    assert_eq!(
+        info_field(&mut admin, "stats", "client_output_buffer_limit_disconnections"),
+        1
+    );
     // Under the limit is fine, and the data is untouched.
     admin.assert(&["STRLEN", "big"], ":2097152\r\n");
-    admin.assert(&["CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"], "+OK\r\n");
+    admin.assert(
+        &["CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"],
+        "+OK\r\n",
+    );
     assert_eq!(s.client().cmd(&["GET", "big"]).len(), 2 * 1024 * 1024 + 12);
 }
 
@@ -108,7 +120,10 @@ fn one_reply_past_the_output_limit_costs_its_client_the_connection() {
 fn a_client_that_never_reads_is_held_back_and_then_closed_while_others_are_served() {
     let s = start();
     let mut admin = s.client();
-    admin.assert(&["CONFIG", "GET", "client-write-timeout"], "*2\r\n$20\r\nclient-write-timeout\r\n$2\r\n60\r\n");
+    admin.assert(
+        &["CONFIG", "GET", "client-write-timeout"],
+        "*2\r\n$20\r\nclient-write-timeout\r\n$2\r\n60\r\n",
+    );
     admin.assert(&["CONFIG", "SET", "client-write-timeout", "1"], "+OK\r\n");
     let value = vec![b'x'; 10 * 1024];
     assert_eq!(admin.cmd_bytes(&[b"SET", b"ten-kb", &value]), b"+OK\r\n");
@@ -176,7 +191,10 @@ fn a_slow_client_does_not_delay_the_others() {
 fn idle_clients_are_closed_after_timeout_and_keepalive_is_on() {
     let s = start();
     let mut admin = s.client();
-    admin.assert(&["CONFIG", "GET", "tcp-keepalive"], "*2\r\n$13\r\ntcp-keepalive\r\n$3\r\n300\r\n");
+    admin.assert(
+        &["CONFIG", "GET", "tcp-keepalive"],
+        "*2\r\n$13\r\ntcp-keepalive\r\n$3\r\n300\r\n",
+    );
     admin.assert(&["CONFIG", "SET", "timeout", "1"], "+OK\r\n");
     let mut idle = s.client();
     idle.assert(&["PING"], "+PONG\r\n");
@@ -219,9 +237,15 @@ fn a_panic_in_one_client_closes_only_that_client() {
     other.assert(&["GET", "canary"], &bulk("still here"));
     other.assert(&["RPUSH", "list", "c"], ":3\r\n");
     let mut fresh = s.client();
-    fresh.assert(&["LRANGE", "list", "0", "-1"], "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+    fresh.assert(
+        &["LRANGE", "list", "0", "-1"],
+        "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n",
+    );
     assert!(wait_until(Duration::from_secs(10), || {
-        String::from_utf8_lossy(&fresh.cmd(&["CLIENT", "LIST"])).matches("id=").count() == 2
+        String::from_utf8_lossy(&fresh.cmd(&["CLIENT", "LIST"]))
+            .matches("id=")
+            .count()
+            == 2
     }));
     // The panicking client's half-open socket is gone too.
     let _ = doomed.stream.shutdown(Shutdown::Both);

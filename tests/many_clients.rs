@@ -67,7 +67,14 @@ fn the_accept_loop_survives_running_out_of_file_descriptors() {
     let child = Command::new("prlimit")
         .args(["--nofile=64:64", "--"])
         .arg(env!("CARGO_BIN_EXE_server"))
-        .args(["--port", &port.to_string(), "--appendonly", "no", "--loglevel", "warning"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--appendonly",
+            "no",
+            "--loglevel",
+            "warning",
+        ])
         .arg("--dir")
         .arg(&dir.0)
         .stdin(Stdio::null())
@@ -76,7 +83,10 @@ fn the_accept_loop_survives_running_out_of_file_descriptors() {
         .spawn()
         .expect("spawn the server under prlimit");
     let mut server = Limited { child, addr };
-    assert!(wait_until(Duration::from_secs(30), || ping(server.addr)), "server did not start");
+    assert!(
+        wait_until(Duration::from_secs(30), || ping(server.addr)),
+        "server did not start"
+    );
     let mut keep = TcpStream::connect(addr).unwrap();
     keep.write_all(b"SET canary alive\r\n").unwrap();
     let mut ok = [0u8; 5];
@@ -89,13 +99,18 @@ fn the_accept_loop_survives_running_out_of_file_descriptors() {
     // it has used them all and `accept` is failing.
     let fds = format!("/proc/{}/fd", server.child.id());
     assert!(
-        wait_until(Duration::from_secs(30), || std::fs::read_dir(&fds).map_or(0, |d| d.count()) >= 63),
+        wait_until(Duration::from_secs(30), || std::fs::read_dir(&fds)
+            .map_or(0, |d| d.count())
+            >= 63),
         "the server never ran out of descriptors"
     );
     assert!(server.child.try_wait().unwrap().is_none(), "the server exited");
     drop(flood);
     // Once they are gone, descriptors are free and new clients are served again.
-    assert!(wait_until(Duration::from_secs(30), || ping(server.addr)), "not serving again");
+    assert!(
+        wait_until(Duration::from_secs(30), || ping(server.addr)),
+        "not serving again"
+    );
     keep.write_all(b"GET canary\r\n").unwrap();
     let mut reply = [0u8; 11];
     keep.read_exact(&mut reply).unwrap();

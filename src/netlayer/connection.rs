@@ -130,7 +130,11 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             Err(ProtocolError::QueryBufferLimit) => {
                 // Redis closes such a client without a reply, and logs it.
                 net.query_limit_disconnections.fetch_add(1, Ordering::Relaxed);
-                crate::warn!("net", "Closing client {} that reached max query buffer length", client.id);
+                crate::warn!(
+                    "net",
+                    "Closing client {} that reached max query buffer length",
+                    client.id
+                );
                 return;
             }
             Err(e) => {

@@ -634,23 +634,36 @@ mod tests {
             c.set("proto-max-bulk-len", "1").unwrap_err(),
             "argument must be between 1048576 and 9223372036854775807 inclusive"
         );
-        assert_eq!(c.set("client-query-buffer-limit", "abc").unwrap_err(), "argument must be a memory value");
+        assert_eq!(
+            c.set("client-query-buffer-limit", "abc").unwrap_err(),
+            "argument must be a memory value"
+        );
         assert_eq!(
             c.get("client-output-buffer-limit").unwrap(),
             "normal 268435456 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
         );
-        c.set("client-output-buffer-limit", "pubsub 1mb 0 0 normal 0 0 0").unwrap();
+        c.set("client-output-buffer-limit", "pubsub 1mb 0 0 normal 0 0 0")
+            .unwrap();
         assert_eq!(c.client_output_buffer_limit.normal, [0, 0, 0]);
         assert_eq!(c.client_output_buffer_limit.pubsub, [1024 * 1024, 0, 0]);
         for (bad, why) in [
             ("normal 1 2", "Wrong number of arguments in buffer limit configuration."),
-            ("bogus 1 2 3", "Invalid client class specified in buffer limit configuration."),
-            ("normal x 2 3", "Error in hard, soft or soft_seconds setting in buffer limit configuration."),
+            (
+                "bogus 1 2 3",
+                "Invalid client class specified in buffer limit configuration.",
+            ),
+            (
+                "normal x 2 3",
+                "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+            ),
         ] {
             assert_eq!(c.set("client-output-buffer-limit", bad).unwrap_err(), why);
         }
         // All or nothing: a bad second group leaves the first unapplied.
-        assert!(c.set("client-output-buffer-limit", "normal 5 0 0 pubsub x 0 0").is_err());
+        assert!(
+            c.set("client-output-buffer-limit", "normal 5 0 0 pubsub x 0 0")
+                .is_err()
+        );
         assert_eq!(c.client_output_buffer_limit.normal, [0, 0, 0]);
     }
 

@@ -99,7 +99,11 @@ fn set_int_option(fd: std::os::fd::RawFd, level: c_int, name: c_int, value: c_in
     // from a live std socket borrowed by the caller for the whole call; `value` points to an
     // `int` on this stack frame and `len` is exactly its size, so the kernel reads only it.
     let rc = unsafe { linux::setsockopt(fd, level, name, &value, size_of::<c_int>() as u32) };
-    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 // ANCHOR: keepalive

@@ -92,7 +92,12 @@ pub fn shutdown(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -
 pub fn debug(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     match args[0].to_ascii_lowercase().as_slice() {
         b"panic" if args.len() == 1 => {
-            let allowed = match shared.config.read().unwrap_or_else(|p| p.into_inner()).enable_debug_command {
+            let allowed = match shared
+                .config
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .enable_debug_command
+            {
                 DebugCommand::Yes => true,
                 DebugCommand::Local => client.handle.addr.ip().is_loopback(),
                 DebugCommand::No => false,
