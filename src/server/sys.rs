@@ -156,3 +156,20 @@ pub fn widen_backlog(listener: &std::net::TcpListener, backlog: i32) -> std::io:
     Ok(())
 }
 // ANCHOR_END: widen_backlog
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{TcpListener, TcpStream};
+
+    #[test]
+    fn the_socket_wrappers_accept_real_sockets() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        widen_backlog(&listener, 511).unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (served, _) = listener.accept().unwrap();
+        set_keepalive(&served, 300).unwrap();
+        // Intervals below 3 s still give a positive probe interval.
+        set_keepalive(&client, 1).unwrap();
+    }
+}
