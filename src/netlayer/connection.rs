@@ -216,7 +216,9 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
 /// A client that stops reading fills its socket's send buffer, and then this thread blocks in
 /// `write`: it stops reading the client's next commands, so the client cannot make the server
 /// buffer more (back-pressure, for free). The write timeout bounds how long the thread waits:
-/// a client that has not taken a byte of its replies for that long is closed.
+/// once the socket has accepted no byte for that long, the client is closed. (Any byte the
+/// kernel accepts restarts the clock, and it keeps accepting a little for a few seconds while
+/// it grows the send buffer, so the close comes somewhat later than the timeout.)
 fn set_write_timeout(stream: &TcpStream, seconds: u64) {
     let _ = stream.set_write_timeout((seconds > 0).then(|| Duration::from_secs(seconds)));
 }
