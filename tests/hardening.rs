@@ -195,6 +195,20 @@ fn idle_clients_are_closed_after_timeout_and_keepalive_is_on() {
         &["CONFIG", "GET", "tcp-keepalive"],
         "*2\r\n$13\r\ntcp-keepalive\r\n$3\r\n300\r\n",
     );
+    // The kernel shows a keepalive timer on the server's end of the connection (`ss` is
+    // iproute2's; without it this part is skipped).
+    let filter = format!(
+        "( sport = :{} and dport = :{} )",
+        s.addr().port(),
+        admin.stream.local_addr().unwrap().port()
+    );
+    if let Ok(out) = std::process::Command::new("ss")
+        .args(["-tnoH", "state", "established", &filter])
+        .output()
+    {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("timer:(keepalive"), "no keepalive timer: {text}");
+    }
     admin.assert(&["CONFIG", "SET", "timeout", "1"], "+OK\r\n");
     let mut idle = s.client();
     idle.assert(&["PING"], "+PONG\r\n");
