@@ -13,7 +13,7 @@
 //!
 //! Start with `walkthrough.md`: it follows `SET foo bar` from the socket to `+OK`.
 
-// `deny` rather than `forbid`: the one signal shim (`server::signals`) opts back in with a
+// `deny` rather than `forbid`: the one C shim (`server::sys`: signals, keepalive, listen backlog) opts back in with a
 // local `allow` and a SAFETY comment; every other module stays free of `unsafe`.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
