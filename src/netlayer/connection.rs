@@ -3,10 +3,12 @@
 //! Go original: `internal/netlayer/conn.go` (`HandleConn`). Explained in: book chapter 1.
 
 use std::cell::RefCell;
-use std::io::{BufReader, ErrorKind, Read};
-use std::net::TcpStream;
+use std::io::{self, BufReader, ErrorKind, Read};
+use std::net::{Shutdown, TcpStream};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use crate::commands::{ClientContext, dispatch};
 use crate::protocol::resp::{ProtocolError, Reader, Writer};
@@ -34,9 +36,29 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
     if config.timeout > 0 {
         let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(config.timeout)));
     }
+    // A peer that vanished without a word (a crashed machine, a dropped NAT entry) would
+    // leave this thread blocked in `read` for ever; keepalive probes make that read fail.
+    if config.tcp_keepalive > 0
+        && let Err(e) = crate::server::sys::set_keepalive(&stream, config.tcp_keepalive)
+    {
+        crate::verbose!("net", "Cannot set keepalive for client {id}: {e}");
+    }
     let authenticated = config.requirepass.is_none();
     let mut client = ClientContext::new(handle, authenticated);
-    serve(&shared, &stream, &mut client);
+    // A bug in one handler must cost one connection, not the server: the panic unwinds to
+    // here, the client is closed, and every lock it held is released on the way (the store's
+    // `RwLock` is then poisoned, which `Shared::write_store` knows to recover from).
+    // `AssertUnwindSafe`: after a panic nothing below reads the client's half-updated state
+    // except to tear it down.
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| serve(&shared, &stream, &mut client))) {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        crate::warn!("net", "Client {id} closed after a panic in its command: {what}");
+        let _ = stream.shutdown(Shutdown::Both);
+    }
     shared.pubsub.unsubscribe_all(&mut client);
     if let Some(outbox) = client.outbox.take() {
         // Let the writer thread send what is queued (`QUIT`'s `+OK`), then stop it.
@@ -70,11 +92,32 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
     let mut outbox: Option<Arc<Outbox>> = None;
     // Subscribers' writer threads are woken once per pipeline, not once per message.
     let _wakes = WakeBatch::start();
+    let net = &shared.stats.net;
+    let mut generation = net.generation();
+    let mut limits = net.current();
+    set_write_timeout(stream, limits.write_timeout);
+    reader.set_limits(limits.reader);
     loop {
+        // One atomic load per command; the limits are re-read only after a `CONFIG SET`.
+        // Redis parity: Redis checks the limit in force when the bytes arrive; here a client
+        // already waiting for its next command reads that one under the old limits.
+        if net.generation() != generation {
+            generation = net.generation();
+            let new = net.current();
+            if new.write_timeout != limits.write_timeout {
+                set_write_timeout(stream, new.write_timeout);
+            }
+            limits = new;
+            reader.set_limits(limits.reader);
+        }
         reader.set_authenticated(client.authenticated);
         let argv = match reader.read_command() {
             Ok(Some(argv)) => argv,
             Ok(None) => return, // the client closed the connection
+            Err(ProtocolError::Io(e)) if e.get_ref().is_some_and(|inner| inner.is::<OutputStalled>()) => {
+                output_stalled(shared, client.id, limits.write_timeout);
+                return;
+            }
             // The idle `timeout` passed. Subscribers are exempt, as in Redis: they wait for
             // messages and may legitimately send nothing for hours.
             Err(ProtocolError::Io(e)) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
@@ -82,6 +125,16 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
                     continue;
                 }
                 crate::verbose!("net", "Closing idle client {}", client.id);
+                return;
+            }
+            Err(ProtocolError::QueryBufferLimit) => {
+                // Redis closes such a client without a reply, and logs it.
+                net.query_limit_disconnections.fetch_add(1, Ordering::Relaxed);
+                crate::warn!(
+                    "net",
+                    "Closing client {} that reached max query buffer length",
+                    client.id
+                );
                 return;
             }
             Err(e) => {
@@ -128,19 +181,75 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             Some(frames) => frames.iter().for_each(|f| writer.write_value(f)),
             None => writer.write_value(&reply),
         }
+        drop(reply);
         if client.close_after_reply || client.handle.killed.load(Ordering::Relaxed) {
             let _ = writer.flush();
+            return;
+        }
+        // The buffer holds at most 64 KB of earlier replies plus this one, so only one huge
+        // reply can cross the hard limit; the client loses its connection, not the server
+        // its memory (`client-output-buffer-limit normal`).
+        if limits.output > 0 && writer.buffered() > limits.output {
+            shared.pubsub.count_output_limit_disconnection();
+            crate::warn!(
+                "net",
+                "Client {} closed for overcoming of output buffer limits ({} bytes buffered).",
+                client.id,
+                writer.buffered()
+            );
             return;
         }
         // Design invariant 10: replies stay buffered while the pipeline has more commands and
         // are written when the reader next needs bytes from the socket; only a large backlog
         // is written early, so a pipeline of huge replies does not pile up in memory.
-        if writer.buffered() > FLUSH_THRESHOLD && writer.flush().is_err() {
+        if writer.buffered() > FLUSH_THRESHOLD
+            && let Err(e) = writer.flush()
+        {
+            if is_output_stalled(&e) {
+                output_stalled(shared, client.id, limits.write_timeout);
+            }
             return;
         }
     }
 }
 // ANCHOR_END: serve
+
+// ANCHOR: write_timeout
+/// A client that stops reading fills its socket's send buffer, and then this thread blocks in
+/// `write`: it stops reading the client's next commands, so the client cannot make the server
+/// buffer more (back-pressure, for free). The write timeout bounds how long the thread waits:
+/// once the socket has accepted no byte for that long, the client is closed. (Any byte the
+/// kernel accepts restarts the clock, and it keeps accepting a little for a few seconds while
+/// it grows the send buffer, so the close comes somewhat later than the timeout.)
+fn set_write_timeout(stream: &TcpStream, seconds: u64) {
+    let _ = stream.set_write_timeout((seconds > 0).then(|| Duration::from_secs(seconds)));
+}
+
+/// True for a write that failed because the write timeout passed (the socket reports a
+/// timed-out blocking call as `WouldBlock`).
+fn is_output_stalled(e: &io::Error) -> bool {
+    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}
+
+/// Closes a client that stopped reading, counting it with the output-limit disconnections.
+fn output_stalled(shared: &Shared, id: u64, seconds: u64) {
+    shared.pubsub.count_output_limit_disconnection();
+    crate::warn!("net", "Client {id} closed: it read none of its replies for {seconds} s");
+}
+
+/// Marks a failed *write* inside a read, so the loop does not take it for the idle `timeout`
+/// (a timed-out read and a timed-out write both surface as `WouldBlock`).
+#[derive(Debug)]
+struct OutputStalled;
+
+impl std::fmt::Display for OutputStalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the client reads none of its replies")
+    }
+}
+
+impl std::error::Error for OutputStalled {}
+// ANCHOR_END: write_timeout
 
 // ANCHOR: flush_then_read
 /// The socket's read side. Before every read that may block it writes the replies buffered so
@@ -155,7 +264,12 @@ struct FlushThenRead<'a> {
 impl Read for FlushThenRead<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         wake_deferred();
-        self.writer.borrow_mut().flush()?;
+        if let Err(e) = self.writer.borrow_mut().flush() {
+            return Err(match e.kind() {
+                ErrorKind::WouldBlock | ErrorKind::TimedOut => io::Error::other(OutputStalled),
+                _ => e,
+            });
+        }
         self.stream.read(buf)
     }
 }

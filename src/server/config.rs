@@ -45,6 +45,98 @@ impl FsyncPolicy {
     }
 }
 
+/// Who may run `DEBUG PANIC` (`enable-debug-command`, Redis 7's setting).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DebugCommand {
+    /// Nobody (the default).
+    No,
+    /// Every client.
+    Yes,
+    /// Clients on the loopback interface.
+    Local,
+}
+
+impl DebugCommand {
+    /// The name `CONFIG GET enable-debug-command` answers.
+    pub fn name(self) -> &'static str {
+        match self {
+            DebugCommand::No => "no",
+            DebugCommand::Yes => "yes",
+            DebugCommand::Local => "local",
+        }
+    }
+}
+
+// ANCHOR: output_limits
+/// `client-output-buffer-limit`: per client class, a hard limit in bytes, and a soft limit that
+/// may be exceeded for some seconds (0: no limit). Only the hard limits are enforced here: the
+/// hard limit is what bounds memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputLimits {
+    /// `normal` clients: `[hard, soft, soft_seconds]`.
+    pub normal: [u64; 3],
+    /// `replica` (`slave`) clients: accepted and shown; there are no replicas here.
+    pub replica: [u64; 3],
+    /// `pubsub` clients (and `MONITOR`).
+    pub pubsub: [u64; 3],
+}
+
+impl Default for OutputLimits {
+    fn default() -> Self {
+        OutputLimits {
+            // Redis parity: Redis leaves normal clients unlimited (`normal 0 0 0`). Here a
+            // normal client's thread writes its own replies with blocking writes, so what it
+            // buffers is one pipeline's replies up to the 64 KB flush threshold; only a single
+            // reply larger than that can grow the buffer, and one over 256 MB (`KEYS *` or
+            // `LRANGE 0 -1` on a huge keyspace) is a mistake that should cost its client the
+            // connection rather than the machine its memory. 256 MB is Redis's replica limit.
+            normal: [256 * 1024 * 1024, 0, 0],
+            replica: [256 * 1024 * 1024, 64 * 1024 * 1024, 60],
+            pubsub: [32 * 1024 * 1024, 8 * 1024 * 1024, 60],
+        }
+    }
+}
+
+impl OutputLimits {
+    /// Applies `class hard soft seconds [class hard soft seconds ...]`, as Redis parses it:
+    /// all or nothing, with Redis's error texts.
+    ///
+    /// # Errors
+    /// A wrong word count, an unknown class, or a bad number.
+    pub fn parse_into(&mut self, value: &str) -> Result<(), String> {
+        let words: Vec<&str> = value.split_whitespace().collect();
+        if words.is_empty() || !words.len().is_multiple_of(4) {
+            return Err("Wrong number of arguments in buffer limit configuration.".into());
+        }
+        let mut new = *self;
+        for group in words.chunks(4) {
+            let slot = match group[0].to_ascii_lowercase().as_str() {
+                "normal" => &mut new.normal,
+                "slave" | "replica" => &mut new.replica,
+                "pubsub" => &mut new.pubsub,
+                _ => return Err("Invalid client class specified in buffer limit configuration.".into()),
+            };
+            let bad = || "Error in hard, soft or soft_seconds setting in buffer limit configuration.".to_string();
+            let hard = parse_memory(group[1]).map_err(|_| bad())?;
+            let soft = parse_memory(group[2]).map_err(|_| bad())?;
+            let secs: u64 = group[3].parse().map_err(|_| bad())?;
+            *slot = [hard, soft, secs];
+        }
+        *self = new;
+        Ok(())
+    }
+
+    /// The value `CONFIG GET client-output-buffer-limit` answers, in Redis's order.
+    pub fn render(&self) -> String {
+        let [n, r, p] = [self.normal, self.replica, self.pubsub];
+        format!(
+            "normal {} {} {} slave {} {} {} pubsub {} {} {}",
+            n[0], n[1], n[2], r[0], r[1], r[2], p[0], p[1], p[2]
+        )
+    }
+}
+// ANCHOR_END: output_limits
+
 // ANCHOR: config
 /// Every setting, with `redis-server`'s defaults except where noted.
 #[derive(Clone, Debug)]
@@ -88,6 +180,20 @@ pub struct Config {
     pub rename_commands: Vec<(String, String)>,
     /// The config file this configuration was read from, if any (`INFO server`'s `config_file`).
     pub config_file: Option<PathBuf>,
+    /// Largest bulk string a client may send (`proto-max-bulk-len`, 512 MB).
+    pub proto_max_bulk_len: u64,
+    /// Most bytes one request may carry (`client-query-buffer-limit`, 1 GB).
+    pub client_query_buffer_limit: u64,
+    /// `client-output-buffer-limit`, per client class.
+    pub client_output_buffer_limit: OutputLimits,
+    /// Close a client whose socket has accepted none of its replies for this many seconds
+    /// (0: never). Not a Redis setting: Redis's event loop never blocks on a slow reader, but
+    /// a client thread here does, and this bounds how long.
+    pub client_write_timeout: u64,
+    /// Seconds between TCP keepalive probes on client sockets (0: off), as Redis's `tcp-keepalive`.
+    pub tcp_keepalive: u64,
+    /// Who may run `DEBUG PANIC`.
+    pub enable_debug_command: DebugCommand,
 }
 // ANCHOR_END: config
 
@@ -113,6 +219,12 @@ impl Default for Config {
             protected_mode: true,
             rename_commands: Vec::new(),
             config_file: None,
+            proto_max_bulk_len: 512 * 1024 * 1024,
+            client_query_buffer_limit: 1024 * 1024 * 1024,
+            client_output_buffer_limit: OutputLimits::default(),
+            client_write_timeout: 60,
+            tcp_keepalive: 300,
+            enable_debug_command: DebugCommand::No,
         }
     }
 }
@@ -151,6 +263,12 @@ pub const PARAMS: &[(&str, Mutability)] = &[
     ("maxmemory-policy", Mutability::Startup),
     ("auto-aof-rewrite-percentage", Mutability::Runtime),
     ("auto-aof-rewrite-min-size", Mutability::Runtime),
+    ("proto-max-bulk-len", Mutability::Runtime),
+    ("client-query-buffer-limit", Mutability::Runtime),
+    ("client-output-buffer-limit", Mutability::Runtime),
+    ("client-write-timeout", Mutability::Runtime),
+    ("tcp-keepalive", Mutability::Runtime),
+    ("enable-debug-command", Mutability::Startup),
 ];
 
 /// The error text of a bad value; `CONFIG SET` wraps it in Redis's `CONFIG SET failed` sentence.
@@ -182,6 +300,15 @@ pub fn parse_memory(v: &str) -> anyhow::Result<u64> {
         _ => bail!("unknown unit '{unit}'"),
     };
     n.checked_mul(mul).ok_or_else(|| anyhow!("too large"))
+}
+
+/// A `redis.conf` memory value within `min..=i64::MAX`, with Redis's error texts.
+fn memory(v: &str, min: u64) -> Result<u64, String> {
+    let n = parse_memory(v).map_err(|_| "argument must be a memory value".to_string())?;
+    if n < min || n > i64::MAX as u64 {
+        return Err(format!("argument must be between {min} and {} inclusive", i64::MAX));
+    }
+    Ok(n)
 }
 
 fn integer(v: &str, min: i64, max: i64) -> Result<i64, String> {
@@ -270,6 +397,20 @@ impl Config {
                 self.auto_aof_rewrite_min_size =
                     parse_memory(value).map_err(|e| format!("argument must be a memory value ({e})"))?
             }
+            // Redis's floor for both is 1 MB: lower would refuse ordinary commands.
+            "proto-max-bulk-len" => self.proto_max_bulk_len = memory(value, 1024 * 1024)?,
+            "client-query-buffer-limit" => self.client_query_buffer_limit = memory(value, 1024 * 1024)?,
+            "client-output-buffer-limit" => self.client_output_buffer_limit.parse_into(value)?,
+            "client-write-timeout" => self.client_write_timeout = integer(value, 0, i32::MAX as i64)? as u64,
+            "tcp-keepalive" => self.tcp_keepalive = integer(value, 0, i32::MAX as i64)? as u64,
+            "enable-debug-command" => {
+                self.enable_debug_command = match value.to_ascii_lowercase().as_str() {
+                    "no" => DebugCommand::No,
+                    "yes" => DebugCommand::Yes,
+                    "local" => DebugCommand::Local,
+                    _ => return Err("argument(s) must be one of the following: no, yes, local".into()),
+                }
+            }
             other => return Err(format!("unknown setting '{other}'")),
         }
         Ok(())
@@ -306,6 +447,12 @@ impl Config {
             "maxmemory-policy" => "noeviction".to_string(),
             "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
             "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
+            "proto-max-bulk-len" => self.proto_max_bulk_len.to_string(),
+            "client-query-buffer-limit" => self.client_query_buffer_limit.to_string(),
+            "client-output-buffer-limit" => self.client_output_buffer_limit.render(),
+            "client-write-timeout" => self.client_write_timeout.to_string(),
+            "tcp-keepalive" => self.tcp_keepalive.to_string(),
+            "enable-debug-command" => self.enable_debug_command.name().to_string(),
             _ => return None,
         })
     }
@@ -474,6 +621,50 @@ mod tests {
         assert_eq!(split_args("s \"\"").unwrap(), ["s", ""]);
         assert!(split_args("s \"open").is_none());
         assert!(split_args("s \"a\"b").is_none());
+    }
+
+    #[test]
+    fn protocol_and_output_limits_parse_like_redis() {
+        let mut c = Config::default();
+        assert_eq!(c.get("proto-max-bulk-len").unwrap(), "536870912");
+        assert_eq!(c.get("client-query-buffer-limit").unwrap(), "1073741824");
+        c.set("proto-max-bulk-len", "2mb").unwrap();
+        assert_eq!(c.proto_max_bulk_len, 2 * 1024 * 1024);
+        assert_eq!(
+            c.set("proto-max-bulk-len", "1").unwrap_err(),
+            "argument must be between 1048576 and 9223372036854775807 inclusive"
+        );
+        assert_eq!(
+            c.set("client-query-buffer-limit", "abc").unwrap_err(),
+            "argument must be a memory value"
+        );
+        assert_eq!(
+            c.get("client-output-buffer-limit").unwrap(),
+            "normal 268435456 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+        );
+        c.set("client-output-buffer-limit", "pubsub 1mb 0 0 normal 0 0 0")
+            .unwrap();
+        assert_eq!(c.client_output_buffer_limit.normal, [0, 0, 0]);
+        assert_eq!(c.client_output_buffer_limit.pubsub, [1024 * 1024, 0, 0]);
+        for (bad, why) in [
+            ("normal 1 2", "Wrong number of arguments in buffer limit configuration."),
+            (
+                "bogus 1 2 3",
+                "Invalid client class specified in buffer limit configuration.",
+            ),
+            (
+                "normal x 2 3",
+                "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+            ),
+        ] {
+            assert_eq!(c.set("client-output-buffer-limit", bad).unwrap_err(), why);
+        }
+        // All or nothing: a bad second group leaves the first unapplied.
+        assert!(
+            c.set("client-output-buffer-limit", "normal 5 0 0 pubsub x 0 0")
+                .is_err()
+        );
+        assert_eq!(c.client_output_buffer_limit.normal, [0, 0, 0]);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //!   write are *sent* to the AOF thread under the write guard (an in-memory channel send), so the
 //!   log order is the store order; the disk work happens on the `aof-writer` thread.
 //! - Threads: `listener` (accepts), one `client-<id>` per connection, `expirer` (active expiry),
-//!   `aof-writer`, `cron` (ops-rate samples, and the SIGINT/SIGTERM flag of [`signals`]). Shutdown: set the flag, wake the listener, close client sockets, drop the AOF
+//!   `aof-writer`, `cron` (ops-rate samples, and the SIGINT/SIGTERM flag of [`sys`]). Shutdown: set the flag, wake the listener, close client sockets, drop the AOF
 //!   sender and join its thread, so everything queued is written and fsynced.
 //! - A poisoned lock (a thread panicked while holding it) is recovered in [`Shared::write_store`]:
 //!   the store's own operations leave it consistent between statements, so serving on is safer
@@ -20,8 +20,11 @@ pub mod config;
 pub mod expirer;
 pub mod log;
 pub mod pubsub;
-pub mod signals;
 pub mod stats;
+pub mod sys;
+
+/// The signal half of [`sys`], under the name it had before the socket shims joined it.
+pub use sys as signals;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -148,6 +151,8 @@ pub fn start(config: Config) -> anyhow::Result<Server> {
     crate::persistence::open(&shared)?;
     shared.aof.attach_store(&shared.store);
     shared.stats.configure(&shared.config());
+    let pubsub_limit = shared.config().client_output_buffer_limit.pubsub[0];
+    shared.pubsub.set_output_limit(pubsub_limit as usize);
     stats::spawn_cron(shared.clone())?;
     let expirer = expirer::spawn(shared.clone())?;
     let listener = {

@@ -593,6 +593,12 @@ impl PubSub {
         self.output_limit.store(bytes, Ordering::Relaxed);
     }
 
+    /// Counts a client closed for its output, whatever its class (`INFO stats`'
+    /// `client_output_buffer_limit_disconnections`): normal clients that stop reading count too.
+    pub fn count_output_limit_disconnection(&self) {
+        self.limit_disconnections.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The hard output-buffer limit in bytes.
     pub fn output_limit(&self) -> usize {
         self.output_limit.load(Ordering::Relaxed)

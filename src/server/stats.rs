@@ -75,6 +75,8 @@ pub struct Stats {
     pub slowlog: Mutex<Slowlog>,
     /// `instantaneous_ops_per_sec`, updated by the `cron` thread.
     pub ops_per_sec: AtomicU64,
+    /// The connection limits client threads read before each command, and their counters.
+    pub net: crate::netlayer::NetLimits,
 }
 
 impl Stats {
@@ -86,6 +88,7 @@ impl Stats {
         let mut log = self.slowlog();
         let max = config.slowlog_max_len as usize;
         log.entries.truncate(max);
+        self.net.configure(config);
     }
 
     /// The slow log, locked.

@@ -22,7 +22,7 @@ bench() {
 
 # The watcher: WATCH key:000000000000 .. key:000000009999 in one command, then stay idle.
 watcher() {
-    python3 - "$port" <<'PY' &
+    python3 - "$port" >/dev/null 2>&1 <<'PY' &
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 keys = [b"key:%012d" % i for i in range(10000)]
@@ -32,6 +32,7 @@ s.sendall(b"".join(parts))
 assert s.recv(100).startswith(b"+OK")
 time.sleep(3600)
 PY
+    # (The watcher's output goes nowhere, so that `$(watcher)` returns at once.)
     echo $!
 }
 

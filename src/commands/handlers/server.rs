@@ -14,7 +14,7 @@ use crate::commands::registry::{CommandSpec, NO_KEYS, flags, flags::*};
 use crate::commands::{ClientContext, Registry, Shared};
 use crate::engine::store::{Data, Store, glob_match, now_ms};
 use crate::protocol::resp::Value;
-use crate::server::config::{Mutability, PARAMS};
+use crate::server::config::{DebugCommand, Mutability, PARAMS};
 use crate::server::{REDIS_VERSION, request_shutdown};
 
 /// Registers this family's commands.
@@ -82,10 +82,38 @@ pub fn shutdown(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -
 }
 // ANCHOR_END: shutdown
 
-/// `DEBUG SLEEP seconds` (a slow command on demand, for trying the slow log) and `DEBUG HELP`.
-/// Redis's other DEBUG subcommands poke at its internals and have no meaning here.
-pub fn debug(_: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+// ANCHOR: debug
+/// `DEBUG SLEEP seconds` (a slow command on demand, for trying the slow log), `DEBUG PANIC`
+/// (a bug on demand, for testing that one client's panic costs only its connection) and
+/// `DEBUG HELP`. Redis's other DEBUG subcommands poke at its internals and have no meaning here.
+///
+/// Redis parity: Redis refuses every DEBUG subcommand unless `enable-debug-command` allows it;
+/// here only `PANIC` is refused, since `SLEEP` harms no one but its caller.
+pub fn debug(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     match args[0].to_ascii_lowercase().as_slice() {
+        b"panic" if args.len() == 1 => {
+            let allowed = match shared
+                .config
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .enable_debug_command
+            {
+                DebugCommand::Yes => true,
+                DebugCommand::Local => client.handle.addr.ip().is_loopback(),
+                DebugCommand::No => false,
+            };
+            if !allowed {
+                return Value::error(
+                    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", \
+                     you can run it from a local connection, otherwise you need to set this option in the \
+                     configuration file, and then restart the server.",
+                );
+            }
+            // Under the store's write guard, as a buggy write handler would be: the test proves
+            // the poisoned lock is recovered, not just that the thread's panic was caught.
+            let _guard = shared.write_store();
+            panic!("DEBUG PANIC");
+        }
         b"sleep" if args.len() == 2 => {
             let secs = std::str::from_utf8(&args[1])
                 .ok()
@@ -102,12 +130,15 @@ pub fn debug(_: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
             "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "SLEEP <seconds>",
             "    Stop the server for <seconds>. Decimals allowed.",
+            "PANIC",
+            "    Panic inside the server (needs enable-debug-command).",
             "HELP",
             "    Prints this help.",
         ]),
         _ => unknown_subcommand("DEBUG", &args[0]),
     }
 }
+// ANCHOR_END: debug
 
 // ---------------------------------------------------------------------------------- SLOWLOG
 
@@ -435,6 +466,9 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
         .set_auto_rewrite(new.auto_aof_rewrite_percentage, new.auto_aof_rewrite_min_size);
     crate::server::log::set_level(new.loglevel);
     shared.stats.configure(&new);
+    shared
+        .pubsub
+        .set_output_limit(new.client_output_buffer_limit.pubsub[0] as usize);
     if new.timeout != old.timeout {
         // Existing clients follow the new idle timeout too, as in Redis.
         let timeout = (new.timeout > 0).then(|| Duration::from_secs(new.timeout));
@@ -805,6 +839,15 @@ fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(
                 (
                     "rejected_connections",
                     stats.rejected_connections.load(relaxed).to_string(),
+                ),
+                // Redis 7.4's names: clients closed by the query and output limits.
+                (
+                    "client_query_buffer_limit_disconnections",
+                    stats.net.query_limit_disconnections.load(relaxed).to_string(),
+                ),
+                (
+                    "client_output_buffer_limit_disconnections",
+                    shared.pubsub.stats().output_limit_disconnections.to_string(),
                 ),
                 ("expired_keys", s.expired_keys.to_string()),
                 ("evicted_keys", "0".into()),

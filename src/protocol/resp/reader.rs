@@ -208,6 +208,11 @@ impl<R: BufRead> Reader<R> {
         self.limits
     }
 
+    /// Changes the limits from the next request on (`CONFIG SET proto-max-bulk-len`).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
     /// Tells the reader whether the peer still has to `AUTH`. A reader starts authenticated;
     /// while it is not, requests of more than 10 arguments or with an argument over 16 KB are
     /// protocol errors, as in Redis.

@@ -1,0 +1,84 @@
+//! Exercise 09: `SORT key [LIMIT offset count] [ASC|DESC] [ALPHA] [STORE destination]`.
+
+use crate::common::*;
+
+/// A RESP array of bulk strings.
+fn array(items: &[&str]) -> String {
+    let mut out = format!("*{}\r\n", items.len());
+    for i in items {
+        out.push_str(&bulk(i));
+    }
+    out
+}
+
+#[test]
+#[ignore = "exercise ex09: sort"]
+fn ex09_numbers_strings_and_limits() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["RPUSH", "l", "3", "1", "2", "10"], ":4\r\n");
+    c.assert(&["SORT", "l"], &array(&["1", "2", "3", "10"]));
+    c.assert(&["SORT", "l", "DESC"], &array(&["10", "3", "2", "1"]));
+    c.assert(&["SORT", "l", "ALPHA"], &array(&["1", "10", "2", "3"]));
+    c.assert(&["SORT", "l", "LIMIT", "1", "2"], &array(&["2", "3"]));
+    c.assert(&["SORT", "l", "LIMIT", "-1", "2"], &array(&["1", "2"]));
+    c.assert(&["SORT", "l", "LIMIT", "2", "-1"], &array(&["3", "10"]));
+    c.assert(&["SORT", "l", "LIMIT", "5", "2"], "*0\r\n");
+    c.assert(&["SORT", "l", "desc", "limit", "0", "2", "alpha"], &array(&["3", "2"]));
+    // Equal numbers are ordered by their bytes, so the answer is always the same.
+    c.assert(&["RPUSH", "t", "1.0", "1", "01"], ":3\r\n");
+    c.assert(&["SORT", "t"], &array(&["01", "1", "1.0"]));
+    c.assert(&["SORT", "nokey"], "*0\r\n");
+    // The list itself is not changed.
+    c.assert(&["LRANGE", "l", "0", "-1"], &array(&["3", "1", "2", "10"]));
+}
+
+#[test]
+#[ignore = "exercise ex09: sort"]
+fn ex09_sets_and_sorted_sets() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["SADD", "s", "5", "3", "9", "-1.5"], ":4\r\n");
+    c.assert(&["SORT", "s"], &array(&["-1.5", "3", "5", "9"]));
+    c.assert(&["ZADD", "z", "1", "c", "2", "b", "3", "a"], ":3\r\n");
+    c.assert(&["SORT", "z", "ALPHA"], &array(&["a", "b", "c"]));
+    c.assert(&["SORT", "z", "DESC", "ALPHA"], &array(&["c", "b", "a"]));
+}
+
+#[test]
+#[ignore = "exercise ex09: sort"]
+fn ex09_store_writes_a_list() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["RPUSH", "l", "3", "1", "2"], ":3\r\n");
+    c.assert(&["SET", "out", "old"], "+OK\r\n");
+    c.assert(&["SORT", "l", "STORE", "out"], ":3\r\n");
+    c.assert(&["LRANGE", "out", "0", "-1"], &array(&["1", "2", "3"]));
+    c.assert(&["SORT", "nokey", "STORE", "out"], ":0\r\n");
+    c.assert(&["EXISTS", "out"], ":0\r\n");
+}
+
+#[test]
+#[ignore = "exercise ex09: sort"]
+fn ex09_errors() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["RPUSH", "w", "a", "1"], ":2\r\n");
+    c.assert(
+        &["SORT", "w"],
+        "-ERR One or more scores can't be converted into double\r\n",
+    );
+    c.assert(&["SORT", "w", "ALPHA"], &array(&["1", "a"]));
+    c.assert(&["SORT", "w", "foo"], "-ERR syntax error\r\n");
+    c.assert(&["SORT", "w", "LIMIT", "1"], "-ERR syntax error\r\n");
+    c.assert(
+        &["SORT", "w", "LIMIT", "x", "1"],
+        "-ERR value is not an integer or out of range\r\n",
+    );
+    c.assert(&["SORT", "w", "STORE"], "-ERR syntax error\r\n");
+    c.assert(&["SET", "str", "x"], "+OK\r\n");
+    c.assert(
+        &["SORT", "str"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+}
