@@ -470,7 +470,10 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
         .pubsub
         .set_output_limit(new.client_output_buffer_limit.pubsub[0] as usize);
     if new.timeout != old.timeout {
-        // Existing clients follow the new idle timeout too, as in Redis.
+        // Existing clients follow the new idle timeout too, as in Redis, from their next read: a
+        // thread already blocked in `read` keeps the timeout it started that read with, so an
+        // idle client is closed at the later of the two deadlines. (Redis's cron applies the new
+        // value at once; a thread per client cannot be interrupted in `read` without a signal.)
         let timeout = (new.timeout > 0).then(|| Duration::from_secs(new.timeout));
         for c in shared.clients.snapshot() {
             let _ = c.stream.set_read_timeout(timeout);
