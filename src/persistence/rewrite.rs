@@ -58,7 +58,7 @@ pub fn snapshot(store: &Store, now: u64) -> Vec<Entry> {
     store
         .iter(now)
         .map(|(k, d)| Entry {
-            key: k.clone(),
+            key: k.into(),
             data: d.clone(),
             deadline: store.deadline(k, now),
         })
@@ -245,7 +245,7 @@ mod tests {
     fn strings_are_one_set() {
         let e = Entry {
             key: b"k".to_vec().into(),
-            data: Data::Str(b"v".to_vec()),
+            data: Data::Str(b"v".as_slice().into()),
             deadline: None,
         };
         let mut out = Vec::new();

@@ -571,7 +571,10 @@ fn value_bytes(data: &Data) -> u64 {
     // A std `HashMap`/`HashSet` keeps one control byte per bucket and fills at most 7/8 of them.
     let table = |entry: u64, n: usize| (entry + 1) * 8 / 7 * n as u64;
     match data {
-        Data::Str(s) => s.capacity() as u64 + ALLOC,
+        Data::Str(s) => match s.heap_capacity() {
+            0 => 0,
+            n => n as u64 + ALLOC,
+        },
         Data::List(l) => {
             let items: u64 = l.iter().map(|e| e.len() as u64 + ALLOC).sum();
             l.capacity() as u64 * 16 + items + ALLOC
@@ -854,7 +857,7 @@ mod tests {
         let mut store = Store::new();
         let empty = dataset_bytes(&store, 0);
         for i in 0..5000 {
-            store.set(format!("key:{i}").as_bytes(), Data::Str(vec![b'x'; 100]), 0);
+            store.set(format!("key:{i}").as_bytes(), Data::Str(vec![b'x'; 100].into()), 0);
         }
         let full = dataset_bytes(&store, 0);
         // 5,000 values of 100 bytes: at least the payload, and not wildly more.

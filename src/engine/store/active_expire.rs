@@ -265,7 +265,7 @@ mod tests {
     }
 
     fn v() -> Data {
-        Data::Str(b"v".to_vec())
+        Data::Str(b"v".as_slice().into())
     }
 
     /// A store with `plain` keys without TTL and `ttl` keys due at `at`.
@@ -299,7 +299,10 @@ mod tests {
     /// Design invariant 3: every key in the TTL index exists in the keyspace.
     fn assert_index_only_holds_live_entries(st: &Store) {
         for (k, _) in st.expires.iter() {
-            assert!(st.slots[slot_of(k)].contains_key(k), "index holds {k:?} with no value");
+            assert!(
+                st.slots[slot_of(k)].contains_key(&k[..]),
+                "index holds {k:?} with no value"
+            );
         }
         assert!(st.expires.len() <= st.raw_len());
     }
@@ -611,7 +614,7 @@ mod tests {
             let mut scanned = Vec::new();
             let mut cursor = 0;
             loop {
-                cursor = st.scan(cursor, 100, now, |k, _| scanned.push(k.clone()));
+                cursor = st.scan(cursor, 100, now, |k, _| scanned.push(k.to_vec()));
                 if cursor == 0 {
                     break;
                 }

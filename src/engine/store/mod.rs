@@ -13,6 +13,7 @@
 //! we make our own coarse ones.
 
 pub mod active_expire;
+mod compact;
 mod expiry;
 pub mod glob;
 mod watch;
@@ -21,6 +22,8 @@ pub mod zset;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use compact::SlotKey;
+pub use compact::Str;
 pub use expiry::ExpiryIndex;
 pub use glob::glob_match;
 pub use watch::{WatchFlag, WatchTable};
@@ -39,8 +42,9 @@ pub type Bytes = Box<[u8]>;
 /// 24-byte enum rather than the size of the largest collection header.
 #[derive(Clone, Debug)]
 pub enum Data {
-    /// A string: a `Vec` rather than a box so that `APPEND` grows it in amortised O(1).
-    Str(Vec<u8>),
+    /// A string: up to 15 bytes inline in the entry, else a `Vec` so that `APPEND` grows it in
+    /// amortised O(1) (see [`Str`]).
+    Str(Str),
     /// A list: `VecDeque` gives O(1) pushes and pops at both ends.
     List(Box<VecDeque<Bytes>>),
     /// A set of unique members.
@@ -143,7 +147,9 @@ pub struct StoreStats {
 
 /// The keyspace of the one database.
 pub struct Store {
-    slots: Vec<HashMap<Key, Data>>,
+    // Keys and short values live inside the table entries (`compact.rs`): 48 bytes an entry
+    // and no heap block at all for a typical `SET key:1234 value`.
+    slots: Vec<HashMap<SlotKey, Data>>,
     len: usize,
     expires: ExpiryIndex,
     /// Keys removed by lazy expiry since the dispatcher last looked; each becomes a `DEL`
@@ -260,7 +266,7 @@ impl Store {
         if let Some(v) = slot.get_mut(key) {
             return Some(std::mem::replace(v, data));
         }
-        slot.insert(key.into(), data);
+        slot.insert(SlotKey::from(key), data);
         self.len += 1;
         None
     }
@@ -270,7 +276,7 @@ impl Store {
         self.expire_if_needed(key, now);
         let slot_index = slot_of(key);
         if !self.slots[slot_index].contains_key(key) {
-            self.slots[slot_index].insert(key.into(), make());
+            self.slots[slot_index].insert(SlotKey::from(key), make());
             self.len += 1;
         }
         // Just inserted or already present: the lookup cannot fail.
@@ -371,17 +377,18 @@ impl Store {
     }
 
     /// Every live key with its value, in no particular order.
-    pub fn iter(&self, now: u64) -> impl Iterator<Item = (&Key, &Data)> {
+    pub fn iter(&self, now: u64) -> impl Iterator<Item = (&[u8], &Data)> {
         self.slots
             .iter()
             .flat_map(|s| s.iter())
+            .map(|(k, v)| (k.as_bytes(), v))
             .filter(move |(k, _)| !self.is_expired(k, now))
     }
 
     // ANCHOR: scan
     /// One step of `SCAN`: visits whole slots from `cursor` until at least `count` keys were
     /// seen, calling `visit` for each live key; returns the next cursor, 0 when the walk is done.
-    pub fn scan(&self, cursor: u64, count: usize, now: u64, mut visit: impl FnMut(&Key, &Data)) -> u64 {
+    pub fn scan(&self, cursor: u64, count: usize, now: u64, mut visit: impl FnMut(&[u8], &Data)) -> u64 {
         let mut slot = cursor as usize;
         let mut seen = 0;
         while slot < SLOTS && seen < count.max(1) {
@@ -403,7 +410,7 @@ impl Store {
     /// rather than O(keys), at the price of favouring keys in sparse slots slightly (Redis's
     /// bucket-then-chain choice has the same bias). A small or mostly expired store falls back to
     /// counting live keys, which is exact.
-    pub fn random_key(&self, now: u64, rng: &mut impl rand::Rng) -> Option<&Key> {
+    pub fn random_key(&self, now: u64, rng: &mut impl rand::Rng) -> Option<&[u8]> {
         if self.len >= SLOTS {
             for _ in 0..64 {
                 let slot = &self.slots[rng.random_range(0..SLOTS)];
@@ -412,7 +419,7 @@ impl Store {
                 }
                 let key = slot.keys().nth(rng.random_range(0..slot.len()))?;
                 if !self.is_expired(key, now) {
-                    return Some(key);
+                    return Some(key.as_bytes());
                 }
             }
         }
@@ -424,6 +431,7 @@ impl Store {
         self.slots
             .iter()
             .flat_map(|s| s.keys())
+            .map(SlotKey::as_bytes)
             .filter(|k| !self.is_expired(k, now))
             .nth(n)
     }
@@ -434,7 +442,7 @@ mod tests {
     use super::*;
 
     fn s(v: &str) -> Data {
-        Data::Str(v.as_bytes().to_vec())
+        Data::Str(v.as_bytes().into())
     }
 
     #[test]
@@ -475,7 +483,7 @@ mod tests {
         let mut round = 0;
         loop {
             let mut batch = Vec::new();
-            cursor = st.scan(cursor, 10, 0, |k, _| batch.push(k.clone()));
+            cursor = st.scan(cursor, 10, 0, |k, _| batch.push(k.to_vec()));
             for k in batch {
                 if k.starts_with(b"stable:") {
                     assert!(seen.insert(k), "returned twice");
