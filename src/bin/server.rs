@@ -3,7 +3,61 @@
 //!
 //! Go original: `cmd/server/main.go`. Explained in: book chapter "Talking to real clients".
 
-use rust_redis::server::{self, Config, REDIS_VERSION, signals};
+// The counting allocator below is the binary's one `unsafe` item; everything else stays safe.
+#![deny(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+
+use rust_redis::server::{self, Config, REDIS_VERSION, memory, signals};
+
+// ANCHOR: counting_alloc
+/// The system allocator, counting the bytes it hands out so that `INFO memory` can report a
+/// true `used_memory` (see `server::memory`).
+struct CountingAlloc;
+
+// SAFETY: every method forwards to `System` with the caller's own arguments and returns its
+// result unchanged, so `System`'s guarantees hold; the counting beside it never allocates.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded as received (see the impl).
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            memory::on_alloc(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded as received.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            memory::on_alloc(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded as received.
+        unsafe { System.dealloc(ptr, layout) };
+        memory::on_dealloc(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded as received.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        // On failure the old block is still allocated, unchanged.
+        if !p.is_null() {
+            memory::on_dealloc(layout.size());
+            memory::on_alloc(new_size);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAlloc = CountingAlloc;
+// ANCHOR_END: counting_alloc
 
 const USAGE: &str = "\
 Usage: server [/path/to/redis.conf] [options]
@@ -67,6 +121,7 @@ fn main() -> anyhow::Result<()> {
             std::process::exit(1);
         }
     };
+    memory::mark_counting();
     signals::install()?;
     server::run(config)
 }

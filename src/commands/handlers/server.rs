@@ -760,7 +760,9 @@ fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(
             // (16 KiB each) plus the part of its 256 KiB stack it has touched (a few KiB).
             let startup = (crate::engine::store::SLOTS * 48) as u64;
             let clients = shared.clients.len() as u64 * (32 + 8) * 1024;
-            let used = startup + clients + dataset;
+            // The counting allocator's true figure when the binary installed one (`server::memory`),
+            // else the estimate.
+            let used = crate::server::memory::allocated().unwrap_or(startup + clients + dataset);
             let rss = rss_bytes();
             let total = read_proc("/proc/meminfo")
                 .lines()
