@@ -52,10 +52,11 @@ fn anchored_region(source: &str, name: &str) -> Option<String> {
         }
         if is_marker(line, "ANCHOR:") {
             region = Some(Vec::new());
-        } else if let Some(r) = region.as_mut() {
-            if !line.contains("ANCHOR:") && !line.contains("ANCHOR_END:") {
-                r.push(line);
-            }
+        } else if let Some(r) = region.as_mut()
+            && !line.contains("ANCHOR:")
+            && !line.contains("ANCHOR_END:")
+        {
+            r.push(line);
         }
     }
     None

@@ -575,10 +575,7 @@ fn value_bytes(data: &Data) -> u64 {
             0 => 0,
             n => n as u64 + ALLOC,
         },
-        Data::List(l) => {
-            let items: u64 = l.iter().map(|e| e.len() as u64 + ALLOC).sum();
-            l.capacity() as u64 * 16 + items + ALLOC
-        }
+        Data::List(l) => l.heap_bytes() as u64 + ALLOC,
         Data::Set(s) => table(16, s.len()) + s.iter().map(|m| m.len() as u64 + ALLOC).sum::<u64>() + ALLOC,
         Data::Hash(h) => {
             let items: u64 = h.iter().map(|(f, v)| (f.len() + v.len()) as u64 + 2 * ALLOC).sum();

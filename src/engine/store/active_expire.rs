@@ -610,7 +610,7 @@ mod tests {
             assert!(!st.contains(b"ttl:0", now));
             assert_eq!(st.deadline(b"ttl:0", now), None);
             assert_eq!(st.len(now), 3);
-            assert!(st.iter(now).all(|(k, _)| &k[..] != b"ttl:0"));
+            assert!(st.iter(now).all(|(k, _)| k != b"ttl:0"));
             let mut scanned = Vec::new();
             let mut cursor = 0;
             loop {
@@ -622,7 +622,7 @@ mod tests {
             assert_eq!(scanned.len(), 3);
             for seed in 0..20 {
                 let k = st.random_key(now, &mut StdRng::seed_from_u64(seed)).expect("live keys");
-                assert_ne!(&k[..], b"ttl:0");
+                assert_ne!(k, b"ttl:0");
             }
         }
         assert_eq!(st.raw_len(), 4, "still in memory until swept");

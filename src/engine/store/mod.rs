@@ -16,16 +16,18 @@ pub mod active_expire;
 mod compact;
 mod expiry;
 pub mod glob;
+mod list;
 mod watch;
 pub mod zset;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use compact::SlotKey;
 pub use compact::Str;
 pub use expiry::ExpiryIndex;
 pub use glob::glob_match;
+pub use list::List;
 pub use watch::{WatchFlag, WatchTable};
 pub use zset::ZSet;
 
@@ -45,8 +47,8 @@ pub enum Data {
     /// A string: up to 15 bytes inline in the entry, else a `Vec` so that `APPEND` grows it in
     /// amortised O(1) (see [`Str`]).
     Str(Str),
-    /// A list: `VecDeque` gives O(1) pushes and pops at both ends.
-    List(Box<VecDeque<Bytes>>),
+    /// A list: elements packed in chunks, O(1) pushes and pops at both ends (see [`List`]).
+    List(Box<List>),
     /// A set of unique members.
     Set(Box<HashSet<Bytes>>),
     /// A hash of field → value.
