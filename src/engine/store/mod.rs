@@ -293,9 +293,19 @@ impl Store {
 
     fn remove_entry(&mut self, key: &[u8]) -> Option<Data> {
         self.expires.remove(key);
-        let old = self.slots[slot_of(key)].remove(key);
+        let slot = &mut self.slots[slot_of(key)];
+        let old = slot.remove(key);
         if old.is_some() {
             self.len -= 1;
+            // A std `HashMap` never gives memory back by itself: after a mass delete the
+            // tables would stay sized for the peak. Shrink a slot once it is less than 1/8
+            // full, to twice its size, as Redis shrinks a dict below 1/8 (7.0: 1/10). The
+            // gap between the two (shrink at 1/8, grow again at 1/1) means a key count
+            // hovering around a boundary never rehashes back and forth; each shrink moves
+            // a few hundred entries at most, since a slot holds 1/4096 of the keys.
+            if slot.capacity() > 64 && slot.len() * 8 < slot.capacity() {
+                slot.shrink_to(slot.len() * 2);
+            }
         }
         old
     }
@@ -502,6 +512,24 @@ mod tests {
             }
         }
         assert_eq!(seen.len(), 2000);
+    }
+
+    #[test]
+    fn slots_give_memory_back_after_mass_deletes() {
+        let mut st = Store::new();
+        let keys: Vec<String> = (0..SLOTS * 128).map(|i| format!("key:{i}")).collect();
+        for k in &keys {
+            st.set(k.as_bytes(), s("v"), 0);
+        }
+        let peak = st.slots.iter().map(HashMap::capacity).max().unwrap_or(0);
+        assert!(peak >= 128);
+        for k in &keys[..keys.len() - SLOTS] {
+            st.remove(k.as_bytes(), 0);
+        }
+        // About one key per slot is left: every table is back to the smallest sizes.
+        assert!(st.slots.iter().all(|s| s.capacity() <= 64));
+        assert_eq!(st.raw_len(), SLOTS);
+        assert!(keys[keys.len() - SLOTS..].iter().all(|k| st.contains(k.as_bytes(), 0)));
     }
 
     #[test]
