@@ -1,5 +1,5 @@
-//! Compact byte strings for the keyspace: short keys and short string values live inside the
-//! hash-table entry itself, with no heap allocation of their own.
+//! Compact byte strings: short keys, string values and collection elements live inside the
+//! hash-table entry (or tree node) itself, with no heap allocation of their own.
 //!
 //! Go original: none (go-redis stores a Go `string` key and an `interface{}` value per entry).
 //! Explained in: book chapter 4, "What a key costs".
@@ -18,7 +18,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
-/// Bytes a [`SlotKey`] holds without a heap allocation: the 24-byte enum minus its tag and
+/// Bytes an [`InlineBytes`] holds without a heap allocation: the 24-byte enum minus its tag and
 /// length bytes. Keys such as `user:1000:profile` (17 bytes) fit.
 const KEY_INLINE: usize = 22;
 
@@ -28,80 +28,131 @@ const KEY_INLINE: usize = 22;
 /// integer counter up to 15 digits, flags, and short tokens fit.
 const STR_INLINE: usize = 15;
 
-// ANCHOR: slot_key
-/// A key as the slot tables store it: inline up to 22 bytes, boxed beyond.
+// ANCHOR: inline_bytes
+/// An immutable byte string, inline up to 22 bytes, boxed beyond: a key in the slot tables, a
+/// member of a set or sorted set, a field or value of a hash.
 ///
 /// It hashes and compares exactly as the `[u8]` it holds (and implements `Borrow<[u8]>`), so
-/// the tables are searched with a plain `&[u8]` and a lookup never builds a `SlotKey`.
+/// the tables are searched with a plain `&[u8]` and a lookup never builds an `InlineBytes`.
 #[derive(Clone)]
-pub enum SlotKey {
-    /// A short key, its bytes in the entry: `bytes[..len]`.
+pub enum InlineBytes {
+    /// Short bytes, kept in the entry: `bytes[..len]`.
     Inline {
-        /// How many bytes of `bytes` are the key.
+        /// How many bytes of `bytes` are used.
         len: u8,
-        /// The key, zero-padded.
+        /// The bytes, zero-padded.
         bytes: [u8; KEY_INLINE],
     },
-    /// A longer key in its own heap block.
+    /// Longer bytes in their own heap block.
     Heap(Box<[u8]>),
 }
-// ANCHOR_END: slot_key
+// ANCHOR_END: inline_bytes
 
-impl SlotKey {
-    /// The key's bytes.
+impl InlineBytes {
+    /// The bytes.
     pub fn as_bytes(&self) -> &[u8] {
         match self {
-            SlotKey::Inline { len, bytes } => &bytes[..*len as usize],
-            SlotKey::Heap(b) => b,
+            InlineBytes::Inline { len, bytes } => &bytes[..*len as usize],
+            InlineBytes::Heap(b) => b,
+        }
+    }
+
+    /// The bytes as an owned `Vec`: free for boxed bytes, one copy for inline ones.
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            InlineBytes::Inline { .. } => self.as_bytes().to_vec(),
+            InlineBytes::Heap(b) => b.into_vec(),
         }
     }
 }
 
-impl From<&[u8]> for SlotKey {
+impl Default for InlineBytes {
+    /// The empty byte string.
+    fn default() -> Self {
+        InlineBytes::from(&[][..])
+    }
+}
+
+impl From<Vec<u8>> for InlineBytes {
+    fn from(v: Vec<u8>) -> Self {
+        if v.len() <= KEY_INLINE {
+            InlineBytes::from(&v[..])
+        } else {
+            InlineBytes::Heap(v.into_boxed_slice())
+        }
+    }
+}
+
+impl From<&Vec<u8>> for InlineBytes {
+    fn from(v: &Vec<u8>) -> Self {
+        InlineBytes::from(&v[..])
+    }
+}
+
+impl AsRef<[u8]> for InlineBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+// Ordered as the bytes are, so that a sorted set's (score, member) order is Redis's.
+impl PartialOrd for InlineBytes {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for InlineBytes {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl From<&[u8]> for InlineBytes {
     fn from(key: &[u8]) -> Self {
         if key.len() <= KEY_INLINE {
             let mut bytes = [0; KEY_INLINE];
             bytes[..key.len()].copy_from_slice(key);
-            SlotKey::Inline {
+            InlineBytes::Inline {
                 len: key.len() as u8,
                 bytes,
             }
         } else {
-            SlotKey::Heap(key.into())
+            InlineBytes::Heap(key.into())
         }
     }
 }
 
-impl Deref for SlotKey {
+impl Deref for InlineBytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         self.as_bytes()
     }
 }
 
-impl Borrow<[u8]> for SlotKey {
+impl Borrow<[u8]> for InlineBytes {
     fn borrow(&self) -> &[u8] {
         self.as_bytes()
     }
 }
 
-// `Borrow` demands that `SlotKey` and `[u8]` hash and compare alike, so both go through the
+// `Borrow` demands that `InlineBytes` and `[u8]` hash and compare alike, so both go through the
 // bytes: an inline and a boxed copy of the same key are the same key.
-impl Hash for SlotKey {
+impl Hash for InlineBytes {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.as_bytes().hash(state);
     }
 }
 
-impl PartialEq for SlotKey {
+impl PartialEq for InlineBytes {
     fn eq(&self, other: &Self) -> bool {
         self.as_bytes() == other.as_bytes()
     }
 }
 
-impl Eq for SlotKey {}
+impl Eq for InlineBytes {}
 
-impl fmt::Debug for SlotKey {
+impl fmt::Debug for InlineBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
     }
@@ -221,28 +272,28 @@ mod tests {
     fn both_types_fit_in_24_bytes() {
         // The whole point of the module: if a compiler stopped packing the tags, each entry
         // would grow by 8 bytes and this would say so.
-        assert_eq!(std::mem::size_of::<SlotKey>(), 24);
+        assert_eq!(std::mem::size_of::<InlineBytes>(), 24);
         assert_eq!(std::mem::size_of::<Str>(), 24);
         assert_eq!(std::mem::size_of::<super::super::Data>(), 24);
     }
 
     #[test]
     fn keys_inline_and_boxed_are_found_by_their_bytes() {
-        let mut m: HashMap<SlotKey, u32> = HashMap::new();
+        let mut m: HashMap<InlineBytes, u32> = HashMap::new();
         let short = b"key:1".as_slice();
         let exact = [b'x'; KEY_INLINE];
         let long = [b'y'; KEY_INLINE + 1];
-        m.insert(SlotKey::from(short), 1);
-        m.insert(SlotKey::from(&exact[..]), 2);
-        m.insert(SlotKey::from(&long[..]), 3);
-        assert!(matches!(SlotKey::from(&exact[..]), SlotKey::Inline { .. }));
-        assert!(matches!(SlotKey::from(&long[..]), SlotKey::Heap(_)));
+        m.insert(InlineBytes::from(short), 1);
+        m.insert(InlineBytes::from(&exact[..]), 2);
+        m.insert(InlineBytes::from(&long[..]), 3);
+        assert!(matches!(InlineBytes::from(&exact[..]), InlineBytes::Inline { .. }));
+        assert!(matches!(InlineBytes::from(&long[..]), InlineBytes::Heap(_)));
         assert_eq!(m.get(short), Some(&1));
         assert_eq!(m.get(&exact[..]), Some(&2));
         assert_eq!(m.get(&long[..]), Some(&3));
         assert_eq!(m.get(b"".as_slice()), None);
         // The empty key is a key like any other.
-        m.insert(SlotKey::from(b"".as_slice()), 4);
+        m.insert(InlineBytes::from(b"".as_slice()), 4);
         assert_eq!(m.get(b"".as_slice()), Some(&4));
     }
 

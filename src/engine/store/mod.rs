@@ -23,7 +23,7 @@ pub mod zset;
 use std::collections::{HashMap, HashSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use compact::SlotKey;
+pub use compact::InlineBytes;
 pub use compact::Str;
 pub use expiry::ExpiryIndex;
 pub use glob::glob_match;
@@ -34,8 +34,8 @@ pub use zset::ZSet;
 /// A key: an immutable byte string (16 bytes inline, the bytes on the heap).
 pub type Key = Box<[u8]>;
 
-/// An element of a list, set, hash or sorted set.
-pub type Bytes = Box<[u8]>;
+/// An element of a set, hash or sorted set: inline up to 22 bytes (see [`InlineBytes`]).
+pub type Bytes = InlineBytes;
 
 // ANCHOR: data
 /// The value stored under a key; each variant is one Redis type.
@@ -151,7 +151,7 @@ pub struct StoreStats {
 pub struct Store {
     // Keys and short values live inside the table entries (`compact.rs`): 48 bytes an entry
     // and no heap block at all for a typical `SET key:1234 value`.
-    slots: Vec<HashMap<SlotKey, Data>>,
+    slots: Vec<HashMap<InlineBytes, Data>>,
     len: usize,
     expires: ExpiryIndex,
     /// Keys removed by lazy expiry since the dispatcher last looked; each becomes a `DEL`
@@ -268,7 +268,7 @@ impl Store {
         if let Some(v) = slot.get_mut(key) {
             return Some(std::mem::replace(v, data));
         }
-        slot.insert(SlotKey::from(key), data);
+        slot.insert(InlineBytes::from(key), data);
         self.len += 1;
         None
     }
@@ -278,7 +278,7 @@ impl Store {
         self.expire_if_needed(key, now);
         let slot_index = slot_of(key);
         if !self.slots[slot_index].contains_key(key) {
-            self.slots[slot_index].insert(SlotKey::from(key), make());
+            self.slots[slot_index].insert(InlineBytes::from(key), make());
             self.len += 1;
         }
         // Just inserted or already present: the lookup cannot fail.
@@ -443,7 +443,7 @@ impl Store {
         self.slots
             .iter()
             .flat_map(|s| s.keys())
-            .map(SlotKey::as_bytes)
+            .map(InlineBytes::as_bytes)
             .filter(|k| !self.is_expired(k, now))
             .nth(n)
     }
