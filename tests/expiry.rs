@@ -97,7 +97,7 @@ fn keys_without_a_ttl_cost_the_sweeper_nothing() {
         for i in 0..100_000u32 {
             store.set(
                 &i.to_be_bytes(),
-                rust_redis::engine::store::Data::Str(b"v".to_vec()),
+                rust_redis::engine::store::Data::Str(b"v".as_slice().into()),
                 now,
             );
         }

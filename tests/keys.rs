@@ -11,7 +11,8 @@ use common::*;
 fn make_list(s: &TestServer, key: &str) {
     use rust_redis::engine::store::{Data, now_ms};
     let shared = s.server.as_ref().expect("running").shared();
-    let list = std::collections::VecDeque::from([b"x".to_vec().into_boxed_slice()]);
+    let mut list = rust_redis::engine::store::List::new();
+    list.push_back(b"x");
     shared
         .write_store()
         .set(key.as_bytes(), Data::List(Box::new(list)), now_ms());
@@ -156,7 +157,7 @@ fn copy() {
     let mut store = shared.write_store();
     let now = rust_redis::engine::store::now_ms();
     if let Some(rust_redis::engine::store::Data::List(l)) = store.get_mut(b"l2", now) {
-        l.push_back(b"y".to_vec().into_boxed_slice());
+        l.push_back(b"y");
     }
     match store.get(b"l", now) {
         Some(rust_redis::engine::store::Data::List(l)) => assert_eq!(l.len(), 1),

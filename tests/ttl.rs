@@ -11,7 +11,8 @@ use common::*;
 fn make_list(s: &TestServer, key: &str) {
     use rust_redis::engine::store::{Data, now_ms};
     let shared = s.server.as_ref().expect("running").shared();
-    let list = std::collections::VecDeque::from([b"x".to_vec().into_boxed_slice()]);
+    let mut list = rust_redis::engine::store::List::new();
+    list.push_back(b"x");
     shared
         .write_store()
         .set(key.as_bytes(), Data::List(Box::new(list)), now_ms());

@@ -3,7 +3,18 @@
 //!
 //! Go original: `cmd/server/main.go`. Explained in: book chapter "Talking to real clients".
 
+#![forbid(unsafe_code)]
+
+use rust_redis::server::sys::CountingAlloc;
 use rust_redis::server::{self, Config, REDIS_VERSION, signals};
+
+// ANCHOR: global_allocator
+/// Every heap byte of the server goes through a counter (see `server::memory`), so `INFO memory`
+/// reports a true `used_memory`. The allocator itself lives in `server::sys`, the crate's one
+/// module that may use `unsafe`.
+#[global_allocator]
+static ALLOCATOR: CountingAlloc = CountingAlloc;
+// ANCHOR_END: global_allocator
 
 const USAGE: &str = "\
 Usage: server [/path/to/redis.conf] [options]
@@ -67,6 +78,7 @@ fn main() -> anyhow::Result<()> {
             std::process::exit(1);
         }
     };
+    server::memory::mark_counting();
     signals::install()?;
     server::run(config)
 }

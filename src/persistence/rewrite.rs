@@ -58,7 +58,7 @@ pub fn snapshot(store: &Store, now: u64) -> Vec<Entry> {
     store
         .iter(now)
         .map(|(k, d)| Entry {
-            key: k.clone(),
+            key: k.into(),
             data: d.clone(),
             deadline: store.deadline(k, now),
         })
@@ -71,7 +71,7 @@ pub fn write_entry(out: &mut Vec<u8>, e: &Entry) {
     let key: &[u8] = &e.key;
     match &e.data {
         Data::Str(s) => encode_command(out, &[b"SET", key, s]),
-        Data::List(l) => chunked(out, b"RPUSH", key, l.iter().map(|v| vec![&v[..]])),
+        Data::List(l) => chunked(out, b"RPUSH", key, l.iter().map(|v| vec![v])),
         Data::Set(s) => chunked(out, b"SADD", key, s.iter().map(|v| vec![&v[..]])),
         Data::Hash(h) => chunked(out, b"HSET", key, h.iter().map(|(f, v)| vec![&f[..], &v[..]])),
         Data::ZSet(z) => {
@@ -224,11 +224,12 @@ fn temp_path(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::VecDeque;
+    use crate::engine::store::List;
 
     #[test]
     fn collections_are_written_in_chunks_of_64() {
-        let list: VecDeque<Box<[u8]>> = (0..130).map(|i| i.to_string().into_bytes().into()).collect();
+        let items: Vec<String> = (0..130).map(|i: u32| i.to_string()).collect();
+        let list: List = items.iter().map(|s| s.as_bytes()).collect();
         let e = Entry {
             key: b"l".to_vec().into(),
             data: Data::List(Box::new(list)),
@@ -246,7 +247,7 @@ mod tests {
     fn strings_are_one_set() {
         let e = Entry {
             key: b"k".to_vec().into(),
-            data: Data::Str(b"v".to_vec()),
+            data: Data::Str(b"v".as_slice().into()),
             deadline: None,
         };
         let mut out = Vec::new();

@@ -19,6 +19,7 @@ pub mod clients;
 pub mod config;
 pub mod expirer;
 pub mod log;
+pub mod memory;
 pub mod pubsub;
 pub mod stats;
 pub mod sys;

@@ -1,4 +1,5 @@
-//! The one place this crate calls C directly: SIGINT/SIGTERM, TCP keepalive, the listen backlog.
+//! The one place this crate calls C directly or needs `unsafe`: SIGINT/SIGTERM, TCP keepalive,
+//! the listen backlog, and the counting allocator behind `INFO memory`'s `used_memory`.
 //!
 //! Go original: `signal.Notify` in `cmd/server/main.go`, and the keepalive Go's `net` package
 //! turns on by itself. Explained in: book chapters "Talking to real clients" and "When clients
@@ -20,6 +21,7 @@
 
 #![allow(unsafe_code)]
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::ffi::c_int;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -156,6 +158,51 @@ pub fn widen_backlog(listener: &std::net::TcpListener, backlog: i32) -> std::io:
     Ok(())
 }
 // ANCHOR_END: widen_backlog
+
+// ANCHOR: counting_alloc
+/// The system allocator, counting the bytes it hands out so that `INFO memory` can report a
+/// true `used_memory` (see `server::memory`).
+pub struct CountingAlloc;
+
+// SAFETY: every method forwards to `System` with the caller's own arguments and returns its
+// result unchanged, so `System`'s guarantees hold; the counting beside it never allocates.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded as received (see the impl).
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            super::memory::on_alloc(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded as received.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            super::memory::on_alloc(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded as received.
+        unsafe { System.dealloc(ptr, layout) };
+        super::memory::on_dealloc(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded as received.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        // On failure the old block is still allocated, unchanged.
+        if !p.is_null() {
+            super::memory::on_dealloc(layout.size());
+            super::memory::on_alloc(new_size);
+        }
+        p
+    }
+}
+// ANCHOR_END: counting_alloc
 
 #[cfg(test)]
 mod tests {

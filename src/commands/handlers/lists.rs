@@ -3,22 +3,21 @@
 //! Go original: `internal/commands/handlers/lists.go`. Explained in: book chapter 4 (lists) and
 //! chapter 4's "Blocking pops" section.
 //!
-//! A list is a `VecDeque<Bytes>`: O(1) push and pop at both ends, O(1) indexing, which is what
-//! Redis's quicklist gives too. A list that loses its last element vanishes (`remove_if_empty`).
+//! A list is the store's packed [`List`] (elements end to end in 4 KiB chunks, as Redis's
+//! quicklist): O(1) push and pop at both ends, indexing that walks chunk counts. A list that
+//! loses its last element vanishes (`remove_if_empty`).
 //!
 //! The blocking commands are ordinary write handlers that, when every key is empty, ask the
 //! dispatcher to park the client (`ctx.block`). The pop they would have done is factored into
 //! functions that take the store alone ([`serve_blocked`]), so that a later push can perform it
 //! on the waiter's behalf; see `commands/blocking.rs`.
 
-use std::collections::VecDeque;
-
 use super::parse_i64;
 use super::sets::effect_of;
 use crate::commands::blocking::parse_timeout;
 use crate::commands::registry::{KEY1, KeySpec, NO_KEYS, flags::*};
 use crate::commands::{BlockOn, Context, Effect, ReadContext, Registry};
-use crate::engine::store::{Bytes, Data, Store, StoreError};
+use crate::engine::store::{Data, List, Store, StoreError};
 use crate::protocol::resp::Value;
 
 /// `BLPOP k1 k2 timeout`: every argument but the last is a key.
@@ -89,8 +88,6 @@ impl End {
     }
 }
 
-type List = VecDeque<Bytes>;
-
 /// The list at `key` for reading: `Ok(None)` if there is none, WRONGTYPE for another type.
 fn list_ref<'s>(store: &'s Store, key: &[u8], now: u64) -> Result<Option<&'s List>, Value> {
     match store.get(key, now) {
@@ -142,7 +139,6 @@ fn push(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End, only_existing: bool) 
         }
     };
     for e in elements {
-        let e = Bytes::from(&e[..]);
         match end {
             End::Left => list.push_front(e),
             End::Right => list.push_back(e),
@@ -188,14 +184,14 @@ fn pop_logged(
     n: usize,
     count_form: bool,
     effects: &mut Vec<Effect>,
-) -> Vec<Bytes> {
+) -> Vec<Vec<u8>> {
     let Ok(Some(list)) = list_mut(store, key, now) else {
         return Vec::new();
     };
     let n = n.min(list.len());
-    let popped: Vec<Bytes> = match end {
-        End::Left => list.drain(..n).collect(),
-        End::Right => list.drain(list.len() - n..).rev().collect(),
+    let popped: Vec<Vec<u8>> = match end {
+        End::Left => (0..n).filter_map(|_| list.pop_front()).collect(),
+        End::Right => (0..n).filter_map(|_| list.pop_back()).collect(),
     };
     if popped.is_empty() {
         return popped;
@@ -246,8 +242,8 @@ fn pop(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End) -> Value {
         ctx.effects,
     );
     match count {
-        Some(_) => Value::Array(popped.into_iter().map(|e| Value::Bulk(e.into_vec())).collect()),
-        None => popped.pop().map_or(Value::Null, |e| Value::Bulk(e.into_vec())),
+        Some(_) => Value::Array(popped.into_iter().map(Value::Bulk).collect()),
+        None => popped.pop().map_or(Value::Null, Value::Bulk),
     }
 }
 // ANCHOR_END: pop
@@ -275,7 +271,12 @@ pub fn lrange(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Err(e) => return e,
     };
     match clamp_range(start, stop, list.len()) {
-        Some((a, b)) => Value::Array(list.range(a..=b).map(|e| Value::Bulk(e.to_vec())).collect()),
+        Some((a, b)) => Value::Array(
+            list.iter_from(a)
+                .take(b - a + 1)
+                .map(|e| Value::Bulk(e.to_vec()))
+                .collect(),
+        ),
         None => Value::Array(Vec::new()),
     }
 }
@@ -301,7 +302,9 @@ pub fn lindex(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         return Value::not_integer();
     };
     match list_ref(ctx.store, &args[0], ctx.now) {
-        Ok(Some(l)) => resolve_index(index, l.len()).map_or(Value::Null, |i| Value::Bulk(l[i].to_vec())),
+        Ok(Some(l)) => resolve_index(index, l.len())
+            .and_then(|i| l.get(i))
+            .map_or(Value::Null, |e| Value::Bulk(e.to_vec())),
         Ok(None) => Value::Null,
         Err(e) => e,
     }
@@ -320,7 +323,7 @@ pub fn lset(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let Some(i) = resolve_index(index, list.len()) else {
         return StoreError::IndexOutOfRange.into();
     };
-    list[i] = Bytes::from(&args[2][..]);
+    list.set(i, &args[2]);
     ctx.log_owned(effect_of(b"LSET", args));
     Value::OK
 }
@@ -351,7 +354,7 @@ pub fn lrem(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     };
     let mut removed = 0usize;
     list.retain(|e| {
-        if &e[..] != element || removed >= limit {
+        if e != element || removed >= limit {
             return true;
         }
         if skip > 0 {
@@ -382,8 +385,8 @@ pub fn ltrim(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let before = list.len();
     match clamp_range(start, stop, before) {
         Some((a, b)) => {
-            list.truncate(b + 1);
-            list.drain(..a);
+            list.remove_back(before - (b + 1));
+            list.remove_front(a);
         }
         None => list.clear(),
     }
@@ -412,7 +415,7 @@ pub fn linsert(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let Some(at) = list.iter().position(|e| e[..] == args[2][..]) else {
         return Value::Integer(-1);
     };
-    list.insert(at + after as usize, Bytes::from(&args[3][..]));
+    list.insert(at + after as usize, &args[3]);
     let len = list.len() as i64;
     ctx.log_owned(effect_of(b"LINSERT", args));
     Value::Integer(len)
@@ -474,13 +477,14 @@ pub fn lpos(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     };
     let mut skip = rank.unsigned_abs() - 1;
     let mut found = Vec::new();
-    let indexes: Box<dyn Iterator<Item = usize>> = if rank > 0 {
-        Box::new(0..scan)
+    // Walk the elements rather than index them: indexing a packed list walks its chunks.
+    let candidates: Box<dyn Iterator<Item = (usize, &[u8])>> = if rank > 0 {
+        Box::new(list.iter().enumerate().take(scan))
     } else {
-        Box::new((len - scan..len).rev())
+        Box::new(list.iter().enumerate().rev().take(scan))
     };
-    for i in indexes {
-        if list[i][..] != *element {
+    for (i, e) in candidates {
+        if e != element {
             continue;
         }
         if skip > 0 {
@@ -528,13 +532,13 @@ fn move_element(
         return Value::Null;
     };
     store.remove_if_empty(src);
-    let reply = Value::Bulk(element.to_vec());
     if let Data::List(target) = store.get_or_insert_with(dst, now, || Data::List(Box::default())) {
         match to {
-            End::Left => target.push_front(element),
-            End::Right => target.push_back(element),
+            End::Left => target.push_front(&element),
+            End::Right => target.push_back(&element),
         }
     }
+    let reply = Value::Bulk(element);
     effects.push(vec![
         b"LMOVE".to_vec(),
         src.to_vec(),
@@ -599,10 +603,10 @@ fn parse_mpop(args: &[Vec<u8>]) -> Result<Mpop<'_>, Value> {
 }
 
 /// The reply of `[B]LMPOP`: `[key, [elements...]]`.
-fn mpop_reply(key: &[u8], popped: Vec<Bytes>) -> Value {
+fn mpop_reply(key: &[u8], popped: Vec<Vec<u8>>) -> Value {
     Value::Array(vec![
         Value::bulk(key),
-        Value::Array(popped.into_iter().map(|e| Value::Bulk(e.into_vec())).collect()),
+        Value::Array(popped.into_iter().map(Value::Bulk).collect()),
     ])
 }
 
@@ -659,7 +663,7 @@ fn bpop(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End) -> Value {
         Ok(Some(key)) => {
             let mut popped = pop_logged(ctx.store, ctx.now, key, end, 1, false, ctx.effects);
             match popped.pop() {
-                Some(e) => Value::Array(vec![Value::bulk(key), Value::Bulk(e.into_vec())]),
+                Some(e) => Value::Array(vec![Value::bulk(key), Value::Bulk(e)]),
                 None => Value::NullArray,
             }
         }
@@ -747,7 +751,7 @@ pub fn serve_blocked(
         b"blpop" | b"brpop" => {
             let end = if name == b"blpop" { End::Left } else { End::Right };
             let e = pop_logged(store, now, key, end, 1, false, effects).pop()?;
-            Some(Value::Array(vec![Value::bulk(key), Value::Bulk(e.into_vec())]))
+            Some(Value::Array(vec![Value::bulk(key), Value::Bulk(e)]))
         }
         b"blmove" | b"brpoplpush" => {
             let (from, to) = if name == b"blmove" {

@@ -608,11 +608,11 @@ fn value_bytes(data: &Data) -> u64 {
     // A std `HashMap`/`HashSet` keeps one control byte per bucket and fills at most 7/8 of them.
     let table = |entry: u64, n: usize| (entry + 1) * 8 / 7 * n as u64;
     match data {
-        Data::Str(s) => s.capacity() as u64 + ALLOC,
-        Data::List(l) => {
-            let items: u64 = l.iter().map(|e| e.len() as u64 + ALLOC).sum();
-            l.capacity() as u64 * 16 + items + ALLOC
-        }
+        Data::Str(s) => match s.heap_capacity() {
+            0 => 0,
+            n => n as u64 + ALLOC,
+        },
+        Data::List(l) => l.heap_bytes() as u64 + ALLOC,
         Data::Set(s) => table(16, s.len()) + s.iter().map(|m| m.len() as u64 + ALLOC).sum::<u64>() + ALLOC,
         Data::Hash(h) => {
             let items: u64 = h.iter().map(|(f, v)| (f.len() + v.len()) as u64 + 2 * ALLOC).sum();
@@ -794,7 +794,9 @@ fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(
             // (16 KiB each) plus the part of its 256 KiB stack it has touched (a few KiB).
             let startup = (crate::engine::store::SLOTS * 48) as u64;
             let clients = shared.clients.len() as u64 * (32 + 8) * 1024;
-            let used = startup + clients + dataset;
+            // The counting allocator's true figure when the binary installed one (`server::memory`),
+            // else the estimate.
+            let used = crate::server::memory::allocated().unwrap_or(startup + clients + dataset);
             let rss = rss_bytes();
             let total = read_proc("/proc/meminfo")
                 .lines()
@@ -854,8 +856,14 @@ fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(
                 ),
                 ("expired_keys", s.expired_keys.to_string()),
                 ("expired_stale_perc", format!("{:.2}", s.expired_stale_perc)),
-                ("expired_time_cap_reached_count", s.expired_time_cap_reached_count.to_string()),
-                ("expire_cycle_cpu_milliseconds", (s.expire_cycle_time_used_us / 1000).to_string()),
+                (
+                    "expired_time_cap_reached_count",
+                    s.expired_time_cap_reached_count.to_string(),
+                ),
+                (
+                    "expire_cycle_cpu_milliseconds",
+                    (s.expire_cycle_time_used_us / 1000).to_string(),
+                ),
                 ("evicted_keys", "0".into()),
                 ("keyspace_hits", s.keyspace_hits.to_string()),
                 ("keyspace_misses", s.keyspace_misses.to_string()),
@@ -903,7 +911,7 @@ mod tests {
         let mut store = Store::new();
         let empty = dataset_bytes(&store, 0);
         for i in 0..5000 {
-            store.set(format!("key:{i}").as_bytes(), Data::Str(vec![b'x'; 100]), 0);
+            store.set(format!("key:{i}").as_bytes(), Data::Str(vec![b'x'; 100].into()), 0);
         }
         let full = dataset_bytes(&store, 0);
         // 5,000 values of 100 bytes: at least the payload, and not wildly more.

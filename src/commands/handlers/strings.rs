@@ -10,7 +10,7 @@
 use super::{format_incr_float, parse_f64, parse_i64};
 use crate::commands::registry::{ALL_KEYS, KEY1, KeySpec, flags::*};
 use crate::commands::{Context, ReadContext, Registry};
-use crate::engine::store::{Data, StoreError};
+use crate::engine::store::{Data, StoreError, Str};
 use crate::protocol::resp::Value;
 
 /// The largest string a command may build: Redis's default `proto-max-bulk-len`, 512 MB.
@@ -45,7 +45,7 @@ pub fn register(r: &mut Registry) {
 }
 
 /// The string at `key`: `Ok(None)` if the key is missing, `WRONGTYPE` if it holds another type.
-fn string_at(data: Option<&Data>) -> Result<Option<&Vec<u8>>, Value> {
+fn string_at(data: Option<&Data>) -> Result<Option<&Str>, Value> {
     match data {
         None => Ok(None),
         Some(Data::Str(s)) => Ok(Some(s)),
@@ -58,7 +58,7 @@ fn string_at(data: Option<&Data>) -> Result<Option<&Vec<u8>>, Value> {
 pub fn get(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     let [key] = args else { return Value::wrong_arity("get") };
     match string_at(ctx.store.get(key, ctx.now)) {
-        Ok(Some(s)) => Value::Bulk(s.clone()),
+        Ok(Some(s)) => Value::Bulk(s.to_vec()),
         Ok(None) => Value::Null,
         Err(e) => e,
     }
@@ -190,11 +190,11 @@ fn set_generic(ctx: &mut Context<'_>, key: &[u8], value: &[u8], o: &StringOption
     let found = existing.is_some();
     if (o.nx && found) || (o.xx && !found) {
         return match existing {
-            Some(Data::Str(old)) if o.get => Value::Bulk(old.clone()),
+            Some(Data::Str(old)) if o.get => Value::Bulk(old.to_vec()),
             _ => Value::Null,
         };
     }
-    let data = Data::Str(value.to_vec());
+    let data = Data::Str(Str::from(value));
     let old = if o.keep_ttl {
         ctx.store.set_keep_ttl(key, data, ctx.now)
     } else {
@@ -212,7 +212,7 @@ fn set_generic(ctx: &mut Context<'_>, key: &[u8], value: &[u8], o: &StringOption
         return Value::OK;
     }
     match old {
-        Some(Data::Str(s)) => Value::Bulk(s),
+        Some(Data::Str(s)) => Value::Bulk(s.into_vec()),
         _ => Value::Null,
     }
 }
@@ -237,7 +237,7 @@ pub fn setnx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if ctx.store.contains(key, ctx.now) {
         return Value::Integer(0);
     }
-    ctx.store.set(key, Data::Str(value.clone()), ctx.now);
+    ctx.store.set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
     ctx.log(&[b"SET", key, value]);
     Value::Integer(1)
 }
@@ -275,7 +275,7 @@ pub fn getdel(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         return Value::Null;
     };
     ctx.log(&[b"DEL", key]);
-    Value::Bulk(old)
+    Value::Bulk(old.into_vec())
 }
 
 // ANCHOR: getex
@@ -292,7 +292,7 @@ pub fn getex(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     };
     // Redis looks the key up before it checks the time: `GETEX missing EX 0` is nil, not an error.
     let value = match string_at(ctx.store.get(key, ctx.now)) {
-        Ok(Some(s)) => s.clone(),
+        Ok(Some(s)) => s.to_vec(),
         Ok(None) => return Value::Null,
         Err(e) => return e,
     };
@@ -324,7 +324,7 @@ pub fn mget(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     let replies = args
         .iter()
         .map(|key| match ctx.store.get(key, ctx.now) {
-            Some(Data::Str(s)) => Value::Bulk(s.clone()),
+            Some(Data::Str(s)) => Value::Bulk(s.to_vec()),
             _ => Value::Null,
         })
         .collect();
@@ -356,7 +356,7 @@ pub fn msetnx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 fn mset_all(ctx: &mut Context<'_>, args: &[Vec<u8>]) {
     for pair in args.chunks(2) {
         if let [key, value] = pair {
-            ctx.store.set(key, Data::Str(value.clone()), ctx.now);
+            ctx.store.set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
         }
     }
     let mut effect = Vec::with_capacity(args.len() + 1);
@@ -382,12 +382,12 @@ pub fn append(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
                 // Nothing changes, so nothing is logged.
                 return Value::Integer(s.len() as i64);
             }
-            s.extend_from_slice(value);
+            s.as_mut_vec().extend_from_slice(value);
             s.len()
         }
         Some(_) => return StoreError::WrongType.into(),
         None => {
-            ctx.store.set(key, Data::Str(value.clone()), ctx.now);
+            ctx.store.set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
             value.len()
         }
     };
@@ -402,7 +402,7 @@ pub fn strlen(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         return Value::wrong_arity("strlen");
     };
     match string_at(ctx.store.get(key, ctx.now)) {
-        Ok(s) => Value::Integer(s.map_or(0, Vec::len) as i64),
+        Ok(s) => Value::Integer(s.map_or(0, |s| s.len()) as i64),
         Err(e) => e,
     }
 }
@@ -475,7 +475,7 @@ pub fn setrange(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
             if too_long {
                 return StoreError::StringTooLong.into();
             }
-            write_at(s, offset as usize, value);
+            write_at(s.as_mut_vec(), offset as usize, value);
             s.len()
         }
         Some(_) => return StoreError::WrongType.into(),
@@ -490,7 +490,7 @@ pub fn setrange(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
             let mut s = Vec::new();
             write_at(&mut s, offset as usize, value);
             let len = s.len();
-            ctx.store.set(key, Data::Str(s), ctx.now);
+            ctx.store.set(key, Data::Str(Str::from(s)), ctx.now);
             len
         }
     };
@@ -520,7 +520,7 @@ fn store_counter(ctx: &mut Context<'_>, key: &[u8], text: Vec<u8>) {
         Some(at) => ctx.log(&[b"SET", key, &text, b"PXAT", at.to_string().as_bytes()]),
         None => ctx.log(&[b"SET", key, &text]),
     }
-    ctx.store.set_keep_ttl(key, Data::Str(text), ctx.now);
+    ctx.store.set_keep_ttl(key, Data::Str(Str::from(text)), ctx.now);
 }
 // ANCHOR_END: store_counter
 

@@ -267,7 +267,7 @@ mod tests {
     }
 
     fn v() -> Data {
-        Data::Str(b"v".to_vec())
+        Data::Str(b"v".as_slice().into())
     }
 
     /// A store with `plain` keys without TTL and `ttl` keys due at `at`.
@@ -301,7 +301,10 @@ mod tests {
     /// Design invariant 3: every key in the TTL index exists in the keyspace.
     fn assert_index_only_holds_live_entries(st: &Store) {
         for (k, _) in st.expires.iter() {
-            assert!(st.slots[slot_of(k)].contains_key(k), "index holds {k:?} with no value");
+            assert!(
+                st.slots[slot_of(k)].contains_key(&k[..]),
+                "index holds {k:?} with no value"
+            );
         }
         assert!(st.expires.len() <= st.raw_len());
     }
@@ -609,11 +612,11 @@ mod tests {
             assert!(!st.contains(b"ttl:0", now));
             assert_eq!(st.deadline(b"ttl:0", now), None);
             assert_eq!(st.len(now), 3);
-            assert!(st.iter(now).all(|(k, _)| &k[..] != b"ttl:0"));
+            assert!(st.iter(now).all(|(k, _)| k != b"ttl:0"));
             let mut scanned = Vec::new();
             let mut cursor = 0;
             loop {
-                cursor = st.scan(cursor, 100, now, |k, _| scanned.push(k.clone()));
+                cursor = st.scan(cursor, 100, now, |k, _| scanned.push(k.to_vec()));
                 if cursor == 0 {
                     break;
                 }
@@ -621,7 +624,7 @@ mod tests {
             assert_eq!(scanned.len(), 3);
             for seed in 0..20 {
                 let k = st.random_key(now, &mut StdRng::seed_from_u64(seed)).expect("live keys");
-                assert_ne!(&k[..], b"ttl:0");
+                assert_ne!(k, b"ttl:0");
             }
         }
         assert_eq!(st.raw_len(), 4, "still in memory until swept");

@@ -13,24 +13,29 @@
 //! we make our own coarse ones.
 
 pub mod active_expire;
+mod compact;
 mod expiry;
 pub mod glob;
+mod list;
 mod watch;
 pub mod zset;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub use compact::InlineBytes;
+pub use compact::Str;
 pub use expiry::ExpiryIndex;
 pub use glob::glob_match;
+pub use list::List;
 pub use watch::{WatchFlag, WatchTable};
 pub use zset::ZSet;
 
 /// A key: an immutable byte string (16 bytes inline, the bytes on the heap).
 pub type Key = Box<[u8]>;
 
-/// An element of a list, set, hash or sorted set.
-pub type Bytes = Box<[u8]>;
+/// An element of a set, hash or sorted set: inline up to 22 bytes (see [`InlineBytes`]).
+pub type Bytes = InlineBytes;
 
 // ANCHOR: data
 /// The value stored under a key; each variant is one Redis type.
@@ -39,12 +44,13 @@ pub type Bytes = Box<[u8]>;
 /// 24-byte enum rather than the size of the largest collection header.
 #[derive(Clone, Debug)]
 pub enum Data {
-    /// A string: a `Vec` rather than a box so that `APPEND` grows it in amortised O(1).
-    Str(Vec<u8>),
-    // Go parity: go-redis's LPUSH was O(n), which held it to 7 % of Redis's throughput; a
-    // `VecDeque` pushes and pops at either end in O(1).
-    /// A list: `VecDeque` gives O(1) pushes and pops at both ends.
-    List(Box<VecDeque<Bytes>>),
+    /// A string: up to 15 bytes inline in the entry, else a `Vec` so that `APPEND` grows it in
+    /// amortised O(1) (see [`Str`]).
+    Str(Str),
+    // Go parity: go-redis's LPUSH was O(n), which held it to 7 % of Redis's throughput; our
+    // list pushes and pops at either end in O(1).
+    /// A list: elements packed in chunks, O(1) pushes and pops at both ends (see [`List`]).
+    List(Box<List>),
     /// A set of unique members.
     Set(Box<HashSet<Bytes>>),
     /// A hash of field → value.
@@ -152,7 +158,9 @@ pub struct StoreStats {
 // ANCHOR: store
 /// The keyspace of the one database.
 pub struct Store {
-    slots: Vec<HashMap<Key, Data>>,
+    // Keys and short values live inside the table entries (`compact.rs`): 48 bytes an entry
+    // and no heap block at all for a typical `SET key:1234 value`.
+    slots: Vec<HashMap<InlineBytes, Data>>,
     len: usize,
     expires: ExpiryIndex,
     /// Keys removed by lazy expiry since the dispatcher last looked; each becomes a `DEL`
@@ -272,7 +280,7 @@ impl Store {
         if let Some(v) = slot.get_mut(key) {
             return Some(std::mem::replace(v, data));
         }
-        slot.insert(key.into(), data);
+        slot.insert(InlineBytes::from(key), data);
         self.len += 1;
         None
     }
@@ -282,7 +290,7 @@ impl Store {
         self.expire_if_needed(key, now);
         let slot_index = slot_of(key);
         if !self.slots[slot_index].contains_key(key) {
-            self.slots[slot_index].insert(key.into(), make());
+            self.slots[slot_index].insert(InlineBytes::from(key), make());
             self.len += 1;
         }
         // Just inserted or already present: the lookup cannot fail.
@@ -297,9 +305,19 @@ impl Store {
 
     fn remove_entry(&mut self, key: &[u8]) -> Option<Data> {
         self.expires.remove(key);
-        let old = self.slots[slot_of(key)].remove(key);
+        let slot = &mut self.slots[slot_of(key)];
+        let old = slot.remove(key);
         if old.is_some() {
             self.len -= 1;
+            // A std `HashMap` never gives memory back by itself: after a mass delete the
+            // tables would stay sized for the peak. Shrink a slot once it is less than 1/8
+            // full, to twice its size, as Redis shrinks a dict below 1/8 (7.0: 1/10). The
+            // gap between the two (shrink at 1/8, grow again at 1/1) means a key count
+            // hovering around a boundary never rehashes back and forth; each shrink moves
+            // a few hundred entries at most, since a slot holds 1/4096 of the keys.
+            if slot.capacity() > 64 && slot.len() * 8 < slot.capacity() {
+                slot.shrink_to(slot.len() * 2);
+            }
         }
         old
     }
@@ -385,17 +403,18 @@ impl Store {
     }
 
     /// Every live key with its value, in no particular order.
-    pub fn iter(&self, now: u64) -> impl Iterator<Item = (&Key, &Data)> {
+    pub fn iter(&self, now: u64) -> impl Iterator<Item = (&[u8], &Data)> {
         self.slots
             .iter()
             .flat_map(|s| s.iter())
+            .map(|(k, v)| (k.as_bytes(), v))
             .filter(move |(k, _)| !self.is_expired(k, now))
     }
 
     // ANCHOR: scan
     /// One step of `SCAN`: visits whole slots from `cursor` until at least `count` keys were
     /// seen, calling `visit` for each live key; returns the next cursor, 0 when the walk is done.
-    pub fn scan(&self, cursor: u64, count: usize, now: u64, mut visit: impl FnMut(&Key, &Data)) -> u64 {
+    pub fn scan(&self, cursor: u64, count: usize, now: u64, mut visit: impl FnMut(&[u8], &Data)) -> u64 {
         let mut slot = cursor as usize;
         let mut seen = 0;
         while slot < SLOTS && seen < count.max(1) {
@@ -417,7 +436,7 @@ impl Store {
     /// rather than O(keys), at the price of favouring keys in sparse slots slightly (Redis's
     /// bucket-then-chain choice has the same bias). A small or mostly expired store falls back to
     /// counting live keys, which is exact.
-    pub fn random_key(&self, now: u64, rng: &mut impl rand::Rng) -> Option<&Key> {
+    pub fn random_key(&self, now: u64, rng: &mut impl rand::Rng) -> Option<&[u8]> {
         if self.len >= SLOTS {
             for _ in 0..64 {
                 let slot = &self.slots[rng.random_range(0..SLOTS)];
@@ -426,7 +445,7 @@ impl Store {
                 }
                 let key = slot.keys().nth(rng.random_range(0..slot.len()))?;
                 if !self.is_expired(key, now) {
-                    return Some(key);
+                    return Some(key.as_bytes());
                 }
             }
         }
@@ -438,6 +457,7 @@ impl Store {
         self.slots
             .iter()
             .flat_map(|s| s.keys())
+            .map(InlineBytes::as_bytes)
             .filter(|k| !self.is_expired(k, now))
             .nth(n)
     }
@@ -448,7 +468,7 @@ mod tests {
     use super::*;
 
     fn s(v: &str) -> Data {
-        Data::Str(v.as_bytes().to_vec())
+        Data::Str(v.as_bytes().into())
     }
 
     #[test]
@@ -489,7 +509,7 @@ mod tests {
         let mut round = 0;
         loop {
             let mut batch = Vec::new();
-            cursor = st.scan(cursor, 10, 0, |k, _| batch.push(k.clone()));
+            cursor = st.scan(cursor, 10, 0, |k, _| batch.push(k.to_vec()));
             for k in batch {
                 if k.starts_with(b"stable:") {
                     assert!(seen.insert(k), "returned twice");
@@ -506,6 +526,24 @@ mod tests {
             }
         }
         assert_eq!(seen.len(), 2000);
+    }
+
+    #[test]
+    fn slots_give_memory_back_after_mass_deletes() {
+        let mut st = Store::new();
+        let keys: Vec<String> = (0..SLOTS * 128).map(|i| format!("key:{i}")).collect();
+        for k in &keys {
+            st.set(k.as_bytes(), s("v"), 0);
+        }
+        let peak = st.slots.iter().map(HashMap::capacity).max().unwrap_or(0);
+        assert!(peak >= 128);
+        for k in &keys[..keys.len() - SLOTS] {
+            st.remove(k.as_bytes(), 0);
+        }
+        // About one key per slot is left: every table is back to the smallest sizes.
+        assert!(st.slots.iter().all(|s| s.capacity() <= 64));
+        assert_eq!(st.raw_len(), SLOTS);
+        assert!(keys[keys.len() - SLOTS..].iter().all(|k| st.contains(k.as_bytes(), 0)));
     }
 
     #[test]
