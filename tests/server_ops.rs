@@ -437,3 +437,26 @@ fn rename_command_renames_or_disables() {
     );
     c.assert(&["CFG-7F3A", "GET", "hz"], "*2\r\n$2\r\nhz\r\n$2\r\n10\r\n");
 }
+
+#[test]
+fn info_counts_keyspace_hits_and_misses() {
+    let s = start();
+    let mut c = s.client();
+    let figure = |c: &mut Client, name: &str| -> u64 {
+        let info = String::from_utf8(c.cmd(&["INFO", "stats"])).unwrap();
+        let line = info
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name}: {info}"));
+        line[name.len() + 1..].parse().unwrap()
+    };
+    c.assert(&["SET", "k", "v"], "+OK\r\n");
+    let (hits, misses) = (figure(&mut c, "keyspace_hits"), figure(&mut c, "keyspace_misses"));
+    c.cmd(&["GET", "k"]);
+    c.cmd(&["GET", "k"]);
+    c.cmd(&["GET", "nosuchkey"]);
+    assert_eq!(figure(&mut c, "keyspace_hits"), hits + 2);
+    assert_eq!(figure(&mut c, "keyspace_misses"), misses + 1);
+    c.assert(&["CONFIG", "RESETSTAT"], "+OK\r\n");
+    assert_eq!(figure(&mut c, "keyspace_hits"), 0);
+}

@@ -377,7 +377,9 @@ pub fn config(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value
         b"resetstat" if rest.is_empty() => {
             shared.stats.reset();
             shared.clients.reset_stats();
-            shared.write_store().stats = Default::default();
+            let mut store = shared.write_store();
+            store.stats = Default::default();
+            store.reset_hits_misses();
             Value::OK
         }
         b"rewrite" if rest.is_empty() => match config_rewrite(shared) {
@@ -680,6 +682,8 @@ struct StoreFigures {
     dataset: u64,
     keyspace: Option<String>,
     stats: crate::engine::store::StoreStats,
+    /// `keyspace_hits`, `keyspace_misses`.
+    hits_misses: (u64, u64),
 }
 
 // ANCHOR: info
@@ -706,6 +710,7 @@ pub fn info(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
             },
             keyspace: keyspace_line(&store, now),
             stats: store.stats.clone(),
+            hits_misses: store.keyspace_hits_misses(),
         }
     };
     let mut out = String::new();
@@ -834,6 +839,7 @@ fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(
         }
         "stats" => {
             let s = &figures.stats;
+            let (hits, misses) = figures.hits_misses;
             vec![
                 (
                     "total_connections_received",
@@ -865,8 +871,8 @@ fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(
                     (s.expire_cycle_time_used_us / 1000).to_string(),
                 ),
                 ("evicted_keys", "0".into()),
-                ("keyspace_hits", s.keyspace_hits.to_string()),
-                ("keyspace_misses", s.keyspace_misses.to_string()),
+                ("keyspace_hits", hits.to_string()),
+                ("keyspace_misses", misses.to_string()),
             ]
         }
         "replication" => vec![

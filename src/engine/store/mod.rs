@@ -21,6 +21,7 @@ mod watch;
 pub mod zset;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use compact::InlineBytes;
@@ -135,10 +136,6 @@ pub const SLOTS: usize = 4096;
 pub struct StoreStats {
     /// Keys deleted because their deadline passed (lazily or by the sweeper).
     pub expired_keys: u64,
-    /// Lookups that found their key.
-    pub keyspace_hits: u64,
-    /// Lookups that did not.
-    pub keyspace_misses: u64,
     /// Estimated percentage (0–100) of TTL keys that are expired but not yet deleted: each
     /// active-expiry cycle's expired/sampled, smoothed as Redis does. `INFO`: two decimals.
     pub expired_stale_perc: f64,
@@ -168,6 +165,11 @@ pub struct Store {
     lazily_expired: Vec<Key>,
     /// Counters for `INFO`.
     pub stats: StoreStats,
+    /// Reads that found their key (`keyspace_hits`). Reads run under the *read* guard, so
+    /// these two are atomics rather than fields of `stats`; relaxed increments, summed by `INFO`.
+    hits: AtomicU64,
+    /// Reads that did not (`keyspace_misses`).
+    misses: AtomicU64,
     /// Who watches which key (`WATCH`); kept here because it changes under the same lock.
     pub watch: WatchTable,
 }
@@ -209,6 +211,8 @@ impl Store {
             expires: ExpiryIndex::default(),
             lazily_expired: Vec::new(),
             stats: StoreStats::default(),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
             watch: WatchTable::default(),
         }
     }
@@ -224,10 +228,27 @@ impl Store {
     /// This is the read path under the read guard, so it cannot delete an expired key; it only
     /// refuses to show it (design invariant 2). A write or the sweeper deletes it later.
     pub fn get(&self, key: &[u8], now: u64) -> Option<&Data> {
-        if self.is_expired(key, now) {
-            return None;
-        }
-        self.slots[slot_of(key)].get(key)
+        let found = if self.is_expired(key, now) {
+            None
+        } else {
+            self.slots[slot_of(key)].get(key)
+        };
+        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// `keyspace_hits` and `keyspace_misses`: lookups through [`Store::get`] that found their key
+    /// and lookups that did not. Unlike Redis, which counts only reads, a write's existence check
+    /// through `get` counts too.
+    pub fn keyspace_hits_misses(&self) -> (u64, u64) {
+        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
+    }
+
+    /// Zeroes the hit and miss counts (`CONFIG RESETSTAT`).
+    pub fn reset_hits_misses(&self) {
+        self.hits.store(0, Ordering::Relaxed);
+        self.misses.store(0, Ordering::Relaxed);
     }
     // ANCHOR_END: get
 
