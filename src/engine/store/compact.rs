@@ -18,6 +18,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
+// ANCHOR: inline_sizes
 /// Bytes an [`InlineBytes`] holds without a heap allocation: the 24-byte enum minus its tag and
 /// length bytes. Keys such as `user:1000:profile` (17 bytes) fit.
 const KEY_INLINE: usize = 22;
@@ -27,6 +28,7 @@ const KEY_INLINE: usize = 22;
 /// the `Vec`'s one spare niche: 15 bytes plus a length byte still give a 24-byte enum. Every
 /// integer counter up to 15 digits, flags, and short tokens fit.
 const STR_INLINE: usize = 15;
+// ANCHOR_END: inline_sizes
 
 // ANCHOR: inline_bytes
 /// An immutable byte string, inline up to 22 bytes, boxed beyond: a key in the slot tables, a
@@ -268,6 +270,7 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    // ANCHOR: size_test
     #[test]
     fn both_types_fit_in_24_bytes() {
         // The whole point of the module: if a compiler stopped packing the tags, each entry
@@ -276,6 +279,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<Str>(), 24);
         assert_eq!(std::mem::size_of::<super::super::Data>(), 24);
     }
+    // ANCHOR_END: size_test
 
     #[test]
     fn keys_inline_and_boxed_are_found_by_their_bytes() {

@@ -21,6 +21,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 
+// ANCHOR: chunk
 /// A chunk stops growing at this many bytes (an element larger than that gets a chunk of its
 /// own). 4 KiB keeps a head push cheap and the per-chunk overhead (32 bytes) under 1 %.
 const CHUNK_BYTES: usize = 4096;
@@ -31,6 +32,7 @@ struct Chunk {
     bytes: Vec<u8>,
     count: usize,
 }
+// ANCHOR_END: chunk
 
 // ANCHOR: list
 /// A list of byte strings, packed; see the module documentation.
@@ -57,6 +59,7 @@ fn leb128(mut n: usize, buf: &mut [u8; 10]) -> usize {
     }
 }
 
+// ANCHOR: encode_into
 /// Appends the entry for `element` to `out`.
 fn encode_into(out: &mut Vec<u8>, element: &[u8]) {
     let mut len = [0u8; 10];
@@ -65,6 +68,7 @@ fn encode_into(out: &mut Vec<u8>, element: &[u8]) {
     out.extend_from_slice(element);
     out.extend(len[..k].iter().rev());
 }
+// ANCHOR_END: encode_into
 
 /// Bytes the entry for an element of `n` bytes takes.
 fn entry_size(n: usize) -> usize {
@@ -174,6 +178,7 @@ impl List {
         self.len += 1;
     }
 
+    // ANCHOR: push_front
     /// Adds `element` at the head.
     pub fn push_front(&mut self, element: &[u8]) {
         match self.chunks.front_mut() {
@@ -188,6 +193,7 @@ impl List {
         }
         self.len += 1;
     }
+    // ANCHOR_END: push_front
 
     /// Removes and returns the head element.
     pub fn pop_front(&mut self) -> Option<Vec<u8>> {

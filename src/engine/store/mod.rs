@@ -324,6 +324,7 @@ impl Store {
         self.remove_entry(key)
     }
 
+    // ANCHOR: remove_entry
     fn remove_entry(&mut self, key: &[u8]) -> Option<Data> {
         self.expires.remove(key);
         let slot = &mut self.slots[slot_of(key)];
@@ -342,6 +343,7 @@ impl Store {
         }
         old
     }
+    // ANCHOR_END: remove_entry
 
     // ANCHOR: remove_if_empty
     /// Deletes `key` if it holds an empty collection: a list, set, hash or sorted set that lost
