@@ -1,7 +1,7 @@
 //! The heap figure behind `INFO memory`'s `used_memory`: bytes currently allocated.
 //!
 //! Go original: none (go-redis had no `INFO`; Go would ask `runtime.ReadMemStats`). Explained
-//! in: book chapter "Talking to real clients".
+//! in: book chapter 4 ("What a key costs").
 //!
 //! Rust's allocator keeps no running total to ask, so the server binary installs a counting
 //! global allocator (`src/bin/server.rs`): a thin wrapper around the system allocator that adds

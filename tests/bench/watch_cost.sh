@@ -17,7 +17,7 @@ for _ in $(seq 50); do redis-cli -p $port ping >/dev/null 2>&1 && break; sleep 0
 
 bench() {
     redis-benchmark -p $port -t set -n 200000 -c 50 -r 100000 -q 2>/dev/null | tr '\r' '\n' |
-        grep -o 'SET: [0-9.]*' | awk '{print $2}'
+        grep -o 'SET: [0-9.]* requests per second' | awk '{print $2}'
 }
 
 # The watcher: WATCH key:000000000000 .. key:000000009999 in one command, then stay idle.
