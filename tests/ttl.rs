@@ -6,36 +6,6 @@ use std::time::Duration;
 
 use common::*;
 
-/// Stores a one-element list under `key` straight through the store, so that these tests can
-/// check `WRONGTYPE` and `TYPE` without depending on the list commands.
-fn make_list(s: &TestServer, key: &str) {
-    use rust_redis::engine::store::{Data, now_ms};
-    let shared = s.server.as_ref().expect("running").shared();
-    let mut list = rust_redis::engine::store::List::new();
-    list.push_back(b"x");
-    shared
-        .write_store()
-        .set(key.as_bytes(), Data::List(Box::new(list)), now_ms());
-}
-
-/// Asserts the TTL of `key` is `secs`, or one less if the machine stalled for half a second
-/// between setting it and asking (TTL rounds to the nearest second).
-#[track_caller]
-fn assert_ttl(c: &mut Client, key: &str, secs: i64) {
-    let got = c.cmd(&["TTL", key]);
-    assert!(
-        got == int(secs).as_bytes() || got == int(secs - 1).as_bytes(),
-        "TTL {key}: {}",
-        String::from_utf8_lossy(&got)
-    );
-}
-
-fn err(text: &str) -> String {
-    format!("-{text}\r\n")
-}
-
-const OK: &str = "+OK\r\n";
-
 #[test]
 fn expire_options_and_replies() {
     let s = start();

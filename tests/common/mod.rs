@@ -253,3 +253,36 @@ pub fn bulk(s: &str) -> String {
 pub fn int(n: i64) -> String {
     format!(":{n}\r\n")
 }
+
+/// `+OK\r\n`.
+pub const OK: &str = "+OK\r\n";
+/// The nil bulk string.
+pub const NIL: &str = "$-1\r\n";
+/// Redis's type error.
+pub const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+/// Redis's integer parsing error.
+pub const NOT_INT: &str = "-ERR value is not an integer or out of range\r\n";
+/// `-ERR syntax error\r\n`.
+pub const SYNTAX: &str = "-ERR syntax error\r\n";
+
+/// An error reply, as text: `err("ERR no such key")` is `"-ERR no such key\r\n"`.
+pub fn err(text: &str) -> String {
+    format!("-{text}\r\n")
+}
+
+/// Stores a one-element list under `key` (for `WRONGTYPE` and `TYPE` checks).
+pub fn make_list(s: &TestServer, key: &str) {
+    s.client().assert(&["RPUSH", key, "x"], ":1\r\n");
+}
+
+/// Asserts the TTL of `key` is `secs`, or one less if the machine stalled for half a second
+/// between setting it and asking (TTL rounds to the nearest second).
+#[track_caller]
+pub fn assert_ttl(c: &mut Client, key: &str, secs: i64) {
+    let got = c.cmd(&["TTL", key]);
+    assert!(
+        got == int(secs).as_bytes() || got == int(secs - 1).as_bytes(),
+        "TTL {key}: {}",
+        String::from_utf8_lossy(&got)
+    );
+}
