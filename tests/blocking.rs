@@ -79,10 +79,7 @@ fn timeouts_and_types_are_checked_first() {
         "-ERR timeout is not a float or out of range\r\n",
     );
     c.assert(&["SET", "str", "x"], "+OK\r\n");
-    c.assert(
-        &["BLPOP", "nothing", "str", "0"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
+    c.assert(&["BLPOP", "nothing", "str", "0"], WRONGTYPE);
     c.assert(&["RPUSH", "l", "a"], ":1\r\n");
     c.assert(&["BLPOP", "l", "str", "0"], "*2\r\n$1\r\nl\r\n$1\r\na\r\n");
 }

@@ -108,26 +108,11 @@ fn wrong_types() {
     let s = start();
     let mut c = s.client();
     c.assert(&["SET", "str", "x"], "+OK\r\n");
-    c.assert(
-        &["hset", "str", "f", "v"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
-    c.assert(
-        &["hget", "str", "f"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
-    c.assert(
-        &["hgetall", "str"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
-    c.assert(
-        &["hincrby", "str", "f", "1"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
-    c.assert(
-        &["hlen", "str"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
+    c.assert(&["hset", "str", "f", "v"], WRONGTYPE);
+    c.assert(&["hget", "str", "f"], WRONGTYPE);
+    c.assert(&["hgetall", "str"], WRONGTYPE);
+    c.assert(&["hincrby", "str", "f", "1"], WRONGTYPE);
+    c.assert(&["hlen", "str"], WRONGTYPE);
 }
 
 #[test]

@@ -185,30 +185,12 @@ fn wrong_types_are_refused_before_any_change() {
     let s = start();
     let mut c = s.client();
     c.assert(&["SET", "s", "x"], "+OK\r\n");
-    c.assert(
-        &["lpush", "s", "a"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
-    c.assert(
-        &["lrange", "s", "0", "-1"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
-    c.assert(
-        &["lpop", "s", "0"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
-    c.assert(
-        &["lmpop", "2", "nol", "s", "left"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
+    c.assert(&["lpush", "s", "a"], WRONGTYPE);
+    c.assert(&["lrange", "s", "0", "-1"], WRONGTYPE);
+    c.assert(&["lpop", "s", "0"], WRONGTYPE);
+    c.assert(&["lmpop", "2", "nol", "s", "left"], WRONGTYPE);
     c.assert(&["rpush", "l", "a"], ":1\r\n");
-    c.assert(
-        &["lmove", "l", "s", "left", "left"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
+    c.assert(&["lmove", "l", "s", "left", "left"], WRONGTYPE);
     c.assert(&["lrange", "l", "0", "-1"], "*1\r\n$1\r\na\r\n");
-    c.assert(
-        &["lmove", "s", "l", "left", "left"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
+    c.assert(&["lmove", "s", "l", "left", "left"], WRONGTYPE);
 }

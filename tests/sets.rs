@@ -94,31 +94,13 @@ fn wrong_types() {
     let s = start();
     let mut c = s.client();
     c.assert(&["SET", "str", "x"], "+OK\r\n");
-    c.assert(
-        &["sadd", "str", "a"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
-    c.assert(
-        &["sinter", "nos", "str"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
-    c.assert(
-        &["sdiff", "nos", "str"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
-    c.assert(
-        &["sunion", "a", "str"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
-    c.assert(
-        &["smove", "str", "nos", "a"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
+    c.assert(&["sadd", "str", "a"], WRONGTYPE);
+    c.assert(&["sinter", "nos", "str"], WRONGTYPE);
+    c.assert(&["sdiff", "nos", "str"], WRONGTYPE);
+    c.assert(&["sunion", "a", "str"], WRONGTYPE);
+    c.assert(&["smove", "str", "nos", "a"], WRONGTYPE);
     c.assert(&["sadd", "s", "a"], ":1\r\n");
-    c.assert(
-        &["smove", "s", "str", "a"],
-        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
-    );
+    c.assert(&["smove", "s", "str", "a"], WRONGTYPE);
     c.assert(&["sismember", "s", "a"], ":1\r\n");
 }
 
