@@ -8,15 +8,7 @@ use common::*;
 
 /// The keys of an array-of-bulks reply, sorted (KEYS answers in no particular order).
 fn parse_bulks(reply: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut i = reply.iter().position(|&b| b == b'\n').map_or(reply.len(), |p| p + 1);
-    while i < reply.len() {
-        assert_eq!(reply[i], b'$', "{:?}", String::from_utf8_lossy(reply));
-        let nl = i + reply[i..].iter().position(|&b| b == b'\n').unwrap();
-        let n: usize = std::str::from_utf8(&reply[i + 1..nl - 1]).unwrap().parse().unwrap();
-        out.push(reply[nl + 1..nl + 1 + n].to_vec());
-        i = nl + 1 + n + 2;
-    }
+    let mut out = bulks(reply);
     out.sort();
     out
 }

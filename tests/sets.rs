@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::collections::HashSet;
+
 use common::*;
 
 #[test]
@@ -166,4 +168,43 @@ fn spop_and_srandmember_pick_real_members() {
     assert!(rand.starts_with(b"*5\r\n"));
     let all = String::from_utf8(c.cmd(&["SMEMBERS", "s"])).unwrap();
     c.assert(&["SRANDMEMBER", "s", "5"], &all);
+}
+
+#[test]
+fn random_picks_on_a_large_set_are_distinct_present_members() {
+    let s = start();
+    let mut c = s.client();
+    let mut sadd = vec!["SADD".to_string(), "s".to_string()];
+    sadd.extend((0..1000).map(|i| format!("m{i}")));
+    let sadd: Vec<&str> = sadd.iter().map(String::as_str).collect();
+    c.assert(&sadd, ":1000\r\n");
+
+    // SRANDMEMBER with a positive count: distinct members; negative: any 2000, repeats allowed.
+    let picked = bulks(&c.cmd(&["SRANDMEMBER", "s", "50"]));
+    assert_eq!(picked.iter().collect::<HashSet<_>>().len(), 50);
+    let picked = bulks(&c.cmd(&["SRANDMEMBER", "s", "-2000"]));
+    assert_eq!(picked.len(), 2000);
+    for m in picked.iter().take(20) {
+        c.assert(&["SISMEMBER", "s", std::str::from_utf8(m).unwrap()], ":1\r\n");
+    }
+
+    // SPOP n: n distinct members, each gone afterwards.
+    let popped = bulks(&c.cmd(&["SPOP", "s", "300"]));
+    assert_eq!(popped.iter().collect::<HashSet<_>>().len(), 300);
+    assert!(popped.iter().all(|m| m.starts_with(b"m")));
+    c.assert(&["SCARD", "s"], ":700\r\n");
+    for m in &popped {
+        c.assert(&["SISMEMBER", "s", std::str::from_utf8(m).unwrap()], ":0\r\n");
+    }
+    let one = c.cmd(&["SPOP", "s"]);
+    let one = bulks(format!("*1\r\n{}", String::from_utf8_lossy(&one)).as_bytes());
+    c.assert(&["SISMEMBER", "s", std::str::from_utf8(&one[0]).unwrap()], ":0\r\n");
+    c.assert(&["SPOP", "s", "0"], "*0\r\n");
+
+    // What is left is exactly the members never popped, and popping it all empties the key.
+    let rest = bulks(&c.cmd(&["SPOP", "s", "1000"]));
+    assert_eq!(rest.len(), 699);
+    let all: HashSet<Vec<u8>> = popped.into_iter().chain(one).chain(rest).collect();
+    assert_eq!(all.len(), 1000);
+    c.assert(&["EXISTS", "s"], ":0\r\n");
 }

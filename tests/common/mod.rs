@@ -249,6 +249,21 @@ pub fn bulk(s: &str) -> String {
     format!("${}\r\n{}\r\n", s.len(), s)
 }
 
+/// The elements of a flat aggregate reply of bulk strings (`*3\r\n$1\r\na...`, or a RESP3
+/// set), in reply order.
+pub fn bulks(reply: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut i = reply.iter().position(|&b| b == b'\n').map_or(reply.len(), |p| p + 1);
+    while i < reply.len() {
+        assert_eq!(reply[i], b'$', "{:?}", String::from_utf8_lossy(reply));
+        let nl = i + reply[i..].iter().position(|&b| b == b'\n').unwrap();
+        let n: usize = std::str::from_utf8(&reply[i + 1..nl - 1]).unwrap().parse().unwrap();
+        out.push(reply[nl + 1..nl + 1 + n].to_vec());
+        i = nl + 1 + n + 2;
+    }
+    out
+}
+
 /// A RESP integer, as text.
 pub fn int(n: i64) -> String {
     format!(":{n}\r\n")

@@ -615,7 +615,8 @@ fn value_bytes(data: &Data) -> u64 {
             n => n as u64 + ALLOC,
         },
         Data::List(l) => l.heap_bytes() as u64 + ALLOC,
-        Data::Set(s) => table(16, s.len()) + s.iter().map(|m| m.len() as u64 + ALLOC).sum::<u64>() + ALLOC,
+        // The set counts its own arrays; three allocations: the box, the members, the table.
+        Data::Set(s) => s.heap_bytes() as u64 + 3 * ALLOC,
         Data::Hash(h) => {
             let items: u64 = h.iter().map(|(f, v)| (f.len() + v.len()) as u64 + 2 * ALLOC).sum();
             table(32, h.len()) + items + ALLOC

@@ -2,21 +2,15 @@
 //!
 //! Go original: `internal/commands/handlers/sets.go`. Explained in: book chapter 4.
 //!
-//! A set is a `HashSet<Bytes>`: O(1) add, remove and membership. Picking a *random* member
-//! (`SPOP`, `SRANDMEMBER`) is where std's `HashSet` falls short of Redis's dict: it hides its
-//! buckets, so the only way to the n-th member is to walk n of them, O(n) where Redis is O(1).
-//! Batches (`SPOP key 100`) pay that walk once. An indexed set (a `Vec` of members plus a
-//! member → position map, swap-remove on delete) would make it O(1) for twice the memory per
-//! member; we keep the plain set, which every other command prefers.
+//! A set is a [`MemberSet`]: O(1) add, remove and membership, and O(1) random picks for `SPOP`
+//! and `SRANDMEMBER`, which std's `HashSet` could not give (see `engine/store/set.rs`).
 
 use std::collections::HashSet;
-
-use rand::Rng;
 
 use super::parse_i64;
 use crate::commands::registry::{ALL_KEYS, KEY1, KeySpec, NO_KEYS, flags::*};
 use crate::commands::{Context, Effect, ReadContext, Registry};
-use crate::engine::store::{Bytes, Data, Store, StoreError, glob_match};
+use crate::engine::store::{Bytes, Data, MemberSet, Store, StoreError, glob_match};
 use crate::protocol::resp::Value;
 
 /// `SMOVE src dst member`: two keys.
@@ -43,7 +37,7 @@ pub fn register(r: &mut Registry) {
     r.read("sscan", sscan, -3, 0, KEY1);
 }
 
-type Set = HashSet<Bytes>;
+type Set = MemberSet;
 
 /// The set at `key` for reading: `Ok(None)` if there is none, WRONGTYPE for another type.
 fn set_ref<'s>(store: &'s Store, key: &[u8], now: u64) -> Result<Option<&'s Set>, Value> {
@@ -184,7 +178,7 @@ fn compute<'s>(store: &'s Store, now: u64, keys: &[Vec<u8>], op: SetOp) -> Resul
             smallest
                 .into_iter()
                 .flat_map(|s| s.iter())
-                .filter(|m| rest.iter().all(|o| o.contains(*m)))
+                .filter(|m| rest.iter().all(|o| o.contains(m)))
                 .collect()
         }
         SetOp::Diff => {
@@ -193,7 +187,7 @@ fn compute<'s>(store: &'s Store, now: u64, keys: &[Vec<u8>], op: SetOp) -> Resul
             };
             first
                 .iter()
-                .filter(|m| sets[1..].iter().flatten().all(|o| !o.contains(*m)))
+                .filter(|m| sets[1..].iter().flatten().all(|o| !o.contains(m)))
                 .collect()
         }
     })
@@ -368,15 +362,15 @@ pub fn spop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Ok(None) => return Value::Null,
         Err(e) => return e,
     };
+    // Each pop is O(1) (a random position, swap-remove), so `SPOP key n` costs O(n) whatever
+    // the set's size; popping it whole just takes the members.
     let popped: Vec<Bytes> = if count.is_some_and(|n| n >= set.len()) {
         set.drain().collect()
     } else {
-        let positions = distinct_positions(set.len(), count.unwrap_or(1));
-        let chosen: Vec<Bytes> = pick(set.iter(), &positions).into_iter().cloned().collect();
-        for m in &chosen {
-            set.remove(m);
-        }
-        chosen
+        let mut rng = rand::rng();
+        (0..count.unwrap_or(1))
+            .filter_map(|_| set.pop_random(&mut rng))
+            .collect()
     };
     if !popped.is_empty() {
         ctx.store.remove_if_empty(key);
@@ -413,24 +407,20 @@ pub fn srandmember(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Err(e) => return e,
     };
     let bulk = |m: &Bytes| Value::Bulk(m.to_vec());
+    let mut rng = rand::rng();
     match count {
-        None => pick(set.iter(), &distinct_positions(set.len(), 1))
-            .into_iter()
-            .next()
-            .map_or(Value::Null, bulk),
+        None => set.random(&mut rng).map_or(Value::Null, bulk),
+        // Distinct members: distinct positions, each read directly.
         Some(n) if n >= 0 => {
-            let positions = distinct_positions(set.len(), n as usize);
-            Value::Array(pick(set.iter(), &positions).into_iter().map(bulk).collect())
+            let positions = rand::seq::index::sample(&mut rng, set.len(), (n as usize).min(set.len()));
+            Value::Array(positions.iter().filter_map(|p| set.get(p)).map(bulk).collect())
         }
-        Some(n) => {
-            let all: Vec<&Bytes> = set.iter().collect();
-            let mut rng = rand::rng();
-            Value::Array(
-                (0..n.unsigned_abs())
-                    .map(|_| bulk(all[rng.random_range(0..all.len())]))
-                    .collect(),
-            )
-        }
+        Some(n) => Value::Array(
+            (0..n.unsigned_abs())
+                .filter_map(|_| set.random(&mut rng))
+                .map(bulk)
+                .collect(),
+        ),
     }
 }
 

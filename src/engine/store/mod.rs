@@ -17,10 +17,11 @@ mod compact;
 mod expiry;
 pub mod glob;
 mod list;
+mod set;
 mod watch;
 pub mod zset;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -29,6 +30,7 @@ pub use compact::Str;
 pub use expiry::ExpiryIndex;
 pub use glob::glob_match;
 pub use list::List;
+pub use set::MemberSet;
 pub use watch::{WatchFlag, WatchTable};
 pub use zset::ZSet;
 
@@ -52,8 +54,8 @@ pub enum Data {
     // list pushes and pops at either end in O(1).
     /// A list: elements packed in chunks, O(1) pushes and pops at both ends (see [`List`]).
     List(Box<List>),
-    /// A set of unique members.
-    Set(Box<HashSet<Bytes>>),
+    /// A set of unique members, O(1) random picks included (see [`MemberSet`]).
+    Set(Box<MemberSet>),
     /// A hash of field → value.
     Hash(Box<HashMap<Bytes, Bytes>>),
     /// A sorted set: members ordered by (score, member).
@@ -527,7 +529,7 @@ mod tests {
         for i in 0..2000 {
             st.set(format!("stable:{i}").as_bytes(), s("x"), 0);
         }
-        let mut seen = HashSet::new();
+        let mut seen = std::collections::HashSet::new();
         let mut cursor = 0;
         let mut round = 0;
         loop {
