@@ -144,7 +144,7 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
     shared.monitor_feed(client, argv);
     let started = Instant::now();
     let reply = execute(shared, client, spec, argv);
-    shared.after_command(client, argv, started.elapsed());
+    shared.after_command(client, argv, started);
     reply
 }
 // ANCHOR_END: dispatch

@@ -14,8 +14,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use crate::engine::store::now_ms;
-
 /// What `CLIENT LIST` shows about a client besides its address: written by its own thread after
 /// each command, read by the thread that lists.
 #[derive(Debug, Default, Clone)]
@@ -56,7 +54,8 @@ pub struct ClientHandle {
     pub killed: AtomicBool,
     /// Commands this client ran (its share of `total_commands_processed`).
     pub commands: AtomicU64,
-    /// When its last command ran, in Unix ms (`idle=`).
+    /// When its last command ended, in ms since `created` (`idle=`): monotonic, and kept
+    /// without reading the wall clock once more per command.
     pub last_interaction: AtomicU64,
     /// What `CLIENT LIST` prints.
     pub state: Mutex<ClientState>,
@@ -75,7 +74,7 @@ impl ClientHandle {
             name: Mutex::new(Vec::new()),
             killed: AtomicBool::new(false),
             commands: AtomicU64::new(0),
-            last_interaction: AtomicU64::new(now_ms()),
+            last_interaction: AtomicU64::new(0),
             state: Mutex::new(ClientState {
                 multi: -1,
                 resp: 2,
@@ -109,20 +108,22 @@ impl ClientHandle {
 
     /// Counts one command: a load and a store, not a `fetch_add`, because only the owning
     /// thread writes (a lost count against a concurrent `CONFIG RESETSTAT` is harmless).
-    pub fn count_command(&self) {
+    pub fn count_command(&self, ended: Instant) {
         let n = self.commands.load(Ordering::Relaxed);
         self.commands.store(n + 1, Ordering::Relaxed);
-        self.last_interaction.store(now_ms(), Ordering::Relaxed);
+        let at = ended.saturating_duration_since(self.created).as_millis() as u64;
+        self.last_interaction.store(at, Ordering::Relaxed);
     }
 
     // ANCHOR: client_line
     /// This client's line in `CLIENT LIST` / `CLIENT INFO`, in Redis 7's field order. Fields
     /// about buffers and memory that a thread-per-client server does not track are printed
     /// with Redis's idle values so that parsers find every field they expect.
-    pub fn info_line(&self, now: u64) -> String {
+    pub fn info_line(&self) -> String {
         let st = self.state().clone();
-        let age = self.created.elapsed().as_secs();
-        let idle = now.saturating_sub(self.last_interaction.load(Ordering::Relaxed)) / 1000;
+        let alive = self.created.elapsed();
+        let age = alive.as_secs();
+        let idle = (alive.as_millis() as u64).saturating_sub(self.last_interaction.load(Ordering::Relaxed)) / 1000;
         let mut flags = String::new();
         if st.multi >= 0 {
             flags.push('x');

@@ -157,9 +157,13 @@ impl Shared {
     // ANCHOR: after_command
     /// Runs after every command outside a transaction: counts it on the client's own handle,
     /// refreshes what `CLIENT LIST` shows, and records it in the slow log if it was slow.
-    pub fn after_command(&self, client: &mut ClientContext, argv: &[Vec<u8>], took: Duration) {
+    /// `started` is when it began; one clock read here serves both the duration and the
+    /// client's idle time (a command costs two clock reads besides the store's own).
+    pub fn after_command(&self, client: &mut ClientContext, argv: &[Vec<u8>], started: Instant) {
+        let ended = Instant::now();
+        let took = ended.saturating_duration_since(started);
         let handle = &client.handle;
-        handle.count_command();
+        handle.count_command(ended);
         {
             let mut st = handle.state();
             if !same_cmd(&st.last_cmd, argv) {

@@ -9,7 +9,6 @@
 use super::parse_i64;
 use crate::commands::registry::{NO_KEYS, flags::*};
 use crate::commands::{ClientContext, Handler, Registry, Shared};
-use crate::engine::store::now_ms;
 use crate::protocol::resp::{Protocol, Value};
 use crate::server::{ClientHandle, REDIS_VERSION};
 
@@ -339,7 +338,7 @@ pub fn client(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> 
         b"setinfo" => client_setinfo(client, &rest[0], &rest[1]),
         b"info" => {
             refresh_self(client, &sub);
-            let mut line = client.handle.info_line(now_ms());
+            let mut line = client.handle.info_line();
             line.push('\n');
             Value::Verbatim(line.into_bytes())
         }
@@ -406,7 +405,6 @@ fn client_list(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Val
         _ => return Value::syntax_error(),
     }
     refresh_self(client, b"list");
-    let now = now_ms();
     let mut out = String::new();
     for c in shared.clients.snapshot() {
         if only_type.is_some_and(|t| t != type_of(&c)) {
@@ -415,7 +413,7 @@ fn client_list(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Val
         if only_ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
             continue;
         }
-        out.push_str(&c.info_line(now));
+        out.push_str(&c.info_line());
         out.push('\n');
     }
     Value::Verbatim(out.into_bytes())
