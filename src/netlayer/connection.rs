@@ -182,6 +182,7 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             None => writer.write_value(&reply),
         }
         drop(reply);
+        reader.recycle(argv);
         if client.close_after_reply || client.handle.killed.load(Ordering::Relaxed) {
             let _ = writer.flush();
             return;
