@@ -180,7 +180,13 @@ fn set_generic(ctx: &mut Context<'_>, key: &[u8], value: &[u8], o: &StringOption
         },
         None => None,
     };
-    let existing = ctx.store.get(key, ctx.now);
+    // A plain `SET` overwrites whatever is there, so only `GET`, `NX` and `XX` look first: the
+    // common case pays one table lookup, not two.
+    let existing = if o.get || o.nx || o.xx {
+        ctx.store.get(key, ctx.now)
+    } else {
+        None
+    };
     // `SET ... GET` on a list must fail before anything changes, so check the type first.
     if o.get
         && let Err(e) = string_at(existing)
