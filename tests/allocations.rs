@@ -95,5 +95,29 @@ fn get_and_set_allocate_a_fixed_small_number_of_times() {
     // GET: the reply's copy of the value (1): a `Value` owns its bytes, and the read guard is
     // released before the reply is written.
     assert_eq!(get_allocs, 1, "allocations per GET");
+
+    // MSET of ten keys: none either; its 21 arguments fit the buffers the reader keeps.
+    let mut mset: Vec<&[u8]> = vec![b"MSET"];
+    let keys: Vec<String> = (0..10).map(|i| format!("key:{i:06}")).collect();
+    for k in &keys {
+        mset.push(k.as_bytes());
+        mset.push(b"abc");
+    }
+    let mset_allocs = allocations_per_command(&mut conn, &encode(&mset), b"+OK\r\n".len());
+    assert_eq!(mset_allocs, 0, "allocations per MSET");
+
+    // HSET and SADD: the effect (a copy of every argument) is built only when someone wants it.
+    let hset = encode(&[b"HSET", b"h", b"field", b"abc"]);
+    assert_eq!(
+        allocations_per_command(&mut conn, &hset, b":0\r\n".len()),
+        0,
+        "allocations per HSET"
+    );
+    let sadd = encode(&[b"SADD", b"s", b"member"]);
+    assert_eq!(
+        allocations_per_command(&mut conn, &sadd, b":0\r\n".len()),
+        0,
+        "allocations per SADD"
+    );
 }
 // ANCHOR_END: allocations

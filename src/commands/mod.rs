@@ -87,6 +87,15 @@ impl Context<'_> {
         }
     }
 
+    /// Records the effect `build` makes, calling it only if someone wants effects: copying a
+    /// command's arguments costs an allocation per argument, which nobody should pay for a
+    /// log that is not kept.
+    pub fn log_with(&mut self, build: impl FnOnce() -> Effect) {
+        if self.logging {
+            self.effects.push(build());
+        }
+    }
+
     /// True if this write's effects are wanted: by the AOF, by a `WATCH`er, or by a client
     /// blocked on a key. When none of them is there, logging is skipped, so a server running
     /// without an AOF copies nothing per write; a handler may also skip building an effect.

@@ -79,7 +79,7 @@ fn set_pairs(ctx: &mut Context<'_>, args: &[Vec<u8>], name: &str) -> Result<i64,
             }
         }
     }
-    ctx.log_owned(effect_of(b"HSET", args));
+    ctx.log_with(|| effect_of(b"HSET", args));
     Ok(added)
 }
 
@@ -105,7 +105,7 @@ pub fn hsetnx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         return Value::Integer(0);
     }
     hash.insert(Bytes::from(&args[1][..]), Bytes::from(&args[2][..]));
-    ctx.log_owned(effect_of(b"HSET", args));
+    ctx.log_with(|| effect_of(b"HSET", args));
     Value::Integer(1)
 }
 
@@ -145,7 +145,7 @@ pub fn hdel(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let removed = args[1..].iter().filter(|f| hash.remove(&f[..]).is_some()).count();
     if removed > 0 {
         ctx.store.remove_if_empty(&args[0]);
-        ctx.log_owned(effect_of(b"HDEL", args));
+        ctx.log_with(|| effect_of(b"HDEL", args));
     }
     Value::Integer(removed as i64)
 }

@@ -47,13 +47,19 @@ pub fn register(r: &mut Registry) {
 /// dropping a value is the same work either way): replies with how many keys it deleted.
 /// Logged as one `DEL` naming only the keys that existed.
 pub fn del(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let mut effect = vec![b"DEL".to_vec()];
+    let mut deleted = 0;
+    let mut effect = Vec::new();
     for key in args {
         if ctx.store.remove(key, ctx.now).is_some() {
-            effect.push(key.clone());
+            deleted += 1;
+            if ctx.logging() {
+                if effect.is_empty() {
+                    effect.push(b"DEL".to_vec());
+                }
+                effect.push(key.clone());
+            }
         }
     }
-    let deleted = effect.len() - 1;
     if deleted > 0 {
         ctx.log_owned(effect);
     }

@@ -149,7 +149,7 @@ fn push(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End, only_existing: bool) 
         End::Left => b"LPUSH",
         End::Right => b"RPUSH",
     };
-    ctx.log_owned(effect_of(name, args));
+    ctx.log_with(|| effect_of(name, args));
     Value::Integer(len)
 }
 // ANCHOR_END: push
@@ -324,7 +324,7 @@ pub fn lset(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         return StoreError::IndexOutOfRange.into();
     };
     list.set(i, &args[2]);
-    ctx.log_owned(effect_of(b"LSET", args));
+    ctx.log_with(|| effect_of(b"LSET", args));
     Value::OK
 }
 
@@ -366,7 +366,7 @@ pub fn lrem(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     });
     if removed > 0 {
         ctx.store.remove_if_empty(key);
-        ctx.log_owned(effect_of(b"LREM", args));
+        ctx.log_with(|| effect_of(b"LREM", args));
     }
     Value::Integer(removed as i64)
 }
@@ -392,7 +392,7 @@ pub fn ltrim(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     }
     if list.len() != before {
         ctx.store.remove_if_empty(key);
-        ctx.log_owned(effect_of(b"LTRIM", args));
+        ctx.log_with(|| effect_of(b"LTRIM", args));
     }
     Value::OK
 }
@@ -417,7 +417,7 @@ pub fn linsert(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     };
     list.insert(at + after as usize, &args[3]);
     let len = list.len() as i64;
-    ctx.log_owned(effect_of(b"LINSERT", args));
+    ctx.log_with(|| effect_of(b"LINSERT", args));
     Value::Integer(len)
 }
 

@@ -86,7 +86,7 @@ pub fn sadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         }
     }
     if added > 0 {
-        ctx.log_owned(effect_of(b"SADD", args));
+        ctx.log_with(|| effect_of(b"SADD", args));
     }
     Value::Integer(added)
 }
@@ -101,7 +101,7 @@ pub fn srem(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let removed = args[1..].iter().filter(|m| set.remove(&m[..])).count();
     if removed > 0 {
         ctx.store.remove_if_empty(&args[0]);
-        ctx.log_owned(effect_of(b"SREM", args));
+        ctx.log_with(|| effect_of(b"SREM", args));
     }
     Value::Integer(removed as i64)
 }
@@ -374,11 +374,13 @@ pub fn spop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     };
     if !popped.is_empty() {
         ctx.store.remove_if_empty(key);
-        let mut effect: Effect = Vec::with_capacity(popped.len() + 2);
-        effect.push(b"SREM".to_vec());
-        effect.push(key.clone());
-        effect.extend(popped.iter().map(|m| m.to_vec()));
-        ctx.log_owned(effect);
+        ctx.log_with(|| {
+            let mut effect: Effect = Vec::with_capacity(popped.len() + 2);
+            effect.push(b"SREM".to_vec());
+            effect.push(key.clone());
+            effect.extend(popped.iter().map(|m| m.to_vec()));
+            effect
+        });
     }
     match count {
         Some(_) => members_reply(popped.iter()),
@@ -448,7 +450,7 @@ pub fn smove(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if let Data::Set(d) = ctx.store.get_or_insert_with(dst, ctx.now, || Data::Set(Box::default())) {
         d.insert(member.into());
     }
-    ctx.log_owned(effect_of(b"SMOVE", args));
+    ctx.log_with(|| effect_of(b"SMOVE", args));
     Value::Integer(1)
 }
 

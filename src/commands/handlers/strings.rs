@@ -7,6 +7,7 @@
 //! logs the `SET` of its result, a relative TTL the absolute deadline, so replaying the log at any
 //! later time rebuilds exactly the state clients saw.
 
+use super::sets::effect_of;
 use super::{format_incr_float, parse_f64, parse_i64};
 use crate::commands::registry::{ALL_KEYS, KEY1, KeySpec, flags::*};
 use crate::commands::{Context, ReadContext, Registry};
@@ -365,10 +366,7 @@ fn mset_all(ctx: &mut Context<'_>, args: &[Vec<u8>]) {
             ctx.store.set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
         }
     }
-    let mut effect = Vec::with_capacity(args.len() + 1);
-    effect.push(b"MSET".to_vec());
-    effect.extend(args.iter().cloned());
-    ctx.log_owned(effect);
+    ctx.log_with(|| effect_of(b"MSET", args));
 }
 
 // ANCHOR: append

@@ -175,13 +175,15 @@ pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Ok(None) if f.xx => return if f.incr { Value::Null } else { Value::Integer(0) },
         _ => {}
     }
+    // The effect is built as members change, and only if someone wants it.
+    let logging = ctx.logging();
     let Data::ZSet(z) = ctx
         .store
         .get_or_insert_with(key, ctx.now, || Data::ZSet(Box::default()))
     else {
         return StoreError::WrongType.into();
     };
-    let mut effect: Effect = vec![b"ZADD".to_vec(), key.clone()];
+    let mut effect: Effect = Vec::new();
     let (mut added, mut changed) = (0, 0);
     let mut incr_result = None;
     let mut nan = false;
@@ -210,13 +212,16 @@ pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
             Inserted::Unchanged => {}
         }
         incr_result = Some(new);
-        if old != Some(new) {
+        if logging && old != Some(new) {
+            if effect.is_empty() {
+                effect = vec![b"ZADD".to_vec(), key.clone()];
+            }
             effect.push(format_double(new).into_bytes());
             effect.push(member.to_vec());
         }
     }
     ctx.store.remove_if_empty(key);
-    if effect.len() > 2 {
+    if !effect.is_empty() {
         ctx.log_owned(effect);
     }
     if nan {
@@ -357,7 +362,7 @@ pub fn zrem(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let n = args[1..].iter().filter(|m| z.remove(m).is_some()).count();
     if n > 0 {
         ctx.store.remove_if_empty(&args[0]);
-        ctx.log_owned(effect_of(b"ZREM", args));
+        ctx.log_with(|| effect_of(b"ZREM", args));
     }
     Value::Integer(n as i64)
 }

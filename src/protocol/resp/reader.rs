@@ -199,7 +199,7 @@ struct Spare {
 }
 
 impl Spare {
-    const MAX_BUFFERS: usize = 16;
+    const MAX_BUFFERS: usize = 32;
     const MAX_CAPACITY: usize = 256;
 
     /// An empty vector for `count` arguments.
