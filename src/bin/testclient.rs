@@ -193,6 +193,11 @@ fn format_into(reply: &Value, prefix: &str, out: &mut Vec<u8>) {
         Value::Double(d) => out.extend_from_slice(format!("(double) {}", format_double(*d)).as_bytes()),
         Value::Boolean(b) => out.extend_from_slice(if *b { b"(true)" } else { b"(false)" }),
         Value::Bulk(b) => quote(b, out),
+        // Only a server builds these; shown as the array of bulks they encode.
+        Value::Bulks(b) => {
+            let array = Value::Array(b.iter().map(|item| Value::Bulk(item.to_vec())).collect());
+            return format_into(&array, prefix, out);
+        }
         // Verbatim text is printed as it is: it is meant for humans (`INFO`, `LATENCY DOCTOR`).
         Value::Verbatim(text) => out.extend_from_slice(text),
         Value::Null | Value::NullArray => out.extend_from_slice(b"(nil)"),

@@ -271,12 +271,7 @@ pub fn lrange(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Err(e) => return e,
     };
     match clamp_range(start, stop, list.len()) {
-        Some((a, b)) => Value::Array(
-            list.iter_from(a)
-                .take(b - a + 1)
-                .map(|e| Value::Bulk(e.to_vec()))
-                .collect(),
-        ),
+        Some((a, b)) => Value::Bulks(list.iter_from(a).take(b - a + 1).collect()),
         None => Value::Array(Vec::new()),
     }
 }

@@ -7,5 +7,5 @@ mod value;
 mod writer;
 
 pub use reader::{Limits, ProtocolError, Reader, split_args};
-pub use value::{Protocol, Value, format_double, push_int};
+pub use value::{Bulks, Protocol, Value, format_double, push_int};
 pub use writer::{Writer, encode_command};
