@@ -47,21 +47,18 @@ pub fn register(r: &mut Registry) {
 /// dropping a value is the same work either way): replies with how many keys it deleted.
 /// Logged as one `DEL` naming only the keys that existed.
 pub fn del(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let mut deleted = 0;
-    let mut effect = Vec::new();
+    let logging = ctx.logging();
+    let (mut deleted, mut existed) = (0, Vec::new());
     for key in args {
         if ctx.store.remove(key, ctx.now).is_some() {
             deleted += 1;
-            if ctx.logging() {
-                if effect.is_empty() {
-                    effect.push(b"DEL".to_vec());
-                }
-                effect.push(key.clone());
+            if logging {
+                existed.push(key.clone());
             }
         }
     }
     if deleted > 0 {
-        ctx.log_owned(effect);
+        ctx.log_with(|| [vec![b"DEL".to_vec()], existed].concat());
     }
     Value::Integer(deleted as i64)
 }
