@@ -87,8 +87,12 @@ impl MemberSet {
         if (self.members.len() + 1) * 4 > self.table.len() * 3 {
             self.resize((self.table.len() * 2).max(MIN_SLOTS));
         }
-        // A `u32` position caps a set at about four billion members, over 100 GB of them.
-        let pos = u32::try_from(self.members.len()).expect("a set holds fewer than 2^32 members");
+        // A `u32` position caps a set at 2^32 - 1 members, as Redis caps its sets; that many
+        // members would take over 100 GB before this line could be reached.
+        let pos = u32::try_from(self.members.len())
+            .ok()
+            .filter(|&p| p != EMPTY)
+            .expect("a set holds fewer than 2^32 - 1 members");
         let Err(free) = self.find(&member, hash) else {
             unreachable!("checked above that the member is absent")
         };
