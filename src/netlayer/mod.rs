@@ -28,8 +28,8 @@ use crate::server::{Config, Shared};
 /// panic unwinding through it, a few tens of KB; 64 KB would work today and break the day a
 /// handler grows a big local array. Why not more: a stack is virtual memory, reserved but not
 /// resident, so 256 KB costs 2.5 GB of address space for 10,000 clients (free on 64 bit) and,
-/// measured, 8 KB of resident stack per idle client, out of about 30 KB of RSS in all (the
-/// rest is mostly its 16 KB read buffer); see the chapter "When clients misbehave".
+/// measured, 8 KB of resident stack per idle client, out of about 14.5 KB of RSS in all (the
+/// rest is mostly its 4 KB read buffer); see the chapter "When clients misbehave".
 pub const CLIENT_STACK_SIZE: usize = 256 * 1024;
 // ANCHOR_END: stack_size
 
