@@ -401,7 +401,7 @@ impl<R: BufRead> Reader<R> {
         // The value is bigger than what has arrived. Grow the vector as bytes come in, doubling
         // up to the announced length, so a peer that announces 512 MB and sends nothing costs
         // one small chunk. `read` (rather than `fill_buf`) lets `BufReader` copy a big value
-        // straight from the socket into the vector, past its own 16 KB buffer.
+        // straight from the socket into the vector, past its own buffer.
         let mut data = Vec::new();
         let mut got = 0;
         while got < len {
