@@ -460,3 +460,53 @@ fn info_counts_keyspace_hits_and_misses() {
     c.assert(&["CONFIG", "RESETSTAT"], "+OK\r\n");
     assert_eq!(figure(&mut c, "keyspace_hits"), 0);
 }
+
+/// The scheduling policy (`/proc/<pid>/task/<tid>/stat`, field 41) of this process's thread
+/// named `name`: 0 is `SCHED_OTHER`, 3 is `SCHED_BATCH`.
+#[cfg(target_os = "linux")]
+fn policy_of_thread(name: &str) -> Option<u32> {
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim_end() != name {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+        // The fields after the parenthesised name start with field 3, the state.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        return rest.split(' ').nth(41 - 3)?.parse().ok();
+    }
+    None
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn client_threads_run_under_sched_batch_unless_configured_off() {
+    let client_thread = |c: &mut Client| {
+        let id = text(c.cmd(&["CLIENT", "ID"]));
+        format!("client-{}", id.trim_start_matches(':').trim_end())
+    };
+    let s = start();
+    let mut c = s.client();
+    assert_eq!(
+        policy_of_thread(&client_thread(&mut c)),
+        Some(3),
+        "SCHED_BATCH by default"
+    );
+
+    // Off at run time: connections accepted from now on keep the normal policy.
+    c.assert(&["CONFIG", "SET", "client-sched-batch", "no"], OK);
+    c.assert(
+        &["CONFIG", "GET", "client-sched-batch"],
+        "*2\r\n$18\r\nclient-sched-batch\r\n$2\r\nno\r\n",
+    );
+    let mut later = s.client();
+    assert_eq!(
+        policy_of_thread(&client_thread(&mut later)),
+        Some(0),
+        "SCHED_OTHER when off"
+    );
+    c.assert(
+        &["CONFIG", "SET", "client-sched-batch", "maybe"],
+        "-ERR CONFIG SET failed (possibly related to argument 'client-sched-batch') - argument must be 'yes' or 'no'\r\n",
+    );
+}

@@ -43,6 +43,13 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
     {
         crate::verbose!("net", "Cannot set keepalive for client {id}: {e}");
     }
+    // Woken by its next request, this thread waits for the running one to block rather than
+    // preempting it (see `sys::batch_scheduling`).
+    if config.client_sched_batch
+        && let Err(e) = crate::server::sys::batch_scheduling()
+    {
+        crate::verbose!("net", "Cannot set the scheduling policy of client {id}: {e}");
+    }
     let authenticated = config.requirepass.is_none();
     let mut client = ClientContext::new(handle, authenticated);
     // A bug in one handler must cost one connection, not the server: the panic unwinds to

@@ -192,6 +192,10 @@ pub struct Config {
     pub client_write_timeout: u64,
     /// Seconds between TCP keepalive probes on client sockets (0: off), as Redis's `tcp-keepalive`.
     pub tcp_keepalive: u64,
+    /// Run client threads under Linux's `SCHED_BATCH` policy (`client-sched-batch`, for
+    /// connections accepted after a change). Not a Redis setting: Redis has one thread, which
+    /// never has to decide whether waking it should interrupt another (see `server::sys`).
+    pub client_sched_batch: bool,
     /// Who may run `DEBUG PANIC`.
     pub enable_debug_command: DebugCommand,
 }
@@ -224,6 +228,7 @@ impl Default for Config {
             client_output_buffer_limit: OutputLimits::default(),
             client_write_timeout: 60,
             tcp_keepalive: 300,
+            client_sched_batch: true,
             enable_debug_command: DebugCommand::No,
         }
     }
@@ -268,6 +273,7 @@ pub const PARAMS: &[(&str, Mutability)] = &[
     ("client-output-buffer-limit", Mutability::Runtime),
     ("client-write-timeout", Mutability::Runtime),
     ("tcp-keepalive", Mutability::Runtime),
+    ("client-sched-batch", Mutability::Runtime),
     ("enable-debug-command", Mutability::Startup),
 ];
 
@@ -381,6 +387,7 @@ impl Config {
             "slowlog-log-slower-than" => self.slowlog_log_slower_than = integer(value, -1, i64::MAX)?,
             "slowlog-max-len" => self.slowlog_max_len = integer(value, 0, i64::MAX)? as u64,
             "protected-mode" => self.protected_mode = yes_no(value)?,
+            "client-sched-batch" => self.client_sched_batch = yes_no(value)?,
             // Accepted and ignored: there are no RDB snapshots here (the AOF is the persistence)
             // and one database; `CONFIG GET` answers what is true of this server.
             "save" | "daemonize" | "maxmemory-policy" => {}
@@ -440,6 +447,7 @@ impl Config {
             "slowlog-log-slower-than" => self.slowlog_log_slower_than.to_string(),
             "slowlog-max-len" => self.slowlog_max_len.to_string(),
             "protected-mode" => yes(self.protected_mode),
+            "client-sched-batch" => yes(self.client_sched_batch),
             // No RDB snapshots: the empty save policy, which is what `redis-benchmark` checks.
             "save" => String::new(),
             "databases" => "1".to_string(),
