@@ -3,8 +3,8 @@
 //! behind `INFO memory`'s `used_memory`.
 //!
 //! Go original: `signal.Notify` in `cmd/server/main.go`, and the keepalive Go's `net` package
-//! turns on by itself. Explained in: book chapters "Talking to real clients" and "When clients
-//! misbehave".
+//! turns on by itself. Explained in: book chapters 1 ("Who runs when a request arrives"),
+//! "Talking to real clients" and "When clients misbehave".
 //!
 //! Every `extern "C"` declaration lives here, each behind a safe wrapper, so the rest of the
 //! crate stays `unsafe`-free. They are functions of the C library that std already links; the
