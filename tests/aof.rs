@@ -75,6 +75,36 @@ fn writes_are_logged_as_resp_and_survive_a_restart() {
 }
 
 #[test]
+fn pops_and_moves_survive_a_restart() {
+    let s = start_with(aof_on(FsyncPolicy::Always));
+    let mut c = s.client();
+    c.assert(&["RPUSH", "l", "a", "b", "c", "d", "e"], ":5\r\n");
+    c.assert(&["LPOP", "l"], &bulk("a"));
+    c.assert(&["RPOP", "l", "1"], &format!("*1\r\n{}", bulk("e")));
+    c.assert(&["LMOVE", "l", "l2", "LEFT", "RIGHT"], &bulk("b"));
+    c.assert(&["ZADD", "z", "1", "x", "2", "y", "3", "w"], ":3\r\n");
+    c.assert(&["ZPOPMIN", "z"], &format!("*2\r\n{}{}", bulk("x"), bulk("1")));
+    c.assert(&["SADD", "s", "m1", "m2", "m3"], ":3\r\n");
+    let popped = c.cmd(&["SPOP", "s"]);
+    let dir = s.stop();
+
+    let s = start_in(dir, aof_on(FsyncPolicy::Always));
+    let mut c = s.client();
+    c.assert(
+        &["LRANGE", "l", "0", "-1"],
+        &format!("*2\r\n{}{}", bulk("c"), bulk("d")),
+    );
+    c.assert(&["LRANGE", "l2", "0", "-1"], &format!("*1\r\n{}", bulk("b")));
+    c.assert(
+        &["ZRANGE", "z", "0", "-1"],
+        &format!("*2\r\n{}{}", bulk("y"), bulk("w")),
+    );
+    c.assert(&["SCARD", "s"], ":2\r\n");
+    let member = String::from_utf8_lossy(&popped[popped.len() - 4..popped.len() - 2]).into_owned();
+    c.assert(&["SISMEMBER", "s", &member], ":0\r\n");
+}
+
+#[test]
 fn replay_does_not_log_so_restarts_leave_the_file_byte_identical() {
     let s = start_with(aof_on(FsyncPolicy::EverySec));
     let mut c = s.client();

@@ -46,7 +46,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::handlers::{lists, zsets};
-use super::{BlockOn, ClientContext, Effect, Shared};
+use super::{BlockOn, ClientContext, Effect, Effects, Shared};
 use crate::engine::store::{Key, Store, now_ms};
 use crate::protocol::resp::Value;
 use crate::server::ClientHandle;
@@ -189,6 +189,8 @@ fn peer_gone(stream: &TcpStream) -> bool {
 
 /// Runs a parked command for its client against `key`; `None` if it still finds nothing.
 fn serve_one(store: &mut Store, now: u64, argv: &[Vec<u8>], key: &[u8], effects: &mut Vec<Effect>) -> Option<Value> {
+    // Always wanted: these effects drive the serving loop below, whatever else is listening.
+    let effects = &mut Effects::new(true, effects);
     let name = argv[0].to_ascii_lowercase();
     if name.starts_with(b"bz") {
         zsets::serve_blocked(store, now, argv, key, effects)

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::registry::{CommandSpec, Handler, flags};
-use super::{Context, Effect, ReadContext, Shared, blocking};
+use super::{Context, Effect, Effects, ReadContext, Shared, blocking};
 use crate::engine::store::{Key, Store, WatchFlag, now_ms};
 use crate::protocol::resp::{Protocol, Value};
 use crate::server::ClientHandle;
@@ -177,8 +177,7 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
                 client,
                 in_exec: false,
                 block: None,
-                logging,
-                effects: &mut effects,
+                effects: Effects::new(logging, &mut effects),
             };
             let reply = f(&mut ctx, args);
             let block = ctx.block.take();
@@ -318,8 +317,7 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
                     client,
                     in_exec: true,
                     block: None,
-                    logging,
-                    effects: &mut effects,
+                    effects: Effects::new(logging, &mut effects),
                 };
                 f(&mut ctx, args)
             }

@@ -60,11 +60,34 @@ pub struct Context<'a> {
     pub in_exec: bool,
     /// Set by a blocking command that found nothing to pop.
     pub block: Option<BlockOn>,
-    /// Whether anyone needs this write's effects (see [`Context::logging`]).
-    pub(crate) logging: bool,
-    pub(crate) effects: &'a mut Vec<Effect>,
+    /// Where this write's effects go, if anyone wants them (see [`Context::logging`]).
+    pub(crate) effects: Effects<'a>,
 }
 // ANCHOR_END: context
+
+/// The effects of one write, collected for the dispatcher's commit, or dropped unbuilt when
+/// nobody wants them. A field of [`Context`] of its own, so that helpers which change the store
+/// can take it beside `ctx.store` (`pop(ctx.store, .., &mut ctx.effects)`).
+pub struct Effects<'a> {
+    wanted: bool,
+    list: &'a mut Vec<Effect>,
+}
+
+impl<'a> Effects<'a> {
+    /// Effects appended to `list` if `wanted`, else never built.
+    pub(crate) fn new(wanted: bool, list: &'a mut Vec<Effect>) -> Self {
+        Effects { wanted, list }
+    }
+
+    /// Records the effect `build` makes, calling it only if someone wants effects: copying a
+    /// command's arguments costs an allocation per argument, which nobody should pay for a
+    /// log that is not kept.
+    pub fn push_with(&mut self, build: impl FnOnce() -> Effect) {
+        if self.wanted {
+            self.list.push(build());
+        }
+    }
+}
 
 impl Context<'_> {
     // Go parity: go-redis's AOF logged each request as it arrived, so a replayed `INCR`, relative
@@ -74,32 +97,25 @@ impl Context<'_> {
     /// guard is held; the dispatcher sends every effect to the AOF before releasing it (design
     /// invariant 4) and marks the keys it names as modified for `WATCH`.
     pub fn log(&mut self, argv: &[&[u8]]) {
-        if self.logging {
-            self.effects.push(argv.iter().map(|a| a.to_vec()).collect());
-        }
+        self.effects.push_with(|| argv.iter().map(|a| a.to_vec()).collect());
     }
     // ANCHOR_END: log
 
     /// Records an effect already built as owned words.
     pub fn log_owned(&mut self, argv: Effect) {
-        if self.logging {
-            self.effects.push(argv);
-        }
+        self.effects.push_with(|| argv);
     }
 
-    /// Records the effect `build` makes, calling it only if someone wants effects: copying a
-    /// command's arguments costs an allocation per argument, which nobody should pay for a
-    /// log that is not kept.
+    /// Records the effect `build` makes, only building it if someone wants effects (see
+    /// [`Effects::push_with`]).
     pub fn log_with(&mut self, build: impl FnOnce() -> Effect) {
-        if self.logging {
-            self.effects.push(build());
-        }
+        self.effects.push_with(build);
     }
 
     /// True if this write's effects are wanted: by the AOF, by a `WATCH`er, or by a client
     /// blocked on a key. When none of them is there, logging is skipped, so a server running
     /// without an AOF copies nothing per write; a handler may also skip building an effect.
     pub fn logging(&self) -> bool {
-        self.logging
+        self.effects.wanted
     }
 }

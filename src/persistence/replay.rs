@@ -26,7 +26,7 @@ use std::time::Instant;
 use anyhow::{Context as _, bail};
 
 use crate::commands::registry::Handler;
-use crate::commands::{ClientContext, Context, ReadContext, Shared};
+use crate::commands::{ClientContext, Context, Effects, ReadContext, Shared};
 use crate::engine::store::now_ms;
 use crate::server::ClientHandle;
 
@@ -428,8 +428,7 @@ fn apply(
                 client,
                 in_exec: true, // never block
                 block: None,
-                logging: false, // replay does not log (design invariant 6)
-                effects,
+                effects: Effects::new(false, effects), // replay does not log (design invariant 6)
             };
             f(&mut ctx, args)
         }

@@ -14,7 +14,7 @@ use super::parse_i64;
 use super::sets::{distinct_positions, effect_of, parse_rand_count, parse_scan, pick, scan_page, scan_reply};
 use crate::commands::blocking::parse_timeout;
 use crate::commands::registry::{KEY1, KeySpec, flags::*};
-use crate::commands::{BlockOn, Context, Effect, ReadContext, Registry};
+use crate::commands::{BlockOn, Context, Effect, Effects, ReadContext, Registry};
 use crate::engine::store::zset::{Inserted, LexBound, ScoreBound};
 use crate::engine::store::{Bytes, Data, Store, StoreError, ZSet};
 use crate::protocol::resp::{Protocol, Value, format_double};
@@ -561,7 +561,7 @@ fn pop_logged(
     key: &[u8],
     min: bool,
     n: usize,
-    effects: &mut Vec<Effect>,
+    effects: &mut Effects<'_>,
 ) -> Vec<(Bytes, f64)> {
     let Ok(Some(z)) = zset_mut(store, key, now) else {
         return Vec::new();
@@ -569,9 +569,11 @@ fn pop_logged(
     let popped: Vec<(Bytes, f64)> = (0..n).map_while(|_| z.pop(min)).collect();
     if !popped.is_empty() {
         store.remove_if_empty(key);
-        let mut e: Effect = vec![b"ZREM".to_vec(), key.to_vec()];
-        e.extend(popped.iter().map(|(m, _)| m.to_vec()));
-        effects.push(e);
+        effects.push_with(|| {
+            let mut e: Effect = vec![b"ZREM".to_vec(), key.to_vec()];
+            e.extend(popped.iter().map(|(m, _)| m.to_vec()));
+            e
+        });
     }
     popped
 }
@@ -588,7 +590,7 @@ fn zpop(ctx: &mut Context<'_>, args: &[Vec<u8>], min: bool) -> Value {
     if let Err(e) = zset_ref(ctx.store, &args[0], ctx.now) {
         return e;
     }
-    let popped = pop_logged(ctx.store, ctx.now, &args[0], min, count.unwrap_or(1), ctx.effects);
+    let popped = pop_logged(ctx.store, ctx.now, &args[0], min, count.unwrap_or(1), &mut ctx.effects);
     let items: Vec<(&[u8], f64)> = popped.iter().map(|(m, s)| (&m[..], *s)).collect();
     match (count, ctx.client.protocol) {
         // With a count, RESP3 pairs each member with its score; without, one flat pair.
@@ -627,7 +629,7 @@ fn bzpop(ctx: &mut Context<'_>, args: &[Vec<u8>], min: bool) -> Value {
         match zset_ref(ctx.store, key, ctx.now) {
             Err(e) => return e,
             Ok(Some(z)) if !z.is_empty() => {
-                let popped = pop_logged(ctx.store, ctx.now, key, min, 1, ctx.effects);
+                let popped = pop_logged(ctx.store, ctx.now, key, min, 1, &mut ctx.effects);
                 return bzpop_reply(key, popped).unwrap_or(Value::NullArray);
             }
             Ok(_) => {}
@@ -659,7 +661,7 @@ pub fn serve_blocked(
     now: u64,
     argv: &[Vec<u8>],
     key: &[u8],
-    effects: &mut Vec<Effect>,
+    effects: &mut Effects<'_>,
 ) -> Option<Value> {
     match zset_ref(store, key, now) {
         Ok(Some(z)) if !z.is_empty() => {}
