@@ -7,10 +7,11 @@
 //! the same entries, so what the server says about itself is what it does.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 use super::handlers;
 use super::{ClientContext, Context, ReadContext, Shared};
+use crate::engine::store::Fnv1a;
 use crate::protocol::resp::Value;
 
 /// A handler that only reads the store: runs under the read guard.
@@ -134,35 +135,11 @@ impl CommandSpec {
 }
 
 // ANCHOR: name_hasher
-/// FNV-1a, the hash of the command table. Every request looks its command up, and std's
-/// default SipHash cost more than the rest of the lookup for a name of three letters. SipHash's
-/// keyed randomness protects tables that grow from what clients send; this one is built at
-/// start-up and never grows, so a client choosing colliding names gains nothing.
-pub struct NameHasher(u64);
-
-impl Default for NameHasher {
-    fn default() -> Self {
-        NameHasher(0xcbf2_9ce4_8422_2325) // FNV's offset basis
-    }
-}
-
-impl Hasher for NameHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = self.0;
-        for &b in bytes {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A map keyed by command name.
-type NameMap = HashMap<Vec<u8>, CommandSpec, BuildHasherDefault<NameHasher>>;
+/// A map keyed by command name, hashed with FNV-1a. Every request looks its command up, and
+/// std's default SipHash cost more than the rest of the lookup for a name of three letters.
+/// SipHash's keyed randomness protects tables that grow from what clients send; this one is
+/// built at start-up and never grows, so a client choosing colliding names gains nothing.
+type NameMap = HashMap<Vec<u8>, CommandSpec, BuildHasherDefault<Fnv1a>>;
 // ANCHOR_END: name_hasher
 
 /// The table of every command the server knows.

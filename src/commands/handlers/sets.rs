@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use super::parse_i64;
 use crate::commands::registry::{ALL_KEYS, KEY1, KeySpec, NO_KEYS, flags::*};
 use crate::commands::{Context, Effect, ReadContext, Registry};
-use crate::engine::store::{Bytes, Data, MemberSet, Store, StoreError, glob_match};
+use crate::engine::store::{Bytes, Data, MemberSet, Store, StoreError, fnv1a, glob_match};
 use crate::protocol::resp::Value;
 
 /// `SMOVE src dst member`: two keys.
@@ -508,12 +508,7 @@ const SCAN_ALL_BELOW: usize = 128;
 /// A member's place in scan order: a fixed hash (FNV-1a) mapped into `1..u64::MAX`, so that
 /// cursor 0 stays free to mean "start" and "done".
 fn scan_position(member: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in member {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h % (u64::MAX - 1) + 1
+    fnv1a(member) % (u64::MAX - 1) + 1
 }
 
 /// One page of a collection scan. The cursor is a position in a fixed hash order: a page

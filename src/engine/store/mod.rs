@@ -15,6 +15,7 @@
 pub mod active_expire;
 mod compact;
 mod expiry;
+mod fnv;
 pub mod glob;
 mod list;
 mod set;
@@ -28,6 +29,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use compact::InlineBytes;
 pub use compact::Str;
 pub use expiry::ExpiryIndex;
+pub use fnv::{Fnv1a, fnv1a};
 pub use glob::glob_match;
 pub use list::List;
 pub use set::MemberSet;
@@ -195,12 +197,7 @@ pub fn now_ms() -> u64 {
 /// Which slot a key lives in: FNV-1a, cheap for short keys. The slot's `HashMap` still hashes
 /// with std's keyed SipHash, so crafted keys can at worst crowd one slot, not degrade lookups.
 fn slot_of(key: &[u8]) -> usize {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in key {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    (h as usize) & (SLOTS - 1)
+    (fnv1a(key) as usize) & (SLOTS - 1)
 }
 // ANCHOR_END: slot_of
 
