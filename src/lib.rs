@@ -13,17 +13,20 @@
 //!
 //! Start with `walkthrough.md`: it follows `SET foo bar` from the socket to `+OK`.
 
-// `deny` rather than `forbid`: the one C shim (`server::sys`: signals, keepalive, listen backlog) opts back in with a
+// `deny` rather than `forbid`: the one C shim (`sys`: signals, keepalive, listen backlog, scheduling, the counting allocator) opts back in with a
 // local `allow` and a SAFETY comment; every other module stays free of `unsafe`.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod commands;
+pub mod config;
 pub mod engine;
+pub mod log;
 pub mod netlayer;
 pub mod persistence;
 pub mod protocol;
 pub mod server;
+pub mod sys;
 
 /// Every chapter of the book, compiled as documentation so that `cargo test` runs its standalone
 /// Rust snippets (fences tagged plain `rust`) as doctests. Listings quoted from `src/` are

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::*;
-use rust_redis::server::config::FsyncPolicy;
+use rust_redis::config::FsyncPolicy;
 use rust_redis::server::{self, Config};
 
 /// AOF on, in the test's own directory.

@@ -19,7 +19,7 @@ fn stats(s: &TestServer) -> StoreStats {
     shared(s).read_store().stats.clone()
 }
 
-fn shared(s: &TestServer) -> &rust_redis::server::Shared {
+fn shared(s: &TestServer) -> &rust_redis::commands::Shared {
     s.server.as_ref().expect("running").shared()
 }
 

@@ -238,7 +238,7 @@ fn debug_panic_is_refused_unless_enabled() {
 
 #[test]
 fn a_panic_in_one_client_closes_only_that_client() {
-    let s = start_with(|c| c.enable_debug_command = rust_redis::server::config::DebugCommand::Local);
+    let s = start_with(|c| c.enable_debug_command = rust_redis::config::DebugCommand::Local);
     let mut other = s.client();
     other.assert(&["SET", "canary", "still here"], "+OK\r\n");
     other.assert(&["RPUSH", "list", "a", "b"], ":2\r\n");

@@ -1124,7 +1124,7 @@ mod tests {
             port: 0,
             dir: dir.clone(),
             appendonly: false,
-            loglevel: rust_redis::server::log::Level::Warning,
+            loglevel: rust_redis::log::Level::Warning,
             ..Default::default()
         })
         .unwrap();

@@ -5,12 +5,13 @@
 
 #![forbid(unsafe_code)]
 
-use rust_redis::server::sys::CountingAlloc;
-use rust_redis::server::{self, Config, REDIS_VERSION, signals};
+use rust_redis::config::{Config, REDIS_VERSION};
+use rust_redis::sys::CountingAlloc;
+use rust_redis::{server, sys};
 
 // ANCHOR: global_allocator
-/// Every heap byte of the server goes through a counter (see `server::memory`), so `INFO memory`
-/// reports a true `used_memory`. The allocator itself lives in `server::sys`, the crate's one
+/// Every heap byte of the server goes through a counter (see `sys::memory`), so `INFO memory`
+/// reports a true `used_memory`. The allocator itself lives in `sys`, the crate's one
 /// module that may use `unsafe`.
 #[global_allocator]
 static ALLOCATOR: CountingAlloc = CountingAlloc;
@@ -79,7 +80,7 @@ fn main() -> anyhow::Result<()> {
             std::process::exit(1);
         }
     };
-    server::memory::mark_counting();
-    signals::install()?;
+    sys::memory::mark_counting();
+    sys::install()?;
     server::run(config)
 }

@@ -7,9 +7,8 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use rust_redis::persistence::replay::{self, TornTail};
-use rust_redis::persistence::{Aof, check};
-use rust_redis::server::{Config, Shared};
+use rust_redis::commands::{Registry, Shared, dispatcher, handlers};
+use rust_redis::persistence::check;
 
 fn main() -> anyhow::Result<()> {
     let Some(file) = std::env::args().nth(1) else {
@@ -28,17 +27,15 @@ fn main() -> anyhow::Result<()> {
         None => println!("structure:      valid"),
         Some(p) => println!("structure:      NOT valid from offset {}: {p}", report.ok_up_to),
     }
-    let config = Config {
-        appendonly: false,
-        ..Config::default()
-    };
-    let aof = Aof::new(&config);
-    let shared = Shared::new(config, Default::default(), aof, "127.0.0.1:0".parse()?);
+    // Replayed through the real handlers into a private store; no server, no socket.
+    let mut registry = Registry::new();
+    handlers::register_all(&mut registry);
+    let shared = Shared::offline(registry);
     let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    match replay::replay(&shared, f, path, TornTail::Report) {
-        Ok(loaded) => {
+    match dispatcher::verify_aof(&shared, f, path) {
+        Ok((loaded, keys)) => {
             println!("commands:       {}", loaded.commands);
-            println!("keys:           {}", loaded.keys);
+            println!("keys:           {keys}");
             if let Some((at, len)) = loaded.torn {
                 println!("torn tail:      {len} bytes at offset {at} (the server cuts them off on start)");
             }

@@ -18,7 +18,8 @@
 //! 3. **Serve.** Every write ends in `dispatcher::commit`, which (still under the write guard,
 //!    when [`Blocking::has_waiters`] — one atomic load — says anyone waits) calls [`serve`]. For
 //!    each key the write's effects name, the longest-waiting client is served *by the writer*:
-//!    the pop runs on its behalf (`lists::serve_blocked`), its effect (`LPOP key`, `LMOVE ...`) is
+//!    the pop runs on its behalf (the [`ServeFn`] the command parked with, such as
+//!    `lists::serve_blocked`), its effect (`LPOP key`, `LMOVE ...`) is
 //!    appended to the writer's effects so the AOF and `WATCH` see it, and the reply is put in the
 //!    slot and the sleeper notified. Elements go to waiters in arrival order, nothing can steal
 //!    them in between, and no wake-up is lost: the reply is already in the slot when the sleeper
@@ -45,11 +46,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::handlers::{lists, zsets};
-use super::{BlockOn, ClientContext, Effect, Effects, Shared};
+use super::{BlockOn, ClientContext, Effect, Effects, ServeFn, Shared};
+use crate::commands::ClientHandle;
 use crate::engine::store::{Key, Store, now_ms};
 use crate::protocol::resp::Value;
-use crate::server::ClientHandle;
 
 /// How often a parked client wakes to check that its peer is still connected.
 pub const POLL: Duration = Duration::from_millis(100);
@@ -78,6 +78,7 @@ struct Slot {
     handle: Arc<ClientHandle>,
     argv: Vec<Vec<u8>>,
     keys: Vec<Key>,
+    serve: ServeFn,
     state: Mutex<State>,
     ready: Condvar,
 }
@@ -140,6 +141,7 @@ impl Blocking {
             handle: client.clone(),
             argv: argv.to_vec(),
             keys,
+            serve: block.serve,
             state: Mutex::new(State::Waiting),
             ready: Condvar::new(),
         });
@@ -187,18 +189,6 @@ fn peer_gone(stream: &TcpStream) -> bool {
     gone
 }
 
-/// Runs a parked command for its client against `key`; `None` if it still finds nothing.
-fn serve_one(store: &mut Store, now: u64, argv: &[Vec<u8>], key: &[u8], effects: &mut Vec<Effect>) -> Option<Value> {
-    // Always wanted: these effects drive the serving loop below, whatever else is listening.
-    let effects = &mut Effects::new(true, effects);
-    let name = argv[0].to_ascii_lowercase();
-    if name.starts_with(b"bz") {
-        zsets::serve_blocked(store, now, argv, key, effects)
-    } else {
-        lists::serve_blocked(store, now, argv, key, effects)
-    }
-}
-
 // ANCHOR: serve
 /// Serves blocked clients whose keys now hold data; called under the write guard after a
 /// write, with that write's effects (to which the pops done here are appended).
@@ -220,10 +210,14 @@ pub fn serve(shared: &Shared, store: &mut Store, now: u64, effects: &mut Vec<Eff
         for key in keys {
             while let Some(slot) = queues.get(&key).and_then(|q| q.front()).cloned() {
                 let mut state = slot.lock();
-                if peer_gone(&slot.handle.stream) {
+                if slot.handle.stream.as_deref().is_some_and(peer_gone) {
                     *state = State::Gone;
                 } else {
-                    match serve_one(store, now, &slot.argv, &key, effects) {
+                    // Always wanted: these effects drive this very loop, whatever else listens.
+                    let mut served = Effects::new(true);
+                    let reply = (slot.serve)(store, now, &slot.argv, &key, &mut served);
+                    effects.extend(served.into_list());
+                    match reply {
                         Some(reply) => *state = State::Served(reply),
                         None => break,
                     }
@@ -253,7 +247,7 @@ pub fn wait(shared: &Shared, client: &mut ClientContext, waiter: Waiter, block: 
         let leaving = timed_out
             || shared.shutting_down.load(Ordering::Relaxed)
             || client.handle.killed.load(Ordering::Relaxed)
-            || peer_gone(&client.handle.stream);
+            || client.handle.stream.as_deref().is_some_and(peer_gone);
         if leaving {
             drop(state);
             return give_up(shared, &slot);

@@ -13,10 +13,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::registry::{CommandSpec, Handler, flags};
-use super::{Context, Effect, Effects, ReadContext, Shared, blocking};
+use super::{BlockOn, Context, Effect, Effects, ReadContext, Shared, blocking};
+use crate::commands::ClientHandle;
 use crate::engine::store::{Key, Store, WatchFlag, now_ms};
+use crate::persistence::replay::{self, Applied, Loaded, TornTail};
 use crate::protocol::resp::{Protocol, Value};
-use crate::server::ClientHandle;
 
 // ANCHOR: client_context
 /// Everything the server remembers about one connection.
@@ -44,8 +45,8 @@ pub struct ClientContext {
     pub close_after_reply: bool,
     /// Where this connection's output goes once it has subscribed or run `MONITOR`: a queue
     /// that other threads append messages to, written by the connection's writer thread
-    /// (see `server::pubsub`). `None`: replies go straight to the socket.
-    pub outbox: Option<Arc<crate::server::pubsub::Outbox>>,
+    /// (see `commands::pubsub`). `None`: replies go straight to the socket.
+    pub outbox: Option<Arc<crate::commands::pubsub::Outbox>>,
 }
 // ANCHOR_END: client_context
 
@@ -71,6 +72,12 @@ impl ClientContext {
     /// are allowed. (RESP3 clients may mix: their messages are push frames.)
     pub fn in_pubsub_mode(&self) -> bool {
         self.subscriptions > 0 && self.protocol == Protocol::Resp2
+    }
+
+    /// Called before this client's thread parks in a blocking command: messages it published
+    /// earlier in its pipeline must not wait for its wait to end.
+    pub fn before_wait(&self) {
+        super::pubsub::Delivery::before_read();
     }
 
     /// Forgets every watched key (`EXEC`, `DISCARD`, `UNWATCH`, `RESET`, disconnect).
@@ -154,34 +161,22 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
 fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv: &[Vec<u8>]) -> Value {
     let args = &argv[1..];
     match spec.handler {
-        Handler::Client(f) => f(shared, client, args),
-        Handler::Read(f) => {
+        Handler::Client(_) => invoke(spec, args, Call::new(shared, client, 0), Access::None).0,
+        Handler::Read(_) => {
             let store = shared.read_store();
-            let mut ctx = ReadContext {
-                store: &store,
-                now: now_ms(),
-                shared,
-                client,
-            };
-            f(&mut ctx, args)
+            invoke(spec, args, Call::new(shared, client, now_ms()), Access::Read(&store)).0
         }
-        Handler::Write(f) => loop {
-            let mut effects = Vec::new();
+        Handler::Write(_) => loop {
             let mut store = shared.write_store();
             let now = now_ms();
-            let logging = wants_effects(shared, &store);
-            let mut ctx = Context {
-                store: &mut store,
-                now,
-                shared,
-                client,
-                in_exec: false,
-                block: None,
-                effects: Effects::new(logging, &mut effects),
-            };
-            let reply = f(&mut ctx, args);
-            let block = ctx.block.take();
-            let ticket = commit(shared, &mut store, now, effects, false);
+            let mut effects = Effects::new(wants_effects(shared, &store));
+            let (reply, block) = invoke(
+                spec,
+                args,
+                Call::new(shared, client, now),
+                Access::Write(&mut store, &mut effects),
+            );
+            let ticket = commit(shared, &mut store, now, effects.into_list(), false);
             let Some(block) = block else {
                 drop(store);
                 shared.aof.wait(ticket);
@@ -191,8 +186,7 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
             // push can slip in between the check and the registration, then wait without it.
             let waiter = shared.blocking.register(&client.handle, &block, argv);
             drop(store);
-            // Messages this pipeline published must not wait for this client's wait to end.
-            crate::server::pubsub::wake_deferred();
+            client.before_wait();
             match blocking::wait(shared, client, waiter, &block) {
                 blocking::Woken::Served(value) => return value,
                 blocking::Woken::TimedOut => return timeout_reply(spec),
@@ -202,6 +196,74 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
     }
 }
 // ANCHOR_END: execute
+
+/// Who runs a command, and when: the parts of a handler's context that do not depend on the
+/// guard.
+pub struct Call<'a> {
+    shared: &'a Shared,
+    client: &'a mut ClientContext,
+    now: u64,
+    in_exec: bool,
+}
+
+impl<'a> Call<'a> {
+    /// `client` runs a command at `now` (Unix ms), outside a transaction.
+    pub fn new(shared: &'a Shared, client: &'a mut ClientContext, now: u64) -> Self {
+        Call {
+            shared,
+            client,
+            now,
+            in_exec: false,
+        }
+    }
+
+    /// Inside `EXEC` (or a replay): blocking commands answer at once instead of blocking.
+    pub fn in_exec(mut self) -> Self {
+        self.in_exec = true;
+        self
+    }
+}
+
+/// The store as the caller holds it.
+pub enum Access<'s> {
+    /// No guard: for client-only handlers.
+    None,
+    /// The read guard.
+    Read(&'s Store),
+    /// The write guard, and where the command's effects go.
+    Write(&'s mut Store, &'s mut Effects),
+}
+
+// ANCHOR: invoke
+/// Builds the context a handler's kind asks for and runs it: the one place a [`Context`] or a
+/// [`ReadContext`] is made, for live commands, `EXEC` and replay alike. Returns the reply and,
+/// for a blocking command that found nothing, what it waits for.
+pub fn invoke(spec: &CommandSpec, args: &[Vec<u8>], call: Call<'_>, access: Access<'_>) -> (Value, Option<BlockOn>) {
+    let Call {
+        shared,
+        client,
+        now,
+        in_exec,
+    } = call;
+    match (spec.handler, access) {
+        (Handler::Client(f), _) => (f(shared, client, args), None),
+        (Handler::Read(f), Access::Read(store)) => (f(&mut ReadContext::new(store, now, shared, client), args), None),
+        (Handler::Read(f), Access::Write(store, _)) => {
+            (f(&mut ReadContext::new(store, now, shared, client), args), None)
+        }
+        (Handler::Write(f), Access::Write(store, effects)) => {
+            let mut ctx = Context::new(store, now, shared, client, in_exec, effects);
+            let reply = f(&mut ctx, args);
+            (reply, ctx.block.take())
+        }
+        // The callers above pick the guard by the handler's kind; a write without the write
+        // guard would be a bug here, so it is refused rather than run.
+        (Handler::Write(_) | Handler::Read(_), _) => {
+            (Value::error("ERR internal: command run without its guard"), None)
+        }
+    }
+}
+// ANCHOR_END: invoke
 
 /// True if a write's effects have a reader: the AOF, a `WATCH`er, or a blocked client. Checked
 /// under the write guard, so none of the three can appear between this check and the `commit`.
@@ -287,9 +349,8 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
         return Value::NullArray;
     }
     client.unwatch_all(&mut store);
-    let mut effects = Vec::new();
     // Fixed for the whole batch: nobody can WATCH or block while this guard is held.
-    let logging = wants_effects(shared, &store);
+    let mut effects = Effects::new(wants_effects(shared, &store));
     let mut replies = Vec::with_capacity(queue.len());
     for argv in &queue {
         // Queue time checked name and arity, so the lookup succeeds.
@@ -297,34 +358,11 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
             replies.push(unknown_command(argv));
             continue;
         };
-        let args = &argv[1..];
-        let reply = match spec.handler {
-            Handler::Client(f) => f(shared, client, args),
-            Handler::Read(f) => f(
-                &mut ReadContext {
-                    store: &store,
-                    now,
-                    shared,
-                    client,
-                },
-                args,
-            ),
-            Handler::Write(f) => {
-                let mut ctx = Context {
-                    store: &mut store,
-                    now,
-                    shared,
-                    client,
-                    in_exec: true,
-                    block: None,
-                    effects: Effects::new(logging, &mut effects),
-                };
-                f(&mut ctx, args)
-            }
-        };
+        let call = Call::new(shared, client, now).in_exec();
+        let (reply, _) = invoke(spec, &argv[1..], call, Access::Write(&mut store, &mut effects));
         replies.push(reply);
     }
-    let ticket = commit(shared, &mut store, now, effects, true);
+    let ticket = commit(shared, &mut store, now, effects.into_list(), true);
     drop(store);
     shared.aof.wait(ticket);
     Value::Array(replies)
@@ -341,4 +379,89 @@ fn watch_failed(client: &ClientContext, store: &Store, now: u64) -> bool {
         .watched
         .iter()
         .any(|(key, expired_when_watched)| !expired_when_watched && store.deadline(key, 0).is_some_and(|at| at <= now))
+}
+
+// ANCHOR: apply_logged
+/// Applies one command read back from the AOF: the closure `server` hands to
+/// `persistence::replay`. It runs through the same handler as a live client, under the write
+/// guard the caller holds for the whole replay (nobody else can be connected yet), with its
+/// effects dropped unbuilt: replay does not log (design invariant 6).
+///
+/// # Errors
+/// The command is unknown or has the wrong number of arguments: the file is not one this
+/// server wrote, and the replay stops.
+pub fn apply_logged(
+    shared: &Shared,
+    store: &mut Store,
+    client: &mut ClientContext,
+    argv: &[Vec<u8>],
+) -> Result<Applied, String> {
+    let Some(spec) = shared.registry.lookup_internal(&argv[0]) else {
+        return Err(format!("Unknown command '{}'", String::from_utf8_lossy(&argv[0])));
+    };
+    if !spec.arity_ok(argv.len()) {
+        return Err(format!("Wrong number of arguments for '{}'", spec.name));
+    }
+    // ANCHOR: replay_clock
+    // The replay runs with the clock stopped at 0, as Redis does while loading: no key counts as
+    // expired until the whole log is applied. Otherwise a key whose deadline passed while the
+    // server was down would vanish in the middle of the replay, and a later `APPEND` or
+    // `SETRANGE` in the log would recreate it without its deadline. Expired keys are deleted
+    // after the load, lazily or by the expirer, and those deletions are logged as `DEL`.
+    let now = 0;
+    // ANCHOR_END: replay_clock
+    let mut effects = Effects::new(false);
+    let call = Call::new(shared, client, now).in_exec(); // never block
+    match invoke(spec, &argv[1..], call, Access::Write(store, &mut effects)).0 {
+        Value::Error(e) => Ok(Applied::Refused(e.into_owned())),
+        _ => Ok(Applied::Done),
+    }
+}
+// ANCHOR_END: apply_logged
+
+// ANCHOR: load_aof
+/// Loads the AOF at `path` into `shared.store`: `persistence::replay` reads the file and
+/// [`apply_logged`] runs each command, under one write guard held for the whole load, as a
+/// client with no connection behind it.
+///
+/// # Errors
+/// As [`replay::load`].
+pub fn load_aof(shared: &Shared, path: &std::path::Path) -> anyhow::Result<Loaded> {
+    let started = Instant::now();
+    let (loaded, keys) = replay_with(shared, |apply| replay::load(path, apply))?;
+    let Some(loaded) = loaded else {
+        return Ok(Loaded::default());
+    };
+    crate::info!(
+        "aof",
+        "DB loaded from append only file: {keys} keys, {} commands in {:.3} seconds",
+        loaded.commands,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(loaded)
+}
+// ANCHOR_END: load_aof
+
+/// Replays `file` into `shared.store` without changing the file, however it ends: for
+/// `verify_replay`, which only reports.
+///
+/// # Errors
+/// As [`replay::replay`].
+/// Returns what the replay found and how many keys the store then holds.
+pub fn verify_aof(shared: &Shared, file: std::fs::File, path: &std::path::Path) -> anyhow::Result<(Loaded, usize)> {
+    replay_with(shared, |apply| replay::replay(file, path, TornTail::Report, apply))
+}
+
+/// Runs `read` with the closure that applies each command, and returns its result with the
+/// number of live keys after it. The keys whose deadline passed while the server was down are
+/// dropped once the whole log is applied (replay runs with the clock stopped).
+fn replay_with<T>(
+    shared: &Shared,
+    read: impl FnOnce(&mut dyn FnMut(&[Vec<u8>]) -> Result<Applied, String>) -> anyhow::Result<T>,
+) -> anyhow::Result<(T, usize)> {
+    let mut client = ClientContext::new(Arc::new(ClientHandle::detached(0)), true);
+    let mut store = shared.write_store();
+    let found = read(&mut |argv| apply_logged(shared, &mut store, &mut client, argv))?;
+    store.take_lazily_expired();
+    Ok((found, store.len(now_ms())))
 }

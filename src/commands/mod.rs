@@ -8,29 +8,45 @@
 //! invariant 1: a handler cannot write through a read guard, and none can lock the store itself.
 
 pub mod blocking;
+pub mod clients;
 pub mod command;
 pub mod dispatcher;
+pub mod effects;
 pub mod handlers;
+pub mod limits;
+pub mod pubsub;
 pub mod registry;
+pub mod shared;
+pub mod stats;
 
+pub use clients::ClientHandle;
 pub use command::Command;
 pub use dispatcher::{ClientContext, dispatch};
+pub use effects::Effects;
 pub use registry::{CommandSpec, Handler, Registry};
+pub use shared::Shared;
 
 use crate::engine::store::Store;
-pub use crate::server::Shared;
+pub use crate::persistence::Effect;
+use crate::protocol::resp::Value;
 
-/// One logged effect: a command, as words, that replays the change (design invariant 5).
-pub type Effect = Vec<Vec<u8>>;
+/// Serves a parked blocking command for its client once `key` may hold data: runs it against
+/// `store` under the writer's guard, logs what it popped, and returns the reply, or `None` if
+/// it still finds nothing. Each blocking family brings its own (`lists::serve_blocked`).
+pub type ServeFn =
+    fn(store: &mut Store, now: u64, argv: &[Vec<u8>], key: &[u8], effects: &mut Effects) -> Option<Value>;
 
 /// What a handler asks the dispatcher for when it has nothing to return yet (`BLPOP` on an
-/// empty list): wait for a write to one of `keys`, or until `deadline` (Unix ms; `None`: forever).
+/// empty list): wait for a write to one of `keys`, or until `deadline` (Unix ms; `None`: forever),
+/// and then be served by `serve`.
 #[derive(Debug, Clone)]
 pub struct BlockOn {
     /// The keys to wait on.
     pub keys: Vec<Vec<u8>>,
     /// When to give up, in Unix milliseconds.
     pub deadline: Option<u64>,
+    /// How a writer serves this command when one of the keys fills.
+    pub serve: ServeFn,
 }
 
 /// What a read-only handler sees: the store under the read guard.
@@ -60,62 +76,42 @@ pub struct Context<'a> {
     pub in_exec: bool,
     /// Set by a blocking command that found nothing to pop.
     pub block: Option<BlockOn>,
-    /// Where this write's effects go, if anyone wants them (see [`Context::logging`]).
-    pub(crate) effects: Effects<'a>,
+    /// Where this write's effects go: reached only through [`Context::log`] and
+    /// [`Context::log_with`] (see the `effects` module).
+    pub(crate) effects: &'a mut Effects,
 }
 // ANCHOR_END: context
 
-/// The effects of one write, collected for the dispatcher's commit, or dropped unbuilt when
-/// nobody wants them. A field of [`Context`] of its own, so that helpers which change the store
-/// can take it beside `ctx.store` (`pop(ctx.store, .., &mut ctx.effects)`).
-pub struct Effects<'a> {
-    wanted: bool,
-    list: &'a mut Vec<Effect>,
-}
-
-impl<'a> Effects<'a> {
-    /// Effects appended to `list` if `wanted`, else never built.
-    pub(crate) fn new(wanted: bool, list: &'a mut Vec<Effect>) -> Self {
-        Effects { wanted, list }
-    }
-
-    /// Records the effect `build` makes, calling it only if someone wants effects: copying a
-    /// command's arguments costs an allocation per argument, which nobody should pay for a
-    /// log that is not kept.
-    pub fn push_with(&mut self, build: impl FnOnce() -> Effect) {
-        if self.wanted {
-            self.list.push(build());
+impl<'a> ReadContext<'a> {
+    /// A read handler's context: `client` runs a command at `now` against `store`.
+    pub fn new(store: &'a Store, now: u64, shared: &'a Shared, client: &'a mut ClientContext) -> Self {
+        ReadContext {
+            store,
+            now,
+            shared,
+            client,
         }
     }
 }
 
-impl Context<'_> {
-    // Go parity: go-redis's AOF logged each request as it arrived, so a replayed `INCR`, relative
-    // `EXPIRE` or `SPOP` could rebuild a different state; we log effects (design invariant 5).
-    // ANCHOR: log
-    /// Records the effect of this command, as a command that replays it. Called while the write
-    /// guard is held; the dispatcher sends every effect to the AOF before releasing it (design
-    /// invariant 4) and marks the keys it names as modified for `WATCH`.
-    pub fn log(&mut self, argv: &[&[u8]]) {
-        self.effects.push_with(|| argv.iter().map(|a| a.to_vec()).collect());
-    }
-    // ANCHOR_END: log
-
-    /// Records an effect already built as owned words.
-    pub fn log_owned(&mut self, argv: Effect) {
-        self.effects.push_with(|| argv);
-    }
-
-    /// Records the effect `build` makes, only building it if someone wants effects (see
-    /// [`Effects::push_with`]).
-    pub fn log_with(&mut self, build: impl FnOnce() -> Effect) {
-        self.effects.push_with(build);
-    }
-
-    /// True if this write's effects are wanted: by the AOF, by a `WATCH`er, or by a client
-    /// blocked on a key. When none of them is there, logging is skipped, so a server running
-    /// without an AOF copies nothing per write; a handler may also skip building an effect.
-    pub fn logging(&self) -> bool {
-        self.effects.wanted
+impl<'a> Context<'a> {
+    /// A write handler's context; built only by [`dispatcher::invoke`].
+    pub(crate) fn new(
+        store: &'a mut Store,
+        now: u64,
+        shared: &'a Shared,
+        client: &'a mut ClientContext,
+        in_exec: bool,
+        effects: &'a mut Effects,
+    ) -> Self {
+        Context {
+            store,
+            now,
+            shared,
+            client,
+            in_exec,
+            block: None,
+            effects,
+        }
     }
 }

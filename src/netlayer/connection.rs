@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::commands::pubsub::{Delivery, Outbox, write_reply};
 use crate::commands::{ClientContext, dispatch};
+use crate::commands::{ClientHandle, Shared};
 use crate::protocol::resp::{ProtocolError, Reader, Writer};
-use crate::server::pubsub::{Outbox, WakeBatch, frames_of, wake_deferred};
-use crate::server::{ClientHandle, Shared};
 
 /// Replies buffered past this size are written even if more commands are pending, so a long
 /// pipeline of large replies does not pile up in memory.
@@ -39,14 +39,14 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
     // A peer that vanished without a word (a crashed machine, a dropped NAT entry) would
     // leave this thread blocked in `read` for ever; keepalive probes make that read fail.
     if config.tcp_keepalive > 0
-        && let Err(e) = crate::server::sys::set_keepalive(&stream, config.tcp_keepalive)
+        && let Err(e) = crate::sys::set_keepalive(&stream, config.tcp_keepalive)
     {
         crate::verbose!("net", "Cannot set keepalive for client {id}: {e}");
     }
     // Woken by its next request, this thread waits for the running one to block rather than
     // preempting it (see `sys::batch_scheduling`).
     if config.client_sched_batch
-        && let Err(e) = crate::server::sys::batch_scheduling()
+        && let Err(e) = crate::sys::batch_scheduling()
     {
         crate::verbose!("net", "Cannot set the scheduling policy of client {id}: {e}");
     }
@@ -83,7 +83,7 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
 /// writer share one descriptor (design invariant 11).
 ///
 /// Once the client subscribes or runs `MONITOR`, other threads have messages for it too, so its
-/// output moves to an outbox and a writer thread (see `server::pubsub`): from then on this
+/// output moves to an outbox and a writer thread (see `commands::pubsub`): from then on this
 /// thread only reads, dispatches and queues its replies there.
 fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
     // The writer is shared with the reader's socket adapter, which flushes it whenever the
@@ -102,8 +102,8 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
         },
     ));
     let mut outbox: Option<Arc<Outbox>> = None;
-    // Subscribers' writer threads are woken once per pipeline, not once per message.
-    let _wakes = WakeBatch::start();
+    // Messages this thread publishes are delivered through one hook (see `Delivery`).
+    let _delivery = Delivery::start();
     let net = &shared.stats.net;
     let mut generation = net.generation();
     let mut limits = net.current();
@@ -172,8 +172,11 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
         {
             // This command created the outbox. Replies still buffered here answer earlier
             // commands, so they go to the socket first; then the writer thread takes over.
-            wake_deferred();
-            if writer.borrow_mut().flush().is_err() || new.start_writer(client.handle.stream.clone()).is_err() {
+            Delivery::before_read();
+            let Some(socket) = client.handle.stream.clone() else {
+                return;
+            };
+            if writer.borrow_mut().flush().is_err() || new.start_writer(socket).is_err() {
                 return;
             }
             outbox = Some(new.clone());
@@ -188,11 +191,8 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
         let mut writer = writer.borrow_mut();
         // HELLO may have switched the protocol: its own reply is already in the new one.
         writer.protocol = client.protocol;
-        match frames_of(&reply) {
-            // `UNSUBSCRIBE a b` before any subscription: one frame per channel.
-            Some(frames) => frames.iter().for_each(|f| writer.write_value(f)),
-            None => writer.write_value(&reply),
-        }
+        // `UNSUBSCRIBE a b` before any subscription answers one frame per channel.
+        write_reply(&mut writer, &reply);
         drop(reply);
         reader.recycle(argv);
         if client.close_after_reply || client.handle.killed.load(Ordering::Relaxed) {
@@ -276,7 +276,7 @@ struct FlushThenRead<'a> {
 
 impl Read for FlushThenRead<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        wake_deferred();
+        Delivery::before_read();
         if let Err(e) = self.writer.borrow_mut().flush() {
             return Err(match e.kind() {
                 ErrorKind::WouldBlock | ErrorKind::TimedOut => io::Error::other(OutputStalled),

@@ -13,11 +13,10 @@ pub use connection::handle_conn;
 use std::io::Write as _;
 use std::net::{IpAddr, Shutdown, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::protocol::resp::Limits;
-use crate::server::{Config, Shared};
+use crate::commands::Shared;
 
 // ANCHOR: stack_size
 /// Stack of each client thread. Handlers are flat (no recursion a client can drive), so 256 KB
@@ -35,83 +34,6 @@ pub const CLIENT_STACK_SIZE: usize = 256 * 1024;
 
 /// Length of the accept queue (Redis's `tcp-backlog` default).
 pub const LISTEN_BACKLOG: i32 = 511;
-
-// ANCHOR: net_limits
-/// The per-connection limits from the configuration, mirrored into atomics: a client thread
-/// checks one `generation` number before each command and re-reads the rest only after a
-/// `CONFIG SET`, so `CONFIG SET proto-max-bulk-len` reaches every connected client, as in
-/// Redis, without a lock on the hot path.
-#[derive(Debug)]
-pub struct NetLimits {
-    generation: AtomicU64,
-    proto_max_bulk_len: AtomicU64,
-    query_buffer_limit: AtomicU64,
-    output_limit: AtomicU64,
-    write_timeout: AtomicU64,
-    /// Clients closed for sending a request larger than `client-query-buffer-limit`.
-    pub query_limit_disconnections: AtomicU64,
-}
-// ANCHOR_END: net_limits
-
-impl Default for NetLimits {
-    fn default() -> Self {
-        let limits = NetLimits {
-            generation: AtomicU64::new(0),
-            proto_max_bulk_len: AtomicU64::new(0),
-            query_buffer_limit: AtomicU64::new(0),
-            output_limit: AtomicU64::new(0),
-            write_timeout: AtomicU64::new(0),
-            query_limit_disconnections: AtomicU64::new(0),
-        };
-        limits.configure(&Config::default());
-        limits
-    }
-}
-
-/// What one connection applies, read from [`NetLimits`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ConnLimits {
-    /// The reader's limits.
-    pub reader: Limits,
-    /// Hard output limit of a normal client in bytes (0: none).
-    pub output: usize,
-    /// Seconds a write may block (0: for ever).
-    pub write_timeout: u64,
-}
-
-impl NetLimits {
-    /// Copies the settings from `config` (start-up and every `CONFIG SET`).
-    pub fn configure(&self, config: &Config) {
-        let relaxed = Ordering::Relaxed;
-        self.proto_max_bulk_len.store(config.proto_max_bulk_len, relaxed);
-        self.query_buffer_limit.store(config.client_query_buffer_limit, relaxed);
-        self.output_limit
-            .store(config.client_output_buffer_limit.normal[0], relaxed);
-        self.write_timeout.store(config.client_write_timeout, relaxed);
-        // Release: a thread that sees the new generation sees the values stored before it.
-        self.generation.fetch_add(1, Ordering::Release);
-    }
-
-    /// The current generation: changes whenever a setting may have.
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
-    }
-
-    /// The limits a connection applies now.
-    pub fn current(&self) -> ConnLimits {
-        let relaxed = Ordering::Relaxed;
-        let clamp = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-        ConnLimits {
-            reader: Limits {
-                max_bulk_len: clamp(self.proto_max_bulk_len.load(relaxed)),
-                max_query_len: clamp(self.query_buffer_limit.load(relaxed)),
-                ..Limits::default()
-            },
-            output: clamp(self.output_limit.load(relaxed)),
-            write_timeout: self.write_timeout.load(relaxed),
-        }
-    }
-}
 
 /// Redis 7.0's exact refusal for a client from another host while protected mode is on
 /// (the "Setup a an" is Redis's own wording, kept so the text matches byte for byte).
@@ -155,7 +77,7 @@ fn refuse(mut stream: TcpStream, text: &str) {
 /// Accepts connections until shutdown, giving each its own named thread; refuses those past
 /// `maxclients` and, in protected mode, those from other hosts.
 pub fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
-    if let Err(e) = crate::server::sys::widen_backlog(&listener, LISTEN_BACKLOG) {
+    if let Err(e) = crate::sys::widen_backlog(&listener, LISTEN_BACKLOG) {
         crate::warn!("net", "cannot widen the listen backlog to {LISTEN_BACKLOG}: {e}");
     }
     for conn in listener.incoming() {

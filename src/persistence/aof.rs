@@ -38,12 +38,11 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, RwLock, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::encode_command;
-use crate::commands::Effect;
+use super::{Effect, encode_command};
+use crate::commands::Shared;
+use crate::config::{Config, FsyncPolicy};
 use crate::engine::store::Store;
 use crate::protocol::resp::Value;
-use crate::server::Shared;
-use crate::server::config::{Config, FsyncPolicy};
 
 /// A position in the AOF stream that a client may have to wait for (`appendfsync always`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

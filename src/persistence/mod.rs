@@ -19,27 +19,8 @@ pub mod rewrite;
 
 pub use aof::{Aof, Ticket};
 
-use crate::server::Shared;
-
-// ANCHOR: open
-/// Loads the AOF named by the configuration into `shared.store` (if the AOF is on), then starts
-/// the writer thread. Called by `server::start` before the listener accepts anyone, so no client
-/// ever sees a half-loaded store.
-///
-/// # Errors
-/// The file cannot be read, or it is corrupt before its last record (the message names the
-/// offset and the `--check-aof FILE --fix` repair).
-pub fn open(shared: &Shared) -> anyhow::Result<()> {
-    let config = shared.config();
-    if !config.appendonly {
-        return Ok(());
-    }
-    let path = config.dir.join(&config.appendfilename);
-    let loaded = replay::load(shared, &path)?;
-    shared.aof.start(&path, loaded.size)?;
-    Ok(())
-}
-// ANCHOR_END: open
+/// One logged effect: a command, as words, that replays the change (design invariant 5).
+pub type Effect = Vec<Vec<u8>>;
 
 // ANCHOR: encode_command
 /// Appends one command to `out` as a RESP array of bulk strings: the format of every AOF record.

@@ -1,11 +1,15 @@
-//! Replay: reads the AOF back at start-up and applies every record through the real handlers.
+//! Replay: reads the AOF back at start-up and hands every command to the caller's closure.
 //!
-//! Go original: `internal/persistence/replay.go` (`Replay`). Explained in: book chapter 6.
+//! Go original: `internal/persistence/replay.go` (`Replay(path, fn)`). Explained in: book
+//! chapter 6.
 //!
-//! Replay goes through the same registry and the same handlers as a live client, with a
-//! throwaway effects list: there is no second implementation of `SET` that could drift from the
-//! first, and nothing replayed is appended back to the file (design invariant 6), so restarting
-//! any number of times leaves the file byte for byte as it was.
+//! Like Go's `Replay`, this module only reads: it parses the records, holds a `MULTI` … `EXEC`
+//! block back until its `EXEC` is read, and cuts off a torn tail. It knows no command. The
+//! caller's closure applies each command, and the server's closure sends it through the same
+//! registry and handlers as a live client (`commands::dispatcher::apply_logged`), so there is
+//! no second implementation of `SET` that could drift from the first. Nothing replayed is
+//! appended back to the file (design invariant 6), so restarting any number of times leaves the
+//! file byte for byte as it was.
 //!
 //! Three kinds of damage are told apart:
 //! - a *torn tail*: the file ends in the middle of a record, which a crash during a `write`
@@ -18,17 +22,10 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
-
-use crate::commands::registry::Handler;
-use crate::commands::{ClientContext, Context, Effects, ReadContext, Shared};
-use crate::engine::store::now_ms;
-use crate::server::ClientHandle;
 
 /// Longest bulk string accepted in the file (Redis's `proto-max-bulk-len`).
 const MAX_BULK: u64 = 512 * 1024 * 1024;
@@ -200,10 +197,8 @@ pub struct Loaded {
     pub errors: u64,
     /// The first such error, with its offset.
     pub first_error: Option<(u64, String)>,
-    /// Live keys after the replay.
-    pub keys: usize,
-    /// How many times each command name occurred.
-    pub by_command: std::collections::BTreeMap<&'static str, u64>,
+    /// How many times each command name occurred, in lower case.
+    pub by_command: std::collections::BTreeMap<String, u64>,
     /// The file's length once any torn tail is cut off: where appends continue.
     pub size: u64,
     /// A torn tail or unfinished `MULTI` that was (or, when verifying, would be) cut off:
@@ -220,60 +215,70 @@ pub enum TornTail {
     Report,
 }
 
+/// What the caller's closure made of one command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// It ran.
+    Done,
+    /// It answered this error and changed nothing, as it would have for a client. The replay
+    /// goes on: Redis loads such a file too, and reports the count.
+    Refused(String),
+}
+
 // ANCHOR: load
-/// Loads the AOF at `path` into `shared.store` (start-up): a missing file is an empty store;
-/// a torn tail is reported and truncated away.
+/// Opens the AOF at `path` and replays it (start-up): a torn tail is reported and truncated
+/// away. `apply` runs each command, as in [`replay`]. `None`: there is no file yet, which is
+/// an empty store.
 ///
 /// # Errors
-/// The file cannot be read, a command in it is unknown, or it is corrupt before its last record.
-pub fn load(shared: &Shared, path: &Path) -> anyhow::Result<Loaded> {
+/// The file cannot be read, `apply` refuses a command outright, or the file is corrupt before
+/// its last record.
+pub fn load(path: &Path, apply: impl FnMut(&[Vec<u8>]) -> Result<Applied, String>) -> anyhow::Result<Option<Loaded>> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             crate::info!("aof", "no AOF at {}: starting empty", path.display());
-            return Ok(Loaded::default());
+            return Ok(None);
         }
         Err(e) => return Err(e).with_context(|| format!("opening the AOF {}", path.display())),
     };
-    let started = Instant::now();
-    let loaded = replay(shared, file, path, TornTail::Truncate)?;
-    crate::info!(
-        "aof",
-        "DB loaded from append only file: {} keys, {} commands in {:.3} seconds",
-        loaded.keys,
-        loaded.commands,
-        started.elapsed().as_secs_f64()
-    );
-    Ok(loaded)
+    replay(file, path, TornTail::Truncate, apply).map(Some)
 }
 // ANCHOR_END: load
 
-/// A never-used loopback connection: a replay client needs a `ClientContext`, and that is built
-/// around a socket. One descriptor for the length of the replay is the whole cost.
-fn detached_client() -> anyhow::Result<ClientContext> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("binding a loopback socket for the replay client")?;
-    let stream = TcpStream::connect(listener.local_addr()?)?;
-    let handle = ClientHandle::new(0, Arc::new(stream))?;
-    Ok(ClientContext::new(Arc::new(handle), true))
-}
-
 // ANCHOR: replay
-/// Applies every record of `file` to `shared.store` through the registry's handlers, under one
-/// write guard (nobody else can be connected yet). Effects go to a throwaway list: replay does
-/// not log (design invariant 6).
+/// Reads every record of `file` and calls `apply` with each command, in file order; the
+/// commands of a `MULTI` … `EXEC` block are held back until its `EXEC` has been read, so a
+/// transaction cut off by a crash is never applied. `apply` answers `Err` for a command it
+/// cannot run at all (unknown, wrong arity): that stops the replay, with the offset.
 ///
 /// # Errors
-/// Corruption before the last record, an unknown command, or an I/O error.
-pub fn replay(shared: &Shared, file: File, path: &Path, torn_tail: TornTail) -> anyhow::Result<Loaded> {
+/// Corruption before the last record, a command `apply` refuses, or an I/O error.
+pub fn replay(
+    file: File,
+    path: &Path,
+    torn_tail: TornTail,
+    mut apply: impl FnMut(&[Vec<u8>]) -> Result<Applied, String>,
+) -> anyhow::Result<Loaded> {
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut reader = RecordReader::new(BufReader::with_capacity(1 << 20, file));
-    let mut client = detached_client()?;
     let mut loaded = Loaded::default();
-    let mut store = shared.write_store();
-    // A transaction is held back until its EXEC: a MULTI cut off by a crash is not applied.
     let mut multi: Option<(u64, Vec<Record>)> = None;
     let mut last_progress = Instant::now();
-    let mut effects = Vec::new();
+    let mut run = |loaded: &mut Loaded, offset: u64, argv: &[Vec<u8>]| -> anyhow::Result<()> {
+        let applied = apply(argv)
+            .map_err(|e| anyhow::anyhow!("{e} reading the append only file {} at offset {offset}", path.display()))?;
+        loaded.commands += 1;
+        *loaded
+            .by_command
+            .entry(String::from_utf8_lossy(&argv[0]).to_ascii_lowercase())
+            .or_default() += 1;
+        if let Applied::Refused(e) = applied {
+            loaded.errors += 1;
+            loaded.first_error.get_or_insert((offset, e));
+        }
+        Ok(())
+    };
     let end = loop {
         let (offset, argv) = match reader.next_record() {
             Ok(Some(record)) => record,
@@ -300,16 +305,7 @@ pub fn replay(shared: &Shared, file: File, path: &Path, torn_tail: TornTail) -> 
                 );
             };
             for (offset, argv) in queued {
-                apply(
-                    shared,
-                    &mut store,
-                    &mut client,
-                    &mut loaded,
-                    &mut effects,
-                    offset,
-                    &argv,
-                    path,
-                )?;
+                run(&mut loaded, offset, &argv)?;
             }
             continue;
         }
@@ -317,16 +313,7 @@ pub fn replay(shared: &Shared, file: File, path: &Path, torn_tail: TornTail) -> 
             queued.push((offset, argv));
             continue;
         }
-        apply(
-            shared,
-            &mut store,
-            &mut client,
-            &mut loaded,
-            &mut effects,
-            offset,
-            &argv,
-            path,
-        )?;
+        run(&mut loaded, offset, &argv)?;
         if last_progress.elapsed().as_secs() >= 1 && total > 0 {
             last_progress = Instant::now();
             crate::info!(
@@ -371,8 +358,6 @@ pub fn replay(shared: &Shared, file: File, path: &Path, torn_tail: TornTail) -> 
         }
         loaded.size = good;
     }
-    store.take_lazily_expired();
-    loaded.keys = store.len(now_ms());
     if let Some((offset, e)) = &loaded.first_error {
         crate::warn!(
             "aof",
@@ -383,77 +368,6 @@ pub fn replay(shared: &Shared, file: File, path: &Path, torn_tail: TornTail) -> 
     Ok(loaded)
 }
 // ANCHOR_END: replay
-
-/// Runs one record through its handler.
-#[allow(clippy::too_many_arguments)]
-fn apply(
-    shared: &Shared,
-    store: &mut crate::engine::store::Store,
-    client: &mut ClientContext,
-    loaded: &mut Loaded,
-    effects: &mut Vec<crate::commands::Effect>,
-    offset: u64,
-    argv: &[Vec<u8>],
-    path: &Path,
-) -> anyhow::Result<()> {
-    let Some(spec) = shared.registry.lookup_internal(&argv[0]) else {
-        bail!(
-            "Unknown command '{}' reading the append only file {} at offset {offset}",
-            String::from_utf8_lossy(&argv[0]),
-            path.display()
-        );
-    };
-    if !spec.arity_ok(argv.len()) {
-        bail!(
-            "Wrong number of arguments for '{}' reading the append only file {} at offset {offset}",
-            spec.name,
-            path.display()
-        );
-    }
-    let args = &argv[1..];
-    // ANCHOR: replay_clock
-    // The replay runs with the clock stopped at 0, as Redis does while loading: no key counts as
-    // expired until the whole log is applied. Otherwise a key whose deadline passed while the
-    // server was down would vanish in the middle of the replay, and a later `APPEND` or
-    // `SETRANGE` in the log would recreate it without its deadline. Expired keys are deleted
-    // after the load, lazily or by the expirer, and those deletions are logged as `DEL`.
-    let now = 0;
-    // ANCHOR_END: replay_clock
-    let reply = match spec.handler {
-        Handler::Write(f) => {
-            let mut ctx = Context {
-                store,
-                now,
-                shared,
-                client,
-                in_exec: true, // never block
-                block: None,
-                effects: Effects::new(false, effects), // replay does not log (design invariant 6)
-            };
-            f(&mut ctx, args)
-        }
-        Handler::Read(f) => f(
-            &mut ReadContext {
-                store,
-                now,
-                shared,
-                client,
-            },
-            args,
-        ),
-        Handler::Client(f) => f(shared, client, args),
-    };
-    effects.clear();
-    loaded.commands += 1;
-    *loaded.by_command.entry(spec.name).or_default() += 1;
-    if let crate::protocol::resp::Value::Error(e) = reply {
-        loaded.errors += 1;
-        if loaded.first_error.is_none() {
-            loaded.first_error = Some((offset, e.into_owned()));
-        }
-    }
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests {

@@ -14,8 +14,8 @@ use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::Shared;
 use crate::commands::Effect;
+use crate::commands::Shared;
 use crate::commands::dispatcher::commit;
 use crate::engine::store::Key;
 use crate::engine::store::active_expire::{CycleReport, SystemClock, active_expire_cycle, time_budget};

@@ -1,4 +1,5 @@
-//! The server: shared state, start-up, the background threads and shutdown.
+//! The server: start-up, the background threads and shutdown. Wiring only: the state those
+//! threads share is [`Shared`], one layer down in `commands`.
 //!
 //! Go original: `internal/server/server.go`. Explained in: book chapter 1 and "Architecture".
 //!
@@ -9,115 +10,29 @@
 //!   write are *sent* to the AOF thread under the write guard (an in-memory channel send), so the
 //!   log order is the store order; the disk work happens on the `aof-writer` thread.
 //! - Threads: `listener` (accepts), one `client-<id>` per connection, `expirer` (active expiry),
-//!   `aof-writer`, `cron` (ops-rate samples, and the SIGINT/SIGTERM flag of [`sys`]). Shutdown: set the flag, wake the listener, close client sockets, drop the AOF
-//!   sender and join its thread, so everything queued is written and fsynced.
+//!   `aof-writer`, `cron` (ops-rate samples, and the SIGINT/SIGTERM flag of [`crate::sys`]). Shutdown: set
+//!   the flag, wake the listener, close client sockets, drop the AOF sender and join its
+//!   thread, so everything queued is written and fsynced.
 //! - A poisoned lock (a thread panicked while holding it) is recovered in [`Shared::write_store`]:
 //!   the store's own operations leave it consistent between statements, so serving on is safer
 //!   than taking every client down.
 
-pub mod clients;
-pub mod config;
+pub mod cron;
 pub mod expirer;
-pub mod log;
-pub mod memory;
-pub mod pubsub;
-pub mod stats;
-pub mod sys;
 
-/// The signal half of [`sys`], under the name it had before the socket shims joined it.
-pub use sys as signals;
-
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
-use std::time::Instant;
 
 use anyhow::Context as _;
 
-pub use clients::ClientHandle;
-pub use config::Config;
+pub use crate::config::Config;
 
-use crate::commands::Registry;
-use crate::commands::blocking::Blocking;
+use crate::commands::{Registry, Shared, dispatcher, handlers};
 use crate::engine::store::Store;
+use crate::log;
 use crate::persistence::Aof;
-
-// ANCHOR: shared
-/// Everything the threads share.
-pub struct Shared {
-    /// The one keyspace, behind the one lock.
-    pub store: Arc<RwLock<Store>>,
-    /// The command table.
-    pub registry: Registry,
-    /// Settings; `CONFIG SET` changes some at run time.
-    pub config: RwLock<Config>,
-    /// The append-only file.
-    pub aof: Aof,
-    /// Clients blocked in `BLPOP` and friends.
-    pub blocking: Blocking,
-    /// Channels, patterns and their subscribers; `MONITOR` watchers.
-    pub pubsub: pubsub::PubSub,
-    /// Connected clients, for `CLIENT LIST` / `KILL` and shutdown.
-    pub clients: clients::ClientTable,
-    /// Counters for `INFO stats`.
-    pub stats: stats::Stats,
-    /// Set once shutdown begins.
-    pub shutting_down: AtomicBool,
-    /// When the server started.
-    pub started: Instant,
-    /// The address the listener is bound to.
-    pub local_addr: SocketAddr,
-    next_client_id: AtomicU64,
-}
-// ANCHOR_END: shared
-
-impl Shared {
-    /// Shared state around `store` (the server's, or a tool's such as `verify_replay`).
-    pub fn new(config: Config, store: Store, aof: Aof, local_addr: SocketAddr) -> Shared {
-        Shared {
-            store: Arc::new(RwLock::new(store)),
-            registry: Registry::new(),
-            config: RwLock::new(config),
-            aof,
-            blocking: Blocking::default(),
-            pubsub: pubsub::PubSub::default(),
-            clients: clients::ClientTable::default(),
-            stats: stats::Stats::default(),
-            shutting_down: AtomicBool::new(false),
-            started: Instant::now(),
-            local_addr,
-            next_client_id: AtomicU64::new(0),
-        }
-    }
-
-    /// The read guard of the store.
-    pub fn read_store(&self) -> RwLockReadGuard<'_, Store> {
-        // Poisoning means a handler panicked mid-command; see the module comment.
-        self.store.read().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// The write guard of the store.
-    pub fn write_store(&self) -> RwLockWriteGuard<'_, Store> {
-        self.store.write().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// A snapshot of the settings.
-    pub fn config(&self) -> Config {
-        self.config.read().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    /// The next client id (`CLIENT ID`), starting at 1 as in Redis.
-    pub fn next_client_id(&self) -> u64 {
-        self.next_client_id.fetch_add(1, Ordering::Relaxed) + 1
-    }
-}
-
-/// The Redis version this server reports (`INFO`, `HELLO`). Client libraries compare it to
-/// decide what they may send (redis-cli asks for `COMMAND DOCS` from 7.0 on), so it names the
-/// Redis release whose behaviour this server follows rather than the crate's own version,
-/// which `INFO` reports separately as `rust_redis_version`.
-pub const REDIS_VERSION: &str = "7.0.0";
 
 /// A running server: its address, and the way to stop it.
 pub struct Server {
@@ -135,6 +50,7 @@ pub struct Server {
 pub fn start(config: Config) -> anyhow::Result<Server> {
     log::set_level(config.loglevel);
     let mut registry = Registry::new();
+    handlers::register_all(&mut registry);
     for (from, to) in &config.rename_commands {
         anyhow::ensure!(
             registry.rename(from.as_bytes(), to.as_bytes()),
@@ -145,16 +61,14 @@ pub fn start(config: Config) -> anyhow::Result<Server> {
     let listener = TcpListener::bind(&addr).with_context(|| format!("binding {addr}"))?;
     let local_addr = listener.local_addr()?;
     let aof = Aof::new(&config);
-    let mut shared = Shared::new(config, Store::new(), aof, local_addr);
-    shared.registry = registry;
-    let shared = Arc::new(shared);
+    let shared = Arc::new(Shared::new(config, registry, Store::new(), aof, local_addr));
     // Replay before the listener thread exists: no client can see a half-loaded store.
-    crate::persistence::open(&shared)?;
+    open_aof(&shared)?;
     shared.aof.attach_store(&shared.store);
     shared.stats.configure(&shared.config());
     let pubsub_limit = shared.config().client_output_buffer_limit.pubsub[0];
     shared.pubsub.set_output_limit(pubsub_limit as usize);
-    stats::spawn_cron(shared.clone())?;
+    cron::spawn_cron(shared.clone())?;
     let expirer = expirer::spawn(shared.clone())?;
     let listener = {
         let shared = shared.clone();
@@ -192,7 +106,7 @@ impl Server {
 
     /// Stops the server: no new connections, clients closed, the AOF written and fsynced.
     pub fn shutdown(mut self) {
-        request_shutdown(&self.shared);
+        self.shared.request_shutdown();
         if let Some(t) = self.listener.take() {
             let _ = t.join();
         }
@@ -212,7 +126,7 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         if self.listener.is_some() {
-            request_shutdown(&self.shared);
+            self.shared.request_shutdown();
             if let Some(t) = self.listener.take() {
                 let _ = t.join();
             }
@@ -221,26 +135,25 @@ impl Drop for Server {
     }
 }
 
-/// Begins a graceful shutdown from any thread: sets the flag and wakes the listener, which is
-/// blocked in `accept`, with one connection to itself.
-pub fn request_shutdown(shared: &Shared) {
-    if !shared.shutting_down.swap(true, Ordering::SeqCst) {
-        let _ = TcpStream::connect(wake_addr(shared.local_addr));
+// ANCHOR: open
+/// Loads the AOF named by the configuration into `shared.store` (if the AOF is on), then starts
+/// the writer thread. Called by [`start`] before the listener accepts anyone, so no client
+/// ever sees a half-loaded store.
+///
+/// # Errors
+/// The file cannot be read, or it is corrupt before its last record (the message names the
+/// offset and the `--check-aof FILE --fix` repair).
+pub fn open_aof(shared: &Shared) -> anyhow::Result<()> {
+    let config = shared.config();
+    if !config.appendonly {
+        return Ok(());
     }
+    let path = config.dir.join(&config.appendfilename);
+    let loaded = dispatcher::load_aof(shared, &path)?;
+    shared.aof.start(&path, loaded.size)?;
+    Ok(())
 }
-
-/// Where to connect to wake our own listener: a wildcard bind is reached through loopback.
-fn wake_addr(addr: SocketAddr) -> SocketAddr {
-    let mut a = addr;
-    if a.ip().is_unspecified() {
-        a.set_ip(if a.is_ipv4() {
-            [127, 0, 0, 1].into()
-        } else {
-            std::net::Ipv6Addr::LOCALHOST.into()
-        });
-    }
-    a
-}
+// ANCHOR_END: open
 
 /// Runs a server until it shuts down: the body of `src/bin/server.rs`.
 ///
@@ -254,7 +167,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         "server",
         "rust-redis {} starting (Redis {} compatible), pid {}, port {}",
         env!("CARGO_PKG_VERSION"),
-        REDIS_VERSION,
+        crate::config::REDIS_VERSION,
         std::process::id(),
         config.port
     );

@@ -53,7 +53,7 @@ pub fn test_config(dir: &TempDir) -> Config {
         bind: "127.0.0.1".into(),
         dir: dir.0.clone(),
         appendonly: false,
-        loglevel: rust_redis::server::log::Level::Warning,
+        loglevel: rust_redis::log::Level::Warning,
         ..Config::default()
     }
 }

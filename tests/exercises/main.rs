@@ -41,5 +41,5 @@ pub fn restart_with_aof(server: TestServer) -> (TestServer, Client) {
 /// A config tweak: AOF on, fsynced before every reply.
 pub fn aof_on(cfg: &mut rust_redis::server::Config) {
     cfg.appendonly = true;
-    cfg.appendfsync = rust_redis::server::config::FsyncPolicy::Always;
+    cfg.appendfsync = rust_redis::config::FsyncPolicy::Always;
 }

@@ -7,10 +7,11 @@
 //! authentication) or other connections through their [`ClientHandle`]s.
 
 use super::parse_i64;
+use crate::commands::ClientHandle;
 use crate::commands::registry::{NO_KEYS, flags::*};
 use crate::commands::{ClientContext, Handler, Registry, Shared};
+use crate::config::REDIS_VERSION;
 use crate::protocol::resp::{Protocol, Value};
-use crate::server::{ClientHandle, REDIS_VERSION};
 
 /// Registers this family's commands.
 pub fn register(r: &mut Registry) {

@@ -47,20 +47,20 @@ pub fn register(r: &mut Registry) {
 /// dropping a value is the same work either way): replies with how many keys it deleted.
 /// Logged as one `DEL` naming only the keys that existed.
 pub fn del(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let logging = ctx.logging();
-    let (mut deleted, mut existed) = (0, Vec::new());
-    for key in args {
-        if ctx.store.remove(key, ctx.now).is_some() {
-            deleted += 1;
-            if logging {
-                existed.push(key.clone());
-            }
-        }
+    // The keys that existed, by reference: the effect copies them only if it is wanted.
+    let existed: Vec<&Vec<u8>> = args
+        .iter()
+        .filter(|key| ctx.store.remove(key, ctx.now).is_some())
+        .collect();
+    if !existed.is_empty() {
+        ctx.log_with(|| {
+            let mut effect = Vec::with_capacity(existed.len() + 1);
+            effect.push(b"DEL".to_vec());
+            effect.extend(existed.iter().map(|key| key.to_vec()));
+            effect
+        });
     }
-    if deleted > 0 {
-        ctx.log_with(|| [vec![b"DEL".to_vec()], existed].concat());
-    }
-    Value::Integer(deleted as i64)
+    Value::Integer(existed.len() as i64)
 }
 // ANCHOR_END: del
 

@@ -183,7 +183,7 @@ fn pop_logged(
     end: End,
     n: usize,
     count_form: bool,
-    effects: &mut Effects<'_>,
+    effects: &mut Effects,
 ) -> Vec<Vec<u8>> {
     let Ok(Some(list)) = list_mut(store, key, now) else {
         return Vec::new();
@@ -197,7 +197,7 @@ fn pop_logged(
         return popped;
     }
     store.remove_if_empty(key);
-    effects.push_with(|| {
+    effects.log_with(|| {
         let mut e = vec![end.pop_command().to_vec(), key.to_vec()];
         if count_form {
             e.push(popped.len().to_string().into_bytes());
@@ -241,7 +241,7 @@ fn pop(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End) -> Value {
         end,
         count.unwrap_or(1),
         count.is_some(),
-        &mut ctx.effects,
+        ctx.effects,
     );
     match count {
         Some(_) => Value::Array(popped.into_iter().map(Value::Bulk).collect()),
@@ -509,7 +509,7 @@ fn move_element(
     dst: &[u8],
     from: End,
     to: End,
-    effects: &mut Effects<'_>,
+    effects: &mut Effects,
 ) -> Value {
     match list_ref(store, src, now) {
         Ok(Some(_)) => {}
@@ -536,7 +536,7 @@ fn move_element(
         }
     }
     let reply = Value::Bulk(element);
-    effects.push_with(|| {
+    effects.log_with(|| {
         vec![
             b"LMOVE".to_vec(),
             src.to_vec(),
@@ -554,7 +554,7 @@ pub fn lmove(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let (Some(from), Some(to)) = (End::parse(&args[2]), End::parse(&args[3])) else {
         return Value::syntax_error();
     };
-    move_element(ctx.store, ctx.now, &args[0], &args[1], from, to, &mut ctx.effects)
+    move_element(ctx.store, ctx.now, &args[0], &args[1], from, to, ctx.effects)
 }
 
 /// `RPOPLPUSH source destination`: `LMOVE source destination RIGHT LEFT`.
@@ -566,7 +566,7 @@ pub fn rpoplpush(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         &args[1],
         End::Right,
         End::Left,
-        &mut ctx.effects,
+        ctx.effects,
     )
 }
 
@@ -630,7 +630,7 @@ pub fn lmpop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     };
     match first_nonempty(ctx.store, ctx.now, m.keys) {
         Ok(Some(key)) => {
-            let popped = pop_logged(ctx.store, ctx.now, key, m.end, m.count, true, &mut ctx.effects);
+            let popped = pop_logged(ctx.store, ctx.now, key, m.end, m.count, true, ctx.effects);
             mpop_reply(key, popped)
         }
         Ok(None) => Value::NullArray,
@@ -645,6 +645,7 @@ fn block_on(ctx: &mut Context<'_>, keys: &[Vec<u8>], deadline: Option<u64>, nil:
         ctx.block = Some(BlockOn {
             keys: keys.to_vec(),
             deadline,
+            serve: serve_blocked,
         });
     }
     nil
@@ -660,7 +661,7 @@ fn bpop(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End) -> Value {
     };
     match first_nonempty(ctx.store, ctx.now, keys) {
         Ok(Some(key)) => {
-            let mut popped = pop_logged(ctx.store, ctx.now, key, end, 1, false, &mut ctx.effects);
+            let mut popped = pop_logged(ctx.store, ctx.now, key, end, 1, false, ctx.effects);
             match popped.pop() {
                 Some(e) => Value::Array(vec![Value::bulk(key), Value::Bulk(e)]),
                 None => Value::NullArray,
@@ -702,7 +703,7 @@ fn bmove(ctx: &mut Context<'_>, src: &[u8], dst: &[u8], from: End, to: End, time
     };
     match list_ref(ctx.store, src, ctx.now) {
         Err(e) => e,
-        Ok(Some(_)) => move_element(ctx.store, ctx.now, src, dst, from, to, &mut ctx.effects),
+        Ok(Some(_)) => move_element(ctx.store, ctx.now, src, dst, from, to, ctx.effects),
         // Redis answers a timed-out BLMOVE with a nil *array* (`*-1`), like every blocking
         // list command, although a non-blocking LMOVE that finds nothing answers `$-1`.
         Ok(None) => block_on(ctx, &[src.to_vec()], deadline, Value::NullArray),
@@ -721,7 +722,7 @@ pub fn blmpop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     };
     match first_nonempty(ctx.store, ctx.now, m.keys) {
         Ok(Some(key)) => {
-            let popped = pop_logged(ctx.store, ctx.now, key, m.end, m.count, true, &mut ctx.effects);
+            let popped = pop_logged(ctx.store, ctx.now, key, m.end, m.count, true, ctx.effects);
             mpop_reply(key, popped)
         }
         Ok(None) => block_on(ctx, m.keys, deadline, Value::NullArray),
@@ -738,7 +739,7 @@ pub fn serve_blocked(
     now: u64,
     argv: &[Vec<u8>],
     key: &[u8],
-    effects: &mut Effects<'_>,
+    effects: &mut Effects,
 ) -> Option<Value> {
     match list_ref(store, key, now) {
         Ok(Some(l)) if !l.is_empty() => {}

@@ -4,7 +4,7 @@
 //! Go original: none (planned in go-redis). Explained in: book chapter "Pub/Sub".
 //!
 //! The handlers are thin: the work, and the reasoning about threads, lives in
-//! [`crate::server::pubsub`]. None of them touches the store, so none takes its lock: a
+//! [`crate::commands::pubsub`]. None of them touches the store, so none takes its lock: a
 //! `PUBLISH` never waits for a slow write, and a write never waits for a big fan-out.
 
 use crate::commands::registry::{NO_KEYS, flags::*};

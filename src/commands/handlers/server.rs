@@ -12,10 +12,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::parse_i64;
 use crate::commands::registry::{CommandSpec, NO_KEYS, flags, flags::*};
 use crate::commands::{ClientContext, Registry, Shared};
+use crate::config::REDIS_VERSION;
+use crate::config::{DebugCommand, Mutability, PARAMS};
 use crate::engine::store::{Data, Store, glob_match, now_ms};
 use crate::protocol::resp::Value;
-use crate::server::config::{DebugCommand, Mutability, PARAMS};
-use crate::server::{REDIS_VERSION, request_shutdown};
 
 /// Registers this family's commands.
 pub fn register(r: &mut Registry) {
@@ -73,7 +73,7 @@ pub fn shutdown(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -
         return Value::syntax_error();
     }
     crate::info!("server", "User requested shutdown...");
-    request_shutdown(shared);
+    shared.request_shutdown();
     // Closing the socket now means the reply below is never sent, which is what clients
     // expect of a successful SHUTDOWN.
     client.handle.kill();
@@ -466,7 +466,7 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
     shared
         .aof
         .set_auto_rewrite(new.auto_aof_rewrite_percentage, new.auto_aof_rewrite_min_size);
-    crate::server::log::set_level(new.loglevel);
+    crate::log::set_level(new.loglevel);
     shared.stats.configure(&new);
     shared
         .pubsub
@@ -478,7 +478,9 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
         // value at once; a thread per client cannot be interrupted in `read` without a signal.)
         let timeout = (new.timeout > 0).then(|| Duration::from_secs(new.timeout));
         for c in shared.clients.snapshot() {
-            let _ = c.stream.set_read_timeout(timeout);
+            if let Some(stream) = &c.stream {
+                let _ = stream.set_read_timeout(timeout);
+            }
         }
     }
     *shared.config.write().unwrap_or_else(|p| p.into_inner()) = new;
@@ -519,7 +521,7 @@ fn config_rewrite(shared: &Shared) -> Result<(), String> {
             }
         }
     }
-    let defaults = crate::server::Config::default();
+    let defaults = crate::config::Config::default();
     for (name, m) in PARAMS {
         let value = config.get(name).unwrap_or_default();
         if *m == Mutability::Runtime && !written.contains(name) && defaults.get(name) != Some(value.clone()) {
@@ -800,9 +802,9 @@ fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(
             // (16 KiB each) plus the part of its 256 KiB stack it has touched (a few KiB).
             let startup = (crate::engine::store::SLOTS * 48) as u64;
             let clients = shared.clients.len() as u64 * (32 + 8) * 1024;
-            // The counting allocator's true figure when the binary installed one (`server::memory`),
+            // The counting allocator's true figure when the binary installed one (`sys::memory`),
             // else the estimate.
-            let used = crate::server::memory::allocated().unwrap_or(startup + clients + dataset);
+            let used = crate::sys::memory::allocated().unwrap_or(startup + clients + dataset);
             let rss = rss_bytes();
             let total = read_proc("/proc/meminfo")
                 .lines()

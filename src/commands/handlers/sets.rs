@@ -237,7 +237,7 @@ fn store_op(ctx: &mut Context<'_>, args: &[Vec<u8>], op: SetOp) -> Value {
         effect.push(dst.clone());
         effect.extend(result.iter().map(|m| m.to_vec()));
         ctx.store.set(dst, Data::Set(Box::new(result)), ctx.now);
-        ctx.log_owned(effect);
+        ctx.log_with(|| effect);
     }
     Value::Integer(len)
 }

@@ -175,19 +175,18 @@ pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Ok(None) if f.xx => return if f.incr { Value::Null } else { Value::Integer(0) },
         _ => {}
     }
-    // The effect is built as members change, and only if someone wants it.
-    let logging = ctx.logging();
+    // What changed, as (pair, new score): the effect is built from it only if someone wants it.
+    let mut changes: Vec<(usize, f64)> = Vec::new();
     let Data::ZSet(z) = ctx
         .store
         .get_or_insert_with(key, ctx.now, || Data::ZSet(Box::default()))
     else {
         return StoreError::WrongType.into();
     };
-    let mut effect: Effect = Vec::new();
     let (mut added, mut changed) = (0, 0);
     let mut incr_result = None;
     let mut nan = false;
-    for (p, &score) in pairs.chunks_exact(2).zip(&scores) {
+    for (i, (p, &score)) in pairs.chunks_exact(2).zip(&scores).enumerate() {
         let member = &p[1][..];
         let old = z.score(member);
         if (old.is_some() && f.nx) || (old.is_none() && f.xx) {
@@ -212,17 +211,22 @@ pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
             Inserted::Unchanged => {}
         }
         incr_result = Some(new);
-        if logging && old != Some(new) {
-            if effect.is_empty() {
-                effect = vec![b"ZADD".to_vec(), key.clone()];
-            }
-            effect.push(format_double(new).into_bytes());
-            effect.push(member.to_vec());
+        if old != Some(new) {
+            changes.push((i, new));
         }
     }
     ctx.store.remove_if_empty(key);
-    if !effect.is_empty() {
-        ctx.log_owned(effect);
+    if !changes.is_empty() {
+        ctx.log_with(|| {
+            let mut effect: Effect = Vec::with_capacity(2 + 2 * changes.len());
+            effect.push(b"ZADD".to_vec());
+            effect.push(key.clone());
+            for (i, score) in changes {
+                effect.push(format_double(score).into_bytes());
+                effect.push(pairs[2 * i + 1].clone());
+            }
+            effect
+        });
     }
     if nan {
         return Value::error("ERR resulting score is not a number (NaN)");
@@ -347,7 +351,7 @@ fn log_removed(ctx: &mut Context<'_>, key: &[u8], removed: Vec<Bytes>) -> Value 
         e.push(b"ZREM".to_vec());
         e.push(key.to_vec());
         e.extend(removed.into_iter().map(|m| m.into_vec()));
-        ctx.log_owned(e);
+        ctx.log_with(|| e);
     }
     Value::Integer(n)
 }
@@ -561,7 +565,7 @@ fn pop_logged(
     key: &[u8],
     min: bool,
     n: usize,
-    effects: &mut Effects<'_>,
+    effects: &mut Effects,
 ) -> Vec<(Bytes, f64)> {
     let Ok(Some(z)) = zset_mut(store, key, now) else {
         return Vec::new();
@@ -569,7 +573,7 @@ fn pop_logged(
     let popped: Vec<(Bytes, f64)> = (0..n).map_while(|_| z.pop(min)).collect();
     if !popped.is_empty() {
         store.remove_if_empty(key);
-        effects.push_with(|| {
+        effects.log_with(|| {
             let mut e: Effect = vec![b"ZREM".to_vec(), key.to_vec()];
             e.extend(popped.iter().map(|(m, _)| m.to_vec()));
             e
@@ -590,7 +594,7 @@ fn zpop(ctx: &mut Context<'_>, args: &[Vec<u8>], min: bool) -> Value {
     if let Err(e) = zset_ref(ctx.store, &args[0], ctx.now) {
         return e;
     }
-    let popped = pop_logged(ctx.store, ctx.now, &args[0], min, count.unwrap_or(1), &mut ctx.effects);
+    let popped = pop_logged(ctx.store, ctx.now, &args[0], min, count.unwrap_or(1), ctx.effects);
     let items: Vec<(&[u8], f64)> = popped.iter().map(|(m, s)| (&m[..], *s)).collect();
     match (count, ctx.client.protocol) {
         // With a count, RESP3 pairs each member with its score; without, one flat pair.
@@ -629,7 +633,7 @@ fn bzpop(ctx: &mut Context<'_>, args: &[Vec<u8>], min: bool) -> Value {
         match zset_ref(ctx.store, key, ctx.now) {
             Err(e) => return e,
             Ok(Some(z)) if !z.is_empty() => {
-                let popped = pop_logged(ctx.store, ctx.now, key, min, 1, &mut ctx.effects);
+                let popped = pop_logged(ctx.store, ctx.now, key, min, 1, ctx.effects);
                 return bzpop_reply(key, popped).unwrap_or(Value::NullArray);
             }
             Ok(_) => {}
@@ -639,6 +643,7 @@ fn bzpop(ctx: &mut Context<'_>, args: &[Vec<u8>], min: bool) -> Value {
         ctx.block = Some(BlockOn {
             keys: keys.to_vec(),
             deadline,
+            serve: serve_blocked,
         });
     }
     Value::NullArray
@@ -661,7 +666,7 @@ pub fn serve_blocked(
     now: u64,
     argv: &[Vec<u8>],
     key: &[u8],
-    effects: &mut Effects<'_>,
+    effects: &mut Effects,
 ) -> Option<Value> {
     match zset_ref(store, key, now) {
         Ok(Some(z)) if !z.is_empty() => {}
@@ -803,7 +808,7 @@ fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &str) -> V
             e.push(m.to_vec());
         }
         ctx.store.set(dst, Data::ZSet(Box::new(result)), ctx.now);
-        ctx.log_owned(e);
+        ctx.log_with(|| e);
     }
     Value::Integer(len)
 }

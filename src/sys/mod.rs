@@ -22,6 +22,8 @@
 
 #![allow(unsafe_code)]
 
+pub mod memory;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::ffi::c_int;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -208,7 +210,7 @@ pub fn batch_scheduling() -> std::io::Result<()> {
 
 // ANCHOR: counting_alloc
 /// The system allocator, counting the bytes it hands out so that `INFO memory` can report a
-/// true `used_memory` (see `server::memory`).
+/// true `used_memory` (see [`memory`]).
 pub struct CountingAlloc;
 
 // SAFETY: every method forwards to `System` with the caller's own arguments and returns its
@@ -218,7 +220,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
         // SAFETY: forwarded as received (see the impl).
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
-            super::memory::on_alloc(layout.size());
+            memory::on_alloc(layout.size());
         }
         p
     }
@@ -227,7 +229,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
         // SAFETY: forwarded as received.
         let p = unsafe { System.alloc_zeroed(layout) };
         if !p.is_null() {
-            super::memory::on_alloc(layout.size());
+            memory::on_alloc(layout.size());
         }
         p
     }
@@ -235,7 +237,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded as received.
         unsafe { System.dealloc(ptr, layout) };
-        super::memory::on_dealloc(layout.size());
+        memory::on_dealloc(layout.size());
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -243,8 +245,8 @@ unsafe impl GlobalAlloc for CountingAlloc {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         // On failure the old block is still allocated, unchanged.
         if !p.is_null() {
-            super::memory::on_dealloc(layout.size());
-            super::memory::on_alloc(new_size);
+            memory::on_dealloc(layout.size());
+            memory::on_alloc(new_size);
         }
         p
     }

@@ -355,6 +355,35 @@ impl Drop for WakeBatch {
     }
 }
 
+// ANCHOR: delivery
+/// The one hook a connection's read loop has into Pub/Sub delivery: [`Delivery::start`] when the
+/// connection starts, [`Delivery::before_read`] before every read that may block. Behind it,
+/// the wake-ups of the subscribers this thread published to are batched ([`WakeBatch`]).
+pub struct Delivery(WakeBatch);
+
+impl Delivery {
+    /// Opens this connection thread's batch of wake-ups; dropping it pays what is still owed.
+    pub fn start() -> Delivery {
+        Delivery(WakeBatch::start())
+    }
+
+    /// Wakes the subscriber writers this thread owes: called before the thread may wait for
+    /// its client's next bytes, so no message waits on this client's silence.
+    pub fn before_read() {
+        wake_deferred();
+    }
+}
+// ANCHOR_END: delivery
+
+/// Writes `reply` into `writer`: the frames of a [`multi_reply`] one by one, anything else as
+/// one frame.
+pub fn write_reply<W: Write>(writer: &mut crate::protocol::resp::Writer<W>, reply: &Value) {
+    match frames_of(reply) {
+        Some(frames) => frames.iter().for_each(|f| writer.write_value(f)),
+        None => writer.write_value(reply),
+    }
+}
+
 /// Wakes every writer this thread owes a wake-up.
 pub fn wake_deferred() {
     let owed = DEFERRED.with(|d| d.borrow_mut().as_mut().map(std::mem::take));

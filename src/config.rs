@@ -11,7 +11,13 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, anyhow, bail};
 
-use super::log::Level;
+use crate::log::Level;
+
+/// The Redis version this server reports (`INFO`, `HELLO`). Client libraries compare it to
+/// decide what they may send (redis-cli asks for `COMMAND DOCS` from 7.0 on), so it names the
+/// Redis release whose behaviour this server follows rather than the crate's own version,
+/// which `INFO` reports separately as `rust_redis_version`.
+pub const REDIS_VERSION: &str = "7.0.0";
 
 /// When the AOF is fsynced (`appendfsync`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -194,7 +200,7 @@ pub struct Config {
     pub tcp_keepalive: u64,
     /// Run client threads under Linux's `SCHED_BATCH` policy (`client-sched-batch`, for
     /// connections accepted after a change). Not a Redis setting: Redis has one thread, which
-    /// never has to decide whether waking it should interrupt another (see `server::sys`).
+    /// never has to decide whether waking it should interrupt another (see `sys`).
     pub client_sched_batch: bool,
     /// Who may run `DEBUG PANIC`.
     pub enable_debug_command: DebugCommand,

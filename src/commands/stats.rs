@@ -11,18 +11,12 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use super::{Config, Shared};
-use crate::commands::ClientContext;
+use super::{ClientContext, Shared};
+use crate::config::Config;
 use crate::protocol::resp::Protocol;
-
-/// How many samples `instantaneous_ops_per_sec` averages, one every [`CRON_PERIOD`] (Redis: 16).
-const OPS_SAMPLES: usize = 16;
-
-/// How often the `cron` thread wakes: to sample the ops rate and to notice a signal.
-pub const CRON_PERIOD: Duration = Duration::from_millis(100);
 
 /// Commands whose first argument names a subcommand: `CLIENT LIST` shows `cmd=client|list`.
 const CONTAINERS: &[&str] = &[
@@ -76,7 +70,7 @@ pub struct Stats {
     /// `instantaneous_ops_per_sec`, updated by the `cron` thread.
     pub ops_per_sec: AtomicU64,
     /// The connection limits client threads read before each command, and their counters.
-    pub net: crate::netlayer::NetLimits,
+    pub net: super::limits::NetLimits,
 }
 
 impl Stats {
@@ -204,36 +198,6 @@ impl Shared {
     pub fn count_connection(&self) {
         self.stats.connections_received.fetch_add(1, Ordering::Relaxed);
     }
-}
-
-/// Starts the `cron` thread: every 100 ms it samples the command rate for
-/// `instantaneous_ops_per_sec` and checks whether a signal asked for shutdown. It ends when
-/// the server shuts down.
-///
-/// # Errors
-/// The thread could not be spawned.
-pub fn spawn_cron(shared: Arc<Shared>) -> std::io::Result<()> {
-    std::thread::Builder::new().name("cron".into()).spawn(move || {
-        let mut samples = [0u64; OPS_SAMPLES];
-        let mut next = 0;
-        let mut last = (Instant::now(), shared.clients.total_commands());
-        while !shared.shutting_down.load(Ordering::SeqCst) {
-            std::thread::sleep(CRON_PERIOD);
-            if super::signals::shutdown_requested() {
-                crate::info!("server", "Received SIGINT or SIGTERM, scheduling shutdown...");
-                super::request_shutdown(&shared);
-                break;
-            }
-            let now = (Instant::now(), shared.clients.total_commands());
-            let ms = now.0.duration_since(last.0).as_millis().max(1) as u64;
-            samples[next] = now.1.saturating_sub(last.1) * 1000 / ms;
-            next = (next + 1) % OPS_SAMPLES;
-            last = now;
-            let mean = samples.iter().sum::<u64>() / OPS_SAMPLES as u64;
-            shared.stats.ops_per_sec.store(mean, Ordering::Relaxed);
-        }
-    })?;
-    Ok(())
 }
 
 #[cfg(test)]

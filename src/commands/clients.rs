@@ -46,8 +46,9 @@ pub struct ClientHandle {
     pub local_addr: SocketAddr,
     /// When it connected.
     pub created: Instant,
-    /// The socket, shared with the connection thread (one descriptor, design invariant 11).
-    pub stream: Arc<TcpStream>,
+    /// The socket, shared with the connection thread (one descriptor, design invariant 11);
+    /// `None` for a [`ClientHandle::detached`] client.
+    pub stream: Option<Arc<TcpStream>>,
     /// `CLIENT SETNAME`.
     pub name: Mutex<Vec<u8>>,
     /// Set when the client is being closed by someone else.
@@ -65,10 +66,22 @@ pub struct ClientHandle {
 impl ClientHandle {
     /// A handle for a freshly accepted connection.
     pub fn new(id: u64, stream: Arc<TcpStream>) -> std::io::Result<Self> {
-        Ok(ClientHandle {
+        let (addr, local_addr) = (stream.peer_addr()?, stream.local_addr()?);
+        Ok(ClientHandle::with_stream(id, Some(stream), addr, local_addr))
+    }
+
+    /// A handle with no connection behind it: the client that replays the AOF, or a tool's.
+    /// Its addresses are `0.0.0.0:0`, and killing it only sets the flag.
+    pub fn detached(id: u64) -> Self {
+        let nowhere = SocketAddr::from(([0, 0, 0, 0], 0));
+        ClientHandle::with_stream(id, None, nowhere, nowhere)
+    }
+
+    fn with_stream(id: u64, stream: Option<Arc<TcpStream>>, addr: SocketAddr, local_addr: SocketAddr) -> Self {
+        ClientHandle {
             id,
-            addr: stream.peer_addr()?,
-            local_addr: stream.local_addr()?,
+            addr,
+            local_addr,
             created: Instant::now(),
             stream,
             name: Mutex::new(Vec::new()),
@@ -80,14 +93,16 @@ impl ClientHandle {
                 resp: 2,
                 ..ClientState::default()
             }),
-        })
+        }
     }
 
     /// Closes the connection from another thread: the client's thread wakes from its blocking
     /// read with end-of-file and exits.
     pub fn kill(&self) {
         self.killed.store(true, Ordering::SeqCst);
-        let _ = self.stream.shutdown(Shutdown::Both);
+        if let Some(stream) = &self.stream {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
     }
 
     /// The client's name (`CLIENT GETNAME`).

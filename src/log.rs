@@ -110,7 +110,7 @@ fn timestamp() -> String {
 #[macro_export]
 macro_rules! info {
     ($area:expr, $($arg:tt)*) => {
-        $crate::server::log::write($crate::server::log::Level::Notice, $area, format_args!($($arg)*))
+        $crate::log::write($crate::log::Level::Notice, $area, format_args!($($arg)*))
     };
 }
 
@@ -118,7 +118,7 @@ macro_rules! info {
 #[macro_export]
 macro_rules! warn {
     ($area:expr, $($arg:tt)*) => {
-        $crate::server::log::write($crate::server::log::Level::Warning, $area, format_args!($($arg)*))
+        $crate::log::write($crate::log::Level::Warning, $area, format_args!($($arg)*))
     };
 }
 
@@ -126,6 +126,6 @@ macro_rules! warn {
 #[macro_export]
 macro_rules! verbose {
     ($area:expr, $($arg:tt)*) => {
-        $crate::server::log::write($crate::server::log::Level::Verbose, $area, format_args!($($arg)*))
+        $crate::log::write($crate::log::Level::Verbose, $area, format_args!($($arg)*))
     };
 }

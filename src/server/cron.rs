@@ -1,0 +1,46 @@
+//! The `cron` thread: the server's once-every-100-ms chores.
+//!
+//! Go original: none (go-redis had no `INFO stats` and no signal flag to poll). Explained in:
+//! book "Talking to real clients".
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use crate::commands::Shared;
+
+/// How often the `cron` thread wakes: to sample the ops rate and to notice a signal.
+pub const CRON_PERIOD: Duration = Duration::from_millis(100);
+
+/// How many samples `instantaneous_ops_per_sec` averages, one every [`CRON_PERIOD`] (Redis: 16).
+const OPS_SAMPLES: usize = 16;
+
+/// Starts the `cron` thread: every 100 ms it samples the command rate for
+/// `instantaneous_ops_per_sec` and checks whether a signal asked for shutdown. It ends when
+/// the server shuts down.
+///
+/// # Errors
+/// The thread could not be spawned.
+pub fn spawn_cron(shared: Arc<Shared>) -> std::io::Result<()> {
+    std::thread::Builder::new().name("cron".into()).spawn(move || {
+        let mut samples = [0u64; OPS_SAMPLES];
+        let mut next = 0;
+        let mut last = (Instant::now(), shared.clients.total_commands());
+        while !shared.shutting_down.load(Ordering::SeqCst) {
+            std::thread::sleep(CRON_PERIOD);
+            if crate::sys::shutdown_requested() {
+                crate::info!("server", "Received SIGINT or SIGTERM, scheduling shutdown...");
+                shared.request_shutdown();
+                break;
+            }
+            let now = (Instant::now(), shared.clients.total_commands());
+            let ms = now.0.duration_since(last.0).as_millis().max(1) as u64;
+            samples[next] = now.1.saturating_sub(last.1) * 1000 / ms;
+            next = (next + 1) % OPS_SAMPLES;
+            last = now;
+            let mean = samples.iter().sum::<u64>() / OPS_SAMPLES as u64;
+            shared.stats.ops_per_sec.store(mean, Ordering::Relaxed);
+        }
+    })?;
+    Ok(())
+}
