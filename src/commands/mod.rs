@@ -9,9 +9,9 @@
 
 pub mod blocking;
 pub mod clients;
-pub mod command;
 pub mod dispatcher;
 pub mod effects;
+pub mod errors;
 pub mod handlers;
 pub mod limits;
 pub mod pubsub;
@@ -20,7 +20,6 @@ pub mod shared;
 pub mod stats;
 
 pub use clients::ClientHandle;
-pub use command::Command;
 pub use dispatcher::{ClientContext, dispatch};
 pub use effects::Effects;
 pub use registry::{CommandSpec, Handler, Registry};

@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-use super::handlers;
 use super::{ClientContext, Context, ReadContext, Shared};
 use crate::engine::store::Fnv1a;
 use crate::protocol::resp::Value;
@@ -143,6 +142,7 @@ type NameMap = HashMap<Vec<u8>, CommandSpec, BuildHasherDefault<Fnv1a>>;
 // ANCHOR_END: name_hasher
 
 /// The table of every command the server knows.
+#[derive(Default)]
 pub struct Registry {
     /// By the name clients use (after any `rename-command`).
     commands: NameMap,
@@ -173,21 +173,11 @@ fn lookup_in<'a>(table: &'a NameMap, name: &[u8]) -> Option<&'a CommandSpec> {
     table.get(&lower[..])
 }
 
-impl Default for Registry {
-    fn default() -> Self {
-        Registry::new()
-    }
-}
-
 impl Registry {
-    /// The full table: each handler module registers its own commands.
+    /// An empty table. The registry knows no handler: whoever builds the server fills it,
+    /// each handler family registering its own commands (`handlers::register_all`).
     pub fn new() -> Self {
-        let mut r = Registry {
-            commands: NameMap::default(),
-            internal: NameMap::default(),
-        };
-        handlers::register_all(&mut r);
-        r
+        Registry::default()
     }
 
     /// Adds a command that reads the store.

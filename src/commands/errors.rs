@@ -1,0 +1,28 @@
+//! Store errors as Redis's replies.
+//!
+//! Go original: the error strings of `internal/commands/handlers`. Explained in: book chapter 4
+//! ("Errors are replies") and appendix B.
+//!
+//! The store reports what went wrong as a [`StoreError`] and knows nothing of RESP; this is the
+//! one place each error becomes the exact text Redis sends, so a handler writes `Err(e) =>
+//! e.into()` and the wording can never drift between commands.
+
+use crate::engine::store::StoreError;
+use crate::protocol::resp::Value;
+
+// ANCHOR: store_error_reply
+impl From<StoreError> for Value {
+    fn from(e: StoreError) -> Self {
+        Value::error(match e {
+            StoreError::WrongType => "WRONGTYPE Operation against a key holding the wrong kind of value",
+            StoreError::NotInteger => "ERR value is not an integer or out of range",
+            StoreError::NotFloat => "ERR value is not a valid float",
+            StoreError::Overflow => "ERR increment or decrement would overflow",
+            StoreError::NanOrInfinity => "ERR increment would produce NaN or Infinity",
+            StoreError::NoSuchKey => "ERR no such key",
+            StoreError::IndexOutOfRange => "ERR index out of range",
+            StoreError::StringTooLong => "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
+        })
+    }
+}
+// ANCHOR_END: store_error_reply
