@@ -1,15 +1,18 @@
 //! rust-redis: a Redis server written from scratch, to learn how an in-memory data store works.
 //!
 //! # Layout
-//! | module | Go package (go-redis) | book chapter |
-//! |---|---|---|
-//! | [`netlayer`] | `internal/netlayer` | 1 Network layer |
-//! | [`protocol::resp`] | `internal/protocol/resp` | 2 RESP |
-//! | [`commands`] | `internal/commands` | 3 Command dispatch |
-//! | [`engine::store`] | `internal/engine/store` | 4 In-memory store, 5 Expiration |
-//! | [`persistence`] | `internal/persistence` | 6 AOF persistence |
-//! | [`commands::dispatcher`] (`MULTI`/`EXEC`) | `internal/commands` | 7 Transactions |
-//! | [`server`] | `internal/server` | Architecture, Talking to real clients |
+//! | module | layer | Go package (go-redis) | book chapter |
+//! |---|---|---|---|
+//! | [`server`] | 6 wiring | `internal/server` | Architecture |
+//! | [`netlayer`] | 5 network | `internal/netlayer` | 1 Network layer |
+//! | [`commands`] | 4 commands | `internal/commands` | 3 Command dispatch, 7 Transactions, Pub/Sub |
+//! | [`persistence`] | 3 persistence | `internal/persistence` | 6 AOF persistence |
+//! | [`engine::store`] | 2 store | `internal/engine/store` | 4 In-memory store, 5 Expiration |
+//! | [`protocol::resp`] | 1 protocol | `internal/protocol/resp` | 2 RESP |
+//! | [`config`], [`log`], [`sys`] | leaves | flags of `cmd/server` | Talking to real clients |
+//!
+//! A module uses its own layer and the ones below it, never one above (`tests/layers.rs`
+//! checks). The book's "Architecture" page draws the map and says why each type lives where.
 //!
 //! Start with `walkthrough.md`: it follows `SET foo bar` from the socket to `+OK`.
 

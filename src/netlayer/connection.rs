@@ -89,11 +89,11 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
     // The writer is shared with the reader's socket adapter, which flushes it whenever the
     // reader is about to wait for more bytes (see `FlushThenRead`).
     let writer = RefCell::new(Writer::new(stream));
-    // 4 KB of read buffer. std's `BufReader` zeroes its whole buffer before the first read into
-    // it through a plain `Read`, so all of it is resident for as long as the client stays
-    // connected: 16 KB (Redis's read size) made an idle client cost 27 KB, 4 KB makes it 14 KB.
-    // Bulk loading does not notice (a million pipelined SETs: 0.61 s against 0.62 s), and
-    // values larger than the buffer are read straight into their own vector anyway.
+    // 4 KB of read buffer, not Redis's 16 KB. std's `BufReader` zeroes its whole buffer before
+    // the first read into it through a plain `Read`, so all of it is resident for as long as the
+    // client stays connected: the smaller buffer halves what an idle client costs, and bulk
+    // loading does not notice (values larger than the buffer are read straight into their own
+    // vector anyway). The Benchmarks chapter measures both ("Memory").
     let mut reader = Reader::new(BufReader::with_capacity(
         4 * 1024,
         FlushThenRead {

@@ -42,8 +42,8 @@ pub struct Server {
 }
 
 // ANCHOR: start
-/// Starts a server: loads the AOF, binds the listener, spawns the background threads.
-/// Returns once it accepts connections.
+/// Starts a server: fills the command table, binds the listener, loads the AOF, spawns the
+/// background threads. Returns once it accepts connections.
 ///
 /// # Errors
 /// The address cannot be bound, or the AOF cannot be loaded.

@@ -11,9 +11,9 @@
 //! sampled estimate.
 //!
 //! Cost: one uncontended atomic add per allocation and per free. A single shared counter was
-//! measured first and cost 30-40 % of `LRANGE mylist 0 99` with `-P 16` (each request allocates
-//! about 200 times, and 50 threads on 2 cores bounced the counter's cache line between them), so
-//! the count is sharded: each thread adds to one of 64 counters on cache lines of their own, and
+//! tried first and cost a large share of an allocation-heavy command such as `LRANGE mylist 0
+//! 99` (each request allocates a few hundred times, and many threads bounced the counter's
+//! cache line between cores; chapter 4 gives the figure), so the count is sharded: each thread adds to one of 64 counters on cache lines of their own, and
 //! `INFO` sums them. The sum stays exact (a thread that exits leaves its contribution in its
 //! shard); it is only read rarely, so 64 loads there cost nothing that matters.
 

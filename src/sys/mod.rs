@@ -184,11 +184,11 @@ pub fn widen_backlog(listener: &std::net::TcpListener, backlog: i32) -> std::io:
 /// which a client thread does within microseconds. The policy changes only that: batch threads
 /// get the same share of the CPU, and an idle core still runs a woken thread at once.
 ///
-/// Measured with 50 clients (Benchmarks chapter): 15–40 % more throughput, and a seventh of the
-/// waits for the store's lock. The price appears when a CPU-bound program shares the cores (a
+/// It buys throughput and far fewer waits for the store's lock; the Benchmarks chapter ("Who
+/// gets the core") measures both. The price appears when a CPU-bound program shares the cores (a
 /// load generator on the same machine): a woken client thread may then wait for the end of that
-/// program's time slice, and the slowest 1 % of requests take milliseconds instead of a fraction
-/// of one. `client-sched-batch no` restores the default policy.
+/// program's time slice, and the slowest requests take milliseconds instead of a fraction of
+/// one. `client-sched-batch no` restores the default policy.
 ///
 /// # Errors
 /// `sched_setscheduler(2)` refused (it allows any thread to move between the normal policies).
