@@ -23,7 +23,8 @@ fn hex_value(b: u8) -> Option<u8> {
 }
 
 // ANCHOR: split_args
-/// Splits an inline command line into arguments with Redis's quoting rules (`sdssplitargs`).
+/// Splits an inline command line, or a config file line, into arguments with Redis's quoting
+/// rules (`sdssplitargs`).
 ///
 /// Arguments are separated by whitespace. In `"double quotes"`, `\n \r \t \b \a` are control
 /// characters, `\xHH` is a byte, and a backslash before anything else stands for that thing
@@ -169,6 +170,94 @@ mod tests {
         assert_eq!(split(b"SET a\0b c"), args(&[b"SET", b"a\0b", b"c"]));
         assert_eq!(split(b"   "), Args::new());
         assert_eq!(split(b""), Args::new());
+    }
+
+    // One test per rule of `sdssplitargs` (Redis 7, `sds.c`). Each expected value is what the C
+    // code gives, traced in the comment beside it.
+
+    #[track_caller]
+    fn unbalanced(line: &[u8]) {
+        assert!(
+            matches!(split_args(line), Err(ProtocolError::UnbalancedQuotes)),
+            "{:?}",
+            String::from_utf8_lossy(line)
+        );
+    }
+
+    #[test]
+    fn blanks_separate_arguments() {
+        // Between arguments the C code skips every `isspace` byte; an unquoted argument ends only
+        // at one of ` \n\r\t`, so a vertical tab or form feed inside a word belongs to it.
+        assert_eq!(split_args(b" a \t b\r\n").unwrap(), args(&[b"a", b"b"]));
+        assert_eq!(split_args(b"a\x0cb \x0b").unwrap(), args(&[b"a\x0cb"]));
+        assert_eq!(split_args(b" \t\r\n\x0b\x0c").unwrap(), Args::new());
+    }
+
+    #[test]
+    fn a_quote_may_open_in_the_middle_of_a_word() {
+        // `a"b c"`: the unquoted branch appends `a`, then on `"` sets `inq = 1` whatever the word
+        // holds so far: quoting is not only for the start of a token. In quotes, `b`, ` ` and `c`
+        // are appended; the closing `"` is followed by the end of the line, so the word is done.
+        // One argument: `ab c` (not `a"b` and `c"`).
+        assert_eq!(split_args(br#"a"b c""#).unwrap(), args(&[b"ab c"]));
+        // The same for single quotes, and an empty quoted part adds nothing.
+        assert_eq!(split_args(b"a'b c' d\"\"").unwrap(), args(&[b"ab c", b"d"]));
+    }
+
+    #[test]
+    fn single_quotes_escape_only_the_quote() {
+        // `'it\'s'`: in single quotes, `\` followed by `'` appends `'` and steps over both; the
+        // last `'` closes, followed by the end. One argument: `it's`.
+        assert_eq!(split_args(br"'it\'s'").unwrap(), args(&[b"it's"]));
+        // Any other backslash is an ordinary byte: `'a\nb'` is `a`, `\`, `n`, `b`.
+        assert_eq!(split_args(br"'a\nb'").unwrap(), args(&[br"a\nb"]));
+        // A double quote inside single quotes is an ordinary byte too.
+        assert_eq!(split_args(br#"'say "hi"'"#).unwrap(), args(&[br#"say "hi""#]));
+    }
+
+    #[test]
+    fn double_quotes_take_hex_escapes() {
+        // `"\xff"`: `\` then `x` then two hex digits (`is_hex_digit` both) make one byte, 0xff;
+        // the closing `"` is followed by the end. One argument of the single byte 0xff.
+        assert_eq!(split_args(br#""\xff""#).unwrap(), args(&[b"\xff"]));
+        // Either case of hex digit; with fewer than two, `\x` is the other-escape rule: `x`.
+        assert_eq!(split_args(br#""\x41\x6a\xfF""#).unwrap(), args(&[b"Aj\xff"]));
+        assert_eq!(split_args(br#""\x4" "\xZZ""#).unwrap(), args(&[b"x4", b"xZZ"]));
+    }
+
+    #[test]
+    fn double_quotes_take_control_escapes() {
+        // `"\a"`: `\` followed by `a` is the `case 'a': c = '\a'` of the switch: one argument of
+        // the single byte 7 (BEL). `\n \r \t \b` are the other four cases.
+        assert_eq!(split_args(br#""\a""#).unwrap(), args(&[b"\x07"]));
+        assert_eq!(split_args(br#""\n\r\t\b""#).unwrap(), args(&[b"\n\r\t\x08"]));
+    }
+
+    #[test]
+    fn any_other_escaped_byte_in_double_quotes_is_itself() {
+        // The switch's `default: c = *p`: `\q` is `q`, `\"` is `"`, `\\` is `\`, `\'` is `'`.
+        assert_eq!(split_args(br#""\q\"\\\'""#).unwrap(), args(&[br#"q"\'"#]));
+    }
+
+    #[test]
+    fn a_closing_quote_must_end_the_word() {
+        // "closing quote must be followed by a space or nothing at all": `isspace` after it.
+        unbalanced(br#""a"b"#);
+        unbalanced(b"'a'b");
+        unbalanced(br#"a"b"c"#);
+        assert_eq!(
+            split_args(b"\"a\"\x0bb 'c'\td").unwrap(),
+            args(&[b"a", b"b", b"c", b"d"])
+        );
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_an_error() {
+        // Reaching the end of the line inside quotes is `goto err`. An escaped quote does not
+        // close, and a backslash at the very end escapes nothing.
+        for line in [&b"\"ab"[..], b"'ab", br#""a\""#, br"'a\'", br#""a\"#, b"'", br#""\x"#] {
+            unbalanced(line);
+        }
     }
 
     /// Quotes `arg` so that `split_args` gives it back, as `redis-cli` prints a bulk string.
