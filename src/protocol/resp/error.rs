@@ -40,11 +40,14 @@ pub enum ProtocolError {
     /// One request carries more than `max_query_len` bytes. Redis closes such a client without a
     /// reply, and so do we.
     QueryBufferLimit,
-    /// A reply whose type byte is unknown (only [`Reader::read_value`]).
+    /// A reply whose type byte is unknown (only
+    /// [`Reader::read_value`](super::Reader::read_value)).
     UnknownReplyType(u8),
-    /// A reply nested deeper than `max_depth` (only [`Reader::read_value`]).
+    /// A reply nested deeper than `max_depth` (only
+    /// [`Reader::read_value`](super::Reader::read_value)).
     TooDeep,
-    /// A reply whose line does not parse, with what was wrong (only [`Reader::read_value`]).
+    /// A reply whose line does not parse, with what was wrong (only
+    /// [`Reader::read_value`](super::Reader::read_value)).
     InvalidReply(&'static str),
 }
 // ANCHOR_END: protocol_error

@@ -7,7 +7,7 @@
 //! | `value.rs` | [`Value`]: every reply a handler can build, and its RESP2/RESP3 encoding |
 //! | `reader.rs` | [`Reader`] and its [`Limits`]: requests, multibulk and inline, read the way Redis reads them |
 //! | `reply.rs` | [`Reader::read_value`]: any RESP2 or RESP3 reply, parsed with a depth-bounded stack |
-//! | `split_args.rs` | [`split_args`]: Redis's quoting rules for inline commands and config lines |
+//! | `split_args.rs` | [`split_args()`]: Redis's quoting rules for inline commands and config lines |
 //! | `error.rs` | [`ProtocolError`]: what both readers report, with Redis's error texts |
 //! | `writer.rs` | [`Writer`]: encoded replies buffered and written in one go; [`encode_command`] |
 

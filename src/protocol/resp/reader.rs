@@ -8,7 +8,7 @@
 //!
 //! [`Reader::read_command`] parses *requests* the way Redis 7's `networking.c` does
 //! (`processMultibulkBuffer`, `processInlineBuffer`): flat arrays of bulk strings, or inline
-//! lines split by [`split_args`], with Redis's limits and Redis's exact error texts. The same
+//! lines split by [`split_args()`], with Redis's limits and Redis's exact error texts. The same
 //! `Reader` also parses *replies*, for tools and tests: [`Reader::read_value`], in `reply.rs`,
 //! built on the line and bulk primitives of this file.
 //!

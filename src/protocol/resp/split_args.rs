@@ -4,7 +4,7 @@
 //!
 //! Redis splits both an inline request (`PING`, `SET k "a b"` typed into telnet) and every line
 //! of `redis.conf` with the one function `sdssplitargs` in `sds.c`; so do we, with
-//! [`split_args`], so that a quoted word means the same thing in both places.
+//! [`split_args()`], so that a quoted word means the same thing in both places.
 
 use super::ProtocolError;
 
