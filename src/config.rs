@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use anyhow::{Context as _, anyhow, bail};
 
 use crate::log::Level;
+use crate::protocol::resp::split_args;
 
 /// The Redis version this server reports (`INFO`, `HELLO`). Client libraries compare it to
 /// decide what they may send (redis-cli asks for `COMMAND DOCS` from 7.0 on), so it names the
@@ -522,7 +523,17 @@ impl Config {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let words = split_args(line).ok_or_else(|| anyhow!("line {}: '{line}': unbalanced quotes", n + 1))?;
+            // Redis splits config lines with the same `sdssplitargs` as inline commands, so a
+            // quoted word means the same in both places.
+            let words =
+                split_args(line.as_bytes()).map_err(|_| anyhow!("line {}: '{line}': unbalanced quotes", n + 1))?;
+            // Settings are text; a `\xHH` escape can make bytes that are not, and such a line
+            // is as bad as any other this server cannot take.
+            let words = words
+                .into_iter()
+                .map(String::from_utf8)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| anyhow!("line {}: '{line}': not valid UTF-8", n + 1))?;
             let Some((name, values)) = words.split_first() else {
                 continue;
             };
@@ -530,55 +541,6 @@ impl Config {
                 .map_err(|e| anyhow!("line {}: '{line}': {e}", n + 1))?;
         }
         Ok(())
-    }
-}
-
-/// Splits a config line into words as Redis's `sdssplitargs` does: spaces separate words,
-/// `"..."` may hold spaces and `\n`, `\"`, `\\`, `\xHH` escapes, `'...'` is taken literally.
-/// `None` on unbalanced quotes.
-pub fn split_args(line: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut chars = line.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        let Some(&first) = chars.peek() else {
-            return Some(words);
-        };
-        let mut word = String::new();
-        if first == '"' || first == '\'' {
-            chars.next();
-            loop {
-                match chars.next()? {
-                    c if c == first => break,
-                    '\\' if first == '"' => match chars.next()? {
-                        'n' => word.push('\n'),
-                        'r' => word.push('\r'),
-                        't' => word.push('\t'),
-                        'x' => {
-                            let hex: String = [chars.next()?, chars.next()?].iter().collect();
-                            word.push(u8::from_str_radix(&hex, 16).ok()? as char);
-                        }
-                        other => word.push(other),
-                    },
-                    c => word.push(c),
-                }
-            }
-            // A closing quote must end the word, as in Redis.
-            if chars.peek().is_some_and(|c| !c.is_whitespace()) {
-                return None;
-            }
-        } else {
-            while let Some(&c) = chars.peek() {
-                if c.is_whitespace() {
-                    break;
-                }
-                word.push(c);
-                chars.next();
-            }
-        }
-        words.push(word);
     }
 }
 
@@ -629,12 +591,33 @@ mod tests {
     }
 
     #[test]
-    fn split_args_handles_quotes_like_redis() {
-        assert_eq!(split_args("a  b").unwrap(), ["a", "b"]);
-        assert_eq!(split_args("x \"a b\\n\" 'c\\d'").unwrap(), ["x", "a b\n", "c\\d"]);
-        assert_eq!(split_args("s \"\"").unwrap(), ["s", ""]);
-        assert!(split_args("s \"open").is_none());
-        assert!(split_args("s \"a\"b").is_none());
+    fn config_lines_are_quoted_like_inline_commands() {
+        let mut c = Config::default();
+        c.load_file_text("requirepass \"a b\\n\"\n").unwrap();
+        assert_eq!(c.requirepass.as_deref(), Some(&b"a b\n"[..]));
+        c.load_file_text("requirepass 'it\\'s'\n").unwrap();
+        assert_eq!(c.requirepass.as_deref(), Some(&b"it's"[..]));
+        c.load_file_text("requirepass a\"b c\"\n").unwrap();
+        assert_eq!(c.requirepass.as_deref(), Some(&b"ab c"[..]));
+        c.load_file_text("requirepass \"\\x41\\a\"\n").unwrap();
+        assert_eq!(c.requirepass.as_deref(), Some(&b"A\x07"[..]));
+        for (text, why) in [
+            (
+                "port 1\nrequirepass \"open\n",
+                "line 2: 'requirepass \"open': unbalanced quotes",
+            ),
+            (
+                "requirepass \"a\"b\n",
+                "line 1: 'requirepass \"a\"b': unbalanced quotes",
+            ),
+            (
+                "requirepass \"\\xff\"\n",
+                "line 1: 'requirepass \"\\xff\"': not valid UTF-8",
+            ),
+        ] {
+            let err = Config::default().load_file_text(text).unwrap_err();
+            assert_eq!(format!("{err:#}"), why);
+        }
     }
 
     #[test]

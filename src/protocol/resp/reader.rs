@@ -1,4 +1,4 @@
-//! RESP reader: turns bytes from a socket into commands and [`Value`]s.
+//! RESP request reader: turns bytes from a socket into commands.
 //!
 //! Go original: `internal/protocol/resp/reader.go`. Explained in: book chapter 2.
 //!
@@ -6,22 +6,19 @@
 //! `BufRead`, so one call never swallows the next pipelined command, and a frame split across
 //! any number of reads parses the same as one that arrived whole.
 //!
-//! Two entry points:
-//! - [`Reader::read_command`] parses *requests* the way Redis 7's `networking.c` does
-//!   (`processMultibulkBuffer`, `processInlineBuffer`, `sdssplitargs`): flat arrays of bulk
-//!   strings, or inline lines, with Redis's limits and Redis's exact error texts.
-//! - [`Reader::read_value`] parses any RESP2 or RESP3 *reply*, for tools and tests.
+//! [`Reader::read_command`] parses *requests* the way Redis 7's `networking.c` does
+//! (`processMultibulkBuffer`, `processInlineBuffer`): flat arrays of bulk strings, or inline
+//! lines split by [`split_args()`], with Redis's limits and Redis's exact error texts. The same
+//! `Reader` also parses *replies*, for tools and tests: [`Reader::read_value`], in `reply.rs`,
+//! built on the line and bulk primitives of this file.
 //!
 //! Nothing here trusts a length before the bytes behind it have arrived: a client announcing a
 //! 500 MB bulk string and then going quiet costs a few kilobytes, not 500 MB (design invariant 9).
-//! And nothing recurses on client input: requests are flat by construction, and replies are
-//! parsed with an explicit stack of bounded depth.
+//! And nothing recurses on client input: requests are flat by construction.
 
-use std::borrow::Cow;
-use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
 
-use super::Value;
+use super::{ProtocolError, split_args};
 
 // ANCHOR: limits
 /// Limits that keep one client from making the server allocate without bound (design invariant 9).
@@ -65,119 +62,16 @@ const UNAUTH_MAX_BULK_LEN: i64 = 16 * 1024;
 /// arrived, so memory tracks the bytes received, never the length announced.
 const BULK_CHUNK: usize = 8 * 1024;
 
-// ANCHOR: protocol_error
-/// A malformed or over-limit request or reply, or the socket failing under it.
-#[derive(Debug)]
-pub enum ProtocolError {
-    /// The connection failed, or closed in the middle of a frame.
-    Io(io::Error),
-    /// `Protocol error: invalid bulk length`: not a number, negative, or past `max_bulk_len`.
-    InvalidBulkLength,
-    /// `Protocol error: invalid multibulk length`: not a number, or past `max_multibulk_len`.
-    InvalidMultibulkLength,
-    /// `Protocol error: expected '$', got 'x'`: an array element that is not a bulk string
-    /// (a nested array in a request lands here too).
-    ExpectedDollar(u8),
-    /// `Protocol error: unbalanced quotes in request`: an inline line with an open quote, or a
-    /// closing quote followed by something other than a space.
-    UnbalancedQuotes,
-    /// `Protocol error: too big inline request`: no newline within `max_inline_len` bytes.
-    TooBigInline,
-    /// `Protocol error: too big mbulk count string`: no `\r` after `*` within `max_inline_len`.
-    TooBigMultibulkCount,
-    /// `Protocol error: too big bulk count string`: no `\r` after `$` within `max_inline_len`.
-    TooBigBulkCount,
-    /// `Protocol error: unauthenticated multibulk length`: more than 10 arguments before `AUTH`.
-    UnauthenticatedMultibulkLength,
-    /// `Protocol error: unauthenticated bulk length`: an argument over 16 KB before `AUTH`.
-    UnauthenticatedBulkLength,
-    /// One request carries more than `max_query_len` bytes. Redis closes such a client without a
-    /// reply, and so do we.
-    QueryBufferLimit,
-    /// A reply whose type byte is unknown (only [`Reader::read_value`]).
-    UnknownReplyType(u8),
-    /// A reply nested deeper than `max_depth` (only [`Reader::read_value`]).
-    TooDeep,
-    /// A reply whose line does not parse, with what was wrong (only [`Reader::read_value`]).
-    InvalidReply(&'static str),
-}
-// ANCHOR_END: protocol_error
-
-impl fmt::Display for ProtocolError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = match self {
-            ProtocolError::Io(e) => return write!(f, "I/O error: {e}"),
-            ProtocolError::ExpectedDollar(b) => {
-                // Redis formats the byte with `%c` and then turns CR and LF into spaces, so that
-                // the error line cannot break the reply stream.
-                let c = match *b {
-                    b'\r' | b'\n' => ' ',
-                    // Redis writes any other byte raw; an error reply here is text, so a byte
-                    // past ASCII shows as the Latin-1 character of the same number.
-                    other => char::from(other),
-                };
-                return write!(f, "Protocol error: expected '$', got '{c}'");
-            }
-            ProtocolError::UnknownReplyType(b) => {
-                return write!(f, "Protocol error: unknown reply type byte 0x{b:02x}");
-            }
-            ProtocolError::InvalidReply(what) => return write!(f, "Protocol error: {what}"),
-            ProtocolError::InvalidBulkLength => "invalid bulk length",
-            ProtocolError::InvalidMultibulkLength => "invalid multibulk length",
-            ProtocolError::UnbalancedQuotes => "unbalanced quotes in request",
-            ProtocolError::TooBigInline => "too big inline request",
-            ProtocolError::TooBigMultibulkCount => "too big mbulk count string",
-            ProtocolError::TooBigBulkCount => "too big bulk count string",
-            ProtocolError::UnauthenticatedMultibulkLength => "unauthenticated multibulk length",
-            ProtocolError::UnauthenticatedBulkLength => "unauthenticated bulk length",
-            ProtocolError::QueryBufferLimit => "query buffer limit reached",
-            ProtocolError::TooDeep => "reply nested too deeply",
-        };
-        write!(f, "Protocol error: {text}")
-    }
-}
-
-impl std::error::Error for ProtocolError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ProtocolError::Io(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl From<io::Error> for ProtocolError {
-    fn from(e: io::Error) -> Self {
-        ProtocolError::Io(e)
-    }
-}
-
-impl ProtocolError {
-    /// The error reply sent before the connection is closed, or `None` when there is nobody to
-    /// tell (an I/O failure) or Redis closes without a word (the query-buffer limit).
-    pub fn reply(&self) -> Option<Value> {
-        match self {
-            ProtocolError::Io(_) | ProtocolError::QueryBufferLimit => None,
-            other => Some(Value::error_owned(format!("ERR {other}"))),
-        }
-    }
-
-    /// The peer hung up in the middle of a frame.
-    fn eof() -> ProtocolError {
-        ProtocolError::Io(io::ErrorKind::UnexpectedEof.into())
-    }
-}
-
 // ANCHOR: reader
 /// A streaming RESP reader over any `BufRead`.
 pub struct Reader<R> {
-    inner: R,
-    limits: Limits,
+    pub(super) inner: R,
+    pub(super) limits: Limits,
     /// Whether the peer has authenticated; until it has, Redis's tighter request limits apply.
     authenticated: bool,
     /// Scratch space for a line that arrived in pieces; reused, so a long-lived connection
     /// allocates it once.
-    line: Vec<u8>,
+    pub(super) line: Vec<u8>,
     /// The buffers of earlier requests, handed back through [`Reader::recycle`]: the next
     /// request's arguments are copied into them instead of into fresh allocations.
     spare: Spare,
@@ -390,7 +284,7 @@ impl<R: BufRead> Reader<R> {
     // ANCHOR_END: read_header
 
     /// Reads `len` bytes and the two after them (the `\r\n`, skipped unchecked like Redis does).
-    fn read_bulk(&mut self, len: usize) -> Result<Vec<u8>, ProtocolError> {
+    pub(super) fn read_bulk(&mut self, len: usize) -> Result<Vec<u8>, ProtocolError> {
         let buf = fill(&mut self.inner)?;
         if buf.len() >= len.saturating_add(2) {
             let mut data = self.spare.buffer();
@@ -442,7 +336,7 @@ impl<R: BufRead> Reader<R> {
 
     /// Gathers bytes into `self.line` up to `end` (consumed, not stored), failing with `too_big`
     /// once more than `max_inline_len` bytes have come without it.
-    fn read_line_into_scratch(&mut self, end: u8, too_big: ProtocolError) -> Result<(), ProtocolError> {
+    pub(super) fn read_line_into_scratch(&mut self, end: u8, too_big: ProtocolError) -> Result<(), ProtocolError> {
         let max = self.limits.max_inline_len;
         self.line.clear();
         // Long-lived scratch space should not keep a 64 KB line's capacity for ever.
@@ -486,139 +380,6 @@ impl<R: BufRead> Reader<R> {
         }
         Ok(())
     }
-
-    // ANCHOR: read_value
-    /// Reads one RESP2 or RESP3 reply of any type, nested aggregates included.
-    ///
-    /// Returns `Ok(None)` when the peer closed the connection between replies. RESP3 nulls
-    /// (`_`) read as [`Value::Null`], big numbers (`(`) as bulk strings, blob errors (`!`) as
-    /// errors; attributes (`|`) are read and dropped. Nesting is tracked on an explicit stack
-    /// bounded by `max_depth`, so a hostile peer cannot overflow the call stack.
-    ///
-    /// # Errors
-    /// A [`ProtocolError`] for a malformed or over-limit reply, or an I/O failure.
-    pub fn read_value(&mut self) -> Result<Option<Value>, ProtocolError> {
-        let mut stack: Vec<Aggregate> = Vec::new();
-        loop {
-            if stack.is_empty() && fill(&mut self.inner)?.is_empty() {
-                return Ok(None);
-            }
-            let mut value = match self.read_item()? {
-                Item::Value(v) => v,
-                Item::Open(kind, n) => {
-                    let aggregate = Aggregate {
-                        kind,
-                        remaining: n,
-                        items: Vec::with_capacity(n.min(1024)),
-                    };
-                    if n == 0 {
-                        match aggregate.finish() {
-                            Some(v) => v,
-                            None => continue, // an empty attribute: nothing to keep
-                        }
-                    } else {
-                        if stack.len() >= self.limits.max_depth {
-                            return Err(ProtocolError::TooDeep);
-                        }
-                        stack.push(aggregate);
-                        continue;
-                    }
-                }
-            };
-            // Hand the finished value to its parent; a parent that is thereby complete becomes
-            // the value handed to its own parent, and so on up.
-            loop {
-                let Some(top) = stack.last_mut() else {
-                    return Ok(Some(value));
-                };
-                top.items.push(value);
-                top.remaining -= 1;
-                if top.remaining > 0 {
-                    break;
-                }
-                let Some(done) = stack.pop() else { break };
-                match done.finish() {
-                    Some(v) => value = v,
-                    None => break, // an attribute: dropped, it is not an element of anything
-                }
-            }
-        }
-    }
-    // ANCHOR_END: read_value
-
-    /// Reads one reply header, and the payload of a scalar.
-    fn read_item(&mut self) -> Result<Item, ProtocolError> {
-        self.read_line_into_scratch(b'\n', ProtocolError::InvalidReply("line too long"))?;
-        let line = strip_cr(&self.line);
-        let Some((&tag, body)) = line.split_first() else {
-            return Err(ProtocolError::InvalidReply("empty line"));
-        };
-        let text = |body: &[u8]| Cow::Owned(String::from_utf8_lossy(body).into_owned());
-        let item = match tag {
-            b'+' => Item::Value(Value::Simple(text(body))),
-            b'-' => Item::Value(Value::Error(text(body))),
-            b':' => Item::Value(Value::Integer(
-                string_to_i64(body).ok_or(ProtocolError::InvalidReply("invalid integer"))?,
-            )),
-            b'(' if !body.is_empty()
-                && body
-                    .iter()
-                    .enumerate()
-                    .all(|(i, &b)| b.is_ascii_digit() || (i == 0 && b == b'-')) =>
-            {
-                Item::Value(Value::Bulk(body.to_vec()))
-            }
-            b'(' => return Err(ProtocolError::InvalidReply("invalid big number")),
-            b',' => Item::Value(Value::Double(
-                parse_double(body).ok_or(ProtocolError::InvalidReply("invalid double"))?,
-            )),
-            b'#' => match body {
-                b"t" => Item::Value(Value::Boolean(true)),
-                b"f" => Item::Value(Value::Boolean(false)),
-                _ => return Err(ProtocolError::InvalidReply("invalid boolean")),
-            },
-            b'_' if body.is_empty() => Item::Value(Value::Null),
-            b'_' => return Err(ProtocolError::InvalidReply("invalid null")),
-            b'$' | b'=' | b'!' => {
-                let len = match string_to_i64(body) {
-                    Some(-1) if tag == b'$' => return Ok(Item::Value(Value::Null)),
-                    Some(n) if at_most(n, self.limits.max_bulk_len) => n as usize,
-                    _ => return Err(ProtocolError::InvalidBulkLength),
-                };
-                let data = self.read_bulk(len)?;
-                match tag {
-                    b'$' => Item::Value(Value::Bulk(data)),
-                    b'!' => Item::Value(Value::Error(text(&data))),
-                    // Verbatim text starts with a three-letter format and a colon (`txt:`).
-                    _ if data.len() >= 4 && data[3] == b':' => Item::Value(Value::Verbatim(data[4..].to_vec())),
-                    _ => return Err(ProtocolError::InvalidReply("invalid verbatim string")),
-                }
-            }
-            b'*' | b'~' | b'>' | b'%' | b'|' => {
-                let kind = match tag {
-                    b'*' => Kind::Array,
-                    b'~' => Kind::Set,
-                    b'>' => Kind::Push,
-                    b'%' => Kind::Map,
-                    _ => Kind::Attribute,
-                };
-                let n = match string_to_i64(body) {
-                    Some(-1) if tag == b'*' => return Ok(Item::Value(Value::NullArray)),
-                    Some(n) if at_most(n, self.limits.max_multibulk_len) => n as usize,
-                    _ => return Err(ProtocolError::InvalidMultibulkLength),
-                };
-                // A map of n pairs holds 2n values.
-                let n = if matches!(kind, Kind::Map | Kind::Attribute) {
-                    n.checked_mul(2).ok_or(ProtocolError::InvalidMultibulkLength)?
-                } else {
-                    n
-                };
-                Item::Open(kind, n)
-            }
-            other => return Err(ProtocolError::UnknownReplyType(other)),
-        };
-        Ok(item)
-    }
 }
 
 impl<T: Read> Reader<BufReader<T>> {
@@ -626,48 +387,6 @@ impl<T: Read> Reader<BufReader<T>> {
     /// dispatching instead of flushing replies (design invariant 10).
     pub fn has_buffered(&self) -> bool {
         !self.inner.buffer().is_empty()
-    }
-}
-
-/// One step of [`Reader::read_value`]: a complete value, or the start of an aggregate of `n`.
-enum Item {
-    Value(Value),
-    Open(Kind, usize),
-}
-
-#[derive(Clone, Copy)]
-enum Kind {
-    Array,
-    Set,
-    Push,
-    Map,
-    Attribute,
-}
-
-/// An aggregate reply being filled in by [`Reader::read_value`].
-struct Aggregate {
-    kind: Kind,
-    remaining: usize,
-    items: Vec<Value>,
-}
-
-impl Aggregate {
-    /// The finished value, or `None` for an attribute, which is metadata and not a value.
-    fn finish(self) -> Option<Value> {
-        Some(match self.kind {
-            Kind::Array => Value::Array(self.items),
-            Kind::Set => Value::Set(self.items),
-            Kind::Push => Value::Push(self.items),
-            Kind::Map => {
-                let mut pairs = Vec::with_capacity(self.items.len() / 2);
-                let mut items = self.items.into_iter();
-                while let (Some(k), Some(v)) = (items.next(), items.next()) {
-                    pairs.push((k, v));
-                }
-                Value::Map(pairs)
-            }
-            Kind::Attribute => return None,
-        })
     }
 }
 
@@ -696,7 +415,7 @@ fn next_bulk_capacity(have: usize, len: usize) -> usize {
 ///
 /// A free function over the inner reader alone, so the caller can still use its other fields
 /// (the scratch line) while holding the returned slice.
-fn fill<R: BufRead>(inner: &mut R) -> io::Result<&[u8]> {
+pub(super) fn fill<R: BufRead>(inner: &mut R) -> io::Result<&[u8]> {
     loop {
         match inner.fill_buf() {
             Ok([]) => return Ok(&[]),
@@ -712,7 +431,7 @@ fn fill<R: BufRead>(inner: &mut R) -> io::Result<&[u8]> {
 
 /// True when `n` is a length from 0 to `max`. (Comparing as `u64` keeps a limit of
 /// `usize::MAX` meaning "no limit" instead of wrapping to -1 as an `i64`.)
-fn at_most(n: i64, max: usize) -> bool {
+pub(super) fn at_most(n: i64, max: usize) -> bool {
     u64::try_from(n).is_ok_and(|n| n <= max as u64)
 }
 
@@ -723,7 +442,7 @@ fn find(buf: &[u8], byte: u8) -> Option<usize> {
 }
 
 /// `line` without one trailing `\r`.
-fn strip_cr(line: &[u8]) -> &[u8] {
+pub(super) fn strip_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
@@ -755,147 +474,10 @@ pub(crate) fn string_to_i64(s: &[u8]) -> Option<i64> {
 }
 // ANCHOR_END: string_to_i64
 
-/// A RESP3 double: `inf`, `-inf`, `nan`, or a decimal number.
-fn parse_double(s: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(s).ok()?;
-    match s {
-        "inf" | "+inf" => Some(f64::INFINITY),
-        "-inf" => Some(f64::NEG_INFINITY),
-        "nan" | "-nan" => Some(f64::NAN),
-        // Rust would also take "infinity" and "NaN"; Redis never sends those, so refuse them.
-        _ if s.bytes().any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E') => None,
-        _ => s.parse().ok(),
-    }
-}
-
-/// C's `isspace` in the "C" locale: what `sdssplitargs` skips between arguments.
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-// ANCHOR: split_args
-/// Splits an inline command line into arguments with Redis's quoting rules (`sdssplitargs`).
-///
-/// Arguments are separated by whitespace. In `"double quotes"`, `\n \r \t \b \a` are control
-/// characters, `\xHH` is a byte, and a backslash before anything else stands for that thing
-/// (`\"`, `\\`). In `'single quotes'`, only `\'` is special. A quote may start in the middle of
-/// an argument (`a"b c"` is `ab c`), but a closing quote must be followed by whitespace or the end.
-///
-/// # Errors
-/// [`ProtocolError::UnbalancedQuotes`] for an unterminated quote or a closing quote followed by
-/// something other than whitespace.
-pub fn split_args(line: &[u8]) -> Result<Vec<Vec<u8>>, ProtocolError> {
-    // Redis parity: Redis scans the line as a C string, so a NUL byte ends it there
-    // (and an inline request containing one is never answered). We treat NUL as an ordinary
-    // byte: keys and values stay binary safe even inline.
-    let mut args = Vec::new();
-    let mut i = 0;
-    let n = line.len();
-    loop {
-        while i < n && is_space(line[i]) {
-            i += 1;
-        }
-        if i == n {
-            return Ok(args);
-        }
-        let mut arg = Vec::new();
-        let (mut in_double, mut in_single) = (false, false);
-        loop {
-            let c = line.get(i).copied();
-            if in_double {
-                match c {
-                    None => return Err(ProtocolError::UnbalancedQuotes),
-                    Some(b'\\') if line.get(i + 1) == Some(&b'x') => {
-                        let hi = line.get(i + 2).copied().and_then(hex_value);
-                        let lo = line.get(i + 3).copied().and_then(hex_value);
-                        if let (Some(hi), Some(lo)) = (hi, lo) {
-                            arg.push(hi * 16 + lo);
-                            i += 4;
-                        } else {
-                            arg.push(b'x'); // `\x` without two hex digits is a plain `x`
-                            i += 2;
-                        }
-                    }
-                    Some(b'\\') if i + 1 < n => {
-                        arg.push(match line[i + 1] {
-                            b'n' => b'\n',
-                            b'r' => b'\r',
-                            b't' => b'\t',
-                            b'b' => b'\x08',
-                            b'a' => b'\x07',
-                            other => other,
-                        });
-                        i += 2;
-                    }
-                    Some(b'"') => {
-                        if i + 1 < n && !is_space(line[i + 1]) {
-                            return Err(ProtocolError::UnbalancedQuotes);
-                        }
-                        i += 1;
-                        break;
-                    }
-                    Some(other) => {
-                        arg.push(other);
-                        i += 1;
-                    }
-                }
-            } else if in_single {
-                match c {
-                    None => return Err(ProtocolError::UnbalancedQuotes),
-                    Some(b'\\') if line.get(i + 1) == Some(&b'\'') => {
-                        arg.push(b'\'');
-                        i += 2;
-                    }
-                    Some(b'\'') => {
-                        if i + 1 < n && !is_space(line[i + 1]) {
-                            return Err(ProtocolError::UnbalancedQuotes);
-                        }
-                        i += 1;
-                        break;
-                    }
-                    Some(other) => {
-                        arg.push(other);
-                        i += 1;
-                    }
-                }
-            } else {
-                match c {
-                    // Only these four end an unquoted argument; a vertical tab or form feed is
-                    // part of it (though skipped between arguments), exactly as in Redis.
-                    None | Some(b' ' | b'\n' | b'\r' | b'\t') => break,
-                    Some(b'"') => in_double = true,
-                    Some(b'\'') => in_single = true,
-                    Some(_) => {
-                        // Copy the whole run of plain bytes at once rather than byte by byte.
-                        let run = line[i..]
-                            .iter()
-                            .position(|&b| matches!(b, b' ' | b'\n' | b'\r' | b'\t' | b'"' | b'\''))
-                            .unwrap_or(n - i);
-                        arg.extend_from_slice(&line[i..i + run]);
-                        i += run;
-                        continue;
-                    }
-                }
-                i += 1;
-            }
-        }
-        args.push(arg);
-    }
-}
-// ANCHOR_END: split_args
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::resp::test_peers::{Interrupting, OneByte};
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 
@@ -942,42 +524,6 @@ mod tests {
     fn is_eof(e: &Option<ProtocolError>) -> bool {
         matches!(e, Some(ProtocolError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof)
     }
-
-    /// A peer whose bytes trickle in one per `read`, as over a very slow network.
-    struct OneByte<'a>(&'a [u8]);
-
-    impl Read for OneByte<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            match (self.0.split_first(), buf.first_mut()) {
-                (Some((&b, rest)), Some(slot)) => {
-                    *slot = b;
-                    self.0 = rest;
-                    Ok(1)
-                }
-                _ => Ok(0),
-            }
-        }
-    }
-
-    /// A peer whose every other read is interrupted by a signal.
-    struct Interrupting<'a> {
-        data: &'a [u8],
-        interrupt: bool,
-    }
-
-    impl Read for Interrupting<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            self.interrupt = !self.interrupt;
-            if self.interrupt {
-                return Err(io::ErrorKind::Interrupted.into());
-            }
-            let n = buf.len().min(self.data.len()).min(3);
-            buf[..n].copy_from_slice(&self.data[..n]);
-            self.data = &self.data[n..];
-            Ok(n)
-        }
-    }
-
     // ---- requests: well formed ----
 
     #[test]
@@ -1305,32 +851,6 @@ mod tests {
     }
 
     #[test]
-    fn inline_quoting_follows_sdssplitargs() {
-        let split = |s: &[u8]| split_args(s).unwrap();
-        assert_eq!(split(b"ECHO \"a b\""), args(&[b"ECHO", b"a b"]));
-        assert_eq!(
-            split(br#"ECHO "a\x41\n\r\t\b\a\\\"\q""#),
-            args(&[b"ECHO", b"aA\n\r\t\x08\x07\\\"q"])
-        );
-        assert_eq!(split(br"ECHO 'a\'b\n'"), args(&[b"ECHO", b"a'b\\n"]));
-        assert_eq!(split(br#"ECHO a"b c""#), args(&[b"ECHO", b"ab c"]));
-        assert_eq!(
-            split(br#"ECHO "\x4" "\xZZ" "\xfF""#),
-            args(&[b"ECHO", b"x4", b"xZZ", b"\xff"])
-        );
-        assert_eq!(split(b"ECHO \"\" ''"), args(&[b"ECHO", b"", b""]));
-        // Vertical tab and form feed separate arguments only where blanks are skipped.
-        assert_eq!(split(b"ECHO a\x0bb"), args(&[b"ECHO", b"a\x0bb"]));
-        assert_eq!(split(b"\x0bECHO\x0ca"), args(&[b"ECHO\x0ca"]));
-        assert_eq!(split(b"ECHO \"a\"\x0b"), args(&[b"ECHO", b"a"]));
-        assert_eq!(split(b"ECHO a\rb\tc"), args(&[b"ECHO", b"a", b"b", b"c"]));
-        assert_eq!(split(b"ECHO \"a\"\tb"), args(&[b"ECHO", b"a", b"b"]));
-        assert_eq!(split(b"SET a\0b c"), args(&[b"SET", b"a\0b", b"c"]));
-        assert_eq!(split(b"   "), Args::new());
-        assert_eq!(split(b""), Args::new());
-    }
-
-    #[test]
     fn unbalanced_quotes() {
         for line in [
             &br#"ECHO "a"b"#[..],
@@ -1352,38 +872,6 @@ mod tests {
                 error_reply(&input),
                 "-ERR Protocol error: unbalanced quotes in request\r\n"
             );
-        }
-    }
-
-    /// Quotes `arg` so that `split_args` gives it back, as `redis-cli` prints a bulk string.
-    fn quote(arg: &[u8]) -> Vec<u8> {
-        let mut out = b"\"".to_vec();
-        for &b in arg {
-            match b {
-                b'\\' | b'"' => out.extend_from_slice(&[b'\\', b]),
-                b'\n' => out.extend_from_slice(b"\\n"),
-                b'\r' => out.extend_from_slice(b"\\r"),
-                0x20..=0x7e => out.push(b),
-                _ => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
-            }
-        }
-        out.push(b'"');
-        out
-    }
-
-    #[test]
-    fn quoted_arguments_round_trip() {
-        let mut rng = StdRng::seed_from_u64(7);
-        for _ in 0..2000 {
-            let argv: Args = (0..rng.random_range(1..5))
-                .map(|_| (0..rng.random_range(0..12)).map(|_| rng.random::<u8>()).collect())
-                .collect();
-            let mut line = Vec::new();
-            for a in &argv {
-                line.extend(quote(a));
-                line.push(b' ');
-            }
-            assert_eq!(split_args(&line).unwrap(), argv);
         }
     }
 
@@ -1411,184 +899,6 @@ mod tests {
         }
         assert_eq!(string_to_i64(b"-9223372036854775809"), None);
         assert_eq!(string_to_i64(b"99999999999999999999"), None);
-    }
-
-    // ---- replies ----
-
-    fn value(input: &[u8]) -> Result<Option<Value>, ProtocolError> {
-        Reader::new(input).read_value()
-    }
-
-    fn ok(input: &[u8]) -> Value {
-        value(input).unwrap().unwrap()
-    }
-
-    #[test]
-    fn every_reply_type() {
-        assert_eq!(ok(b"+OK\r\n"), Value::OK);
-        assert_eq!(ok(b"-ERR bad\r\n"), Value::error("ERR bad"));
-        assert_eq!(ok(b":-42\r\n"), Value::Integer(-42));
-        assert_eq!(ok(b"$5\r\na\r\n\0b\r\n"), Value::bulk(b"a\r\n\0b"));
-        assert_eq!(ok(b"$0\r\n\r\n"), Value::bulk(b""));
-        assert_eq!(ok(b"$-1\r\n"), Value::Null);
-        assert_eq!(ok(b"*-1\r\n"), Value::NullArray);
-        assert_eq!(ok(b"*0\r\n"), Value::Array(vec![]));
-        assert_eq!(ok(b"_\r\n"), Value::Null);
-        assert_eq!(ok(b"#t\r\n"), Value::Boolean(true));
-        assert_eq!(ok(b"#f\r\n"), Value::Boolean(false));
-        assert_eq!(ok(b",1.5\r\n"), Value::Double(1.5));
-        assert_eq!(ok(b",-inf\r\n"), Value::Double(f64::NEG_INFINITY));
-        assert_eq!(ok(b",1e+20\r\n"), Value::Double(1e20));
-        assert!(matches!(ok(b",nan\r\n"), Value::Double(d) if d.is_nan()));
-        assert_eq!(
-            ok(b"(-1234567890123456789012\r\n"),
-            Value::bulk("-1234567890123456789012")
-        );
-        assert_eq!(ok(b"=8\r\ntxt:a\r\nb\r\n"), Value::Verbatim(b"a\r\nb".to_vec()));
-        assert_eq!(ok(b"!8\r\nERR a\r\nb\r\n"), Value::error("ERR a\r\nb"));
-        assert_eq!(
-            ok(b"*3\r\n:1\r\n*1\r\n+x\r\n$1\r\ny\r\n"),
-            Value::Array(vec![
-                Value::Integer(1),
-                Value::Array(vec![Value::simple("x")]),
-                Value::bulk("y")
-            ])
-        );
-        assert_eq!(
-            ok(b"%2\r\n+a\r\n:1\r\n+b\r\n%0\r\n"),
-            Value::Map(vec![
-                (Value::simple("a"), Value::Integer(1)),
-                (Value::simple("b"), Value::Map(vec![]))
-            ])
-        );
-        assert_eq!(
-            ok(b"~2\r\n:1\r\n:2\r\n"),
-            Value::Set(vec![Value::Integer(1), Value::Integer(2)])
-        );
-        assert_eq!(
-            ok(b">2\r\n$7\r\nmessage\r\n~0\r\n"),
-            Value::Push(vec![Value::bulk("message"), Value::Set(vec![])])
-        );
-    }
-
-    #[test]
-    fn attributes_are_read_and_dropped() {
-        assert_eq!(ok(b"|1\r\n+key\r\n+val\r\n:7\r\n"), Value::Integer(7));
-        assert_eq!(ok(b"|0\r\n|0\r\n:7\r\n"), Value::Integer(7));
-        assert_eq!(
-            ok(b"*2\r\n|1\r\n+k\r\n*1\r\n:0\r\n:1\r\n:2\r\n"),
-            Value::Array(vec![Value::Integer(1), Value::Integer(2)])
-        );
-    }
-
-    #[test]
-    fn replies_in_a_stream_and_split_byte_by_byte() {
-        let input = b"+OK\r\n%1\r\n$1\r\nk\r\n*2\r\n:1\r\n_\r\n$3\r\nend\r\n";
-        let mut r = Reader::new(BufReader::new(OneByte(input)));
-        assert_eq!(r.read_value().unwrap(), Some(Value::OK));
-        assert_eq!(
-            r.read_value().unwrap(),
-            Some(Value::Map(vec![(
-                Value::bulk("k"),
-                Value::Array(vec![Value::Integer(1), Value::Null])
-            )]))
-        );
-        assert_eq!(r.read_value().unwrap(), Some(Value::bulk("end")));
-        assert_eq!(r.read_value().unwrap(), None);
-        // End of stream inside an aggregate is an error, not a clean end.
-        assert!(matches!(value(b"*2\r\n:1\r\n"), Err(ProtocolError::Io(_))));
-    }
-
-    #[test]
-    fn malformed_replies() {
-        let cases: &[(&[u8], &str)] = &[
-            (b"?\r\n", "Protocol error: unknown reply type byte 0x3f"),
-            (b"\r\n", "Protocol error: empty line"),
-            (b":x\r\n", "Protocol error: invalid integer"),
-            (b":01\r\n", "Protocol error: invalid integer"),
-            (b",x\r\n", "Protocol error: invalid double"),
-            (b",infinity\r\n", "Protocol error: invalid double"),
-            (b"#x\r\n", "Protocol error: invalid boolean"),
-            (b"_x\r\n", "Protocol error: invalid null"),
-            (b"(1x\r\n", "Protocol error: invalid big number"),
-            (b"$-2\r\n", "Protocol error: invalid bulk length"),
-            (b"=-1\r\n", "Protocol error: invalid bulk length"),
-            (b"=3\r\ntxt\r\n", "Protocol error: invalid verbatim string"),
-            (b"%-1\r\n", "Protocol error: invalid multibulk length"),
-            (b"*x\r\n", "Protocol error: invalid multibulk length"),
-        ];
-        for (input, text) in cases {
-            let e = value(input).unwrap_err();
-            assert_eq!(e.to_string(), *text, "{:?}", String::from_utf8_lossy(input));
-        }
-    }
-
-    #[test]
-    fn reply_nesting_is_bounded_without_recursion() {
-        let deep = b"*1\r\n".repeat(100_000);
-        assert!(matches!(value(&deep), Err(ProtocolError::TooDeep)));
-        let limits = Limits {
-            max_depth: 3,
-            ..Limits::default()
-        };
-        let mut r = Reader::with_limits(&b"*1\r\n*1\r\n*1\r\n:1\r\n"[..], limits);
-        assert!(r.read_value().is_ok());
-        let mut r = Reader::with_limits(&b"*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n"[..], limits);
-        assert!(matches!(r.read_value(), Err(ProtocolError::TooDeep)));
-        // Attributes in a row are dropped one by one, not nested.
-        let mut attrs = b"|0\r\n".repeat(100_000);
-        attrs.extend_from_slice(b":1\r\n");
-        assert_eq!(ok(&attrs), Value::Integer(1));
-    }
-
-    /// A random reply of at most `depth` levels, of the shapes RESP3 carries unchanged.
-    fn random_value(rng: &mut StdRng, depth: u32) -> Value {
-        let bytes = |rng: &mut StdRng| -> Vec<u8> { (0..rng.random_range(0..10)).map(|_| rng.random()).collect() };
-        let text = |rng: &mut StdRng| -> String {
-            (0..rng.random_range(0..10))
-                .map(|_| rng.random_range(b' '..=b'~') as char)
-                .collect()
-        };
-        let kinds = if depth == 0 { 9 } else { 13 };
-        match rng.random_range(0..kinds) {
-            0 => Value::Simple(Cow::Owned(text(rng))),
-            1 => Value::Error(Cow::Owned(text(rng))),
-            2 => Value::Integer(rng.random()),
-            3 => Value::Bulk(bytes(rng)),
-            4 => Value::Null,
-            5 => Value::Double(rng.random_range(-1e6..1e6) * 10f64.powi(rng.random_range(-20..20))),
-            6 => Value::Boolean(rng.random()),
-            7 => Value::Verbatim(bytes(rng)),
-            8 => Value::Double(f64::INFINITY),
-            k => {
-                let items: Vec<Value> = (0..rng.random_range(0..4))
-                    .map(|_| random_value(rng, depth - 1))
-                    .collect();
-                match k {
-                    9 => Value::Array(items),
-                    10 => Value::Set(items),
-                    11 => Value::Push(items),
-                    _ => Value::Map(items.into_iter().map(|v| (Value::Integer(1), v)).collect()),
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn encoded_replies_read_back_as_themselves() {
-        let mut rng = StdRng::seed_from_u64(42);
-        let mut stream = Vec::new();
-        let mut values = Vec::new();
-        for _ in 0..3000 {
-            let v = random_value(&mut rng, 4);
-            v.encode(crate::protocol::resp::Protocol::Resp3, &mut stream);
-            values.push(v);
-        }
-        let mut r = Reader::new(&stream[..]);
-        for v in &values {
-            assert_eq!(r.read_value().unwrap().as_ref(), Some(v));
-        }
-        assert_eq!(r.read_value().unwrap(), None);
     }
 
     // ---- fuzzing ----
