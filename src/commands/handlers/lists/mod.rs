@@ -7,18 +7,23 @@
 //! quicklist): O(1) push and pop at both ends, indexing that walks chunk counts. A list that
 //! loses its last element vanishes (`remove_if_empty`).
 //!
-//! The blocking commands are ordinary write handlers that, when every key is empty, ask the
-//! dispatcher to park the client (`ctx.block`). The pop they would have done is factored into
-//! functions that take the store alone ([`serve_blocked`]), so that a later push can perform it
-//! on the waiter's behalf; see `commands/blocking.rs`.
+//! This file holds the commands on one list: pushes, pops, indexing, `LRANGE`, `LPOS`, and the
+//! helpers the family shares. The commands that move elements between lists, pop from the first
+//! of several or wait for an element (`LMOVE`, `LMPOP`, `BLPOP`, `BLMOVE`, ...) are in
+//! `blocking.rs`, with the pop that a later push performs for a parked client
+//! ([`serve_blocked`]).
 
 use super::parse_i64;
 use super::sets::effect_of;
-use crate::commands::blocking::parse_timeout;
 use crate::commands::registry::{KEY1, KeySpec, NO_KEYS, flags::*};
-use crate::commands::{BlockOn, Context, Effects, ReadContext, Registry};
+use crate::commands::{Context, ReadContext, Registry};
 use crate::engine::store::{Data, List, Store, StoreError};
 use crate::protocol::resp::Value;
+
+mod blocking;
+
+use blocking::pop_logged;
+pub use blocking::{blmove, blmpop, blpop, brpop, brpoplpush, lmove, lmpop, rpoplpush, serve_blocked};
 
 /// `BLPOP k1 k2 timeout`: every argument but the last is a key.
 const ALL_BUT_LAST: KeySpec = (1, -2, 1);
@@ -172,39 +177,6 @@ pub fn lpushx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 /// `RPUSHX key element [element ...]`: only if the list exists.
 pub fn rpushx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     push(ctx, args, End::Right, true)
-}
-
-/// Pops up to `n` elements from one end of the list at `key`, deletes the key if that emptied
-/// it, and logs `LPOP key n` (or without `n` when `count_form` is false).
-fn pop_logged(
-    store: &mut Store,
-    now: u64,
-    key: &[u8],
-    end: End,
-    n: usize,
-    count_form: bool,
-    effects: &mut Effects,
-) -> Vec<Vec<u8>> {
-    let Ok(Some(list)) = list_mut(store, key, now) else {
-        return Vec::new();
-    };
-    let n = n.min(list.len());
-    let popped: Vec<Vec<u8>> = match end {
-        End::Left => (0..n).filter_map(|_| list.pop_front()).collect(),
-        End::Right => (0..n).filter_map(|_| list.pop_back()).collect(),
-    };
-    if popped.is_empty() {
-        return popped;
-    }
-    store.remove_if_empty(key);
-    effects.log_with(|| {
-        let mut e = vec![end.pop_command().to_vec(), key.to_vec()];
-        if count_form {
-            e.push(popped.len().to_string().into_bytes());
-        }
-        e
-    });
-    popped
 }
 
 /// Parses the optional count of `LPOP key [count]`.
@@ -498,278 +470,6 @@ pub fn lpos(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         None => found.pop().unwrap_or(Value::Null),
     }
 }
-
-// ANCHOR: lmove
-/// Pops from one end of `src` and pushes onto one end of `dst` (the same list rotates).
-/// Checks both types before changing anything; logs `LMOVE src dst from to`.
-fn move_element(
-    store: &mut Store,
-    now: u64,
-    src: &[u8],
-    dst: &[u8],
-    from: End,
-    to: End,
-    effects: &mut Effects,
-) -> Value {
-    match list_ref(store, src, now) {
-        Ok(Some(_)) => {}
-        Ok(None) => return Value::Null,
-        Err(e) => return e,
-    }
-    if let Err(e) = list_ref(store, dst, now) {
-        return e;
-    }
-    let Ok(Some(list)) = list_mut(store, src, now) else {
-        return Value::Null;
-    };
-    let Some(element) = (match from {
-        End::Left => list.pop_front(),
-        End::Right => list.pop_back(),
-    }) else {
-        return Value::Null;
-    };
-    store.remove_if_empty(src);
-    if let Data::List(target) = store.get_or_insert_with(dst, now, || Data::List(Box::default())) {
-        match to {
-            End::Left => target.push_front(&element),
-            End::Right => target.push_back(&element),
-        }
-    }
-    let reply = Value::Bulk(element);
-    effects.log_with(|| {
-        vec![
-            b"LMOVE".to_vec(),
-            src.to_vec(),
-            dst.to_vec(),
-            from.word().to_vec(),
-            to.word().to_vec(),
-        ]
-    });
-    reply
-}
-// ANCHOR_END: lmove
-
-/// `LMOVE source destination LEFT|RIGHT LEFT|RIGHT`.
-pub fn lmove(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let (Some(from), Some(to)) = (End::parse(&args[2]), End::parse(&args[3])) else {
-        return Value::syntax_error();
-    };
-    move_element(ctx.store, ctx.now, &args[0], &args[1], from, to, ctx.effects)
-}
-
-/// `RPOPLPUSH source destination`: `LMOVE source destination RIGHT LEFT`.
-pub fn rpoplpush(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    move_element(
-        ctx.store,
-        ctx.now,
-        &args[0],
-        &args[1],
-        End::Right,
-        End::Left,
-        ctx.effects,
-    )
-}
-
-/// A parsed `[B]LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]`.
-struct Mpop<'a> {
-    keys: &'a [Vec<u8>],
-    end: End,
-    count: usize,
-}
-
-fn parse_mpop(args: &[Vec<u8>]) -> Result<Mpop<'_>, Value> {
-    let numkeys = match parse_i64(&args[0]) {
-        Some(n) if n > 0 => n as usize,
-        _ => return Err(Value::error("ERR numkeys should be greater than 0")),
-    };
-    if numkeys >= args.len() - 1 {
-        return Err(Value::syntax_error());
-    }
-    let keys = &args[1..=numkeys];
-    let rest = &args[numkeys + 1..];
-    let Some(end) = End::parse(&rest[0]) else {
-        return Err(Value::syntax_error());
-    };
-    let count = match &rest[1..] {
-        [] => 1,
-        [word, n] if word.eq_ignore_ascii_case(b"count") => match parse_i64(n) {
-            Some(n) if n > 0 => n as usize,
-            _ => return Err(Value::error("ERR count should be greater than 0")),
-        },
-        _ => return Err(Value::syntax_error()),
-    };
-    Ok(Mpop { keys, end, count })
-}
-
-/// The reply of `[B]LMPOP`: `[key, [elements...]]`.
-fn mpop_reply(key: &[u8], popped: Vec<Vec<u8>>) -> Value {
-    Value::Array(vec![
-        Value::bulk(key),
-        Value::Array(popped.into_iter().map(Value::Bulk).collect()),
-    ])
-}
-
-/// The first of `keys` that holds a non-empty list; WRONGTYPE if one holding another type
-/// comes first, as Redis checks them in order.
-fn first_nonempty<'k>(store: &Store, now: u64, keys: &'k [Vec<u8>]) -> Result<Option<&'k [u8]>, Value> {
-    for key in keys {
-        if let Some(l) = list_ref(store, key, now)?
-            && !l.is_empty()
-        {
-            return Ok(Some(key));
-        }
-    }
-    Ok(None)
-}
-
-/// `LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]`: pops from the first non-empty list.
-pub fn lmpop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let m = match parse_mpop(args) {
-        Ok(m) => m,
-        Err(e) => return e,
-    };
-    match first_nonempty(ctx.store, ctx.now, m.keys) {
-        Ok(Some(key)) => {
-            let popped = pop_logged(ctx.store, ctx.now, key, m.end, m.count, true, ctx.effects);
-            mpop_reply(key, popped)
-        }
-        Ok(None) => Value::NullArray,
-        Err(e) => e,
-    }
-}
-
-/// Parks the client on `keys` until `deadline` when it may block; inside `EXEC` a blocking
-/// command that finds nothing answers at once with the timeout reply, as in Redis.
-fn block_on(ctx: &mut Context<'_>, keys: &[Vec<u8>], deadline: Option<u64>, nil: Value) -> Value {
-    if !ctx.in_exec {
-        ctx.block = Some(BlockOn {
-            keys: keys.to_vec(),
-            deadline,
-            serve: serve_blocked,
-        });
-    }
-    nil
-}
-
-// ANCHOR: blpop
-/// `BLPOP`/`BRPOP key [key ...] timeout`: pops from the first non-empty list, or waits for one.
-fn bpop(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End) -> Value {
-    let (keys, timeout) = args.split_at(args.len() - 1);
-    let deadline = match parse_timeout(&timeout[0], ctx.now) {
-        Ok(d) => d,
-        Err(e) => return e,
-    };
-    match first_nonempty(ctx.store, ctx.now, keys) {
-        Ok(Some(key)) => {
-            let mut popped = pop_logged(ctx.store, ctx.now, key, end, 1, false, ctx.effects);
-            match popped.pop() {
-                Some(e) => Value::Array(vec![Value::bulk(key), Value::Bulk(e)]),
-                None => Value::NullArray,
-            }
-        }
-        Ok(None) => block_on(ctx, keys, deadline, Value::NullArray),
-        Err(e) => e,
-    }
-}
-// ANCHOR_END: blpop
-
-/// `BLPOP key [key ...] timeout`.
-pub fn blpop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    bpop(ctx, args, End::Left)
-}
-
-/// `BRPOP key [key ...] timeout`.
-pub fn brpop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    bpop(ctx, args, End::Right)
-}
-
-/// `BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout`.
-pub fn blmove(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let (Some(from), Some(to)) = (End::parse(&args[2]), End::parse(&args[3])) else {
-        return Value::syntax_error();
-    };
-    bmove(ctx, &args[0], &args[1], from, to, &args[4])
-}
-
-/// `BRPOPLPUSH source destination timeout`.
-pub fn brpoplpush(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    bmove(ctx, &args[0], &args[1], End::Right, End::Left, &args[2])
-}
-
-fn bmove(ctx: &mut Context<'_>, src: &[u8], dst: &[u8], from: End, to: End, timeout: &[u8]) -> Value {
-    let deadline = match parse_timeout(timeout, ctx.now) {
-        Ok(d) => d,
-        Err(e) => return e,
-    };
-    match list_ref(ctx.store, src, ctx.now) {
-        Err(e) => e,
-        Ok(Some(_)) => move_element(ctx.store, ctx.now, src, dst, from, to, ctx.effects),
-        // Redis answers a timed-out BLMOVE with a nil *array* (`*-1`), like every blocking
-        // list command, although a non-blocking LMOVE that finds nothing answers `$-1`.
-        Ok(None) => block_on(ctx, &[src.to_vec()], deadline, Value::NullArray),
-    }
-}
-
-/// `BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]`.
-pub fn blmpop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let deadline = match parse_timeout(&args[0], ctx.now) {
-        Ok(d) => d,
-        Err(e) => return e,
-    };
-    let m = match parse_mpop(&args[1..]) {
-        Ok(m) => m,
-        Err(e) => return e,
-    };
-    match first_nonempty(ctx.store, ctx.now, m.keys) {
-        Ok(Some(key)) => {
-            let popped = pop_logged(ctx.store, ctx.now, key, m.end, m.count, true, ctx.effects);
-            mpop_reply(key, popped)
-        }
-        Ok(None) => block_on(ctx, m.keys, deadline, Value::NullArray),
-        Err(e) => e,
-    }
-}
-
-// ANCHOR: serve_blocked
-/// Runs a parked list command (`argv`, name included) on behalf of its client, against `key`,
-/// which a write just filled. Returns the client's reply, or `None` if `key` holds no list with
-/// elements yet (the client stays parked). Called under the write guard by `blocking::serve`.
-pub fn serve_blocked(
-    store: &mut Store,
-    now: u64,
-    argv: &[Vec<u8>],
-    key: &[u8],
-    effects: &mut Effects,
-) -> Option<Value> {
-    match list_ref(store, key, now) {
-        Ok(Some(l)) if !l.is_empty() => {}
-        _ => return None,
-    }
-    let name = argv[0].to_ascii_lowercase();
-    let args = &argv[1..];
-    match name.as_slice() {
-        b"blpop" | b"brpop" => {
-            let end = if name == b"blpop" { End::Left } else { End::Right };
-            let e = pop_logged(store, now, key, end, 1, false, effects).pop()?;
-            Some(Value::Array(vec![Value::bulk(key), Value::Bulk(e)]))
-        }
-        b"blmove" | b"brpoplpush" => {
-            let (from, to) = if name == b"blmove" {
-                (End::parse(&args[2])?, End::parse(&args[3])?)
-            } else {
-                (End::Right, End::Left)
-            };
-            Some(move_element(store, now, key, &args[1], from, to, effects))
-        }
-        b"blmpop" => {
-            let m = parse_mpop(&args[1..]).ok()?;
-            let popped = pop_logged(store, now, key, m.end, m.count, true, effects);
-            Some(mpop_reply(key, popped))
-        }
-        _ => None,
-    }
-}
-// ANCHOR_END: serve_blocked
 
 #[cfg(test)]
 mod tests {

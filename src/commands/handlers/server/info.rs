@@ -1,0 +1,406 @@
+//! `INFO`: the server's figures, section by section, and the memory estimate they include.
+//!
+//! Go original: none (go-redis had no server introspection). Explained in: book chapter
+//! "Talking to real clients" (chapter 5 for the expiry figures).
+//!
+//! The figures that need the keyspace are taken under one short read guard; the rest of `INFO`
+//! (reading `/proc`, formatting) runs with no guard held.
+
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::commands::{ClientContext, Shared};
+use crate::config::REDIS_VERSION;
+use crate::engine::store::{Data, Store, now_ms};
+use crate::protocol::resp::Value;
+
+/// The sections `INFO` (and `INFO default`) prints, in Redis's order.
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "cluster",
+    "keyspace",
+];
+
+/// A random 40-hex-digit id for this process, like Redis's `run_id`.
+fn run_id() -> &'static str {
+    static ID: OnceLock<String> = OnceLock::new();
+    ID.get_or_init(|| {
+        use rand::Rng;
+        let mut rng = rand::rng();
+        (0..40)
+            .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
+            .collect()
+    })
+}
+
+/// `1.50M`-style sizes, as Redis's `bytesToHuman`.
+fn human(bytes: u64) -> String {
+    let b = bytes as f64;
+    const K: f64 = 1024.0;
+    if b < K {
+        format!("{bytes}B")
+    } else if b < K * K {
+        format!("{:.2}K", b / K)
+    } else if b < K * K * K {
+        format!("{:.2}M", b / K / K)
+    } else {
+        format!("{:.2}G", b / K / K / K)
+    }
+}
+
+fn read_proc(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// Resident memory in bytes, from `/proc/self/statm` (its second field counts pages; Linux's
+/// page is 4 KiB on every architecture this server is built for, and std offers no `sysconf`).
+fn rss_bytes() -> u64 {
+    read_proc("/proc/self/statm")
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
+/// User and system CPU seconds of this process, from `/proc/self/stat` (fields 14 and 15, in
+/// clock ticks of 1/100 s: Linux fixes `USER_HZ` at 100 for user space).
+fn cpu_seconds() -> (f64, f64) {
+    let stat = read_proc("/proc/self/stat");
+    // The command name (field 2) may contain spaces; the fields after its `)` are fixed.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
+    (tick(11), tick(12))
+}
+
+// ANCHOR: estimate_memory
+/// Bytes a value occupies, estimated from what it holds: the heap buffers it owns, plus 16 bytes
+/// of allocator bookkeeping per allocation, plus the hash-table slot of each element.
+fn value_bytes(data: &Data) -> u64 {
+    const ALLOC: u64 = 16;
+    // A std `HashMap`/`HashSet` keeps one control byte per bucket and fills at most 7/8 of them.
+    let table = |entry: u64, n: usize| (entry + 1) * 8 / 7 * n as u64;
+    match data {
+        Data::Str(s) => match s.heap_capacity() {
+            0 => 0,
+            n => n as u64 + ALLOC,
+        },
+        Data::List(l) => l.heap_bytes() as u64 + ALLOC,
+        // The set counts its own arrays; three allocations: the box, the members, the table.
+        Data::Set(s) => s.heap_bytes() as u64 + 3 * ALLOC,
+        Data::Hash(h) => {
+            let items: u64 = h.iter().map(|(f, v)| (f.len() + v.len()) as u64 + 2 * ALLOC).sum();
+            table(32, h.len()) + items + ALLOC
+        }
+        // The sorted set's layout belongs to its module; count each member as an ordered-index
+        // entry plus a score-lookup entry, about 64 bytes, plus its bytes.
+        Data::ZSet(z) => z.len() as u64 * 64 + ALLOC,
+    }
+}
+
+/// Estimates the bytes the keyspace holds without walking all of it: sums [`value_bytes`] over
+/// the keys of the first slots until 1,000 keys were seen, then scales to the key count. The
+/// slots are hash-addressed, so their keys are a fair sample; the cost is O(sample), not O(keys).
+/// Rust's allocator keeps no running total to ask, and counting every allocation through a
+/// wrapping global allocator would put an atomic operation on every allocation of every thread.
+fn dataset_bytes(store: &Store, now: u64) -> u64 {
+    const SAMPLE: usize = 1000;
+    // Key box + `Data` enum in the slot's table.
+    let entry = |k: &[u8], d: &Data| (16 + 24 + 1) * 8 / 7 + k.len() as u64 + 16 + value_bytes(d);
+    let (mut seen, mut bytes, mut cursor) = (0u64, 0u64, 0u64);
+    loop {
+        cursor = store.scan(cursor, SAMPLE, now, |k, d| {
+            seen += 1;
+            bytes += entry(k, d);
+        });
+        if cursor == 0 || seen >= SAMPLE as u64 {
+            break;
+        }
+    }
+    let keys = store.len(now) as u64;
+    let values = (bytes * keys).checked_div(seen).unwrap_or(0);
+    // The deadline index holds each key with a TTL once more, with its deadline.
+    let ttl_index = store.expires().len() as u64 * 48;
+    values + ttl_index
+}
+// ANCHOR_END: estimate_memory
+
+/// `keys=N,expires=M,avg_ttl=T` for the `db0` line: the average remaining TTL is taken over up to 100 keys
+/// spread across the deadline index, as Redis's is an estimate too.
+fn keyspace_line(store: &Store, now: u64) -> Option<String> {
+    let keys = store.len(now);
+    if keys == 0 {
+        return None;
+    }
+    let index = store.expires();
+    let n = index.len();
+    let step = (n / 100).max(1);
+    let (mut sum, mut count) = (0u64, 0u64);
+    for i in (0..n).step_by(step).take(100) {
+        if let Some((_, at)) = index.nth(i)
+            && at > now
+        {
+            sum += at - now;
+            count += 1;
+        }
+    }
+    let avg_ttl = sum.checked_div(count).unwrap_or(0);
+    Some(format!("keys={keys},expires={n},avg_ttl={avg_ttl}"))
+}
+
+/// The figures `INFO` needs from the keyspace, taken under one short read guard so that the
+/// rest of `INFO` (reading `/proc`, formatting) runs with no guard held (design invariant 1).
+struct StoreFigures {
+    dataset: u64,
+    keyspace: Option<String>,
+    stats: crate::engine::store::StoreStats,
+    /// `keyspace_hits`, `keyspace_misses`.
+    hits_misses: (u64, u64),
+}
+
+// ANCHOR: info
+/// `INFO [section ...]`: the server's figures as `name:value` lines under `# Section` headers,
+/// one bulk string (RESP3: verbatim text). `all`/`everything` print every section, `default`
+/// or no argument the usual set; unknown names print nothing, as in Redis.
+pub fn info(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    let mut wanted: Vec<String> = args
+        .iter()
+        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+        .collect();
+    if wanted.is_empty() || wanted.iter().any(|w| w == "default" || w == "all" || w == "everything") {
+        wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
+    }
+    let figures = {
+        let store = shared.read_store();
+        let now = now_ms();
+        StoreFigures {
+            // The memory estimate samples the keyspace: only pay for it when asked.
+            dataset: if wanted.iter().any(|w| w == "memory") {
+                dataset_bytes(&store, now)
+            } else {
+                0
+            },
+            keyspace: keyspace_line(&store, now),
+            stats: store.stats.clone(),
+            hits_misses: store.keyspace_hits_misses(),
+        }
+    };
+    let mut out = String::new();
+    for section in DEFAULT_SECTIONS {
+        if !wanted.iter().any(|w| w == section) {
+            continue;
+        }
+        let lines = info_section(shared, &figures, section);
+        if !out.is_empty() {
+            out.push_str("\r\n");
+        }
+        let mut title = section.to_string();
+        title[..1].make_ascii_uppercase();
+        out.push_str(&format!("# {title}\r\n"));
+        for (k, v) in lines {
+            out.push_str(&format!("{k}:{v}\r\n"));
+        }
+    }
+    Value::Verbatim(out.into_bytes())
+}
+// ANCHOR_END: info
+
+fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(&'static str, String)> {
+    let config = shared.config();
+    let stats = &shared.stats;
+    let relaxed = std::sync::atomic::Ordering::Relaxed;
+    match section {
+        "server" => {
+            let uptime = shared.started.elapsed().as_secs();
+            let os = format!(
+                "{} {} {}",
+                if cfg!(target_os = "linux") {
+                    "Linux"
+                } else {
+                    std::env::consts::OS
+                },
+                read_proc("/proc/sys/kernel/osrelease").trim(),
+                std::env::consts::ARCH
+            );
+            let now_us = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_micros());
+            vec![
+                ("redis_version", REDIS_VERSION.to_string()),
+                ("rust_redis_version", env!("CARGO_PKG_VERSION").to_string()),
+                ("redis_git_sha1", "00000000".into()),
+                ("redis_git_dirty", "0".into()),
+                ("redis_mode", "standalone".into()),
+                ("os", os),
+                ("arch_bits", (usize::BITS).to_string()),
+                // Go parity: none; Redis prints `epoll` here, this server has a thread per client.
+                ("multiplexing_api", "threads".into()),
+                ("process_id", std::process::id().to_string()),
+                ("process_supervised", "no".into()),
+                ("run_id", run_id().to_string()),
+                ("tcp_port", shared.local_addr.port().to_string()),
+                ("server_time_usec", now_us.to_string()),
+                ("uptime_in_seconds", uptime.to_string()),
+                ("uptime_in_days", (uptime / 86_400).to_string()),
+                ("hz", config.hz.to_string()),
+                ("configured_hz", config.hz.to_string()),
+                (
+                    "executable",
+                    std::env::current_exe().map_or(String::new(), |p| p.display().to_string()),
+                ),
+                (
+                    "config_file",
+                    config
+                        .config_file
+                        .as_ref()
+                        .map_or(String::new(), |p| p.display().to_string()),
+                ),
+                ("io_threads_active", "0".into()),
+            ]
+        }
+        "clients" => vec![
+            ("connected_clients", shared.clients.len().to_string()),
+            ("cluster_connections", "0".into()),
+            ("maxclients", config.maxclients.to_string()),
+            ("blocked_clients", "0".into()),
+            ("tracking_clients", "0".into()),
+        ],
+        "memory" => {
+            let dataset = figures.dataset;
+            // Fixed costs: the empty slot tables, and per client its read and write buffers
+            // (16 KiB each) plus the part of its 256 KiB stack it has touched (a few KiB).
+            let startup = (crate::engine::store::SLOTS * 48) as u64;
+            let clients = shared.clients.len() as u64 * (32 + 8) * 1024;
+            // The counting allocator's true figure when the binary installed one (`sys::memory`),
+            // else the estimate.
+            let used = crate::sys::memory::allocated().unwrap_or(startup + clients + dataset);
+            let rss = rss_bytes();
+            let total = read_proc("/proc/meminfo")
+                .lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .map_or(0, |kb| kb * 1024);
+            let frag = if used == 0 { 0.0 } else { rss as f64 / used as f64 };
+            vec![
+                ("used_memory", used.to_string()),
+                ("used_memory_human", human(used)),
+                ("used_memory_rss", rss.to_string()),
+                ("used_memory_rss_human", human(rss)),
+                ("used_memory_overhead", (startup + clients).to_string()),
+                ("used_memory_startup", startup.to_string()),
+                ("used_memory_dataset", dataset.to_string()),
+                ("total_system_memory", total.to_string()),
+                ("total_system_memory_human", human(total)),
+                ("maxmemory", "0".into()),
+                ("maxmemory_human", "0B".into()),
+                ("maxmemory_policy", "noeviction".into()),
+                ("mem_fragmentation_ratio", format!("{frag:.2}")),
+                ("mem_allocator", "libc".into()),
+            ]
+        }
+        "persistence" => {
+            let mut v = vec![
+                ("loading", "0".to_string()),
+                ("async_loading", "0".into()),
+                ("rdb_changes_since_last_save", "0".into()),
+                ("rdb_bgsave_in_progress", "0".into()),
+                ("rdb_last_bgsave_status", "ok".into()),
+            ];
+            v.extend(shared.aof.info());
+            v
+        }
+        "stats" => {
+            let s = &figures.stats;
+            let (hits, misses) = figures.hits_misses;
+            vec![
+                (
+                    "total_connections_received",
+                    stats.connections_received.load(relaxed).to_string(),
+                ),
+                ("total_commands_processed", shared.clients.total_commands().to_string()),
+                ("instantaneous_ops_per_sec", stats.ops_per_sec.load(relaxed).to_string()),
+                (
+                    "rejected_connections",
+                    stats.rejected_connections.load(relaxed).to_string(),
+                ),
+                // Redis 7.4's names: clients closed by the query and output limits.
+                (
+                    "client_query_buffer_limit_disconnections",
+                    stats.net.query_limit_disconnections.load(relaxed).to_string(),
+                ),
+                (
+                    "client_output_buffer_limit_disconnections",
+                    shared.pubsub.stats().output_limit_disconnections.to_string(),
+                ),
+                ("expired_keys", s.expired_keys.to_string()),
+                ("expired_stale_perc", format!("{:.2}", s.expired_stale_perc)),
+                (
+                    "expired_time_cap_reached_count",
+                    s.expired_time_cap_reached_count.to_string(),
+                ),
+                (
+                    "expire_cycle_cpu_milliseconds",
+                    (s.expire_cycle_time_used_us / 1000).to_string(),
+                ),
+                ("evicted_keys", "0".into()),
+                ("keyspace_hits", hits.to_string()),
+                ("keyspace_misses", misses.to_string()),
+            ]
+        }
+        "replication" => vec![
+            ("role", "master".into()),
+            ("connected_slaves", "0".into()),
+            ("master_failover_state", "no-failover".into()),
+            ("master_replid", run_id().to_string()),
+            ("master_replid2", "0".repeat(40)),
+            ("master_repl_offset", "0".into()),
+            ("second_repl_offset", "-1".into()),
+            ("repl_backlog_active", "0".into()),
+        ],
+        "cpu" => {
+            let (user, sys) = cpu_seconds();
+            vec![
+                ("used_cpu_sys", format!("{sys:.6}")),
+                ("used_cpu_user", format!("{user:.6}")),
+                ("used_cpu_sys_children", "0.000000".into()),
+                ("used_cpu_user_children", "0.000000".into()),
+            ]
+        }
+        "cluster" => vec![("cluster_enabled", "0".into())],
+        // Omitted when the database is empty, as in Redis.
+        "keyspace" => figures.keyspace.clone().map_or(vec![], |l| vec![("db0", l)]),
+        _ => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_print_like_redis() {
+        assert_eq!(human(1000), "1000B");
+        assert_eq!(human(966_336), "943.69K");
+        assert_eq!(human(7_192_576), "6.86M");
+    }
+
+    #[test]
+    fn memory_estimate_grows_with_the_data() {
+        let mut store = Store::new();
+        let empty = dataset_bytes(&store, 0);
+        for i in 0..5000 {
+            store.set(format!("key:{i}").as_bytes(), Data::Str(vec![b'x'; 100].into()), 0);
+        }
+        let full = dataset_bytes(&store, 0);
+        // 5,000 values of 100 bytes: at least the payload, and not wildly more.
+        assert!(full >= empty + 5000 * 100, "{full}");
+        assert!(full < 5000 * 400, "{full}");
+    }
+}

@@ -1,0 +1,373 @@
+//! Server commands: `INFO`, `CONFIG`, `COMMAND`, `TIME`, `SLOWLOG`, `SHUTDOWN`, `DEBUG`.
+//!
+//! Go original: none (go-redis had no server introspection). Explained in: book chapter
+//! "Talking to real clients".
+//!
+//! What the server says about itself comes from the same tables it runs on: `COMMAND` prints
+//! the registry, `CONFIG GET` the configuration table, `INFO` the live counters.
+//!
+//! This file holds the small commands and `COMMAND`; `CONFIG` is in `config.rs`, and `INFO`
+//! with the figures it gathers in `info.rs`.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::parse_i64;
+use crate::commands::registry::{CommandSpec, NO_KEYS, flags, flags::*};
+use crate::commands::{ClientContext, Registry, Shared};
+use crate::config::DebugCommand;
+use crate::engine::store::glob_match;
+use crate::protocol::resp::Value;
+
+mod config;
+mod info;
+
+pub use config::config;
+pub use info::info;
+
+/// Registers this family's commands.
+pub fn register(r: &mut Registry) {
+    r.client("info", info, -1, LOADING | STALE, NO_KEYS);
+    r.client("config", config, -2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS);
+    r.client("command", command, -1, LOADING | STALE, NO_KEYS);
+    r.client("time", time, 1, LOADING | STALE | FAST, NO_KEYS);
+    r.client("slowlog", slowlog, -2, ADMIN | LOADING | STALE, NO_KEYS);
+    r.client(
+        "shutdown",
+        shutdown,
+        -1,
+        ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI,
+        NO_KEYS,
+    );
+    r.client("debug", debug, -2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS);
+}
+
+fn unknown_subcommand(cmd: &str, sub: &[u8]) -> Value {
+    Value::error_owned(format!(
+        "ERR unknown subcommand '{}'. Try {cmd} HELP.",
+        String::from_utf8_lossy(sub)
+    ))
+}
+
+fn help(lines: &[&'static str]) -> Value {
+    Value::Array(lines.iter().map(|l| Value::simple(l)).collect())
+}
+
+/// `TIME`: seconds and microseconds since the Unix epoch, as two bulk strings.
+pub fn time(_: &Shared, _: &mut ClientContext, _: &[Vec<u8>]) -> Value {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    Value::bulk_array([now.as_secs().to_string(), now.subsec_micros().to_string()])
+}
+
+// ANCHOR: shutdown
+/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: the same graceful path as SIGTERM: stop
+/// accepting, close the clients, write and fsync what the AOF has queued, exit 0. As in Redis,
+/// a successful shutdown sends no reply: the connection just closes.
+///
+/// `NOSAVE`/`SAVE` concern RDB snapshots, which this server does not make, and `NOW`/`FORCE`
+/// concern waiting for replicas and save errors; all are accepted and change nothing here.
+pub fn shutdown(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    let (mut save, mut nosave) = (false, false);
+    for a in args {
+        match a.to_ascii_lowercase().as_slice() {
+            b"save" => save = true,
+            b"nosave" => nosave = true,
+            b"now" | b"force" => {}
+            b"abort" if args.len() == 1 => return Value::error("ERR No shutdown in progress."),
+            _ => return Value::syntax_error(),
+        }
+    }
+    if save && nosave {
+        return Value::syntax_error();
+    }
+    crate::info!("server", "User requested shutdown...");
+    shared.request_shutdown();
+    // Closing the socket now means the reply below is never sent, which is what clients
+    // expect of a successful SHUTDOWN.
+    client.handle.kill();
+    client.close_after_reply = true;
+    Value::OK
+}
+// ANCHOR_END: shutdown
+
+// ANCHOR: debug
+/// `DEBUG SLEEP seconds` (a slow command on demand, for trying the slow log), `DEBUG PANIC`
+/// (a bug on demand, for testing that one client's panic costs only its connection) and
+/// `DEBUG HELP`. Redis's other DEBUG subcommands poke at its internals and have no meaning here.
+///
+/// Redis parity: Redis refuses every DEBUG subcommand unless `enable-debug-command` allows it;
+/// here only `PANIC` is refused, since `SLEEP` harms no one but its caller.
+pub fn debug(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    match args[0].to_ascii_lowercase().as_slice() {
+        b"panic" if args.len() == 1 => {
+            let allowed = match shared
+                .config
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .enable_debug_command
+            {
+                DebugCommand::Yes => true,
+                DebugCommand::Local => client.handle.addr.ip().is_loopback(),
+                DebugCommand::No => false,
+            };
+            if !allowed {
+                return Value::error(
+                    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", \
+                     you can run it from a local connection, otherwise you need to set this option in the \
+                     configuration file, and then restart the server.",
+                );
+            }
+            // Under the store's write guard, as a buggy write handler would be: the test proves
+            // the poisoned lock is recovered, not just that the thread's panic was caught.
+            let _guard = shared.write_store();
+            panic!("DEBUG PANIC");
+        }
+        b"sleep" if args.len() == 2 => {
+            let secs = std::str::from_utf8(&args[1])
+                .ok()
+                .and_then(|s| s.parse::<f64>().ok())
+                .filter(|s| s.is_finite() && *s >= 0.0);
+            let Some(secs) = secs else {
+                return Value::error("ERR value is not a valid float");
+            };
+            // No guard is held by a client handler, so sleeping blocks only this client.
+            std::thread::sleep(Duration::from_secs_f64(secs.min(3600.0)));
+            Value::OK
+        }
+        b"help" => help(&[
+            "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "SLEEP <seconds>",
+            "    Stop the server for <seconds>. Decimals allowed.",
+            "PANIC",
+            "    Panic inside the server (needs enable-debug-command).",
+            "HELP",
+            "    Prints this help.",
+        ]),
+        _ => unknown_subcommand("DEBUG", &args[0]),
+    }
+}
+// ANCHOR_END: debug
+
+// ---------------------------------------------------------------------------------- SLOWLOG
+
+/// `SLOWLOG GET [count] | LEN | RESET | HELP`.
+pub fn slowlog(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    let sub = args[0].to_ascii_lowercase();
+    match (sub.as_slice(), args.len()) {
+        (b"get", 1 | 2) => {
+            let count = match args.get(1) {
+                None => 10,
+                Some(n) => match parse_i64(n) {
+                    Some(-1) => usize::MAX,
+                    Some(n) if n >= 0 => n as usize,
+                    _ => return Value::error("ERR count should be greater than or equal to -1"),
+                },
+            };
+            let log = shared.stats.slowlog();
+            Value::Array(
+                log.entries
+                    .iter()
+                    .take(count)
+                    .map(|e| {
+                        Value::Array(vec![
+                            Value::Integer(e.id as i64),
+                            Value::Integer(e.time as i64),
+                            Value::Integer(e.micros as i64),
+                            Value::bulk_array(&e.argv),
+                            Value::bulk(&e.addr),
+                            Value::bulk(&e.name),
+                        ])
+                    })
+                    .collect(),
+            )
+        }
+        (b"len", 1) => Value::Integer(shared.stats.slowlog().entries.len() as i64),
+        (b"reset", 1) => {
+            shared.stats.slowlog().entries.clear();
+            Value::OK
+        }
+        (b"help", 1) => help(&[
+            "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+            "    client name",
+            "LEN",
+            "    Return the length of the slowlog.",
+            "RESET",
+            "    Reset the slowlog.",
+            "HELP",
+            "    Prints this help.",
+        ]),
+        (b"get" | b"len" | b"reset" | b"help", _) => {
+            Value::wrong_arity(&format!("slowlog|{}", String::from_utf8_lossy(&sub)))
+        }
+        _ => unknown_subcommand("SLOWLOG", &args[0]),
+    }
+}
+
+// ---------------------------------------------------------------------------------- COMMAND
+
+/// The ACL categories Redis would list for a command, derived from its flags.
+fn acl_categories(spec: &CommandSpec) -> Vec<Value> {
+    let mut cats = Vec::new();
+    let mut add = |c: &'static str| cats.push(Value::simple(c));
+    if spec.has(WRITE) {
+        add("@write");
+    }
+    if spec.has(READONLY) {
+        add("@read");
+    }
+    if spec.has(ADMIN) {
+        add("@admin");
+        add("@dangerous");
+    }
+    if spec.has(PUBSUB) {
+        add("@pubsub");
+    }
+    if spec.has(BLOCKING) {
+        add("@blocking");
+    }
+    if spec.has(FAST) {
+        add("@fast");
+    } else {
+        add("@slow");
+    }
+    if spec.has(CONNECTION) {
+        add("@connection");
+    }
+    cats
+}
+
+// ANCHOR: command_entry
+/// One command as `COMMAND INFO` describes it in Redis 7: name, arity, flags, first key, last
+/// key, step, ACL categories, tips, key specifications, subcommands. The last two are empty:
+/// the registry keeps the older (first, last, step) key positions, which every client still
+/// reads.
+fn command_entry(spec: &CommandSpec) -> Value {
+    let flag_names = flags::NAMES
+        .iter()
+        .filter(|(bit, _)| spec.has(*bit))
+        .map(|(_, name)| Value::simple(name))
+        .collect();
+    Value::Array(vec![
+        Value::bulk(spec.name),
+        Value::Integer(spec.arity as i64),
+        Value::Set(flag_names),
+        Value::Integer(spec.first_key as i64),
+        Value::Integer(spec.last_key as i64),
+        Value::Integer(spec.step as i64),
+        Value::Set(acl_categories(spec)),
+        Value::Set(vec![]),
+        Value::Set(vec![]),
+        Value::Set(vec![]),
+    ])
+}
+// ANCHOR_END: command_entry
+
+fn sorted_specs(shared: &Shared) -> Vec<&CommandSpec> {
+    let mut specs: Vec<&CommandSpec> = shared.registry.iter().collect();
+    specs.sort_by_key(|s| s.name);
+    specs
+}
+
+/// `COMMAND [COUNT | LIST | INFO name... | DOCS [name...] | GETKEYS cmd args... | HELP]`.
+pub fn command(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    let Some(sub) = args.first() else {
+        return Value::Array(sorted_specs(shared).into_iter().map(command_entry).collect());
+    };
+    let sub = sub.to_ascii_lowercase();
+    let rest = &args[1..];
+    match sub.as_slice() {
+        b"count" if rest.is_empty() => Value::Integer(shared.registry.len() as i64),
+        b"list" => command_list(shared, rest),
+        b"info" => {
+            if rest.is_empty() {
+                return Value::Array(sorted_specs(shared).into_iter().map(command_entry).collect());
+            }
+            Value::Array(
+                rest.iter()
+                    .map(|name| shared.registry.lookup(name).map_or(Value::Null, command_entry))
+                    .collect(),
+            )
+        }
+        b"docs" => {
+            // There are no documentation strings in this server. redis-cli asks for every
+            // command's docs when an interactive session starts, and an empty map per command
+            // is a reply it parses (it then falls back to its built-in help).
+            let specs: Vec<&CommandSpec> = if rest.is_empty() {
+                sorted_specs(shared)
+            } else {
+                rest.iter().filter_map(|n| shared.registry.lookup(n)).collect()
+            };
+            Value::Map(
+                specs
+                    .iter()
+                    .map(|s| (Value::bulk(s.name), Value::Map(vec![])))
+                    .collect(),
+            )
+        }
+        b"getkeys" if !rest.is_empty() => {
+            let Some(spec) = shared.registry.lookup(&rest[0]) else {
+                return Value::error("ERR Invalid command specified");
+            };
+            if !spec.arity_ok(rest.len()) {
+                return Value::error("ERR Invalid number of arguments specified for command");
+            }
+            let keys: Vec<&[u8]> = spec.keys(rest).collect();
+            if keys.is_empty() {
+                return Value::error("ERR The command has no key arguments");
+            }
+            Value::bulk_array(keys)
+        }
+        b"help" if rest.is_empty() => help(&[
+            "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "HELP",
+            "    Prints this help.",
+        ]),
+        b"count" | b"getkeys" | b"help" => Value::wrong_arity(&format!("command|{}", String::from_utf8_lossy(&sub))),
+        _ => unknown_subcommand("COMMAND", &args[0]),
+    }
+}
+
+/// `COMMAND LIST [FILTERBY PATTERN p | ACLCAT c | MODULE m]`.
+fn command_list(shared: &Shared, rest: &[Vec<u8>]) -> Value {
+    let names = sorted_specs(shared).into_iter().map(|s| s.name);
+    match rest {
+        [] => Value::bulk_array(names),
+        [f, kind, arg] if f.eq_ignore_ascii_case(b"FILTERBY") => match kind.to_ascii_lowercase().as_slice() {
+            b"pattern" => {
+                let pattern = arg.to_ascii_lowercase();
+                Value::bulk_array(names.filter(|n| glob_match(&pattern, n.as_bytes())))
+            }
+            b"module" => Value::Array(vec![]),
+            b"aclcat" => {
+                let want = format!("@{}", String::from_utf8_lossy(arg).to_ascii_lowercase());
+                Value::bulk_array(
+                    sorted_specs(shared)
+                        .into_iter()
+                        .filter(|s| acl_categories(s).contains(&Value::Simple(want.clone().into())))
+                        .map(|s| s.name),
+                )
+            }
+            _ => Value::syntax_error(),
+        },
+        _ => Value::syntax_error(),
+    }
+}
