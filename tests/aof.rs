@@ -491,7 +491,11 @@ fn turning_the_aof_on_at_run_time_writes_the_whole_store_first() {
     }
     let shared = s.server.as_ref().unwrap().shared().clone();
     // What `CONFIG SET appendonly yes` calls.
-    shared.aof.set_enabled(&shared, true).unwrap();
+    let config = shared.config();
+    shared
+        .aof
+        .set_enabled(true, config.dir.join(&config.appendfilename))
+        .unwrap();
     c.assert(&["SET", "k0", "new"], "+OK\r\n");
     assert!(wait_until(Duration::from_secs(10), || aof_field(&s, "aof_rewrites") == "1"));
     c.assert(&["SET", "k1", "newer"], "+OK\r\n");

@@ -35,10 +35,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
-use super::aof::{Inner, Msg};
-use super::encode_command;
+use super::state::{Inner, Msg};
 use crate::engine::store::{Data, Key, Store, now_ms};
-use crate::protocol::resp::format_double;
+use crate::protocol::resp::{encode_command, format_double};
 
 /// Elements per `RPUSH`/`SADD`/`HSET`/`ZADD` command: Redis's `AOF_REWRITE_ITEMS_PER_CMD`.
 pub const ITEMS_PER_CMD: usize = 64;
@@ -70,7 +69,7 @@ pub fn snapshot(store: &Store, now: u64) -> Vec<Entry> {
 pub fn write_entry(out: &mut Vec<u8>, e: &Entry) {
     let key: &[u8] = &e.key;
     match &e.data {
-        Data::Str(s) => encode_command(out, &[b"SET", key, s]),
+        Data::Str(s) => encode_command(&[b"SET", key, s], out),
         Data::List(l) => chunked(out, b"RPUSH", key, l.iter().map(|v| vec![v])),
         Data::Set(s) => chunked(out, b"SADD", key, s.iter().map(|v| vec![&v[..]])),
         Data::Hash(h) => chunked(out, b"HSET", key, h.iter().map(|(f, v)| vec![&f[..], &v[..]])),
@@ -81,7 +80,7 @@ pub fn write_entry(out: &mut Vec<u8>, e: &Entry) {
         }
     }
     if let Some(at) = e.deadline {
-        encode_command(out, &[b"PEXPIREAT", key, at.to_string().as_bytes()]);
+        encode_command(&[b"PEXPIREAT", key, at.to_string().as_bytes()], out);
     }
 }
 // ANCHOR_END: write_entry
@@ -94,13 +93,13 @@ fn chunked<'a>(out: &mut Vec<u8>, name: &[u8], key: &'a [u8], items: impl Iterat
         argv.extend(item);
         n += 1;
         if n == ITEMS_PER_CMD {
-            encode_command(out, &argv);
+            encode_command(&argv, out);
             argv.truncate(2);
             n = 0;
         }
     }
     if n > 0 {
-        encode_command(out, &argv);
+        encode_command(&argv, out);
     }
 }
 
@@ -126,17 +125,14 @@ fn write_snapshot(path: &Path, entries: &[Entry]) -> io::Result<()> {
 ///
 /// # Errors
 /// The text of the error reply: a rewrite is already running, or no thread could be spawned.
-pub(crate) fn start(inner: &Arc<Inner>, store: Arc<RwLock<Store>>) -> Result<(), String> {
-    if inner.rewrite_in_progress.swap(true, Ordering::SeqCst) {
-        return Err("ERR Background append only file rewriting already in progress".to_string());
-    }
-    *inner.rewrite_started.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+pub(super) fn start(inner: &Arc<Inner>, store: Arc<RwLock<Store>>) -> Result<(), String> {
+    inner.rewrite.begin()?;
     let inner2 = inner.clone();
     let spawned = std::thread::Builder::new()
         .name("aof-rewrite".into())
         .spawn(move || run(&inner2, &store));
     if let Err(e) = spawned {
-        inner.rewrite_in_progress.store(false, Ordering::SeqCst);
+        inner.rewrite.abandon();
         return Err(format!("ERR Can't rewrite append only file in background: {e}"));
     }
     Ok(())
@@ -172,7 +168,9 @@ fn run(inner: &Arc<Inner>, store: &RwLock<Store>) {
             return;
         }
         let _ = std::fs::remove_file(&tmp);
-        finish_alone(inner, Err("the AOF was turned off during the rewrite".to_string()));
+        inner
+            .rewrite
+            .finish(Err("the AOF was turned off during the rewrite".to_string()));
         return;
     }
     // The AOF is off: nothing is being appended, so the snapshot is the whole file.
@@ -183,28 +181,7 @@ fn run(inner: &Arc<Inner>, store: &RwLock<Store>) {
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    finish_alone(inner, result);
-}
-
-/// Records the end of a rewrite that had no writer thread to finish it.
-fn finish_alone(inner: &Inner, result: Result<(), String>) {
-    let started = inner.rewrite_started.lock().unwrap_or_else(|p| p.into_inner()).take();
-    inner
-        .last_rewrite_secs
-        .store(started.map_or(0, |t| t.elapsed().as_secs() as i64), Ordering::Relaxed);
-    inner.last_rewrite_ok.store(result.is_ok(), Ordering::Relaxed);
-    match result {
-        Ok(()) => {
-            inner.rewrites.fetch_add(1, Ordering::Relaxed);
-            inner.rewrite_failures.store(0, Ordering::Relaxed);
-            crate::info!("aof", "Background AOF rewrite finished successfully");
-        }
-        Err(e) => {
-            inner.rewrite_failures.fetch_add(1, Ordering::Relaxed);
-            crate::warn!("aof", "Background AOF rewrite failed: {e}");
-        }
-    }
-    inner.rewrite_in_progress.store(false, Ordering::SeqCst);
+    inner.rewrite.finish(result.map(|()| None));
 }
 
 /// `temp-rewriteaof-bg-<pid>.aof` next to the AOF, as Redis names it: same directory, so the

@@ -20,7 +20,7 @@ pub fn register(r: &mut Registry) {
 // ANCHOR: bgrewriteaof
 /// `BGREWRITEAOF`: compacts the AOF in the background; the reply comes at once.
 pub fn bgrewriteaof(shared: &Shared, _client: &mut ClientContext, _args: &[Vec<u8>]) -> Value {
-    match shared.aof.start_rewrite(shared) {
+    match shared.aof.start_rewrite() {
         Ok(()) => Value::simple("Background append only file rewriting started"),
         Err(e) => Value::error_owned(e),
     }

@@ -104,7 +104,9 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
     }
     // The one change that can fail on its own: switching the AOF on (it writes a first file).
     if new.appendonly != old.appendonly
-        && let Err(e) = shared.aof.set_enabled(shared, new.appendonly)
+        && let Err(e) = shared
+            .aof
+            .set_enabled(new.appendonly, new.dir.join(&new.appendfilename))
     {
         return failed("appendonly", e.trim_start_matches("ERR "));
     }
