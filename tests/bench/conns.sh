@@ -15,9 +15,9 @@ loopback port with maxclients K + 100, and against each in turn:
   - opens K TCP connections that send nothing, in batches of 100 with a 10 ms pause (std's
     listener has a backlog of 128: bigger bursts would time the kernel's SYN retries), and
     waits until the server holds them (its open descriptors grew by K, 30 s at most);
-  - holds them for --hold seconds, reads VmRSS and Threads from /proc and the system's
-    KernelStack and Slab from /proc/meminfo (both ends of every socket count there, and so
-    does anything else the machine does meanwhile);
+  - holds them for --hold seconds, reads VmRSS, Threads and open descriptors from /proc, and
+    the system's KernelStack and Slab from /proc/meminfo (both ends of every socket count
+    there, and so does anything else the machine does meanwhile);
   - sends PING on a fresh connection and on 100 of the held ones: each must answer within 1 s;
   - closes them all, waits for the server to let go, and reads VmRSS once more.
 Then prints both servers side by side, medians over the rounds, and ours/Redis.
@@ -56,7 +56,7 @@ build_server $BUILD
 make_scratch
 RESULTS=$SCRATCH/conns.csv
 FIELDS=round,server,opened,failed,open_s,rss_before_kb,rss_held_kb,rss_after_kb,threads_held
-FIELDS+=,kstack_per_b,slab_per_b,ping_fresh_ms,ping_held_median_ms,ping_ok,ping_tried
+FIELDS+=,fds_per_conn,kstack_per_b,slab_per_b,ping_fresh_ms,ping_held_median_ms,ping_ok,ping_tried
 echo "$FIELDS" > "$RESULTS"
 
 # The holder: opens, holds, pings, closes; prints one CSV row (without round and server).
@@ -106,7 +106,7 @@ while fds() < fds0 + len(held) and time.time() < end:
     time.sleep(0.1)
 open_s = time.time() - t0
 time.sleep(hold)
-rss1, threads1 = proc("VmRSS"), proc("Threads")
+rss1, threads1, fds1 = proc("VmRSS"), proc("Threads"), fds()
 kstack1, slab1 = meminfo("KernelStack"), meminfo("Slab")
 fresh = None
 try:
@@ -126,7 +126,7 @@ time.sleep(2)
 rss2 = proc("VmRSS")
 n = max(1, len(held))
 print(",".join(str(x) for x in (
-    len(held), failed, f"{open_s:.2f}", rss0, rss1, rss2, threads1,
+    len(held), failed, f"{open_s:.2f}", rss0, rss1, rss2, threads1, f"{(fds1 - fds0) / n:.2f}",
     f"{(kstack1 - kstack0) * 1024 / n:.0f}", f"{(slab1 - slab0) * 1024 / n:.0f}",
     "NA" if fresh is None else f"{fresh:.3f}",
     f"{statistics.median(ok):.3f}" if ok else "NA", len(ok) + (fresh is not None), len(sample) + 1)))
@@ -171,6 +171,7 @@ lines = [
     (f"RSS with them held", lambda s: f"{med(s, 'rss_held_kb') / 1024:.1f} MB"),
     ("RSS per connection", lambda s: f"{per_conn(s) / 1024:.1f} KB"),
     ("threads", lambda s: f"{med(s, 'threads_held'):.0f}"),
+    ("descriptors per connection", lambda s: f"{med(s, 'fds_per_conn'):.2f}"),
     ("kernel stacks per connection", lambda s: f"{med(s, 'kstack_per_b') / 1024:.1f} KB"),
     ("slab (sockets) per connection", lambda s: f"{med(s, 'slab_per_b') / 1024:.1f} KB"),
     ("time to open them all", lambda s: f"{med(s, 'open_s'):.1f} s"),
