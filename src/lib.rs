@@ -15,6 +15,9 @@
 //! checks). The book's "Architecture" page draws the map and says why each type lives where.
 //!
 //! Start with `walkthrough.md`: it follows `SET foo bar` from the socket to `+OK`.
+//!
+//! "Design invariant N" in comments refers to the book page *The invariants*
+//! (`book/src/invariants.md`): the numbered promises the whole server keeps, each with its tests.
 
 // `deny` rather than `forbid`: the one C shim (`sys`: signals, keepalive, listen backlog, scheduling, the counting allocator) opts back in with a
 // local `allow` and a SAFETY comment; every other module stays free of `unsafe`.
@@ -47,6 +50,7 @@ mod book_snippets {
     chapters! {
         Introduction = "introduction.md",
         Architecture = "architecture.md",
+        Invariants = "invariants.md",
         Network = "ch01-network.md",
         Resp = "ch02-resp.md",
         Dispatch = "ch03-dispatch.md",

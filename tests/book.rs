@@ -1,7 +1,8 @@
 //! Keeps the book honest: every `{{#include}}` resolves to a real file and a non-empty anchored
-//! region, every code fence is tagged, every chapter in `SUMMARY.md` exists, and every file and
-//! function `walkthrough.md` names still exists. mdBook itself only warns about a missing
-//! anchor; this test fails instead.
+//! region, every code fence is tagged, every chapter in `SUMMARY.md` exists, every file and
+//! function `walkthrough.md` names still exists, and every design invariant cited in the code or
+//! the book is a numbered heading of `book/src/invariants.md`, whose tests exist. mdBook itself
+//! only warns about a missing anchor; this test fails instead.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -185,4 +186,215 @@ fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(p);
         }
     }
+}
+
+/// The numbered headings of the invariants page (`## N. Title`), each with the anchor mdBook gives
+/// it, in page order.
+fn invariant_headings() -> Vec<(u32, String)> {
+    let page = fs::read_to_string(root().join("book/src/invariants.md")).expect("book/src/invariants.md");
+    page.lines()
+        .filter_map(|line| {
+            let heading = line.strip_prefix("## ")?;
+            let (number, _) = heading.split_once(". ")?;
+            Some((number.parse().ok()?, anchor(heading)))
+        })
+        .collect()
+}
+
+/// The id mdBook derives from a heading: lowercase, whitespace becomes `-`, and everything but
+/// letters, digits, `-` and `_` is dropped (`4. The AOF order` -> `4-the-aof-order`).
+fn anchor(heading: &str) -> String {
+    heading
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            c if c.is_whitespace() => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every invariant number `text` cites, with the byte offset of the number: "invariant N",
+/// "invariants N and M", "N, M", "N or M" and ranges "N–M" (which cite every number between).
+/// Words that merely contain the word, like `check_invariants`, are not citations.
+fn cited_invariants(text: &str) -> Vec<(usize, u32)> {
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let digits_at = |i: usize| bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let spaces_at = |i: usize| bytes[i..].iter().take_while(|b| b.is_ascii_whitespace()).count();
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("invariant") {
+        let start = from + at;
+        from = start + "invariant".len();
+        if start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_') {
+            continue;
+        }
+        let mut i = from + usize::from(bytes.get(from) == Some(&b's'));
+        let gap = spaces_at(i);
+        if gap == 0 || digits_at(i + gap) == 0 {
+            continue;
+        }
+        i += gap;
+        loop {
+            let len = digits_at(i);
+            let n: u32 = lower[i..i + len].parse().unwrap();
+            found.push((i, n));
+            i += len;
+            // A separator, then another number: "and", "or", a comma, or a range dash.
+            let mut j = i + spaces_at(i);
+            let mut range = false;
+            if lower[j..].starts_with("and") {
+                j += 3;
+            } else if lower[j..].starts_with("or") {
+                j += 2;
+            } else if lower[j..].starts_with(',') {
+                j += 1;
+            } else if lower[j..].starts_with('–') || lower[j..].starts_with('-') {
+                j += lower[j..].chars().next().unwrap().len_utf8();
+                range = true;
+            } else {
+                break;
+            }
+            j += spaces_at(j);
+            if digits_at(j) == 0 {
+                break;
+            }
+            if range {
+                let end: u32 = lower[j..j + digits_at(j)].parse().unwrap();
+                found.extend((n + 1..end).map(|m| (j, m)));
+            }
+            i = j;
+        }
+        from = i;
+    }
+    found
+}
+
+/// Every Markdown link in `text`: the byte range of its text and its target.
+fn links(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("](") {
+        let close = from + at;
+        from = close + 2;
+        let (Some(open), Some(end)) = (text[..close].rfind('['), text[from..].find(')')) else {
+            continue;
+        };
+        found.push((open + 1..close, &text[from..from + end]));
+    }
+    found
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset].matches('\n').count() + 1
+}
+
+/// "Design invariant N" in a comment or a chapter must name a heading of the invariants page, and
+/// in a chapter it must be a link to that heading, so a reader can always follow it.
+#[test]
+fn every_cited_invariant_is_a_heading_of_the_invariants_page() {
+    let headings = invariant_headings();
+    let numbers: Vec<u32> = headings.iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        numbers,
+        (1..=numbers.len() as u32).collect::<Vec<_>>(),
+        "invariants.md: headings must be numbered 1, 2, 3, ... in order"
+    );
+    let anchor_of = |n: u32| headings.iter().find(|(m, _)| *m == n).map(|(_, a)| a.clone());
+    let mut sources = Vec::new();
+    collect_rs(&root().join("src"), &mut sources);
+    collect_rs(&root().join("tests"), &mut sources);
+    let mut cited = 0;
+    for file in sources.iter().chain(chapters().iter()) {
+        let text = fs::read_to_string(file).unwrap();
+        let is_chapter = file.extension().is_some_and(|e| e == "md");
+        let is_page = file.ends_with("invariants.md");
+        let page_links = links(&text);
+        for (offset, n) in cited_invariants(&text) {
+            let place = format!("{}:{}", file.display(), line_of(&text, offset));
+            let Some(anchor) = anchor_of(n) else {
+                panic!("{place}: cites design invariant {n}, which invariants.md does not have");
+            };
+            if is_chapter && !is_page {
+                let target = format!("invariants.md#{anchor}");
+                assert!(
+                    page_links
+                        .iter()
+                        .any(|(span, t)| span.contains(&offset) && *t == target),
+                    "{place}: design invariant {n} should be a link to {target}"
+                );
+            }
+            cited += 1;
+        }
+        // And no link into the page may point at a heading it does not have.
+        for (span, target) in &page_links {
+            let anchor = match target.split_once('#') {
+                Some(("invariants.md", a)) => a,
+                Some(("", a)) if is_page => a,
+                _ => continue,
+            };
+            assert!(
+                headings.iter().any(|(_, a)| a == anchor),
+                "{}:{}: no heading of invariants.md has the anchor #{anchor}",
+                file.display(),
+                line_of(&text, span.start)
+            );
+        }
+    }
+    assert!(cited >= 20, "only {cited} citations of design invariants found");
+}
+
+/// Every invariant on the page names at least one test, as `tests/FILE.rs::name` or
+/// `src/FILE.rs::name`, and every test it names is a `#[test] fn name` in that file.
+#[test]
+fn the_invariants_page_names_tests_that_exist() {
+    let page = fs::read_to_string(root().join("book/src/invariants.md")).unwrap();
+    let sections: Vec<&str> = page.split("\n## ").skip(1).collect();
+    assert_eq!(sections.len(), invariant_headings().len());
+    for section in sections {
+        let title = section.lines().next().unwrap();
+        let mut named = 0;
+        for (i, piece) in section.split('`').enumerate() {
+            let Some((file, name)) = piece.split_once(".rs::") else {
+                continue;
+            };
+            if i % 2 == 0 || !(file.starts_with("tests/") || file.starts_with("src/")) {
+                continue;
+            }
+            let path = format!("{file}.rs");
+            let source = fs::read_to_string(root().join(&path))
+                .unwrap_or_else(|_| panic!("invariants.md, {title}: {path} does not exist"));
+            let lines: Vec<&str> = source.lines().collect();
+            let at = lines
+                .iter()
+                .position(|l| l.trim_start().starts_with(&format!("fn {name}(")))
+                .unwrap_or_else(|| panic!("invariants.md, {title}: {path} has no fn {name}"));
+            assert!(
+                lines[at.saturating_sub(3)..at].iter().any(|l| l.trim() == "#[test]"),
+                "invariants.md, {title}: {path}::{name} is not a #[test]"
+            );
+            named += 1;
+        }
+        assert!(named > 0, "invariants.md, {title}: names no test that holds it");
+    }
+}
+
+#[test]
+fn citations_are_read_as_a_reader_would() {
+    let cited = |text: &str| cited_invariants(text).into_iter().map(|(_, n)| n).collect::<Vec<_>>();
+    assert_eq!(cited("(design invariant 4)"), [4]);
+    assert_eq!(cited("design invariants 4 and 8, then 9"), [4, 8]);
+    assert_eq!(cited("Design\n//! invariant 1: the guard"), [1]);
+    assert_eq!(cited("(design invariants 4–7)"), [4, 5, 6, 7]);
+    assert_eq!(
+        cited("fn check_invariants(set) and invariants of a set"),
+        Vec::<u32>::new()
+    );
+    assert_eq!(
+        anchor("4. The AOF order is the store order"),
+        "4-the-aof-order-is-the-store-order"
+    );
+    assert_eq!(anchor("5. Log effects, not requests"), "5-log-effects-not-requests");
 }

@@ -1,7 +1,7 @@
 //! Connections at scale: `maxclients` refuses the one too many with Redis's error, and the
 //! accept loop survives running out of file descriptors. The 10,000-client memory figures come
-//! from a script (`bench-conns.sh`), not from `cargo test`. Explained in: book chapter "When
-//! clients misbehave".
+//! from a script (`tests/bench/conns.sh`), not from `cargo test`. Explained in: book chapter
+//! "When clients misbehave".
 
 mod common;
 use common::*;

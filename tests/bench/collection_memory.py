@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Resident memory per element of one big hash and one big sorted set, on a running server.
 
-bench-memory.sh (shared tools) covers strings, lists and sets; this covers the two other
-collection types the same way: RSS from /proc/PID/status before and after loading N elements
-(100 per command, 1,000 commands in flight), divided by N.
+memory.sh (beside this file) measures all five types on servers it starts itself; this measures
+a hash and a sorted set the same way on a server that is already running: RSS from
+/proc/PID/status before and after loading N elements (100 per command, 1,000 commands in
+flight), divided by N.
 
 usage: collection_memory.py PORT PID [N] [hash,zset]
 Run one variant per fresh server: memory freed by the first would be reused by the second.

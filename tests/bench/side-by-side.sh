@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # side-by-side.sh — run src/bin/benchmark/ against real Redis and this server, interleaved,
 # and print one table: throughput with 50 clients, with pipelining, and single-client latency.
-# See --help. The book's figures come from ../shared/tools/bench-compare.sh (redis-benchmark);
+# See --help. The book's figures come from tests/bench/compare.sh (redis-benchmark);
 # this script is the classroom version, with latency percentiles.
 set -u -o pipefail
 

@@ -39,7 +39,7 @@
 //! target/release/benchmark -p 7398 -c 50 -n 100000 -t ping,set,get -q    # this server
 //! ```
 //! `tests/bench/side-by-side.sh` does exactly that and prints one table. The figures in the book
-//! come from `../shared/tools/bench-compare.sh`, the project's standard driver of
+//! come from `tests/bench/compare.sh`, the project's standard driver of
 //! `redis-benchmark` (interleaved rounds, medians, CPU accounting); this tool is for the classroom
 //! (one small binary, readable code, the same flags as the Go original) and for latency
 //! percentiles.
