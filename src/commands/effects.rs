@@ -1,7 +1,7 @@
 //! Effects: what a write logs, built only when someone wants it.
 //!
-//! Go original: none (go-redis logged each request as it arrived). Explained in: book chapter 6
-//! ("Log effects, not requests") and, for the speed-up, the Benchmarks chapter.
+//! Go original: none (go-redis logged each request as it arrived). Explained in: book chapters 3
+//! and 6, and, for the speed-up, the Benchmarks chapter.
 //!
 //! The idea first: every write records, as a command, what it changed (`INCR` → `SET key 11`),
 //! and the dispatcher sends those records to the AOF, marks `WATCH`ed keys with them and serves
@@ -12,7 +12,8 @@
 //! effect, so the dispatcher creates an [`Effects`] that is not *wanted* and the records are
 //! never built. `log_with` takes a closure for exactly that reason: copying a command's
 //! arguments into a record costs an allocation per argument, which nobody should pay for a log
-//! that is not kept. A handler never asks whether effects are wanted; it only logs.
+//! that is not kept. A handler never asks whether effects are wanted; it only logs. What this
+//! buys, per command, is in the Benchmarks chapter ("What each optimisation bought").
 
 use super::{Context, Effect};
 

@@ -298,7 +298,9 @@ impl Drop for WakeBatch {
 // ANCHOR: delivery
 /// The one hook a connection's read loop has into Pub/Sub delivery: [`Delivery::start`] when the
 /// connection starts, [`Delivery::before_read`] before every read that may block. Behind it,
-/// the wake-ups of the subscribers this thread published to are batched ([`WakeBatch`]).
+/// the wake-ups of the subscribers this thread published to are batched ([`WakeBatch`]): one per
+/// subscriber per pipeline instead of one per message, which the Pub/Sub chapter's exercise
+/// measures.
 pub struct Delivery(WakeBatch);
 
 impl Delivery {
