@@ -190,7 +190,9 @@ pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         _ => {}
     }
     // What changed, as (pair, new score): the effect is built from it only if someone wants it.
-    let mut changes: Vec<(usize, f64)> = Vec::new();
+    // The first change is kept apart so that the common one-member ZADD allocates nothing for it.
+    let mut first: Option<(usize, f64)> = None;
+    let mut more: Vec<(usize, f64)> = Vec::new();
     let Data::ZSet(z) = ctx
         .store
         .get_or_insert_with(key, ctx.now, || Data::ZSet(Box::default()))
@@ -226,16 +228,19 @@ pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         }
         incr_result = Some(new);
         if old != Some(new) {
-            changes.push((i, new));
+            match first {
+                None => first = Some((i, new)),
+                Some(_) => more.push((i, new)),
+            }
         }
     }
     ctx.store.remove_if_empty(key);
-    if !changes.is_empty() {
+    if first.is_some() {
         ctx.log_with(|| {
-            let mut effect: Effect = Vec::with_capacity(2 + 2 * changes.len());
+            let mut effect: Effect = Vec::with_capacity(4 + 2 * more.len());
             effect.push(b"ZADD".to_vec());
             effect.push(key.clone());
-            for (i, score) in changes {
+            for (i, score) in first.into_iter().chain(more) {
                 effect.push(format_double(score).into_bytes());
                 effect.push(pairs[2 * i + 1].clone());
             }
