@@ -10,7 +10,7 @@
 //! client we keep that exact behaviour by doing the same work in the same place:
 //!
 //! 1. **Park.** A blocking handler that finds every key empty sets `ctx.block`. The dispatcher,
-//!    still under the write guard, [`Blocking::register`]s the client: a [`Slot`] goes to the back
+//!    still under the write guard, [`Blocking::register`]s the client: a `Slot` goes to the back
 //!    of a FIFO queue for each key. Registering under the guard means no push can slip in
 //!    between "the list is empty" and "I am waiting".
 //! 2. **Sleep.** The dispatcher drops the guard and calls [`wait`]: the client's thread sleeps on

@@ -446,11 +446,11 @@ pub fn load_aof(shared: &Shared, path: &std::path::Path) -> anyhow::Result<Loade
 // ANCHOR_END: load_aof
 
 /// Replays `file` into `shared.store` without changing the file, however it ends: for
-/// `verify_replay`, which only reports.
+/// `verify_replay`, which only reports. Returns what the replay found and how many keys the
+/// store then holds.
 ///
 /// # Errors
 /// As [`replay::replay`].
-/// Returns what the replay found and how many keys the store then holds.
 pub fn verify_aof(shared: &Shared, file: std::fs::File, path: &std::path::Path) -> anyhow::Result<(Loaded, usize)> {
     replay_with(shared, |apply| replay::replay(file, path, TornTail::Report, apply))
 }

@@ -1,4 +1,4 @@
-//! The AOF handle: effects in, durable bytes out (the writer thread is in [`super::writer`]).
+//! The AOF handle: effects in, durable bytes out (the writer thread is in `writer.rs`).
 //!
 //! Go original: `internal/persistence/aof.go` (`NewAOF`, `Append`, the writer goroutine).
 //! Explained in: book chapter 6.

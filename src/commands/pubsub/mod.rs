@@ -37,7 +37,7 @@
 //! When the peer stops reading, the kernel's socket buffer fills, the writer thread blocks in
 //! `write_all`, and the outbox grows. Past `client-output-buffer-limit pubsub` (Redis's hard
 //! default, 32 MB; see [`PubSub::set_output_limit`]) the publisher that would cross the limit
-//! drops the buffer and kills the connection ([`ClientHandle::kill`]): the shutdown wakes both the
+//! drops the buffer and kills the connection ([`ClientHandle::kill`](crate::commands::ClientHandle::kill)): the shutdown wakes both the
 //! blocked writer (its write fails) and the reader (it reads end-of-file), and the connection
 //! cleans up as after any disconnect. Memory per subscriber is so bounded by the limit, and the
 //! cost to the publisher is one `shutdown` system call. Replies to the client's *own* commands
@@ -59,7 +59,7 @@
 //! |---|---|
 //! | `mod.rs` | [`PubSub`]: who is subscribed to what, `SUBSCRIBE`, `PUBLISH` |
 //! | [`outbox`] | a subscriber's [`Outbox`] and writer thread, the batched wake-ups, multi-frame replies |
-//! | [`monitor`] | the `MONITOR` feed |
+//! | `monitor` | the `MONITOR` feed |
 
 mod monitor;
 pub mod outbox;
