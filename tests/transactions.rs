@@ -71,6 +71,21 @@ fn watch_inside_multi_is_refused() {
     c.assert(&["EXEC"], "*0\r\n");
 }
 
+#[test]
+fn shutdown_inside_multi_is_refused_and_aborts_the_transaction() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["MULTI"], "+OK\r\n");
+    c.assert(&["SET", "k", "v"], "+QUEUED\r\n");
+    c.assert(&["SHUTDOWN"], "-ERR Command not allowed inside a transaction\r\n");
+    c.assert(
+        &["EXEC"],
+        "-EXECABORT Transaction discarded because of previous errors.\r\n",
+    );
+    // The server is still up, and nothing of the transaction ran.
+    c.assert(&["EXISTS", "k"], ":0\r\n");
+}
+
 /// Runs `modify` on a second connection between WATCH and EXEC and checks EXEC fails.
 fn assert_watch_broken_by(setup: &[&[&str]], modify: &[&[&str]]) {
     let s = start();

@@ -142,8 +142,12 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
         client.multi_error |= client.multi.is_some();
         return err;
     }
+    if client.multi.is_some() && spec.has(flags::NO_MULTI) {
+        client.multi_error = true;
+        return Value::error("ERR Command not allowed inside a transaction");
+    }
     if let Some(queue) = client.multi.as_mut()
-        && !spec.has(flags::NO_MULTI)
+        && !spec.has(flags::RUNS_IN_MULTI)
     {
         queue.push(argv.to_vec());
         return Value::simple("QUEUED");

@@ -55,12 +55,16 @@ pub mod flags {
     pub const FAST: u32 = 1 << 9;
     /// Allowed before `AUTH`.
     pub const NO_AUTH: u32 = 1 << 10;
-    /// Not queued by `MULTI`: runs at once even inside a transaction (`EXEC`, `DISCARD`, ...).
+    /// Refused inside `MULTI` (`SHUTDOWN`), with Redis's "Command not allowed inside a
+    /// transaction".
     pub const NO_MULTI: u32 = 1 << 11;
     /// Connection-level command.
     pub const CONNECTION: u32 = 1 << 12;
     /// Allowed in RESP2 subscribed mode.
     pub const PUBSUB_OK: u32 = 1 << 13;
+    /// Not queued by `MULTI`: runs at once even inside a transaction (`EXEC`, `DISCARD`, `WATCH`,
+    /// ...). Redis decides this by name rather than by a flag, so `COMMAND INFO` does not show it.
+    pub const RUNS_IN_MULTI: u32 = 1 << 14;
 
     /// The name of each flag, in the order `COMMAND INFO` prints them.
     pub const NAMES: &[(u32, &str)] = &[

@@ -21,7 +21,7 @@ pub fn register(r: &mut Registry) {
         "quit",
         Handler::Client(quit),
         -1,
-        FAST | NO_AUTH | NO_MULTI | PUBSUB_OK,
+        FAST | NO_AUTH | RUNS_IN_MULTI | PUBSUB_OK,
         NO_KEYS,
     );
     r.client("select", select, 2, FAST | LOADING | STALE, NO_KEYS);
@@ -32,7 +32,7 @@ pub fn register(r: &mut Registry) {
         "reset",
         Handler::Client(reset),
         1,
-        FAST | NO_AUTH | NO_MULTI | NOSCRIPT | LOADING | STALE | PUBSUB_OK,
+        FAST | NO_AUTH | RUNS_IN_MULTI | NOSCRIPT | LOADING | STALE | PUBSUB_OK,
         NO_KEYS,
     );
 }

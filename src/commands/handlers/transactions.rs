@@ -17,28 +17,28 @@ pub fn register(r: &mut Registry) {
         "multi",
         Handler::Client(multi),
         1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_MULTI,
+        NOSCRIPT | LOADING | STALE | FAST | RUNS_IN_MULTI,
         NO_KEYS,
     );
     r.add(
         "exec",
         Handler::Client(exec),
         1,
-        NOSCRIPT | LOADING | STALE | NO_MULTI,
+        NOSCRIPT | LOADING | STALE | RUNS_IN_MULTI,
         NO_KEYS,
     );
     r.add(
         "discard",
         Handler::Client(discard),
         1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_MULTI,
+        NOSCRIPT | LOADING | STALE | FAST | RUNS_IN_MULTI,
         NO_KEYS,
     );
     r.add(
         "watch",
         Handler::Write(watch),
         -2,
-        NOSCRIPT | LOADING | STALE | FAST | NO_MULTI,
+        NOSCRIPT | LOADING | STALE | FAST | RUNS_IN_MULTI,
         ALL_KEYS,
     );
     r.add(
