@@ -29,6 +29,15 @@ fn pushes_pops_and_counts() {
         "-ERR value is out of range, must be positive\r\n",
     );
     c.assert(&["lpush"], "-ERR wrong number of arguments for 'lpush' command\r\n");
+    // A count and one word more is an arity error in Redis, not a syntax error.
+    c.assert(
+        &["lpop", "l", "1", "2"],
+        "-ERR wrong number of arguments for 'lpop' command\r\n",
+    );
+    c.assert(
+        &["rpop", "l", "1", "2"],
+        "-ERR wrong number of arguments for 'rpop' command\r\n",
+    );
 }
 
 #[test]

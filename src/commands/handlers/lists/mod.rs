@@ -191,8 +191,10 @@ fn parse_pop_count(arg: &[u8]) -> Result<usize, Value> {
 /// `LPOP`/`RPOP key [count]`: one element as a bulk string, or with a count an array of up to
 /// `count` elements. A missing key is a nil bulk, or a nil array when a count was given.
 fn pop(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End) -> Value {
+    // Redis's arity for both is "at least two words"; a third argument is refused here with the
+    // same arity error, not as a syntax error.
     if args.len() > 2 {
-        return Value::syntax_error();
+        return Value::wrong_arity(if end == End::Left { "lpop" } else { "rpop" });
     }
     let count = match args.get(1).map(|a| parse_pop_count(a)) {
         None => None,
