@@ -7,6 +7,9 @@
 //! `CONFIG GET`/`CONFIG SET`. A setting is named once, in [`PARAMS`], with whether it may change
 //! at run time, so the three can never disagree about which names exist.
 
+pub mod redis_params;
+
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, anyhow, bail};
@@ -205,6 +208,9 @@ pub struct Config {
     pub client_sched_batch: bool,
     /// Who may run `DEBUG PANIC`.
     pub enable_debug_command: DebugCommand,
+    /// Redis settings this server keeps and reports but does not act on ([`redis_params`]),
+    /// by name, once a client or the config file has set them.
+    pub kept: BTreeMap<&'static str, String>,
 }
 // ANCHOR_END: config
 
@@ -237,6 +243,7 @@ impl Default for Config {
             tcp_keepalive: 300,
             client_sched_batch: true,
             enable_debug_command: DebugCommand::No,
+            kept: BTreeMap::new(),
         }
     }
 }
@@ -283,6 +290,24 @@ pub const PARAMS: &[(&str, Mutability)] = &[
     ("client-sched-batch", Mutability::Runtime),
     ("enable-debug-command", Mutability::Startup),
 ];
+
+/// A kept setting's value, checked against the kind its default shows: a `yes`/`no` setting takes
+/// only those, a number takes a number (memory units allowed, stored in bytes as Redis reports
+/// them), anything else is kept as written.
+fn kept_value(default: &str, value: &str) -> Result<String, String> {
+    if default == "yes" || default == "no" {
+        return yes_no(value).map(|b| if b { "yes" } else { "no" }.to_string());
+    }
+    if default.parse::<i64>().is_ok() {
+        if let Ok(n) = value.parse::<i64>() {
+            return Ok(n.to_string());
+        }
+        return parse_memory(value)
+            .map(|n| n.to_string())
+            .map_err(|_| "argument couldn't be parsed into an integer".to_string());
+    }
+    Ok(value.to_string())
+}
 
 /// The error text of a bad value; `CONFIG SET` wraps it in Redis's `CONFIG SET failed` sentence.
 fn yes_no(v: &str) -> Result<bool, String> {
@@ -397,7 +422,7 @@ impl Config {
             "client-sched-batch" => self.client_sched_batch = yes_no(value)?,
             // Accepted and ignored: there are no RDB snapshots here (the AOF is the persistence)
             // and one database; `CONFIG GET` answers what is true of this server.
-            "save" | "daemonize" | "maxmemory-policy" => {}
+            "save" | "maxmemory-policy" => {}
             "databases" => {
                 integer(value, 1, i32::MAX as i64)?;
             }
@@ -425,7 +450,12 @@ impl Config {
                     _ => return Err("argument(s) must be one of the following: no, yes, local".into()),
                 }
             }
-            other => return Err(format!("unknown setting '{other}'")),
+            other => {
+                let Some((name, default, _)) = redis_params::find(other) else {
+                    return Err(format!("unknown setting '{other}'"));
+                };
+                self.kept.insert(name, kept_value(default, value)?);
+            }
         }
         Ok(())
     }
@@ -468,7 +498,10 @@ impl Config {
             "client-write-timeout" => self.client_write_timeout.to_string(),
             "tcp-keepalive" => self.tcp_keepalive.to_string(),
             "enable-debug-command" => self.enable_debug_command.name().to_string(),
-            _ => return None,
+            other => {
+                let (name, default, _) = redis_params::find(other)?;
+                self.kept.get(name).map_or_else(|| default.to_string(), String::clone)
+            }
         })
     }
 

@@ -211,6 +211,43 @@ fn config_set_is_all_or_nothing_with_redis_errors() {
 }
 
 #[test]
+fn redis_settings_this_server_does_not_act_on_are_kept_and_reported() {
+    let s = start();
+    let mut c = s.client();
+    // Redis's own test suite starts its hash and zset units with these.
+    c.assert(&["CONFIG", "SET", "hash-max-ziplist-entries", "0"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "GET", "hash-max-*-entries"],
+        "*4\r\n$25\r\nhash-max-listpack-entries\r\n$1\r\n0\r\n$24\r\nhash-max-ziplist-entries\r\n$1\r\n0\r\n",
+    );
+    // Memory units are stored in bytes; a default is reported until something is set.
+    c.assert(&["CONFIG", "SET", "zset-max-listpack-value", "1kb"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "GET", "zset-max-ziplist-value"],
+        "*2\r\n$22\r\nzset-max-ziplist-value\r\n$4\r\n1024\r\n",
+    );
+    c.assert(
+        &["CONFIG", "GET", "list-compress-depth"],
+        "*2\r\n$19\r\nlist-compress-depth\r\n$1\r\n0\r\n",
+    );
+    c.assert(
+        &["CONFIG", "SET", "hash-max-listpack-entries", "abc"],
+        "-ERR CONFIG SET failed (possibly related to argument 'hash-max-listpack-entries') - argument couldn't \
+         be parsed into an integer\r\n",
+    );
+    c.assert(
+        &["CONFIG", "SET", "lazyfree-lazy-user-del", "maybe"],
+        "-ERR CONFIG SET failed (possibly related to argument 'lazyfree-lazy-user-del') - argument must be \
+         'yes' or 'no'\r\n",
+    );
+    // Settings Redis will not change at run time are refused as immutable, not as unknown.
+    c.assert(
+        &["CONFIG", "SET", "daemonize", "yes"],
+        "-ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config\r\n",
+    );
+}
+
+#[test]
 fn config_rewrite_updates_the_file_in_place() {
     let dir = TempDir::new();
     let path = dir.0.join("redis.conf");

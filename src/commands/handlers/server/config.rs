@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::{help, unknown_subcommand};
 use crate::commands::{ClientContext, Shared};
-use crate::config::{Mutability, PARAMS};
+use crate::config::{Mutability, PARAMS, redis_params};
 use crate::engine::store::glob_match;
 use crate::protocol::resp::Value;
 
@@ -62,8 +62,10 @@ fn config_get(shared: &Shared, patterns: &[Vec<u8>]) -> Value {
     let patterns: Vec<Vec<u8>> = patterns.iter().map(|p| p.to_ascii_lowercase()).collect();
     let pairs = PARAMS
         .iter()
-        .filter(|(name, _)| patterns.iter().any(|p| glob_match(p, name.as_bytes())))
-        .filter_map(|(name, _)| Some((Value::bulk(name), Value::bulk(config.get(name)?))))
+        .map(|(name, _)| *name)
+        .chain(redis_params::names())
+        .filter(|name| patterns.iter().any(|p| glob_match(p, name.as_bytes())))
+        .filter_map(|name| Some((Value::bulk(name), Value::bulk(config.get(name)?))))
         .collect();
     Value::Map(pairs)
 }
@@ -84,13 +86,14 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
     };
     for pair in args.chunks(2) {
         let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
-        let Some((_, mutability)) = PARAMS.iter().find(|(n, _)| *n == name) else {
+        let known = PARAMS.iter().find(|(n, _)| *n == name).map(|(_, m)| *m);
+        let Some(mutability) = known.or_else(|| redis_params::find(&name).map(|(_, _, m)| m)) else {
             return Value::error_owned(format!(
                 "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
                 String::from_utf8_lossy(&pair[0])
             ));
         };
-        if *mutability == Mutability::Startup {
+        if mutability == Mutability::Startup {
             return failed(&name, "can't set immutable config");
         }
         if seen.contains(&name) {
@@ -138,6 +141,16 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
 }
 // ANCHOR_END: config_set
 
+/// The setting a config-file line names, if `CONFIG SET` may change it: one of ours, or one kept
+/// for Redis's sake (by its current name, when the line uses an old one).
+fn runtime_setting(first: &str) -> Option<&'static str> {
+    match PARAMS.iter().find(|(n, _)| *n == first) {
+        Some((name, Mutability::Runtime)) => Some(name),
+        Some(_) => None,
+        None => redis_params::find(first).and_then(|(name, _, m)| (m == Mutability::Runtime).then_some(name)),
+    }
+}
+
 /// `CONFIG REWRITE`: writes the run-time settings back into the config file the server was
 /// started with. Lines naming a setting are replaced in place, settings not yet in the file are
 /// appended, comments and everything else are kept.
@@ -158,9 +171,9 @@ fn config_rewrite(shared: &Shared) -> Result<(), String> {
     let mut out = String::new();
     for line in text.lines() {
         let first = line.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
-        match PARAMS.iter().find(|(n, m)| *n == first && *m == Mutability::Runtime) {
-            Some((name, _)) if written.contains(name) => continue, // a duplicate: drop it
-            Some((name, _)) => {
+        match runtime_setting(&first) {
+            Some(name) if written.contains(&name) => continue, // a duplicate: drop it
+            Some(name) => {
                 let value = config.get(name).unwrap_or_default();
                 out.push_str(&format!("{name} {}\n", quote(value)));
                 written.push(name);
@@ -176,6 +189,11 @@ fn config_rewrite(shared: &Shared) -> Result<(), String> {
         let value = config.get(name).unwrap_or_default();
         if *m == Mutability::Runtime && !written.contains(name) && defaults.get(name) != Some(value.clone()) {
             out.push_str(&format!("{name} {}\n", quote(value)));
+        }
+    }
+    for (name, value) in &config.kept {
+        if !written.contains(name) && defaults.get(name).as_ref() != Some(value) {
+            out.push_str(&format!("{name} {}\n", quote(value.clone())));
         }
     }
     // Write a sibling file and rename it over the old one, so a crash mid-write cannot leave
