@@ -248,6 +248,36 @@ fn redis_settings_this_server_does_not_act_on_are_kept_and_reported() {
 }
 
 #[test]
+fn memory_usage_estimates_a_key_and_checks_its_options_first() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["MEMORY", "USAGE", "nokey"], "$-1\r\n");
+    c.assert(
+        &["MEMORY", "USAGE", "nokey", "SAMPLES", "x"],
+        "-ERR value is not an integer or out of range\r\n",
+    );
+    c.assert(&["MEMORY", "USAGE", "nokey", "FOO", "1"], "-ERR syntax error\r\n");
+    c.assert(
+        &["MEMORY", "USAGE"],
+        "-ERR wrong number of arguments for 'memory|usage' command\r\n",
+    );
+    c.assert(
+        &["MEMORY", "FOO"],
+        "-ERR unknown subcommand 'FOO'. Try MEMORY HELP.\r\n",
+    );
+    c.assert(&["SET", "small", "v"], "+OK\r\n");
+    c.assert(&["SET", "big", &"x".repeat(10_000)], "+OK\r\n");
+    let usage = |c: &mut Client, key: &str| -> i64 {
+        let reply = c.cmd(&["MEMORY", "USAGE", key, "SAMPLES", "0"]);
+        let text = String::from_utf8(reply).unwrap();
+        text.trim_start_matches(':').trim_end().parse().unwrap()
+    };
+    let (small, big) = (usage(&mut c, "small"), usage(&mut c, "big"));
+    assert!(small > 0 && small < 200, "{small}");
+    assert!(big > 10_000 && big < 11_000, "{big}");
+}
+
+#[test]
 fn config_rewrite_updates_the_file_in_place() {
     let dir = TempDir::new();
     let path = dir.0.join("redis.conf");

@@ -83,7 +83,7 @@ fn cpu_seconds() -> (f64, f64) {
 // ANCHOR: estimate_memory
 /// Bytes a value occupies, estimated from what it holds: the heap buffers it owns, plus 16 bytes
 /// of allocator bookkeeping per allocation, plus the hash-table slot of each element.
-fn value_bytes(data: &Data) -> u64 {
+pub(super) fn value_bytes(data: &Data) -> u64 {
     const ALLOC: u64 = 16;
     // A std `HashMap`/`HashSet` keeps one control byte per bucket and fills at most 7/8 of them.
     let table = |entry: u64, n: usize| (entry + 1) * 8 / 7 * n as u64;
@@ -105,6 +105,12 @@ fn value_bytes(data: &Data) -> u64 {
     }
 }
 
+/// Bytes one key costs with its value: the key's bytes and allocation, its slot in the table
+/// (the key box and the `Data` enum, at 7/8 load), and [`value_bytes`].
+pub(super) fn key_bytes(key: &[u8], data: &Data) -> u64 {
+    (16 + 24 + 1) * 8 / 7 + key.len() as u64 + 16 + value_bytes(data)
+}
+
 /// Estimates the bytes the keyspace holds without walking all of it: sums [`value_bytes`] over
 /// the keys of the first slots until 1,000 keys were seen, then scales to the key count. The
 /// slots are hash-addressed, so their keys are a fair sample; the cost is O(sample), not O(keys).
@@ -112,8 +118,7 @@ fn value_bytes(data: &Data) -> u64 {
 /// wrapping global allocator would put an atomic operation on every allocation of every thread.
 fn dataset_bytes(store: &Store, now: u64) -> u64 {
     const SAMPLE: usize = 1000;
-    // Key box + `Data` enum in the slot's table.
-    let entry = |k: &[u8], d: &Data| (16 + 24 + 1) * 8 / 7 + k.len() as u64 + 16 + value_bytes(d);
+    let entry = key_bytes;
     let (mut seen, mut bytes, mut cursor) = (0u64, 0u64, 0u64);
     loop {
         cursor = store.scan(cursor, SAMPLE, now, |k, d| {

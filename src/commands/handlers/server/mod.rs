@@ -20,9 +20,11 @@ use crate::protocol::resp::Value;
 
 mod config;
 mod info;
+mod memory;
 
 pub use config::config;
 pub use info::info;
+pub use memory::memory;
 
 /// Registers this family's commands.
 pub fn register(r: &mut Registry) {
@@ -39,6 +41,7 @@ pub fn register(r: &mut Registry) {
         NO_KEYS,
     );
     r.client("debug", debug, -2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS);
+    r.read("memory", memory, -2, 0, (2, 2, 1));
 }
 
 fn unknown_subcommand(cmd: &str, sub: &[u8]) -> Value {
