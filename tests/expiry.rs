@@ -189,3 +189,30 @@ fn a_swept_key_counts_as_modified_for_watch() {
     c.assert(&["GET", "k"], "+QUEUED\r\n");
     c.assert(&["EXEC"], "*-1\r\n");
 }
+
+#[test]
+fn with_active_expiry_off_only_a_touch_deletes_an_expired_key() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"], "+OK\r\n");
+    load(&s, "k", 100);
+    {
+        let mut store = shared(&s).write_store();
+        let now = now_ms();
+        for i in 0..100 {
+            assert!(store.set_deadline(format!("k{i}").as_bytes(), now + 20, now));
+        }
+    }
+    // Long enough for many cycles at hz 10 had the sweeper been on.
+    let cycles = stats(&s).expire_cycles;
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(stats(&s).expire_cycles, cycles, "the sweeper ran");
+    assert_eq!(shared(&s).read_store().raw_len(), 100, "still stored");
+    // Invisible all the same (design invariant 2), and a write that touches one deletes it.
+    c.assert(&["DBSIZE"], ":0\r\n");
+    c.assert(&["DEL", "k0"], ":0\r\n");
+    assert_eq!(shared(&s).read_store().raw_len(), 99);
+    // Back on, the sweeper takes the rest by itself.
+    c.assert(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"], "+OK\r\n");
+    assert!(wait_until(SWEEP_DEADLINE, || shared(&s).read_store().raw_len() == 0));
+}

@@ -47,6 +47,9 @@ pub struct Shared {
     pub stats: Stats,
     /// Set once shutdown begins.
     pub shutting_down: AtomicBool,
+    /// False after `DEBUG SET-ACTIVE-EXPIRE 0`: the expirer skips its cycles, and keys expire only
+    /// lazily, when a command touches them (tests use it to see lazy expiry alone).
+    pub active_expire: AtomicBool,
     /// When the server started.
     pub started: Instant,
     /// The address the listener is bound to.
@@ -69,6 +72,7 @@ impl Shared {
             clients: ClientTable::default(),
             stats: Stats::default(),
             shutting_down: AtomicBool::new(false),
+            active_expire: AtomicBool::new(true),
             started: Instant::now(),
             local_addr,
             next_client_id: AtomicU64::new(0),

@@ -45,8 +45,8 @@ fn run(shared: &Shared) {
         let hz = shared.config().hz.max(1);
         let period = Duration::from_micros(1_000_000 / u64::from(hz));
         let started = Instant::now();
-        let report = run_cycle(shared, &mut rng, time_budget(hz));
-        if report.time_cap_reached {
+        let active = shared.active_expire.load(Ordering::Relaxed);
+        if active && run_cycle(shared, &mut rng, time_budget(hz)).time_cap_reached {
             // A backlog: start the next cycle at once instead of sleeping. Redis keeps to 25 %
             // of its one thread; ours is one thread among one per client, and with many busy
             // clients the scheduler gives it a small share of the CPU, so at a 25 % duty cycle a

@@ -9,6 +9,7 @@
 //! This file holds the small commands and `COMMAND`; `CONFIG` is in `config.rs`, and `INFO`
 //! with the figures it gathers in `info.rs`.
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::parse_i64;
@@ -136,10 +137,20 @@ pub fn debug(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> V
             std::thread::sleep(Duration::from_secs_f64(secs.min(3600.0)));
             Value::OK
         }
+        b"set-active-expire" if args.len() == 2 => {
+            // Redis reads the flag with `atoi`: any non-zero number turns it on, anything else off.
+            let on = parse_i64(&args[1]).is_some_and(|n| n != 0);
+            shared.active_expire.store(on, Ordering::Relaxed);
+            Value::OK
+        }
         b"help" => help(&[
             "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "SLEEP <seconds>",
             "    Stop the server for <seconds>. Decimals allowed.",
+            "SET-ACTIVE-EXPIRE <0|1>",
+            "    Setting it to 0 disables expiring keys in background when they are not",
+            "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+            "    default.",
             "PANIC",
             "    Panic inside the server (needs enable-debug-command).",
             "HELP",
