@@ -74,12 +74,6 @@ impl ClientContext {
         self.subscriptions > 0 && self.protocol == Protocol::Resp2
     }
 
-    /// Called before this client's thread parks in a blocking command: messages it published
-    /// earlier in its pipeline must not wait for its wait to end.
-    pub fn before_wait(&self) {
-        super::pubsub::Delivery::before_read();
-    }
-
     /// Forgets every watched key (`EXEC`, `DISCARD`, `UNWATCH`, `RESET`, disconnect).
     pub fn unwatch_all(&mut self, store: &mut Store) {
         for (key, _) in self.watched.drain(..) {
@@ -190,7 +184,8 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
             // push can slip in between the check and the registration, then wait without it.
             let waiter = shared.blocking.register(&client.handle, &block, argv);
             drop(store);
-            client.before_wait();
+            // Messages this pipeline published must not wait for this client's wait to end.
+            super::pubsub::Delivery::before_blocking();
             match blocking::wait(shared, client, waiter, &block) {
                 blocking::Woken::Served(value) => return value,
                 blocking::Woken::TimedOut => return timeout_reply(spec),
@@ -242,8 +237,8 @@ pub enum Access<'s> {
 /// Builds the context a handler's kind asks for and runs it: the one place a [`Context`] or a
 /// [`ReadContext`] is made, for live commands, `EXEC` and replay alike. Returns the reply and,
 /// for a blocking command that found nothing, what it waits for.
-// `inline`: every command passes through here, and as a call of its own it cost about 1 % more
-// instructions per command (`tests/bench/instructions.sh`).
+// `inline`: every command passes through here, and as a call of its own it cost measurably more
+// instructions per command (the Benchmarks chapter, "What the layers cost").
 #[inline]
 pub fn invoke(spec: &CommandSpec, args: &[Vec<u8>], call: Call<'_>, access: Access<'_>) -> (Value, Option<BlockOn>) {
     let Call {

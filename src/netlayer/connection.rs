@@ -172,7 +172,7 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
         {
             // This command created the outbox. Replies still buffered here answer earlier
             // commands, so they go to the socket first; then the writer thread takes over.
-            Delivery::before_read();
+            Delivery::before_blocking();
             let Some(socket) = client.handle.stream.clone() else {
                 return;
             };
@@ -276,7 +276,7 @@ struct FlushThenRead<'a> {
 
 impl Read for FlushThenRead<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        Delivery::before_read();
+        Delivery::before_blocking();
         if let Err(e) = self.writer.borrow_mut().flush() {
             return Err(match e.kind() {
                 ErrorKind::WouldBlock | ErrorKind::TimedOut => io::Error::other(OutputStalled),

@@ -48,10 +48,12 @@ pub fn register(r: &mut Registry) {
 /// Logged as one `DEL` naming only the keys that existed.
 pub fn del(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     // The keys that existed, by reference: the effect copies them only if it is wanted.
-    let existed: Vec<&Vec<u8>> = args
-        .iter()
-        .filter(|key| ctx.store.remove(key, ctx.now).is_some())
-        .collect();
+    let mut existed: Vec<&Vec<u8>> = Vec::new();
+    for key in args {
+        if ctx.store.remove(key, ctx.now).is_some() {
+            existed.push(key);
+        }
+    }
     if !existed.is_empty() {
         ctx.log_with(|| {
             let mut effect = Vec::with_capacity(existed.len() + 1);

@@ -297,7 +297,7 @@ impl Drop for WakeBatch {
 
 // ANCHOR: delivery
 /// The one hook a connection's read loop has into Pub/Sub delivery: [`Delivery::start`] when the
-/// connection starts, [`Delivery::before_read`] before every read that may block. Behind it,
+/// connection starts, [`Delivery::before_blocking`] before the thread may block. Behind it,
 /// the wake-ups of the subscribers this thread published to are batched ([`WakeBatch`]): one per
 /// subscriber per pipeline instead of one per message, which the Pub/Sub chapter's exercise
 /// measures.
@@ -309,9 +309,10 @@ impl Delivery {
         Delivery(WakeBatch::start())
     }
 
-    /// Wakes the subscriber writers this thread owes: called before the thread may wait for
-    /// its client's next bytes, so no message waits on this client's silence.
-    pub fn before_read() {
+    /// Wakes the subscriber writers this thread owes: called before the thread may block (on
+    /// its client's next bytes, in a blocking pop, or handing its socket to a writer thread),
+    /// so no message waits on this client's silence.
+    pub fn before_blocking() {
         wake_deferred();
     }
 }
