@@ -208,6 +208,8 @@ pub struct Config {
     pub client_sched_batch: bool,
     /// Who may run `DEBUG PANIC`.
     pub enable_debug_command: DebugCommand,
+    /// How many databases `SELECT` can choose from (`databases`, fixed at start-up).
+    pub databases: usize,
     /// Redis settings this server keeps and reports but does not act on ([`redis_params`]),
     /// by name, once a client or the config file has set them.
     pub kept: BTreeMap<&'static str, String>,
@@ -243,6 +245,7 @@ impl Default for Config {
             tcp_keepalive: 300,
             client_sched_batch: true,
             enable_debug_command: DebugCommand::No,
+            databases: 16,
             kept: BTreeMap::new(),
         }
     }
@@ -420,12 +423,10 @@ impl Config {
             "slowlog-max-len" => self.slowlog_max_len = integer(value, 0, i64::MAX)? as u64,
             "protected-mode" => self.protected_mode = yes_no(value)?,
             "client-sched-batch" => self.client_sched_batch = yes_no(value)?,
-            // Accepted and ignored: there are no RDB snapshots here (the AOF is the persistence)
-            // and one database; `CONFIG GET` answers what is true of this server.
+            // Accepted and ignored: there are no RDB snapshots here (the AOF is the persistence);
+            // `CONFIG GET` answers what is true of this server.
             "save" | "maxmemory-policy" => {}
-            "databases" => {
-                integer(value, 1, i32::MAX as i64)?;
-            }
+            "databases" => self.databases = integer(value, 1, i32::MAX as i64)? as usize,
             "maxmemory" => {
                 if value != "0" {
                     return Err("maxmemory is not supported by this server".into());
@@ -487,7 +488,7 @@ impl Config {
             "client-sched-batch" => yes(self.client_sched_batch),
             // No RDB snapshots: the empty save policy, which is what `redis-benchmark` checks.
             "save" => String::new(),
-            "databases" => "1".to_string(),
+            "databases" => self.databases.to_string(),
             "maxmemory" => "0".to_string(),
             "maxmemory-policy" => "noeviction".to_string(),
             "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),

@@ -61,12 +61,14 @@ fn writes_are_logged_as_resp_and_survive_a_restart() {
     // Under `always` the reply comes only after the record is written and fsynced.
     assert_eq!(
         String::from_utf8_lossy(&read_aof(&s.dir)),
-        "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*3\r\n$3\r\nSET\r\n$8\r\nbin\r\nkey\r\n$3\r\na\0b\r\n"
+        format!(
+            "{SELECT_0}*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*3\r\n$3\r\nSET\r\n$8\r\nbin\r\nkey\r\n$3\r\na\0b\r\n"
+        )
     );
     // Reads and failed commands log nothing.
     c.assert(&["GET", "k"], &bulk("v"));
     c.assert(&["SET", "k"], "-ERR wrong number of arguments for 'set' command\r\n");
-    assert_eq!(read_aof(&s.dir).len(), 27 + 36);
+    assert_eq!(read_aof(&s.dir).len(), SELECT_0.len() + 27 + 36);
     let dir = s.stop();
     let s = start_in(dir, aof_on(FsyncPolicy::Always));
     let mut c = s.client();
@@ -140,7 +142,8 @@ fn exec_is_one_multi_exec_block_in_the_file() {
     c.assert(&["EXEC"], "*1\r\n$1\r\n1\r\n");
     assert_eq!(
         String::from_utf8_lossy(&read_aof(&s.dir)),
-        "*1\r\n$5\r\nMULTI\r\n\
+        "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n\
+         *1\r\n$5\r\nMULTI\r\n\
          *3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n\
          *3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n\
          *1\r\n$4\r\nEXEC\r\n"
@@ -148,6 +151,9 @@ fn exec_is_one_multi_exec_block_in_the_file() {
 }
 
 const SET_A: &str = "*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n";
+/// What a writer puts first in a file it opens, as Redis does: the database the next records
+/// are for.
+const SELECT_0: &str = "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n";
 const SET_B: &str = "*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n";
 
 #[test]
@@ -161,7 +167,7 @@ fn a_torn_last_record_is_truncated_away_and_the_server_starts() {
     c.assert(&["GET", "b"], "$-1\r\n");
     // Appends continue after the last sound record, not after the torn bytes.
     c.assert(&["SET", "c", "3"], "+OK\r\n");
-    let expected = format!("{SET_A}*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1\r\n3\r\n");
+    let expected = format!("{SET_A}{SELECT_0}*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1\r\n3\r\n");
     assert_eq!(String::from_utf8_lossy(&read_aof(&s.dir)), expected);
     let dir = s.stop();
     let s = start_in(dir, aof_on(FsyncPolicy::Always));
@@ -323,7 +329,7 @@ fn a_second_rewrite_while_one_runs_is_refused_like_redis() {
     ) == "0"));
     assert_eq!(
         String::from_utf8_lossy(&read_aof(&s.dir)),
-        "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"
+        format!("{SELECT_0}*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")
     );
 }
 

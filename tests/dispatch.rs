@@ -29,7 +29,9 @@ fn connection_commands() {
     c.assert(&["ping", "hi"], "$2\r\nhi\r\n");
     c.assert(&["ECHO", ""], "$0\r\n\r\n");
     c.assert(&["SELECT", "0"], "+OK\r\n");
-    c.assert(&["SELECT", "1"], "-ERR DB index is out of range\r\n");
+    c.assert(&["SELECT", "15"], "+OK\r\n");
+    c.assert(&["SELECT", "16"], "-ERR DB index is out of range\r\n");
+    c.assert(&["SELECT", "-1"], "-ERR DB index is out of range\r\n");
     c.assert(&["SELECT", "x"], "-ERR value is not an integer or out of range\r\n");
     c.assert(&["QUIT"], "+OK\r\n");
     assert!(c.is_closed());

@@ -16,7 +16,7 @@ use rust_redis::engine::store::{StoreStats, now_ms};
 const SWEEP_DEADLINE: Duration = Duration::from_secs(60);
 
 fn stats(s: &TestServer) -> StoreStats {
-    shared(s).read_store().stats.clone()
+    shared(s).read_store().stats()
 }
 
 fn shared(s: &TestServer) -> &rust_redis::commands::Shared {
@@ -47,7 +47,8 @@ fn load(s: &TestServer, prefix: &str, n: usize) {
 
 /// Gives `<prefix><i>` for `0..n` a TTL of `ttl_ms`, in-process; returns the deadline (Unix ms).
 fn set_ttls(s: &TestServer, prefix: &str, n: usize, ttl_ms: u64) -> u64 {
-    let mut store = shared(s).write_store();
+    let mut guard = shared(s).write_store();
+    let store = guard.db_mut(0);
     let now = now_ms();
     for i in 0..n {
         assert!(store.set_deadline(format!("{prefix}{i}").as_bytes(), now + ttl_ms, now));
@@ -63,12 +64,13 @@ fn untouched_keys_with_a_ttl_are_all_swept() {
     let at = set_ttls(&s, "ttl:", 200_000, 1_000);
 
     // Nobody reads the keys: only the sweeper can delete them.
-    let swept = wait_until(SWEEP_DEADLINE, || shared(&s).read_store().raw_len() == 1_000);
+    let swept = wait_until(SWEEP_DEADLINE, || shared(&s).read_store().db(0).raw_len() == 1_000);
     let st = stats(&s);
-    assert!(swept, "left: {} keys; {st:?}", shared(&s).read_store().raw_len());
+    assert!(swept, "left: {} keys; {st:?}", shared(&s).read_store().db(0).raw_len());
     assert!(now_ms() >= at, "nothing is deleted before its deadline");
     {
-        let store = shared(&s).read_store();
+        let guard = shared(&s).read_store();
+        let store = guard.db(0);
         assert_eq!(store.len(now_ms()), 1_000, "DBSIZE");
         assert!(store.expires().is_empty());
     }
@@ -92,7 +94,8 @@ fn keys_without_a_ttl_cost_the_sweeper_nothing() {
     // million keys and a fake clock.)
     let s = start_with(|cfg| cfg.hz = 100);
     {
-        let mut store = shared(&s).write_store();
+        let mut guard = shared(&s).write_store();
+        let store = guard.db_mut(0);
         let now = now_ms();
         for i in 0..100_000u32 {
             store.set(
@@ -107,7 +110,7 @@ fn keys_without_a_ttl_cost_the_sweeper_nothing() {
     let st = stats(&s);
     assert_eq!(st.expire_cycle_sampled_keys, 0, "{st:?}");
     assert_eq!(st.expired_keys, 0);
-    assert_eq!(shared(&s).read_store().raw_len(), 100_000);
+    assert_eq!(shared(&s).read_store().db(0).raw_len(), 100_000);
 }
 
 /// Asserts the reply to `args`, or that the command does not exist in this build.
@@ -130,7 +133,7 @@ fn an_expired_key_is_never_visible_through_any_command() {
     for round in 0..3 {
         c.assert(&["SET", "k", "hello"], "+OK\r\n");
         let at = now_ms() + 50;
-        assert!(shared(&s).write_store().set_deadline(b"k", at, now_ms()));
+        assert!(shared(&s).write_store().db_mut(0).set_deadline(b"k", at, now_ms()));
         let before = c.cmd(&["GET", "k"]);
         if now_ms() < at {
             // Answered before the deadline (a loaded machine may get here too late to know).
@@ -170,7 +173,7 @@ fn an_expired_key_is_never_visible_through_any_command() {
                 checks.len()
             );
         }
-        assert!(wait_until(SWEEP_DEADLINE, || shared(&s).read_store().raw_len() == 0));
+        assert!(wait_until(SWEEP_DEADLINE, || shared(&s).read_store().db(0).raw_len() == 0));
         c.assert(&["GET", "k"], "$-1\r\n");
     }
 }
@@ -181,10 +184,10 @@ fn a_swept_key_counts_as_modified_for_watch() {
     let mut c = s.client();
     c.assert(&["SET", "k", "v"], "+OK\r\n");
     let at = now_ms() + 50;
-    assert!(shared(&s).write_store().set_deadline(b"k", at, now_ms()));
+    assert!(shared(&s).write_store().db_mut(0).set_deadline(b"k", at, now_ms()));
     c.assert(&["WATCH", "k"], "+OK\r\n");
     // Deleted by the sweeper, not by any command.
-    assert!(wait_until(SWEEP_DEADLINE, || shared(&s).read_store().raw_len() == 0));
+    assert!(wait_until(SWEEP_DEADLINE, || shared(&s).read_store().db(0).raw_len() == 0));
     c.assert(&["MULTI"], "+OK\r\n");
     c.assert(&["GET", "k"], "+QUEUED\r\n");
     c.assert(&["EXEC"], "*-1\r\n");
@@ -197,7 +200,8 @@ fn with_active_expiry_off_only_a_touch_deletes_an_expired_key() {
     c.assert(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"], "+OK\r\n");
     load(&s, "k", 100);
     {
-        let mut store = shared(&s).write_store();
+        let mut guard = shared(&s).write_store();
+        let store = guard.db_mut(0);
         let now = now_ms();
         for i in 0..100 {
             assert!(store.set_deadline(format!("k{i}").as_bytes(), now + 20, now));
@@ -207,12 +211,12 @@ fn with_active_expiry_off_only_a_touch_deletes_an_expired_key() {
     let cycles = stats(&s).expire_cycles;
     std::thread::sleep(Duration::from_millis(400));
     assert_eq!(stats(&s).expire_cycles, cycles, "the sweeper ran");
-    assert_eq!(shared(&s).read_store().raw_len(), 100, "still stored");
+    assert_eq!(shared(&s).read_store().db(0).raw_len(), 100, "still stored");
     // Invisible all the same (design invariant 2), and a write that touches one deletes it.
     c.assert(&["DBSIZE"], ":0\r\n");
     c.assert(&["DEL", "k0"], ":0\r\n");
-    assert_eq!(shared(&s).read_store().raw_len(), 99);
+    assert_eq!(shared(&s).read_store().db(0).raw_len(), 99);
     // Back on, the sweeper takes the rest by itself.
     c.assert(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"], "+OK\r\n");
-    assert!(wait_until(SWEEP_DEADLINE, || shared(&s).read_store().raw_len() == 0));
+    assert!(wait_until(SWEEP_DEADLINE, || shared(&s).read_store().db(0).raw_len() == 0));
 }

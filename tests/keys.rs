@@ -94,7 +94,7 @@ fn copy() {
         &["COPY", "a", "a"],
         &err("ERR source and destination objects are the same"),
     );
-    c.assert(&["COPY", "a", "b", "DB", "1"], &err("ERR DB index is out of range"));
+    c.assert(&["COPY", "a", "b", "DB", "16"], &err("ERR DB index is out of range"));
     c.assert(
         &["COPY", "a", "b", "DB", "x"],
         &err("ERR value is not an integer or out of range"),
@@ -117,10 +117,10 @@ fn copy() {
     let shared = s.server.as_ref().unwrap().shared();
     let mut store = shared.write_store();
     let now = rust_redis::engine::store::now_ms();
-    if let Some(rust_redis::engine::store::Data::List(l)) = store.get_mut(b"l2", now) {
+    if let Some(rust_redis::engine::store::Data::List(l)) = store.db_mut(0).get_mut(b"l2", now) {
         l.push_back(b"y");
     }
-    match store.get(b"l", now) {
+    match store.db(0).get(b"l", now) {
         Some(rust_redis::engine::store::Data::List(l)) => assert_eq!(l.len(), 1),
         _ => panic!("the source list is gone"),
     }

@@ -46,7 +46,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::{BlockOn, ClientContext, Effect, Effects, ServeFn, Shared};
+use super::registry::{change_keys, db_number};
+use super::{BlockOn, Change, ClientContext, Effects, ServeFn, Shared};
 use crate::commands::ClientHandle;
 use crate::engine::store::{Key, Store, now_ms};
 use crate::protocol::resp::Value;
@@ -76,6 +77,8 @@ enum State {
 /// One parked client: its command, the keys it waits on, and the place its reply goes.
 struct Slot {
     handle: Arc<ClientHandle>,
+    /// The database the client had selected: its keys are that database's.
+    db: usize,
     argv: Vec<Vec<u8>>,
     keys: Vec<Key>,
     serve: ServeFn,
@@ -96,19 +99,22 @@ pub struct Waiter(Arc<Slot>);
 
 // Go parity: go-redis had no blocking pops; these follow Redis 7, arrival order included.
 // ANCHOR: blocking
+/// A key of a database: what a blocked client waits on.
+type DbKey = (usize, Key);
+
 /// Every blocked client, by key, in arrival order.
 #[derive(Default)]
 pub struct Blocking {
     /// Number of parked clients: lets every write skip [`serve`] with one atomic load.
     waiting: AtomicUsize,
-    /// key → clients waiting on it, longest-waiting first. Only touched under the store's
-    /// write guard; the mutex is there to make `Shared` `Sync` and is never contended.
-    queues: Mutex<HashMap<Key, VecDeque<Arc<Slot>>>>,
+    /// (database, key) → clients waiting on it, longest-waiting first. Only touched under the
+    /// store's write guard; the mutex is there to make `Shared` `Sync` and is never contended.
+    queues: Mutex<HashMap<DbKey, VecDeque<Arc<Slot>>>>,
 }
 // ANCHOR_END: blocking
 
 impl Blocking {
-    fn lock(&self) -> MutexGuard<'_, HashMap<Key, VecDeque<Arc<Slot>>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<DbKey, VecDeque<Arc<Slot>>>> {
         self.queues.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -127,9 +133,9 @@ impl Blocking {
         self.len() == 0
     }
 
-    /// Registers `client` as waiting on `block.keys` to run `argv`; called under the write
-    /// guard, right after the command found nothing.
-    pub fn register(&self, client: &Arc<ClientHandle>, block: &BlockOn, argv: &[Vec<u8>]) -> Waiter {
+    /// Registers `client` as waiting on `block.keys` of database `db` to run `argv`; called
+    /// under the write guard, right after the command found nothing.
+    pub fn register(&self, client: &Arc<ClientHandle>, db: usize, block: &BlockOn, argv: &[Vec<u8>]) -> Waiter {
         let mut keys: Vec<Key> = Vec::with_capacity(block.keys.len());
         for k in &block.keys {
             // `BLPOP k k 0` waits once on k.
@@ -139,6 +145,7 @@ impl Blocking {
         }
         let slot = Arc::new(Slot {
             handle: client.clone(),
+            db,
             argv: argv.to_vec(),
             keys,
             serve: block.serve,
@@ -147,23 +154,25 @@ impl Blocking {
         });
         let mut queues = self.lock();
         for k in &slot.keys {
-            queues.entry(k.clone()).or_default().push_back(slot.clone());
+            queues.entry((db, k.clone())).or_default().push_back(slot.clone());
         }
         self.waiting.fetch_add(1, Ordering::AcqRel);
         Waiter(slot)
     }
 
     /// Takes `slot` out of every queue it is in. The caller holds the write guard.
-    fn forget(&self, queues: &mut HashMap<Key, VecDeque<Arc<Slot>>>, slot: &Arc<Slot>) {
+    fn forget(&self, queues: &mut HashMap<DbKey, VecDeque<Arc<Slot>>>, slot: &Arc<Slot>) {
         let mut found = false;
         for k in &slot.keys {
-            if let Some(q) = queues.get_mut(k) {
+            // Cloned to look up a tuple key; only blocked clients pay for it.
+            let at = (slot.db, k.clone());
+            if let Some(q) = queues.get_mut(&at) {
                 if let Some(i) = q.iter().position(|s| Arc::ptr_eq(s, slot)) {
                     q.remove(i);
                     found = true;
                 }
                 if q.is_empty() {
-                    queues.remove(k);
+                    queues.remove(&at);
                 }
             }
         }
@@ -192,30 +201,23 @@ fn peer_gone(stream: &TcpStream) -> bool {
 // ANCHOR: serve
 /// Serves blocked clients whose keys now hold data; called under the write guard after a
 /// write, with that write's effects (to which the pops done here are appended).
-pub fn serve(shared: &Shared, store: &mut Store, now: u64, effects: &mut Vec<Effect>) {
+pub fn serve(shared: &Shared, store: &mut Store, now: u64, effects: &mut Vec<Change>) {
     let blocking = &shared.blocking;
     let mut queues = blocking.lock();
     // Effects appended while serving (a BLMOVE's push) are visited too: the loop re-reads len.
     let mut i = 0;
     while i < effects.len() && !queues.is_empty() {
-        let keys: Vec<Key> = match shared.registry.lookup_internal(&effects[i][0]) {
-            Some(spec) => spec
-                .keys(&effects[i])
-                .filter(|k| queues.contains_key(*k))
-                .map(Key::from)
-                .collect(),
-            None => Vec::new(),
-        };
+        let keys = ready_keys(shared, &queues, &effects[i]);
         i += 1;
-        for key in keys {
-            while let Some(slot) = queues.get(&key).and_then(|q| q.front()).cloned() {
+        for at in keys {
+            while let Some(slot) = queues.get(&at).and_then(|q| q.front()).cloned() {
                 let mut state = slot.lock();
                 if slot.handle.stream.as_deref().is_some_and(peer_gone) {
                     *state = State::Gone;
                 } else {
                     // Always wanted: these effects drive this very loop, whatever else listens.
-                    let mut served = Effects::new(true);
-                    let reply = (slot.serve)(store, now, &slot.argv, &key, &mut served);
+                    let mut served = Effects::new(true, slot.db);
+                    let reply = (slot.serve)(store.db_mut(slot.db), now, &slot.argv, &at.1, &mut served);
                     effects.extend(served.into_list());
                     match reply {
                         Some(reply) => *state = State::Served(reply),
@@ -230,6 +232,24 @@ pub fn serve(shared: &Shared, store: &mut Store, now: u64, effects: &mut Vec<Eff
     }
 }
 // ANCHOR_END: serve
+
+/// The waited-on keys `change` may have filled: the keys it wrote; for `SWAPDB`, every
+/// waited-on key of the two databases it swapped.
+fn ready_keys(shared: &Shared, queues: &HashMap<DbKey, VecDeque<Arc<Slot>>>, change: &Change) -> Vec<DbKey> {
+    let effect = &change.effect;
+    if effect[0].eq_ignore_ascii_case(b"SWAPDB") {
+        let swapped: Vec<usize> = effect[1..].iter().filter_map(|a| db_number(a)).collect();
+        return queues.keys().filter(|(db, _)| swapped.contains(db)).cloned().collect();
+    }
+    let mut ready = Vec::new();
+    change_keys(&shared.registry, change, |db, key| {
+        let at = (db, Key::from(key));
+        if queues.contains_key(&at) {
+            ready.push(at);
+        }
+    });
+    ready
+}
 
 // ANCHOR: wait
 /// Waits, with no guard held, until the waiter is served, times out or its client goes away.

@@ -13,9 +13,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::registry::{CommandSpec, Handler, flags};
-use super::{BlockOn, Context, Effect, Effects, ReadContext, Shared, blocking};
+use super::registry::{change_keys, db_number};
+use super::{BlockOn, Change, Context, Effects, ReadContext, Shared, blocking};
 use crate::commands::ClientHandle;
-use crate::engine::store::{Key, Store, WatchFlag, now_ms};
+use crate::engine::store::{Key, Store, WatchFlag, WatchTable, now_ms};
 use crate::persistence::replay::{self, Applied, Loaded, TornTail};
 use crate::protocol::resp::{Protocol, Value};
 
@@ -30,12 +31,15 @@ pub struct ClientContext {
     pub protocol: Protocol,
     /// False until `AUTH` succeeds when a password is required.
     pub authenticated: bool,
+    /// The selected database (`SELECT`), 0 at first.
+    pub db: usize,
     /// Commands queued since `MULTI`; `None` outside a transaction.
     pub multi: Option<Vec<Vec<Vec<u8>>>>,
     /// A queue-time error happened since `MULTI`: `EXEC` must answer `EXECABORT`.
     pub multi_error: bool,
-    /// Keys this client `WATCH`es, with whether each was already expired when watched.
-    pub watched: Vec<(Key, bool)>,
+    /// Keys this client `WATCH`es: each with its database, and whether it was already expired
+    /// when watched.
+    pub watched: Vec<(usize, Key, bool)>,
     /// Set by any write to a watched key.
     pub watch_flag: WatchFlag,
     /// Number of channels plus patterns subscribed to; above zero, RESP2 allows only
@@ -58,6 +62,7 @@ impl ClientContext {
             handle,
             protocol: Protocol::Resp2,
             authenticated,
+            db: 0,
             multi: None,
             multi_error: false,
             watched: Vec::new(),
@@ -75,9 +80,9 @@ impl ClientContext {
     }
 
     /// Forgets every watched key (`EXEC`, `DISCARD`, `UNWATCH`, `RESET`, disconnect).
-    pub fn unwatch_all(&mut self, store: &mut Store) {
-        for (key, _) in self.watched.drain(..) {
-            store.watch.unwatch(&key, &self.watch_flag);
+    pub fn unwatch_all(&mut self, watch: &mut WatchTable) {
+        for (db, key, _) in self.watched.drain(..) {
+            watch.unwatch(db, &key, &self.watch_flag);
         }
         self.watch_flag.store(false, Ordering::Relaxed);
     }
@@ -167,7 +172,7 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
         Handler::Write(_) => loop {
             let mut store = shared.write_store();
             let now = now_ms();
-            let mut effects = Effects::new(wants_effects(shared, &store));
+            let mut effects = Effects::new(wants_effects(shared, &store), client.db);
             let (reply, block) = invoke(
                 spec,
                 args,
@@ -182,7 +187,7 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
             };
             // A blocking command found nothing: register while the guard is still held, so no
             // push can slip in between the check and the registration, then wait without it.
-            let waiter = shared.blocking.register(&client.handle, &block, argv);
+            let waiter = shared.blocking.register(&client.handle, client.db, &block, argv);
             drop(store);
             // Messages this pipeline published must not wait for this client's wait to end.
             super::pubsub::Delivery::before_blocking();
@@ -254,6 +259,7 @@ pub fn invoke(spec: &CommandSpec, args: &[Vec<u8>], call: Call<'_>, access: Acce
             (f(&mut ReadContext::new(store, now, shared, client), args), None)
         }
         (Handler::Write(f), Access::Write(store, effects)) => {
+            effects.select(client.db);
             let mut ctx = Context::new(store, now, shared, client, in_exec, effects);
             let reply = f(&mut ctx, args);
             (reply, ctx.block.take())
@@ -286,15 +292,18 @@ pub fn commit(
     shared: &Shared,
     store: &mut Store,
     now: u64,
-    mut effects: Vec<Effect>,
+    mut effects: Vec<Change>,
     in_multi: bool,
 ) -> crate::persistence::Ticket {
     let expired = store.take_lazily_expired();
     if !expired.is_empty() {
         // The expiry happened before the command's own effects, so its DELs come first.
-        let mut all: Vec<Effect> = expired
+        let mut all: Vec<Change> = expired
             .into_iter()
-            .map(|k| vec![b"DEL".to_vec(), k.into_vec()])
+            .map(|(db, k)| Change {
+                db,
+                effect: vec![b"DEL".to_vec(), k.into_vec()],
+            })
             .collect();
         all.append(&mut effects);
         effects = all;
@@ -312,19 +321,26 @@ pub fn commit(
 }
 // ANCHOR_END: commit
 
-/// Marks every watcher of every key an effect names; a flush marks every watched key that exists.
-fn touch_watched(shared: &Shared, store: &Store, effects: &[Effect]) {
-    for effect in effects {
+/// Marks every watcher of every key a change wrote, in its database, and for `SWAPDB` every
+/// watched key of the two databases that exists on either side. (The flushes mark theirs
+/// themselves, while they can still see which watched keys existed.)
+fn touch_watched(shared: &Shared, store: &Store, changes: &[Change]) {
+    for change in changes {
+        let effect = &change.effect;
         let name = effect[0].to_ascii_uppercase();
-        if name == b"FLUSHALL" || name == b"FLUSHDB" {
-            // The flush already ran: every watched key counts as touched.
-            store.watch.touch_where(|_| true);
-            continue;
-        }
-        if let Some(spec) = shared.registry.lookup_internal(&effect[0]) {
-            for key in spec.keys(effect) {
-                store.watch.touch(key);
+        match name.as_slice() {
+            // The flushes touched their watched keys before the keys were gone.
+            b"FLUSHALL" | b"FLUSHDB" => {}
+            b"SWAPDB" => {
+                let swapped: Vec<usize> = effect[1..].iter().filter_map(|a| db_number(a)).collect();
+                if let [a, b] = swapped[..] {
+                    let exists = |db: usize, key: &[u8]| store.db(db).contains(key, 0);
+                    store
+                        .watch
+                        .touch_where(|db, key| (db == a || db == b) && (exists(a, key) || exists(b, key)));
+                }
             }
+            _ => change_keys(&shared.registry, change, |db, key| store.watch.touch(db, key)),
         }
     }
 }
@@ -343,16 +359,16 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
     let mut store = shared.write_store();
     let now = now_ms();
     if aborted {
-        client.unwatch_all(&mut store);
+        client.unwatch_all(&mut store.watch);
         return Value::error("EXECABORT Transaction discarded because of previous errors.");
     }
     if watch_failed(client, &store, now) {
-        client.unwatch_all(&mut store);
+        client.unwatch_all(&mut store.watch);
         return Value::NullArray;
     }
-    client.unwatch_all(&mut store);
+    client.unwatch_all(&mut store.watch);
     // Fixed for the whole batch: nobody can WATCH or block while this guard is held.
-    let mut effects = Effects::new(wants_effects(shared, &store));
+    let mut effects = Effects::new(wants_effects(shared, &store), client.db);
     let mut replies = Vec::with_capacity(queue.len());
     for argv in &queue {
         // Queue time checked name and arity, so the lookup succeeds.
@@ -377,10 +393,9 @@ fn watch_failed(client: &ClientContext, store: &Store, now: u64) -> bool {
         return true;
     }
     // A key that expires after WATCH counts as modified even if nobody deleted it yet.
-    client
-        .watched
-        .iter()
-        .any(|(key, expired_when_watched)| !expired_when_watched && store.deadline(key, 0).is_some_and(|at| at <= now))
+    client.watched.iter().any(|(db, key, expired_when_watched)| {
+        !expired_when_watched && store.db(*db).deadline(key, 0).is_some_and(|at| at <= now)
+    })
 }
 
 // ANCHOR: apply_logged
@@ -412,9 +427,16 @@ pub fn apply_logged(
     // after the load, lazily or by the expirer, and those deletions are logged as `DEL`.
     let now = 0;
     // ANCHOR_END: replay_clock
-    let mut effects = Effects::new(false);
+    let mut effects = Effects::new(false, client.db);
     let call = Call::new(shared, client, now).in_exec(); // never block
     match invoke(spec, &argv[1..], call, Access::Write(store, &mut effects)).0 {
+        // Going on in the wrong database would put the rest of the file's keys where they do
+        // not belong: a file written with more databases than this server has stops the load.
+        Value::Error(e) if spec.name == "select" => Err(format!(
+            "SELECT {} in a server of {} databases: {e}",
+            String::from_utf8_lossy(&argv[1]),
+            shared.databases
+        )),
         Value::Error(e) => Ok(Applied::Refused(e.into_owned())),
         _ => Ok(Applied::Done),
     }

@@ -15,34 +15,54 @@
 //! that is not kept. A handler never asks whether effects are wanted; it only logs. What this
 //! buys, per command, is in the Benchmarks chapter ("What each optimisation bought").
 
-use super::{Context, Effect};
+use super::{Change, Context, Effect};
 
 /// The effects of one write, or of one `EXEC`, collected for the dispatcher's commit, or
 /// dropped unbuilt when nobody wants them. A field of [`Context`] of its own, so that helpers
 /// which change the store can take it beside `ctx.store` (`pop(ctx.store, .., ctx.effects)`).
 pub struct Effects {
     wanted: bool,
-    list: Vec<Effect>,
+    /// The database the next effects change: the running command's client's.
+    db: usize,
+    list: Vec<Change>,
 }
 
 impl Effects {
-    /// Effects that are kept if `wanted`, else never built.
-    pub(crate) fn new(wanted: bool) -> Self {
+    /// Effects that are kept if `wanted`, else never built; they change database `db` until
+    /// [`Effects::select`] says otherwise.
+    pub(crate) fn new(wanted: bool, db: usize) -> Self {
         Effects {
             wanted,
+            db,
             list: Vec::new(),
         }
+    }
+
+    /// The effects that follow change database `db` (a command after a `SELECT` in `EXEC`).
+    pub(crate) fn select(&mut self, db: usize) {
+        self.db = db;
     }
 
     /// Records the effect `build` makes, calling it only if someone wants effects.
     pub fn log_with(&mut self, build: impl FnOnce() -> Effect) {
         if self.wanted {
-            self.list.push(build());
+            self.list.push(Change {
+                db: self.db,
+                effect: build(),
+            });
+        }
+    }
+
+    /// Records `effect` as a change of database `db`, which need not be the client's: `MOVE`
+    /// deletes here and adds there.
+    pub fn log_in(&mut self, db: usize, build: impl FnOnce() -> Effect) {
+        if self.wanted {
+            self.list.push(Change { db, effect: build() });
         }
     }
 
     /// The effects recorded, in order, for the dispatcher's commit.
-    pub(crate) fn into_list(self) -> Vec<Effect> {
+    pub(crate) fn into_list(self) -> Vec<Change> {
         self.list
     }
 }

@@ -2,9 +2,10 @@
 //!
 //! Go original: `internal/commands`. Explained in: book chapter 3.
 //!
-//! A handler gets a context that matches what it may do: a [`ReadContext`] holds `&Store`
-//! (the read guard), a [`Context`] holds `&mut Store` (the write guard) and the list of effects
-//! to log, and a client-only handler gets no store at all. The type system so enforces design
+//! A handler gets a context that matches what it may do: a [`ReadContext`] holds its client's
+//! database as `&Db` (under the read guard), a [`Context`] holds it as `&mut Db` (under the write
+//! guard) with the other databases and the list of effects to log, and a client-only handler
+//! gets no store at all. The type system so enforces design
 //! invariant 1: a handler cannot write through a read guard, and none can lock the store itself.
 
 pub mod blocking;
@@ -25,15 +26,15 @@ pub use effects::Effects;
 pub use registry::{CommandSpec, Handler, Registry};
 pub use shared::Shared;
 
-use crate::engine::store::Store;
-pub use crate::persistence::Effect;
+use crate::engine::store::{Db, OtherDbs, Store, WatchTable};
+pub use crate::persistence::{Change, Effect};
 use crate::protocol::resp::Value;
 
 /// Serves a parked blocking command for its client once `key` may hold data: runs it against
-/// `store` under the writer's guard, logs what it popped, and returns the reply, or `None` if
-/// it still finds nothing. Each blocking family brings its own (`lists::serve_blocked`).
-pub type ServeFn =
-    fn(store: &mut Store, now: u64, argv: &[Vec<u8>], key: &[u8], effects: &mut Effects) -> Option<Value>;
+/// the client's database `db` under the writer's guard, logs what it popped, and returns the
+/// reply, or `None` if it still finds nothing. Each blocking family brings its own
+/// (`lists::serve_blocked`).
+pub type ServeFn = fn(db: &mut Db, now: u64, argv: &[Vec<u8>], key: &[u8], effects: &mut Effects) -> Option<Value>;
 
 /// What a handler asks the dispatcher for when it has nothing to return yet (`BLPOP` on an
 /// empty list): wait for a write to one of `keys`, or until `deadline` (Unix ms; `None`: forever),
@@ -50,7 +51,9 @@ pub struct BlockOn {
 
 /// What a read-only handler sees: the store under the read guard.
 pub struct ReadContext<'a> {
-    /// The store, read-only.
+    /// The client's selected database, read-only.
+    pub db: &'a Db,
+    /// Every database (`INFO keyspace`).
     pub store: &'a Store,
     /// The time of this command, in Unix milliseconds: every expiry check uses it.
     pub now: u64,
@@ -63,8 +66,12 @@ pub struct ReadContext<'a> {
 // ANCHOR: context
 /// What a writing handler sees: the store under the write guard, and the effects to log.
 pub struct Context<'a> {
-    /// The store, writable.
-    pub store: &'a mut Store,
+    /// The client's selected database, writable.
+    pub db: &'a mut Db,
+    /// Every other database, for the commands that reach across (`MOVE`, `SWAPDB`, `FLUSHALL`).
+    pub others: OtherDbs<'a>,
+    /// Who watches which key in which database (`WATCH`).
+    pub watch: &'a mut WatchTable,
     /// The time of this command, in Unix milliseconds.
     pub now: u64,
     /// Server-wide state (config, clients, stats).
@@ -85,6 +92,7 @@ impl<'a> ReadContext<'a> {
     /// A read handler's context: `client` runs a command at `now` against `store`.
     pub fn new(store: &'a Store, now: u64, shared: &'a Shared, client: &'a mut ClientContext) -> Self {
         ReadContext {
+            db: store.db(client.db),
             store,
             now,
             shared,
@@ -103,8 +111,11 @@ impl<'a> Context<'a> {
         in_exec: bool,
         effects: &'a mut Effects,
     ) -> Self {
+        let (db, others, watch) = store.split(client.db);
         Context {
-            store,
+            db,
+            others,
+            watch,
             now,
             shared,
             client,

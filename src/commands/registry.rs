@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-use super::{ClientContext, Context, ReadContext, Shared};
+use super::{Change, ClientContext, Context, ReadContext, Shared};
 use crate::engine::store::Fnv1a;
 use crate::protocol::resp::Value;
 
@@ -255,4 +255,42 @@ impl Registry {
     pub fn is_empty(&self) -> bool {
         self.commands.is_empty()
     }
+} // ANCHOR: change_keys
+/// Calls `visit` with each key `change` wrote, in the database it lives in: the keys its command
+/// names, in the change's database, except where a command writes another database (`MOVE key
+/// db`, `COPY src dst DB db`). `WATCH` and the blocked clients find their keys through this.
+/// `SWAPDB` and the flushes name no keys: their callers handle them whole.
+pub fn change_keys<'e>(registry: &Registry, change: &'e Change, mut visit: impl FnMut(usize, &'e [u8])) {
+    let effect = &change.effect;
+    let Some(spec) = registry.lookup_internal(&effect[0]) else {
+        return;
+    };
+    match spec.name {
+        "move" => {
+            visit(change.db, &effect[1]);
+            if let Some(db) = effect.get(2).and_then(|a| db_number(a)) {
+                visit(db, &effect[1]);
+            }
+        }
+        "copy" => {
+            // `COPY src dst [DB db] [REPLACE]`: the source is only read.
+            let target = effect
+                .iter()
+                .position(|a| a.eq_ignore_ascii_case(b"DB"))
+                .and_then(|i| effect.get(i + 1))
+                .and_then(|a| db_number(a));
+            visit(target.unwrap_or(change.db), &effect[2]);
+        }
+        _ => {
+            for key in spec.keys(effect) {
+                visit(change.db, key);
+            }
+        }
+    }
+}
+// ANCHOR_END: change_keys
+
+/// A database number as a logged effect writes it.
+pub fn db_number(arg: &[u8]) -> Option<usize> {
+    std::str::from_utf8(arg).ok()?.parse().ok()
 }

@@ -29,8 +29,11 @@ use crate::persistence::Aof;
 // ANCHOR: shared
 /// Everything the threads share.
 pub struct Shared {
-    /// The one keyspace, behind the one lock.
+    /// The databases, behind the one lock.
     pub store: Arc<RwLock<Store>>,
+    /// How many databases the store holds (`databases`, fixed at start-up): what `SELECT`
+    /// checks against without taking the lock.
+    pub databases: usize,
     /// The command table.
     pub registry: Registry,
     /// Settings; `CONFIG SET` changes some at run time.
@@ -63,6 +66,7 @@ impl Shared {
     /// tool's such as `verify_replay`).
     pub fn new(config: Config, registry: Registry, store: Store, aof: Aof, local_addr: SocketAddr) -> Shared {
         Shared {
+            databases: store.count(),
             store: Arc::new(RwLock::new(store)),
             registry,
             config: RwLock::new(config),

@@ -72,7 +72,7 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
         outbox.finish();
     }
     if !client.watched.is_empty() {
-        client.unwatch_all(&mut shared.write_store());
+        client.unwatch_all(&mut shared.write_store().watch);
     }
     shared.clients.remove(id);
 }

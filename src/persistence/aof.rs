@@ -36,7 +36,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, OnceLock, RwLock, Weak};
 
-use super::Effect;
+use super::Change;
 use super::rewrite;
 use super::state::{Chan, Inner, Msg, Progress, RewriteStatus, lock, policy_from_u8, policy_to_u8};
 use super::writer::Writer;
@@ -127,6 +127,8 @@ impl Aof {
             durable: chan.next_seq,
             closed: false,
         };
+        // A new writer may open a file that ends in any database: say which one first.
+        chan.selected_db = None;
         self.inner.stopping.store(false, Ordering::SeqCst);
         let inner = self.inner.clone();
         let thread = std::thread::Builder::new()
@@ -145,27 +147,34 @@ impl Aof {
 
     // ANCHOR: append
     /// Queues effects for the writer thread, wrapped in `MULTI` … `EXEC` when they come from a
-    /// transaction. Called under the write guard so that the log order is the store order
-    /// (design invariant 4). Never blocks on disk and never drops an entry: the channel is
+    /// transaction, each preceded by a `SELECT` when its database is not the one the file is in,
+    /// as Redis writes them. Called under the write guard so that the log order is the store
+    /// order (design invariant 4). Never blocks on disk and never drops an entry: the channel is
     /// unbounded, so a slow disk costs memory, not correctness.
-    pub fn append(&self, effects: &[Effect], in_multi: bool) -> Ticket {
-        if !self.inner.enabled.load(Ordering::Relaxed) || effects.is_empty() {
+    pub fn append(&self, changes: &[Change], in_multi: bool) -> Ticket {
+        if !self.inner.enabled.load(Ordering::Relaxed) || changes.is_empty() {
+            return Ticket::NONE;
+        }
+        // Uncontended: every caller holds the store's write guard already.
+        let mut chan = lock(&self.inner.chan);
+        if chan.tx.is_none() {
             return Ticket::NONE;
         }
         // Encoding here, not on the writer thread, costs the guard a memcpy of the effect but
         // saves cloning the effects into owned vectors to send them: one allocation either way.
         let mut bytes = Vec::with_capacity(64);
         if in_multi {
+            // Redis writes the transaction's first `SELECT` before its `MULTI`.
+            select(&mut chan.selected_db, changes[0].db, &mut bytes);
             encode_command(&[b"MULTI"], &mut bytes);
         }
-        for effect in effects {
-            encode_command(effect, &mut bytes);
+        for change in changes {
+            select(&mut chan.selected_db, change.db, &mut bytes);
+            encode_command(&change.effect, &mut bytes);
         }
         if in_multi {
             encode_command(&[b"EXEC"], &mut bytes);
         }
-        // Uncontended: every caller holds the store's write guard already.
-        let mut chan = lock(&self.inner.chan);
         let Some(tx) = chan.tx.as_ref() else {
             return Ticket::NONE;
         };
@@ -316,6 +325,14 @@ impl Aof {
     }
 }
 
+/// Writes `SELECT db` to `bytes` unless the stream is in `db` already, and notes that it is now.
+fn select(selected: &mut Option<usize>, db: usize, bytes: &mut Vec<u8>) {
+    if *selected != Some(db) {
+        encode_command(&[b"SELECT", db.to_string().as_bytes()], bytes);
+        *selected = Some(db);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,7 +340,11 @@ mod tests {
     #[test]
     fn a_disabled_aof_hands_out_no_tickets() {
         let aof = Aof::disabled();
-        let t = aof.append(&[vec![b"SET".to_vec(), b"k".to_vec(), b"v".to_vec()]], false);
+        let set = Change {
+            db: 0,
+            effect: vec![b"SET".to_vec(), b"k".to_vec(), b"v".to_vec()],
+        };
+        let t = aof.append(&[set], false);
         assert_eq!(t, Ticket::NONE);
         aof.wait(t);
         assert!(aof.refuses_writes().is_none());

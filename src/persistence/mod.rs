@@ -25,3 +25,13 @@ pub use aof::{Aof, Ticket};
 
 /// One logged effect: a command, as words, that replays the change (design invariant 5).
 pub type Effect = Vec<Vec<u8>>;
+
+/// An effect and the number of the database it changed: what a write hands the AOF, which
+/// writes a `SELECT` before it whenever the database differs from the last one written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The database (`SELECT n`) the effect applies to.
+    pub db: usize,
+    /// The command that replays it.
+    pub effect: Effect,
+}

@@ -52,14 +52,30 @@ pub struct Entry {
     pub deadline: Option<u64>,
 }
 
-/// Clones every live key of `store` with its deadline. Called under the read guard.
-pub fn snapshot(store: &Store, now: u64) -> Vec<Entry> {
+/// One database's keys in the frozen snapshot.
+pub struct DbSnapshot {
+    /// The database's number: the file says `SELECT` it before its keys.
+    pub db: usize,
+    /// Its live keys.
+    pub entries: Vec<Entry>,
+}
+
+/// Clones every live key of every non-empty database of `store`, with its deadline. Called
+/// under the read guard.
+pub fn snapshot(store: &Store, now: u64) -> Vec<DbSnapshot> {
     store
-        .iter(now)
-        .map(|(k, d)| Entry {
-            key: k.into(),
-            data: d.clone(),
-            deadline: store.deadline(k, now),
+        .iter()
+        .filter(|(_, db)| db.raw_len() > 0)
+        .map(|(index, db)| DbSnapshot {
+            db: index,
+            entries: db
+                .iter(now)
+                .map(|(k, d)| Entry {
+                    key: k.into(),
+                    data: d.clone(),
+                    deadline: db.deadline(k, now),
+                })
+                .collect(),
         })
         .collect()
 }
@@ -103,15 +119,18 @@ fn chunked<'a>(out: &mut Vec<u8>, name: &[u8], key: &'a [u8], items: impl Iterat
     }
 }
 
-/// Writes the snapshot to `path` and fsyncs it.
-fn write_snapshot(path: &Path, entries: &[Entry]) -> io::Result<()> {
+/// Writes the snapshot to `path`, each database's keys after a `SELECT` of it, and fsyncs it.
+fn write_snapshot(path: &Path, dbs: &[DbSnapshot]) -> io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let mut buf = Vec::with_capacity(64 * 1024);
-    for e in entries {
-        write_entry(&mut buf, e);
-        if buf.len() >= 64 * 1024 {
-            w.write_all(&buf)?;
-            buf.clear();
+    for db in dbs {
+        encode_command(&[b"SELECT", db.db.to_string().as_bytes()], &mut buf);
+        for e in &db.entries {
+            write_entry(&mut buf, e);
+            if buf.len() >= 64 * 1024 {
+                w.write_all(&buf)?;
+                buf.clear();
+            }
         }
     }
     w.write_all(&buf)?;
@@ -142,23 +161,23 @@ pub(super) fn start(inner: &Arc<Inner>, store: Arc<RwLock<Store>>) -> Result<(),
 /// The body of the `aof-rewrite` thread.
 fn run(inner: &Arc<Inner>, store: &RwLock<Store>) {
     let started = Instant::now();
-    let (entries, writer_running) = {
+    let (dbs, writer_running) = {
         let guard = store.read().unwrap_or_else(|p| p.into_inner());
-        let entries = snapshot(&guard, now_ms());
+        let dbs = snapshot(&guard, now_ms());
         // Still under the read guard: no append can come between the clone and the marker.
         let running = inner.send(Msg::RewriteStart);
-        (entries, running)
+        (dbs, running)
     };
     crate::verbose!(
         "aof",
         "rewrite snapshot of {} keys took {:?}",
-        entries.len(),
+        dbs.iter().map(|db| db.entries.len()).sum::<usize>(),
         started.elapsed()
     );
     let path = inner.path();
     let tmp = temp_path(&path);
-    let written = write_snapshot(&tmp, &entries).map_err(|e| format!("writing {}: {e}", tmp.display()));
-    drop(entries);
+    let written = write_snapshot(&tmp, &dbs).map_err(|e| format!("writing {}: {e}", tmp.display()));
+    drop(dbs);
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

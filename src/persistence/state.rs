@@ -34,6 +34,9 @@ pub(super) enum Msg {
 pub(super) struct Chan {
     pub(super) tx: Option<Sender<Msg>>,
     pub(super) next_seq: u64,
+    /// The database the stream sent to the writer is in: the last `SELECT` it holds, or `None`
+    /// when the next append must begin with one (a new writer, or a rewrite's new file).
+    pub(super) selected_db: Option<usize>,
     pub(super) thread: Option<JoinHandle<()>>,
 }
 
@@ -117,7 +120,12 @@ impl Inner {
 
     /// Sends `msg` to the writer, if one runs; returns false if none does.
     pub(super) fn send(&self, msg: Msg) -> bool {
-        let chan = lock(&self.chan);
+        let mut chan = lock(&self.chan);
+        if matches!(msg, Msg::RewriteStart) {
+            // What follows goes to the new file too, which must not depend on the old one's
+            // last `SELECT`.
+            chan.selected_db = None;
+        }
         chan.tx.as_ref().is_some_and(|tx| tx.send(msg).is_ok())
     }
 }

@@ -14,7 +14,7 @@ use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::commands::Effect;
+use crate::commands::Change;
 use crate::commands::Shared;
 use crate::commands::dispatcher::commit;
 use crate::engine::store::Key;
@@ -87,18 +87,24 @@ pub fn run_cycle(shared: &Shared, rng: &mut impl rand::Rng, budget: Duration) ->
         &mut SystemClock::start(),
         rng,
         budget,
-        |store, now, keys| {
+        |store, db, now, keys| {
             // Nobody waits for an expiry's fsync: the ticket is dropped, the entry still written.
-            commit(shared, store, now, del_effects(keys), false);
+            commit(shared, store, now, del_effects(db, keys), false);
         },
     )
 }
 // ANCHOR_END: run_cycle
 
-/// One `DEL key` effect per deleted key: what replays an expiry (design invariant 5), and what
-/// marks the key as modified for `WATCH`. Redis propagates expiries the same way.
-fn del_effects(keys: Vec<Key>) -> Vec<Effect> {
-    keys.into_iter().map(|k| vec![b"DEL".to_vec(), k.into_vec()]).collect()
+/// One `DEL key` effect per key deleted from database `db`: what replays an expiry (design
+/// invariant 5), and what marks the key as modified for `WATCH`. Redis propagates expiries the
+/// same way.
+fn del_effects(db: usize, keys: Vec<Key>) -> Vec<Change> {
+    keys.into_iter()
+        .map(|k| Change {
+            db,
+            effect: vec![b"DEL".to_vec(), k.into_vec()],
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -108,11 +114,12 @@ mod tests {
     #[test]
     fn each_deleted_key_is_one_del_effect() {
         let keys: Vec<Key> = vec![Box::from(&b"a"[..]), Box::from(&b"b\r\n"[..])];
+        let effects: Vec<(usize, Vec<Vec<u8>>)> = del_effects(3, keys).into_iter().map(|c| (c.db, c.effect)).collect();
         assert_eq!(
-            del_effects(keys),
+            effects,
             vec![
-                vec![b"DEL".to_vec(), b"a".to_vec()],
-                vec![b"DEL".to_vec(), b"b\r\n".to_vec()]
+                (3, vec![b"DEL".to_vec(), b"a".to_vec()]),
+                (3, vec![b"DEL".to_vec(), b"b\r\n".to_vec()])
             ]
         );
     }

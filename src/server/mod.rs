@@ -61,7 +61,8 @@ pub fn start(config: Config) -> anyhow::Result<Server> {
     let listener = TcpListener::bind(&addr).with_context(|| format!("binding {addr}"))?;
     let local_addr = listener.local_addr()?;
     let aof = Aof::new(&config);
-    let shared = Arc::new(Shared::new(config, registry, Store::new(), aof, local_addr));
+    let store = Store::with_databases(config.databases);
+    let shared = Arc::new(Shared::new(config, registry, store, aof, local_addr));
     // Replay before the listener thread exists: no client can see a half-loaded store.
     open_aof(&shared)?;
     shared.aof.attach_store(&shared.store);

@@ -1,4 +1,4 @@
-//! Connection commands: `PING`, `ECHO`, `QUIT`, `SELECT`, `HELLO`, `AUTH`, `CLIENT`, `RESET`.
+//! Connection commands: `PING`, `ECHO`, `QUIT`, `HELLO`, `AUTH`, `CLIENT`, `RESET`.
 //!
 //! Go original: `internal/commands/handlers/connection.go` (`PING`, `ECHO`, `QUIT`; the rest
 //! is new here). Explained in: book chapter 3 and "Talking to real clients".
@@ -24,7 +24,6 @@ pub fn register(r: &mut Registry) {
         FAST | NO_AUTH | RUNS_IN_MULTI | PUBSUB_OK,
         NO_KEYS,
     );
-    r.client("select", select, 2, FAST | LOADING | STALE, NO_KEYS);
     r.client("hello", hello, -1, FAST | NO_AUTH | NOSCRIPT | LOADING | STALE, NO_KEYS);
     r.client("auth", auth, -2, FAST | NO_AUTH | NOSCRIPT | LOADING | STALE, NO_KEYS);
     r.client("client", client, -2, NOSCRIPT | LOADING | STALE, NO_KEYS);
@@ -64,15 +63,6 @@ pub fn echo(_: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
 pub fn quit(_: &Shared, client: &mut ClientContext, _: &[Vec<u8>]) -> Value {
     client.close_after_reply = true;
     Value::OK
-}
-
-/// `SELECT index`: only database 0 exists.
-pub fn select(_: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
-    match parse_i64(&args[0]) {
-        Some(0) => Value::OK,
-        Some(_) => Value::error("ERR DB index is out of range"),
-        None => Value::not_integer(),
-    }
 }
 
 // ANCHOR: constant_time_eq
@@ -207,9 +197,10 @@ pub fn reset(shared: &Shared, client: &mut ClientContext, _: &[Vec<u8>]) -> Valu
     client.multi = None;
     client.multi_error = false;
     if !client.watched.is_empty() {
-        client.unwatch_all(&mut shared.write_store());
+        client.unwatch_all(&mut shared.write_store().watch);
     }
     shared.pubsub.unsubscribe_all(client);
+    client.db = 0;
     client.protocol = Protocol::Resp2;
     client.handle.set_name(b"");
     client.authenticated = shared.config().requirepass.is_none();

@@ -13,7 +13,7 @@ use super::parse_i64;
 use super::sets::{distinct_positions, effect_of, parse_rand_count, parse_scan, pick, scan_page, scan_reply};
 use crate::commands::registry::{KEY1, flags::*};
 use crate::commands::{Context, ReadContext, Registry};
-use crate::engine::store::{Bytes, Data, Store, StoreError};
+use crate::engine::store::{Bytes, Data, Db, StoreError};
 use crate::protocol::resp::{Protocol, Value};
 
 /// Registers this family's commands.
@@ -39,7 +39,7 @@ pub fn register(r: &mut Registry) {
 
 type Hash = HashMap<Bytes, Bytes>;
 
-fn hash_ref<'s>(store: &'s Store, key: &[u8], now: u64) -> Result<Option<&'s Hash>, Value> {
+fn hash_ref<'s>(store: &'s Db, key: &[u8], now: u64) -> Result<Option<&'s Hash>, Value> {
     match store.get(key, now) {
         None => Ok(None),
         Some(Data::Hash(h)) => Ok(Some(h)),
@@ -47,7 +47,7 @@ fn hash_ref<'s>(store: &'s Store, key: &[u8], now: u64) -> Result<Option<&'s Has
     }
 }
 
-fn hash_mut<'s>(store: &'s mut Store, key: &[u8], now: u64) -> Result<Option<&'s mut Hash>, Value> {
+fn hash_mut<'s>(store: &'s mut Db, key: &[u8], now: u64) -> Result<Option<&'s mut Hash>, Value> {
     match store.get_mut(key, now) {
         None => Ok(None),
         Some(Data::Hash(h)) => Ok(Some(h)),
@@ -56,7 +56,7 @@ fn hash_mut<'s>(store: &'s mut Store, key: &[u8], now: u64) -> Result<Option<&'s
 }
 
 /// The hash at `key`, created empty if missing.
-fn hash_or_new<'s>(store: &'s mut Store, key: &[u8], now: u64) -> Result<&'s mut Hash, Value> {
+fn hash_or_new<'s>(store: &'s mut Db, key: &[u8], now: u64) -> Result<&'s mut Hash, Value> {
     match store.get_or_insert_with(key, now, || Data::Hash(Box::default())) {
         Data::Hash(h) => Ok(h),
         _ => Err(StoreError::WrongType.into()),
@@ -68,7 +68,7 @@ fn set_pairs(ctx: &mut Context<'_>, args: &[Vec<u8>], name: &str) -> Result<i64,
     if args.len().is_multiple_of(2) {
         return Err(Value::wrong_arity(name));
     }
-    let hash = hash_or_new(ctx.store, &args[0], ctx.now)?;
+    let hash = hash_or_new(ctx.db, &args[0], ctx.now)?;
     let mut added = 0;
     for pair in args[1..].chunks_exact(2) {
         match hash.get_mut(&pair[0][..]) {
@@ -97,7 +97,7 @@ pub fn hmset(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `HSETNX key field value`: sets the field only if it is new.
 pub fn hsetnx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let hash = match hash_or_new(ctx.store, &args[0], ctx.now) {
+    let hash = match hash_or_new(ctx.db, &args[0], ctx.now) {
         Ok(h) => h,
         Err(e) => return e,
     };
@@ -111,7 +111,7 @@ pub fn hsetnx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `HGET key field`.
 pub fn hget(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match hash_ref(ctx.store, &args[0], ctx.now) {
+    match hash_ref(ctx.db, &args[0], ctx.now) {
         Ok(h) => h
             .and_then(|h| h.get(&args[1][..]))
             .map_or(Value::Null, |v| Value::Bulk(v.to_vec())),
@@ -121,7 +121,7 @@ pub fn hget(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `HMGET key field [field ...]`.
 pub fn hmget(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match hash_ref(ctx.store, &args[0], ctx.now) {
+    match hash_ref(ctx.db, &args[0], ctx.now) {
         Ok(h) => Value::Array(
             args[1..]
                 .iter()
@@ -137,14 +137,14 @@ pub fn hmget(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `HDEL key field [field ...]`: how many were removed.
 pub fn hdel(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let hash = match hash_mut(ctx.store, &args[0], ctx.now) {
+    let hash = match hash_mut(ctx.db, &args[0], ctx.now) {
         Ok(Some(h)) => h,
         Ok(None) => return Value::Integer(0),
         Err(e) => return e,
     };
     let removed = args[1..].iter().filter(|f| hash.remove(&f[..]).is_some()).count();
     if removed > 0 {
-        ctx.store.remove_if_empty(&args[0]);
+        ctx.db.remove_if_empty(&args[0]);
         ctx.log_with(|| effect_of(b"HDEL", args));
     }
     Value::Integer(removed as i64)
@@ -152,7 +152,7 @@ pub fn hdel(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `HEXISTS key field`.
 pub fn hexists(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match hash_ref(ctx.store, &args[0], ctx.now) {
+    match hash_ref(ctx.db, &args[0], ctx.now) {
         Ok(h) => Value::Integer(h.is_some_and(|h| h.contains_key(&args[1][..])) as i64),
         Err(e) => e,
     }
@@ -160,7 +160,7 @@ pub fn hexists(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `HLEN key`.
 pub fn hlen(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match hash_ref(ctx.store, &args[0], ctx.now) {
+    match hash_ref(ctx.db, &args[0], ctx.now) {
         Ok(h) => Value::Integer(h.map_or(0, |h| h.len() as i64)),
         Err(e) => e,
     }
@@ -168,7 +168,7 @@ pub fn hlen(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `HKEYS key`.
 pub fn hkeys(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match hash_ref(ctx.store, &args[0], ctx.now) {
+    match hash_ref(ctx.db, &args[0], ctx.now) {
         Ok(h) => Value::Array(h.into_iter().flatten().map(|(f, _)| Value::bulk(f)).collect()),
         Err(e) => e,
     }
@@ -176,7 +176,7 @@ pub fn hkeys(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `HVALS key`.
 pub fn hvals(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match hash_ref(ctx.store, &args[0], ctx.now) {
+    match hash_ref(ctx.db, &args[0], ctx.now) {
         Ok(h) => Value::Array(h.into_iter().flatten().map(|(_, v)| Value::bulk(v)).collect()),
         Err(e) => e,
     }
@@ -185,7 +185,7 @@ pub fn hvals(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 // ANCHOR: hgetall
 /// `HGETALL key`: a map of every field to its value (a flat array in RESP2).
 pub fn hgetall(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match hash_ref(ctx.store, &args[0], ctx.now) {
+    match hash_ref(ctx.db, &args[0], ctx.now) {
         Ok(h) => Value::Map(
             h.into_iter()
                 .flatten()
@@ -203,7 +203,7 @@ pub fn hincrby(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let Some(by) = parse_i64(&args[2]) else {
         return Value::not_integer();
     };
-    let hash = match hash_or_new(ctx.store, &args[0], ctx.now) {
+    let hash = match hash_or_new(ctx.db, &args[0], ctx.now) {
         Ok(h) => h,
         Err(e) => return e,
     };
@@ -212,13 +212,13 @@ pub fn hincrby(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Some(v) => match parse_i64(v) {
             Some(n) => n,
             None => {
-                ctx.store.remove_if_empty(&args[0]);
+                ctx.db.remove_if_empty(&args[0]);
                 return Value::error("ERR hash value is not an integer");
             }
         },
     };
     let Some(new) = current.checked_add(by) else {
-        ctx.store.remove_if_empty(&args[0]);
+        ctx.db.remove_if_empty(&args[0]);
         return StoreError::Overflow.into();
     };
     let text = new.to_string().into_bytes();
@@ -259,7 +259,7 @@ pub fn hincrbyfloat(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if by.is_infinite() {
         return Value::error("ERR value is NaN or Infinity");
     }
-    let hash = match hash_or_new(ctx.store, &args[0], ctx.now) {
+    let hash = match hash_or_new(ctx.db, &args[0], ctx.now) {
         Ok(h) => h,
         Err(e) => return e,
     };
@@ -268,14 +268,14 @@ pub fn hincrbyfloat(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Some(v) => match parse_float(v) {
             Some(n) => n,
             None => {
-                ctx.store.remove_if_empty(&args[0]);
+                ctx.db.remove_if_empty(&args[0]);
                 return Value::error("ERR hash value is not a float");
             }
         },
     };
     let new = current + by;
     if !new.is_finite() {
-        ctx.store.remove_if_empty(&args[0]);
+        ctx.db.remove_if_empty(&args[0]);
         return StoreError::NanOrInfinity.into();
     }
     let text = format_incr_float(new).into_bytes();
@@ -286,7 +286,7 @@ pub fn hincrbyfloat(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `HSTRLEN key field`.
 pub fn hstrlen(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match hash_ref(ctx.store, &args[0], ctx.now) {
+    match hash_ref(ctx.db, &args[0], ctx.now) {
         Ok(h) => Value::Integer(h.and_then(|h| h.get(&args[1][..])).map_or(0, |v| v.len() as i64)),
         Err(e) => e,
     }
@@ -304,7 +304,7 @@ pub fn hrandfield(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Some(Ok(n)) => Some(n),
         Some(Err(e)) => return e,
     };
-    let hash = match hash_ref(ctx.store, &args[0], ctx.now) {
+    let hash = match hash_ref(ctx.db, &args[0], ctx.now) {
         Ok(Some(h)) => h,
         Ok(None) if count.is_some() => return Value::Array(Vec::new()),
         Ok(None) => return Value::Null,
@@ -345,7 +345,7 @@ pub fn hscan(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Ok(s) => s,
         Err(e) => return e,
     };
-    let hash = match hash_ref(ctx.store, &args[0], ctx.now) {
+    let hash = match hash_ref(ctx.db, &args[0], ctx.now) {
         Ok(Some(h)) => h,
         Ok(None) => return scan_reply(0, Vec::new()),
         Err(e) => return e,

@@ -6,6 +6,7 @@
 //! Every command passes `ctx.now` to the store, which never shows a key whose deadline has
 //! passed (design invariant 2): `KEYS`, `SCAN`, `DBSIZE`, `EXISTS` and `TYPE` included.
 
+use super::databases::db_index;
 use super::parse_i64;
 use crate::commands::registry::{ALL_KEYS, KEY1, KeySpec, NO_KEYS, flags::*};
 use crate::commands::{Context, ReadContext, Registry};
@@ -29,7 +30,7 @@ pub fn register(r: &mut Registry) {
     r.read("scan", scan, -2, 0, NO_KEYS);
     r.read("randomkey", randomkey, 1, 0, NO_KEYS);
     r.read("dbsize", dbsize, 1, FAST, NO_KEYS);
-    r.write("flushdb", flushall, -1, 0, NO_KEYS);
+    r.write("flushdb", flushdb, -1, 0, NO_KEYS);
     r.write("flushall", flushall, -1, 0, NO_KEYS);
     r.write("expire", expire, -3, FAST, KEY1);
     r.write("pexpire", pexpire, -3, FAST, KEY1);
@@ -50,7 +51,7 @@ pub fn del(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     // The keys that existed, by reference: the effect copies them only if it is wanted.
     let mut existed: Vec<&Vec<u8>> = Vec::new();
     for key in args {
-        if ctx.store.remove(key, ctx.now).is_some() {
+        if ctx.db.remove(key, ctx.now).is_some() {
             existed.push(key);
         }
     }
@@ -69,14 +70,14 @@ pub fn del(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 /// `EXISTS key [key ...]` (and `TOUCH`, which in Redis also refreshes the access time we do not
 /// keep): how many of the keys exist, a key named twice counted twice.
 pub fn exists(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    let n = args.iter().filter(|k| ctx.store.contains(k, ctx.now)).count();
+    let n = args.iter().filter(|k| ctx.db.contains(k, ctx.now)).count();
     Value::Integer(n as i64)
 }
 
 /// `TYPE key`: `string`, `list`, `set`, `hash`, `zset`, or `none`.
 pub fn type_(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     let [key] = args else { return Value::wrong_arity("type") };
-    Value::simple(ctx.store.get(key, ctx.now).map_or("none", |d| d.type_name()))
+    Value::simple(ctx.db.get(key, ctx.now).map_or("none", |d| d.type_name()))
 }
 
 // ANCHOR: rename
@@ -104,51 +105,47 @@ fn rename_generic(ctx: &mut Context<'_>, args: &[Vec<u8>], nx: bool) -> Result<b
     let [src, dst] = args else {
         return Err(Value::wrong_arity(if nx { "renamenx" } else { "rename" }));
     };
-    if !ctx.store.contains(src, ctx.now) {
+    if !ctx.db.contains(src, ctx.now) {
         return Err(StoreError::NoSuchKey.into());
     }
     if src == dst {
         // Nothing to move; RENAMENX still says "not renamed", as Redis does.
         return Ok(!nx);
     }
-    if nx && ctx.store.contains(dst, ctx.now) {
+    if nx && ctx.db.contains(dst, ctx.now) {
         return Ok(false);
     }
-    let deadline = ctx.store.deadline(src, ctx.now);
-    let Some(data) = ctx.store.remove(src, ctx.now) else {
+    let deadline = ctx.db.deadline(src, ctx.now);
+    let Some(data) = ctx.db.remove(src, ctx.now) else {
         return Err(StoreError::NoSuchKey.into());
     };
-    ctx.store.set(dst, data, ctx.now);
+    ctx.db.set(dst, data, ctx.now);
     if let Some(at) = deadline {
-        ctx.store.set_deadline(dst, at, ctx.now);
+        ctx.db.set_deadline(dst, at, ctx.now);
     }
     ctx.log(&[b"RENAME", src, dst]);
     Ok(true)
 }
 
 // ANCHOR: copy
-/// `COPY src dst [DB 0] [REPLACE]`: copies the value and its TTL; 1 if it copied, 0 if `src` is
-/// missing or `dst` exists without `REPLACE`.
+/// `COPY src dst [DB db] [REPLACE]`: copies the value and its TTL, into database `db` if given;
+/// 1 if it copied, 0 if `src` is missing or `dst` exists without `REPLACE`.
 ///
-/// Go parity: none in go-redis. There is one database here, so `DB` accepts only 0; Redis,
-/// with 16 databases, would also accept 1 to 15.
+/// Go parity: none in go-redis.
 pub fn copy(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let [src, dst, opts @ ..] = args else {
         return Value::wrong_arity("copy");
     };
     let mut replace = false;
+    let mut target = ctx.client.db;
     let mut i = 0;
     while i < opts.len() {
         if opts[i].eq_ignore_ascii_case(b"REPLACE") {
             replace = true;
         } else if opts[i].eq_ignore_ascii_case(b"DB") && i + 1 < opts.len() {
-            match parse_i64(&opts[i + 1]).map(i32::try_from) {
-                Some(Ok(0)) => {}
-                Some(Ok(_)) => return Value::error("ERR DB index is out of range"),
-                Some(Err(_)) => {
-                    return Value::error("ERR value is out of range, value must between -2147483648 and 2147483647");
-                }
-                None => return Value::not_integer(),
+            match db_index(&opts[i + 1], ctx.others.count()) {
+                Ok(db) => target = db,
+                Err(e) => return e,
             }
             i += 1;
         } else {
@@ -156,21 +153,34 @@ pub fn copy(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         }
         i += 1;
     }
-    if src == dst {
+    let same_db = target == ctx.client.db;
+    if same_db && src == dst {
         return Value::error("ERR source and destination objects are the same");
     }
-    let Some(data) = ctx.store.get(src, ctx.now).cloned() else {
+    let Some(data) = ctx.db.get(src, ctx.now).cloned() else {
         return Value::Integer(0);
     };
-    if !replace && ctx.store.contains(dst, ctx.now) {
+    let deadline = ctx.db.deadline(src, ctx.now);
+    let now = ctx.now;
+    let Some(into) = (if same_db {
+        Some(&mut *ctx.db)
+    } else {
+        ctx.others.get_mut(target)
+    }) else {
+        return Value::Integer(0);
+    };
+    if !replace && into.contains(dst, now) {
         return Value::Integer(0);
     }
-    let deadline = ctx.store.deadline(src, ctx.now);
-    ctx.store.set(dst, data, ctx.now);
+    into.set(dst, data, now);
     if let Some(at) = deadline {
-        ctx.store.set_deadline(dst, at, ctx.now);
+        into.set_deadline(dst, at, now);
     }
-    ctx.log(&[b"COPY", src, dst, b"REPLACE"]);
+    if same_db {
+        ctx.log(&[b"COPY", src, dst, b"REPLACE"]);
+    } else {
+        ctx.log(&[b"COPY", src, dst, b"DB", target.to_string().as_bytes(), b"REPLACE"]);
+    }
     Value::Integer(1)
 }
 // ANCHOR_END: copy
@@ -185,7 +195,7 @@ pub fn keys(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     // `*` skips the matcher, as in Redis, so it lists the empty key too (see `glob_match`).
     let all = pattern.as_slice() == b"*";
     let found = ctx
-        .store
+        .db
         .iter(ctx.now)
         .filter(|(k, _)| all || glob_match(pattern, k))
         .map(|(k, _)| Value::Bulk(k.to_vec()))
@@ -220,7 +230,7 @@ fn parse_cursor(arg: &[u8]) -> Option<u64> {
 /// `SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]`: one step of a walk over the keyspace.
 /// Replies with the next cursor (0 when the walk is over) and the keys of this step. A key that
 /// exists for the whole walk is returned at least once, whatever is added or deleted meanwhile
-/// (the store's slot cursor guarantees it; see `Store::scan`).
+/// (the store's slot cursor guarantees it; see `Db::scan`).
 pub fn scan(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     let [cursor, opts @ ..] = args else {
         return Value::wrong_arity("scan");
@@ -255,7 +265,7 @@ pub fn scan(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     }
     let mut found = Vec::new();
     // A cursor past the last slot (any number a client makes up) just ends the walk.
-    let next = ctx.store.scan(cursor, count, ctx.now, |key, data| {
+    let next = ctx.db.scan(cursor, count, ctx.now, |key, data| {
         if pattern.is_some_and(|p| !glob_match(p, key)) {
             return;
         }
@@ -270,7 +280,7 @@ pub fn scan(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `RANDOMKEY`: a uniformly chosen live key, or nil when there is none.
 pub fn randomkey(ctx: &mut ReadContext<'_>, _: &[Vec<u8>]) -> Value {
-    match ctx.store.random_key(ctx.now, &mut rand::rng()) {
+    match ctx.db.random_key(ctx.now, &mut rand::rng()) {
         Some(k) => Value::Bulk(k.to_vec()),
         None => Value::Null,
     }
@@ -278,24 +288,52 @@ pub fn randomkey(ctx: &mut ReadContext<'_>, _: &[Vec<u8>]) -> Value {
 
 /// `DBSIZE`: the number of live keys.
 pub fn dbsize(ctx: &mut ReadContext<'_>, _: &[Vec<u8>]) -> Value {
-    Value::Integer(ctx.store.len(ctx.now) as i64)
+    Value::Integer(ctx.db.len(ctx.now) as i64)
 }
 
 // ANCHOR: flushall
-/// `FLUSHALL [ASYNC | SYNC]` (and `FLUSHDB`, the same with one database): deletes every key.
-/// Redis's `ASYNC` frees memory on another thread; here both free it at once. Logged as
-/// `FLUSHALL`, unless the store was already empty.
+/// `FLUSHALL [ASYNC | SYNC]`: deletes every key of every database. Redis's `ASYNC` frees
+/// memory on another thread; here both free it at once. Logged as `FLUSHALL`, as Redis
+/// propagates it even when there was nothing to delete.
 pub fn flushall(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    match args {
-        [] => {}
-        [mode] if mode.eq_ignore_ascii_case(b"SYNC") || mode.eq_ignore_ascii_case(b"ASYNC") => {}
-        _ => return Value::syntax_error(),
+    if let Err(e) = flush_mode(args) {
+        return e;
     }
-    if ctx.store.raw_len() > 0 {
-        ctx.store.clear();
-        ctx.log(&[b"FLUSHALL"]);
+    // Before the keys go: a watched key is touched only if it existed (expired or not), as in
+    // Redis 7.
+    let (db, others, selected) = (&*ctx.db, &ctx.others, ctx.client.db);
+    ctx.watch.touch_where(|index, key| {
+        let db = if index == selected { Some(db) } else { others.get(index) };
+        db.is_some_and(|db| db.contains(key, 0))
+    });
+    ctx.db.clear();
+    for db in ctx.others.iter_mut() {
+        db.clear();
     }
+    ctx.log(&[b"FLUSHALL"]);
     Value::OK
+}
+
+/// `FLUSHDB [ASYNC | SYNC]`: deletes every key of the selected database.
+pub fn flushdb(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
+    if let Err(e) = flush_mode(args) {
+        return e;
+    }
+    let (db, selected) = (&*ctx.db, ctx.client.db);
+    ctx.watch
+        .touch_where(|index, key| index == selected && db.contains(key, 0));
+    ctx.db.clear();
+    ctx.log(&[b"FLUSHDB"]);
+    Value::OK
+}
+
+/// Checks a flush's optional `ASYNC` or `SYNC`.
+fn flush_mode(args: &[Vec<u8>]) -> Result<(), Value> {
+    match args {
+        [] => Ok(()),
+        [mode] if mode.eq_ignore_ascii_case(b"SYNC") || mode.eq_ignore_ascii_case(b"ASYNC") => Ok(()),
+        _ => Err(Value::syntax_error()),
+    }
 }
 // ANCHOR_END: flushall
 
@@ -343,10 +381,10 @@ fn expire_generic(ctx: &mut Context<'_>, args: &[Vec<u8>], base: i64, seconds: b
         Some(at) => when = at,
         None => return invalid(),
     }
-    if !ctx.store.contains(key, ctx.now) {
+    if !ctx.db.contains(key, ctx.now) {
         return Value::Integer(0);
     }
-    let current = ctx.store.deadline(key, ctx.now).map(|at| at as i64);
+    let current = ctx.db.deadline(key, ctx.now).map(|at| at as i64);
     // No TTL counts as an infinite one: GT never beats it, LT always does.
     let refused = (nx && current.is_some())
         || (xx && current.is_none())
@@ -356,10 +394,10 @@ fn expire_generic(ctx: &mut Context<'_>, args: &[Vec<u8>], base: i64, seconds: b
         return Value::Integer(0);
     }
     if when <= ctx.now as i64 {
-        ctx.store.remove(key, ctx.now);
+        ctx.db.remove(key, ctx.now);
         ctx.log(&[b"DEL", key]);
     } else {
-        ctx.store.set_deadline(key, when as u64, ctx.now);
+        ctx.db.set_deadline(key, when as u64, ctx.now);
         ctx.log(&[b"PEXPIREAT", key, when.to_string().as_bytes()]);
     }
     Value::Integer(1)
@@ -394,10 +432,10 @@ pub fn pexpireat(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 /// the nearest, as Redis does (`(ms + 500) / 1000`), so a fresh `EXPIRE k 10` reads 10, not 9.
 fn ttl_generic(ctx: &ReadContext<'_>, args: &[Vec<u8>], millis: bool, absolute: bool) -> Value {
     let [key] = args else { return Value::wrong_arity("ttl") };
-    if !ctx.store.contains(key, ctx.now) {
+    if !ctx.db.contains(key, ctx.now) {
         return Value::Integer(-2);
     }
-    let Some(at) = ctx.store.deadline(key, ctx.now) else {
+    let Some(at) = ctx.db.deadline(key, ctx.now) else {
         return Value::Integer(-1);
     };
     let ms = if absolute {
@@ -435,7 +473,7 @@ pub fn persist(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let [key] = args else {
         return Value::wrong_arity("persist");
     };
-    if ctx.store.persist(key, ctx.now) {
+    if ctx.db.persist(key, ctx.now) {
         ctx.log(&[b"PERSIST", key]);
         return Value::Integer(1);
     }

@@ -3,6 +3,7 @@
 //! Go original: `internal/commands/handlers`. Explained in: book chapters 3–8.
 
 pub mod connection;
+pub mod databases;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
@@ -19,6 +20,7 @@ use super::Registry;
 /// Registers every command of every family.
 pub fn register_all(r: &mut Registry) {
     connection::register(r);
+    databases::register(r);
     strings::register(r);
     keys::register(r);
     lists::register(r);

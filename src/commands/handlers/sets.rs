@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use super::parse_i64;
 use crate::commands::registry::{ALL_KEYS, KEY1, KeySpec, NO_KEYS, flags::*};
 use crate::commands::{Context, Effect, ReadContext, Registry};
-use crate::engine::store::{Bytes, Data, MemberSet, Store, StoreError, fnv1a, glob_match};
+use crate::engine::store::{Bytes, Data, Db, MemberSet, StoreError, fnv1a, glob_match};
 use crate::protocol::resp::Value;
 
 /// `SMOVE src dst member`: two keys.
@@ -40,7 +40,7 @@ pub fn register(r: &mut Registry) {
 type Set = MemberSet;
 
 /// The set at `key` for reading: `Ok(None)` if there is none, WRONGTYPE for another type.
-fn set_ref<'s>(store: &'s Store, key: &[u8], now: u64) -> Result<Option<&'s Set>, Value> {
+fn set_ref<'s>(store: &'s Db, key: &[u8], now: u64) -> Result<Option<&'s Set>, Value> {
     match store.get(key, now) {
         None => Ok(None),
         Some(Data::Set(s)) => Ok(Some(s)),
@@ -49,7 +49,7 @@ fn set_ref<'s>(store: &'s Store, key: &[u8], now: u64) -> Result<Option<&'s Set>
 }
 
 /// The set at `key` for writing: `Ok(None)` if there is none, WRONGTYPE for another type.
-fn set_mut<'s>(store: &'s mut Store, key: &[u8], now: u64) -> Result<Option<&'s mut Set>, Value> {
+fn set_mut<'s>(store: &'s mut Db, key: &[u8], now: u64) -> Result<Option<&'s mut Set>, Value> {
     match store.get_mut(key, now) {
         None => Ok(None),
         Some(Data::Set(s)) => Ok(Some(s)),
@@ -72,7 +72,7 @@ fn members_reply<'a>(members: impl Iterator<Item = &'a Bytes>) -> Value {
 /// `SADD key member [member ...]`: how many were new.
 pub fn sadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let set = match ctx
-        .store
+        .db
         .get_or_insert_with(&args[0], ctx.now, || Data::Set(Box::default()))
     {
         Data::Set(s) => s,
@@ -93,14 +93,14 @@ pub fn sadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `SREM key member [member ...]`: how many were removed.
 pub fn srem(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let set = match set_mut(ctx.store, &args[0], ctx.now) {
+    let set = match set_mut(ctx.db, &args[0], ctx.now) {
         Ok(Some(s)) => s,
         Ok(None) => return Value::Integer(0),
         Err(e) => return e,
     };
     let removed = args[1..].iter().filter(|m| set.remove(&m[..])).count();
     if removed > 0 {
-        ctx.store.remove_if_empty(&args[0]);
+        ctx.db.remove_if_empty(&args[0]);
         ctx.log_with(|| effect_of(b"SREM", args));
     }
     Value::Integer(removed as i64)
@@ -108,7 +108,7 @@ pub fn srem(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `SMEMBERS key`.
 pub fn smembers(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match set_ref(ctx.store, &args[0], ctx.now) {
+    match set_ref(ctx.db, &args[0], ctx.now) {
         Ok(Some(s)) => members_reply(s.iter()),
         Ok(None) => Value::Set(Vec::new()),
         Err(e) => e,
@@ -117,7 +117,7 @@ pub fn smembers(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `SISMEMBER key member`.
 pub fn sismember(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match set_ref(ctx.store, &args[0], ctx.now) {
+    match set_ref(ctx.db, &args[0], ctx.now) {
         Ok(s) => Value::Integer(s.is_some_and(|s| s.contains(&args[1][..])) as i64),
         Err(e) => e,
     }
@@ -125,7 +125,7 @@ pub fn sismember(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `SMISMEMBER key member [member ...]`.
 pub fn smismember(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match set_ref(ctx.store, &args[0], ctx.now) {
+    match set_ref(ctx.db, &args[0], ctx.now) {
         Ok(s) => Value::Array(
             args[1..]
                 .iter()
@@ -138,7 +138,7 @@ pub fn smismember(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `SCARD key`.
 pub fn scard(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match set_ref(ctx.store, &args[0], ctx.now) {
+    match set_ref(ctx.db, &args[0], ctx.now) {
         Ok(s) => Value::Integer(s.map_or(0, |s| s.len() as i64)),
         Err(e) => e,
     }
@@ -155,7 +155,7 @@ enum SetOp {
 /// Computes a union, intersection or difference of the sets at `keys` (missing keys are empty
 /// sets). Every key is type-checked first, as Redis does. The intersection walks the smallest
 /// set and probes the others.
-fn compute<'s>(store: &'s Store, now: u64, keys: &[Vec<u8>], op: SetOp) -> Result<Vec<&'s Bytes>, Value> {
+fn compute<'s>(store: &'s Db, now: u64, keys: &[Vec<u8>], op: SetOp) -> Result<Vec<&'s Bytes>, Value> {
     let mut sets: Vec<Option<&Set>> = Vec::with_capacity(keys.len());
     for k in keys {
         sets.push(set_ref(store, k, now)?);
@@ -195,7 +195,7 @@ fn compute<'s>(store: &'s Store, now: u64, keys: &[Vec<u8>], op: SetOp) -> Resul
 // ANCHOR_END: set_op
 
 fn read_op(ctx: &mut ReadContext<'_>, args: &[Vec<u8>], op: SetOp) -> Value {
-    match compute(ctx.store, ctx.now, args, op) {
+    match compute(ctx.db, ctx.now, args, op) {
         Ok(members) => members_reply(members.into_iter()),
         Err(e) => e,
     }
@@ -222,12 +222,12 @@ pub fn sdiff(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 /// `DEL destination` then `SADD destination members...`, which replays to the same set.
 fn store_op(ctx: &mut Context<'_>, args: &[Vec<u8>], op: SetOp) -> Value {
     let (dst, keys) = (&args[0], &args[1..]);
-    let result: Set = match compute(ctx.store, ctx.now, keys, op) {
+    let result: Set = match compute(ctx.db, ctx.now, keys, op) {
         Ok(members) => members.into_iter().cloned().collect(),
         Err(e) => return e,
     };
     let len = result.len() as i64;
-    let existed = ctx.store.remove(dst, ctx.now).is_some();
+    let existed = ctx.db.remove(dst, ctx.now).is_some();
     if existed || !result.is_empty() {
         ctx.log(&[b"DEL", dst]);
     }
@@ -236,7 +236,7 @@ fn store_op(ctx: &mut Context<'_>, args: &[Vec<u8>], op: SetOp) -> Value {
         effect.push(b"SADD".to_vec());
         effect.push(dst.clone());
         effect.extend(result.iter().map(|m| m.to_vec()));
-        ctx.store.set(dst, Data::Set(Box::new(result)), ctx.now);
+        ctx.db.set(dst, Data::Set(Box::new(result)), ctx.now);
         ctx.log_with(|| effect);
     }
     Value::Integer(len)
@@ -293,7 +293,7 @@ pub fn sintercard(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
             _ => return Value::syntax_error(),
         }
     }
-    match compute(ctx.store, ctx.now, keys, SetOp::Inter) {
+    match compute(ctx.db, ctx.now, keys, SetOp::Inter) {
         Ok(m) if limit > 0 => Value::Integer(m.len().min(limit) as i64),
         Ok(m) => Value::Integer(m.len() as i64),
         Err(e) => e,
@@ -356,7 +356,7 @@ pub fn spop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Some(Err(e)) => return e,
     };
     let key = &args[0];
-    let set = match set_mut(ctx.store, key, ctx.now) {
+    let set = match set_mut(ctx.db, key, ctx.now) {
         Ok(Some(s)) => s,
         Ok(None) if count.is_some() => return Value::Set(Vec::new()),
         Ok(None) => return Value::Null,
@@ -373,7 +373,7 @@ pub fn spop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
             .collect()
     };
     if !popped.is_empty() {
-        ctx.store.remove_if_empty(key);
+        ctx.db.remove_if_empty(key);
         ctx.log_with(|| {
             let mut effect: Effect = Vec::with_capacity(popped.len() + 2);
             effect.push(b"SREM".to_vec());
@@ -402,7 +402,7 @@ pub fn srandmember(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Some(Ok(n)) => Some(n),
         Some(Err(e)) => return e,
     };
-    let set = match set_ref(ctx.store, &args[0], ctx.now) {
+    let set = match set_ref(ctx.db, &args[0], ctx.now) {
         Ok(Some(s)) => s,
         Ok(None) if count.is_some() => return Value::Array(Vec::new()),
         Ok(None) => return Value::Null,
@@ -429,12 +429,12 @@ pub fn srandmember(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 /// `SMOVE source destination member`.
 pub fn smove(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let (src, dst, member) = (&args[0], &args[1], &args[2][..]);
-    let present = match set_ref(ctx.store, src, ctx.now) {
+    let present = match set_ref(ctx.db, src, ctx.now) {
         Ok(Some(s)) => s.contains(member),
         Ok(None) => return Value::Integer(0),
         Err(e) => return e,
     };
-    if let Err(e) = set_ref(ctx.store, dst, ctx.now) {
+    if let Err(e) = set_ref(ctx.db, dst, ctx.now) {
         return e;
     }
     if !present {
@@ -443,11 +443,11 @@ pub fn smove(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if src == dst {
         return Value::Integer(1);
     }
-    if let Ok(Some(s)) = set_mut(ctx.store, src, ctx.now) {
+    if let Ok(Some(s)) = set_mut(ctx.db, src, ctx.now) {
         s.remove(member);
     }
-    ctx.store.remove_if_empty(src);
-    if let Data::Set(d) = ctx.store.get_or_insert_with(dst, ctx.now, || Data::Set(Box::default())) {
+    ctx.db.remove_if_empty(src);
+    if let Data::Set(d) = ctx.db.get_or_insert_with(dst, ctx.now, || Data::Set(Box::default())) {
         d.insert(member.into());
     }
     ctx.log_with(|| effect_of(b"SMOVE", args));
@@ -555,7 +555,7 @@ pub fn sscan(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Ok(s) => s,
         Err(e) => return e,
     };
-    let set = match set_ref(ctx.store, &args[0], ctx.now) {
+    let set = match set_ref(ctx.db, &args[0], ctx.now) {
         Ok(Some(s)) => s,
         Ok(None) => return scan_reply(0, Vec::new()),
         Err(e) => return e,

@@ -72,7 +72,7 @@ pub fn discard(shared: &Shared, client: &mut ClientContext, _: &[Vec<u8>]) -> Va
         return Value::error("ERR DISCARD without MULTI");
     }
     client.multi_error = false;
-    client.unwatch_all(&mut shared.write_store());
+    client.unwatch_all(&mut shared.write_store().watch);
     Value::OK
 }
 
@@ -83,14 +83,15 @@ pub fn watch(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         return Value::error("ERR WATCH inside MULTI is not allowed");
     }
     for key in args {
-        if ctx.client.watched.iter().any(|(k, _)| **k == key[..]) {
+        let db = ctx.client.db;
+        if ctx.client.watched.iter().any(|(d, k, _)| *d == db && **k == key[..]) {
             continue;
         }
         // A key already expired (but not yet deleted) when watched does not count as
         // modified when it is later deleted for that reason, as in Redis.
-        let expired = ctx.store.deadline(key, 0).is_some_and(|at| at <= ctx.now);
-        ctx.store.watch.watch(key, &ctx.client.watch_flag);
-        ctx.client.watched.push((key.as_slice().into(), expired));
+        let expired = ctx.db.deadline(key, 0).is_some_and(|at| at <= ctx.now);
+        ctx.watch.watch(db, key, &ctx.client.watch_flag);
+        ctx.client.watched.push((db, key.as_slice().into(), expired));
     }
     Value::OK
 }
@@ -98,6 +99,6 @@ pub fn watch(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `UNWATCH`: forget every watched key.
 pub fn unwatch(ctx: &mut Context<'_>, _: &[Vec<u8>]) -> Value {
-    ctx.client.unwatch_all(ctx.store);
+    ctx.client.unwatch_all(ctx.watch);
     Value::OK
 }

@@ -43,7 +43,7 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
-use super::{Key, Store, StoreStats};
+use super::{Db, Key, Store, StoreStats};
 
 /// Keys looked at per round (Redis: `ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP`).
 pub const KEYS_PER_ROUND: usize = 20;
@@ -117,7 +117,7 @@ pub struct CycleReport {
 /// deleted, for the caller to log as `DEL` effects.
 ///
 /// A key without a TTL is not in the index, so it is never looked at.
-pub fn sample_round(store: &mut Store, now: u64, rng: &mut impl Rng, limit: usize) -> (usize, Vec<Key>) {
+pub fn sample_round(store: &mut Db, now: u64, rng: &mut impl Rng, limit: usize) -> (usize, Vec<Key>) {
     let mut expired = Vec::new();
     let len = store.expires.len();
     if len <= limit {
@@ -139,7 +139,7 @@ pub fn sample_round(store: &mut Store, now: u64, rng: &mut impl Rng, limit: usiz
 // ANCHOR_END: sample_round
 
 /// Deletes the key at position `i` of the TTL index if its deadline has passed.
-fn try_expire(store: &mut Store, i: usize, now: u64, expired: &mut Vec<Key>) {
+fn try_expire(store: &mut Db, i: usize, now: u64, expired: &mut Vec<Key>) {
     let Some((key, at)) = store.expires.nth(i) else {
         return;
     };
@@ -154,45 +154,58 @@ fn try_expire(store: &mut Store, i: usize, now: u64, expired: &mut Vec<Key>) {
 }
 
 // ANCHOR: active_expire_cycle
-/// One active-expiry cycle: rounds of [`KEYS_PER_ROUND`] samples until a round finds at most
-/// [`ACCEPTABLE_STALE_PERC`] % expired or `budget` is spent. The write guard comes from `lock` and
-/// is released for clients whenever it has been held for [`MAX_GUARD_HOLD`]. `commit` gets each
-/// round's deleted keys while the guard is held, so their `DEL`s reach the AOF and `WATCH` in
-/// store order. The cycle's figures go into the store's [`StoreStats`] before the last guard is
-/// released.
+/// One active-expiry cycle over the databases, from [`Store::next_expire_db`] on: in each, rounds
+/// of [`KEYS_PER_ROUND`] samples until a round finds at most [`ACCEPTABLE_STALE_PERC`] % expired;
+/// the whole cycle stops when `budget` is spent, and the next one starts at the database after
+/// the last it visited, as Redis's does. A database without TTL keys is passed over without a
+/// round. The write guard comes from `lock` and is released for clients whenever it has been
+/// held for [`MAX_GUARD_HOLD`]. `commit` gets each round's database number and deleted keys
+/// while the guard is held, so their `DEL`s reach the AOF and `WATCH` in store order. The
+/// cycle's figures go into the store's [`StoreStats`] before the last guard is released.
 pub fn active_expire_cycle<G: DerefMut<Target = Store>>(
     mut lock: impl FnMut() -> G,
     clock: &mut impl Clock,
     rng: &mut impl Rng,
     budget: Duration,
-    mut commit: impl FnMut(&mut Store, u64, Vec<Key>),
+    mut commit: impl FnMut(&mut Store, usize, u64, Vec<Key>),
 ) -> CycleReport {
     let mut report = CycleReport::default();
     // One look at the clock per round; the hold is measured from the look before the guard was
     // taken, so time spent waiting for the lock shortens the hold rather than lengthening it.
     let mut spent = Duration::ZERO;
+    let mut visited = 0;
     loop {
         let mut guard = lock();
         let store = &mut *guard;
         let held_since = spent;
         loop {
-            let now = clock.now_ms();
-            let (sampled, expired) = sample_round(store, now, rng, KEYS_PER_ROUND);
-            report.rounds += 1;
-            report.sampled += sampled as u64;
-            report.expired += expired.len() as u64;
-            let again = expired.len() * 100 > sampled * ACCEPTABLE_STALE_PERC;
-            if !expired.is_empty() {
-                commit(store, now, expired);
+            let index = store.next_expire_db % store.count();
+            let mut finished = store.db(index).expires().is_empty();
+            let mut out_of_time = false;
+            if !finished {
+                let now = clock.now_ms();
+                let (sampled, expired) = sample_round(store.db_mut(index), now, rng, KEYS_PER_ROUND);
+                report.rounds += 1;
+                report.sampled += sampled as u64;
+                report.expired += expired.len() as u64;
+                let again = expired.len() * 100 > sampled * ACCEPTABLE_STALE_PERC;
+                if !expired.is_empty() {
+                    commit(store, index, now, expired);
+                }
+                // The budget is wall time, waits for the guard included: when clients keep the
+                // lock busy, the sweeper gets fewer rounds, which is the point.
+                spent = clock.elapsed();
+                out_of_time = again && spent >= budget;
+                finished = !again || out_of_time;
             }
-            // The budget is wall time, waits for the guard included: when clients keep the lock
-            // busy, the sweeper gets fewer rounds, which is the point.
-            spent = clock.elapsed();
-            let out_of_time = again && spent >= budget;
-            if !again || out_of_time {
-                report.time_cap_reached = out_of_time;
-                record(&mut store.stats, &report, clock.elapsed());
-                return report;
+            if finished {
+                store.next_expire_db = (index + 1) % store.count();
+                visited += 1;
+                if out_of_time || visited >= store.count() {
+                    report.time_cap_reached = out_of_time;
+                    record(&mut store.stats, &report, clock.elapsed());
+                    return report;
+                }
             }
             if spent.saturating_sub(held_since) >= MAX_GUARD_HOLD {
                 break;
@@ -231,7 +244,7 @@ mod tests {
     use rand::SeedableRng;
     use rand::rngs::StdRng;
 
-    use super::super::{Data, slot_of};
+    use super::super::Data;
     use super::*;
 
     /// A clock the test moves: `now` for deadlines, and `step` added to the elapsed time at each
@@ -270,9 +283,9 @@ mod tests {
         Data::Str(b"v".as_slice().into())
     }
 
-    /// A store with `plain` keys without TTL and `ttl` keys due at `at`.
-    fn store_with(plain: usize, ttl: usize, at: u64) -> Store {
-        let mut st = Store::new();
+    /// A database with `plain` keys without TTL and `ttl` keys due at `at`.
+    fn db_with(plain: usize, ttl: usize, at: u64) -> Db {
+        let mut st = Db::new();
         for i in 0..plain {
             st.set(format!("plain:{i}").as_bytes(), v(), 0);
         }
@@ -284,6 +297,18 @@ mod tests {
         st
     }
 
+    /// A store whose database 0 is `db`, the others empty.
+    fn store_of(db: Db) -> Store {
+        let mut store = Store::new();
+        *store.db_mut(0) = db;
+        store
+    }
+
+    /// A store whose database 0 is [`db_with`]`(plain, ttl, at)`.
+    fn store_with(plain: usize, ttl: usize, at: u64) -> Store {
+        store_of(db_with(plain, ttl, at))
+    }
+
     /// Runs one cycle with the given clock, returning the report and every committed key.
     fn cycle(st: Store, clock: &mut FakeClock, budget: Duration) -> (Store, CycleReport, Vec<Key>) {
         let cell = RefCell::new(st);
@@ -293,16 +318,16 @@ mod tests {
             clock,
             &mut rng(),
             budget,
-            |_, _, keys| committed.extend(keys),
+            |_, _, _, keys| committed.extend(keys),
         );
         (cell.into_inner(), report, committed)
     }
 
     /// Design invariant 3: every key in the TTL index exists in the keyspace.
-    fn assert_index_only_holds_live_entries(st: &Store) {
+    fn assert_index_only_holds_live_entries(st: &Db) {
         for (k, _) in st.expires.iter() {
             assert!(
-                st.slots[slot_of(k)].contains_key(&k[..]),
+                st.slot(k).is_some_and(|slot| slot.contains_key(&k[..])),
                 "index holds {k:?} with no value"
             );
         }
@@ -318,7 +343,7 @@ mod tests {
 
     #[test]
     fn a_round_samples_twenty_keys() {
-        let mut st = store_with(0, 1000, 50);
+        let mut st = db_with(0, 1000, 50);
         let (sampled, expired) = sample_round(&mut st, 10, &mut rng(), KEYS_PER_ROUND);
         assert_eq!((sampled, expired.len()), (20, 0), "nothing due yet");
         let (sampled, expired) = sample_round(&mut st, 50, &mut rng(), KEYS_PER_ROUND);
@@ -329,12 +354,12 @@ mod tests {
         );
         assert_eq!(st.raw_len(), 980);
         assert_eq!(st.expires().len(), 980);
-        assert_eq!(st.stats.expired_keys, 20);
+        assert_eq!(st.expired_count(), 20);
     }
 
     #[test]
     fn a_small_index_is_walked_whole() {
-        let mut st = store_with(0, 15, 5);
+        let mut st = db_with(0, 15, 5);
         st.set_deadline(b"ttl:3", 100, 0);
         let (sampled, expired) = sample_round(&mut st, 5, &mut rng(), KEYS_PER_ROUND);
         assert_eq!((sampled, expired.len()), (15, 14));
@@ -348,21 +373,19 @@ mod tests {
         let (st, report, committed) = cycle(st, &mut FakeClock::at(u64::MAX), Duration::from_millis(25));
         assert_eq!(
             report,
-            CycleReport {
-                rounds: 1,
-                ..CycleReport::default()
-            }
+            CycleReport::default(),
+            "a database without TTL keys is passed over"
         );
         assert!(committed.is_empty());
-        assert_eq!(st.raw_len(), 50_000);
-        assert_eq!(st.stats.expire_cycle_sampled_keys, 0);
-        assert_eq!(st.stats.expire_cycles, 1);
+        assert_eq!(st.db(0).raw_len(), 50_000);
+        assert_eq!(st.stats().expire_cycle_sampled_keys, 0);
+        assert_eq!(st.stats().expire_cycles, 1);
     }
 
     #[test]
     fn a_million_keys_without_ttl_cost_nothing() {
         // The same store a server would hold; the cycle's work is counted, not timed.
-        let mut st = Store::new();
+        let mut st = Db::new();
         for i in 0..1_000_000u32 {
             st.set(&i.to_le_bytes(), v(), 0);
         }
@@ -372,7 +395,7 @@ mod tests {
         }
         st.set_deadline(b"due", 10, 0);
         st.set_deadline(b"far", 1_000, 0);
-        let cell = RefCell::new(st);
+        let cell = RefCell::new(store_of(st));
         let mut committed = Vec::new();
         let mut clock = FakeClock::at(10);
         for _ in 0..10 {
@@ -381,25 +404,25 @@ mod tests {
                 &mut clock,
                 &mut rng(),
                 Duration::MAX,
-                |_, _, k| committed.extend(k),
+                |_, _, _, k| committed.extend(k),
             );
         }
         let st = cell.into_inner();
         assert_eq!(committed, vec![Key::from(&b"due"[..])]);
         // The first cycle looks at both, then at "far" again (half of its first round had
         // expired); each of the nine others looks at "far" once.
-        assert_eq!(st.stats.expire_cycle_sampled_keys, 2 + 1 + 9);
-        assert_eq!(st.raw_len(), 1_000_001);
+        assert_eq!(st.stats().expire_cycle_sampled_keys, 2 + 1 + 9);
+        assert_eq!(st.db(0).raw_len(), 1_000_001);
     }
 
     #[test]
     fn rounds_repeat_while_more_than_a_quarter_expired() {
         // Everything due: every round is 100 % expired, so the cycle runs until the index is
-        // empty; the final round samples nothing and stops it.
+        // empty, and a database with an empty index gets no more rounds.
         let st = store_with(100, 10_000, 5);
         let (st, report, committed) = cycle(st, &mut FakeClock::at(5), Duration::MAX);
         assert_eq!(report.expired, 10_000);
-        assert_eq!(report.rounds, 10_000 / 20 + 1);
+        assert_eq!(report.rounds, 10_000 / 20);
         assert_eq!(committed.len(), 10_000);
         assert_eq!(
             committed.iter().collect::<HashSet<_>>().len(),
@@ -407,34 +430,34 @@ mod tests {
             "each key deleted once"
         );
         assert!(!report.time_cap_reached);
-        assert_eq!(st.raw_len(), 100);
-        assert_eq!(st.stats.expired_keys, 10_000);
+        assert_eq!(st.db(0).raw_len(), 100);
+        assert_eq!(st.stats().expired_keys, 10_000);
     }
 
     #[test]
     fn a_quarter_or_less_expired_ends_the_cycle() {
         // 1 key in 1,000 due: a round of 20 almost never finds more than 5, so one round.
-        let mut st = store_with(0, 1000, 1_000);
+        let mut st = db_with(0, 1000, 1_000);
         st.set_deadline(b"ttl:0", 5, 0);
-        let (_, report, _) = cycle(st, &mut FakeClock::at(5), Duration::MAX);
+        let (_, report, _) = cycle(store_of(st), &mut FakeClock::at(5), Duration::MAX);
         assert_eq!(report.rounds, 1);
         assert_eq!(report.sampled, 20);
 
         // Exactly 25 % expired stops too (the rule is "more than"): 5 of a 20-key index.
-        let mut st = store_with(0, 20, 1_000);
+        let mut st = db_with(0, 20, 1_000);
         for i in 0..5 {
             st.set_deadline(format!("ttl:{i}").as_bytes(), 5, 0);
         }
-        let (st, report, _) = cycle(st, &mut FakeClock::at(5), Duration::MAX);
+        let (st, report, _) = cycle(store_of(st), &mut FakeClock::at(5), Duration::MAX);
         assert_eq!((report.rounds, report.expired), (1, 5));
-        assert_eq!(st.expires().len(), 15);
+        assert_eq!(st.db(0).expires().len(), 15);
 
         // 6 of 20 is more than a quarter: a second round follows (and finds nothing).
-        let mut st = store_with(0, 20, 1_000);
+        let mut st = db_with(0, 20, 1_000);
         for i in 0..6 {
             st.set_deadline(format!("ttl:{i}").as_bytes(), 5, 0);
         }
-        let (_, report, _) = cycle(st, &mut FakeClock::at(5), Duration::MAX);
+        let (_, report, _) = cycle(store_of(st), &mut FakeClock::at(5), Duration::MAX);
         assert_eq!((report.rounds, report.expired, report.sampled), (2, 6, 20 + 14));
     }
 
@@ -449,10 +472,10 @@ mod tests {
         assert_eq!(report.expired, 60);
         assert_eq!(committed.len(), 60);
         assert!(report.time_cap_reached);
-        assert_eq!(st.stats.expired_time_cap_reached_count, 1);
-        assert_eq!(st.expires().len(), 10_000 - 60);
+        assert_eq!(st.stats().expired_time_cap_reached_count, 1);
+        assert_eq!(st.db(0).expires().len(), 10_000 - 60);
         // Every round was all expired: the smoothed estimate moved 5 % of the way to 100.
-        assert!((st.stats.expired_stale_perc - 5.0).abs() < 1e-9);
+        assert!((st.stats().expired_stale_perc - 5.0).abs() < 1e-9);
     }
 
     #[test]
@@ -472,14 +495,15 @@ mod tests {
             &mut clock,
             &mut rng(),
             Duration::MAX,
-            |store, now, keys| {
+            |store, db, now, keys| {
                 // The keys are already gone when the commit sees them.
-                assert!(keys.iter().all(|k| store.get(k, 0).is_none()));
+                assert!(keys.iter().all(|k| store.db(db).get(k, 0).is_none()));
                 assert_eq!(now, 5);
                 batches.push(keys.len());
             },
         );
-        assert_eq!(guards.get() as u64, report.rounds);
+        // One more guard than rounds: the last finds the index empty and ends the cycle.
+        assert_eq!(guards.get() as u64, report.rounds + 1);
         assert_eq!(batches, vec![20; 5]);
     }
 
@@ -494,8 +518,8 @@ mod tests {
         // A quarter of the hold per round: four rounds per guard.
         let mut clock = FakeClock::at(5);
         clock.step = MAX_GUARD_HOLD / 4;
-        let report = active_expire_cycle(take, &mut clock, &mut rng(), Duration::MAX, |_, _, _| {});
-        assert_eq!(report.rounds, 1_000 / 20 + 1);
+        let report = active_expire_cycle(take, &mut clock, &mut rng(), Duration::MAX, |_, _, _, _| {});
+        assert_eq!(report.rounds, 1_000 / 20);
         assert_eq!(guards.get(), report.rounds.div_ceil(4));
         // A clock that never moves: the whole cycle under one guard.
         *cell.borrow_mut() = store_with(0, 1_000, 5);
@@ -504,7 +528,7 @@ mod tests {
             guards.set(guards.get() + 1);
             cell.borrow_mut()
         };
-        active_expire_cycle(take, &mut FakeClock::at(5), &mut rng(), Duration::MAX, |_, _, _| {});
+        active_expire_cycle(take, &mut FakeClock::at(5), &mut rng(), Duration::MAX, |_, _, _, _| {});
         assert_eq!(guards.get(), 1);
     }
 
@@ -512,7 +536,7 @@ mod tests {
     fn the_index_never_holds_a_key_without_ttl() {
         // Every way the store drops a TTL: SET, PERSIST, DEL, overwrite, lazy and active expiry,
         // RENAME (delete + set + deadline), empty collections, FLUSHALL.
-        let mut st = store_with(0, 10, 100);
+        let mut st = db_with(0, 10, 100);
         st.set(b"ttl:0", v(), 0);
         assert!(st.persist(b"ttl:1", 0));
         st.remove(b"ttl:2", 0);
@@ -553,7 +577,7 @@ mod tests {
         // A model check: thousands of random store operations with a moving clock; after each,
         // the index holds exactly the keys that have a TTL, and a sweep never deletes a live key.
         let mut r = StdRng::seed_from_u64(42);
-        let mut st = Store::new();
+        let mut st = Db::new();
         let mut now = 1_000u64;
         let names: Vec<Vec<u8>> = (0..64).map(|i| format!("k{i}").into_bytes()).collect();
         for step in 0..20_000 {
@@ -591,7 +615,7 @@ mod tests {
             st.take_lazily_expired();
             assert_index_only_holds_live_entries(&st);
             for k in &names {
-                let present = st.slots[slot_of(k)].contains_key(&k[..]);
+                let present = st.slot(k).is_some_and(|slot| slot.contains_key(&k[..]));
                 let live = st.get(k, now).is_some();
                 match st.expires().get(k) {
                     // A key in the index is present; it is live exactly while its deadline is ahead.
@@ -606,7 +630,7 @@ mod tests {
     #[test]
     fn an_expired_key_is_invisible_before_the_sweeper_comes() {
         // The state between the deadline and the sweep: present in memory, absent to everyone.
-        let mut st = store_with(3, 1, 100);
+        let mut st = db_with(3, 1, 100);
         for now in [100, 101, u64::MAX] {
             assert!(st.get(b"ttl:0", now).is_none());
             assert!(!st.contains(b"ttl:0", now));
@@ -631,5 +655,50 @@ mod tests {
         assert!(st.get(b"ttl:0", 99).is_some(), "visible one millisecond before");
         sample_round(&mut st, 100, &mut rng(), KEYS_PER_ROUND);
         assert_eq!(st.raw_len(), 3);
+    }
+
+    #[test]
+    fn a_cycle_visits_every_database_and_resumes_where_time_ran_out() {
+        let mut store = Store::new();
+        for db in [2, 7] {
+            let d = store.db_mut(db);
+            for i in 0..100 {
+                let k = format!("ttl:{i}");
+                d.set(k.as_bytes(), v(), 0);
+                d.set_deadline(k.as_bytes(), 5, 0);
+            }
+        }
+        let mut seen = Vec::new();
+        let cell = RefCell::new(store);
+        let mut clock = FakeClock::at(5);
+        active_expire_cycle(
+            || cell.borrow_mut(),
+            &mut clock,
+            &mut rng(),
+            Duration::MAX,
+            |_, db, _, keys| seen.extend(keys.iter().map(|_| db)),
+        );
+        assert_eq!(seen.iter().filter(|&&db| db == 2).count(), 100);
+        assert_eq!(seen.iter().filter(|&&db| db == 7).count(), 100);
+        // Out of time in database 2: the next cycle starts at 3.
+        let mut store = cell.into_inner();
+        for i in 0..100 {
+            let k = format!("again:{i}");
+            store.db_mut(2).set(k.as_bytes(), v(), 0);
+            store.db_mut(2).set_deadline(k.as_bytes(), 5, 0);
+        }
+        store.next_expire_db = 0;
+        let mut clock = FakeClock::at(5);
+        clock.step = Duration::from_millis(10);
+        let cell = RefCell::new(store);
+        let report = active_expire_cycle(
+            || cell.borrow_mut(),
+            &mut clock,
+            &mut rng(),
+            Duration::from_millis(15),
+            |_, _, _, _| {},
+        );
+        assert!(report.time_cap_reached);
+        assert_eq!(cell.borrow().next_expire_db, 3);
     }
 }

@@ -1,12 +1,14 @@
-//! The in-memory store: binary-safe keys, typed values, deadlines.
+//! The in-memory store: binary-safe keys, typed values, deadlines, in numbered databases.
 //!
 //! Go original: `internal/engine/store/store.go`. Explained in: book chapter 4.
 //!
-//! One `Store` lives behind one `Arc<RwLock<Store>>` (see `server/mod.rs`). It does no locking
-//! and no I/O of its own: callers hold the read guard to call `&self` methods and the write guard
-//! for `&mut self` ones, and pass the current time in, so tests can move the clock by hand.
+//! One `Store` lives behind one `Arc<RwLock<Store>>` (see `server/mod.rs`). It holds the
+//! server's numbered databases (`SELECT 0` … `SELECT 15`), each a [`Db`]: a keyspace of its own,
+//! with its own TTL index (see `databases.rs`). Neither does locking or I/O of its own: callers
+//! hold the read guard to call `&self` methods and the write guard for `&mut self` ones, and pass
+//! the current time in, so tests can move the clock by hand.
 //!
-//! The keyspace is split into a fixed number of hash-addressed *slots* (each a `HashMap`). A key
+//! A database's keyspace is split into a fixed number of hash-addressed *slots* (each a `HashMap`). A key
 //! never changes slot, so a `SCAN` cursor that is simply "the next slot to visit" returns every key
 //! that stays present for the whole scan, whatever else is added or deleted meanwhile. Redis gets
 //! the same guarantee from its reverse-binary bucket cursor; std's `HashMap` hides its buckets, so
@@ -14,6 +16,7 @@
 
 pub mod active_expire;
 mod compact;
+mod databases;
 mod expiry;
 mod fnv;
 pub mod glob;
@@ -28,6 +31,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use compact::InlineBytes;
 pub use compact::Str;
+pub use databases::{OtherDbs, Store};
 pub use expiry::ExpiryIndex;
 pub use fnv::{Fnv1a, fnv1a};
 pub use glob::glob_match;
@@ -120,10 +124,11 @@ pub const SLOTS: usize = 4096;
 // ANCHOR_END: slots
 
 // ANCHOR: store_stats
-/// Counters the store keeps for `INFO`.
+/// Counters the store keeps for `INFO`, over all databases.
 #[derive(Debug, Default, Clone)]
 pub struct StoreStats {
-    /// Keys deleted because their deadline passed (lazily or by the sweeper).
+    /// Keys deleted because their deadline passed (lazily or by the sweeper), summed over the
+    /// databases by [`Store::stats`].
     pub expired_keys: u64,
     /// Estimated percentage (0–100) of TTL keys that are expired but not yet deleted: each
     /// active-expiry cycle's expired/sampled, smoothed as Redis does. `INFO`: two decimals.
@@ -142,31 +147,30 @@ pub struct StoreStats {
 // ANCHOR_END: store_stats
 
 // ANCHOR: store
-/// The keyspace of the one database.
-pub struct Store {
+/// One database: the keyspace `SELECT n` picks.
+pub struct Db {
     // Keys and short values live inside the table entries (`compact.rs`): 48 bytes an entry
-    // and no heap block at all for a typical `SET key:1234 value`.
+    // and no heap block at all for a typical `SET key:1234 value`. Empty until the first key
+    // arrives, so the fifteen databases most servers never use cost nothing.
     slots: Vec<HashMap<InlineBytes, Data>>,
     len: usize,
     expires: ExpiryIndex,
     /// Keys removed by lazy expiry since the dispatcher last looked; each becomes a `DEL`
     /// effect (AOF, `WATCH`) of the command that found it.
     lazily_expired: Vec<Key>,
-    /// Counters for `INFO`.
-    pub stats: StoreStats,
+    /// Keys deleted because their deadline passed, lazily or by the sweeper (`expired_keys`).
+    expired: u64,
     /// Reads that found their key (`keyspace_hits`). Reads run under the *read* guard, so
-    /// these two are atomics rather than fields of `stats`; relaxed increments, summed by `INFO`.
+    /// these two are atomics rather than plain counters; relaxed increments, summed by `INFO`.
     hits: AtomicU64,
     /// Reads that did not (`keyspace_misses`).
     misses: AtomicU64,
-    /// Who watches which key (`WATCH`); kept here because it changes under the same lock.
-    pub watch: WatchTable,
 }
 // ANCHOR_END: store
 
-impl Default for Store {
+impl Default for Db {
     fn default() -> Self {
-        Store::new()
+        Db::new()
     }
 }
 
@@ -186,19 +190,31 @@ fn slot_of(key: &[u8]) -> usize {
 }
 // ANCHOR_END: slot_of
 
-impl Store {
-    /// An empty store.
+impl Db {
+    /// An empty database.
     pub fn new() -> Self {
-        Store {
-            slots: (0..SLOTS).map(|_| HashMap::new()).collect(),
+        Db {
+            slots: Vec::new(),
             len: 0,
             expires: ExpiryIndex::default(),
             lazily_expired: Vec::new(),
-            stats: StoreStats::default(),
+            expired: 0,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
-            watch: WatchTable::default(),
         }
+    }
+
+    /// The slot of `key`, if the table exists yet.
+    fn slot(&self, key: &[u8]) -> Option<&HashMap<InlineBytes, Data>> {
+        self.slots.get(slot_of(key))
+    }
+
+    /// The slot of `key`, creating the table on a database's first key.
+    fn slot_mut(&mut self, key: &[u8]) -> &mut HashMap<InlineBytes, Data> {
+        if self.slots.is_empty() {
+            self.slots = (0..SLOTS).map(|_| HashMap::new()).collect();
+        }
+        &mut self.slots[slot_of(key)]
     }
 
     fn is_expired(&self, key: &[u8], now: u64) -> bool {
@@ -215,14 +231,14 @@ impl Store {
         let found = if self.is_expired(key, now) {
             None
         } else {
-            self.slots[slot_of(key)].get(key)
+            self.slot(key).and_then(|slot| slot.get(key))
         };
         let counter = if found.is_some() { &self.hits } else { &self.misses };
         counter.fetch_add(1, Ordering::Relaxed);
         found
     }
 
-    /// `keyspace_hits` and `keyspace_misses`: lookups through [`Store::get`] that found their key
+    /// `keyspace_hits` and `keyspace_misses`: lookups through [`Db::get`] that found their key
     /// and lookups that did not. Unlike Redis, which counts only reads, a write's existence check
     /// through `get` counts too.
     pub fn keyspace_hits_misses(&self) -> (u64, u64) {
@@ -239,7 +255,7 @@ impl Store {
     /// The live value of `key` for changing in place; deletes it first if it has expired.
     pub fn get_mut(&mut self, key: &[u8], now: u64) -> Option<&mut Data> {
         self.expire_if_needed(key, now);
-        self.slots[slot_of(key)].get_mut(key)
+        self.slots.get_mut(slot_of(key)).and_then(|slot| slot.get_mut(key))
     }
 
     /// True if `key` exists and has not expired.
@@ -256,10 +272,15 @@ impl Store {
         }
         self.remove_entry(key);
         self.lazily_expired.push(key.into());
-        self.stats.expired_keys += 1;
+        self.expired += 1;
         true
     }
     // ANCHOR_END: expire_if_needed
+
+    /// True if lazy expiry deleted keys since the last [`Db::take_lazily_expired`].
+    pub fn has_lazily_expired(&self) -> bool {
+        !self.lazily_expired.is_empty()
+    }
 
     /// Takes the keys deleted by lazy expiry since the last call.
     pub fn take_lazily_expired(&mut self) -> Vec<Key> {
@@ -281,7 +302,7 @@ impl Store {
     }
 
     fn insert_raw(&mut self, key: &[u8], data: Data) -> Option<Data> {
-        let slot = &mut self.slots[slot_of(key)];
+        let slot = self.slot_mut(key);
         if let Some(v) = slot.get_mut(key) {
             return Some(std::mem::replace(v, data));
         }
@@ -293,13 +314,12 @@ impl Store {
     /// The value at `key`, created with `make` if the key is missing (or expired).
     pub fn get_or_insert_with(&mut self, key: &[u8], now: u64, make: impl FnOnce() -> Data) -> &mut Data {
         self.expire_if_needed(key, now);
-        let slot_index = slot_of(key);
-        if !self.slots[slot_index].contains_key(key) {
-            self.slots[slot_index].insert(InlineBytes::from(key), make());
+        if !self.slot_mut(key).contains_key(key) {
+            self.slot_mut(key).insert(InlineBytes::from(key), make());
             self.len += 1;
         }
         // Just inserted or already present: the lookup cannot fail.
-        self.slots[slot_index].get_mut(key).expect("key present")
+        self.slot_mut(key).get_mut(key).expect("key present")
     }
 
     /// Deletes `key` and its TTL; returns its live value.
@@ -311,7 +331,7 @@ impl Store {
     // ANCHOR: remove_entry
     fn remove_entry(&mut self, key: &[u8]) -> Option<Data> {
         self.expires.remove(key);
-        let slot = &mut self.slots[slot_of(key)];
+        let slot = self.slots.get_mut(slot_of(key))?;
         let old = slot.remove(key);
         if old.is_some() {
             self.len -= 1;
@@ -333,7 +353,10 @@ impl Store {
     /// Deletes `key` if it holds an empty collection: a list, set, hash or sorted set that lost
     /// its last element vanishes, as in Redis. Returns whether it did.
     pub fn remove_if_empty(&mut self, key: &[u8]) -> bool {
-        let empty = self.slots[slot_of(key)].get(key).is_some_and(Data::is_empty_collection);
+        let empty = self
+            .slot(key)
+            .and_then(|slot| slot.get(key))
+            .is_some_and(Data::is_empty_collection);
         if empty {
             self.remove_entry(key);
         }
@@ -348,7 +371,7 @@ impl Store {
             return false;
         }
         self.remove_entry(key);
-        self.stats.expired_keys += 1;
+        self.expired += 1;
         true
     }
 
@@ -400,13 +423,22 @@ impl Store {
         self.len(now) == 0
     }
 
-    /// Deletes every key.
+    /// Deletes every key, and gives the tables' memory back.
     pub fn clear(&mut self) {
-        for slot in &mut self.slots {
-            *slot = HashMap::new();
-        }
+        self.slots = Vec::new();
         self.expires.clear();
         self.len = 0;
+    }
+
+    /// Keys this database deleted because their deadline passed (`expired_keys`, summed).
+    pub fn expired_count(&self) -> u64 {
+        self.expired
+    }
+
+    /// Zeroes the counters `CONFIG RESETSTAT` resets: expired keys, hits and misses.
+    pub fn reset_counters(&mut self) {
+        self.expired = 0;
+        self.reset_hits_misses();
     }
 
     /// Every live key with its value, in no particular order.
@@ -424,6 +456,9 @@ impl Store {
     pub fn scan(&self, cursor: u64, count: usize, now: u64, mut visit: impl FnMut(&[u8], &Data)) -> u64 {
         let mut slot = cursor as usize;
         let mut seen = 0;
+        if self.slots.is_empty() {
+            return 0;
+        }
         while slot < SLOTS && seen < count.max(1) {
             for (k, v) in &self.slots[slot] {
                 if !self.is_expired(k, now) {
@@ -437,14 +472,14 @@ impl Store {
     }
     // ANCHOR_END: scan
 
-    /// A random live key, or `None` in an empty store (`RANDOMKEY`).
+    /// A random live key, or `None` in an empty database (`RANDOMKEY`).
     ///
     /// Like Redis, it picks a random non-empty slot, then a random key inside it: O(keys / SLOTS)
     /// rather than O(keys), at the price of favouring keys in sparse slots slightly (Redis's
     /// bucket-then-chain choice has the same bias). A small or mostly expired store falls back to
     /// counting live keys, which is exact.
     pub fn random_key(&self, now: u64, rng: &mut impl rand::Rng) -> Option<&[u8]> {
-        if self.len >= SLOTS {
+        if self.len >= SLOTS && !self.slots.is_empty() {
             for _ in 0..64 {
                 let slot = &self.slots[rng.random_range(0..SLOTS)];
                 if slot.is_empty() {
@@ -480,7 +515,7 @@ mod tests {
 
     #[test]
     fn expired_keys_are_invisible_then_deleted() {
-        let mut st = Store::new();
+        let mut st = Db::new();
         st.set(b"k", s("v"), 0);
         st.set_deadline(b"k", 100, 0);
         assert!(st.get(b"k", 99).is_some());
@@ -495,7 +530,7 @@ mod tests {
 
     #[test]
     fn set_drops_ttl_and_keep_ttl_keeps_it() {
-        let mut st = Store::new();
+        let mut st = Db::new();
         st.set(b"k", s("a"), 0);
         st.set_deadline(b"k", 1000, 0);
         st.set_keep_ttl(b"k", s("b"), 0);
@@ -507,7 +542,7 @@ mod tests {
 
     #[test]
     fn scan_visits_every_stable_key_exactly_once_despite_churn() {
-        let mut st = Store::new();
+        let mut st = Db::new();
         for i in 0..2000 {
             st.set(format!("stable:{i}").as_bytes(), s("x"), 0);
         }
@@ -537,7 +572,7 @@ mod tests {
 
     #[test]
     fn slots_give_memory_back_after_mass_deletes() {
-        let mut st = Store::new();
+        let mut st = Db::new();
         let keys: Vec<String> = (0..SLOTS * 128).map(|i| format!("key:{i}")).collect();
         for k in &keys {
             st.set(k.as_bytes(), s("v"), 0);
@@ -555,7 +590,7 @@ mod tests {
 
     #[test]
     fn empty_collections_vanish() {
-        let mut st = Store::new();
+        let mut st = Db::new();
         st.set(b"l", Data::List(Box::default()), 0);
         assert!(st.remove_if_empty(b"l"));
         assert_eq!(st.raw_len(), 0);

@@ -20,10 +20,11 @@ pub type WatchFlag = Arc<AtomicBool>;
 // Go parity: go-redis planned WATCH and never built it. This table costs a write nothing
 // while nobody watches (book chapter 7).
 // ANCHOR: watch_table
-/// Watched key → the flags of its watchers.
+/// Watched key → its watchers: each the number of the database it watches the key in, and
+/// the flag to set.
 #[derive(Default)]
 pub struct WatchTable {
-    keys: HashMap<Key, Vec<WatchFlag>>,
+    keys: HashMap<Key, Vec<(usize, WatchFlag)>>,
 }
 // ANCHOR_END: watch_table
 
@@ -33,18 +34,18 @@ impl WatchTable {
         self.keys.is_empty()
     }
 
-    /// Adds `flag` as a watcher of `key`.
-    pub fn watch(&mut self, key: &[u8], flag: &WatchFlag) {
+    /// Adds `flag` as a watcher of `key` in database `db`.
+    pub fn watch(&mut self, db: usize, key: &[u8], flag: &WatchFlag) {
         let list = self.keys.entry(key.into()).or_default();
-        if !list.iter().any(|f| Arc::ptr_eq(f, flag)) {
-            list.push(flag.clone());
+        if !list.iter().any(|(d, f)| *d == db && Arc::ptr_eq(f, flag)) {
+            list.push((db, flag.clone()));
         }
     }
 
-    /// Removes `flag` from the watchers of `key`.
-    pub fn unwatch(&mut self, key: &[u8], flag: &WatchFlag) {
+    /// Removes `flag` from the watchers of `key` in database `db`.
+    pub fn unwatch(&mut self, db: usize, key: &[u8], flag: &WatchFlag) {
         if let Some(list) = self.keys.get_mut(key) {
-            list.retain(|f| !Arc::ptr_eq(f, flag));
+            list.retain(|(d, f)| !(*d == db && Arc::ptr_eq(f, flag)));
             if list.is_empty() {
                 self.keys.remove(key);
             }
@@ -52,22 +53,23 @@ impl WatchTable {
     }
 
     // ANCHOR: touch
-    /// Marks every watcher of `key`: their `EXEC` will fail.
-    pub fn touch(&self, key: &[u8]) {
+    /// Marks every watcher of `key` in database `db`: their `EXEC` will fail.
+    pub fn touch(&self, db: usize, key: &[u8]) {
         if let Some(list) = self.keys.get(key) {
-            for f in list {
+            for (_, f) in list.iter().filter(|(d, _)| *d == db) {
                 f.store(true, Ordering::Relaxed);
             }
         }
     }
     // ANCHOR_END: touch
 
-    /// Marks every watcher of every key for which `exists` is true (`FLUSHALL` touches the keys
-    /// it deleted; a watched key that did not exist is not changed by a flush).
-    pub fn touch_where(&self, mut exists: impl FnMut(&[u8]) -> bool) {
+    /// Marks every watcher of a key in a database for which `changed(db, key)` is true:
+    /// `FLUSHALL` touches the keys it deleted (a watched key that did not exist is not changed
+    /// by a flush), `SWAPDB` the keys that exist on either side of the swap.
+    pub fn touch_where(&self, mut changed: impl FnMut(usize, &[u8]) -> bool) {
         for (k, list) in &self.keys {
-            if exists(k) {
-                for f in list {
+            for (db, f) in list {
+                if changed(*db, k) {
                     f.store(true, Ordering::Relaxed);
                 }
             }

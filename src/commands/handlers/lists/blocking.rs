@@ -13,13 +13,13 @@ use super::{End, list_mut, list_ref};
 use crate::commands::blocking::parse_timeout;
 use crate::commands::handlers::parse_i64;
 use crate::commands::{BlockOn, Context, Effects};
-use crate::engine::store::{Data, Store};
+use crate::engine::store::{Data, Db};
 use crate::protocol::resp::Value;
 
 /// Pops up to `n` elements from one end of the list at `key`, deletes the key if that emptied
 /// it, and logs `LPOP key n` (or without `n` when `count_form` is false).
 pub(super) fn pop_logged(
-    store: &mut Store,
+    store: &mut Db,
     now: u64,
     key: &[u8],
     end: End,
@@ -52,15 +52,7 @@ pub(super) fn pop_logged(
 // ANCHOR: lmove
 /// Pops from one end of `src` and pushes onto one end of `dst` (the same list rotates).
 /// Checks both types before changing anything; logs `LMOVE src dst from to`.
-fn move_element(
-    store: &mut Store,
-    now: u64,
-    src: &[u8],
-    dst: &[u8],
-    from: End,
-    to: End,
-    effects: &mut Effects,
-) -> Value {
+fn move_element(store: &mut Db, now: u64, src: &[u8], dst: &[u8], from: End, to: End, effects: &mut Effects) -> Value {
     match list_ref(store, src, now) {
         Ok(Some(_)) => {}
         Ok(None) => return Value::Null,
@@ -104,20 +96,12 @@ pub fn lmove(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let (Some(from), Some(to)) = (End::parse(&args[2]), End::parse(&args[3])) else {
         return Value::syntax_error();
     };
-    move_element(ctx.store, ctx.now, &args[0], &args[1], from, to, ctx.effects)
+    move_element(ctx.db, ctx.now, &args[0], &args[1], from, to, ctx.effects)
 }
 
 /// `RPOPLPUSH source destination`: `LMOVE source destination RIGHT LEFT`.
 pub fn rpoplpush(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    move_element(
-        ctx.store,
-        ctx.now,
-        &args[0],
-        &args[1],
-        End::Right,
-        End::Left,
-        ctx.effects,
-    )
+    move_element(ctx.db, ctx.now, &args[0], &args[1], End::Right, End::Left, ctx.effects)
 }
 
 /// A parsed `[B]LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]`.
@@ -161,7 +145,7 @@ fn mpop_reply(key: &[u8], popped: Vec<Vec<u8>>) -> Value {
 
 /// The first of `keys` that holds a non-empty list; WRONGTYPE if one holding another type
 /// comes first, as Redis checks them in order.
-fn first_nonempty<'k>(store: &Store, now: u64, keys: &'k [Vec<u8>]) -> Result<Option<&'k [u8]>, Value> {
+fn first_nonempty<'k>(store: &Db, now: u64, keys: &'k [Vec<u8>]) -> Result<Option<&'k [u8]>, Value> {
     for key in keys {
         if let Some(l) = list_ref(store, key, now)?
             && !l.is_empty()
@@ -178,9 +162,9 @@ pub fn lmpop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Ok(m) => m,
         Err(e) => return e,
     };
-    match first_nonempty(ctx.store, ctx.now, m.keys) {
+    match first_nonempty(ctx.db, ctx.now, m.keys) {
         Ok(Some(key)) => {
-            let popped = pop_logged(ctx.store, ctx.now, key, m.end, m.count, true, ctx.effects);
+            let popped = pop_logged(ctx.db, ctx.now, key, m.end, m.count, true, ctx.effects);
             mpop_reply(key, popped)
         }
         Ok(None) => Value::NullArray,
@@ -209,9 +193,9 @@ fn bpop(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End) -> Value {
         Ok(d) => d,
         Err(e) => return e,
     };
-    match first_nonempty(ctx.store, ctx.now, keys) {
+    match first_nonempty(ctx.db, ctx.now, keys) {
         Ok(Some(key)) => {
-            let mut popped = pop_logged(ctx.store, ctx.now, key, end, 1, false, ctx.effects);
+            let mut popped = pop_logged(ctx.db, ctx.now, key, end, 1, false, ctx.effects);
             match popped.pop() {
                 Some(e) => Value::Array(vec![Value::bulk(key), Value::Bulk(e)]),
                 None => Value::NullArray,
@@ -251,9 +235,9 @@ fn bmove(ctx: &mut Context<'_>, src: &[u8], dst: &[u8], from: End, to: End, time
         Ok(d) => d,
         Err(e) => return e,
     };
-    match list_ref(ctx.store, src, ctx.now) {
+    match list_ref(ctx.db, src, ctx.now) {
         Err(e) => e,
-        Ok(Some(_)) => move_element(ctx.store, ctx.now, src, dst, from, to, ctx.effects),
+        Ok(Some(_)) => move_element(ctx.db, ctx.now, src, dst, from, to, ctx.effects),
         // Redis answers a timed-out BLMOVE with a nil *array* (`*-1`), like every blocking
         // list command, although a non-blocking LMOVE that finds nothing answers `$-1`.
         Ok(None) => block_on(ctx, &[src.to_vec()], deadline, Value::NullArray),
@@ -270,9 +254,9 @@ pub fn blmpop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Ok(m) => m,
         Err(e) => return e,
     };
-    match first_nonempty(ctx.store, ctx.now, m.keys) {
+    match first_nonempty(ctx.db, ctx.now, m.keys) {
         Ok(Some(key)) => {
-            let popped = pop_logged(ctx.store, ctx.now, key, m.end, m.count, true, ctx.effects);
+            let popped = pop_logged(ctx.db, ctx.now, key, m.end, m.count, true, ctx.effects);
             mpop_reply(key, popped)
         }
         Ok(None) => block_on(ctx, m.keys, deadline, Value::NullArray),
@@ -284,13 +268,7 @@ pub fn blmpop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 /// Runs a parked list command (`argv`, name included) on behalf of its client, against `key`,
 /// which a write just filled. Returns the client's reply, or `None` if `key` holds no list with
 /// elements yet (the client stays parked). Called under the write guard by `blocking::serve`.
-pub fn serve_blocked(
-    store: &mut Store,
-    now: u64,
-    argv: &[Vec<u8>],
-    key: &[u8],
-    effects: &mut Effects,
-) -> Option<Value> {
+pub fn serve_blocked(store: &mut Db, now: u64, argv: &[Vec<u8>], key: &[u8], effects: &mut Effects) -> Option<Value> {
     match list_ref(store, key, now) {
         Ok(Some(l)) if !l.is_empty() => {}
         _ => return None,

@@ -17,7 +17,7 @@ use super::parse_i64;
 use super::sets::effect_of;
 use crate::commands::registry::{KEY1, KeySpec, NO_KEYS, flags::*};
 use crate::commands::{Context, ReadContext, Registry};
-use crate::engine::store::{Data, List, Store, StoreError};
+use crate::engine::store::{Data, Db, List, StoreError};
 use crate::protocol::resp::Value;
 
 mod blocking;
@@ -94,7 +94,7 @@ impl End {
 }
 
 /// The list at `key` for reading: `Ok(None)` if there is none, WRONGTYPE for another type.
-fn list_ref<'s>(store: &'s Store, key: &[u8], now: u64) -> Result<Option<&'s List>, Value> {
+fn list_ref<'s>(store: &'s Db, key: &[u8], now: u64) -> Result<Option<&'s List>, Value> {
     match store.get(key, now) {
         None => Ok(None),
         Some(Data::List(l)) => Ok(Some(l)),
@@ -103,7 +103,7 @@ fn list_ref<'s>(store: &'s Store, key: &[u8], now: u64) -> Result<Option<&'s Lis
 }
 
 /// The list at `key` for writing: `Ok(None)` if there is none, WRONGTYPE for another type.
-fn list_mut<'s>(store: &'s mut Store, key: &[u8], now: u64) -> Result<Option<&'s mut List>, Value> {
+fn list_mut<'s>(store: &'s mut Db, key: &[u8], now: u64) -> Result<Option<&'s mut List>, Value> {
     match store.get_mut(key, now) {
         None => Ok(None),
         Some(Data::List(l)) => Ok(Some(l)),
@@ -129,16 +129,13 @@ pub fn clamp_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> 
 fn push(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End, only_existing: bool) -> Value {
     let (key, elements) = (&args[0], &args[1..]);
     let list = if only_existing {
-        match list_mut(ctx.store, key, ctx.now) {
+        match list_mut(ctx.db, key, ctx.now) {
             Ok(Some(l)) => l,
             Ok(None) => return Value::Integer(0),
             Err(e) => return e,
         }
     } else {
-        match ctx
-            .store
-            .get_or_insert_with(key, ctx.now, || Data::List(Box::default()))
-        {
+        match ctx.db.get_or_insert_with(key, ctx.now, || Data::List(Box::default())) {
             Data::List(l) => l,
             _ => return StoreError::WrongType.into(),
         }
@@ -202,14 +199,14 @@ fn pop(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End) -> Value {
         Some(Err(e)) => return e,
     };
     let key = &args[0];
-    match list_mut(ctx.store, key, ctx.now) {
+    match list_mut(ctx.db, key, ctx.now) {
         Err(e) => return e,
         Ok(None) if count.is_some() => return Value::NullArray,
         Ok(None) => return Value::Null,
         Ok(Some(_)) => {}
     }
     let mut popped = pop_logged(
-        ctx.store,
+        ctx.db,
         ctx.now,
         key,
         end,
@@ -241,7 +238,7 @@ pub fn lrange(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     let (Some(start), Some(stop)) = (parse_i64(&args[1]), parse_i64(&args[2])) else {
         return Value::not_integer();
     };
-    let list = match list_ref(ctx.store, &args[0], ctx.now) {
+    let list = match list_ref(ctx.db, &args[0], ctx.now) {
         Ok(Some(l)) => l,
         Ok(None) => return Value::Array(Vec::new()),
         Err(e) => return e,
@@ -255,7 +252,7 @@ pub fn lrange(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `LLEN key`.
 pub fn llen(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match list_ref(ctx.store, &args[0], ctx.now) {
+    match list_ref(ctx.db, &args[0], ctx.now) {
         Ok(l) => Value::Integer(l.map_or(0, |l| l.len() as i64)),
         Err(e) => e,
     }
@@ -272,7 +269,7 @@ pub fn lindex(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     let Some(index) = parse_i64(&args[1]) else {
         return Value::not_integer();
     };
-    match list_ref(ctx.store, &args[0], ctx.now) {
+    match list_ref(ctx.db, &args[0], ctx.now) {
         Ok(Some(l)) => resolve_index(index, l.len())
             .and_then(|i| l.get(i))
             .map_or(Value::Null, |e| Value::Bulk(e.to_vec())),
@@ -286,7 +283,7 @@ pub fn lset(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let Some(index) = parse_i64(&args[1]) else {
         return Value::not_integer();
     };
-    let list = match list_mut(ctx.store, &args[0], ctx.now) {
+    let list = match list_mut(ctx.db, &args[0], ctx.now) {
         Ok(Some(l)) => l,
         Ok(None) => return StoreError::NoSuchKey.into(),
         Err(e) => return e,
@@ -306,7 +303,7 @@ pub fn lrem(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         return Value::not_integer();
     };
     let (key, element) = (&args[0], &args[2][..]);
-    let list = match list_mut(ctx.store, key, ctx.now) {
+    let list = match list_mut(ctx.db, key, ctx.now) {
         Ok(Some(l)) => l,
         Ok(None) => return Value::Integer(0),
         Err(e) => return e,
@@ -336,7 +333,7 @@ pub fn lrem(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         false
     });
     if removed > 0 {
-        ctx.store.remove_if_empty(key);
+        ctx.db.remove_if_empty(key);
         ctx.log_with(|| effect_of(b"LREM", args));
     }
     Value::Integer(removed as i64)
@@ -348,7 +345,7 @@ pub fn ltrim(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         return Value::not_integer();
     };
     let key = &args[0];
-    let list = match list_mut(ctx.store, key, ctx.now) {
+    let list = match list_mut(ctx.db, key, ctx.now) {
         Ok(Some(l)) => l,
         Ok(None) => return Value::OK,
         Err(e) => return e,
@@ -362,7 +359,7 @@ pub fn ltrim(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         None => list.clear(),
     }
     if list.len() != before {
-        ctx.store.remove_if_empty(key);
+        ctx.db.remove_if_empty(key);
         ctx.log_with(|| effect_of(b"LTRIM", args));
     }
     Value::OK
@@ -378,7 +375,7 @@ pub fn linsert(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     } else {
         return Value::syntax_error();
     };
-    let list = match list_mut(ctx.store, &args[0], ctx.now) {
+    let list = match list_mut(ctx.db, &args[0], ctx.now) {
         Ok(Some(l)) => l,
         Ok(None) => return Value::Integer(0),
         Err(e) => return e,
@@ -427,7 +424,7 @@ pub fn lpos(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
             return Value::syntax_error();
         }
     }
-    let list = match list_ref(ctx.store, &args[0], ctx.now) {
+    let list = match list_ref(ctx.db, &args[0], ctx.now) {
         Ok(Some(l)) => l,
         Ok(None) => {
             return if count.is_some() {

@@ -25,9 +25,7 @@ pub fn config(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value
         b"resetstat" if rest.is_empty() => {
             shared.stats.reset();
             shared.clients.reset_stats();
-            let mut store = shared.write_store();
-            store.stats = Default::default();
-            store.reset_hits_misses();
+            shared.write_store().reset_stats();
             Value::OK
         }
         b"rewrite" if rest.is_empty() => match config_rewrite(shared) {

@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::commands::{ClientContext, Shared};
 use crate::config::REDIS_VERSION;
-use crate::engine::store::{Data, Store, now_ms};
+use crate::engine::store::{Data, Db, Store, now_ms};
 use crate::protocol::resp::Value;
 
 /// The sections `INFO` (and `INFO default`) prints, in Redis's order.
@@ -117,6 +117,11 @@ pub(super) fn key_bytes(key: &[u8], data: &Data) -> u64 {
 /// Rust's allocator keeps no running total to ask, and counting every allocation through a
 /// wrapping global allocator would put an atomic operation on every allocation of every thread.
 fn dataset_bytes(store: &Store, now: u64) -> u64 {
+    store.iter().map(|(_, db)| db_bytes(db, now)).sum()
+}
+
+/// [`dataset_bytes`] for one database.
+fn db_bytes(store: &Db, now: u64) -> u64 {
     const SAMPLE: usize = 1000;
     let entry = key_bytes;
     let (mut seen, mut bytes, mut cursor) = (0u64, 0u64, 0u64);
@@ -137,9 +142,9 @@ fn dataset_bytes(store: &Store, now: u64) -> u64 {
 }
 // ANCHOR_END: estimate_memory
 
-/// `keys=N,expires=M,avg_ttl=T` for the `db0` line: the average remaining TTL is taken over up to 100 keys
-/// spread across the deadline index, as Redis's is an estimate too.
-fn keyspace_line(store: &Store, now: u64) -> Option<String> {
+/// `keys=N,expires=M,avg_ttl=T` for a `dbN` line: the average remaining TTL is taken over up to
+/// 100 keys spread across the deadline index, as Redis's is an estimate too.
+fn keyspace_line(store: &Db, now: u64) -> Option<String> {
     let keys = store.len(now);
     if keys == 0 {
         return None;
@@ -164,7 +169,8 @@ fn keyspace_line(store: &Store, now: u64) -> Option<String> {
 /// rest of `INFO` (reading `/proc`, formatting) runs with no guard held (design invariant 1).
 struct StoreFigures {
     dataset: u64,
-    keyspace: Option<String>,
+    /// `("db3", "keys=…")` for each database that holds keys.
+    keyspace: Vec<(String, String)>,
     stats: crate::engine::store::StoreStats,
     /// `keyspace_hits`, `keyspace_misses`.
     hits_misses: (u64, u64),
@@ -192,8 +198,11 @@ pub fn info(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
             } else {
                 0
             },
-            keyspace: keyspace_line(&store, now),
-            stats: store.stats.clone(),
+            keyspace: store
+                .iter()
+                .filter_map(|(i, db)| Some((format!("db{i}"), keyspace_line(db, now)?)))
+                .collect(),
+            stats: store.stats(),
             hits_misses: store.keyspace_hits_misses(),
         }
     };
@@ -211,6 +220,12 @@ pub fn info(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
         out.push_str(&format!("# {title}\r\n"));
         for (k, v) in lines {
             out.push_str(&format!("{k}:{v}\r\n"));
+        }
+        if *section == "keyspace" {
+            // One line per database that holds keys, as in Redis.
+            for (db, line) in &figures.keyspace {
+                out.push_str(&format!("{db}:{line}\r\n"));
+            }
         }
     }
     Value::Verbatim(out.into_bytes())
@@ -274,7 +289,7 @@ fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(
             ("connected_clients", shared.clients.len().to_string()),
             ("cluster_connections", "0".into()),
             ("maxclients", config.maxclients.to_string()),
-            ("blocked_clients", "0".into()),
+            ("blocked_clients", shared.blocking.len().to_string()),
             ("tracking_clients", "0".into()),
         ],
         "memory" => {
@@ -379,8 +394,8 @@ fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(
             ]
         }
         "cluster" => vec![("cluster_enabled", "0".into())],
-        // Omitted when the database is empty, as in Redis.
-        "keyspace" => figures.keyspace.clone().map_or(vec![], |l| vec![("db0", l)]),
+        // Its lines are named after the databases: `info` prints them from the figures.
+        "keyspace" => vec![],
         _ => vec![],
     }
 }
@@ -401,7 +416,9 @@ mod tests {
         let mut store = Store::new();
         let empty = dataset_bytes(&store, 0);
         for i in 0..5000 {
-            store.set(format!("key:{i}").as_bytes(), Data::Str(vec![b'x'; 100].into()), 0);
+            store
+                .db_mut(i % 3)
+                .set(format!("key:{i}").as_bytes(), Data::Str(vec![b'x'; 100].into()), 0);
         }
         let full = dataset_bytes(&store, 0);
         // 5,000 values of 100 bytes: at least the payload, and not wildly more.

@@ -45,7 +45,7 @@ fn usage(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         }
         _ => return Value::syntax_error(),
     }
-    match ctx.store.get(key, ctx.now) {
+    match ctx.db.get(key, ctx.now) {
         Some(data) => Value::Integer(key_bytes(key, data) as i64),
         None => Value::Null,
     }

@@ -20,18 +20,18 @@ use crate::protocol::resp::Value;
 /// a replay that has already dropped it as expired would recreate it with no TTL at all. Naming
 /// the deadline makes the entry self-contained whatever happened before it.
 fn store_counter(ctx: &mut Context<'_>, key: &[u8], text: Vec<u8>) {
-    match ctx.store.deadline(key, ctx.now) {
+    match ctx.db.deadline(key, ctx.now) {
         Some(at) => ctx.log(&[b"SET", key, &text, b"PXAT", at.to_string().as_bytes()]),
         None => ctx.log(&[b"SET", key, &text]),
     }
-    ctx.store.set_keep_ttl(key, Data::Str(Str::from(text)), ctx.now);
+    ctx.db.set_keep_ttl(key, Data::Str(Str::from(text)), ctx.now);
 }
 // ANCHOR_END: store_counter
 
 // ANCHOR: incr_by
 /// Adds `delta` to the integer at `key` (a missing key counts as 0) and replies with the result.
 fn incr_by(ctx: &mut Context<'_>, key: &[u8], delta: i64) -> Value {
-    let current = match string_at(ctx.store.get(key, ctx.now)) {
+    let current = match string_at(ctx.db.get(key, ctx.now)) {
         Ok(None) => 0,
         Ok(Some(s)) => match parse_i64(s) {
             Some(n) => n,
@@ -90,7 +90,7 @@ pub fn incrbyfloat(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         return Value::wrong_arity("incrbyfloat");
     };
     // Redis checks the stored value before the increment.
-    let current = match string_at(ctx.store.get(key, ctx.now)) {
+    let current = match string_at(ctx.db.get(key, ctx.now)) {
         Ok(None) => 0.0,
         Ok(Some(s)) => match parse_f64(s) {
             Some(v) => v,

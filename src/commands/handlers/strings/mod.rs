@@ -69,7 +69,7 @@ fn string_at(data: Option<&Data>) -> Result<Option<&Str>, Value> {
 /// `GET key`: the string at `key`, or nil.
 pub fn get(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     let [key] = args else { return Value::wrong_arity("get") };
-    match string_at(ctx.store.get(key, ctx.now)) {
+    match string_at(ctx.db.get(key, ctx.now)) {
         Ok(Some(s)) => Value::Bulk(s.to_vec()),
         Ok(None) => Value::Null,
         Err(e) => e,
@@ -81,7 +81,7 @@ pub fn get(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 pub fn mget(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     let replies = args
         .iter()
-        .map(|key| match ctx.store.get(key, ctx.now) {
+        .map(|key| match ctx.db.get(key, ctx.now) {
             Some(Data::Str(s)) => Value::Bulk(s.to_vec()),
             _ => Value::Null,
         })
@@ -103,7 +103,7 @@ pub fn msetnx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if !args.len().is_multiple_of(2) {
         return Value::wrong_arity("msetnx");
     }
-    if args.iter().step_by(2).any(|key| ctx.store.contains(key, ctx.now)) {
+    if args.iter().step_by(2).any(|key| ctx.db.contains(key, ctx.now)) {
         return Value::Integer(0);
     }
     mset_all(ctx, args);
@@ -114,7 +114,7 @@ pub fn msetnx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 fn mset_all(ctx: &mut Context<'_>, args: &[Vec<u8>]) {
     for pair in args.chunks(2) {
         if let [key, value] = pair {
-            ctx.store.set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
+            ctx.db.set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
         }
     }
     ctx.log_with(|| effect_of(b"MSET", args));
@@ -128,7 +128,7 @@ pub fn append(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let [key, value] = args else {
         return Value::wrong_arity("append");
     };
-    let len = match ctx.store.get_mut(key, ctx.now) {
+    let len = match ctx.db.get_mut(key, ctx.now) {
         Some(Data::Str(s)) => {
             if s.len() + value.len() > MAX_STRING_LEN {
                 return StoreError::StringTooLong.into();
@@ -142,7 +142,7 @@ pub fn append(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         }
         Some(_) => return StoreError::WrongType.into(),
         None => {
-            ctx.store.set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
+            ctx.db.set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
             value.len()
         }
     };
@@ -156,7 +156,7 @@ pub fn strlen(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     let [key] = args else {
         return Value::wrong_arity("strlen");
     };
-    match string_at(ctx.store.get(key, ctx.now)) {
+    match string_at(ctx.db.get(key, ctx.now)) {
         Ok(s) => Value::Integer(s.map_or(0, |s| s.len()) as i64),
         Err(e) => e,
     }
@@ -172,7 +172,7 @@ pub fn getrange(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     let (Some(start), Some(end)) = (parse_i64(start), parse_i64(end)) else {
         return Value::not_integer();
     };
-    let s = match string_at(ctx.store.get(key, ctx.now)) {
+    let s = match string_at(ctx.db.get(key, ctx.now)) {
         Ok(Some(s)) => s,
         Ok(None) => return Value::Bulk(Vec::new()),
         Err(e) => return e,
@@ -222,7 +222,7 @@ pub fn setrange(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     }
     let offset = offset as u64;
     let too_long = offset + value.len() as u64 > MAX_STRING_LEN as u64;
-    let len = match ctx.store.get_mut(key, ctx.now) {
+    let len = match ctx.db.get_mut(key, ctx.now) {
         Some(Data::Str(s)) => {
             if value.is_empty() {
                 return Value::Integer(s.len() as i64);
@@ -245,7 +245,7 @@ pub fn setrange(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
             let mut s = Vec::new();
             write_at(&mut s, offset as usize, value);
             let len = s.len();
-            ctx.store.set(key, Data::Str(Str::from(s)), ctx.now);
+            ctx.db.set(key, Data::Str(Str::from(s)), ctx.now);
             len
         }
     };

@@ -131,7 +131,7 @@ fn set_generic(ctx: &mut Context<'_>, key: &[u8], value: &[u8], o: &StringOption
     // A plain `SET` overwrites whatever is there, so only `GET`, `NX` and `XX` look first: the
     // common case pays one table lookup, not two.
     let existing = if o.get || o.nx || o.xx {
-        ctx.store.get(key, ctx.now)
+        ctx.db.get(key, ctx.now)
     } else {
         None
     };
@@ -150,13 +150,13 @@ fn set_generic(ctx: &mut Context<'_>, key: &[u8], value: &[u8], o: &StringOption
     }
     let data = Data::Str(Str::from(value));
     let old = if o.keep_ttl {
-        ctx.store.set_keep_ttl(key, data, ctx.now)
+        ctx.db.set_keep_ttl(key, data, ctx.now)
     } else {
-        ctx.store.set(key, data, ctx.now)
+        ctx.db.set(key, data, ctx.now)
     };
     match deadline {
         Some(at) => {
-            ctx.store.set_deadline(key, at, ctx.now);
+            ctx.db.set_deadline(key, at, ctx.now);
             ctx.log(&[b"SET", key, value, b"PXAT", at.to_string().as_bytes()]);
         }
         None if o.keep_ttl => ctx.log(&[b"SET", key, value, b"KEEPTTL"]),
@@ -188,10 +188,10 @@ pub fn setnx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let [key, value] = args else {
         return Value::wrong_arity("setnx");
     };
-    if ctx.store.contains(key, ctx.now) {
+    if ctx.db.contains(key, ctx.now) {
         return Value::Integer(0);
     }
-    ctx.store.set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
+    ctx.db.set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
     ctx.log(&[b"SET", key, value]);
     Value::Integer(1)
 }
@@ -222,10 +222,10 @@ pub fn getdel(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let [key] = args else {
         return Value::wrong_arity("getdel");
     };
-    if let Err(e) = string_at(ctx.store.get(key, ctx.now)) {
+    if let Err(e) = string_at(ctx.db.get(key, ctx.now)) {
         return e;
     }
-    let Some(Data::Str(old)) = ctx.store.remove(key, ctx.now) else {
+    let Some(Data::Str(old)) = ctx.db.remove(key, ctx.now) else {
         return Value::Null;
     };
     ctx.log(&[b"DEL", key]);
@@ -245,7 +245,7 @@ pub fn getex(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Err(e) => return e,
     };
     // Redis looks the key up before it checks the time: `GETEX missing EX 0` is nil, not an error.
-    let value = match string_at(ctx.store.get(key, ctx.now)) {
+    let value = match string_at(ctx.db.get(key, ctx.now)) {
         Ok(Some(s)) => s.to_vec(),
         Ok(None) => return Value::Null,
         Err(e) => return e,
@@ -259,14 +259,14 @@ pub fn getex(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     };
     match deadline {
         Some(at) if at <= ctx.now => {
-            ctx.store.remove(key, ctx.now);
+            ctx.db.remove(key, ctx.now);
             ctx.log(&[b"DEL", key]);
         }
         Some(at) => {
-            ctx.store.set_deadline(key, at, ctx.now);
+            ctx.db.set_deadline(key, at, ctx.now);
             ctx.log(&[b"PEXPIREAT", key, at.to_string().as_bytes()]);
         }
-        None if o.persist && ctx.store.persist(key, ctx.now) => ctx.log(&[b"PERSIST", key]),
+        None if o.persist && ctx.db.persist(key, ctx.now) => ctx.log(&[b"PERSIST", key]),
         None => {}
     }
     Value::Bulk(value)

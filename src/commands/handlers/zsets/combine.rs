@@ -8,7 +8,7 @@
 use crate::commands::handlers::hashes::parse_float;
 use crate::commands::handlers::parse_i64;
 use crate::commands::{Context, Effect};
-use crate::engine::store::{Data, Store, StoreError, ZSet};
+use crate::engine::store::{Data, Db, StoreError, ZSet};
 use crate::protocol::resp::{Value, format_double};
 
 /// Members with their scores.
@@ -37,7 +37,7 @@ impl Aggregate {
 
 /// The members of a `ZUNIONSTORE`/`ZINTERSTORE` input: a sorted set, or a plain set whose
 /// members all score 1.
-fn input_items<'s>(store: &'s Store, key: &[u8], now: u64) -> Result<Option<Scored<'s>>, Value> {
+fn input_items<'s>(store: &'s Db, key: &[u8], now: u64) -> Result<Option<Scored<'s>>, Value> {
     match store.get(key, now) {
         None => Ok(None),
         Some(Data::ZSet(z)) => Ok(Some(z.iter().collect())),
@@ -91,7 +91,7 @@ fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &str) -> V
     }
     let mut inputs = Vec::with_capacity(n);
     for k in keys {
-        match input_items(ctx.store, k, ctx.now) {
+        match input_items(ctx.db, k, ctx.now) {
             Ok(items) => inputs.push(items),
             Err(e) => return e,
         }
@@ -132,7 +132,7 @@ fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &str) -> V
         }
     }
     let len = result.len() as i64;
-    let existed = ctx.store.remove(dst, ctx.now).is_some();
+    let existed = ctx.db.remove(dst, ctx.now).is_some();
     if existed || len > 0 {
         ctx.log(&[b"DEL", dst]);
     }
@@ -142,7 +142,7 @@ fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &str) -> V
             e.push(format_double(s).into_bytes());
             e.push(m.to_vec());
         }
-        ctx.store.set(dst, Data::ZSet(Box::new(result)), ctx.now);
+        ctx.db.set(dst, Data::ZSet(Box::new(result)), ctx.now);
         ctx.log_with(|| e);
     }
     Value::Integer(len)

@@ -20,7 +20,7 @@ use super::sets::{distinct_positions, effect_of, parse_rand_count, parse_scan, p
 use crate::commands::registry::{KEY1, KeySpec, flags::*};
 use crate::commands::{Context, Effect, ReadContext, Registry};
 use crate::engine::store::zset::{Inserted, LexBound, ScoreBound};
-use crate::engine::store::{Bytes, Data, Store, StoreError, ZSet};
+use crate::engine::store::{Bytes, Data, Db, StoreError, ZSet};
 use crate::protocol::resp::{Protocol, Value, format_double};
 
 mod combine;
@@ -66,7 +66,7 @@ pub fn register(r: &mut Registry) {
     r.read("zscan", zscan, -3, 0, KEY1);
 }
 
-fn zset_ref<'s>(store: &'s Store, key: &[u8], now: u64) -> Result<Option<&'s ZSet>, Value> {
+fn zset_ref<'s>(store: &'s Db, key: &[u8], now: u64) -> Result<Option<&'s ZSet>, Value> {
     match store.get(key, now) {
         None => Ok(None),
         Some(Data::ZSet(z)) => Ok(Some(z)),
@@ -74,7 +74,7 @@ fn zset_ref<'s>(store: &'s Store, key: &[u8], now: u64) -> Result<Option<&'s ZSe
     }
 }
 
-fn zset_mut<'s>(store: &'s mut Store, key: &[u8], now: u64) -> Result<Option<&'s mut ZSet>, Value> {
+fn zset_mut<'s>(store: &'s mut Db, key: &[u8], now: u64) -> Result<Option<&'s mut ZSet>, Value> {
     match store.get_mut(key, now) {
         None => Ok(None),
         Some(Data::ZSet(z)) => Ok(Some(z)),
@@ -184,7 +184,7 @@ pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         }
     }
     let key = &args[0];
-    match zset_ref(ctx.store, key, ctx.now) {
+    match zset_ref(ctx.db, key, ctx.now) {
         Err(e) => return e,
         Ok(None) if f.xx => return if f.incr { Value::Null } else { Value::Integer(0) },
         _ => {}
@@ -193,10 +193,7 @@ pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     // The first change is kept apart so that the common one-member ZADD allocates nothing for it.
     let mut first: Option<(usize, f64)> = None;
     let mut more: Vec<(usize, f64)> = Vec::new();
-    let Data::ZSet(z) = ctx
-        .store
-        .get_or_insert_with(key, ctx.now, || Data::ZSet(Box::default()))
-    else {
+    let Data::ZSet(z) = ctx.db.get_or_insert_with(key, ctx.now, || Data::ZSet(Box::default())) else {
         return StoreError::WrongType.into();
     };
     let (mut added, mut changed) = (0, 0);
@@ -234,7 +231,7 @@ pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
             }
         }
     }
-    ctx.store.remove_if_empty(key);
+    ctx.db.remove_if_empty(key);
     if first.is_some() {
         ctx.log_with(|| {
             let mut effect: Effect = Vec::with_capacity(4 + 2 * more.len());
@@ -264,18 +261,15 @@ pub fn zincrby(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Err(e) => return e,
     };
     let key = &args[0];
-    if let Err(e) = zset_ref(ctx.store, key, ctx.now) {
+    if let Err(e) = zset_ref(ctx.db, key, ctx.now) {
         return e;
     }
-    let Data::ZSet(z) = ctx
-        .store
-        .get_or_insert_with(key, ctx.now, || Data::ZSet(Box::default()))
-    else {
+    let Data::ZSet(z) = ctx.db.get_or_insert_with(key, ctx.now, || Data::ZSet(Box::default())) else {
         return StoreError::WrongType.into();
     };
     let new = z.score(&args[2]).unwrap_or(0.0) + by;
     if new.is_nan() {
-        ctx.store.remove_if_empty(key);
+        ctx.db.remove_if_empty(key);
         return Value::error("ERR resulting score is not a number (NaN)");
     }
     z.insert(&args[2], new);
@@ -285,7 +279,7 @@ pub fn zincrby(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `ZSCORE key member`.
 pub fn zscore(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match zset_ref(ctx.store, &args[0], ctx.now) {
+    match zset_ref(ctx.db, &args[0], ctx.now) {
         Ok(z) => z.and_then(|z| z.score(&args[1])).map_or(Value::Null, Value::Double),
         Err(e) => e,
     }
@@ -293,7 +287,7 @@ pub fn zscore(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `ZMSCORE key member [member ...]`.
 pub fn zmscore(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match zset_ref(ctx.store, &args[0], ctx.now) {
+    match zset_ref(ctx.db, &args[0], ctx.now) {
         Ok(z) => Value::Array(
             args[1..]
                 .iter()
@@ -306,7 +300,7 @@ pub fn zmscore(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `ZCARD key`.
 pub fn zcard(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match zset_ref(ctx.store, &args[0], ctx.now) {
+    match zset_ref(ctx.db, &args[0], ctx.now) {
         Ok(z) => Value::Integer(z.map_or(0, |z| z.len() as i64)),
         Err(e) => e,
     }
@@ -318,7 +312,7 @@ pub fn zcount(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return e,
     };
-    match zset_ref(ctx.store, &args[0], ctx.now) {
+    match zset_ref(ctx.db, &args[0], ctx.now) {
         Ok(z) => Value::Integer(z.map_or(0, |z| z.count_by_score(min, max) as i64)),
         Err(e) => e,
     }
@@ -330,7 +324,7 @@ pub fn zlexcount(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return e,
     };
-    match zset_ref(ctx.store, &args[0], ctx.now) {
+    match zset_ref(ctx.db, &args[0], ctx.now) {
         Ok(z) => Value::Integer(z.map_or(0, |z| z.count_by_lex(&min, &max) as i64)),
         Err(e) => e,
     }
@@ -340,7 +334,7 @@ fn rank(ctx: &mut ReadContext<'_>, args: &[Vec<u8>], rev: bool) -> Value {
     if args.len() > 2 {
         return Value::syntax_error();
     }
-    match zset_ref(ctx.store, &args[0], ctx.now) {
+    match zset_ref(ctx.db, &args[0], ctx.now) {
         Ok(Some(z)) => match z.rank(&args[1]) {
             Some(r) if rev => Value::Integer((z.len() - 1 - r) as i64),
             Some(r) => Value::Integer(r as i64),
@@ -365,7 +359,7 @@ pub fn zrevrank(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 fn log_removed(ctx: &mut Context<'_>, key: &[u8], removed: Vec<Bytes>) -> Value {
     let n = removed.len() as i64;
     if n > 0 {
-        ctx.store.remove_if_empty(key);
+        ctx.db.remove_if_empty(key);
         let mut e: Effect = Vec::with_capacity(removed.len() + 2);
         e.push(b"ZREM".to_vec());
         e.push(key.to_vec());
@@ -377,14 +371,14 @@ fn log_removed(ctx: &mut Context<'_>, key: &[u8], removed: Vec<Bytes>) -> Value 
 
 /// `ZREM key member [member ...]`.
 pub fn zrem(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let z = match zset_mut(ctx.store, &args[0], ctx.now) {
+    let z = match zset_mut(ctx.db, &args[0], ctx.now) {
         Ok(Some(z)) => z,
         Ok(None) => return Value::Integer(0),
         Err(e) => return e,
     };
     let n = args[1..].iter().filter(|m| z.remove(m).is_some()).count();
     if n > 0 {
-        ctx.store.remove_if_empty(&args[0]);
+        ctx.db.remove_if_empty(&args[0]);
         ctx.log_with(|| effect_of(b"ZREM", args));
     }
     Value::Integer(n as i64)
@@ -402,7 +396,7 @@ pub fn zrandmember(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Some(Ok(n)) => Some(n),
         Some(Err(e)) => return e,
     };
-    let z = match zset_ref(ctx.store, &args[0], ctx.now) {
+    let z = match zset_ref(ctx.db, &args[0], ctx.now) {
         Ok(Some(z)) => z,
         Ok(None) if count.is_some() => return Value::Array(Vec::new()),
         Ok(None) => return Value::Null,
@@ -430,7 +424,7 @@ pub fn zscan(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Ok(s) => s,
         Err(e) => return e,
     };
-    let z = match zset_ref(ctx.store, &args[0], ctx.now) {
+    let z = match zset_ref(ctx.db, &args[0], ctx.now) {
         Ok(Some(z)) => z,
         Ok(None) => return scan_reply(0, Vec::new()),
         Err(e) => return e,

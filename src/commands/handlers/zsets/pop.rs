@@ -11,18 +11,11 @@ use super::{scored_reply, zset_mut, zset_ref};
 use crate::commands::blocking::parse_timeout;
 use crate::commands::handlers::parse_i64;
 use crate::commands::{BlockOn, Context, Effect, Effects};
-use crate::engine::store::{Bytes, Store};
+use crate::engine::store::{Bytes, Db};
 use crate::protocol::resp::{Protocol, Value};
 
 /// Pops up to `n` of the lowest (`min`) or highest members of `key`, logs `ZREM key ...`.
-fn pop_logged(
-    store: &mut Store,
-    now: u64,
-    key: &[u8],
-    min: bool,
-    n: usize,
-    effects: &mut Effects,
-) -> Vec<(Bytes, f64)> {
+fn pop_logged(store: &mut Db, now: u64, key: &[u8], min: bool, n: usize, effects: &mut Effects) -> Vec<(Bytes, f64)> {
     let Ok(Some(z)) = zset_mut(store, key, now) else {
         return Vec::new();
     };
@@ -47,10 +40,10 @@ fn zpop(ctx: &mut Context<'_>, args: &[Vec<u8>], min: bool) -> Value {
         Some(Some(n)) if n >= 0 => Some(n as usize),
         Some(_) => return Value::error("ERR value is out of range, must be positive"),
     };
-    if let Err(e) = zset_ref(ctx.store, &args[0], ctx.now) {
+    if let Err(e) = zset_ref(ctx.db, &args[0], ctx.now) {
         return e;
     }
-    let popped = pop_logged(ctx.store, ctx.now, &args[0], min, count.unwrap_or(1), ctx.effects);
+    let popped = pop_logged(ctx.db, ctx.now, &args[0], min, count.unwrap_or(1), ctx.effects);
     let items: Vec<(&[u8], f64)> = popped.iter().map(|(m, s)| (&m[..], *s)).collect();
     match (count, ctx.client.protocol) {
         // With a count, RESP3 pairs each member with its score; without, one flat pair.
@@ -86,10 +79,10 @@ fn bzpop(ctx: &mut Context<'_>, args: &[Vec<u8>], min: bool) -> Value {
         Err(e) => return e,
     };
     for key in keys {
-        match zset_ref(ctx.store, key, ctx.now) {
+        match zset_ref(ctx.db, key, ctx.now) {
             Err(e) => return e,
             Ok(Some(z)) if !z.is_empty() => {
-                let popped = pop_logged(ctx.store, ctx.now, key, min, 1, ctx.effects);
+                let popped = pop_logged(ctx.db, ctx.now, key, min, 1, ctx.effects);
                 return bzpop_reply(key, popped).unwrap_or(Value::NullArray);
             }
             Ok(_) => {}
@@ -117,13 +110,7 @@ pub fn bzpopmax(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// Runs a parked `BZPOPMIN`/`BZPOPMAX` for its client against `key`, which a write just
 /// filled; `None` if it holds no sorted set yet. See `commands/blocking.rs`.
-pub fn serve_blocked(
-    store: &mut Store,
-    now: u64,
-    argv: &[Vec<u8>],
-    key: &[u8],
-    effects: &mut Effects,
-) -> Option<Value> {
+pub fn serve_blocked(store: &mut Db, now: u64, argv: &[Vec<u8>], key: &[u8], effects: &mut Effects) -> Option<Value> {
     match zset_ref(store, key, now) {
         Ok(Some(z)) if !z.is_empty() => {}
         _ => return None,

@@ -58,7 +58,7 @@ fn range_generic(
             (Err(e), _) | (_, Err(e)) => return e,
         },
     };
-    let z = match zset_ref(ctx.store, key, ctx.now) {
+    let z = match zset_ref(ctx.db, key, ctx.now) {
         Ok(Some(z)) => z,
         Ok(None) => return Value::Array(Vec::new()),
         Err(e) => return e,
@@ -168,7 +168,7 @@ pub fn zremrangebyrank(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let (Some(a), Some(b)) = (parse_i64(&args[1]), parse_i64(&args[2])) else {
         return Value::not_integer();
     };
-    let z = match zset_mut(ctx.store, &args[0], ctx.now) {
+    let z = match zset_mut(ctx.db, &args[0], ctx.now) {
         Ok(Some(z)) => z,
         Ok(None) => return Value::Integer(0),
         Err(e) => return e,
@@ -186,7 +186,7 @@ pub fn zremrangebyscore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return e,
     };
-    let z = match zset_mut(ctx.store, &args[0], ctx.now) {
+    let z = match zset_mut(ctx.db, &args[0], ctx.now) {
         Ok(Some(z)) => z,
         Ok(None) => return Value::Integer(0),
         Err(e) => return e,
