@@ -261,8 +261,8 @@ pub enum Mutability {
 }
 
 /// Every setting `CONFIG GET` knows, in the order it lists them, and whether `CONFIG SET` may
-/// change it. `save` and `databases` are here because clients ask for them
-/// (`redis-benchmark` sends `CONFIG GET save`); they are accepted and ignored.
+/// change it. `save` is here because clients ask for it (`redis-benchmark` sends `CONFIG GET
+/// save`); it is accepted and ignored.
 pub const PARAMS: &[(&str, Mutability)] = &[
     ("port", Mutability::Startup),
     ("bind", Mutability::Startup),
