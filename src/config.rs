@@ -210,6 +210,11 @@ pub struct Config {
     pub enable_debug_command: DebugCommand,
     /// How many databases `SELECT` can choose from (`databases`, fixed at start-up).
     pub databases: usize,
+    /// Bytes of memory above which commands that add data are refused (`maxmemory`; 0: no
+    /// limit).
+    pub maxmemory: u64,
+    /// `maxmemory-policy`. Every policy acts as `noeviction` here: no key is ever evicted.
+    pub maxmemory_policy: String,
     /// Redis settings this server keeps and reports but does not act on ([`redis_params`]),
     /// by name, once a client or the config file has set them.
     pub kept: BTreeMap<&'static str, String>,
@@ -246,6 +251,8 @@ impl Default for Config {
             client_sched_batch: true,
             enable_debug_command: DebugCommand::No,
             databases: 16,
+            maxmemory: 0,
+            maxmemory_policy: "noeviction".to_string(),
             kept: BTreeMap::new(),
         }
     }
@@ -281,8 +288,8 @@ pub const PARAMS: &[(&str, Mutability)] = &[
     ("protected-mode", Mutability::Runtime),
     ("save", Mutability::Runtime),
     ("databases", Mutability::Startup),
-    ("maxmemory", Mutability::Startup),
-    ("maxmemory-policy", Mutability::Startup),
+    ("maxmemory", Mutability::Runtime),
+    ("maxmemory-policy", Mutability::Runtime),
     ("auto-aof-rewrite-percentage", Mutability::Runtime),
     ("auto-aof-rewrite-min-size", Mutability::Runtime),
     ("proto-max-bulk-len", Mutability::Runtime),
@@ -425,13 +432,29 @@ impl Config {
             "client-sched-batch" => self.client_sched_batch = yes_no(value)?,
             // Accepted and ignored: there are no RDB snapshots here (the AOF is the persistence);
             // `CONFIG GET` answers what is true of this server.
-            "save" | "maxmemory-policy" => {}
-            "databases" => self.databases = integer(value, 1, i32::MAX as i64)? as usize,
-            "maxmemory" => {
-                if value != "0" {
-                    return Err("maxmemory is not supported by this server".into());
+            "save" => {}
+            "maxmemory-policy" => {
+                const POLICIES: [&str; 8] = [
+                    "volatile-lru",
+                    "volatile-lfu",
+                    "volatile-random",
+                    "volatile-ttl",
+                    "allkeys-lru",
+                    "allkeys-lfu",
+                    "allkeys-random",
+                    "noeviction",
+                ];
+                let policy = value.to_ascii_lowercase();
+                if !POLICIES.contains(&policy.as_str()) {
+                    return Err(format!(
+                        "argument(s) must be one of the following: {}",
+                        POLICIES.join(", ")
+                    ));
                 }
+                self.maxmemory_policy = policy;
             }
+            "databases" => self.databases = integer(value, 1, i32::MAX as i64)? as usize,
+            "maxmemory" => self.maxmemory = memory(value, 0)?,
             "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage = integer(value, 0, i64::MAX)? as u64,
             "auto-aof-rewrite-min-size" => {
                 self.auto_aof_rewrite_min_size =
@@ -489,8 +512,8 @@ impl Config {
             // No RDB snapshots: the empty save policy, which is what `redis-benchmark` checks.
             "save" => String::new(),
             "databases" => self.databases.to_string(),
-            "maxmemory" => "0".to_string(),
-            "maxmemory-policy" => "noeviction".to_string(),
+            "maxmemory" => self.maxmemory.to_string(),
+            "maxmemory-policy" => self.maxmemory_policy.clone(),
             "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
             "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
             "proto-max-bulk-len" => self.proto_max_bulk_len.to_string(),

@@ -577,3 +577,44 @@ fn client_threads_run_under_sched_batch_unless_configured_off() {
         "-ERR CONFIG SET failed (possibly related to argument 'client-sched-batch') - argument must be 'yes' or 'no'\r\n",
     );
 }
+
+#[test]
+fn above_maxmemory_commands_that_add_data_are_refused() {
+    let s = start();
+    let mut c = s.client();
+    let oom = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+    c.assert(&["SET", "k", "v"], "+OK\r\n");
+    c.assert(&["CONFIG", "SET", "maxmemory", "1"], "+OK\r\n");
+    c.assert(&["SET", "k2", "v"], oom);
+    c.assert(&["GET", "k"], "$1\r\nv\r\n");
+    c.assert(&["DEL", "k"], ":1\r\n");
+    // Inside MULTI every queued command is refused, and EXEC then aborts.
+    c.assert(&["MULTI"], "+OK\r\n");
+    c.assert(&["GET", "k"], oom);
+    c.assert(
+        &["EXEC"],
+        "-EXECABORT Transaction discarded because of previous errors.\r\n",
+    );
+    c.assert(&["CONFIG", "SET", "maxmemory", "0"], "+OK\r\n");
+    c.assert(&["SET", "k2", "v"], "+OK\r\n");
+    c.assert(&["CONFIG", "SET", "maxmemory", "100mb"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "GET", "maxmemory"],
+        "*2\r\n$9\r\nmaxmemory\r\n$9\r\n104857600\r\n",
+    );
+    c.assert(
+        &["CONFIG", "SET", "maxmemory", "1x"],
+        "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n",
+    );
+    c.assert(
+        &["CONFIG", "SET", "maxmemory-policy", "bogus"],
+        "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of \
+         the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, \
+         allkeys-random, noeviction\r\n",
+    );
+    c.assert(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "GET", "maxmemory-policy"],
+        "*2\r\n$16\r\nmaxmemory-policy\r\n$11\r\nallkeys-lru\r\n",
+    );
+}

@@ -141,6 +141,13 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
         client.multi_error |= client.multi.is_some();
         return err;
     }
+    // Redis refuses, above `maxmemory`, the commands that may add data, and inside `MULTI`
+    // every command it would queue, so a transaction cannot grow the data past the limit.
+    let may_grow = spec.has(flags::DENYOOM) || (client.multi.is_some() && !spec.has(flags::RUNS_IN_MULTI));
+    if may_grow && shared.out_of_memory() {
+        client.multi_error |= client.multi.is_some();
+        return Value::error("OOM command not allowed when used memory > 'maxmemory'.");
+    }
     if client.multi.is_some() && spec.has(flags::NO_MULTI) {
         client.multi_error = true;
         return Value::error("ERR Command not allowed inside a transaction");

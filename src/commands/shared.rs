@@ -34,6 +34,9 @@ pub struct Shared {
     /// How many databases the store holds (`databases`, fixed at start-up): what `SELECT`
     /// checks against without taking the lock.
     pub databases: usize,
+    /// `maxmemory` in bytes (0: no limit), mirrored from the settings for the dispatcher's
+    /// check before every command that adds data.
+    pub maxmemory: AtomicU64,
     /// The command table.
     pub registry: Registry,
     /// Settings; `CONFIG SET` changes some at run time.
@@ -67,6 +70,7 @@ impl Shared {
     pub fn new(config: Config, registry: Registry, store: Store, aof: Aof, local_addr: SocketAddr) -> Shared {
         Shared {
             databases: store.count(),
+            maxmemory: AtomicU64::new(config.maxmemory),
             store: Arc::new(RwLock::new(store)),
             registry,
             config: RwLock::new(config),
@@ -92,6 +96,13 @@ impl Shared {
         };
         let aof = Aof::new(&config);
         Shared::new(config, registry, Store::new(), aof, SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// True when `maxmemory` is set and the server uses more: commands that add data are then
+    /// refused, as Redis's `noeviction` policy refuses them.
+    pub fn out_of_memory(&self) -> bool {
+        let max = self.maxmemory.load(Ordering::Relaxed);
+        max > 0 && crate::sys::memory::used() > max
     }
 
     /// The read guard of the store.

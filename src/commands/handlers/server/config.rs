@@ -118,6 +118,9 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
         .aof
         .set_auto_rewrite(new.auto_aof_rewrite_percentage, new.auto_aof_rewrite_min_size);
     crate::log::set_level(new.loglevel);
+    shared
+        .maxmemory
+        .store(new.maxmemory, std::sync::atomic::Ordering::Relaxed);
     shared.stats.configure(&new);
     shared
         .pubsub

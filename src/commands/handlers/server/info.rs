@@ -59,16 +59,6 @@ fn read_proc(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
-/// Resident memory in bytes, from `/proc/self/statm` (its second field counts pages; Linux's
-/// page is 4 KiB on every architecture this server is built for, and std offers no `sysconf`).
-fn rss_bytes() -> u64 {
-    read_proc("/proc/self/statm")
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse::<u64>().ok())
-        .map_or(0, |pages| pages * 4096)
-}
-
 /// User and system CPU seconds of this process, from `/proc/self/stat` (fields 14 and 15, in
 /// clock ticks of 1/100 s: Linux fixes `USER_HZ` at 100 for user space).
 fn cpu_seconds() -> (f64, f64) {
@@ -301,7 +291,7 @@ fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(
             // The counting allocator's true figure when the binary installed one (`sys::memory`),
             // else the estimate.
             let used = crate::sys::memory::allocated().unwrap_or(startup + clients + dataset);
-            let rss = rss_bytes();
+            let rss = crate::sys::memory::rss();
             let total = read_proc("/proc/meminfo")
                 .lines()
                 .find_map(|l| l.strip_prefix("MemTotal:"))
@@ -318,9 +308,9 @@ fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(
                 ("used_memory_dataset", dataset.to_string()),
                 ("total_system_memory", total.to_string()),
                 ("total_system_memory_human", human(total)),
-                ("maxmemory", "0".into()),
-                ("maxmemory_human", "0B".into()),
-                ("maxmemory_policy", "noeviction".into()),
+                ("maxmemory", config.maxmemory.to_string()),
+                ("maxmemory_human", human(config.maxmemory)),
+                ("maxmemory_policy", config.maxmemory_policy.clone()),
                 ("mem_fragmentation_ratio", format!("{frag:.2}")),
                 ("mem_allocator", "libc".into()),
             ]
