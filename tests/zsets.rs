@@ -283,3 +283,55 @@ fn scores_are_doubles_in_resp3() {
     assert_eq!(Value::Double(f64::NEG_INFINITY).to_resp3(), b",-inf\r\n");
     assert_eq!(Value::Double(2.5).to_resp2(), b"$3\r\n2.5\r\n");
 }
+
+#[test]
+fn zunion_zinter_and_zintercard_reply_like_redis() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["ZADD", "a", "1", "x", "2", "y"], ":2\r\n");
+    c.assert(&["ZADD", "b", "3", "y", "4", "z"], ":2\r\n");
+    c.assert(&["SADD", "s", "y", "z"], ":2\r\n");
+    c.assert(&["SET", "str", "v"], "+OK\r\n");
+    c.assert(&["ZUNION", "2", "a", "b"], "*3\r\n$1\r\nx\r\n$1\r\nz\r\n$1\r\ny\r\n");
+    c.assert(
+        &["ZUNION", "2", "a", "b", "WITHSCORES", "WEIGHTS", "2", "2"],
+        "*6\r\n$1\r\nx\r\n$1\r\n2\r\n$1\r\nz\r\n$1\r\n8\r\n$1\r\ny\r\n$2\r\n10\r\n",
+    );
+    c.assert(
+        &["ZINTER", "2", "a", "s", "WITHSCORES", "AGGREGATE", "MAX"],
+        "*2\r\n$1\r\ny\r\n$1\r\n2\r\n",
+    );
+    c.assert(&["ZINTER", "2", "a", "missing"], "*0\r\n");
+    c.assert(
+        &["ZUNION", "0", "a"],
+        "-ERR at least 1 input key is needed for 'zunion' command\r\n",
+    );
+    c.assert(&["ZUNION", "3", "a", "b"], "-ERR syntax error\r\n");
+    c.assert(
+        &["ZUNION", "2", "a", "b", "WEIGHTS", "1", "x"],
+        "-ERR weight value is not a float\r\n",
+    );
+    c.assert(
+        &["ZUNION", "2", "a", "str"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+    c.assert(
+        &["ZUNIONSTORE", "d", "2", "a", "b", "WITHSCORES"],
+        "-ERR syntax error\r\n",
+    );
+    c.assert(&["ZINTERCARD", "2", "a", "b"], ":1\r\n");
+    c.assert(&["ZINTERCARD", "2", "a", "b", "LIMIT", "0"], ":1\r\n");
+    c.assert(
+        &["ZINTERCARD", "2", "a", "b", "LIMIT", "-1"],
+        "-ERR LIMIT can't be negative\r\n",
+    );
+    c.assert(
+        &["ZINTERCARD", "-1", "a"],
+        "-ERR at least 1 input key is needed for 'zintercard' command\r\n",
+    );
+    c.cmd(&["HELLO", "3"]);
+    c.assert(
+        &["ZINTER", "2", "a", "b", "WITHSCORES"],
+        "*1\r\n*2\r\n$1\r\ny\r\n,5\r\n",
+    );
+}

@@ -1,13 +1,16 @@
-//! Sorted set combinations: `ZUNIONSTORE` and `ZINTERSTORE`.
+//! Sorted set combinations: `ZUNION`, `ZINTER`, `ZINTERCARD`, `ZUNIONSTORE` and `ZINTERSTORE`.
 //!
 //! Go original: none (go-redis had no sorted sets). Explained in: book chapter 4.
 //!
 //! The inputs may be sorted sets or plain sets, whose members all score 1. The result replaces
 //! the destination and is logged as its final contents, never as the combination to redo.
 
+use std::collections::HashMap;
+
+use super::scored_reply;
 use crate::commands::handlers::hashes::parse_float;
 use crate::commands::handlers::parse_i64;
-use crate::commands::{Context, Effect};
+use crate::commands::{Context, Effect, ReadContext};
 use crate::engine::store::{Data, Db, StoreError, ZSet};
 use crate::protocol::resp::{Value, format_double};
 
@@ -35,7 +38,7 @@ impl Aggregate {
     }
 }
 
-/// The members of a `ZUNIONSTORE`/`ZINTERSTORE` input: a sorted set, or a plain set whose
+/// The members of a combination's input: a sorted set, or a plain set whose
 /// members all score 1.
 fn input_items<'s>(store: &'s Db, key: &[u8], now: u64) -> Result<Option<Scored<'s>>, Value> {
     match store.get(key, now) {
@@ -46,64 +49,84 @@ fn input_items<'s>(store: &'s Db, key: &[u8], now: u64) -> Result<Option<Scored<
     }
 }
 
-// ANCHOR: zstore
-/// `ZUNIONSTORE`/`ZINTERSTORE destination numkeys key [key ...] [WEIGHTS w ...]
-/// [AGGREGATE SUM|MIN|MAX]`: stores the combination and replies with its size. Logged as
-/// `DEL destination` plus one `ZADD` with the final scores.
-fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &str) -> Value {
-    let dst = &args[0];
-    let n = match parse_i64(&args[1]) {
-        Some(n) if n > 0 => n as usize,
-        Some(0) => {
-            return Value::error_owned(format!("ERR at least 1 input key is needed for '{name}' command"));
-        }
-        Some(_) => return Value::error("ERR numkeys should be greater than 0"),
-        None => return Value::not_integer(),
+/// What a combination's words ask for: the input keys, their weights, the aggregate, and
+/// whether to reply with scores (`ZUNION`, `ZINTER` only).
+struct Combination<'a> {
+    keys: &'a [Vec<u8>],
+    weights: Vec<f64>,
+    aggregate: Aggregate,
+    with_scores: bool,
+}
+
+/// Parses `numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX]`, and `WITHSCORES` too
+/// when `scores_allowed`, with Redis's error texts.
+fn parse<'a>(args: &'a [Vec<u8>], name: &str, scores_allowed: bool) -> Result<Combination<'a>, Value> {
+    let n = numkeys(args, name)?;
+    let mut c = Combination {
+        keys: &args[1..=n],
+        weights: vec![1.0; n],
+        aggregate: Aggregate::Sum,
+        with_scores: false,
     };
-    if n > args.len() - 2 {
-        return Value::syntax_error();
-    }
-    let keys = &args[2..2 + n];
-    let mut weights = vec![1.0; n];
-    let mut agg = Aggregate::Sum;
-    let mut rest = &args[2 + n..];
+    let mut rest = &args[1 + n..];
     while !rest.is_empty() {
         let word = rest[0].to_ascii_lowercase();
         if word == b"weights" && rest.len() > n {
-            for (w, arg) in weights.iter_mut().zip(&rest[1..=n]) {
-                match parse_float(arg) {
-                    Some(f) => *w = f,
-                    None => return Value::error("ERR weight value is not a float"),
-                }
+            for (w, arg) in c.weights.iter_mut().zip(&rest[1..=n]) {
+                *w = parse_float(arg).ok_or_else(|| Value::error("ERR weight value is not a float"))?;
             }
             rest = &rest[n + 1..];
         } else if word == b"aggregate" && rest.len() > 1 {
-            agg = match rest[1].to_ascii_lowercase().as_slice() {
+            c.aggregate = match rest[1].to_ascii_lowercase().as_slice() {
                 b"sum" => Aggregate::Sum,
                 b"min" => Aggregate::Min,
                 b"max" => Aggregate::Max,
-                _ => return Value::syntax_error(),
+                _ => return Err(Value::syntax_error()),
             };
             rest = &rest[2..];
+        } else if word == b"withscores" && scores_allowed {
+            c.with_scores = true;
+            rest = &rest[1..];
         } else {
-            return Value::syntax_error();
+            return Err(Value::syntax_error());
         }
     }
-    let mut inputs = Vec::with_capacity(n);
-    for k in keys {
-        match input_items(ctx.db, k, ctx.now) {
-            Ok(items) => inputs.push(items),
-            Err(e) => return e,
+    Ok(c)
+}
+
+/// The `numkeys` of a combination, checked against the words that follow it.
+fn numkeys(args: &[Vec<u8>], name: &str) -> Result<usize, Value> {
+    let n = match parse_i64(&args[0]) {
+        Some(n) if n > 0 => n as usize,
+        Some(_) => {
+            return Err(Value::error_owned(format!(
+                "ERR at least 1 input key is needed for '{name}' command"
+            )));
         }
+        None => return Err(Value::not_integer()),
+    };
+    if n > args.len() - 1 {
+        return Err(Value::syntax_error());
     }
+    Ok(n)
+}
+
+/// The union or intersection the combination describes, read from `db`.
+fn combine(db: &Db, now: u64, c: &Combination<'_>, union: bool) -> Result<ZSet, Value> {
+    let mut inputs = Vec::with_capacity(c.keys.len());
+    for k in c.keys {
+        inputs.push(input_items(db, k, now)?);
+    }
+    let weights = &c.weights;
+    let agg = c.aggregate;
     let weighted = |s: f64, w: f64| {
         let v = s * w;
         if v.is_nan() { 0.0 } else { v }
     };
     let mut result = ZSet::new();
     if union {
-        let mut acc: std::collections::HashMap<&[u8], f64> = std::collections::HashMap::new();
-        for (items, &w) in inputs.iter().zip(&weights) {
+        let mut acc: HashMap<&[u8], f64> = HashMap::new();
+        for (items, &w) in inputs.iter().zip(weights) {
             for &(m, s) in items.iter().flatten() {
                 let v = weighted(s, w);
                 acc.entry(m).and_modify(|a| *a = agg.apply(*a, v)).or_insert(v);
@@ -113,7 +136,7 @@ fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &str) -> V
             result.insert(m, s);
         }
     } else if inputs.iter().all(Option::is_some) {
-        let maps: Vec<std::collections::HashMap<&[u8], f64>> = inputs
+        let maps: Vec<HashMap<&[u8], f64>> = inputs
             .iter()
             .flatten()
             .map(|items| items.iter().copied().collect())
@@ -131,6 +154,19 @@ fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &str) -> V
             }
         }
     }
+    Ok(result)
+}
+
+// ANCHOR: zstore
+/// `ZUNIONSTORE`/`ZINTERSTORE destination numkeys key [key ...] [WEIGHTS w ...]
+/// [AGGREGATE SUM|MIN|MAX]`: stores the combination and replies with its size. Logged as
+/// `DEL destination` plus one `ZADD` with the final scores.
+fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &str) -> Value {
+    let dst = &args[0];
+    let result = match parse(&args[1..], name, false).and_then(|c| combine(ctx.db, ctx.now, &c, union)) {
+        Ok(result) => result,
+        Err(e) => return e,
+    };
     let len = result.len() as i64;
     let existed = ctx.db.remove(dst, ctx.now).is_some();
     if existed || len > 0 {
@@ -157,4 +193,63 @@ pub fn zunionstore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 /// `ZINTERSTORE destination numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...]`.
 pub fn zinterstore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     zstore(ctx, args, false, "zinterstore")
+}
+
+/// `ZUNION`/`ZINTER numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...] [WITHSCORES]`: the
+/// combination as a reply, in score order.
+fn zcombine(ctx: &mut ReadContext<'_>, args: &[Vec<u8>], union: bool, name: &str) -> Value {
+    let c = match parse(args, name, true) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    match combine(ctx.db, ctx.now, &c, union) {
+        Ok(result) => {
+            let items: Vec<(&[u8], f64)> = result.iter().collect();
+            scored_reply(&items, c.with_scores, ctx.client.protocol)
+        }
+        Err(e) => e,
+    }
+}
+
+/// `ZUNION numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...] [WITHSCORES]`.
+pub fn zunion(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
+    zcombine(ctx, args, true, "zunion")
+}
+
+/// `ZINTER numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...] [WITHSCORES]`.
+pub fn zinter(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
+    zcombine(ctx, args, false, "zinter")
+}
+
+/// `ZINTERCARD numkeys key [key ...] [LIMIT limit]`: how many members all the inputs share,
+/// counting stopped at `limit` when it is not 0.
+pub fn zintercard(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
+    let n = match numkeys(args, "zintercard") {
+        Ok(n) => n,
+        Err(e) => return e,
+    };
+    let mut limit = 0usize;
+    let mut rest = &args[1 + n..];
+    while !rest.is_empty() {
+        if rest[0].eq_ignore_ascii_case(b"limit") && rest.len() > 1 {
+            match parse_i64(&rest[1]).filter(|l| *l >= 0) {
+                Some(l) => limit = l as usize,
+                None => return Value::error("ERR LIMIT can't be negative"),
+            }
+            rest = &rest[2..];
+        } else {
+            return Value::syntax_error();
+        }
+    }
+    let c = Combination {
+        keys: &args[1..=n],
+        weights: vec![1.0; n],
+        aggregate: Aggregate::Sum,
+        with_scores: false,
+    };
+    match combine(ctx.db, ctx.now, &c, false) {
+        Ok(result) if limit > 0 => Value::Integer(result.len().min(limit) as i64),
+        Ok(result) => Value::Integer(result.len() as i64),
+        Err(e) => e,
+    }
 }

@@ -17,7 +17,7 @@ use rand::Rng;
 
 use super::hashes::parse_float;
 use super::sets::{distinct_positions, effect_of, parse_rand_count, parse_scan, pick, scan_page, scan_reply};
-use crate::commands::registry::{KEY1, KeySpec, flags::*};
+use crate::commands::registry::{KEY1, KeySpec, NO_KEYS, flags::*};
 use crate::commands::{Context, Effect, ReadContext, Registry};
 use crate::engine::store::zset::{Inserted, LexBound, ScoreBound};
 use crate::engine::store::{Bytes, Data, Db, StoreError, ZSet};
@@ -27,7 +27,7 @@ mod combine;
 mod pop;
 mod range;
 
-pub use combine::{zinterstore, zunionstore};
+pub use combine::{zinter, zintercard, zinterstore, zunion, zunionstore};
 pub use pop::{bzpopmax, bzpopmin, serve_blocked, zpopmax, zpopmin};
 pub use range::{
     zrange, zrangebylex, zrangebyscore, zremrangebyrank, zremrangebyscore, zrevrange, zrevrangebylex, zrevrangebyscore,
@@ -62,6 +62,9 @@ pub fn register(r: &mut Registry) {
     r.write("bzpopmax", bzpopmax, -3, FAST | BLOCKING, ALL_BUT_LAST);
     r.write("zunionstore", zunionstore, -4, DENYOOM, KEY1);
     r.write("zinterstore", zinterstore, -4, DENYOOM, KEY1);
+    r.read("zunion", zunion, -3, 0, NO_KEYS);
+    r.read("zinter", zinter, -3, 0, NO_KEYS);
+    r.read("zintercard", zintercard, -3, 0, NO_KEYS);
     r.read("zrandmember", zrandmember, -2, 0, KEY1);
     r.read("zscan", zscan, -3, 0, KEY1);
 }
