@@ -512,3 +512,54 @@ fn turning_the_aof_on_at_run_time_writes_the_whole_store_first() {
     c.assert(&["GET", "k1"], &bulk("newer"));
     c.assert(&["GET", "k99"], &bulk("old"));
 }
+
+#[test]
+fn debug_reload_and_loadaof_give_back_the_same_data() {
+    let s = start_with(|cfg| {
+        cfg.appendonly = true;
+        cfg.enable_debug_command = rust_redis::config::DebugCommand::Yes;
+    });
+    let mut c = s.client();
+    c.assert(&["SET", "s", "v", "EX", "100"], "+OK\r\n");
+    c.assert(&["RPUSH", "l", "a", "b"], ":2\r\n");
+    c.assert(&["ZADD", "z", "1.5", "m"], ":1\r\n");
+    c.assert(&["SELECT", "2"], "+OK\r\n");
+    c.assert(&["HSET", "h", "f", "v"], ":1\r\n");
+    c.assert(&["SADD", "set", "x"], ":1\r\n");
+    let dump = |c: &mut Client| {
+        let mut all = Vec::new();
+        for (db, cmds) in [
+            (
+                "0",
+                vec![
+                    vec!["GET", "s"],
+                    vec!["LRANGE", "l", "0", "-1"],
+                    vec!["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+                ],
+            ),
+            ("2", vec![vec!["HGETALL", "h"], vec!["SMEMBERS", "set"]]),
+        ] {
+            c.cmd(&["SELECT", db]);
+            for cmd in cmds {
+                all.push(c.cmd(&cmd));
+            }
+            all.push(c.cmd(&["DBSIZE"]));
+        }
+        all
+    };
+    let before = dump(&mut c);
+    c.assert(&["DEBUG", "RELOAD"], "+OK\r\n");
+    assert_eq!(dump(&mut c), before);
+    c.assert(&["SELECT", "0"], "+OK\r\n");
+    assert_ttl(&mut c, "s", 100);
+    c.assert(
+        &["DEBUG", "RELOAD", "BOGUS"],
+        "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n",
+    );
+    c.assert(&["DEBUG", "LOADAOF"], "+OK\r\n");
+    assert_eq!(dump(&mut c), before);
+    c.assert(&["SAVE"], "+OK\r\n");
+    c.assert(&["BGSAVE", "X"], "-ERR syntax error\r\n");
+    let lastsave = String::from_utf8(c.cmd(&["LASTSAVE"])).unwrap();
+    assert!(lastsave.starts_with(':') && lastsave.len() > 10, "{lastsave}");
+}

@@ -490,9 +490,21 @@ fn replay_with<T>(
     shared: &Shared,
     read: impl FnOnce(&mut dyn FnMut(&[Vec<u8>]) -> Result<Applied, String>) -> anyhow::Result<T>,
 ) -> anyhow::Result<(T, usize)> {
+    replay_into(shared, &mut shared.write_store(), read)
+}
+
+/// [`replay_with`] into a store whose write guard the caller holds (`DEBUG RELOAD`, `DEBUG
+/// LOADAOF`).
+///
+/// # Errors
+/// As the `read` it runs.
+pub fn replay_into<T>(
+    shared: &Shared,
+    store: &mut Store,
+    read: impl FnOnce(&mut dyn FnMut(&[Vec<u8>]) -> Result<Applied, String>) -> anyhow::Result<T>,
+) -> anyhow::Result<(T, usize)> {
     let mut client = ClientContext::new(Arc::new(ClientHandle::detached(0)), true);
-    let mut store = shared.write_store();
-    let found = read(&mut |argv| apply_logged(shared, &mut store, &mut client, argv))?;
+    let found = read(&mut |argv| apply_logged(shared, store, &mut client, argv))?;
     store.take_lazily_expired();
     Ok((found, store.len(now_ms())))
 }

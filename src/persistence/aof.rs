@@ -317,6 +317,53 @@ impl Aof {
         rewrite::start(&self.inner, store)
     }
 
+    /// Rewrites the AOF and waits for the new file (`SAVE`: this server's snapshot is its
+    /// rewritten AOF).
+    ///
+    /// # Errors
+    /// Redis's reply text: a rewrite already runs, or this one failed.
+    pub fn save(&self) -> Result<(), String> {
+        if self.inner.rewrite.running() {
+            return Err("ERR Background save already in progress".to_string());
+        }
+        self.start_rewrite()?;
+        if self.inner.rewrite.wait_idle() {
+            Ok(())
+        } else {
+            Err("ERR".to_string())
+        }
+    }
+
+    /// Unix seconds of the last successful save (rewrite), or of start-up: `LASTSAVE`.
+    pub fn last_save(&self) -> i64 {
+        self.inner.rewrite.last_save()
+    }
+
+    /// Waits until every record appended so far is written to the file (not necessarily
+    /// fsynced), so that reading the file back sees them all (`DEBUG LOADAOF`). Returns false,
+    /// without waiting, while writes are failing.
+    pub fn flush(&self) -> bool {
+        let target = lock(&self.inner.chan).next_seq;
+        let mut progress = lock(&self.inner.progress);
+        while progress.durable < target && !progress.closed {
+            if self.inner.write_failing.load(Ordering::SeqCst) {
+                return false;
+            }
+            let (p, _) = self
+                .inner
+                .progress_cv
+                .wait_timeout(progress, std::time::Duration::from_millis(100))
+                .unwrap_or_else(|p| p.into_inner());
+            progress = p;
+        }
+        true
+    }
+
+    /// The AOF's path, whether or not it is on.
+    pub fn path(&self) -> PathBuf {
+        self.inner.path()
+    }
+
     /// Makes every following write fail with OS error `errno` (0: stop failing), so tests can
     /// check the disk-full path without filling a disk.
     #[doc(hidden)]

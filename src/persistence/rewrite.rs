@@ -120,7 +120,10 @@ fn chunked<'a>(out: &mut Vec<u8>, name: &[u8], key: &'a [u8], items: impl Iterat
 }
 
 /// Writes the snapshot to `path`, each database's keys after a `SELECT` of it, and fsyncs it.
-fn write_snapshot(path: &Path, dbs: &[DbSnapshot]) -> io::Result<()> {
+///
+/// # Errors
+/// The file cannot be created or written.
+pub fn write_snapshot(path: &Path, dbs: &[DbSnapshot]) -> io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let mut buf = Vec::with_capacity(64 * 1024);
     for db in dbs {

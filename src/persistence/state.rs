@@ -130,6 +130,13 @@ impl Inner {
     }
 }
 
+/// Seconds since the Unix epoch.
+fn unix_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 // ANCHOR: rewrite_status
 /// Where the rewrite stands: whether one runs, since when, and how the last ones ended. The
 /// rewrite thread starts one; whichever thread ends it (the writer, after swapping the files, or
@@ -142,6 +149,10 @@ pub(super) struct RewriteStatus {
     last_ok: AtomicBool,
     done: AtomicU64,
     consecutive_failures: AtomicU64,
+    /// Unix seconds of the last successful rewrite, or of start-up (`LASTSAVE`).
+    last_save: AtomicI64,
+    /// Signalled, under `started`, whenever a rewrite ends (`SAVE` waits on it).
+    ended: Condvar,
 }
 // ANCHOR_END: rewrite_status
 
@@ -154,7 +165,23 @@ impl RewriteStatus {
             last_ok: AtomicBool::new(true),
             done: AtomicU64::new(0),
             consecutive_failures: AtomicU64::new(0),
+            last_save: AtomicI64::new(unix_secs()),
+            ended: Condvar::new(),
         }
+    }
+
+    /// Waits until no rewrite runs; returns whether the last one that ended succeeded.
+    pub(super) fn wait_idle(&self) -> bool {
+        let mut started = lock(&self.started);
+        while self.running() {
+            started = self.ended.wait(started).unwrap_or_else(|p| p.into_inner());
+        }
+        self.last_ok.load(Ordering::Relaxed)
+    }
+
+    /// Unix seconds of the last successful rewrite, or of start-up.
+    pub(super) fn last_save(&self) -> i64 {
+        self.last_save.load(Ordering::Relaxed)
     }
 
     /// True while a rewrite runs.
@@ -176,8 +203,10 @@ impl RewriteStatus {
 
     /// Gives the slot back when the rewrite could not even start.
     pub(super) fn abandon(&self) {
-        *lock(&self.started) = None;
+        let mut started = lock(&self.started);
+        *started = None;
         self.in_progress.store(false, Ordering::SeqCst);
+        self.ended.notify_all();
     }
 
     /// Records how a rewrite ended (`Ok` with the new file's size when it is known), logs it,
@@ -190,6 +219,7 @@ impl RewriteStatus {
         match outcome {
             Ok(size) => {
                 self.done.fetch_add(1, Ordering::Relaxed);
+                self.last_save.store(unix_secs(), Ordering::Relaxed);
                 self.consecutive_failures.store(0, Ordering::Relaxed);
                 match size {
                     Some(size) => crate::info!("aof", "Background AOF rewrite finished successfully: {size} bytes"),
@@ -201,7 +231,9 @@ impl RewriteStatus {
                 crate::warn!("aof", "Background AOF rewrite failed: {e}");
             }
         }
+        let _started = lock(&self.started);
         self.in_progress.store(false, Ordering::SeqCst);
+        self.ended.notify_all();
     }
 
     /// The `INFO persistence` fields about rewrites, in Redis's order.

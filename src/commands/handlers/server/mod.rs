@@ -137,6 +137,21 @@ pub fn debug(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> V
             std::thread::sleep(Duration::from_secs_f64(secs.min(3600.0)));
             Value::OK
         }
+        b"reload" => {
+            // The options steer how Redis merges an RDB file into a live dataset; the round
+            // trip here always starts from an empty store, so they are accepted and change
+            // nothing.
+            let known = [&b"merge"[..], b"noflush", b"nosave"];
+            if args[1..]
+                .iter()
+                .all(|a| known.contains(&a.to_ascii_lowercase().as_slice()))
+            {
+                super::persistence::debug_reload(shared)
+            } else {
+                Value::error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+            }
+        }
+        b"loadaof" if args.len() == 1 => super::persistence::debug_loadaof(shared),
         b"set-active-expire" if args.len() == 2 => {
             // Redis reads the flag with `atoi`: any non-zero number turns it on, anything else off.
             let on = parse_i64(&args[1]).is_some_and(|n| n != 0);
@@ -147,6 +162,11 @@ pub fn debug(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> V
             "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "SLEEP <seconds>",
             "    Stop the server for <seconds>. Decimals allowed.",
+            "RELOAD",
+            "    Save the dataset as a rewritten AOF, flush it and load it back: tests that the",
+            "    persistence format keeps everything.",
+            "LOADAOF",
+            "    Flush the AOF buffers on disk and reload the AOF in memory.",
             "SET-ACTIVE-EXPIRE <0|1>",
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
