@@ -433,26 +433,7 @@ impl Config {
             // Accepted and ignored: there are no RDB snapshots here (the AOF is the persistence);
             // `CONFIG GET` answers what is true of this server.
             "save" => {}
-            "maxmemory-policy" => {
-                const POLICIES: [&str; 8] = [
-                    "volatile-lru",
-                    "volatile-lfu",
-                    "volatile-random",
-                    "volatile-ttl",
-                    "allkeys-lru",
-                    "allkeys-lfu",
-                    "allkeys-random",
-                    "noeviction",
-                ];
-                let policy = value.to_ascii_lowercase();
-                if !POLICIES.contains(&policy.as_str()) {
-                    return Err(format!(
-                        "argument(s) must be one of the following: {}",
-                        POLICIES.join(", ")
-                    ));
-                }
-                self.maxmemory_policy = policy;
-            }
+            "maxmemory-policy" => self.maxmemory_policy = redis_params::maxmemory_policy(value)?,
             "databases" => self.databases = integer(value, 1, i32::MAX as i64)? as usize,
             "maxmemory" => self.maxmemory = memory(value, 0)?,
             "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage = integer(value, 0, i64::MAX)? as u64,

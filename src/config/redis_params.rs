@@ -206,6 +206,31 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     KEPT.iter().map(|(n, _, _)| *n).chain(ALIASES.iter().map(|(a, _)| *a))
 }
 
+/// The `maxmemory-policy` names Redis 7.0 accepts, in the order its error lists them.
+pub const MAXMEMORY_POLICIES: [&str; 8] = [
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "noeviction",
+];
+
+/// Checks a `maxmemory-policy` value, with Redis's error text.
+pub fn maxmemory_policy(value: &str) -> Result<String, String> {
+    let policy = value.to_ascii_lowercase();
+    if MAXMEMORY_POLICIES.contains(&policy.as_str()) {
+        Ok(policy)
+    } else {
+        Err(format!(
+            "argument(s) must be one of the following: {}",
+            MAXMEMORY_POLICIES.join(", ")
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
