@@ -618,3 +618,21 @@ fn above_maxmemory_commands_that_add_data_are_refused() {
         "*2\r\n$16\r\nmaxmemory-policy\r\n$11\r\nallkeys-lru\r\n",
     );
 }
+
+#[test]
+fn hidden_settings_answer_only_to_their_exact_name() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(
+        &["CONFIG", "GET", "key-load-delay"],
+        "*2\r\n$14\r\nkey-load-delay\r\n$1\r\n0\r\n",
+    );
+    c.assert(&["CONFIG", "GET", "key-load-*"], "*0\r\n");
+    let all = c.cmd(&["CONFIG", "GET", "*"]);
+    assert!(!String::from_utf8_lossy(&all).contains("key-load-delay"));
+    c.assert(&["CONFIG", "SET", "key-load-delay", "5"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "GET", "key-load-delay"],
+        "*2\r\n$14\r\nkey-load-delay\r\n$1\r\n5\r\n",
+    );
+}

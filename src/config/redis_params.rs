@@ -192,13 +192,21 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("zset-max-ziplist-value", "zset-max-listpack-value"),
 ];
 
+/// Settings Redis keeps out of `CONFIG GET *` (its test hooks): `CONFIG GET` answers them
+/// only when asked by their exact name.
+pub const HIDDEN: &[(&str, &str, Mutability)] = &[
+    ("key-load-delay", "0", Mutability::Runtime),
+    ("loading-process-events-interval-bytes", "2097152", Mutability::Runtime),
+    ("rdb-key-save-delay", "0", Mutability::Runtime),
+];
+
 /// The setting `name` (lower case) is, following an alias, with its default and mutability.
 pub fn find(name: &str) -> Option<(&'static str, &'static str, Mutability)> {
     let name = ALIASES
         .iter()
         .find(|(alias, _)| *alias == name)
         .map_or(name, |(_, to)| to);
-    KEPT.iter().find(|(n, _, _)| *n == name).copied()
+    KEPT.iter().chain(HIDDEN).find(|(n, _, _)| *n == name).copied()
 }
 
 /// Every name `CONFIG GET` lists from this table, aliases included.

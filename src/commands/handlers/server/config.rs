@@ -58,11 +58,16 @@ pub fn config(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value
 fn config_get(shared: &Shared, patterns: &[Vec<u8>]) -> Value {
     let config = shared.config();
     let patterns: Vec<Vec<u8>> = patterns.iter().map(|p| p.to_ascii_lowercase()).collect();
+    let hidden = redis_params::HIDDEN
+        .iter()
+        .map(|(name, _, _)| *name)
+        .filter(|name| patterns.iter().any(|p| p == name.as_bytes()));
     let pairs = PARAMS
         .iter()
         .map(|(name, _)| *name)
         .chain(redis_params::names())
         .filter(|name| patterns.iter().any(|p| glob_match(p, name.as_bytes())))
+        .chain(hidden)
         .filter_map(|name| Some((Value::bulk(name), Value::bulk(config.get(name)?))))
         .collect();
     Value::Map(pairs)
