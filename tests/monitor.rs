@@ -99,3 +99,30 @@ fn a_stalled_monitor_is_cut_off() {
     assert!(wait_until(Duration::from_secs(10), || shared.pubsub.stats().monitors == 0));
     c.assert(&["PING"], "+PONG\r\n");
 }
+
+#[test]
+fn a_transaction_shows_as_multi_its_commands_then_exec_with_the_database() {
+    let s = start();
+    let mut m = s.client();
+    m.assert(&["MONITOR"], "+OK\r\n");
+    let mut c = s.client();
+    let addr = c.stream.local_addr().unwrap().to_string();
+    c.assert(&["MULTI"], "+OK\r\n");
+    c.assert(&["SET", "foo", "bar"], "+QUEUED\r\n");
+    c.assert(&["EXEC"], "*1\r\n+OK\r\n");
+    assert_line(&m.read_reply(), &addr, br#""MULTI""#);
+    assert_line(&m.read_reply(), &addr, br#""SET" "foo" "bar""#);
+    assert_line(&m.read_reply(), &addr, br#""EXEC""#);
+    // A transaction aborted at queue time shows only its MULTI and EXEC.
+    c.assert(&["MULTI"], "+OK\r\n");
+    c.cmd(&["NOSUCH"]);
+    c.cmd(&["EXEC"]);
+    assert_line(&m.read_reply(), &addr, br#""MULTI""#);
+    assert_line(&m.read_reply(), &addr, br#""EXEC""#);
+    // The brackets name the client's database.
+    c.assert(&["SELECT", "5"], "+OK\r\n");
+    c.assert(&["PING"], "+PONG\r\n");
+    assert_line(&m.read_reply(), &addr, br#""SELECT" "5""#);
+    let line = String::from_utf8(m.read_reply()).unwrap();
+    assert!(line.contains(&format!("[5 {addr}] \"PING\"")), "{line}");
+}

@@ -158,9 +158,17 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
         queue.push(argv.to_vec());
         return Value::simple("QUEUED");
     }
-    shared.monitor_feed(client, argv);
+    // Redis shows a command to `MONITOR` once it ran, so `EXEC` follows the commands it ran
+    // (fed from `exec`); others are shown before they run, so a blocking pop shows at once.
+    let is_exec = spec.has(flags::RUNS_IN_MULTI) && spec.name == "exec";
+    if !is_exec {
+        shared.monitor_feed(client, argv);
+    }
     let started = Instant::now();
     let reply = execute(shared, client, spec, argv);
+    if is_exec {
+        shared.monitor_feed(client, argv);
+    }
     shared.after_command(client, argv, started);
     reply
 }
@@ -383,6 +391,7 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
             replies.push(unknown_command(argv));
             continue;
         };
+        shared.monitor_feed(client, argv);
         let call = Call::new(shared, client, now).in_exec();
         let (reply, _) = invoke(spec, &argv[1..], call, Access::Write(&mut store, &mut effects));
         replies.push(reply);

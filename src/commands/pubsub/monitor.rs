@@ -25,7 +25,7 @@ impl Shared {
         if self.registry.lookup(&argv[0]).is_some_and(|s| s.has(flags::ADMIN)) {
             return;
         }
-        let line = monitor_line(SystemTime::now(), &client.handle.addr.to_string(), argv);
+        let line = monitor_line(SystemTime::now(), client.db, &client.handle.addr.to_string(), argv);
         let limit = self.pubsub.output_limit();
         let monitors = lock(&self.pubsub.monitors);
         for outbox in monitors.iter() {
@@ -36,11 +36,12 @@ impl Shared {
 }
 
 // ANCHOR: monitor_line
-/// One `MONITOR` line: `+1700000000.123456 [0 127.0.0.1:50000] "set" "k" "v"\r\n`, each word
-/// quoted as Redis's `sdscatrepr` does, passwords redacted.
-pub fn monitor_line(at: SystemTime, addr: &str, argv: &[Vec<u8>]) -> Vec<u8> {
+/// One `MONITOR` line: `+1700000000.123456 [0 127.0.0.1:50000] "set" "k" "v"\r\n`, with the
+/// client's database and address in the brackets, each word quoted as Redis's `sdscatrepr`
+/// does, passwords redacted.
+pub fn monitor_line(at: SystemTime, db: usize, addr: &str, argv: &[Vec<u8>]) -> Vec<u8> {
     let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let mut out = format!("+{}.{:06} [0 {addr}]", since.as_secs(), since.subsec_micros()).into_bytes();
+    let mut out = format!("+{}.{:06} [{db} {addr}]", since.as_secs(), since.subsec_micros()).into_bytes();
     let name = argv.first().map(|n| n.to_ascii_lowercase()).unwrap_or_default();
     let mut redact_from = usize::MAX;
     for (i, word) in argv.iter().enumerate() {
@@ -90,24 +91,25 @@ mod tests {
         let at = UNIX_EPOCH + Duration::from_micros(1_700_000_000_123_456);
         let words = |ws: &[&[u8]]| ws.iter().map(|w| w.to_vec()).collect::<Vec<_>>();
         assert_eq!(
-            monitor_line(at, "127.0.0.1:50000", &words(&[b"set", b"k", b"v"])),
+            monitor_line(at, 0, "127.0.0.1:50000", &words(&[b"set", b"k", b"v"])),
             b"+1700000000.123456 [0 127.0.0.1:50000] \"set\" \"k\" \"v\"\r\n"
         );
         assert_eq!(
-            monitor_line(at, "a", &words(&[b"SET", b"\x00\x7f\x80\"\\\n\r\t\x07\x08~ "])),
+            monitor_line(at, 0, "a", &words(&[b"SET", b"\x00\x7f\x80\"\\\n\r\t\x07\x08~ "])),
             b"+1700000000.123456 [0 a] \"SET\" \"\\x00\\x7f\\x80\\\"\\\\\\n\\r\\t\\a\\b~ \"\r\n"
         );
         assert_eq!(
-            monitor_line(at, "a", &words(&[b"AUTH", b"user", b"pw"])),
+            monitor_line(at, 0, "a", &words(&[b"AUTH", b"user", b"pw"])),
             b"+1700000000.123456 [0 a] \"AUTH\" \"(redacted)\" \"(redacted)\"\r\n"
         );
         assert_eq!(
             monitor_line(
                 at,
+                3,
                 "a",
                 &words(&[b"HELLO", b"3", b"auth", b"u", b"p", b"SETNAME", b"n"])
             ),
-            b"+1700000000.123456 [0 a] \"HELLO\" \"3\" \"auth\" \"(redacted)\" \"(redacted)\" \"SETNAME\" \"n\"\r\n"
+            b"+1700000000.123456 [3 a] \"HELLO\" \"3\" \"auth\" \"(redacted)\" \"(redacted)\" \"SETNAME\" \"n\"\r\n"
         );
     }
 }
