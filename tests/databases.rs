@@ -319,3 +319,35 @@ fn keys_expire_in_every_database() {
     let expired = || String::from_utf8_lossy(&c.cmd(&["INFO", "stats"])).contains("expired_keys:3\r\n");
     assert!(wait_until(Duration::from_secs(5), expired));
 }
+
+#[test]
+fn flushes_and_swapdb_leave_watched_stale_keys_alone() {
+    let s = start_with(|cfg| cfg.enable_debug_command = rust_redis::config::DebugCommand::Yes);
+    let mut c = s.client();
+    c.assert(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"], OK);
+    let stale = |c: &mut Client, db: &str| {
+        c.assert(&["SELECT", db], OK);
+        c.assert(&["SET", "x", "foo", "PX", "1"], OK);
+    };
+    let pong_after = |c: &mut Client, watch_db: &str, cmd: &[&str]| {
+        // Stale: past its deadline, still in memory (the reads below do not delete it).
+        assert!(wait_until(Duration::from_secs(2), || c.cmd(&["PTTL", "x"]) == b":-2\r\n"));
+        c.assert(&["SELECT", watch_db], OK);
+        c.assert(&["WATCH", "x"], OK);
+        c.assert(cmd, OK);
+        c.assert(&["MULTI"], OK);
+        c.assert(&["PING"], "+QUEUED\r\n");
+        c.assert(&["EXEC"], "*1\r\n+PONG\r\n");
+        c.assert(&["FLUSHALL"], OK);
+    };
+    stale(&mut c, "0");
+    pong_after(&mut c, "0", &["FLUSHDB"]);
+    stale(&mut c, "1");
+    pong_after(&mut c, "1", &["SWAPDB", "0", "1"]);
+    // A missing key replaced with a stale one did not change either.
+    stale(&mut c, "0");
+    pong_after(&mut c, "1", &["SWAPDB", "0", "1"]);
+    stale(&mut c, "0");
+    stale(&mut c, "1");
+    pong_after(&mut c, "1", &["SWAPDB", "0", "1"]);
+}

@@ -37,8 +37,8 @@ pub struct ClientContext {
     pub multi: Option<Vec<Vec<Vec<u8>>>>,
     /// A queue-time error happened since `MULTI`: `EXEC` must answer `EXECABORT`.
     pub multi_error: bool,
-    /// Keys this client `WATCH`es: each with its database, and whether it was already expired
-    /// when watched.
+    /// Keys this client `WATCH`es: each with its database, and whether it was live (present
+    /// and not expired) when watched.
     pub watched: Vec<(usize, Key, bool)>,
     /// Set by any write to a watched key.
     pub watch_flag: WatchFlag,
@@ -330,7 +330,7 @@ pub fn commit(
         return crate::persistence::Ticket::NONE;
     }
     if !store.watch.is_empty() {
-        touch_watched(shared, store, &effects);
+        touch_watched(shared, store, now, &effects);
     }
     shared.aof.append(&effects, in_multi)
 }
@@ -339,7 +339,7 @@ pub fn commit(
 /// Marks every watcher of every key a change wrote, in its database, and for `SWAPDB` every
 /// watched key of the two databases that exists on either side. (The flushes mark theirs
 /// themselves, while they can still see which watched keys existed.)
-fn touch_watched(shared: &Shared, store: &Store, changes: &[Change]) {
+fn touch_watched(shared: &Shared, store: &Store, now: u64, changes: &[Change]) {
     for change in changes {
         let effect = &change.effect;
         let name = effect[0].to_ascii_uppercase();
@@ -349,7 +349,8 @@ fn touch_watched(shared: &Shared, store: &Store, changes: &[Change]) {
             b"SWAPDB" => {
                 let swapped: Vec<usize> = effect[1..].iter().filter_map(|a| db_number(a)).collect();
                 if let [a, b] = swapped[..] {
-                    let exists = |db: usize, key: &[u8]| store.db(db).contains(key, 0);
+                    // Live keys only: an expired one swapped for nothing changed nothing.
+                    let exists = |db: usize, key: &[u8]| store.db(db).contains(key, now);
                     store
                         .watch
                         .touch_where(|db, key| (db == a || db == b) && (exists(a, key) || exists(b, key)));
@@ -409,8 +410,8 @@ fn watch_failed(client: &ClientContext, store: &Store, now: u64) -> bool {
         return true;
     }
     // A key that expires after WATCH counts as modified even if nobody deleted it yet.
-    client.watched.iter().any(|(db, key, expired_when_watched)| {
-        !expired_when_watched && store.db(*db).deadline(key, 0).is_some_and(|at| at <= now)
+    client.watched.iter().any(|(db, key, live_when_watched)| {
+        *live_when_watched && store.db(*db).deadline(key, 0).is_some_and(|at| at <= now)
     })
 }
 

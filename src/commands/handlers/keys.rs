@@ -299,12 +299,12 @@ pub fn flushall(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if let Err(e) = flush_mode(args) {
         return e;
     }
-    // Before the keys go: a watched key is touched only if it existed (expired or not), as in
-    // Redis 7.
-    let (db, others, selected) = (&*ctx.db, &ctx.others, ctx.client.db);
+    // Before the keys go: a watched key is touched only if it was live, as in Redis 7 (an
+    // expired key that is flushed away changed nothing a client could see).
+    let (db, others, selected, now) = (&*ctx.db, &ctx.others, ctx.client.db, ctx.now);
     ctx.watch.touch_where(|index, key| {
         let db = if index == selected { Some(db) } else { others.get(index) };
-        db.is_some_and(|db| db.contains(key, 0))
+        db.is_some_and(|db| db.contains(key, now))
     });
     ctx.db.clear();
     for db in ctx.others.iter_mut() {
@@ -319,9 +319,9 @@ pub fn flushdb(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if let Err(e) = flush_mode(args) {
         return e;
     }
-    let (db, selected) = (&*ctx.db, ctx.client.db);
+    let (db, selected, now) = (&*ctx.db, ctx.client.db, ctx.now);
     ctx.watch
-        .touch_where(|index, key| index == selected && db.contains(key, 0));
+        .touch_where(|index, key| index == selected && db.contains(key, now));
     ctx.db.clear();
     ctx.log(&[b"FLUSHDB"]);
     Value::OK

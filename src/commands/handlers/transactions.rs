@@ -87,11 +87,12 @@ pub fn watch(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         if ctx.client.watched.iter().any(|(d, k, _)| *d == db && **k == key[..]) {
             continue;
         }
-        // A key already expired (but not yet deleted) when watched does not count as
-        // modified when it is later deleted for that reason, as in Redis.
-        let expired = ctx.db.deadline(key, 0).is_some_and(|at| at <= ctx.now);
+        // Only a key that was live when watched can later count as modified by expiring: one
+        // already expired (but not yet deleted), or missing and later swapped in expired by
+        // `SWAPDB`, did not change as far as the client could see, as in Redis.
+        let live = ctx.db.contains(key, ctx.now);
         ctx.watch.watch(db, key, &ctx.client.watch_flag);
-        ctx.client.watched.push((db, key.as_slice().into(), expired));
+        ctx.client.watched.push((db, key.as_slice().into(), live));
     }
     Value::OK
 }
