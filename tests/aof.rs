@@ -140,13 +140,19 @@ fn exec_is_one_multi_exec_block_in_the_file() {
     c.assert(&["MULTI"], "+OK\r\n");
     c.assert(&["GET", "a"], "+QUEUED\r\n");
     c.assert(&["EXEC"], "*1\r\n$1\r\n1\r\n");
+    // One that wrote once is atomic without the wrapper, as Redis 7 writes it.
+    c.assert(&["MULTI"], "+OK\r\n");
+    c.assert(&["SET", "c", "3"], "+QUEUED\r\n");
+    c.assert(&["GET", "c"], "+QUEUED\r\n");
+    c.assert(&["EXEC"], "*2\r\n+OK\r\n$1\r\n3\r\n");
     assert_eq!(
         String::from_utf8_lossy(&read_aof(&s.dir)),
         "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n\
          *1\r\n$5\r\nMULTI\r\n\
          *3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n\
          *3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n\
-         *1\r\n$4\r\nEXEC\r\n"
+         *1\r\n$4\r\nEXEC\r\n\
+         *3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1\r\n3\r\n"
     );
 }
 

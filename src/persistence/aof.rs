@@ -146,9 +146,10 @@ impl Aof {
     }
 
     // ANCHOR: append
-    /// Queues effects for the writer thread, wrapped in `MULTI` … `EXEC` when they come from a
-    /// transaction, each preceded by a `SELECT` when its database is not the one the file is in,
-    /// as Redis writes them. Called under the write guard so that the log order is the store
+    /// Queues effects for the writer thread, wrapped in `MULTI` … `EXEC` when a transaction
+    /// made more than one (a single change is atomic by itself, and Redis 7 leaves it bare too),
+    /// each preceded by a `SELECT` when its database is not the one the file is in, as Redis
+    /// writes them. Called under the write guard so that the log order is the store
     /// order (design invariant 4). Never blocks on disk and never drops an entry: the channel is
     /// unbounded, so a slow disk costs memory, not correctness.
     pub fn append(&self, changes: &[Change], in_multi: bool) -> Ticket {
@@ -163,6 +164,7 @@ impl Aof {
         // Encoding here, not on the writer thread, costs the guard a memcpy of the effect but
         // saves cloning the effects into owned vectors to send them: one allocation either way.
         let mut bytes = Vec::with_capacity(64);
+        let in_multi = in_multi && changes.len() > 1;
         if in_multi {
             // Redis writes the transaction's first `SELECT` before its `MULTI`.
             select(&mut chan.selected_db, changes[0].db, &mut bytes);
