@@ -271,8 +271,8 @@ pub enum Mutability {
 /// change it. `save` is here because clients ask for it (`redis-benchmark` sends `CONFIG GET
 /// save`); it is accepted and ignored.
 pub const PARAMS: &[(&str, Mutability)] = &[
-    ("port", Mutability::Startup),
-    ("bind", Mutability::Startup),
+    ("port", Mutability::Runtime),
+    ("bind", Mutability::Runtime),
     ("dir", Mutability::Startup),
     ("appendonly", Mutability::Runtime),
     ("appendfsync", Mutability::Runtime),

@@ -161,8 +161,8 @@ fn config_set_is_all_or_nothing_with_redis_errors() {
         "-ERR Unknown option or number of arguments for CONFIG SET - 'foo'\r\n",
     );
     c.assert(
-        &["CONFIG", "SET", "port", "1"],
-        "-ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config\r\n",
+        &["CONFIG", "SET", "daemonize", "yes"],
+        "-ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config\r\n",
     );
     c.assert(
         &["CONFIG", "SET", "maxclients", "abc"],
@@ -634,5 +634,40 @@ fn hidden_settings_answer_only_to_their_exact_name() {
     c.assert(
         &["CONFIG", "GET", "key-load-delay"],
         "*2\r\n$14\r\nkey-load-delay\r\n$1\r\n5\r\n",
+    );
+}
+
+#[test]
+fn config_set_port_moves_the_listener_and_keeps_the_clients() {
+    let s = start();
+    let mut c = s.client();
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    // Taken: refused with Redis's text, and nothing else in the same command changes.
+    let reply =
+        String::from_utf8(c.cmd(&["CONFIG", "SET", "maxmemory", "10000001", "port", &port.to_string()])).unwrap();
+    assert!(
+        reply.starts_with(
+            "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port: "
+        ),
+        "{reply}"
+    );
+    c.assert(&["CONFIG", "GET", "maxmemory"], "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n");
+    drop(free);
+    c.assert(&["CONFIG", "SET", "port", &port.to_string()], "+OK\r\n");
+    let moved: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    assert!(wait_until(Duration::from_secs(5), || s
+        .server
+        .as_ref()
+        .unwrap()
+        .local_addr()
+        == moved));
+    let mut d = Client::connect(moved);
+    d.assert(&["PING"], "+PONG\r\n");
+    // The client connected before the move is still served.
+    c.assert(&["PING"], "+PONG\r\n");
+    c.assert(
+        &["CONFIG", "SET", "port", "0"],
+        "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port: port 0 would close the only listener\r\n",
     );
 }

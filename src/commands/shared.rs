@@ -12,9 +12,9 @@
 //! the store's own operations leave it consistent between statements, so serving on is safer
 //! than taking every client down.
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use super::Registry;
@@ -58,8 +58,10 @@ pub struct Shared {
     pub active_expire: AtomicBool,
     /// When the server started.
     pub started: Instant,
-    /// The address the listener is bound to.
-    pub local_addr: SocketAddr,
+    /// The address the listener is bound to (`CONFIG SET port` moves it).
+    listen_addr: Mutex<SocketAddr>,
+    /// A listener `CONFIG SET port` or `bind` opened, for the accept loop to take over.
+    pub new_listener: Mutex<Option<TcpListener>>,
     next_client_id: AtomicU64,
 }
 // ANCHOR_END: shared
@@ -82,7 +84,8 @@ impl Shared {
             shutting_down: AtomicBool::new(false),
             active_expire: AtomicBool::new(true),
             started: Instant::now(),
-            local_addr,
+            listen_addr: Mutex::new(local_addr),
+            new_listener: Mutex::new(None),
             next_client_id: AtomicU64::new(0),
         }
     }
@@ -130,9 +133,40 @@ impl Shared {
     /// and wakes the listener, which is blocked in `accept`, with one connection to itself.
     pub fn request_shutdown(&self) {
         if !self.shutting_down.swap(true, Ordering::SeqCst) {
-            let _ = TcpStream::connect(wake_addr(self.local_addr));
+            let _ = TcpStream::connect(wake_addr(self.local_addr()));
         }
     }
+
+    /// The address the listener is bound to now.
+    pub fn local_addr(&self) -> SocketAddr {
+        *self.listen_addr.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records that the listener now listens on `addr` (the accept loop, after taking over a
+    /// new listener).
+    pub fn set_local_addr(&self, addr: SocketAddr) {
+        *self.listen_addr.lock().unwrap_or_else(|p| p.into_inner()) = addr;
+    }
+
+    // ANCHOR: rebind
+    /// Opens a listener on `bind`:`port` and hands it to the accept loop, which serves it from
+    /// its next `accept` on and closes the old one; the connection that wakes it is served like
+    /// any other. Clients already connected stay connected, as in Redis.
+    ///
+    /// # Errors
+    /// Redis's text when the address cannot be bound (in use, not local, ...).
+    pub fn rebind(&self, bind: &str, port: u16) -> Result<(), String> {
+        if port == 0 {
+            // Redis then stops listening on TCP, which here would leave no way in at all.
+            return Err("Unable to listen on this port: port 0 would close the only listener".into());
+        }
+        let listener =
+            TcpListener::bind(format!("{bind}:{port}")).map_err(|e| format!("Unable to listen on this port: {e}"))?;
+        *self.new_listener.lock().unwrap_or_else(|p| p.into_inner()) = Some(listener);
+        let _ = TcpStream::connect(wake_addr(self.local_addr()));
+        Ok(())
+    }
+    // ANCHOR_END: rebind
 }
 
 /// Where to connect to wake our own listener: a wildcard bind is reached through loopback.

@@ -76,13 +76,21 @@ fn refuse(mut stream: TcpStream, text: &str) {
 // ANCHOR: accept_loop
 /// Accepts connections until shutdown, giving each its own named thread; refuses those past
 /// `maxclients` and, in protected mode, those from other hosts.
-pub fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
-    if let Err(e) = crate::sys::widen_backlog(&listener, LISTEN_BACKLOG) {
-        crate::warn!("net", "cannot widen the listen backlog to {LISTEN_BACKLOG}: {e}");
-    }
-    for conn in listener.incoming() {
+pub fn accept_loop(shared: Arc<Shared>, mut listener: TcpListener) {
+    widen_backlog(&listener);
+    loop {
+        let conn = listener.accept().map(|(stream, _)| stream);
         if shared.shutting_down.load(Ordering::SeqCst) {
             break;
+        }
+        // `CONFIG SET port` opened another listener and woke us: serve that one from now on.
+        if let Some(new) = shared.new_listener.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            widen_backlog(&new);
+            if let Ok(addr) = new.local_addr() {
+                shared.set_local_addr(addr);
+                crate::info!("net", "Now accepting connections tcp on {addr}");
+            }
+            listener = new;
         }
         let stream = match conn {
             Ok(s) => s,
@@ -136,6 +144,13 @@ pub fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     crate::info!("net", "listener stopped");
 }
 // ANCHOR_END: accept_loop
+
+/// Asks for the accept queue Redis asks for; the kernel may cap it.
+fn widen_backlog(listener: &TcpListener) {
+    if let Err(e) = crate::sys::widen_backlog(listener, LISTEN_BACKLOG) {
+        crate::warn!("net", "cannot widen the listen backlog to {LISTEN_BACKLOG}: {e}");
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -89,7 +89,7 @@ pub fn start(config: Config) -> anyhow::Result<Server> {
 impl Server {
     /// The address clients connect to (tests bind port 0 and ask).
     pub fn local_addr(&self) -> SocketAddr {
-        self.shared.local_addr
+        self.shared.local_addr()
     }
 
     /// The shared state (for tests and admin tools in-process).

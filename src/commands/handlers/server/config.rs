@@ -108,7 +108,13 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
         }
         seen.push(name);
     }
-    // The one change that can fail on its own: switching the AOF on (it writes a first file).
+    // The changes that can fail on their own, before anything is applied: a new address to
+    // listen on, and switching the AOF on (it writes a first file).
+    if (new.port != old.port || new.bind != old.bind)
+        && let Err(why) = shared.rebind(&new.bind, new.port)
+    {
+        return failed(if new.port != old.port { "port" } else { "bind" }, &why);
+    }
     if new.appendonly != old.appendonly
         && let Err(e) = shared
             .aof

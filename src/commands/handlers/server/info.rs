@@ -255,7 +255,7 @@ fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(
                 ("process_id", std::process::id().to_string()),
                 ("process_supervised", "no".into()),
                 ("run_id", run_id().to_string()),
-                ("tcp_port", shared.local_addr.port().to_string()),
+                ("tcp_port", shared.local_addr().port().to_string()),
                 ("server_time_usec", now_us.to_string()),
                 ("uptime_in_seconds", uptime.to_string()),
                 ("uptime_in_days", (uptime / 86_400).to_string()),
