@@ -3,7 +3,6 @@
 use crate::common::*;
 
 #[test]
-#[ignore = "exercise ex01: object-encoding"]
 fn ex01_strings_are_int_embstr_or_raw() {
     let s = start();
     let mut c = s.client();
@@ -25,7 +24,6 @@ fn ex01_strings_are_int_embstr_or_raw() {
 }
 
 #[test]
-#[ignore = "exercise ex01: object-encoding"]
 fn ex01_collections_follow_the_default_thresholds() {
     let s = start();
     let mut c = s.client();
@@ -72,7 +70,6 @@ fn ex01_collections_follow_the_default_thresholds() {
 }
 
 #[test]
-#[ignore = "exercise ex01: object-encoding"]
 fn ex01_missing_keys_and_bad_calls() {
     let s = start();
     let mut c = s.client();

@@ -5,7 +5,6 @@ use crate::common::*;
 use crate::{aof_on, restart_with_aof};
 
 #[test]
-#[ignore = "exercise ex02: setbit-getbit"]
 fn ex02_setbit_grows_the_string_most_significant_bit_first() {
     let s = start();
     let mut c = s.client();
@@ -20,7 +19,6 @@ fn ex02_setbit_grows_the_string_most_significant_bit_first() {
 }
 
 #[test]
-#[ignore = "exercise ex02: setbit-getbit"]
 fn ex02_getbit_reads_bits_and_zero_past_the_end() {
     let s = start();
     let mut c = s.client();
@@ -35,7 +33,6 @@ fn ex02_getbit_reads_bits_and_zero_past_the_end() {
 }
 
 #[test]
-#[ignore = "exercise ex02: setbit-getbit"]
 fn ex02_bad_arguments_change_nothing() {
     let s = start();
     let mut c = s.client();
@@ -61,7 +58,6 @@ fn ex02_bad_arguments_change_nothing() {
 }
 
 #[test]
-#[ignore = "exercise ex02: setbit-getbit"]
 fn ex02_bits_survive_a_restart() {
     let s = start_with(aof_on);
     let mut c = s.client();

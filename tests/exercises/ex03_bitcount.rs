@@ -3,7 +3,6 @@
 use crate::common::*;
 
 #[test]
-#[ignore = "exercise ex03: bitcount"]
 fn ex03_counts_whole_strings_and_byte_ranges() {
     let s = start();
     let mut c = s.client();
@@ -19,7 +18,6 @@ fn ex03_counts_whole_strings_and_byte_ranges() {
 }
 
 #[test]
-#[ignore = "exercise ex03: bitcount"]
 fn ex03_counts_bit_ranges() {
     let s = start();
     let mut c = s.client();
@@ -32,7 +30,6 @@ fn ex03_counts_bit_ranges() {
 }
 
 #[test]
-#[ignore = "exercise ex03: bitcount"]
 fn ex03_errors_as_redis_orders_them() {
     let s = start();
     let mut c = s.client();

@@ -3,7 +3,6 @@
 use crate::common::*;
 
 #[test]
-#[ignore = "exercise ex05: lcs"]
 fn ex05_the_subsequence_and_its_length() {
     let s = start();
     let mut c = s.client();
@@ -20,7 +19,6 @@ fn ex05_the_subsequence_and_its_length() {
 }
 
 #[test]
-#[ignore = "exercise ex05: lcs"]
 fn ex05_missing_keys_are_empty_strings_and_bytes_are_bytes() {
     let s = start();
     let mut c = s.client();
@@ -33,7 +31,6 @@ fn ex05_missing_keys_are_empty_strings_and_bytes_are_bytes() {
 }
 
 #[test]
-#[ignore = "exercise ex05: lcs"]
 fn ex05_errors() {
     let s = start();
     let mut c = s.client();

@@ -27,7 +27,6 @@ fn copy(c: &mut Client, from: &str, to: &str, ttl: &str, extra: &[&str]) -> Stri
 }
 
 #[test]
-#[ignore = "exercise ex06: dump-restore"]
 fn ex06_every_type_round_trips() {
     let s = start();
     let mut c = s.client();
@@ -62,7 +61,6 @@ fn ex06_every_type_round_trips() {
 }
 
 #[test]
-#[ignore = "exercise ex06: dump-restore"]
 fn ex06_errors_and_replace() {
     let s = start();
     let mut c = s.client();
@@ -104,7 +102,6 @@ fn ex06_errors_and_replace() {
 }
 
 #[test]
-#[ignore = "exercise ex06: dump-restore"]
 fn ex06_ttls_relative_absolute_and_past() {
     let s = start();
     let mut c = s.client();
@@ -129,7 +126,6 @@ fn ex06_ttls_relative_absolute_and_past() {
 }
 
 #[test]
-#[ignore = "exercise ex06: dump-restore"]
 fn ex06_restored_keys_and_deadlines_survive_a_restart() {
     let s = start_with(aof_on);
     let mut c = s.client();

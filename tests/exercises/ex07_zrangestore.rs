@@ -7,7 +7,6 @@ fn setup(c: &mut Client) {
 }
 
 #[test]
-#[ignore = "exercise ex07: zrangestore"]
 fn ex07_by_rank_score_and_lex() {
     let s = start();
     let mut c = s.client();
@@ -54,7 +53,6 @@ fn ex07_by_rank_score_and_lex() {
 }
 
 #[test]
-#[ignore = "exercise ex07: zrangestore"]
 fn ex07_an_empty_selection_deletes_the_destination() {
     let s = start();
     let mut c = s.client();
@@ -72,7 +70,6 @@ fn ex07_an_empty_selection_deletes_the_destination() {
 }
 
 #[test]
-#[ignore = "exercise ex07: zrangestore"]
 fn ex07_errors() {
     let s = start();
     let mut c = s.client();

@@ -12,7 +12,6 @@ fn array(items: &[&str]) -> String {
 }
 
 #[test]
-#[ignore = "exercise ex09: sort"]
 fn ex09_numbers_strings_and_limits() {
     let s = start();
     let mut c = s.client();
@@ -34,7 +33,6 @@ fn ex09_numbers_strings_and_limits() {
 }
 
 #[test]
-#[ignore = "exercise ex09: sort"]
 fn ex09_sets_and_sorted_sets() {
     let s = start();
     let mut c = s.client();
@@ -46,7 +44,6 @@ fn ex09_sets_and_sorted_sets() {
 }
 
 #[test]
-#[ignore = "exercise ex09: sort"]
 fn ex09_store_writes_a_list() {
     let s = start();
     let mut c = s.client();
@@ -59,7 +56,6 @@ fn ex09_store_writes_a_list() {
 }
 
 #[test]
-#[ignore = "exercise ex09: sort"]
 fn ex09_errors() {
     let s = start();
     let mut c = s.client();

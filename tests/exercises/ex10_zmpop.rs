@@ -4,7 +4,6 @@ use crate::common::*;
 use crate::{aof_on, restart_with_aof};
 
 #[test]
-#[ignore = "exercise ex10: zmpop"]
 fn ex10_pops_from_the_first_non_empty_key() {
     let s = start();
     let mut c = s.client();
@@ -29,7 +28,6 @@ fn ex10_pops_from_the_first_non_empty_key() {
 }
 
 #[test]
-#[ignore = "exercise ex10: zmpop"]
 fn ex10_errors() {
     let s = start();
     let mut c = s.client();
@@ -61,7 +59,6 @@ fn ex10_errors() {
 }
 
 #[test]
-#[ignore = "exercise ex10: zmpop"]
 fn ex10_pops_are_logged_as_what_was_removed() {
     let s = start_with(aof_on);
     let mut c = s.client();

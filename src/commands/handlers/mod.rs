@@ -14,6 +14,31 @@ pub mod strings;
 pub mod transactions;
 pub mod zsets;
 
+// The classroom exercises (book chapter "Exercises"): one module each, and one `register`
+// call in `register_all`, each line below the comment that names its exercise.
+// `tests/exercises/start.sh exNN` takes that exercise's two lines and its file out.
+// ex01: OBJECT
+pub mod object;
+// ex02: SETBIT, GETBIT
+pub mod bits;
+// ex03: BITCOUNT
+pub mod bitcount;
+// ex04: BITOP
+pub mod bitop;
+// ex05: LCS
+pub mod lcs;
+// ex06: DUMP, RESTORE
+pub mod dump;
+// ex07: ZRANGESTORE
+pub mod zrangestore;
+// ex08: ZDIFF, ZDIFFSTORE
+pub mod zdiff;
+// ex09: SORT
+pub mod sort;
+// ex10: ZMPOP
+pub mod zmpop;
+// (end of the exercises)
+
 use super::Registry;
 
 /// Registers every command of every family.
@@ -29,6 +54,28 @@ pub fn register_all(r: &mut Registry) {
     pubsub::register(r);
     server::register(r);
     persistence::register(r);
+    // The classroom exercises, one call each (see the module list above).
+    // ex01
+    object::register(r);
+    // ex02
+    bits::register(r);
+    // ex03
+    bitcount::register(r);
+    // ex04
+    bitop::register(r);
+    // ex05
+    lcs::register(r);
+    // ex06
+    dump::register(r);
+    // ex07
+    zrangestore::register(r);
+    // ex08
+    zdiff::register(r);
+    // ex09
+    sort::register(r);
+    // ex10
+    zmpop::register(r);
+    // (end of the exercises)
 }
 
 /// Parses a whole argument as a signed 64-bit integer, as Redis's `string2ll` does: no spaces,
