@@ -18,7 +18,7 @@ pub fn register(r: &mut Registry) {
 fn clamp(start: i64, end: i64, len: i64) -> Option<(i64, i64)> {
     let fix = |i: i64| if i < 0 { (i + len).max(0) } else { i };
     let (start, end) = (fix(start), fix(end).min(len - 1));
-    (start <= end && len > 0).then_some((start, end))
+    (start <= end).then_some((start, end))
 }
 
 // ANCHOR: bitcount
@@ -32,35 +32,36 @@ pub fn bitcount(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Some(Data::Str(s)) => s,
         Some(_) => return StoreError::WrongType.into(),
     };
-    let range = match &args[1..] {
-        [] => None,
-        [start, end, unit @ ..] if unit.len() <= 1 => {
-            let bit = match unit.first().map(|u| u.to_ascii_lowercase()) {
-                None => false,
-                Some(u) if u == b"byte" => false,
-                Some(u) if u == b"bit" => true,
-                Some(_) => return Value::syntax_error(),
-            };
-            match (parse_i64(start), parse_i64(end)) {
-                (Some(s), Some(e)) => Some((s, e, bit)),
-                _ => return Value::not_integer(),
-            }
-        }
+    let (start, end, unit) = match &args[1..] {
+        [] => return Value::Integer(popcount(s)),
+        [start, end, unit @ ..] if unit.len() <= 1 => match (parse_i64(start), parse_i64(end)) {
+            (Some(start), Some(end)) => (start, end, unit.first()),
+            _ => return Value::not_integer(),
+        },
         _ => return Value::syntax_error(),
     };
-    let count = match range {
-        None => s.iter().map(|b| b.count_ones() as i64).sum(),
-        Some((start, end, false)) => match clamp(start, end, s.len() as i64) {
-            Some((a, b)) => s[a as usize..=b as usize].iter().map(|b| b.count_ones() as i64).sum(),
-            None => 0,
-        },
-        Some((start, end, true)) => match clamp(start, end, s.len() as i64 * 8) {
-            Some((a, b)) => (a..=b)
-                .filter(|&i| s[(i / 8) as usize] & (0x80 >> (i % 8)) != 0)
-                .count() as i64,
-            None => 0,
-        },
+    // Redis answers this case before it reads the unit: `BITCOUNT k -1 -2 FOO` is 0.
+    if start < 0 && end < 0 && start > end {
+        return Value::Integer(0);
+    }
+    let bits = match unit.map(|u| u.to_ascii_lowercase()) {
+        None => false,
+        Some(u) if u == b"byte" => false,
+        Some(u) if u == b"bit" => true,
+        Some(_) => return Value::syntax_error(),
+    };
+    let count = match (bits, clamp(start, end, s.len() as i64 * if bits { 8 } else { 1 })) {
+        (_, None) => 0,
+        (false, Some((a, b))) => popcount(&s[a as usize..=b as usize]),
+        (true, Some((a, b))) => (a..=b)
+            .filter(|&i| s[(i / 8) as usize] & (0x80 >> (i % 8)) != 0)
+            .count() as i64,
     };
     Value::Integer(count)
 }
 // ANCHOR_END: bitcount
+
+/// The set bits of `bytes`.
+fn popcount(bytes: &[u8]) -> i64 {
+    bytes.iter().map(|b| b.count_ones() as i64).sum()
+}

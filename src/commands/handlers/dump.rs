@@ -191,20 +191,49 @@ pub fn dump(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 }
 
 // ANCHOR: restore
-/// `RESTORE key ttl payload [REPLACE] [ABSTTL]`: creates `key` from a `DUMP` payload, with a TTL
-/// in milliseconds (0: none; with `ABSTTL` a Unix time in ms). Logged with an absolute TTL, so
-/// the log replays to the same deadline.
+/// `RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]`: creates
+/// `key` from a `DUMP` payload, with a TTL in milliseconds (0: none; with `ABSTTL` a Unix time
+/// in ms). Logged with an absolute TTL, so the log replays to the same deadline.
+///
+/// `IDLETIME` and `FREQ` set Redis's eviction clocks; they are checked as Redis checks them and
+/// then have nothing to set here (see `OBJECT`).
 pub fn restore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let [key, ttl, payload, opts @ ..] = args else {
         return Value::wrong_arity("restore");
     };
-    let (mut replace, mut absttl) = (false, false);
-    for o in opts {
-        match o.to_ascii_lowercase().as_slice() {
+    let (mut replace, mut absttl, mut idle, mut freq) = (false, false, false, false);
+    let mut i = 0;
+    while i < opts.len() {
+        let has_value = i + 1 < opts.len();
+        match opts[i].to_ascii_lowercase().as_slice() {
             b"replace" => replace = true,
             b"absttl" => absttl = true,
+            // The two clocks exclude each other: a second one is a syntax error.
+            b"idletime" if has_value && !freq => {
+                i += 1;
+                match parse_i64(&opts[i]) {
+                    None => return Value::not_integer(),
+                    Some(n) if n < 0 => return Value::error("ERR Invalid IDLETIME value, must be >= 0"),
+                    Some(_) => idle = true,
+                }
+            }
+            b"freq" if has_value && !idle => {
+                i += 1;
+                match parse_i64(&opts[i]) {
+                    None => return Value::not_integer(),
+                    Some(n) if !(0..=255).contains(&n) => {
+                        return Value::error("ERR Invalid FREQ value, must be >= 0 and <= 255");
+                    }
+                    Some(_) => freq = true,
+                }
+            }
             _ => return Value::syntax_error(),
         }
+        i += 1;
+    }
+    // Redis's order: the options, then the existing key, then the TTL, then the payload.
+    if !replace && ctx.store.contains(key, ctx.now) {
+        return Value::error("BUSYKEY Target key name already exists.");
     }
     let Some(ttl) = parse_i64(ttl) else {
         return Value::not_integer();
@@ -212,18 +241,17 @@ pub fn restore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if ttl < 0 {
         return Value::error("ERR Invalid TTL value, must be >= 0");
     }
-    if !replace && ctx.store.contains(key, ctx.now) {
-        return Value::error("BUSYKEY Target key name already exists.");
-    }
     let data = match deserialize(payload) {
         Ok(d) => d,
         Err(Refused::Checksum) => return Value::error("ERR DUMP payload version or checksum are wrong"),
         Err(Refused::Format) => return Value::error("ERR Bad data format"),
     };
+    // A relative TTL so large that the deadline overflows counts as past, as in Redis (where the
+    // sum wraps negative).
     let deadline = match (ttl, absttl) {
         (0, _) => None,
         (t, true) => Some(t as u64),
-        (t, false) => Some(ctx.now.saturating_add(t as u64)),
+        (t, false) => Some(t.checked_add(ctx.now as i64).map_or(0, |at| at as u64)),
     };
     if deadline.is_some_and(|at| at <= ctx.now) {
         // Already expired: Redis answers OK and leaves no key (deleting one it replaced).

@@ -40,10 +40,9 @@ fn split_keys<'a>(args: &'a [Vec<u8>], name: &str) -> Result<Split<'a>, Value> {
     Ok(rest.split_at(n as usize))
 }
 
-// ANCHOR: diff
-/// The first input minus every other, in (score, member) order.
-fn diff(store: &Store, keys: &[Vec<u8>], now: u64) -> Result<ZSet, Value> {
-    // Check every key's type first: a WRONGTYPE anywhere is an error even if the answer is empty.
+/// The value at each key, refused with `WRONGTYPE` if any is neither a sorted set nor a set.
+/// Redis checks this before it reads the options that follow the keys.
+fn inputs<'s>(store: &'s Store, keys: &[Vec<u8>], now: u64) -> Result<Vec<Option<&'s Data>>, Value> {
     let mut inputs = Vec::with_capacity(keys.len());
     for key in keys {
         let input = store.get(key, now);
@@ -52,6 +51,12 @@ fn diff(store: &Store, keys: &[Vec<u8>], now: u64) -> Result<ZSet, Value> {
         }
         inputs.push(input);
     }
+    Ok(inputs)
+}
+
+// ANCHOR: diff
+/// The first input minus every other, in (score, member) order.
+fn diff(inputs: &[Option<&Data>]) -> ZSet {
     let mut removed: HashSet<&[u8]> = HashSet::new();
     for input in &inputs[1..] {
         match input {
@@ -70,7 +75,7 @@ fn diff(store: &Store, keys: &[Vec<u8>], now: u64) -> Result<ZSet, Value> {
         }),
         _ => {}
     }
-    Ok(out)
+    out
 }
 // ANCHOR_END: diff
 
@@ -80,17 +85,17 @@ pub fn zdiff(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Ok(split) => split,
         Err(e) => return e,
     };
-    let with_scores = match rest {
-        [] => false,
-        [o] if o.eq_ignore_ascii_case(b"withscores") => true,
-        _ => return Value::syntax_error(),
-    };
-    let result = match diff(ctx.store, keys, ctx.now) {
-        Ok(z) => z,
+    let inputs = match inputs(ctx.store, keys, ctx.now) {
+        Ok(i) => i,
         Err(e) => return e,
     };
+    // Redis takes WITHSCORES any number of times.
+    if !rest.iter().all(|o| o.eq_ignore_ascii_case(b"withscores")) {
+        return Value::syntax_error();
+    }
+    let with_scores = !rest.is_empty();
     let mut out = Vec::new();
-    for (m, s) in result.iter() {
+    for (m, s) in diff(&inputs).iter() {
         // Redis 7 answers WITHSCORES as pairs in RESP3 and flat in RESP2.
         match (with_scores, ctx.client.protocol) {
             (false, _) => out.push(Value::bulk(m)),
@@ -109,15 +114,13 @@ pub fn zdiffstore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Ok(split) => split,
         Err(e) => return e,
     };
-    if !rest.is_empty() {
-        return Value::syntax_error();
-    }
-    let result = match diff(ctx.store, keys, ctx.now) {
-        Ok(z) => z,
+    let result = match inputs(ctx.store, keys, ctx.now) {
+        Ok(_) if !rest.is_empty() => return Value::syntax_error(),
+        Ok(inputs) => diff(&inputs),
         Err(e) => return e,
     };
     let len = result.len() as i64;
-    if ctx.store.remove(dst, ctx.now).is_some() || len > 0 {
+    if ctx.store.remove(dst, ctx.now).is_some() {
         ctx.log(&[b"DEL", dst]);
     }
     if len > 0 {

@@ -1,8 +1,12 @@
 //! `ZRANGESTORE`: `ZRANGE`'s selection, stored in a destination key instead of returned.
 //!
 //! Go original: none (go-redis had no `ZRANGESTORE`). Explained in: book chapter "Exercises" (ex07).
+//!
+//! The options are read as Redis 7.0 reads them: each of `BYSCORE`/`BYLEX` and `REV` at most
+//! once, `LIMIT` anywhere (and harmless with ranks when its count is -1), score bounds through C's
+//! `strtod` (so `" 1"`, `0x10` and the empty string are numbers).
 
-use super::{parse_f64, parse_i64};
+use super::{parse_i64, strtod};
 use crate::commands::registry::{KeySpec, flags::*};
 use crate::commands::{Context, Effect, Registry};
 use crate::engine::store::zset::{LexBound, ScoreBound};
@@ -32,23 +36,23 @@ enum Range {
     Lex(LexBound, LexBound),
 }
 
-fn score_bound(arg: &[u8]) -> Result<ScoreBound, Value> {
+/// A score bound: `1.5`, `(1.5` (exclusive), `-inf`, `+inf`, read with `strtod`.
+fn score_bound(arg: &[u8]) -> Option<ScoreBound> {
     let (exclusive, text) = match arg.first() {
         Some(b'(') => (true, &arg[1..]),
         _ => (false, arg),
     };
-    parse_f64(text)
-        .map(|value| ScoreBound { value, exclusive })
-        .ok_or(Value::error("ERR min or max is not a float"))
+    strtod(text).map(|(value, _)| ScoreBound { value, exclusive })
 }
 
-fn lex_bound(arg: &[u8]) -> Result<LexBound, Value> {
+/// A lex bound: `-`, `+`, `[member`, `(member`.
+fn lex_bound(arg: &[u8]) -> Option<LexBound> {
     match arg {
-        b"-" => Ok(LexBound::Min),
-        b"+" => Ok(LexBound::Max),
-        [b'[', rest @ ..] => Ok(LexBound::Inclusive(rest.to_vec())),
-        [b'(', rest @ ..] => Ok(LexBound::Exclusive(rest.to_vec())),
-        _ => Err(Value::error("ERR min or max not valid string range item")),
+        b"-" => Some(LexBound::Min),
+        b"+" => Some(LexBound::Max),
+        [b'[', rest @ ..] => Some(LexBound::Inclusive(rest.to_vec())),
+        [b'(', rest @ ..] => Some(LexBound::Exclusive(rest.to_vec())),
+        _ => None,
     }
 }
 
@@ -60,13 +64,10 @@ pub fn zrangestore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let [dst, src, min, max, opts @ ..] = args else {
         return Value::wrong_arity("zrangestore");
     };
-    let (mut by, mut rev, mut limit) = (By::Rank, false, None);
+    let (mut by, mut rev, mut limit) = (None, false, None);
     let mut i = 0;
     while i < opts.len() {
         match opts[i].to_ascii_lowercase().as_slice() {
-            b"byscore" => by = By::Score,
-            b"bylex" => by = By::Lex,
-            b"rev" => rev = true,
             b"limit" if i + 2 < opts.len() => {
                 match (parse_i64(&opts[i + 1]), parse_i64(&opts[i + 2])) {
                     (Some(o), Some(c)) => limit = Some((o, c)),
@@ -74,36 +75,42 @@ pub fn zrangestore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
                 }
                 i += 2;
             }
+            b"rev" if !rev => rev = true,
+            b"byscore" if by.is_none() => by = Some(By::Score),
+            b"bylex" if by.is_none() => by = Some(By::Lex),
+            // WITHSCORES, a repeated REV or BY..., anything else.
             _ => return Value::syntax_error(),
         }
         i += 1;
     }
-    if limit.is_some() && by == By::Rank {
+    let by = by.unwrap_or(By::Rank);
+    // Redis tells "no LIMIT" by a count of -1, so `LIMIT 0 -1` passes with ranks.
+    if by == By::Rank && limit.is_some_and(|(_, c)| c != -1) {
         return Value::error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
     }
     // With REV the bounds come highest first; swap them so `lo` is always the low end.
     let (lo, hi) = if rev && by != By::Rank { (max, min) } else { (min, max) };
-    // A negative offset selects nothing; a negative count means "all the rest".
-    let (offset, count) = match limit {
-        Some((o, _)) if o < 0 => (usize::MAX, None),
-        Some((o, c)) => (o as usize, (c >= 0).then_some(c as usize)),
-        None => (0, None),
-    };
-    // Parse the bounds before looking at the key, as Redis does: a bad bound is a syntax
-    // problem whatever the key holds.
+    // Parse the bounds before looking at the key, as Redis does: a bad bound is an error
+    // whatever the key holds.
     let range = match by {
         By::Rank => match (parse_i64(lo), parse_i64(hi)) {
             (Some(a), Some(b)) => Range::Rank(a, b),
             _ => return Value::not_integer(),
         },
         By::Score => match (score_bound(lo), score_bound(hi)) {
-            (Ok(a), Ok(b)) => Range::Score(a, b),
-            (Err(e), _) | (_, Err(e)) => return e,
+            (Some(a), Some(b)) => Range::Score(a, b),
+            _ => return Value::error("ERR min or max is not a float"),
         },
         By::Lex => match (lex_bound(lo), lex_bound(hi)) {
-            (Ok(a), Ok(b)) => Range::Lex(a, b),
-            (Err(e), _) | (_, Err(e)) => return e,
+            (Some(a), Some(b)) => Range::Lex(a, b),
+            _ => return Value::error("ERR min or max not valid string range item"),
         },
+    };
+    // A negative offset selects nothing; a negative count means "all the rest".
+    let (offset, count) = match limit {
+        Some((o, _)) if o < 0 => (usize::MAX, None),
+        Some((o, c)) => (o as usize, usize::try_from(c).ok()),
+        None => (0, None),
     };
     let empty = ZSet::new();
     let z = match ctx.store.get(src, ctx.now) {
@@ -127,7 +134,7 @@ pub fn zrangestore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         effect.push(m.to_vec());
     }
     let len = result.len() as i64;
-    if ctx.store.remove(dst, ctx.now).is_some() || len > 0 {
+    if ctx.store.remove(dst, ctx.now).is_some() {
         ctx.log(&[b"DEL", dst]);
     }
     if len > 0 {
