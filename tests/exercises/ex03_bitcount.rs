@@ -41,6 +41,12 @@ fn ex03_errors_as_redis_orders_them() {
         &["BITCOUNT", "k", "a", "1"],
         "-ERR value is not an integer or out of range\r\n",
     );
+    // Two negative indexes with start after end select nothing, and Redis answers that before
+    // it reads the unit.
+    c.assert(&["BITCOUNT", "k", "-1", "-2", "foo"], ":0\r\n");
+    c.assert(&["SET", "short", "xxxx"], "+OK\r\n");
+    c.assert(&["BITCOUNT", "short", "-6", "-7"], ":0\r\n");
+    c.assert(&["BITCOUNT", "short", "-6", "-15", "bit"], ":0\r\n");
     // Redis looks the key up before it reads the options.
     c.assert(&["BITCOUNT", "nokey", "a", "b"], ":0\r\n");
     c.assert(&["RPUSH", "l", "a"], ":1\r\n");

@@ -106,3 +106,47 @@ fn ex07_errors() {
     );
     c.assert(&["EXISTS", "dst"], ":0\r\n");
 }
+
+#[test]
+fn ex07_options_as_redis_reads_them() {
+    let s = start();
+    let mut c = s.client();
+    setup(&mut c);
+    // Redis's "no LIMIT" is a count of -1, so this one passes with ranks.
+    c.assert(&["ZRANGESTORE", "dst", "z", "0", "-1", "LIMIT", "0", "-1"], ":4\r\n");
+    // Each option at most once.
+    c.assert(
+        &["ZRANGESTORE", "dst", "z", "0", "-1", "REV", "REV"],
+        "-ERR syntax error\r\n",
+    );
+    c.assert(
+        &["ZRANGESTORE", "dst", "z", "0", "-1", "BYSCORE", "BYLEX"],
+        "-ERR syntax error\r\n",
+    );
+    // Score bounds are read with C's strtod: spaces before, hexadecimal, and "" as 0.
+    c.assert(&["ZRANGESTORE", "dst", "z", " 1", "0x2", "BYSCORE"], ":2\r\n");
+    c.assert(&["ZRANGE", "dst", "0", "-1"], "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+    c.assert(&["ZRANGESTORE", "dst", "z", "", "1", "BYSCORE"], ":1\r\n");
+    // A negative count takes the rest; a negative offset takes nothing.
+    c.assert(
+        &["ZRANGESTORE", "dst", "z", "(1", "+inf", "BYSCORE", "LIMIT", "1", "-1"],
+        ":2\r\n",
+    );
+    c.assert(&["ZRANGE", "dst", "0", "-1"], "*2\r\n$1\r\nc\r\n$1\r\nd\r\n");
+    c.assert(
+        &[
+            "ZRANGESTORE",
+            "dst",
+            "z",
+            "+inf",
+            "-inf",
+            "BYSCORE",
+            "REV",
+            "LIMIT",
+            "-1",
+            "2",
+        ],
+        ":0\r\n",
+    );
+    c.assert(&["EXISTS", "dst"], ":0\r\n");
+}

@@ -66,6 +66,11 @@ fn ex08_errors() {
         &["ZDIFF", "2", "z1", "str"],
         "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
     );
+    // Redis checks the types before it reads the words after the keys.
+    c.assert(
+        &["ZDIFF", "2", "z1", "str", "foo"],
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
     c.assert(
         &["ZDIFFSTORE", "d", "0", "z1"],
         "-ERR at least 1 input key is needed for 'zdiffstore' command\r\n",
