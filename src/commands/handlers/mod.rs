@@ -16,7 +16,9 @@ pub mod zsets;
 
 // The classroom exercises (book chapter "Exercises"): one module each, and one `register`
 // call in `register_all`, each line below the comment that names its exercise.
-// `tests/exercises/start.sh exNN` takes that exercise's two lines and its file out.
+// `tests/exercises/start.sh exNN` takes that exercise's two lines and its file out. The comments
+// are what keeps the exercises apart: no exercise's line is another one's context in
+// `book/solutions/`, so each can be taken out and put back whatever the others are doing.
 // ex01: OBJECT
 pub mod object;
 // ex02: SETBIT, GETBIT
@@ -33,9 +35,9 @@ pub mod dump;
 pub mod zrangestore;
 // ex08: ZDIFF, ZDIFFSTORE
 pub mod zdiff;
-// ex09: SORT
+// ex09: SORT, SORT_RO
 pub mod sort;
-// ex10: ZMPOP
+// ex10: ZMPOP, BZMPOP
 pub mod zmpop;
 // (end of the exercises)
 
