@@ -29,14 +29,16 @@
 # patches with it; the check fails on a patch that is not what the procedure makes.
 #
 # Works on a scratch copy of the tracked files, so the checkout itself is never modified, and
-# shares the target directory with the normal build, so each step costs one incremental build:
-# one with everything in, then one per exercise taken out. (Putting a solution back needs no
-# build: the tree is then byte for byte the one already tested.) The scratch copy lives at a
-# fixed path: a stable path keeps cargo's fingerprints reusable from one run to the next.
+# builds in a directory of its own inside the target directory, so each step costs one
+# incremental build: one with everything in, then one per exercise taken out. (Putting a solution
+# back needs no build: the tree is then byte for byte the one already tested.) Not in the
+# checkout's own build directory: cargo knows the crate by its relative paths and its files'
+# dates, so the checkout's build would look up to date while holding a tree with a solution out.
+# The scratch copy lives at a fixed path, and its build directory stays between runs.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}/exercise-check"
 export CARGO_TERM_COLOR=never
 scratch="${TMPDIR:-/tmp}/rust-redis-exercise-check-$(id -u)"
 mods=src/commands/handlers/mod.rs
