@@ -3,7 +3,6 @@
 use crate::common::*;
 
 #[test]
-#[ignore = "exercise ex01: object-encoding"]
 fn ex01_strings_are_int_embstr_or_raw() {
     let s = start();
     let mut c = s.client();
@@ -25,7 +24,6 @@ fn ex01_strings_are_int_embstr_or_raw() {
 }
 
 #[test]
-#[ignore = "exercise ex01: object-encoding"]
 fn ex01_collections_follow_the_default_thresholds() {
     let s = start();
     let mut c = s.client();
@@ -72,7 +70,6 @@ fn ex01_collections_follow_the_default_thresholds() {
 }
 
 #[test]
-#[ignore = "exercise ex01: object-encoding"]
 fn ex01_missing_keys_and_bad_calls() {
     let s = start();
     let mut c = s.client();
@@ -92,4 +89,61 @@ fn ex01_missing_keys_and_bad_calls() {
         "-ERR wrong number of arguments for 'object|encoding' command\r\n",
     );
     c.assert(&["object", "encoding", "k"], "$6\r\nembstr\r\n");
+}
+
+#[test]
+fn ex01_thresholds_follow_config_set() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["CONFIG", "SET", "hash-max-listpack-entries", "2"], "+OK\r\n");
+    c.assert(&["HSET", "h", "a", "1", "b", "2"], ":2\r\n");
+    c.assert(&["OBJECT", "ENCODING", "h"], "$8\r\nlistpack\r\n");
+    c.assert(&["HSET", "h", "c", "3"], ":1\r\n");
+    c.assert(&["OBJECT", "ENCODING", "h"], "$9\r\nhashtable\r\n");
+    // The old name of the setting is the same setting.
+    c.assert(&["CONFIG", "SET", "zset-max-ziplist-entries", "0"], "+OK\r\n");
+    c.assert(&["ZADD", "z", "1", "a"], ":1\r\n");
+    c.assert(&["OBJECT", "ENCODING", "z"], "$8\r\nskiplist\r\n");
+    c.assert(&["CONFIG", "SET", "set-max-intset-entries", "1"], "+OK\r\n");
+    c.assert(&["SADD", "s", "1", "2"], ":2\r\n");
+    c.assert(&["OBJECT", "ENCODING", "s"], "$9\r\nhashtable\r\n");
+}
+
+#[test]
+fn ex01_further_refcount_idletime_freq_and_help() {
+    let s = start();
+    let mut c = s.client();
+    // Redis shares one object for each integer below 10000, with the largest count there is.
+    c.assert(&["SET", "k", "123"], "+OK\r\n");
+    c.assert(&["OBJECT", "REFCOUNT", "k"], ":2147483647\r\n");
+    c.assert(&["SET", "k", "10000"], "+OK\r\n");
+    c.assert(&["OBJECT", "REFCOUNT", "k"], ":1\r\n");
+    c.assert(&["RPUSH", "l", "a"], ":1\r\n");
+    c.assert(&["OBJECT", "refcount", "l"], ":1\r\n");
+    c.assert(&["OBJECT", "IDLETIME", "l"], ":0\r\n");
+    c.assert(
+        &["OBJECT", "FREQ", "l"],
+        "-ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when \
+         switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n",
+    );
+    for sub in ["REFCOUNT", "IDLETIME", "FREQ"] {
+        c.assert(&["OBJECT", sub, "nokey"], "$-1\r\n");
+    }
+    c.assert(
+        &["OBJECT", "FREQ"],
+        "-ERR wrong number of arguments for 'object|freq' command\r\n",
+    );
+    c.assert(
+        &["OBJECT", "HELP", "x"],
+        "-ERR wrong number of arguments for 'object|help' command\r\n",
+    );
+    let help = c.cmd(&["OBJECT", "HELP"]);
+    assert!(
+        help.starts_with(
+            b"*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+ENCODING <key>\r\n"
+        ),
+        "{}",
+        String::from_utf8_lossy(&help)
+    );
+    assert!(help.ends_with(b"+HELP\r\n+    Prints this help.\r\n"));
 }

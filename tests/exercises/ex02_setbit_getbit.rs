@@ -5,7 +5,6 @@ use crate::common::*;
 use crate::{aof_on, restart_with_aof};
 
 #[test]
-#[ignore = "exercise ex02: setbit-getbit"]
 fn ex02_setbit_grows_the_string_most_significant_bit_first() {
     let s = start();
     let mut c = s.client();
@@ -20,7 +19,6 @@ fn ex02_setbit_grows_the_string_most_significant_bit_first() {
 }
 
 #[test]
-#[ignore = "exercise ex02: setbit-getbit"]
 fn ex02_getbit_reads_bits_and_zero_past_the_end() {
     let s = start();
     let mut c = s.client();
@@ -35,7 +33,6 @@ fn ex02_getbit_reads_bits_and_zero_past_the_end() {
 }
 
 #[test]
-#[ignore = "exercise ex02: setbit-getbit"]
 fn ex02_bad_arguments_change_nothing() {
     let s = start();
     let mut c = s.client();
@@ -61,7 +58,6 @@ fn ex02_bad_arguments_change_nothing() {
 }
 
 #[test]
-#[ignore = "exercise ex02: setbit-getbit"]
 fn ex02_bits_survive_a_restart() {
     let s = start_with(aof_on);
     let mut c = s.client();
@@ -69,4 +65,36 @@ fn ex02_bits_survive_a_restart() {
     c.assert(&["SETBIT", "b", "1", "1"], ":0\r\n");
     let (_s, mut c) = restart_with_aof(s);
     assert_eq!(c.cmd(&["GET", "b"]), b"$2\r\n\x40\x40\r\n");
+}
+
+#[test]
+fn ex02_offsets_stop_at_proto_max_bulk_len() {
+    let s = start();
+    let mut c = s.client();
+    let offset_err = "-ERR bit offset is not an integer or out of range\r\n";
+    c.assert(&["CONFIG", "SET", "proto-max-bulk-len", "1mb"], "+OK\r\n");
+    c.assert(&["SETBIT", "b", "8388608", "1"], offset_err);
+    c.assert(&["GETBIT", "b", "8388608"], offset_err);
+    c.assert(&["SETBIT", "b", "8388607", "0"], ":0\r\n");
+    c.assert(&["STRLEN", "b"], ":1048576\r\n");
+}
+
+#[test]
+fn ex02_a_bit_set_to_what_it_was_changes_nothing() {
+    let s = start();
+    let mut c = s.client();
+    let mut other = s.client();
+    c.assert(&["SETBIT", "b", "0", "1"], ":0\r\n");
+    // Neither WATCH nor the AOF hears of a SETBIT that changed no bit and grew nothing.
+    c.assert(&["WATCH", "b"], "+OK\r\n");
+    other.assert(&["SETBIT", "b", "7", "0"], ":0\r\n");
+    c.assert(&["MULTI"], "+OK\r\n");
+    c.assert(&["PING"], "+QUEUED\r\n");
+    c.assert(&["EXEC"], "*1\r\n+PONG\r\n");
+    // Growing the string is a change, even with a zero bit.
+    c.assert(&["WATCH", "b"], "+OK\r\n");
+    other.assert(&["SETBIT", "b", "15", "0"], ":0\r\n");
+    c.assert(&["MULTI"], "+OK\r\n");
+    c.assert(&["PING"], "+QUEUED\r\n");
+    c.assert(&["EXEC"], "*-1\r\n");
 }

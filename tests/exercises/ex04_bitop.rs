@@ -4,7 +4,6 @@ use crate::common::*;
 use crate::{aof_on, restart_with_aof};
 
 #[test]
-#[ignore = "exercise ex04: bitop"]
 fn ex04_and_or_xor_not() {
     let s = start();
     let mut c = s.client();
@@ -21,7 +20,6 @@ fn ex04_and_or_xor_not() {
 }
 
 #[test]
-#[ignore = "exercise ex04: bitop"]
 fn ex04_short_and_missing_sources_count_as_zero_bytes() {
     let s = start();
     let mut c = s.client();
@@ -37,7 +35,6 @@ fn ex04_short_and_missing_sources_count_as_zero_bytes() {
 }
 
 #[test]
-#[ignore = "exercise ex04: bitop"]
 fn ex04_errors_change_nothing() {
     let s = start();
     let mut c = s.client();
@@ -61,7 +58,6 @@ fn ex04_errors_change_nothing() {
 }
 
 #[test]
-#[ignore = "exercise ex04: bitop"]
 fn ex04_the_destination_is_watched_and_logged() {
     let s = start_with(aof_on);
     let mut c = s.client();

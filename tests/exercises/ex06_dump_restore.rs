@@ -27,7 +27,6 @@ fn copy(c: &mut Client, from: &str, to: &str, ttl: &str, extra: &[&str]) -> Stri
 }
 
 #[test]
-#[ignore = "exercise ex06: dump-restore"]
 fn ex06_every_type_round_trips() {
     let s = start();
     let mut c = s.client();
@@ -62,7 +61,6 @@ fn ex06_every_type_round_trips() {
 }
 
 #[test]
-#[ignore = "exercise ex06: dump-restore"]
 fn ex06_errors_and_replace() {
     let s = start();
     let mut c = s.client();
@@ -104,7 +102,6 @@ fn ex06_errors_and_replace() {
 }
 
 #[test]
-#[ignore = "exercise ex06: dump-restore"]
 fn ex06_ttls_relative_absolute_and_past() {
     let s = start();
     let mut c = s.client();
@@ -129,7 +126,6 @@ fn ex06_ttls_relative_absolute_and_past() {
 }
 
 #[test]
-#[ignore = "exercise ex06: dump-restore"]
 fn ex06_restored_keys_and_deadlines_survive_a_restart() {
     let s = start_with(aof_on);
     let mut c = s.client();
@@ -139,4 +135,55 @@ fn ex06_restored_keys_and_deadlines_survive_a_restart() {
     let (_s, mut c) = restart_with_aof(s);
     c.assert(&["ZRANGE", "copy", "0", "-1"], "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
     assert_eq!(c.cmd(&["PEXPIRETIME", "copy"]), deadline);
+}
+
+#[test]
+fn ex06_checks_come_in_redis_order() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["SET", "s", "v"], "+OK\r\n");
+    // Options first, then the existing key, then the TTL, then the payload.
+    c.assert(&["RESTORE", "s", "-1", "garbage", "FOO"], "-ERR syntax error\r\n");
+    c.assert(
+        &["RESTORE", "s", "-1", "garbage"],
+        "-BUSYKEY Target key name already exists.\r\n",
+    );
+    c.assert(
+        &["RESTORE", "s", "-1", "garbage", "REPLACE"],
+        "-ERR Invalid TTL value, must be >= 0\r\n",
+    );
+    c.assert(
+        &["RESTORE", "s", "0", "garbage", "REPLACE"],
+        "-ERR DUMP payload version or checksum are wrong\r\n",
+    );
+    c.assert(&["GET", "s"], "$1\r\nv\r\n");
+}
+
+#[test]
+fn ex06_further_idletime_and_freq_are_checked() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["SET", "s", "v"], "+OK\r\n");
+    assert_eq!(copy(&mut c, "s", "a", "0", &["IDLETIME", "100"]), "+OK\r\n");
+    assert_eq!(copy(&mut c, "s", "b", "0", &["FREQ", "255"]), "+OK\r\n");
+    c.assert(&["MGET", "a", "b"], "*2\r\n$1\r\nv\r\n$1\r\nv\r\n");
+    assert_eq!(
+        copy(&mut c, "s", "n", "0", &["IDLETIME", "-1"]),
+        "-ERR Invalid IDLETIME value, must be >= 0\r\n"
+    );
+    assert_eq!(
+        copy(&mut c, "s", "n", "0", &["FREQ", "256"]),
+        "-ERR Invalid FREQ value, must be >= 0 and <= 255\r\n"
+    );
+    assert_eq!(
+        copy(&mut c, "s", "n", "0", &["FREQ", "x"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
+    // The two eviction clocks exclude each other.
+    assert_eq!(
+        copy(&mut c, "s", "n", "0", &["IDLETIME", "1", "FREQ", "1"]),
+        "-ERR syntax error\r\n"
+    );
+    assert_eq!(copy(&mut c, "s", "n", "0", &["IDLETIME"]), "-ERR syntax error\r\n");
+    c.assert(&["EXISTS", "n"], ":0\r\n");
 }

@@ -7,7 +7,6 @@ fn setup(c: &mut Client) {
 }
 
 #[test]
-#[ignore = "exercise ex07: zrangestore"]
 fn ex07_by_rank_score_and_lex() {
     let s = start();
     let mut c = s.client();
@@ -54,7 +53,6 @@ fn ex07_by_rank_score_and_lex() {
 }
 
 #[test]
-#[ignore = "exercise ex07: zrangestore"]
 fn ex07_an_empty_selection_deletes_the_destination() {
     let s = start();
     let mut c = s.client();
@@ -72,7 +70,6 @@ fn ex07_an_empty_selection_deletes_the_destination() {
 }
 
 #[test]
-#[ignore = "exercise ex07: zrangestore"]
 fn ex07_errors() {
     let s = start();
     let mut c = s.client();
@@ -106,6 +103,50 @@ fn ex07_errors() {
     c.assert(
         &["ZRANGESTORE", "dst", "z", "0"],
         "-ERR wrong number of arguments for 'zrangestore' command\r\n",
+    );
+    c.assert(&["EXISTS", "dst"], ":0\r\n");
+}
+
+#[test]
+fn ex07_options_as_redis_reads_them() {
+    let s = start();
+    let mut c = s.client();
+    setup(&mut c);
+    // Redis's "no LIMIT" is a count of -1, so this one passes with ranks.
+    c.assert(&["ZRANGESTORE", "dst", "z", "0", "-1", "LIMIT", "0", "-1"], ":4\r\n");
+    // Each option at most once.
+    c.assert(
+        &["ZRANGESTORE", "dst", "z", "0", "-1", "REV", "REV"],
+        "-ERR syntax error\r\n",
+    );
+    c.assert(
+        &["ZRANGESTORE", "dst", "z", "0", "-1", "BYSCORE", "BYLEX"],
+        "-ERR syntax error\r\n",
+    );
+    // Score bounds are read with C's strtod: spaces before, hexadecimal, and "" as 0.
+    c.assert(&["ZRANGESTORE", "dst", "z", " 1", "0x2", "BYSCORE"], ":2\r\n");
+    c.assert(&["ZRANGE", "dst", "0", "-1"], "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+    c.assert(&["ZRANGESTORE", "dst", "z", "", "1", "BYSCORE"], ":1\r\n");
+    // A negative count takes the rest; a negative offset takes nothing.
+    c.assert(
+        &["ZRANGESTORE", "dst", "z", "(1", "+inf", "BYSCORE", "LIMIT", "1", "-1"],
+        ":2\r\n",
+    );
+    c.assert(&["ZRANGE", "dst", "0", "-1"], "*2\r\n$1\r\nc\r\n$1\r\nd\r\n");
+    c.assert(
+        &[
+            "ZRANGESTORE",
+            "dst",
+            "z",
+            "+inf",
+            "-inf",
+            "BYSCORE",
+            "REV",
+            "LIMIT",
+            "-1",
+            "2",
+        ],
+        ":0\r\n",
     );
     c.assert(&["EXISTS", "dst"], ":0\r\n");
 }

@@ -4,7 +4,6 @@ use crate::common::*;
 use crate::{aof_on, restart_with_aof};
 
 #[test]
-#[ignore = "exercise ex10: zmpop"]
 fn ex10_pops_from_the_first_non_empty_key() {
     let s = start();
     let mut c = s.client();
@@ -29,7 +28,6 @@ fn ex10_pops_from_the_first_non_empty_key() {
 }
 
 #[test]
-#[ignore = "exercise ex10: zmpop"]
 fn ex10_errors() {
     let s = start();
     let mut c = s.client();
@@ -61,7 +59,6 @@ fn ex10_errors() {
 }
 
 #[test]
-#[ignore = "exercise ex10: zmpop"]
 fn ex10_pops_are_logged_as_what_was_removed() {
     let s = start_with(aof_on);
     let mut c = s.client();
@@ -72,4 +69,38 @@ fn ex10_pops_are_logged_as_what_was_removed() {
     );
     let (_s, mut c) = restart_with_aof(s);
     c.assert(&["ZRANGE", "z", "0", "-1"], "*1\r\n$1\r\na\r\n");
+}
+
+#[test]
+fn ex10_further_bzmpop_waits_for_a_member() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["ZADD", "z", "1", "a", "2", "b"], ":2\r\n");
+    // Something to pop: no waiting.
+    c.assert(
+        &["BZMPOP", "0", "1", "z", "MAX"],
+        "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n",
+    );
+    c.assert(&["BZMPOP", "0.01", "1", "nokey", "MIN"], "*-1\r\n");
+    c.assert(
+        &["BZMPOP", "x", "1", "z", "MIN"],
+        "-ERR timeout is not a float or out of range\r\n",
+    );
+    c.assert(
+        &["BZMPOP", "0", "0", "z", "MIN"],
+        "-ERR numkeys should be greater than 0\r\n",
+    );
+    // Parked until another client adds to one of its keys.
+    let mut waiter = s.client();
+    waiter.send(&["BZMPOP", "5", "2", "z1", "z2", "MIN", "COUNT", "2"]);
+    let mut other = s.client();
+    assert!(wait_until(std::time::Duration::from_secs(5), || {
+        other.cmd(&["CLIENT", "LIST"]).windows(10).any(|w| w == b"cmd=bzmpop")
+    }));
+    other.assert(&["ZADD", "z2", "1", "x", "2", "y", "3", "w"], ":3\r\n");
+    assert_eq!(
+        waiter.read_reply(),
+        b"*2\r\n$2\r\nz2\r\n*2\r\n*2\r\n$1\r\nx\r\n$1\r\n1\r\n*2\r\n$1\r\ny\r\n$1\r\n2\r\n"
+    );
+    other.assert(&["ZRANGE", "z2", "0", "-1"], "*1\r\n$1\r\nw\r\n");
 }

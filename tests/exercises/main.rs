@@ -1,17 +1,22 @@
-//! The classroom exercises: each module is the specification of one feature this server does
-//! not have yet, written as black-box tests over a real socket.
+//! The classroom exercises: each module is the specification of one feature of this server,
+//! written as black-box tests over a real socket, which a student writes again.
 //!
-//! Explained in: book chapter "Exercises". Every test is `#[ignore]`d, so a plain `cargo test`
-//! skips them; run one exercise with
+//! Explained in: book chapter "Exercises". The server holds every reference solution, so these
+//! tests pass in a plain `cargo test`. A student starts an exercise by taking its solution out,
+//! which leaves the tree building and that exercise's tests failing until the feature is back:
 //!
 //! ```text
-//! cargo test --test exercises -- --ignored ex01
+//! tests/exercises/start.sh ex01               # takes ex01's solution out
+//! cargo test --test exercises ex01_           # its specification
+//! tests/exercises/start.sh --solution ex01    # puts the reference solution back
 //! ```
 //!
-//! The tests speak RESP only (never a function the solution adds), so they compile before the
-//! feature exists and fail until it works. `tests/check_exercises.sh` proves both halves: every
-//! exercise fails on the plain tree and passes once its reference solution
-//! (`book/solutions/exNN-*.patch`) is applied.
+//! The tests speak RESP only (never a function the solution adds), so they compile whether the
+//! feature is there or not. Each reference solution is a patch, `book/solutions/exNN-*.patch`: one
+//! file under `src/commands/handlers/` and its two lines in `mod.rs`. `tests/check_exercises.sh`
+//! proves both halves for every exercise (the tests pass with the solution, every one of them
+//! fails without it) and rebuilds the patches from the tree after a refactor (`--regenerate`).
+//! Tests named `exNN_further_*` cover what the reference does beyond the exercise's core.
 
 #[path = "../common/mod.rs"]
 mod common;

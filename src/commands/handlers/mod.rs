@@ -15,6 +15,33 @@ pub mod strings;
 pub mod transactions;
 pub mod zsets;
 
+// The classroom exercises (book chapter "Exercises"): one module each, and one `register`
+// call in `register_all`, each line below the comment that names its exercise.
+// `tests/exercises/start.sh exNN` takes that exercise's two lines and its file out. The comments
+// are what keeps the exercises apart: no exercise's line is another one's context in
+// `book/solutions/`, so each can be taken out and put back whatever the others are doing.
+// ex01: OBJECT
+pub mod object;
+// ex02: SETBIT, GETBIT
+pub mod bits;
+// ex03: BITCOUNT
+pub mod bitcount;
+// ex04: BITOP
+pub mod bitop;
+// ex05: LCS
+pub mod lcs;
+// ex06: DUMP, RESTORE
+pub mod dump;
+// ex07: ZRANGESTORE
+pub mod zrangestore;
+// ex08: ZDIFF, ZDIFFSTORE
+pub mod zdiff;
+// ex09: SORT, SORT_RO
+pub mod sort;
+// ex10: ZMPOP, BZMPOP
+pub mod zmpop;
+// (end of the exercises)
+
 use super::Registry;
 
 /// Registers every command of every family.
@@ -31,6 +58,28 @@ pub fn register_all(r: &mut Registry) {
     pubsub::register(r);
     server::register(r);
     persistence::register(r);
+    // The classroom exercises, one call each (see the module list above).
+    // ex01
+    object::register(r);
+    // ex02
+    bits::register(r);
+    // ex03
+    bitcount::register(r);
+    // ex04
+    bitop::register(r);
+    // ex05
+    lcs::register(r);
+    // ex06
+    dump::register(r);
+    // ex07
+    zrangestore::register(r);
+    // ex08
+    zdiff::register(r);
+    // ex09
+    sort::register(r);
+    // ex10
+    zmpop::register(r);
+    // (end of the exercises)
 }
 
 /// Parses a whole argument as a signed 64-bit integer, as Redis's `string2ll` does: no spaces,
@@ -83,6 +132,106 @@ pub fn parse_f64(arg: &[u8]) -> Option<f64> {
 }
 // ANCHOR_END: parse_f64
 
+// ANCHOR: strtod
+/// Reads a whole argument as C's `strtod` does where Redis calls it directly (score ranges,
+/// `SORT`): leading white space skipped, decimal or hexadecimal (`0x1p4`) notation, `inf` and
+/// `infinity`, and the empty string read as 0. The text stops at a NUL byte, as a C string does;
+/// anything else left over refuses the argument, and so does NaN, which every such caller in
+/// Redis refuses. Returns the value and whether C would set `ERANGE` (a finite literal too large
+/// for a double, or a non-zero one too small).
+pub fn strtod(arg: &[u8]) -> Option<(f64, bool)> {
+    let s = arg.split(|&b| b == 0).next().unwrap_or_default();
+    if s.is_empty() {
+        return Some((0.0, false));
+    }
+    let mut i = s.iter().take_while(|b| b" \t\n\x0b\x0c\r".contains(b)).count();
+    let negative = s.get(i) == Some(&b'-');
+    i += matches!(s.get(i), Some(b'+' | b'-')) as usize;
+    let rest = &s[i..];
+    let starts = |word: &str| rest.len() >= word.len() && rest[..word.len()].eq_ignore_ascii_case(word.as_bytes());
+    let (magnitude, used, nonzero) = if starts("infinity") {
+        (f64::INFINITY, 8, false)
+    } else if starts("inf") {
+        (f64::INFINITY, 3, false)
+    } else if (starts("0x") || starts("0X")) && rest.get(2).is_some_and(|b| b.is_ascii_hexdigit() || *b == b'.') {
+        hex_float(&rest[2..]).map(|(v, n, nz)| (v, n + 2, nz))?
+    } else {
+        decimal_float(rest)?
+    };
+    if i + used != s.len() {
+        return None;
+    }
+    let value = if negative { -magnitude } else { magnitude };
+    let erange = (value.is_infinite() && !starts("inf")) || (nonzero && value.abs() < f64::MIN_POSITIVE);
+    Some((value, erange))
+}
+
+/// The decimal number at the start of `s`: its value, how many bytes it took, and whether any
+/// digit was non-zero. `None` if there is no digit.
+fn decimal_float(s: &[u8]) -> Option<(f64, usize, bool)> {
+    let digits = |from: usize| s[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let int = digits(0);
+    let mut end = int;
+    let mut frac = 0;
+    if s.get(end) == Some(&b'.') {
+        frac = digits(end + 1);
+        end += 1 + frac;
+    }
+    if int + frac == 0 {
+        return None;
+    }
+    let nonzero = s[..end].iter().any(|b| (b'1'..=b'9').contains(b));
+    // An exponent counts only with at least one digit: `1e` is `1` followed by garbage.
+    if matches!(s.get(end), Some(b'e' | b'E')) {
+        let sign = matches!(s.get(end + 1), Some(b'+' | b'-')) as usize;
+        let exp = digits(end + 1 + sign);
+        if exp > 0 {
+            end += 1 + sign + exp;
+        }
+    }
+    let text = std::str::from_utf8(&s[..end]).ok()?;
+    Some((text.parse().ok()?, end, nonzero))
+}
+
+/// The hexadecimal number after a `0x`: digits, an optional fraction, an optional binary
+/// exponent (`p` and decimal digits). Returns what [`decimal_float`] returns.
+fn hex_float(s: &[u8]) -> Option<(f64, usize, bool)> {
+    let (mut mantissa, mut scale, mut end, mut any, mut point) = (0u64, 0i64, 0, false, false);
+    while let Some(&b) = s.get(end) {
+        if b == b'.' && !point {
+            point = true;
+        } else if let Some(d) = (b as char).to_digit(16) {
+            any = true;
+            // Past 60 bits the digits only round; count them in the exponent instead.
+            if mantissa >> 60 == 0 {
+                mantissa = mantissa * 16 + d as u64;
+                scale -= 4 * point as i64;
+            } else {
+                scale += 4 * !point as i64;
+            }
+        } else {
+            break;
+        }
+        end += 1;
+    }
+    if !any {
+        return None;
+    }
+    if matches!(s.get(end), Some(b'p' | b'P')) {
+        let sign = matches!(s.get(end + 1), Some(b'+' | b'-')) as usize;
+        let digits = s[end + 1 + sign..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits > 0 {
+            let text = std::str::from_utf8(&s[end + 1 + sign..end + 1 + sign + digits]).ok()?;
+            let exp = text.parse::<i64>().unwrap_or(i64::MAX / 2).min(100_000);
+            scale += if s[end + 1] == b'-' { -exp } else { exp };
+            end += 1 + sign + digits;
+        }
+    }
+    let value = mantissa as f64 * 2f64.powi(scale.clamp(-100_000, 100_000) as i32);
+    Some((value, end, mantissa != 0))
+}
+// ANCHOR_END: strtod
+
 // ANCHOR: format_incr_float
 /// Formats the result of `INCRBYFLOAT` (and `HINCRBYFLOAT`) as Redis 7.0 stores it: plain
 /// decimal notation, never an exponent (`3.0e3` + 0 is `3000`), no trailing zeros, `0` not `-0`.
@@ -104,7 +253,7 @@ pub fn format_incr_float(v: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{format_incr_float, parse_f64, parse_i64};
+    use super::{format_incr_float, parse_f64, parse_i64, strtod};
 
     #[test]
     fn integers_parse_like_redis() {
@@ -137,6 +286,41 @@ mod tests {
         assert_eq!(parse_f64(b"+Infinity"), Some(f64::INFINITY));
         for bad in [&b""[..], b" 1", b"1 ", b"nan", b"1e400", b"abc", b"1,5", b"\xff"] {
             assert_eq!(parse_f64(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn strtod_reads_like_c() {
+        let ok = strtod;
+        assert_eq!(ok(b""), Some((0.0, false)));
+        assert_eq!(ok(b" 1.5"), Some((1.5, false)));
+        assert_eq!(ok(b"\t-2"), Some((-2.0, false)));
+        assert_eq!(ok(b"+.5"), Some((0.5, false)));
+        assert_eq!(ok(b"5."), Some((5.0, false)));
+        assert_eq!(ok(b"1e3"), Some((1000.0, false)));
+        assert_eq!(ok(b"0x10"), Some((16.0, false)));
+        assert_eq!(ok(b"0x1p4"), Some((16.0, false)));
+        assert_eq!(ok(b"0x.8"), Some((0.5, false)));
+        assert_eq!(ok(b"-Infinity"), Some((f64::NEG_INFINITY, false)));
+        assert_eq!(ok(b"inf"), Some((f64::INFINITY, false)));
+        assert_eq!(ok(b"1e400"), Some((f64::INFINITY, true)));
+        assert_eq!(ok(b"1e-400"), Some((0.0, true)));
+        assert_eq!(ok(b"0e-400"), Some((0.0, false)));
+        assert_eq!(ok(b"1\x00junk"), Some((1.0, false)));
+        for bad in [
+            &b" "[..],
+            b"-",
+            b"1 ",
+            b"1e",
+            b"0x",
+            b"infin",
+            b"abc",
+            b"1,5",
+            b"nan",
+            b"-nan",
+            b".",
+        ] {
+            assert_eq!(strtod(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }
 
