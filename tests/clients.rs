@@ -54,7 +54,8 @@ fn redis_py_8_opens_with_hello_3() {
     let info = text(c.cmd(&["CLIENT", "INFO"]));
     assert!(info.starts_with('='), "{info}");
     assert!(info.contains("txt:id="), "{info}");
-    assert!(info.contains(" resp=3 lib-name=redis-py lib-ver=8.0.0\n"), "{info}");
+    // Redis 7.0's line ends at `resp=`: the library's name and version are stored, not shown.
+    assert!(info.ends_with(" resp=3\n\r\n"), "{info}");
 }
 
 #[test]
@@ -66,8 +67,7 @@ fn redis_py_5_sends_two_client_setinfo() {
     c.send_raw(b"*4\r\n$6\r\nCLIENT\r\n$7\r\nSETINFO\r\n$7\r\nLIB-VER\r\n$5\r\n5.0.1\r\n");
     assert_eq!(text(c.read_reply()), "+OK\r\n");
     let list = text(c.cmd(&["CLIENT", "LIST"]));
-    assert!(list.contains("lib-name=redis-py lib-ver=5.0.1\n"), "{list}");
-    assert!(list.contains(" resp=2 "), "{list}");
+    assert!(list.contains(" resp=2\n"), "{list}");
 }
 
 #[test]
@@ -85,7 +85,10 @@ fn go_redis_v9_sends_hello_then_pipelines_setinfo() {
     assert_eq!(text(c.read_reply()), "+OK\r\n");
     assert_eq!(text(c.read_reply()), "+OK\r\n");
     let info = text(c.cmd(&["CLIENT", "INFO"]));
-    assert!(info.contains("lib-name=go-redis(,go1.22.5) lib-ver=9.7.0"), "{info}");
+    assert!(
+        info.ends_with(" cmd=client|info user=default redir=-1 resp=3\n\r\n"),
+        "{info}"
+    );
 }
 
 #[test]
@@ -369,9 +372,7 @@ fn client_list_shows_every_client_in_redis_format() {
             "cmd",
             "user",
             "redir",
-            "resp",
-            "lib-name",
-            "lib-ver"
+            "resp"
         ]
     );
     assert!(

@@ -195,7 +195,8 @@ fn a_swept_key_counts_as_modified_for_watch() {
 
 #[test]
 fn with_active_expiry_off_only_a_touch_deletes_an_expired_key() {
-    let s = start();
+    // DEBUG, as in Redis, needs `enable-debug-command`.
+    let s = start_with(|c| c.enable_debug_command = rust_redis::config::DebugCommand::Yes);
     let mut c = s.client();
     c.assert(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"], "+OK\r\n");
     load(&s, "k", 100);

@@ -364,7 +364,8 @@ fn time_answers_seconds_and_microseconds() {
 
 #[test]
 fn slowlog_records_commands_over_the_threshold() {
-    let s = start();
+    // DEBUG, as in Redis, needs `enable-debug-command`.
+    let s = start_with(|c| c.enable_debug_command = rust_redis::config::DebugCommand::Yes);
     let mut c = s.client();
     c.assert(&["SLOWLOG", "LEN"], ":0\r\n");
     c.assert(&["CLIENT", "SETNAME", "slowpoke"], "+OK\r\n");

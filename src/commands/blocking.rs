@@ -157,6 +157,8 @@ impl Blocking {
             queues.entry((db, k.clone())).or_default().push_back(slot.clone());
         }
         self.waiting.fetch_add(1, Ordering::AcqRel);
+        // `CLIENT LIST` shows the wait as flag `b`, until `wait` returns.
+        client.blocked.store(true, Ordering::Relaxed);
         Waiter(slot)
     }
 
@@ -254,6 +256,12 @@ fn ready_keys(shared: &Shared, queues: &HashMap<DbKey, VecDeque<Arc<Slot>>>, cha
 // ANCHOR: wait
 /// Waits, with no guard held, until the waiter is served, times out or its client goes away.
 pub fn wait(shared: &Shared, client: &mut ClientContext, waiter: Waiter, block: &BlockOn) -> Woken {
+    let woken = wait_for(shared, client, waiter, block);
+    client.handle.blocked.store(false, Ordering::Relaxed);
+    woken
+}
+
+fn wait_for(shared: &Shared, client: &mut ClientContext, waiter: Waiter, block: &BlockOn) -> Woken {
     let slot = waiter.0;
     let mut state = slot.lock();
     loop {

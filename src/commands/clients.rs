@@ -8,18 +8,42 @@
 //! alone, with plain atomic stores (no read-modify-write), and read by whoever lists clients,
 //! so counting a command costs no lock and no shared cache line.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
+
+/// One command's figures in `INFO commandstats`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CommandStats {
+    /// Times it ran.
+    pub calls: u64,
+    /// Microseconds it ran for, in all.
+    pub usec: u64,
+    /// Times it was refused before running (wrong arity, `NOAUTH`, inside `MULTI`, ...).
+    pub rejected: u64,
+    /// Times it ran and answered an error.
+    pub failed: u64,
+}
+
+impl CommandStats {
+    /// Adds `other`'s figures to these.
+    pub fn add(&mut self, other: &CommandStats) {
+        self.calls += other.calls;
+        self.usec += other.usec;
+        self.rejected += other.rejected;
+        self.failed += other.failed;
+    }
+}
 
 /// What `CLIENT LIST` shows about a client besides its address: written by its own thread after
 /// each command, read by the thread that lists.
 #[derive(Debug, Default, Clone)]
 pub struct ClientState {
-    /// The last command, lower case, with its subcommand as Redis shows it (`client|list`).
-    pub last_cmd: String,
+    /// The last command's full name as Redis shows it (`get`, `client|list`); empty before the
+    /// first.
+    pub last_cmd: &'static str,
     /// `CLIENT SETINFO lib-name`.
     pub lib_name: Vec<u8>,
     /// `CLIENT SETINFO lib-ver`.
@@ -32,6 +56,25 @@ pub struct ClientState {
     pub multi: i64,
     /// 2 or 3 (`HELLO`).
     pub resp: u8,
+    /// Ran `MONITOR`.
+    pub monitor: bool,
+    /// This client's share of `INFO commandstats`, by full command name: a handful of entries
+    /// for most clients, so a short list beats a map.
+    pub commands: Vec<(&'static str, CommandStats)>,
+}
+
+impl ClientState {
+    /// The figures of the command `name`, added at its first use.
+    pub fn stats_for(&mut self, name: &'static str) -> &mut CommandStats {
+        let at = match self.commands.iter().position(|(n, _)| *n == name) {
+            Some(at) => at,
+            None => {
+                self.commands.push((name, CommandStats::default()));
+                self.commands.len() - 1
+            }
+        };
+        &mut self.commands[at].1
+    }
 }
 
 // ANCHOR: client_handle
@@ -46,6 +89,8 @@ pub struct ClientHandle {
     pub local_addr: SocketAddr,
     /// When it connected.
     pub created: Instant,
+    /// The database it has selected (`SELECT`), as `CLIENT LIST` shows it.
+    pub db: AtomicUsize,
     /// The socket, shared with the connection thread (one descriptor, design invariant 11);
     /// `None` for a [`ClientHandle::detached`] client.
     pub stream: Option<Arc<TcpStream>>,
@@ -53,6 +98,8 @@ pub struct ClientHandle {
     pub name: Mutex<Vec<u8>>,
     /// Set when the client is being closed by someone else.
     pub killed: AtomicBool,
+    /// Set while it waits in a blocking command (`BLPOP`).
+    pub blocked: AtomicBool,
     /// Commands this client ran (its share of `total_commands_processed`).
     pub commands: AtomicU64,
     /// When its last command ended, in ms since `created` (`idle=`): monotonic, and kept
@@ -83,9 +130,11 @@ impl ClientHandle {
             addr,
             local_addr,
             created: Instant::now(),
+            db: AtomicUsize::new(0),
             stream,
             name: Mutex::new(Vec::new()),
             killed: AtomicBool::new(false),
+            blocked: AtomicBool::new(false),
             commands: AtomicU64::new(0),
             last_interaction: AtomicU64::new(0),
             state: Mutex::new(ClientState {
@@ -131,45 +180,77 @@ impl ClientHandle {
     }
 
     // ANCHOR: client_line
-    /// This client's line in `CLIENT LIST` / `CLIENT INFO`, in Redis 7's field order. Fields
-    /// about buffers and memory that a thread-per-client server does not track are printed
-    /// with Redis's idle values so that parsers find every field they expect.
-    pub fn info_line(&self) -> String {
+    /// This client's line in `CLIENT LIST` / `CLIENT INFO`, with Redis 7.0's fields in its
+    /// order. `running` is the request this client is running as it asks (for its own line):
+    /// Redis counts it in `qbuf` (its bytes in the query buffer) and `argv-mem` (its words).
+    /// The other fields about buffers and memory, which a thread-per-client server does not
+    /// track, are printed with an idle Redis client's values, so that parsers find every field
+    /// they expect.
+    pub fn info_line(&self, running: Option<&[&[u8]]>) -> String {
+        let (qbuf, argv_mem) = running.map_or((0, 0), |argv| {
+            let words: usize = argv.iter().map(|w| w.len()).sum();
+            // `*<n>\r\n` and `$<len>\r\n<word>\r\n` per word, as clients send requests.
+            let headers: usize = argv.iter().map(|w| w.len().to_string().len() + 5).sum();
+            (argv.len().to_string().len() + 3 + headers + words, words)
+        });
         let st = self.state().clone();
         let alive = self.created.elapsed();
         let age = alive.as_secs();
         let idle = (alive.as_millis() as u64).saturating_sub(self.last_interaction.load(Ordering::Relaxed)) / 1000;
-        let mut flags = String::new();
-        if st.multi >= 0 {
-            flags.push('x');
-        }
-        if st.sub + st.psub > 0 {
-            flags.push('P');
-        }
-        if flags.is_empty() {
-            flags.push('N');
-        }
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={age} idle={idle} flags={flags} db=0 sub={} psub={} \
-             ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 \
-             tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            "id={} addr={} laddr={} fd={} name={} age={age} idle={idle} flags={} db={} sub={} psub={} \
+             ssub=0 multi={} qbuf={qbuf} qbuf-free=0 argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 \
+             tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
             self.id,
             self.addr,
             self.local_addr,
-            // No raw descriptors in safe std Rust; Redis's fd is informative only. The id is
-            // unique, which is what scripts that parse `fd=` rely on.
-            self.id,
+            self.fd(),
             String::from_utf8_lossy(&self.name()),
+            flags(&st, self.blocked.load(Ordering::Relaxed)),
+            self.db.load(Ordering::Relaxed),
             st.sub,
             st.psub,
             st.multi,
-            if st.last_cmd.is_empty() { "NULL" } else { &st.last_cmd },
+            if st.last_cmd.is_empty() { "NULL" } else { st.last_cmd },
             st.resp,
-            String::from_utf8_lossy(&st.lib_name),
-            String::from_utf8_lossy(&st.lib_ver),
         )
     }
     // ANCHOR_END: client_line
+
+    /// The socket's descriptor, as Redis's `fd=` shows it; -1 for a client with no connection.
+    fn fd(&self) -> i64 {
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            self.stream.as_ref().map_or(-1, |s| i64::from(s.as_raw_fd()))
+        }
+        #[cfg(not(unix))]
+        {
+            // No descriptor numbers elsewhere; the id is unique, which is what parsers rely on.
+            self.stream.as_ref().map_or(-1, |_| self.id as i64)
+        }
+    }
+}
+
+/// `flags=`: Redis's letters for the states this server has, in Redis's order; `N` for none.
+fn flags(st: &ClientState, blocked: bool) -> String {
+    let mut flags = String::new();
+    if st.monitor {
+        flags.push('O');
+    }
+    if st.sub + st.psub > 0 {
+        flags.push('P');
+    }
+    if st.multi >= 0 {
+        flags.push('x');
+    }
+    if blocked {
+        flags.push('b');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    flags
 }
 
 /// Every connected client by id.
@@ -178,6 +259,8 @@ pub struct ClientTable {
     clients: Mutex<HashMap<u64, Arc<ClientHandle>>>,
     /// Commands run by clients that have since disconnected.
     departed_commands: AtomicU64,
+    /// Their `INFO commandstats` figures.
+    departed_stats: Mutex<BTreeMap<&'static str, CommandStats>>,
 }
 
 impl ClientTable {
@@ -190,12 +273,37 @@ impl ClientTable {
         self.lock().insert(handle.id, handle);
     }
 
-    /// Removes a client that disconnected, keeping its command count for `INFO`.
+    /// Removes a client that disconnected, keeping its figures for `INFO`.
     pub fn remove(&self, id: u64) {
-        if let Some(h) = self.lock().remove(&id) {
+        let mut clients = self.lock();
+        if let Some(h) = clients.remove(&id) {
             self.departed_commands
                 .fetch_add(h.commands.load(Ordering::Relaxed), Ordering::Relaxed);
+            let st = h.state();
+            if !st.commands.is_empty() {
+                let mut departed = self.departed();
+                for (name, stats) in &st.commands {
+                    departed.entry(name).or_default().add(stats);
+                }
+            }
         }
+    }
+
+    fn departed(&self) -> MutexGuard<'_, BTreeMap<&'static str, CommandStats>> {
+        self.departed_stats.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `INFO commandstats`: every command's figures, summed over the clients connected and
+    /// gone, by full name.
+    pub fn command_stats(&self) -> BTreeMap<&'static str, CommandStats> {
+        let clients = self.lock();
+        let mut all = self.departed().clone();
+        for c in clients.values() {
+            for (name, stats) in &c.state().commands {
+                all.entry(name).or_default().add(stats);
+            }
+        }
+        all
     }
 
     /// Number of connected clients.
@@ -234,11 +342,13 @@ impl ClientTable {
         live + self.departed_commands.load(Ordering::Relaxed)
     }
 
-    /// `CONFIG RESETSTAT`: zeroes the command counts.
+    /// `CONFIG RESETSTAT`: zeroes the command counts and figures.
     pub fn reset_stats(&self) {
         for c in self.lock().values() {
             c.commands.store(0, Ordering::Relaxed);
+            c.state().commands.clear();
         }
         self.departed_commands.store(0, Ordering::Relaxed);
+        self.departed().clear();
     }
 }

@@ -88,6 +88,11 @@ impl ClientContext {
     }
 }
 
+/// Redis's refusal of `DEBUG` when `enable-debug-command` does not allow the caller.
+pub const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \
+     \"local\", you can run it from a local connection, otherwise you need to set this option in the \
+     configuration file, and then restart the server.";
+
 /// `ERR unknown command 'foo', with args beginning with: 'a' 'b' ` — Redis's exact text, with at
 /// most 128 characters of arguments, and CR/LF replaced so the error stays one line.
 fn unknown_command(argv: &[Vec<u8>]) -> Value {
@@ -116,22 +121,33 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
     // at once and the transaction is marked, so EXEC answers EXECABORT, as in Redis.
     let Some(spec) = shared.registry.lookup(&argv[0]) else {
         client.multi_error |= client.multi.is_some();
-        return unknown_command(argv);
+        return shared.rejected(client, None, unknown_command(argv));
     };
     if !spec.arity_ok(argv.len()) {
         client.multi_error |= client.multi.is_some();
-        return Value::wrong_arity(spec.name);
+        return shared.rejected(client, Some(spec.name), Value::wrong_arity(spec.name));
+    }
+    let name = match spec.full_name(argv) {
+        Ok(name) => name,
+        Err((name, refusal)) => {
+            client.multi_error |= client.multi.is_some();
+            return shared.rejected(client, name, refusal);
+        }
+    };
+    if spec.has(flags::PROTECTED) && !shared.debug_allowed(client) {
+        client.multi_error |= client.multi.is_some();
+        return shared.rejected(client, Some(name), Value::error(DEBUG_NOT_ALLOWED));
     }
     if !client.authenticated && !spec.has(flags::NO_AUTH) {
         client.multi_error |= client.multi.is_some();
-        return Value::error("NOAUTH Authentication required.");
+        return shared.rejected(client, Some(name), Value::error("NOAUTH Authentication required."));
     }
     if client.in_pubsub_mode() && !spec.has(flags::PUBSUB_OK) {
-        return Value::error_owned(format!(
-            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET \
-             are allowed in this context",
-            spec.name
+        let refusal = Value::error_owned(format!(
+            "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET \
+             are allowed in this context"
         ));
+        return shared.rejected(client, Some(name), refusal);
     }
     // Refused before queueing, as Redis does: a write that cannot be logged must not slip into a
     // transaction and run at EXEC.
@@ -139,18 +155,23 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
         && let Some(err) = shared.aof.refuses_writes()
     {
         client.multi_error |= client.multi.is_some();
-        return err;
+        return shared.rejected(client, Some(name), err);
     }
     // Redis refuses, above `maxmemory`, the commands that may add data, and inside `MULTI`
     // every command it would queue, so a transaction cannot grow the data past the limit.
     let may_grow = spec.has(flags::DENYOOM) || (client.multi.is_some() && !spec.has(flags::RUNS_IN_MULTI));
     if may_grow && shared.out_of_memory() {
         client.multi_error |= client.multi.is_some();
-        return Value::error("OOM command not allowed when used memory > 'maxmemory'.");
+        let refusal = Value::error("OOM command not allowed when used memory > 'maxmemory'.");
+        return shared.rejected(client, Some(name), refusal);
     }
     if client.multi.is_some() && spec.has(flags::NO_MULTI) {
         client.multi_error = true;
-        return Value::error("ERR Command not allowed inside a transaction");
+        return shared.rejected(
+            client,
+            Some(name),
+            Value::error("ERR Command not allowed inside a transaction"),
+        );
     }
     if let Some(queue) = client.multi.as_mut()
         && !spec.has(flags::RUNS_IN_MULTI)
@@ -169,7 +190,7 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
     if is_exec {
         shared.monitor_feed(client, argv);
     }
-    shared.after_command(client, argv, started);
+    shared.after_command(client, name, argv, started, &reply);
     reply
 }
 // ANCHOR_END: dispatch
@@ -204,6 +225,9 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
             // push can slip in between the check and the registration, then wait without it.
             let waiter = shared.blocking.register(&client.handle, client.db, &block, argv);
             drop(store);
+            // `CLIENT LIST` shows the command a client waits in (blocking ones are never
+            // containers, so the name is the full one).
+            client.handle.state().last_cmd = spec.name;
             // Messages this pipeline published must not wait for this client's wait to end.
             super::pubsub::Delivery::before_blocking();
             match blocking::wait(shared, client, waiter, &block) {
@@ -393,8 +417,11 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
             continue;
         };
         shared.monitor_feed(client, argv);
+        let started = Instant::now();
         let call = Call::new(shared, client, now).in_exec();
         let (reply, _) = invoke(spec, &argv[1..], call, Access::Write(&mut store, &mut effects));
+        // Queue time checked the subcommand too, so the name is the one it was queued under.
+        shared.after_queued(client, spec.full_name(argv).unwrap_or(spec.name), started, &reply);
         replies.push(reply);
     }
     let ticket = commit(shared, &mut store, now, effects.into_list(), true);

@@ -62,6 +62,9 @@ pub mod flags {
     pub const CONNECTION: u32 = 1 << 12;
     /// Allowed in RESP2 subscribed mode.
     pub const PUBSUB_OK: u32 = 1 << 13;
+    /// Refused unless `enable-debug-command` allows the caller (`DEBUG`). Redis hides this flag
+    /// from `COMMAND INFO` too.
+    pub const PROTECTED: u32 = 1 << 15;
     /// Not queued by `MULTI`: runs at once even inside a transaction (`EXEC`, `DISCARD`, `WATCH`,
     /// ...). Redis decides this by name rather than by a flag, so `COMMAND INFO` does not show it.
     pub const RUNS_IN_MULTI: u32 = 1 << 14;
@@ -101,19 +104,83 @@ pub struct CommandSpec {
     pub last_key: i32,
     /// Distance between keys (2 for `MSET k v k v`).
     pub step: i32,
+    /// For a container command (`CLIENT`, `CONFIG`), the subcommands it answers; empty for
+    /// every other command.
+    pub subcommands: &'static [Subcommand],
 }
 // ANCHOR_END: command_spec
+
+// ANCHOR: subcommand
+/// One subcommand of a container command, as Redis 7 declares it: checked before the command
+/// runs, and counted apart in `INFO commandstats`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Subcommand {
+    /// The full name Redis prints (`client|list`).
+    pub name: &'static str,
+    /// Its own arity, counting the container's name too (`CLIENT LIST` is at least 2 words).
+    pub arity: i32,
+}
+// ANCHOR_END: subcommand
+
+impl Subcommand {
+    /// The subcommand `name` (`"client|list"`) with `arity`.
+    pub const fn new(name: &'static str, arity: i32) -> Self {
+        Subcommand { name, arity }
+    }
+
+    /// The word after the container's name (`list` of `client|list`).
+    pub fn word(&self) -> &'static str {
+        self.name.split_once('|').map_or(self.name, |(_, w)| w)
+    }
+}
+
+/// True if `argc` words fit `arity` (Redis's convention: `n` exactly, `-n` at least `n`).
+fn fits(arity: i32, argc: usize) -> bool {
+    let argc = argc as i32;
+    if arity >= 0 { argc == arity } else { argc >= -arity }
+}
+
+/// Redis's `%.128s` of a word in an error: at most 128 bytes, read as text.
+fn clip(word: &[u8]) -> String {
+    String::from_utf8_lossy(&word[..word.len().min(128)]).replace(['\r', '\n'], " ")
+}
 
 impl CommandSpec {
     /// True if `argc` words (name included) fit this command's arity.
     pub fn arity_ok(&self, argc: usize) -> bool {
-        let argc = argc as i32;
-        if self.arity >= 0 {
-            argc == self.arity
-        } else {
-            argc >= -self.arity
-        }
+        fits(self.arity, argc)
     }
+
+    // ANCHOR: full_name
+    /// The name this call runs under: the command's own (`get`), or for a container its
+    /// subcommand's (`client|list`), which must exist and have its own arity. Redis refuses
+    /// both mistakes before anything runs, inside `MULTI` too, and so does the dispatcher.
+    ///
+    /// # Errors
+    /// Redis's reply to an unknown subcommand (with no name to count it under) or to a
+    /// subcommand's wrong arity (with the subcommand's name).
+    pub fn full_name(&self, argv: &[Vec<u8>]) -> Result<&'static str, (Option<&'static str>, Value)> {
+        let (Some(word), false) = (argv.get(1), self.subcommands.is_empty()) else {
+            return Ok(self.name);
+        };
+        let Some(sub) = self
+            .subcommands
+            .iter()
+            .find(|s| s.word().as_bytes().eq_ignore_ascii_case(word))
+        else {
+            let reply = Value::error_owned(format!(
+                "ERR unknown subcommand '{}'. Try {} HELP.",
+                clip(word),
+                clip(&argv[0]).to_ascii_uppercase()
+            ));
+            return Err((None, reply));
+        };
+        if !fits(sub.arity, argv.len()) {
+            return Err((Some(sub.name), Value::wrong_arity(sub.name)));
+        }
+        Ok(sub.name)
+    }
+    // ANCHOR_END: full_name
 
     /// True if the flag bits `f` are all set.
     pub fn has(&self, f: u32) -> bool {
@@ -211,9 +278,19 @@ impl Registry {
             first_key,
             last_key,
             step,
+            subcommands: &[],
         };
         self.commands.insert(name.as_bytes().to_ascii_lowercase(), spec);
         self.internal.insert(name.as_bytes().to_ascii_lowercase(), spec);
+    }
+
+    /// Declares the subcommands of the container command `name`, registered before.
+    pub fn subcommands(&mut self, name: &str, subs: &'static [Subcommand]) {
+        for table in [&mut self.commands, &mut self.internal] {
+            if let Some(spec) = table.get_mut(name.as_bytes()) {
+                spec.subcommands = subs;
+            }
+        }
     }
 
     /// Removes a command (`rename-command NAME ""`), or gives it another name.

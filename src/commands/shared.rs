@@ -22,7 +22,7 @@ use super::blocking::Blocking;
 use super::clients::ClientTable;
 use super::pubsub::PubSub;
 use super::stats::Stats;
-use crate::config::Config;
+use crate::config::{Config, DebugCommand};
 use crate::engine::store::Store;
 use crate::persistence::Aof;
 
@@ -122,6 +122,21 @@ impl Shared {
     /// A snapshot of the settings.
     pub fn config(&self) -> Config {
         self.config.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// True if `enable-debug-command` lets `client` run `DEBUG`: `yes` for anyone, `local` for
+    /// a loopback connection only.
+    pub fn debug_allowed(&self, client: &super::ClientContext) -> bool {
+        match self
+            .config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .enable_debug_command
+        {
+            DebugCommand::Yes => true,
+            DebugCommand::Local => client.handle.addr.ip().is_loopback(),
+            DebugCommand::No => false,
+        }
     }
 
     /// The next client id (`CLIENT ID`), starting at 1 as in Redis.

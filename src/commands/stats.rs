@@ -9,20 +9,24 @@
 //! such as `total_commands_processed` are summed over the clients when `INFO` asks, rather than
 //! kept in one shared counter that every thread would bounce between CPU caches.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use super::clients::CommandStats;
 use super::{ClientContext, Shared};
 use crate::config::Config;
-use crate::protocol::resp::Protocol;
+use crate::protocol::resp::{Protocol, Value};
 
-/// Commands whose first argument names a subcommand: `CLIENT LIST` shows `cmd=client|list`.
-const CONTAINERS: &[&str] = &[
-    "client", "command", "config", "slowlog", "debug", "object", "memory", "pubsub", "xinfo", "xgroup", "script",
-    "function", "acl", "latency", "module", "cluster",
-];
+/// One call of a command that ran: its time, and whether it answered an error (a failed call).
+fn count_call(stats: &mut CommandStats, micros: u64, reply: &Value) {
+    stats.calls += 1;
+    stats.usec += micros;
+    if reply.is_error() {
+        stats.failed += 1;
+    }
+}
 
 // ANCHOR: slowlog_entry
 /// One slow-log entry, as `SLOWLOG GET` prints it.
@@ -71,7 +75,29 @@ pub struct Stats {
     pub ops_per_sec: AtomicU64,
     /// The connection limits client threads read before each command, and their counters.
     pub net: super::limits::NetLimits,
+    /// `total_error_replies`: every error reply, whoever answered it.
+    pub error_replies: AtomicU64,
+    /// `INFO errorstats`: error replies by their first word (`ERR`, `WRONGTYPE`), in byte order.
+    pub errors: Mutex<BTreeMap<String, u64>>,
 }
+
+/// Most distinct error codes counted; past them, new codes count only in `total_error_replies`.
+/// Every code is the first word of one of this server's own error texts, so the bound is never
+/// reached by what clients send; it is there so that no future text can make it grow unbounded.
+const MAX_ERROR_CODES: usize = 128;
+
+// ANCHOR: error_code
+/// The code an error reply is counted under, as Redis takes it: the text up to its first
+/// space, if there is one among its first 31 bytes (Redis searches 32 bytes of the reply, its
+/// leading `-` included), else `ERR`.
+fn error_code(text: &str) -> &str {
+    let head = &text.as_bytes()[..text.len().min(31)];
+    match head.iter().position(|&b| b == b' ') {
+        Some(at) => &text[..at],
+        None => "ERR",
+    }
+}
+// ANCHOR_END: error_code
 
 impl Stats {
     /// Copies the run-time-changeable settings the hot path reads into atomics.
@@ -95,6 +121,27 @@ impl Stats {
         self.connections_received.store(0, Ordering::Relaxed);
         self.rejected_connections.store(0, Ordering::Relaxed);
         self.ops_per_sec.store(0, Ordering::Relaxed);
+        self.error_replies.store(0, Ordering::Relaxed);
+        self.errors().clear();
+    }
+
+    /// The error counts, locked.
+    pub fn errors(&self) -> MutexGuard<'_, BTreeMap<String, u64>> {
+        self.errors.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts `reply` if it is an error: in `total_error_replies` and under its code. Errors are
+    /// rare next to commands, so one shared lock costs the hot path nothing.
+    pub fn count_error(&self, reply: &Value) {
+        let Value::Error(text) = reply else { return };
+        self.error_replies.fetch_add(1, Ordering::Relaxed);
+        let code = error_code(text);
+        let mut errors = self.errors();
+        if let Some(n) = errors.get_mut(code) {
+            *n += 1;
+        } else if errors.len() < MAX_ERROR_CODES {
+            errors.insert(code.to_string(), 1);
+        }
     }
 }
 
@@ -119,61 +166,74 @@ fn slowlog_argv(argv: &[Vec<u8>]) -> Vec<Vec<u8>> {
     out
 }
 
-/// True if `last` already spells the command of `argv` (so the common case rewrites nothing).
-fn same_cmd(last: &str, argv: &[Vec<u8>]) -> bool {
-    let name = &argv[0];
-    let (head, sub) = match last.split_once('|') {
-        Some((h, s)) => (h, Some(s)),
-        None => (last, None),
-    };
-    if !head.as_bytes().eq_ignore_ascii_case(name) {
-        return false;
-    }
-    match (sub, argv.get(1)) {
-        (None, _) => !CONTAINERS.contains(&head),
-        (Some(s), Some(a)) => s.as_bytes().eq_ignore_ascii_case(a),
-        (Some(_), None) => false,
-    }
-}
-
-fn cmd_label(argv: &[Vec<u8>]) -> String {
-    let mut s = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
-    if CONTAINERS.contains(&s.as_str())
-        && let Some(sub) = argv.get(1)
-    {
-        s.push('|');
-        s.push_str(&String::from_utf8_lossy(sub).to_ascii_lowercase());
-    }
-    s
-}
-
 impl Shared {
     // ANCHOR: after_command
-    /// Runs after every command outside a transaction: counts it on the client's own handle,
-    /// refreshes what `CLIENT LIST` shows, and records it in the slow log if it was slow.
-    /// `started` is when it began; one clock read here serves both the duration and the
-    /// client's idle time (a command costs two clock reads besides the store's own).
-    pub fn after_command(&self, client: &mut ClientContext, argv: &[Vec<u8>], started: Instant) {
+    /// Runs after every command outside a transaction: counts it on the client's own handle
+    /// (its share of `total_commands_processed` and of `INFO commandstats`), counts an error
+    /// reply, refreshes what `CLIENT LIST` shows, and records the command in the slow log if it
+    /// was slow. `name` is its full name (`client|list`); `started` is when it began: one clock
+    /// read here serves both the duration and the client's idle time (a command costs two clock
+    /// reads besides the store's own).
+    pub fn after_command(
+        &self,
+        client: &mut ClientContext,
+        name: &'static str,
+        argv: &[Vec<u8>],
+        started: Instant,
+        reply: &Value,
+    ) {
         let ended = Instant::now();
         let took = ended.saturating_duration_since(started);
+        let micros = took.as_micros() as u64;
         let handle = &client.handle;
         handle.count_command(ended);
         {
             let mut st = handle.state();
-            if !same_cmd(&st.last_cmd, argv) {
-                st.last_cmd = cmd_label(argv);
-            }
+            st.last_cmd = name;
             st.multi = client.multi.as_ref().map_or(-1, |q| q.len() as i64);
             st.resp = if client.protocol == Protocol::Resp3 { 3 } else { 2 };
             st.sub = client.subscriptions;
+            count_call(st.stats_for(name), micros, reply);
+        }
+        if reply.is_error() {
+            self.stats.count_error(reply);
         }
         let threshold = self.stats.slowlog_slower_than.load(Ordering::Relaxed);
-        let micros = took.as_micros() as u64;
         if threshold >= 0 && micros >= threshold as u64 {
             self.slowlog_push(client, argv, micros);
         }
     }
     // ANCHOR_END: after_command
+
+    /// Runs after each command `EXEC` runs from its queue: counted as Redis counts it, as a
+    /// call of its own (`EXEC` itself is counted by [`Shared::after_command`]).
+    pub fn after_queued(&self, client: &ClientContext, name: &'static str, started: Instant, reply: &Value) {
+        let micros = started.elapsed().as_micros() as u64;
+        let handle = &client.handle;
+        let n = handle.commands.load(Ordering::Relaxed);
+        handle.commands.store(n + 1, Ordering::Relaxed);
+        count_call(handle.state().stats_for(name), micros, reply);
+        if reply.is_error() {
+            self.stats.count_error(reply);
+        }
+    }
+
+    // ANCHOR: rejected
+    /// A command refused before it ran (unknown, wrong arity, `NOAUTH`, ...): counted as a
+    /// rejected call of `name` (none for an unknown command or subcommand, as in Redis) and as
+    /// an error reply. Returns the refusal, for the dispatcher to answer with.
+    pub fn rejected(&self, client: &ClientContext, name: Option<&'static str>, refusal: Value) -> Value {
+        {
+            let mut st = client.handle.state();
+            st.last_cmd = name.unwrap_or("");
+            if let Some(name) = name {
+                st.stats_for(name).rejected += 1;
+            }
+        }
+        self.stats.count_error(&refusal);
+        refusal
+    }
+    // ANCHOR_END: rejected
 
     fn slowlog_push(&self, client: &ClientContext, argv: &[Vec<u8>], micros: u64) {
         let max = self.stats.slowlog_max_len.load(Ordering::Relaxed) as usize;
@@ -204,10 +264,6 @@ impl Shared {
 mod tests {
     use super::*;
 
-    fn words(ws: &[&str]) -> Vec<Vec<u8>> {
-        ws.iter().map(|w| w.as_bytes().to_vec()).collect()
-    }
-
     #[test]
     fn slowlog_shortens_like_redis() {
         let long = vec![b'x'; 130];
@@ -220,12 +276,28 @@ mod tests {
     }
 
     #[test]
-    fn command_labels_name_subcommands() {
-        assert_eq!(cmd_label(&words(&["CLIENT", "List"])), "client|list");
-        assert_eq!(cmd_label(&words(&["GET", "k"])), "get");
-        assert!(same_cmd("client|list", &words(&["client", "LIST"])));
-        assert!(!same_cmd("client|list", &words(&["client", "id"])));
-        assert!(same_cmd("get", &words(&["GET", "x"])));
-        assert!(!same_cmd("", &words(&["GET"])));
+    fn errors_count_under_their_first_word() {
+        assert_eq!(error_code("ERR syntax error"), "ERR");
+        assert_eq!(error_code("WRONGTYPE Operation against a key"), "WRONGTYPE");
+        assert_eq!(error_code("NOAUTH Authentication required."), "NOAUTH");
+        assert_eq!(error_code("OOPS"), "ERR");
+        // A first word of 30 bytes still counts; one of 31 is past Redis's 32-byte window.
+        let w30 = format!("{} x", "A".repeat(30));
+        let w31 = format!("{} x", "A".repeat(31));
+        assert_eq!(error_code(&w30), "A".repeat(30));
+        assert_eq!(error_code(&w31), "ERR");
+    }
+
+    #[test]
+    fn error_codes_are_bounded() {
+        let stats = Stats::default();
+        for i in 0..MAX_ERROR_CODES + 10 {
+            stats.count_error(&Value::error_owned(format!("E{i} x")));
+        }
+        stats.count_error(&Value::OK);
+        assert_eq!(stats.errors().len(), MAX_ERROR_CODES);
+        assert_eq!(stats.error_replies.load(Ordering::Relaxed), MAX_ERROR_CODES as u64 + 10);
+        stats.reset();
+        assert!(stats.errors().is_empty());
     }
 }

@@ -154,6 +154,7 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
                 // this one connection, after Redis's error reply, and every other client carries on.
                 // Malformed input: answer with Redis's error, then close (design invariant 9).
                 if let Some(reply) = e.reply() {
+                    shared.stats.count_error(&reply);
                     match &outbox {
                         Some(outbox) => outbox.reply(&reply, client.protocol),
                         None => {

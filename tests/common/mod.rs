@@ -212,10 +212,14 @@ impl Client {
                     out.extend_from_slice(&buf);
                 }
             }
-            b'*' | b'~' | b'>' | b'%' => {
+            b'*' | b'~' | b'>' | b'%' | b'|' => {
                 let n: i64 = body.parse().unwrap();
-                let items = if line[0] == b'%' { n * 2 } else { n };
+                let items = if matches!(line[0], b'%' | b'|') { n * 2 } else { n };
                 for _ in 0..items.max(0) {
+                    self.read_into(out);
+                }
+                // An attribute map comes before the reply it describes: read that too.
+                if line[0] == b'|' {
                     self.read_into(out);
                 }
             }

@@ -8,7 +8,7 @@
 
 use super::parse_i64;
 use crate::commands::ClientHandle;
-use crate::commands::registry::{NO_KEYS, flags::*};
+use crate::commands::registry::{NO_KEYS, Subcommand, flags::*};
 use crate::commands::{ClientContext, Handler, Registry, Shared};
 use crate::config::REDIS_VERSION;
 use crate::protocol::resp::{Protocol, Value};
@@ -27,6 +27,7 @@ pub fn register(r: &mut Registry) {
     r.client("hello", hello, -1, FAST | NO_AUTH | NOSCRIPT | LOADING | STALE, NO_KEYS);
     r.client("auth", auth, -2, FAST | NO_AUTH | NOSCRIPT | LOADING | STALE, NO_KEYS);
     r.client("client", client, -2, NOSCRIPT | LOADING | STALE, NO_KEYS);
+    r.subcommands("client", CLIENT_SUBCOMMANDS);
     r.add(
         "reset",
         Handler::Client(reset),
@@ -201,6 +202,7 @@ pub fn reset(shared: &Shared, client: &mut ClientContext, _: &[Vec<u8>]) -> Valu
     }
     shared.pubsub.unsubscribe_all(client);
     client.db = 0;
+    client.handle.db.store(0, std::sync::atomic::Ordering::Relaxed);
     client.protocol = Protocol::Resp2;
     client.handle.set_name(b"");
     client.authenticated = shared.config().requirepass.is_none();
@@ -281,39 +283,36 @@ fn type_of(handle: &ClientHandle) -> ClientType {
 
 /// Brings the calling client's `CLIENT LIST` state up to date before it lists itself (the
 /// regular refresh runs after the command, and Redis shows the running command).
-fn refresh_self(client: &ClientContext, sub: &[u8]) {
+fn refresh_self(client: &ClientContext, name: &'static str) {
     let mut st = client.handle.state();
-    st.last_cmd = format!("client|{}", String::from_utf8_lossy(sub).to_ascii_lowercase());
+    st.last_cmd = name;
     st.multi = client.multi.as_ref().map_or(-1, |q| q.len() as i64);
     st.resp = if client.protocol == Protocol::Resp3 { 3 } else { 2 };
     st.sub = client.subscriptions;
 }
 
+/// The `CLIENT` subcommands this server answers, with Redis's arities (`SETINFO` and
+/// `NO-TOUCH` are Redis 7.2's, sent by current client libraries).
+const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
+    Subcommand::new("client|getname", 2),
+    Subcommand::new("client|help", 2),
+    Subcommand::new("client|id", 2),
+    Subcommand::new("client|info", 2),
+    Subcommand::new("client|kill", -3),
+    Subcommand::new("client|list", -2),
+    Subcommand::new("client|no-evict", 3),
+    Subcommand::new("client|no-touch", 3),
+    Subcommand::new("client|setinfo", 4),
+    Subcommand::new("client|setname", 3),
+];
+
 // ANCHOR: client
 /// `CLIENT subcommand ...`: `ID`, `GETNAME`, `SETNAME`, `SETINFO`, `LIST`, `INFO`, `KILL`,
 /// `NO-EVICT`, `NO-TOUCH`, `HELP`.
 pub fn client(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    // The dispatcher checked the subcommand and its arity (`CLIENT_SUBCOMMANDS`).
     let sub = args[0].to_ascii_lowercase();
     let rest = &args[1..];
-    // Redis 7 checks each subcommand's own arity: (name, exact count or minimum as negative),
-    // counting `client` and the subcommand.
-    let arity: i32 = match sub.as_slice() {
-        b"id" | b"getname" | b"info" | b"help" => 2,
-        b"setname" | b"no-evict" | b"no-touch" => 3,
-        b"setinfo" => 4,
-        b"list" => -2,
-        b"kill" => -3,
-        _ => {
-            return Value::error_owned(format!(
-                "ERR unknown subcommand '{}'. Try CLIENT HELP.",
-                String::from_utf8_lossy(&args[0])
-            ));
-        }
-    };
-    let argc = args.len() as i32 + 1;
-    if (arity >= 0 && argc != arity) || (arity < 0 && argc < -arity) {
-        return Value::wrong_arity(&format!("client|{}", String::from_utf8_lossy(&sub)));
-    }
     match sub.as_slice() {
         b"id" => Value::Integer(client.id as i64),
         b"getname" => match client.handle.name() {
@@ -329,8 +328,8 @@ pub fn client(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> 
         }
         b"setinfo" => client_setinfo(client, &rest[0], &rest[1]),
         b"info" => {
-            refresh_self(client, &sub);
-            let mut line = client.handle.info_line();
+            refresh_self(client, "client|info");
+            let mut line = client.handle.info_line(Some(&[b"client", b"info"]));
             line.push('\n');
             Value::Verbatim(line.into_bytes())
         }
@@ -396,7 +395,10 @@ fn client_list(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Val
         }
         _ => return Value::syntax_error(),
     }
-    refresh_self(client, b"list");
+    refresh_self(client, "client|list");
+    // This client's own request, as Redis counts it in its line.
+    let mut request: Vec<&[u8]> = vec![b"client", b"list"];
+    request.extend(args.iter().map(Vec::as_slice));
     let mut out = String::new();
     for c in shared.clients.snapshot() {
         if only_type.is_some_and(|t| t != type_of(&c)) {
@@ -405,7 +407,7 @@ fn client_list(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Val
         if only_ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
             continue;
         }
-        out.push_str(&c.info_line());
+        out.push_str(&c.info_line((c.id == client.id).then_some(&request[..])));
         out.push('\n');
     }
     Value::Verbatim(out.into_bytes())

@@ -45,6 +45,7 @@ pub fn select(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> 
     match db_index(&args[0], shared.databases) {
         Ok(db) => {
             client.db = db;
+            client.handle.db.store(db, std::sync::atomic::Ordering::Relaxed);
             Value::OK
         }
         Err(e) => e,

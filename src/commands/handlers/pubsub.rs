@@ -7,11 +7,21 @@
 //! [`crate::commands::pubsub`]. None of them touches the store, so none takes its lock: a
 //! `PUBLISH` never waits for a slow write, and a write never waits for a big fan-out.
 
-use crate::commands::registry::{NO_KEYS, flags::*};
+use crate::commands::registry::{NO_KEYS, Subcommand, flags::*};
 use crate::commands::{ClientContext, Registry, Shared};
 use crate::protocol::resp::Value;
 
 // ANCHOR: register
+/// The `PUBSUB` subcommands this server answers, with Redis's arities.
+const PUBSUB_SUBCOMMANDS: &[Subcommand] = &[
+    Subcommand::new("pubsub|channels", -2),
+    Subcommand::new("pubsub|help", 2),
+    Subcommand::new("pubsub|numpat", 2),
+    Subcommand::new("pubsub|numsub", -2),
+    Subcommand::new("pubsub|shardchannels", -2),
+    Subcommand::new("pubsub|shardnumsub", -2),
+];
+
 /// Registers this family's commands. The (un)subscribe commands carry `PUBSUB_OK`: they are
 /// what a RESP2 client may still send once subscribed.
 pub fn register(r: &mut Registry) {
@@ -24,6 +34,7 @@ pub fn register(r: &mut Registry) {
     r.client("punsubscribe", punsubscribe, -1, sub, NO_KEYS);
     r.client("publish", publish, 3, PUBSUB | LOADING | STALE | FAST, NO_KEYS);
     r.client("pubsub", pubsub, -2, PUBSUB | LOADING | STALE, NO_KEYS);
+    r.subcommands("pubsub", PUBSUB_SUBCOMMANDS);
     r.client("monitor", monitor, 1, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS);
 }
 // ANCHOR_END: register

@@ -458,6 +458,7 @@ impl PubSub {
             monitors.push(outbox);
         }
         self.monitor_count.store(monitors.len(), Ordering::Relaxed);
+        client.handle.state().monitor = true;
         Value::OK
     }
 }

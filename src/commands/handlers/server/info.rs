@@ -14,8 +14,8 @@ use crate::config::REDIS_VERSION;
 use crate::engine::store::{Data, Db, Store, now_ms};
 use crate::protocol::resp::Value;
 
-/// The sections `INFO` (and `INFO default`) prints, in Redis's order.
-const DEFAULT_SECTIONS: &[&str] = &[
+/// Every section, in the order Redis prints them.
+const SECTIONS: &[&str] = &[
     "server",
     "clients",
     "memory",
@@ -24,9 +24,20 @@ const DEFAULT_SECTIONS: &[&str] = &[
     "replication",
     "cpu",
     "modules",
+    "commandstats",
+    "errorstats",
+    "latencystats",
     "cluster",
     "keyspace",
 ];
+
+/// The sections `INFO` and `INFO default` leave out: they grow with every command name used.
+const NOT_DEFAULT: &[&str] = &["commandstats", "latencystats"];
+
+/// Characters Redis replaces with `_` in a name it prints in `INFO`, so a line keeps its shape.
+fn info_safe(name: &str) -> String {
+    name.replace(['#', ':', '\n', '\r'], "_")
+}
 
 /// A random 40-hex-digit id for this process, like Redis's `run_id`.
 fn run_id() -> &'static str {
@@ -174,9 +185,18 @@ pub fn info(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     let mut wanted: Vec<String> = args
         .iter()
         .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+        .map(|a| if a == "module_list" { "modules".to_string() } else { a })
         .collect();
-    if wanted.is_empty() || wanted.iter().any(|w| w == "default" || w == "all" || w == "everything") {
-        wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
+    if wanted.is_empty() || wanted.iter().any(|w| w == "default") {
+        wanted.extend(
+            SECTIONS
+                .iter()
+                .filter(|s| !NOT_DEFAULT.contains(s))
+                .map(|s| s.to_string()),
+        );
+    }
+    if wanted.iter().any(|w| w == "all" || w == "everything") {
+        wanted.extend(SECTIONS.iter().map(|s| s.to_string()));
     }
     let figures = {
         let store = shared.read_store();
@@ -197,7 +217,7 @@ pub fn info(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
         }
     };
     let mut out = String::new();
-    for section in DEFAULT_SECTIONS {
+    for section in SECTIONS {
         if !wanted.iter().any(|w| w == section) {
             continue;
         }
@@ -207,6 +227,9 @@ pub fn info(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
         }
         let mut title = section.to_string();
         title[..1].make_ascii_uppercase();
+        if title == "Cpu" {
+            title.make_ascii_uppercase();
+        }
         out.push_str(&format!("# {title}\r\n"));
         for (k, v) in lines {
             out.push_str(&format!("{k}:{v}\r\n"));
@@ -222,7 +245,56 @@ pub fn info(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
 }
 // ANCHOR_END: info
 
-fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(&'static str, String)> {
+fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(String, String)> {
+    let lines = match section {
+        "commandstats" => return command_stats(shared),
+        "errorstats" => return error_stats(shared),
+        // Redis prints each command's latency percentiles here; this server keeps no latency
+        // histograms, so the section is what Redis prints with `latency-tracking no`.
+        "latencystats" => vec![],
+        _ => fixed_section(shared, figures, section),
+    };
+    lines.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+// ANCHOR: command_stats
+/// `# Commandstats`: one line per command that ran or was refused since the last
+/// `CONFIG RESETSTAT`, summed over every client, with Redis's fields and rounding.
+fn command_stats(shared: &Shared) -> Vec<(String, String)> {
+    shared
+        .clients
+        .command_stats()
+        .into_iter()
+        .filter(|(_, s)| s.calls + s.rejected + s.failed > 0)
+        .map(|(name, s)| {
+            // Redis divides in single precision, then prints two decimals.
+            let per_call = if s.calls == 0 {
+                0.0
+            } else {
+                (s.usec as f32 / s.calls as f32) as f64
+            };
+            let line = format!(
+                "calls={},usec={},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}",
+                s.calls, s.usec, s.rejected, s.failed
+            );
+            (format!("cmdstat_{}", info_safe(name)), line)
+        })
+        .collect()
+}
+// ANCHOR_END: command_stats
+
+/// `# Errorstats`: how many error replies went out under each code, in byte order as Redis
+/// keeps them.
+fn error_stats(shared: &Shared) -> Vec<(String, String)> {
+    shared
+        .stats
+        .errors()
+        .iter()
+        .map(|(code, n)| (format!("errorstat_{}", info_safe(code)), format!("count={n}")))
+        .collect()
+}
+
+fn fixed_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(&'static str, String)> {
     let config = shared.config();
     let stats = &shared.stats;
     let relaxed = std::sync::atomic::Ordering::Relaxed;
@@ -362,6 +434,8 @@ fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(
                 ("evicted_keys", "0".into()),
                 ("keyspace_hits", hits.to_string()),
                 ("keyspace_misses", misses.to_string()),
+                ("unexpected_error_replies", "0".into()),
+                ("total_error_replies", stats.error_replies.load(relaxed).to_string()),
             ]
         }
         "replication" => vec![

@@ -13,9 +13,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::parse_i64;
-use crate::commands::registry::{CommandSpec, NO_KEYS, flags, flags::*};
+use crate::commands::registry::{CommandSpec, NO_KEYS, Subcommand, flags, flags::*};
 use crate::commands::{ClientContext, Registry, Shared};
-use crate::config::DebugCommand;
 use crate::engine::store::glob_match;
 use crate::protocol::resp::Value;
 
@@ -26,6 +25,36 @@ mod memory;
 pub use config::config;
 pub use info::info;
 pub use memory::memory;
+
+/// The `CONFIG` subcommands this server answers, with Redis's arities.
+const CONFIG_SUBCOMMANDS: &[Subcommand] = &[
+    Subcommand::new("config|get", -3),
+    Subcommand::new("config|help", 2),
+    Subcommand::new("config|resetstat", 2),
+    Subcommand::new("config|rewrite", 2),
+    Subcommand::new("config|set", -4),
+];
+
+/// The `COMMAND` subcommands this server answers, with Redis's arities.
+const COMMAND_SUBCOMMANDS: &[Subcommand] = &[
+    Subcommand::new("command|count", 2),
+    Subcommand::new("command|docs", -2),
+    Subcommand::new("command|getkeys", -4),
+    Subcommand::new("command|help", 2),
+    Subcommand::new("command|info", -2),
+    Subcommand::new("command|list", -2),
+];
+
+/// The `SLOWLOG` subcommands this server answers, with Redis's arities.
+const SLOWLOG_SUBCOMMANDS: &[Subcommand] = &[
+    Subcommand::new("slowlog|get", -2),
+    Subcommand::new("slowlog|help", 2),
+    Subcommand::new("slowlog|len", 2),
+    Subcommand::new("slowlog|reset", 2),
+];
+
+/// The `MEMORY` subcommands this server answers, with Redis's arities.
+const MEMORY_SUBCOMMANDS: &[Subcommand] = &[Subcommand::new("memory|help", 2), Subcommand::new("memory|usage", -3)];
 
 /// Registers this family's commands.
 pub fn register(r: &mut Registry) {
@@ -41,8 +70,18 @@ pub fn register(r: &mut Registry) {
         ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI,
         NO_KEYS,
     );
-    r.client("debug", debug, -2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS);
+    r.client(
+        "debug",
+        debug,
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE | PROTECTED,
+        NO_KEYS,
+    );
     r.read("memory", memory, -2, 0, (2, 2, 1));
+    r.subcommands("config", CONFIG_SUBCOMMANDS);
+    r.subcommands("command", COMMAND_SUBCOMMANDS);
+    r.subcommands("slowlog", SLOWLOG_SUBCOMMANDS);
+    r.subcommands("memory", MEMORY_SUBCOMMANDS);
 }
 
 fn unknown_subcommand(cmd: &str, sub: &[u8]) -> Value {
@@ -98,28 +137,11 @@ pub fn shutdown(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -
 /// (a bug on demand, for testing that one client's panic costs only its connection) and
 /// `DEBUG HELP`. Redis's other DEBUG subcommands poke at its internals and have no meaning here.
 ///
-/// Redis parity: Redis refuses every DEBUG subcommand unless `enable-debug-command` allows it;
-/// here only `PANIC` is refused, since `SLEEP` harms no one but its caller.
-pub fn debug(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+/// As in Redis, the whole command is refused unless `enable-debug-command` allows the caller
+/// (the registry marks it `PROTECTED`, and the dispatcher checks).
+pub fn debug(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     match args[0].to_ascii_lowercase().as_slice() {
         b"panic" if args.len() == 1 => {
-            let allowed = match shared
-                .config
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .enable_debug_command
-            {
-                DebugCommand::Yes => true,
-                DebugCommand::Local => client.handle.addr.ip().is_loopback(),
-                DebugCommand::No => false,
-            };
-            if !allowed {
-                return Value::error(
-                    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", \
-                     you can run it from a local connection, otherwise you need to set this option in the \
-                     configuration file, and then restart the server.",
-                );
-            }
             // Under the store's write guard, as a buggy write handler would be: the test proves
             // the poisoned lock is recovered, not just that the thread's panic was caught.
             let _guard = shared.write_store();
