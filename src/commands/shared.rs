@@ -62,6 +62,9 @@ pub struct Shared {
     listen_addr: Mutex<SocketAddr>,
     /// A listener `CONFIG SET port` or `bind` opened, for the accept loop to take over.
     pub new_listener: Mutex<Option<TcpListener>>,
+    /// The replication id `INFO replication` shows as `master_replid`; `DEBUG CHANGE-REPL-ID`
+    /// draws a new one.
+    pub replid: Mutex<String>,
     next_client_id: AtomicU64,
 }
 // ANCHOR_END: shared
@@ -86,6 +89,7 @@ impl Shared {
             started: Instant::now(),
             listen_addr: Mutex::new(local_addr),
             new_listener: Mutex::new(None),
+            replid: Mutex::new(random_id()),
             next_client_id: AtomicU64::new(0),
         }
     }
@@ -139,6 +143,16 @@ impl Shared {
         }
     }
 
+    /// The current replication id.
+    pub fn replid(&self) -> String {
+        self.replid.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Draws a new replication id, as Redis's `changeReplicationId` does.
+    pub fn change_replid(&self) {
+        *self.replid.lock().unwrap_or_else(|p| p.into_inner()) = random_id();
+    }
+
     /// The next client id (`CLIENT ID`), starting at 1 as in Redis.
     pub fn next_client_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed) + 1
@@ -182,6 +196,15 @@ impl Shared {
         Ok(())
     }
     // ANCHOR_END: rebind
+}
+
+/// 40 random hexadecimal digits, the shape of Redis's run and replication ids.
+pub fn random_id() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..40)
+        .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
+        .collect()
 }
 
 /// Where to connect to wake our own listener: a wildcard bind is reached through loopback.

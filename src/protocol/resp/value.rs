@@ -55,6 +55,12 @@ pub enum Value {
     Push(Vec<Value>),
     /// RESP3 verbatim text (`=len\r\ntxt:...`), used by `INFO`; a bulk string in RESP2.
     Verbatim(Vec<u8>),
+    /// RESP3 big number (`(` and the decimal digits), an integer past 64 bits; a bulk string of
+    /// the digits in RESP2.
+    BigNumber(String),
+    /// A reply with RESP3 attributes before it (`|`): a map *about* the reply, which a client
+    /// may read or skip. RESP2 has no attributes, so there only the reply is sent.
+    Attributed(Box<(Vec<(Value, Value)>, Value)>),
     /// An array of bulk strings kept already encoded, for replies of many elements (`LRANGE`).
     Bulks(Bulks),
 }
@@ -217,6 +223,19 @@ impl Value {
                 out.extend_from_slice(b"\r\n");
             }
             Value::Verbatim(text) => bulk(out, b'$', text),
+            Value::BigNumber(digits) if resp3 => line(out, b'(', digits.as_bytes()),
+            Value::BigNumber(digits) => bulk(out, b'$', digits.as_bytes()),
+            Value::Attributed(both) => {
+                let (attributes, reply) = &**both;
+                if resp3 {
+                    header(out, b'|', attributes.len());
+                    for (k, v) in attributes {
+                        k.encode(proto, out);
+                        v.encode(proto, out);
+                    }
+                }
+                reply.encode(proto, out);
+            }
             Value::Bulks(b) => {
                 header(out, b'*', b.count);
                 out.extend_from_slice(&b.encoded);
@@ -373,6 +392,15 @@ mod tests {
         assert_eq!(push.to_resp2(), b"*1\r\n$7\r\nmessage\r\n");
         assert_eq!(Value::Verbatim(b"a".to_vec()).to_resp3(), b"=5\r\ntxt:a\r\n");
         assert_eq!(Value::Verbatim(b"a".to_vec()).to_resp2(), b"$1\r\na\r\n");
+        let big = Value::BigNumber("12345678901234567890".into());
+        assert_eq!(big.to_resp3(), b"(12345678901234567890\r\n");
+        assert_eq!(big.to_resp2(), b"$20\r\n12345678901234567890\r\n");
+        let attributed = Value::Attributed(Box::new((
+            vec![(Value::bulk("ttl"), Value::Integer(3))],
+            Value::bulk("v"),
+        )));
+        assert_eq!(attributed.to_resp3(), b"|1\r\n$3\r\nttl\r\n:3\r\n$1\r\nv\r\n");
+        assert_eq!(attributed.to_resp2(), b"$1\r\nv\r\n");
         // Pre-encoded bulks are the bytes of the equivalent array, in both protocols.
         let items: [&[u8]; 3] = [b"a", b"", b"\r\n"];
         let array = Value::Array(items.iter().map(|i| Value::Bulk(i.to_vec())).collect());

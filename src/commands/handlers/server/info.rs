@@ -9,6 +9,7 @@
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::commands::shared::random_id;
 use crate::commands::{ClientContext, Shared};
 use crate::config::REDIS_VERSION;
 use crate::engine::store::{Data, Db, Store, now_ms};
@@ -42,13 +43,7 @@ fn info_safe(name: &str) -> String {
 /// A random 40-hex-digit id for this process, like Redis's `run_id`.
 fn run_id() -> &'static str {
     static ID: OnceLock<String> = OnceLock::new();
-    ID.get_or_init(|| {
-        use rand::Rng;
-        let mut rng = rand::rng();
-        (0..40)
-            .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
-            .collect()
-    })
+    ID.get_or_init(random_id)
 }
 
 /// `1.50M`-style sizes, as Redis's `bytesToHuman`.
@@ -442,7 +437,7 @@ fn fixed_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<
             ("role", "master".into()),
             ("connected_slaves", "0".into()),
             ("master_failover_state", "no-failover".into()),
-            ("master_replid", run_id().to_string()),
+            ("master_replid", shared.replid()),
             ("master_replid2", "0".repeat(40)),
             ("master_repl_offset", "0".into()),
             ("second_repl_offset", "-1".into()),

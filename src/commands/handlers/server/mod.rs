@@ -9,8 +9,7 @@
 //! This file holds the small commands and `COMMAND`; `CONFIG` is in `config.rs`, and `INFO`
 //! with the figures it gathers in `info.rs`.
 
-use std::sync::atomic::Ordering;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::parse_i64;
 use crate::commands::registry::{CommandSpec, NO_KEYS, Subcommand, flags, flags::*};
@@ -19,10 +18,12 @@ use crate::engine::store::glob_match;
 use crate::protocol::resp::Value;
 
 mod config;
+mod debug;
 mod info;
 mod memory;
 
 pub use config::config;
+pub use debug::debug;
 pub use info::info;
 pub use memory::memory;
 
@@ -91,6 +92,18 @@ fn unknown_subcommand(cmd: &str, sub: &[u8]) -> Value {
     ))
 }
 
+/// A help reply as Redis's `addReplyHelp` builds it: a header naming `cmd`, the lines, and the
+/// `HELP` entry every command ends with.
+fn help_reply(cmd: &str, lines: &[&'static str]) -> Value {
+    let mut out = vec![Value::Simple(
+        format!("{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:").into(),
+    )];
+    out.extend(lines.iter().map(|l| Value::simple(l)));
+    out.push(Value::simple("HELP"));
+    out.push(Value::simple("    Prints this help."));
+    Value::Array(out)
+}
+
 fn help(lines: &[&'static str]) -> Value {
     Value::Array(lines.iter().map(|l| Value::simple(l)).collect())
 }
@@ -131,77 +144,6 @@ pub fn shutdown(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -
     Value::OK
 }
 // ANCHOR_END: shutdown
-
-// ANCHOR: debug
-/// `DEBUG SLEEP seconds` (a slow command on demand, for trying the slow log), `DEBUG PANIC`
-/// (a bug on demand, for testing that one client's panic costs only its connection) and
-/// `DEBUG HELP`. Redis's other DEBUG subcommands poke at its internals and have no meaning here.
-///
-/// As in Redis, the whole command is refused unless `enable-debug-command` allows the caller
-/// (the registry marks it `PROTECTED`, and the dispatcher checks).
-pub fn debug(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
-    match args[0].to_ascii_lowercase().as_slice() {
-        b"panic" if args.len() == 1 => {
-            // Under the store's write guard, as a buggy write handler would be: the test proves
-            // the poisoned lock is recovered, not just that the thread's panic was caught.
-            let _guard = shared.write_store();
-            panic!("DEBUG PANIC");
-        }
-        b"sleep" if args.len() == 2 => {
-            let secs = std::str::from_utf8(&args[1])
-                .ok()
-                .and_then(|s| s.parse::<f64>().ok())
-                .filter(|s| s.is_finite() && *s >= 0.0);
-            let Some(secs) = secs else {
-                return Value::error("ERR value is not a valid float");
-            };
-            // No guard is held by a client handler, so sleeping blocks only this client.
-            std::thread::sleep(Duration::from_secs_f64(secs.min(3600.0)));
-            Value::OK
-        }
-        b"reload" => {
-            // The options steer how Redis merges an RDB file into a live dataset; the round
-            // trip here always starts from an empty store, so they are accepted and change
-            // nothing.
-            let known = [&b"merge"[..], b"noflush", b"nosave"];
-            if args[1..]
-                .iter()
-                .all(|a| known.contains(&a.to_ascii_lowercase().as_slice()))
-            {
-                super::persistence::debug_reload(shared)
-            } else {
-                Value::error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
-            }
-        }
-        b"loadaof" if args.len() == 1 => super::persistence::debug_loadaof(shared),
-        b"set-active-expire" if args.len() == 2 => {
-            // Redis reads the flag with `atoi`: any non-zero number turns it on, anything else off.
-            let on = parse_i64(&args[1]).is_some_and(|n| n != 0);
-            shared.active_expire.store(on, Ordering::Relaxed);
-            Value::OK
-        }
-        b"help" => help(&[
-            "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-            "SLEEP <seconds>",
-            "    Stop the server for <seconds>. Decimals allowed.",
-            "RELOAD",
-            "    Save the dataset as a rewritten AOF, flush it and load it back: tests that the",
-            "    persistence format keeps everything.",
-            "LOADAOF",
-            "    Flush the AOF buffers on disk and reload the AOF in memory.",
-            "SET-ACTIVE-EXPIRE <0|1>",
-            "    Setting it to 0 disables expiring keys in background when they are not",
-            "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
-            "    default.",
-            "PANIC",
-            "    Panic inside the server (needs enable-debug-command).",
-            "HELP",
-            "    Prints this help.",
-        ]),
-        _ => unknown_subcommand("DEBUG", &args[0]),
-    }
-}
-// ANCHOR_END: debug
 
 // ---------------------------------------------------------------------------------- SLOWLOG
 
