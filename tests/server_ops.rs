@@ -672,3 +672,23 @@ fn config_set_port_moves_the_listener_and_keeps_the_clients() {
         "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port: port 0 would close the only listener\r\n",
     );
 }
+
+#[test]
+fn slowlog_logs_the_commands_exec_runs_and_not_exec() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["CONFIG", "SET", "slowlog-log-slower-than", "0"], "+OK\r\n");
+    c.assert(&["SLOWLOG", "RESET"], "+OK\r\n");
+    c.assert(&["MULTI"], "+OK\r\n");
+    c.assert(&["SET", "a", "b"], "+QUEUED\r\n");
+    c.assert(&["EXEC"], "*1\r\n+OK\r\n");
+    c.assert(&["CONFIG", "SET", "slowlog-log-slower-than", "-1"], "+OK\r\n");
+    let log = text(c.cmd(&["SLOWLOG", "GET"]));
+    // Newest first: the SET that EXEC ran, MULTI, and the RESET; no EXEC (and the CONFIG SET
+    // ran with the log already off).
+    let commands: Vec<&str> = log
+        .split("\r\n")
+        .filter(|l| ["SET", "MULTI", "EXEC", "SLOWLOG", "CONFIG"].contains(l))
+        .collect();
+    assert_eq!(commands, ["SET", "MULTI", "SLOWLOG"], "{log}");
+}

@@ -190,7 +190,7 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
     if is_exec {
         shared.monitor_feed(client, argv);
     }
-    shared.after_command(client, name, argv, started, &reply);
+    shared.after_command(client, spec, name, argv, started, &reply);
     reply
 }
 // ANCHOR_END: dispatch
@@ -421,7 +421,7 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
         let call = Call::new(shared, client, now).in_exec();
         let (reply, _) = invoke(spec, &argv[1..], call, Access::Write(&mut store, &mut effects));
         // Queue time checked the subcommand too, so the name is the one it was queued under.
-        shared.after_queued(client, spec.full_name(argv).unwrap_or(spec.name), started, &reply);
+        shared.after_queued(client, spec.full_name(argv).unwrap_or(spec.name), argv, started, &reply);
         replies.push(reply);
     }
     let ticket = commit(shared, &mut store, now, effects.into_list(), true);

@@ -65,6 +65,8 @@ pub mod flags {
     /// Refused unless `enable-debug-command` allows the caller (`DEBUG`). Redis hides this flag
     /// from `COMMAND INFO` too.
     pub const PROTECTED: u32 = 1 << 15;
+    /// Never in the slow log itself (`EXEC`: the commands it runs are logged one by one).
+    pub const SKIP_SLOWLOG: u32 = 1 << 16;
     /// Not queued by `MULTI`: runs at once even inside a transaction (`EXEC`, `DISCARD`, `WATCH`,
     /// ...). Redis decides this by name rather than by a flag, so `COMMAND INFO` does not show it.
     pub const RUNS_IN_MULTI: u32 = 1 << 14;

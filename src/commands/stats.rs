@@ -15,6 +15,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::clients::CommandStats;
+use super::registry::{CommandSpec, flags};
 use super::{ClientContext, Shared};
 use crate::config::Config;
 use crate::protocol::resp::{Protocol, Value};
@@ -177,6 +178,7 @@ impl Shared {
     pub fn after_command(
         &self,
         client: &mut ClientContext,
+        spec: &CommandSpec,
         name: &'static str,
         argv: &[Vec<u8>],
         started: Instant,
@@ -198,16 +200,30 @@ impl Shared {
         if reply.is_error() {
             self.stats.count_error(reply);
         }
+        if !spec.has(flags::SKIP_SLOWLOG) {
+            self.slowlog_if_slow(client, argv, micros);
+        }
+    }
+    // ANCHOR_END: after_command
+
+    fn slowlog_if_slow(&self, client: &ClientContext, argv: &[Vec<u8>], micros: u64) {
         let threshold = self.stats.slowlog_slower_than.load(Ordering::Relaxed);
         if threshold >= 0 && micros >= threshold as u64 {
             self.slowlog_push(client, argv, micros);
         }
     }
-    // ANCHOR_END: after_command
 
     /// Runs after each command `EXEC` runs from its queue: counted as Redis counts it, as a
-    /// call of its own (`EXEC` itself is counted by [`Shared::after_command`]).
-    pub fn after_queued(&self, client: &ClientContext, name: &'static str, started: Instant, reply: &Value) {
+    /// call of its own, and logged in the slow log if slow (`EXEC` itself is counted by
+    /// [`Shared::after_command`], and never logged).
+    pub fn after_queued(
+        &self,
+        client: &ClientContext,
+        name: &'static str,
+        argv: &[Vec<u8>],
+        started: Instant,
+        reply: &Value,
+    ) {
         let micros = started.elapsed().as_micros() as u64;
         let handle = &client.handle;
         let n = handle.commands.load(Ordering::Relaxed);
@@ -216,6 +232,7 @@ impl Shared {
         if reply.is_error() {
             self.stats.count_error(reply);
         }
+        self.slowlog_if_slow(client, argv, micros);
     }
 
     // ANCHOR: rejected

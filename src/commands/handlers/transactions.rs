@@ -24,7 +24,7 @@ pub fn register(r: &mut Registry) {
         "exec",
         Handler::Client(exec),
         1,
-        NOSCRIPT | LOADING | STALE | RUNS_IN_MULTI,
+        NOSCRIPT | LOADING | STALE | RUNS_IN_MULTI | SKIP_SLOWLOG,
         NO_KEYS,
     );
     r.add(

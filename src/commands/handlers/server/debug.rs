@@ -40,7 +40,10 @@ pub fn debug(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> V
             // trip here always starts from an empty store, so they are accepted and change
             // nothing.
             let known = [&b"merge"[..], b"noflush", b"nosave"];
-            if args[1..].iter().all(|a| known.contains(&a.to_ascii_lowercase().as_slice())) {
+            if args[1..]
+                .iter()
+                .all(|a| known.contains(&a.to_ascii_lowercase().as_slice()))
+            {
                 super::super::persistence::debug_reload(shared)
             } else {
                 Value::error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
