@@ -4,6 +4,7 @@
 mod common;
 
 use std::io::Write;
+use std::time::Duration;
 
 use common::*;
 use rand::Rng;
@@ -422,4 +423,65 @@ fn client_kill_closes_the_right_connection() {
     assert!(wait_until(std::time::Duration::from_secs(5), || {
         text(c.cmd(&["CLIENT", "LIST"])).matches("id=").count() == 1
     }));
+}
+
+#[test]
+fn client_reply_off_skip_and_on() {
+    let s = start();
+    let mut c = s.client();
+    // OFF: nothing comes back until ON, whose OK does.
+    c.send(&["CLIENT", "REPLY", "OFF"]);
+    c.send(&["PING", "pong"]);
+    c.send(&["PING", "pong2"]);
+    c.send(&["CLIENT", "REPLY", "ON"]);
+    assert_eq!(c.read_reply(), b"+OK\r\n");
+    c.assert(&["PING", "pong3"], "$5\r\npong3\r\n");
+    // SKIP: its own reply and the next command's are dropped.
+    c.send(&["CLIENT", "REPLY", "SKIP"]);
+    c.send(&["PING", "pong"]);
+    c.assert(&["PING", "pong2"], "$5\r\npong2\r\n");
+    // SKIP then ON: ON answers.
+    c.send(&["CLIENT", "REPLY", "SKIP"]);
+    c.assert(&["CLIENT", "REPLY", "ON"], "+OK\r\n");
+    c.assert(&["CLIENT", "REPLY", "MAYBE"], "-ERR syntax error\r\n");
+    // A RESP3 subscriber still gets its confirmations and messages.
+    let mut sub = s.client();
+    sub.cmd(&["HELLO", "3"]);
+    sub.send(&["CLIENT", "REPLY", "OFF"]);
+    sub.send(&["SUBSCRIBE", "ch"]);
+    assert_eq!(sub.read_reply(), b">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+    c.assert(&["PUBLISH", "ch", "hi"], ":1\r\n");
+    assert_eq!(sub.read_reply(), b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n");
+}
+
+#[test]
+fn client_unblock_ends_a_blocking_pop_as_a_timeout_or_an_error() {
+    let s = start();
+    let mut waiter = s.client();
+    let mut c = s.client();
+    let id = String::from_utf8(waiter.cmd(&["CLIENT", "ID"])).unwrap();
+    let id = id.trim_start_matches(':').trim_end().to_string();
+    let blocked = |c: &mut Client| String::from_utf8_lossy(&c.cmd(&["INFO", "clients"])).contains("blocked_clients:1");
+    waiter.send(&["BLPOP", "q", "0"]);
+    assert!(wait_until(Duration::from_secs(5), || blocked(&mut c)));
+    c.assert(&["CLIENT", "UNBLOCK", &id], ":1\r\n");
+    assert_eq!(waiter.read_reply(), b"*-1\r\n");
+    waiter.send(&["BLPOP", "q", "0"]);
+    assert!(wait_until(Duration::from_secs(5), || blocked(&mut c)));
+    c.assert(&["CLIENT", "UNBLOCK", &id, "ERROR"], ":1\r\n");
+    assert_eq!(
+        waiter.read_reply(),
+        b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+    );
+    c.assert(&["CLIENT", "UNBLOCK", &id], ":0\r\n");
+    c.assert(
+        &["CLIENT", "UNBLOCK", &id, "FOO"],
+        "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n",
+    );
+    c.assert(
+        &["CLIENT", "UNBLOCK", "x"],
+        "-ERR value is not an integer or out of range\r\n",
+    );
+    // The waiter is free again.
+    waiter.assert(&["PING"], "+PONG\r\n");
 }

@@ -293,6 +293,27 @@ fn wait_for(shared: &Shared, client: &mut ClientContext, waiter: Waiter, block: 
 }
 // ANCHOR_END: wait
 
+/// `CLIENT UNBLOCK id [TIMEOUT | ERROR]`: ends the wait of client `id` as if its timeout had
+/// passed, or with Redis's `UNBLOCKED` error. Returns false if that client is not blocked.
+pub fn unblock(shared: &Shared, id: u64, error: bool) -> bool {
+    let _guard = shared.write_store();
+    let mut queues = shared.blocking.lock();
+    let Some(slot) = queues.values().flatten().find(|s| s.handle.id == id).cloned() else {
+        return false;
+    };
+    let mut state = slot.lock();
+    *state = if error {
+        State::Served(Value::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+    } else {
+        // `wait` reads `Gone` as its timeout.
+        State::Gone
+    };
+    drop(state);
+    shared.blocking.forget(&mut queues, &slot);
+    slot.ready.notify_one();
+    true
+}
+
 // ANCHOR: give_up
 /// Leaves the queues under the write guard, unless a writer served the slot first: then that
 /// reply stands (the element is already popped and logged for this client).

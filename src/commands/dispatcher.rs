@@ -47,12 +47,26 @@ pub struct ClientContext {
     pub subscriptions: usize,
     /// Set by `QUIT` (or a fatal error): close after sending the reply.
     pub close_after_reply: bool,
+    /// Whether replies are sent (`CLIENT REPLY`).
+    pub reply_mode: ReplyMode,
     /// Where this connection's output goes once it has subscribed or run `MONITOR`: a queue
     /// that other threads append messages to, written by the connection's writer thread
     /// (see `commands::pubsub`). `None`: replies go straight to the socket.
     pub outbox: Option<Arc<crate::commands::pubsub::Outbox>>,
 }
 // ANCHOR_END: client_context
+
+/// `CLIENT REPLY ON | OFF | SKIP`: whether the server answers this connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    /// Every command is answered (the default).
+    On,
+    /// No command is answered until `CLIENT REPLY ON`.
+    Off,
+    /// The next this many replies are dropped: `CLIENT REPLY SKIP` drops its own and the next
+    /// command's.
+    Skip(u8),
+}
 
 impl ClientContext {
     /// A fresh connection's context.
@@ -69,6 +83,7 @@ impl ClientContext {
             watch_flag: Arc::new(AtomicBool::new(false)),
             subscriptions: 0,
             close_after_reply: false,
+            reply_mode: ReplyMode::On,
             outbox: None,
         }
     }
@@ -78,6 +93,22 @@ impl ClientContext {
     pub fn in_pubsub_mode(&self) -> bool {
         self.subscriptions > 0 && self.protocol == Protocol::Resp2
     }
+
+    // ANCHOR: reply_allowed
+    /// Whether the reply to the command that just ran goes out, as `CLIENT REPLY` decided; a
+    /// RESP3 push (a subscription's confirmation) always does, as in Redis. Advances `SKIP`.
+    pub fn reply_allowed(&mut self, reply: &Value) -> bool {
+        let mode = self.reply_mode;
+        if let ReplyMode::Skip(left) = mode {
+            self.reply_mode = if left > 1 {
+                ReplyMode::Skip(left - 1)
+            } else {
+                ReplyMode::On
+            };
+        }
+        mode == ReplyMode::On || (self.protocol == Protocol::Resp3 && matches!(reply, Value::Push(_)))
+    }
+    // ANCHOR_END: reply_allowed
 
     /// Forgets every watched key (`EXEC`, `DISCARD`, `UNWATCH`, `RESET`, disconnect).
     pub fn unwatch_all(&mut self, watch: &mut WatchTable) {

@@ -182,8 +182,11 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             }
             outbox = Some(new.clone());
         }
+        let send = client.reply_allowed(&reply);
         if let Some(outbox) = &outbox {
-            outbox.reply(&reply, client.protocol);
+            if send {
+                outbox.reply(&reply, client.protocol);
+            }
             if client.close_after_reply || client.handle.killed.load(Ordering::Relaxed) {
                 return;
             }
@@ -193,7 +196,9 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
         // HELLO may have switched the protocol: its own reply is already in the new one.
         writer.protocol = client.protocol;
         // `UNSUBSCRIBE a b` before any subscription answers one frame per channel.
-        write_reply(&mut writer, &reply);
+        if send {
+            write_reply(&mut writer, &reply);
+        }
         drop(reply);
         reader.recycle(argv);
         if client.close_after_reply || client.handle.killed.load(Ordering::Relaxed) {

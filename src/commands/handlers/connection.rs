@@ -8,6 +8,7 @@
 
 use super::parse_i64;
 use crate::commands::ClientHandle;
+use crate::commands::dispatcher::ReplyMode;
 use crate::commands::registry::{NO_KEYS, Subcommand, flags::*};
 use crate::commands::{ClientContext, Handler, Registry, Shared};
 use crate::config::REDIS_VERSION;
@@ -202,6 +203,7 @@ pub fn reset(shared: &Shared, client: &mut ClientContext, _: &[Vec<u8>]) -> Valu
     }
     shared.pubsub.unsubscribe_all(client);
     client.db = 0;
+    client.reply_mode = ReplyMode::On;
     client.handle.db.store(0, std::sync::atomic::Ordering::Relaxed);
     client.protocol = Protocol::Resp2;
     client.handle.set_name(b"");
@@ -246,6 +248,10 @@ const CLIENT_HELP: &[&str] = &[
     "    Set client meta attr. Options are:",
     "    * LIB-NAME: the client lib name.",
     "    * LIB-VER: the client lib version.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client.",
     "NO-EVICT (ON|OFF)",
     "    Protect current client connection from eviction.",
     "NO-TOUCH (ON|OFF)",
@@ -302,8 +308,10 @@ const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
     Subcommand::new("client|list", -2),
     Subcommand::new("client|no-evict", 3),
     Subcommand::new("client|no-touch", 3),
+    Subcommand::new("client|reply", 3),
     Subcommand::new("client|setinfo", 4),
     Subcommand::new("client|setname", 3),
+    Subcommand::new("client|unblock", -3),
 ];
 
 // ANCHOR: client
@@ -335,6 +343,37 @@ pub fn client(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> 
         }
         b"list" => client_list(shared, client, rest),
         b"kill" => client_kill(shared, client, rest),
+        b"reply" => match rest[0].to_ascii_lowercase().as_slice() {
+            b"on" => {
+                client.reply_mode = ReplyMode::On;
+                Value::OK
+            }
+            b"off" => {
+                client.reply_mode = ReplyMode::Off;
+                Value::OK
+            }
+            b"skip" => {
+                // An `OFF` connection stays off; otherwise this reply and the next one go.
+                if client.reply_mode != ReplyMode::Off {
+                    client.reply_mode = ReplyMode::Skip(2);
+                }
+                Value::OK
+            }
+            _ => Value::syntax_error(),
+        },
+        b"unblock" => {
+            let Some(id) = parse_i64(&rest[0]) else {
+                return Value::not_integer();
+            };
+            let error = match rest.get(1).map(|r| r.to_ascii_lowercase()) {
+                None => false,
+                Some(r) if r == b"timeout" => false,
+                Some(r) if r == b"error" => true,
+                Some(_) => return Value::error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
+            };
+            let unblocked = u64::try_from(id).is_ok_and(|id| crate::commands::blocking::unblock(shared, id, error));
+            Value::Integer(i64::from(unblocked))
+        }
         b"no-evict" | b"no-touch" => {
             // Accepted for the clients that send them: there is no eviction and no LRU clock
             // here, so both modes change nothing.
