@@ -335,3 +335,22 @@ fn zunion_zinter_and_zintercard_reply_like_redis() {
         "*1\r\n*2\r\n$1\r\ny\r\n,5\r\n",
     );
 }
+
+#[test]
+fn zremrangebylex_removes_between_lexical_bounds() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(
+        &["ZADD", "z", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e"],
+        ":5\r\n",
+    );
+    c.assert(&["ZREMRANGEBYLEX", "z", "[b", "(d"], ":2\r\n");
+    c.assert(&["ZRANGE", "z", "0", "-1"], "*3\r\n$1\r\na\r\n$1\r\nd\r\n$1\r\ne\r\n");
+    c.assert(
+        &["ZREMRANGEBYLEX", "z", "x", "[a"],
+        "-ERR min or max not valid string range item\r\n",
+    );
+    c.assert(&["ZREMRANGEBYLEX", "z", "-", "+"], ":3\r\n");
+    c.assert(&["EXISTS", "z"], ":0\r\n");
+    c.assert(&["ZREMRANGEBYLEX", "nokey", "-", "+"], ":0\r\n");
+}

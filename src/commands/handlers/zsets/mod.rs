@@ -30,7 +30,8 @@ mod range;
 pub use combine::{zinter, zintercard, zinterstore, zunion, zunionstore};
 pub use pop::{bzpopmax, bzpopmin, serve_blocked, zpopmax, zpopmin};
 pub use range::{
-    zrange, zrangebylex, zrangebyscore, zremrangebyrank, zremrangebyscore, zrevrange, zrevrangebylex, zrevrangebyscore,
+    zrange, zrangebylex, zrangebyscore, zremrangebylex, zremrangebyrank, zremrangebyscore, zrevrange, zrevrangebylex,
+    zrevrangebyscore,
 };
 
 /// `BZPOPMIN k1 k2 timeout`: every argument but the last is a key.
@@ -56,6 +57,7 @@ pub fn register(r: &mut Registry) {
     r.read("zrevrange", zrevrange, -4, 0, KEY1);
     r.write("zremrangebyrank", zremrangebyrank, 4, 0, KEY1);
     r.write("zremrangebyscore", zremrangebyscore, 4, 0, KEY1);
+    r.write("zremrangebylex", zremrangebylex, 4, 0, KEY1);
     r.write("zpopmin", zpopmin, -2, FAST, KEY1);
     r.write("zpopmax", zpopmax, -2, FAST, KEY1);
     r.write("bzpopmin", bzpopmin, -3, FAST | BLOCKING, ALL_BUT_LAST);

@@ -201,3 +201,26 @@ pub fn zremrangebyscore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     }
     log_removed(ctx, &args[0], doomed)
 }
+
+/// `ZREMRANGEBYLEX key min max`: removes the members between two lexical bounds (meaningful
+/// when all members share one score, as for `ZRANGEBYLEX`).
+pub fn zremrangebylex(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
+    let (min, max) = match (parse_lex_bound(&args[1]), parse_lex_bound(&args[2])) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let z = match zset_mut(ctx.db, &args[0], ctx.now) {
+        Ok(Some(z)) => z,
+        Ok(None) => return Value::Integer(0),
+        Err(e) => return e,
+    };
+    let doomed: Vec<Bytes> = z
+        .range_by_lex(&min, &max, false, 0, None)
+        .into_iter()
+        .map(|(m, _)| Bytes::from(m))
+        .collect();
+    for m in &doomed {
+        z.remove(m);
+    }
+    log_removed(ctx, &args[0], doomed)
+}
