@@ -215,6 +215,9 @@ pub struct Config {
     pub maxmemory: u64,
     /// `maxmemory-policy`. Every policy acts as `noeviction` here: no key is ever evicted.
     pub maxmemory_policy: String,
+    /// `save`, kept and reported: there are no RDB snapshots to take yet. Empty by default,
+    /// which is what `redis-benchmark` checks.
+    pub save: String,
     /// Redis settings this server keeps and reports but does not act on ([`redis_params`]),
     /// by name, once a client or the config file has set them.
     pub kept: BTreeMap<&'static str, String>,
@@ -253,6 +256,7 @@ impl Default for Config {
             databases: 16,
             maxmemory: 0,
             maxmemory_policy: "noeviction".to_string(),
+            save: String::new(),
             kept: BTreeMap::new(),
         }
     }
@@ -432,7 +436,7 @@ impl Config {
             "client-sched-batch" => self.client_sched_batch = yes_no(value)?,
             // Accepted and ignored: there are no RDB snapshots here (the AOF is the persistence);
             // `CONFIG GET` answers what is true of this server.
-            "save" => {}
+            "save" => self.save = redis_params::save_points(value)?,
             "maxmemory-policy" => self.maxmemory_policy = redis_params::maxmemory_policy(value)?,
             "databases" => self.databases = integer(value, 1, i32::MAX as i64)? as usize,
             "maxmemory" => self.maxmemory = memory(value, 0)?,
@@ -459,7 +463,11 @@ impl Config {
                 let Some((name, default, _)) = redis_params::find(other) else {
                     return Err(format!("unknown setting '{other}'"));
                 };
-                self.kept.insert(name, kept_value(default, value)?);
+                let value = match name {
+                    "maxmemory-clients" => redis_params::memory_or_percent(value, parse_memory)?,
+                    _ => kept_value(default, value)?,
+                };
+                self.kept.insert(name, value);
             }
         }
         Ok(())
@@ -491,7 +499,7 @@ impl Config {
             "protected-mode" => yes(self.protected_mode),
             "client-sched-batch" => yes(self.client_sched_batch),
             // No RDB snapshots: the empty save policy, which is what `redis-benchmark` checks.
-            "save" => String::new(),
+            "save" => self.save.clone(),
             "databases" => self.databases.to_string(),
             "maxmemory" => self.maxmemory.to_string(),
             "maxmemory-policy" => self.maxmemory_policy.clone(),

@@ -692,3 +692,31 @@ fn slowlog_logs_the_commands_exec_runs_and_not_exec() {
         .collect();
     assert_eq!(commands, ["SET", "MULTI", "SLOWLOG"], "{log}");
 }
+
+#[test]
+fn save_and_maxmemory_clients_are_checked_and_kept_as_redis_does() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["CONFIG", "GET", "save"], "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+    c.assert(&["CONFIG", "SET", "save", "3000  5"], "+OK\r\n");
+    c.assert(&["CONFIG", "GET", "save"], "*2\r\n$4\r\nsave\r\n$6\r\n3000 5\r\n");
+    let invalid = "-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n";
+    c.assert(&["CONFIG", "SET", "save", "3000"], invalid);
+    c.assert(&["CONFIG", "SET", "save", "x 5"], invalid);
+    c.assert(&["CONFIG", "SET", "maxmemory-clients", "10%"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "GET", "maxmemory-clients"],
+        "*2\r\n$17\r\nmaxmemory-clients\r\n$3\r\n10%\r\n",
+    );
+    c.assert(
+        &["CONFIG", "SET", "maxmemory", "10000001", "maxmemory-clients", "200%"],
+        "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - percentage argument must be \
+         less or equal to 100\r\n",
+    );
+    c.assert(&["CONFIG", "GET", "maxmemory"], "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n");
+    c.assert(&["CONFIG", "SET", "maxmemory-clients", "1mb"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "GET", "maxmemory-clients"],
+        "*2\r\n$17\r\nmaxmemory-clients\r\n$7\r\n1048576\r\n",
+    );
+}

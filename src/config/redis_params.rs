@@ -239,6 +239,30 @@ pub fn maxmemory_policy(value: &str) -> Result<String, String> {
     }
 }
 
+/// Checks a `maxmemory-clients` value, a memory size or a percentage of `maxmemory`, as Redis
+/// does; `memory` reads a size.
+pub fn memory_or_percent(value: &str, memory: impl Fn(&str) -> anyhow::Result<u64>) -> Result<String, String> {
+    if let Some(percent) = value.strip_suffix('%') {
+        return match percent.parse::<u64>() {
+            Ok(p) if p <= 100 => Ok(format!("{p}%")),
+            Ok(_) => Err("percentage argument must be less or equal to 100".to_string()),
+            Err(_) => Err("argument must be a memory or percent value".to_string()),
+        };
+    }
+    memory(value)
+        .map(|n| n.to_string())
+        .map_err(|_| "argument must be a memory or percent value".to_string())
+}
+
+/// Checks a `save` value: pairs of seconds and changes (`3600 1 300 100`), or empty for none.
+pub fn save_points(value: &str) -> Result<String, String> {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    if !words.len().is_multiple_of(2) || words.iter().any(|w| w.parse::<u64>().is_err()) {
+        return Err("Invalid save parameters".to_string());
+    }
+    Ok(words.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
