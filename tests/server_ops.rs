@@ -720,3 +720,52 @@ fn save_and_maxmemory_clients_are_checked_and_kept_as_redis_does() {
         "*2\r\n$17\r\nmaxmemory-clients\r\n$7\r\n1048576\r\n",
     );
 }
+
+#[test]
+fn a_replica_without_its_master_refuses_as_redis_does() {
+    let s = start();
+    let mut c = s.client();
+    let mut admin = s.client();
+    c.assert(&["SET", "xx", "1"], "+OK\r\n");
+    admin.assert(&["REPLICAOF", "localhost", "0"], "+OK\r\n");
+    admin.assert(
+        &["REPLICAOF", "localhost", "0"],
+        "+OK Already connected to specified master\r\n",
+    );
+    let info = String::from_utf8(admin.cmd(&["INFO", "replication"])).unwrap();
+    assert!(
+        info.contains("role:slave\r\nmaster_host:localhost\r\nmaster_port:0\r\nmaster_link_status:down\r\n"),
+        "{info}"
+    );
+    c.assert(
+        &["SET", "xx", "2"],
+        "-READONLY You can't write against a read only replica.\r\n",
+    );
+    c.assert(&["GET", "xx"], "$1\r\n1\r\n");
+    // A stale replica told not to serve stale data refuses reads too, and EXEC judges what it
+    // would run.
+    admin.assert(&["CONFIG", "SET", "replica-serve-stale-data", "no"], "+OK\r\n");
+    let masterdown = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+    c.assert(&["GET", "xx"], &format!("-{masterdown}\r\n"));
+    admin.assert(&["REPLICAOF", "NO", "ONE"], "+OK\r\n");
+    c.assert(&["MULTI"], "+OK\r\n");
+    c.assert(&["GET", "xx"], "+QUEUED\r\n");
+    admin.assert(&["REPLICAOF", "localhost", "0"], "+OK\r\n");
+    c.assert(
+        &["EXEC"],
+        &format!("-EXECABORT Transaction discarded because of: {masterdown}\r\n"),
+    );
+    c.assert(&["EXEC"], "-ERR EXEC without MULTI\r\n");
+    admin.assert(&["REPLICAOF", "NO", "ONE"], "+OK\r\n");
+    admin.assert(&["REPLICAOF", "localhost", "x"], "-ERR Invalid master port\r\n");
+    // Writes wait for replicas that cannot connect yet.
+    c.assert(&["MULTI"], "+OK\r\n");
+    c.assert(&["INCR", "xx"], "+QUEUED\r\n");
+    admin.assert(&["CONFIG", "SET", "min-replicas-to-write", "2"], "+OK\r\n");
+    c.assert(
+        &["EXEC"],
+        "-EXECABORT Transaction discarded because of: NOREPLICAS Not enough good replicas to write.\r\n",
+    );
+    admin.assert(&["CONFIG", "SET", "min-replicas-to-write", "0"], "+OK\r\n");
+    c.assert(&["GET", "xx"], "$1\r\n1\r\n");
+}

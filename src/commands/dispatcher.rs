@@ -180,20 +180,22 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
         ));
         return shared.rejected(client, Some(name), refusal);
     }
-    // Refused before queueing, as Redis does: a write that cannot be logged must not slip into a
-    // transaction and run at EXEC.
-    if spec.has(flags::WRITE)
-        && let Some(err) = shared.aof.refuses_writes()
-    {
+    // Refused before queueing, as Redis does: a write that cannot be logged, or data past
+    // `maxmemory`, must not slip into a transaction and run at EXEC; EXEC itself is judged by
+    // what it would run, since the server may have changed since the commands were queued.
+    let is_exec = spec.has(flags::RUNS_IN_MULTI) && spec.name == "exec";
+    let (state_flags, queued) = match &client.multi {
+        Some(queue) if is_exec => (exec_flags(shared, queue), false),
+        multi => (spec.flags, multi.is_some() && !spec.has(flags::RUNS_IN_MULTI)),
+    };
+    if let Some(refusal) = shared.refuses(state_flags, queued) {
+        if is_exec && let (Some(_), Value::Error(e)) = (client.multi.take(), &refusal) {
+            client.multi_error = false;
+            client.unwatch_all(&mut shared.write_store().watch);
+            let abort = format!("EXECABORT Transaction discarded because of: {e}");
+            return shared.rejected(client, Some(name), Value::error_owned(abort));
+        }
         client.multi_error |= client.multi.is_some();
-        return shared.rejected(client, Some(name), err);
-    }
-    // Redis refuses, above `maxmemory`, the commands that may add data, and inside `MULTI`
-    // every command it would queue, so a transaction cannot grow the data past the limit.
-    let may_grow = spec.has(flags::DENYOOM) || (client.multi.is_some() && !spec.has(flags::RUNS_IN_MULTI));
-    if may_grow && shared.out_of_memory() {
-        client.multi_error |= client.multi.is_some();
-        let refusal = Value::error("OOM command not allowed when used memory > 'maxmemory'.");
         return shared.rejected(client, Some(name), refusal);
     }
     if client.multi.is_some() && spec.has(flags::NO_MULTI) {
@@ -212,7 +214,6 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
     }
     // Redis shows a command to `MONITOR` once it ran, so `EXEC` follows the commands it ran
     // (fed from `exec`); others are shown before they run, so a blocking pop shows at once.
-    let is_exec = spec.has(flags::RUNS_IN_MULTI) && spec.name == "exec";
     if !is_exec {
         shared.monitor_feed(client, argv);
     }
@@ -225,6 +226,17 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
     reply
 }
 // ANCHOR_END: dispatch
+
+/// The flags `EXEC` is judged by: a write, or a command that may add data, if any queued
+/// command is one; safe on a stale replica only if every queued command is.
+fn exec_flags(shared: &Shared, queue: &[Vec<Vec<u8>>]) -> u32 {
+    let (mut any, mut all) = (0, flags::STALE);
+    for spec in queue.iter().filter_map(|argv| shared.registry.lookup(&argv[0])) {
+        any |= spec.flags;
+        all &= spec.flags;
+    }
+    (any & !flags::STALE) | all
+}
 
 // ANCHOR: execute
 /// Runs one command outside a transaction, taking the guard its handler needs.

@@ -17,6 +17,7 @@ pub mod handlers;
 pub mod limits;
 pub mod pubsub;
 pub mod registry;
+pub mod role;
 pub mod shared;
 pub mod stats;
 

@@ -21,10 +21,13 @@ use super::Registry;
 use super::blocking::Blocking;
 use super::clients::ClientTable;
 use super::pubsub::PubSub;
+use super::registry::flags;
+use super::role::Role;
 use super::stats::Stats;
 use crate::config::{Config, DebugCommand};
 use crate::engine::store::Store;
 use crate::persistence::Aof;
+use crate::protocol::resp::Value;
 
 // ANCHOR: shared
 /// Everything the threads share.
@@ -37,6 +40,8 @@ pub struct Shared {
     /// `maxmemory` in bytes (0: no limit), mirrored from the settings for the dispatcher's
     /// check before every command that adds data.
     pub maxmemory: AtomicU64,
+    /// Master or replica, and what that refuses.
+    pub role: Role,
     /// The command table.
     pub registry: Registry,
     /// Settings; `CONFIG SET` changes some at run time.
@@ -76,6 +81,11 @@ impl Shared {
         Shared {
             databases: store.count(),
             maxmemory: AtomicU64::new(config.maxmemory),
+            role: {
+                let role = Role::default();
+                role.configure(&config);
+                role
+            },
             store: Arc::new(RwLock::new(store)),
             registry,
             config: RwLock::new(config),
@@ -104,6 +114,25 @@ impl Shared {
         let aof = Aof::new(&config);
         Shared::new(config, registry, Store::new(), aof, SocketAddr::from(([0, 0, 0, 0], 0)))
     }
+
+    // ANCHOR: refuses
+    /// Why the server's state refuses a command with `command_flags` now, in Redis's order: the
+    /// AOF cannot be written (a write), memory is above `maxmemory` (a command that may add
+    /// data, or any command `MULTI` would queue: `queued`), or the role forbids it. `EXEC` is
+    /// judged by the flags of all it would run.
+    pub fn refuses(&self, command_flags: u32, queued: bool) -> Option<Value> {
+        if command_flags & flags::WRITE != 0
+            && let Some(err) = self.aof.refuses_writes()
+        {
+            return Some(err);
+        }
+        if (command_flags & flags::DENYOOM != 0 || queued) && self.out_of_memory() {
+            return Some(Value::error("OOM command not allowed when used memory > 'maxmemory'."));
+        }
+        self.role
+            .refusal(command_flags & flags::WRITE != 0, command_flags & flags::STALE != 0)
+    }
+    // ANCHOR_END: refuses
 
     /// True when `maxmemory` is set and the server uses more: commands that add data are then
     /// refused, as Redis's `noeviction` policy refuses them.

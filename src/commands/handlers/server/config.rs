@@ -132,6 +132,7 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
     shared
         .maxmemory
         .store(new.maxmemory, std::sync::atomic::Ordering::Relaxed);
+    shared.role.configure(&new);
     shared.stats.configure(&new);
     shared
         .pubsub

@@ -240,6 +240,19 @@ pub fn info(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
 }
 // ANCHOR_END: info
 
+/// The `INFO replication` lines after a replica's own, in Redis's order.
+fn replication_tail(shared: &Shared) -> Vec<(&'static str, String)> {
+    vec![
+        ("connected_slaves", "0".into()),
+        ("master_failover_state", "no-failover".into()),
+        ("master_replid", shared.replid()),
+        ("master_replid2", "0".repeat(40)),
+        ("master_repl_offset", "0".into()),
+        ("second_repl_offset", "-1".into()),
+        ("repl_backlog_active", "0".into()),
+    ]
+}
+
 fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(String, String)> {
     let lines = match section {
         "commandstats" => return command_stats(shared),
@@ -433,16 +446,37 @@ fn fixed_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<
                 ("total_error_replies", stats.error_replies.load(relaxed).to_string()),
             ]
         }
-        "replication" => vec![
-            ("role", "master".into()),
-            ("connected_slaves", "0".into()),
-            ("master_failover_state", "no-failover".into()),
-            ("master_replid", shared.replid()),
-            ("master_replid2", "0".repeat(40)),
-            ("master_repl_offset", "0".into()),
-            ("second_repl_offset", "-1".into()),
-            ("repl_backlog_active", "0".into()),
-        ],
+        "replication" => {
+            let mut lines = match shared.role.master() {
+                None => vec![("role", "master".into())],
+                // A replica whose link never came up, as a real one is until it reaches its
+                // master.
+                Some((host, port)) => vec![
+                    ("role", "slave".into()),
+                    ("master_host", host),
+                    ("master_port", port.to_string()),
+                    ("master_link_status", "down".into()),
+                    ("master_last_io_seconds_ago", "-1".into()),
+                    ("master_sync_in_progress", "0".into()),
+                    ("slave_read_repl_offset", "0".into()),
+                    ("slave_repl_offset", "0".into()),
+                    ("master_link_down_since_seconds", "-1".into()),
+                    ("slave_priority", "100".into()),
+                    (
+                        "slave_read_only",
+                        if config.get("replica-read-only").as_deref() == Some("no") {
+                            "0"
+                        } else {
+                            "1"
+                        }
+                        .into(),
+                    ),
+                    ("replica_announced", "1".into()),
+                ],
+            };
+            lines.extend(replication_tail(shared));
+            lines
+        }
         "cpu" => {
             let (user, sys) = cpu_seconds();
             vec![
