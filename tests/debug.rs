@@ -155,3 +155,25 @@ fn debug_change_repl_id_draws_a_new_replication_id() {
     c.assert(&["DEBUG", "CHANGE-REPL-ID"], "+OK\r\n");
     assert_ne!(replid(&mut c), before);
 }
+
+#[test]
+fn debug_object_shows_where_a_value_lives_and_what_object_says() {
+    let s = start_debug();
+    let mut c = s.client();
+    c.assert(&["SET", "foo", "20000"], "+OK\r\n");
+    c.assert(&["INCR", "foo"], ":20001\r\n");
+    let line = |c: &mut Client| String::from_utf8(c.cmd(&["DEBUG", "OBJECT", "foo"])).unwrap();
+    let old = line(&mut c);
+    assert!(
+        old.starts_with("+Value at:0x") && old.contains(" refcount:1 encoding:int serializedlength:"),
+        "{old}"
+    );
+    c.assert(&["INCR", "foo"], ":20002\r\n");
+    let new = line(&mut c);
+    // INCR changes the value where it lies.
+    assert_eq!(old.split(' ').nth(1), new.split(' ').nth(1));
+    c.assert(&["HSET", "h", "f", &"a".repeat(1024)], ":1\r\n");
+    let h = String::from_utf8(c.cmd(&["DEBUG", "OBJECT", "h"])).unwrap();
+    assert!(h.contains("encoding:hashtable"), "{h}");
+    c.assert(&["DEBUG", "OBJECT", "missing"], "-ERR no such key\r\n");
+}
