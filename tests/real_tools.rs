@@ -69,3 +69,61 @@ fn redis_cli_talks_to_the_server() {
     assert!(summary.contains("errors: 0, replies: 1000"), "{summary}");
     assert_eq!(cli(port, &["get", "pipe:999"]), "x\n");
 }
+
+#[test]
+fn redis_cli_help_shows_each_command_as_redis_does() {
+    if !redis_cli_present() {
+        return;
+    }
+    let s = start();
+    let port = s.addr().port();
+    // The usage lines real redis-cli prints for a real Redis 7.0.15, built from COMMAND DOCS.
+    for (command, usage) in [
+        ("lpush", "LPUSH key element [element ...]"),
+        (
+            "set",
+            "SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|\
+             PXAT unix-time-milliseconds|KEEPTTL]",
+        ),
+        (
+            "sort",
+            "SORT key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC|DESC] [ALPHA] \
+             [STORE destination]",
+        ),
+        (
+            "zunion",
+            "ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]",
+        ),
+        (
+            "hello",
+            "HELLO [protover [AUTH username password] [SETNAME clientname]]",
+        ),
+        ("bitcount", "BITCOUNT key [start end [BYTE|BIT]]"),
+        (
+            "client list",
+            "CLIENT LIST [TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id [client-id ...]]",
+        ),
+    ] {
+        let mut args = vec!["help"];
+        args.extend(command.split(' '));
+        let help = cli(port, &args);
+        // redis-cli colours the name and the arguments, and ends its lines with CRLF: take the
+        // escapes out, and the CRs.
+        let mut plain = String::new();
+        let help = help.replace("\r\n", "\n");
+        let mut chars = help.chars();
+        while let Some(ch) = chars.next() {
+            if ch == '\u{1b}' {
+                chars.by_ref().find(|c| *c == 'm');
+            } else {
+                plain.push(ch);
+            }
+        }
+        assert!(plain.contains(&format!("\n  {usage}\n")), "{command}: {plain}");
+        let group = rust_redis::commands::docs::table()
+            .get(&command.replace(' ', "|"))
+            .unwrap()
+            .group;
+        assert!(plain.contains(&format!("  group: {group}\n")), "{command}: {plain}");
+    }
+}

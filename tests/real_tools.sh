@@ -78,14 +78,20 @@ ok "redis-cli --pipe inserted 100000 keys"
 # The pty gets a size so linenoise need not query the cursor position (nobody would answer),
 # and the lines are typed slowly because linenoise flushes pending input when it enters raw
 # mode: this pacing is typing, not synchronisation.
+# Typing `lpush ` shows the hint redis-cli builds from COMMAND DOCS; Ctrl-U clears the line.
 {
     sleep 1
+    printf 'lpush '
+    sleep 0.5
+    printf '\025'
+    sleep 0.3
     for line in 'set colour blue' 'get colour' 'client setname tty' 'client getname' 'quit'; do
         printf '%s\r' "$line"
         sleep 0.3
     done
 } | timeout 30 script -qec "stty cols 120 rows 40; redis-cli -p $PORT" /dev/null > "$WORK/tty.txt" 2>&1 || true
 grep -q '"blue"' "$WORK/tty.txt" || { cat -v "$WORK/tty.txt"; fail "interactive session"; }
+grep -qF 'key element [element ...]' "$WORK/tty.txt" || { cat -v "$WORK/tty.txt"; fail "no hint after LPUSH"; }
 grep -q '"tty"' "$WORK/tty.txt" || { cat -v "$WORK/tty.txt"; fail "interactive CLIENT GETNAME"; }
 if grep -q "(error)" "$WORK/tty.txt"; then cat -v "$WORK/tty.txt"; fail "interactive session printed an error"; fi
 ok "interactive redis-cli session"

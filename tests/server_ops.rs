@@ -345,7 +345,16 @@ fn command_describes_the_registry() {
         "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n\
          ~2\r\n+@read\r\n+@fast\r\n~0\r\n~0\r\n~0\r\n",
     );
-    c.assert(&["COMMAND", "DOCS", "get"], "%1\r\n$3\r\nget\r\n%0\r\n");
+    let summary = rust_redis::commands::docs::table().get("get").unwrap().summary;
+    c.assert(
+        &["COMMAND", "DOCS", "get"],
+        &format!(
+            "%1\r\n$3\r\nget\r\n%4\r\n$7\r\nsummary\r\n{}$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n\
+             $6\r\nstring\r\n$9\r\narguments\r\n*1\r\n%3\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n\
+             $14\r\nkey_spec_index\r\n:0\r\n",
+            bulk(summary)
+        ),
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@
 pub mod blocking;
 pub mod clients;
 pub mod dispatcher;
+pub mod docs;
 pub mod effects;
 pub mod errors;
 pub mod handlers;

@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::parse_i64;
 use crate::commands::registry::{CommandSpec, NO_KEYS, Subcommand, flags, flags::*};
-use crate::commands::{ClientContext, Registry, Shared};
+use crate::commands::{ClientContext, Registry, Shared, docs};
 use crate::engine::store::glob_match;
 use crate::protocol::resp::Value;
 
@@ -320,22 +320,7 @@ pub fn command(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Valu
                     .collect(),
             )
         }
-        b"docs" => {
-            // There are no documentation strings in this server. redis-cli asks for every
-            // command's docs when an interactive session starts, and an empty map per command
-            // is a reply it parses (it then falls back to its built-in help).
-            let specs: Vec<&CommandSpec> = if rest.is_empty() {
-                sorted_specs(shared)
-            } else {
-                rest.iter().filter_map(|n| shared.registry.lookup(n)).collect()
-            };
-            Value::Map(
-                specs
-                    .iter()
-                    .map(|s| (Value::bulk(s.name), Value::Map(vec![])))
-                    .collect(),
-            )
-        }
+        b"docs" => docs::command_docs(&shared.registry, rest),
         b"getkeys" if !rest.is_empty() => {
             let Some(spec) = shared.registry.lookup(&rest[0]) else {
                 return Value::error("ERR Invalid command specified");
