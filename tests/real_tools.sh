@@ -63,6 +63,19 @@ ok "server started on port $PORT (pid $PID)"
 cli -3 hello 3 | grep -q "proto" || fail "HELLO 3 through redis-cli -3"
 ok "redis-cli set/get/ping/hello"
 
+# --- a database other than 0: redis-cli -n, and a client library's redis://host/db URL
+[ "$(cli -n 3 set where three)" = "OK" ] || fail "SET in database 3"
+[ "$(cli -n 3 get where)" = "three" ] || fail "GET in database 3"
+[ "$(cli --no-raw get where)" = "(nil)" ] || fail "database 0 sees database 3's key"
+if python3 -c "import redis" 2>/dev/null; then
+    got=$(python3 -c "import redis, sys; print(redis.Redis.from_url(sys.argv[1]).get('where').decode())" \
+        "redis://127.0.0.1:$PORT/3")
+    [ "$got" = "three" ] || fail "redis-py with a redis://…/3 URL read '$got'"
+    ok "redis-cli -n 3 and redis-py's redis://…/3"
+else
+    ok "redis-cli -n 3 (redis-py not installed here: its URL check skipped)"
+fi
+
 # --- mass insert with --pipe (redis-cli ends it with an ECHO of 20 random bytes)
 seq 1 100000 | awk '{ printf "*3\r\n$3\r\nSET\r\n$%d\r\nkey:%d\r\n$%d\r\nvalue:%d\r\n", length($1) + 4, $1, length($1) + 6, $1 }' \
     > "$WORK/mass.txt"
