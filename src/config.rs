@@ -7,12 +7,15 @@
 //! `CONFIG GET`/`CONFIG SET`. A setting is named once, in [`PARAMS`], with whether it may change
 //! at run time, so the three can never disagree about which names exist.
 
+pub mod keyspace_events;
 pub mod redis_params;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, anyhow, bail};
+
+pub use keyspace_events::KeyspaceEvents;
 
 use crate::log::Level;
 use crate::protocol::resp::split_args;
@@ -210,6 +213,8 @@ pub struct Config {
     pub enable_debug_command: DebugCommand,
     /// How many databases `SELECT` can choose from (`databases`, fixed at start-up).
     pub databases: usize,
+    /// Which keyspace notifications are published (`notify-keyspace-events`, none by default).
+    pub notify_keyspace_events: KeyspaceEvents,
     /// Redis settings this server keeps and reports but does not act on ([`redis_params`]),
     /// by name, once a client or the config file has set them.
     pub kept: BTreeMap<&'static str, String>,
@@ -246,6 +251,7 @@ impl Default for Config {
             client_sched_batch: true,
             enable_debug_command: DebugCommand::No,
             databases: 16,
+            notify_keyspace_events: KeyspaceEvents::NONE,
             kept: BTreeMap::new(),
         }
     }
@@ -292,6 +298,7 @@ pub const PARAMS: &[(&str, Mutability)] = &[
     ("tcp-keepalive", Mutability::Runtime),
     ("client-sched-batch", Mutability::Runtime),
     ("enable-debug-command", Mutability::Startup),
+    ("notify-keyspace-events", Mutability::Runtime),
 ];
 
 /// A kept setting's value, checked against the kind its default shows: a `yes`/`no` setting takes
@@ -451,6 +458,9 @@ impl Config {
                     _ => return Err("argument(s) must be one of the following: no, yes, local".into()),
                 }
             }
+            "notify-keyspace-events" => {
+                self.notify_keyspace_events = KeyspaceEvents::parse(value).ok_or(keyspace_events::INVALID)?
+            }
             other => {
                 let Some((name, default, _)) = redis_params::find(other) else {
                     return Err(format!("unknown setting '{other}'"));
@@ -499,6 +509,7 @@ impl Config {
             "client-write-timeout" => self.client_write_timeout.to_string(),
             "tcp-keepalive" => self.tcp_keepalive.to_string(),
             "enable-debug-command" => self.enable_debug_command.name().to_string(),
+            "notify-keyspace-events" => self.notify_keyspace_events.to_string(),
             other => {
                 let (name, default, _) = redis_params::find(other)?;
                 self.kept.get(name).map_or_else(|| default.to_string(), String::clone)

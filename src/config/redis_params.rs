@@ -93,7 +93,6 @@ pub const KEPT: &[(&str, &str, Mutability)] = &[
     ("min-replicas-max-lag", "10", Mutability::Runtime),
     ("min-replicas-to-write", "0", Mutability::Runtime),
     ("no-appendfsync-on-rewrite", "no", Mutability::Runtime),
-    ("notify-keyspace-events", "", Mutability::Runtime),
     ("oom-score-adj", "no", Mutability::Runtime),
     ("oom-score-adj-values", "0 200 800", Mutability::Runtime),
     ("pidfile", "", Mutability::Startup),
