@@ -12,10 +12,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use super::effects::Notification;
 use super::registry::{CommandSpec, Handler, flags};
 use super::registry::{change_keys, db_number};
 use super::{BlockOn, Change, Context, Effects, ReadContext, Shared, blocking};
 use crate::commands::ClientHandle;
+use crate::config::KeyspaceEvents;
 use crate::engine::store::{Key, Store, WatchFlag, WatchTable, now_ms};
 use crate::persistence::replay::{self, Applied, Loaded, TornTail};
 use crate::protocol::resp::{Protocol, Value};
@@ -167,19 +169,33 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
         Handler::Client(_) => invoke(spec, args, Call::new(shared, client, 0), Access::None).0,
         Handler::Read(_) => {
             let store = shared.read_store();
-            invoke(spec, args, Call::new(shared, client, now_ms()), Access::Read(&store)).0
+            let now = now_ms();
+            let events = shared.pubsub.keyspace_events();
+            if events.has(LOOKUP_EVENTS) {
+                let reply = invoke(spec, args, Call::new(shared, client, now), Access::Read(&store)).0;
+                tell_lookups(shared, store, spec, argv, client.db, now, events);
+                return reply;
+            }
+            invoke(spec, args, Call::new(shared, client, now), Access::Read(&store)).0
         }
         Handler::Write(_) => loop {
             let mut store = shared.write_store();
             let now = now_ms();
-            let mut effects = Effects::new(wants_effects(shared, &store), client.db);
+            let mut effects = Effects::new(
+                wants_effects(shared, &store),
+                client.db,
+                shared.pubsub.keyspace_events(),
+            );
             let (reply, block) = invoke(
                 spec,
                 args,
                 Call::new(shared, client, now),
                 Access::Write(&mut store, &mut effects),
             );
-            let ticket = commit(shared, &mut store, now, effects.into_list(), false);
+            if effects.notifies(KeyspaceEvents::EXPIRED) {
+                look_up(&mut effects, &mut store, client.db, spec, argv, now, false);
+            }
+            let ticket = commit(shared, &mut store, now, effects, false);
             let Some(block) = block else {
                 drop(store);
                 shared.aof.wait(ticket);
@@ -279,22 +295,94 @@ pub fn wants_effects(shared: &Shared, store: &Store) -> bool {
     shared.aof.is_enabled() || !store.watch.is_empty() || shared.blocking.has_waiters()
 }
 
+/// The classes a key lookup can tell of: `x` and `m`.
+const LOOKUP_EVENTS: KeyspaceEvents = KeyspaceEvents(KeyspaceEvents::EXPIRED.0 | KeyspaceEvents::KEY_MISS.0);
+
+// ANCHOR: tell_lookups
+/// After a read, what Redis tells of when a command looks its keys up: `expired` for a key whose
+/// time had run out, `keymiss` (class `m`) for a key that is not there. Redis deletes an expired
+/// key at the look; a read here holds only the read guard (design invariant 2), so one that
+/// found such a key takes the write guard after it and deletes it there, re-checked, with its
+/// `DEL` effect. Called only when one of the two classes is on.
+#[cold]
+fn tell_lookups(
+    shared: &Shared,
+    store: std::sync::RwLockReadGuard<'_, Store>,
+    spec: &CommandSpec,
+    argv: &[Vec<u8>],
+    db: usize,
+    now: u64,
+    events: KeyspaceEvents,
+) {
+    let expired = |key: &[u8]| store.db(db).expires().get(key).is_some_and(|at| at <= now);
+    if !events.has(KeyspaceEvents::EXPIRED) || !spec.keys(argv).any(expired) {
+        if events.has(KeyspaceEvents::KEY_MISS) {
+            let notes: Vec<Notification> = spec
+                .keys(argv)
+                .filter(|key| !store.db(db).holds(key, now))
+                .map(|key| Notification {
+                    db,
+                    event: "keymiss",
+                    key: key.into(),
+                })
+                .collect();
+            shared.pubsub.notify(events, &notes);
+        }
+        return;
+    }
+    drop(store);
+    let mut store = shared.write_store();
+    let mut effects = Effects::new(wants_effects(shared, &store), db, events);
+    look_up(&mut effects, &mut store, db, spec, argv, now, true);
+    // Nobody waits for an expiry's fsync, as with the expirer's.
+    commit(shared, &mut store, now, effects, false);
+}
+// ANCHOR_END: tell_lookups
+
+/// Looks up the keys `argv` names as Redis's lookup would, under the write guard: deletes each
+/// one found expired (its `expired` is told by the next notification or the commit) and, for a
+/// read (`misses`), tells of each one not there. A write's handler deletes what it changes, so
+/// for a write this catches the keys it only looked at (`LPUSHX` on an expired list).
+fn look_up(
+    effects: &mut Effects,
+    store: &mut Store,
+    db: usize,
+    spec: &CommandSpec,
+    argv: &[Vec<u8>],
+    now: u64,
+    misses: bool,
+) {
+    let target = store.db_mut(db);
+    for key in spec.keys(argv) {
+        target.expire_if_needed(key, now);
+        if misses && !target.holds(key, now) {
+            // After the key's `expired`, if it had one: `notify` tells of that first.
+            effects.notify(target, KeyspaceEvents::KEY_MISS, "keymiss", key);
+        }
+    }
+}
+
 /// What a blocking command answers when its timeout passes: a nil array, as Redis does.
 fn timeout_reply(_spec: &CommandSpec) -> Value {
     Value::NullArray
 }
 
 // ANCHOR: commit
-/// Finishes a write while its guard is held: turns lazily expired keys into `DEL` effects, lets
-/// blocked clients take what was pushed, marks watched keys and sends everything to the AOF
-/// (design invariants 4 and 8). Returns the AOF ticket to wait on after the guard is released.
+/// Finishes a write while its guard is held: publishes its keyspace notifications, turns
+/// lazily expired keys into `DEL` effects, lets blocked clients take what was pushed, marks
+/// watched keys and sends everything to the AOF (design invariants 4 and 8). Returns the AOF
+/// ticket to wait on after the guard is released.
 pub fn commit(
     shared: &Shared,
     store: &mut Store,
     now: u64,
-    mut effects: Vec<Change>,
+    mut effects: Effects,
     in_multi: bool,
 ) -> crate::persistence::Ticket {
+    if effects.notifies_any() {
+        shared.pubsub.notify_write(store, &mut effects);
+    }
+    let mut effects = effects.into_list();
     let expired = store.take_lazily_expired();
     if !expired.is_empty() {
         // The expiry happened before the command's own effects, so its DELs come first.
@@ -368,7 +456,11 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
     }
     client.unwatch_all(&mut store.watch);
     // Fixed for the whole batch: nobody can WATCH or block while this guard is held.
-    let mut effects = Effects::new(wants_effects(shared, &store), client.db);
+    let mut effects = Effects::new(
+        wants_effects(shared, &store),
+        client.db,
+        shared.pubsub.keyspace_events(),
+    );
     let mut replies = Vec::with_capacity(queue.len());
     for argv in &queue {
         // Queue time checked name and arity, so the lookup succeeds.
@@ -378,9 +470,14 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
         };
         let call = Call::new(shared, client, now).in_exec();
         let (reply, _) = invoke(spec, &argv[1..], call, Access::Write(&mut store, &mut effects));
+        // A read in a transaction looks its keys up under this write guard.
+        let read = matches!(spec.handler, Handler::Read(_));
+        if effects.notifies(if read { LOOKUP_EVENTS } else { KeyspaceEvents::EXPIRED }) {
+            look_up(&mut effects, &mut store, client.db, spec, argv, now, read);
+        }
         replies.push(reply);
     }
-    let ticket = commit(shared, &mut store, now, effects.into_list(), true);
+    let ticket = commit(shared, &mut store, now, effects, true);
     drop(store);
     shared.aof.wait(ticket);
     Value::Array(replies)
@@ -427,7 +524,8 @@ pub fn apply_logged(
     // after the load, lazily or by the expirer, and those deletions are logged as `DEL`.
     let now = 0;
     // ANCHOR_END: replay_clock
-    let mut effects = Effects::new(false, client.db);
+    // Nor does it notify: nobody can be subscribed yet.
+    let mut effects = Effects::new(false, client.db, KeyspaceEvents::NONE);
     let call = Call::new(shared, client, now).in_exec(); // never block
     match invoke(spec, &argv[1..], call, Access::Write(store, &mut effects)).0 {
         // Going on in the wrong database would put the rest of the file's keys where they do

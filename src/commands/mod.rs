@@ -15,6 +15,7 @@ pub mod effects;
 pub mod errors;
 pub mod handlers;
 pub mod limits;
+pub mod notify;
 pub mod pubsub;
 pub mod registry;
 pub mod shared;
