@@ -8,6 +8,7 @@
 use crate::commands::handlers::hashes::parse_float;
 use crate::commands::handlers::parse_i64;
 use crate::commands::{Context, Effect};
+use crate::config::KeyspaceEvents as Class;
 use crate::engine::store::{Data, Db, StoreError, ZSet};
 use crate::protocol::resp::{Value, format_double};
 
@@ -50,7 +51,7 @@ fn input_items<'s>(store: &'s Db, key: &[u8], now: u64) -> Result<Option<Scored<
 /// `ZUNIONSTORE`/`ZINTERSTORE destination numkeys key [key ...] [WEIGHTS w ...]
 /// [AGGREGATE SUM|MIN|MAX]`: stores the combination and replies with its size. Logged as
 /// `DEL destination` plus one `ZADD` with the final scores.
-fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &str) -> Value {
+fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &'static str) -> Value {
     let dst = &args[0];
     let n = match parse_i64(&args[1]) {
         Some(n) if n > 0 => n as usize,
@@ -87,6 +88,16 @@ fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &str) -> V
             rest = &rest[2..];
         } else {
             return Value::syntax_error();
+        }
+    }
+    if ctx.notifies(Class::KEY_MISS) {
+        // Redis reads each source in turn, stopping at a wrong type, and tells of each miss.
+        for k in keys {
+            match ctx.db.get(k, ctx.now) {
+                None => ctx.notify_miss(k),
+                Some(Data::ZSet(_) | Data::Set(_)) => {}
+                Some(_) => break,
+            }
         }
     }
     let mut inputs = Vec::with_capacity(n);
@@ -144,6 +155,9 @@ fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &str) -> V
         }
         ctx.db.set(dst, Data::ZSet(Box::new(result)), ctx.now);
         ctx.log_with(|| e);
+        ctx.notify_added(!existed, Class::ZSET, name, dst);
+    } else if existed {
+        ctx.notify(Class::GENERIC, "del", dst);
     }
     Value::Integer(len)
 }
