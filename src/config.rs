@@ -7,12 +7,15 @@
 //! `CONFIG GET`/`CONFIG SET`. A setting is named once, in [`PARAMS`], with whether it may change
 //! at run time, so the three can never disagree about which names exist.
 
+pub mod keyspace_events;
 pub mod redis_params;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, anyhow, bail};
+
+pub use keyspace_events::KeyspaceEvents;
 
 use crate::log::Level;
 use crate::protocol::resp::split_args;
@@ -218,6 +221,8 @@ pub struct Config {
     /// `save`, kept and reported: there are no RDB snapshots to take yet. Empty by default,
     /// which is what `redis-benchmark` checks.
     pub save: String,
+    /// Which keyspace notifications are published (`notify-keyspace-events`, none by default).
+    pub notify_keyspace_events: KeyspaceEvents,
     /// Redis settings this server keeps and reports but does not act on ([`redis_params`]),
     /// by name, once a client or the config file has set them.
     pub kept: BTreeMap<&'static str, String>,
@@ -257,6 +262,7 @@ impl Default for Config {
             maxmemory: 0,
             maxmemory_policy: "noeviction".to_string(),
             save: String::new(),
+            notify_keyspace_events: KeyspaceEvents::NONE,
             kept: BTreeMap::new(),
         }
     }
@@ -303,25 +309,8 @@ pub const PARAMS: &[(&str, Mutability)] = &[
     ("tcp-keepalive", Mutability::Runtime),
     ("client-sched-batch", Mutability::Runtime),
     ("enable-debug-command", Mutability::Startup),
+    ("notify-keyspace-events", Mutability::Runtime),
 ];
-
-/// A kept setting's value, checked against the kind its default shows: a `yes`/`no` setting takes
-/// only those, a number takes a number (memory units allowed, stored in bytes as Redis reports
-/// them), anything else is kept as written.
-fn kept_value(default: &str, value: &str) -> Result<String, String> {
-    if default == "yes" || default == "no" {
-        return yes_no(value).map(|b| if b { "yes" } else { "no" }.to_string());
-    }
-    if default.parse::<i64>().is_ok() {
-        if let Ok(n) = value.parse::<i64>() {
-            return Ok(n.to_string());
-        }
-        return parse_memory(value)
-            .map(|n| n.to_string())
-            .map_err(|_| "argument couldn't be parsed into an integer".to_string());
-    }
-    Ok(value.to_string())
-}
 
 /// The error text of a bad value; `CONFIG SET` wraps it in Redis's `CONFIG SET failed` sentence.
 fn yes_no(v: &str) -> Result<bool, String> {
@@ -459,13 +448,16 @@ impl Config {
                     _ => return Err("argument(s) must be one of the following: no, yes, local".into()),
                 }
             }
+            "notify-keyspace-events" => {
+                self.notify_keyspace_events = KeyspaceEvents::parse(value).ok_or(keyspace_events::INVALID)?
+            }
             other => {
                 let Some((name, default, _)) = redis_params::find(other) else {
                     return Err(format!("unknown setting '{other}'"));
                 };
                 let value = match name {
                     "maxmemory-clients" => redis_params::memory_or_percent(value, parse_memory)?,
-                    _ => kept_value(default, value)?,
+                    _ => redis_params::kept_value(default, value, parse_memory)?,
                 };
                 self.kept.insert(name, value);
             }
@@ -511,6 +503,7 @@ impl Config {
             "client-write-timeout" => self.client_write_timeout.to_string(),
             "tcp-keepalive" => self.tcp_keepalive.to_string(),
             "enable-debug-command" => self.enable_debug_command.name().to_string(),
+            "notify-keyspace-events" => self.notify_keyspace_events.to_string(),
             other => {
                 let (name, default, _) = redis_params::find(other)?;
                 self.kept.get(name).map_or_else(|| default.to_string(), String::clone)

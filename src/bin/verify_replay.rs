@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use rust_redis::commands::{Registry, Shared, dispatcher, handlers};
+use rust_redis::commands::{Registry, Shared, handlers, load};
 use rust_redis::persistence::check;
 
 fn main() -> anyhow::Result<()> {
@@ -32,7 +32,7 @@ fn main() -> anyhow::Result<()> {
     handlers::register_all(&mut registry);
     let shared = Shared::offline(registry);
     let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    match dispatcher::verify_aof(&shared, f, path) {
+    match load::verify_aof(&shared, f, path) {
         Ok((loaded, keys)) => {
             println!("commands:       {}", loaded.commands);
             println!("keys:           {keys}");

@@ -218,9 +218,14 @@ pub fn serve(shared: &Shared, store: &mut Store, now: u64, effects: &mut Vec<Cha
                     *state = State::Gone;
                 } else {
                     // Always wanted: these effects drive this very loop, whatever else listens.
-                    let mut served = Effects::new(true, slot.db);
+                    let mut served = Effects::new(true, slot.db, shared.pubsub.keyspace_events());
                     let reply = (slot.serve)(store.db_mut(slot.db), now, &slot.argv, &at.1, &mut served);
-                    effects.extend(served.into_list());
+                    let (changes, notes, events) = served.into_parts();
+                    // The pop's events follow the push that woke it, as in Redis.
+                    if !notes.is_empty() {
+                        shared.pubsub.notify(events, &notes);
+                    }
+                    effects.extend(changes);
                     match reply {
                         Some(reply) => *state = State::Served(reply),
                         None => break,

@@ -12,12 +12,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use super::effects::Notification;
 use super::registry::{CommandSpec, Handler, flags};
 use super::registry::{change_keys, db_number};
 use super::{BlockOn, Change, Context, Effects, ReadContext, Shared, blocking};
 use crate::commands::ClientHandle;
+use crate::config::KeyspaceEvents;
 use crate::engine::store::{Key, Store, WatchFlag, WatchTable, now_ms};
-use crate::persistence::replay::{self, Applied, Loaded, TornTail};
+
 use crate::protocol::resp::{Protocol, Value};
 
 // ANCHOR: client_context
@@ -246,19 +248,33 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
         Handler::Client(_) => invoke(spec, args, Call::new(shared, client, 0), Access::None).0,
         Handler::Read(_) => {
             let store = shared.read_store();
-            invoke(spec, args, Call::new(shared, client, now_ms()), Access::Read(&store)).0
+            let now = now_ms();
+            let events = shared.pubsub.keyspace_events();
+            if events.has(LOOKUP_EVENTS) {
+                let reply = invoke(spec, args, Call::new(shared, client, now), Access::Read(&store)).0;
+                tell_lookups(shared, store, spec, argv, client.db, now, events);
+                return reply;
+            }
+            invoke(spec, args, Call::new(shared, client, now), Access::Read(&store)).0
         }
         Handler::Write(_) => loop {
             let mut store = shared.write_store();
             let now = now_ms();
-            let mut effects = Effects::new(wants_effects(shared, &store), client.db);
+            let mut effects = Effects::new(
+                wants_effects(shared, &store),
+                client.db,
+                shared.pubsub.keyspace_events(),
+            );
             let (reply, block) = invoke(
                 spec,
                 args,
                 Call::new(shared, client, now),
                 Access::Write(&mut store, &mut effects),
             );
-            let ticket = commit(shared, &mut store, now, effects.into_list(), false);
+            if effects.notifies(KeyspaceEvents::EXPIRED) {
+                look_up(&mut effects, &mut store, client.db, spec, argv, now, false);
+            }
+            let ticket = commit(shared, &mut store, now, effects, false);
             let Some(block) = block else {
                 drop(store);
                 shared.aof.wait(ticket);
@@ -361,22 +377,94 @@ pub fn wants_effects(shared: &Shared, store: &Store) -> bool {
     shared.aof.is_enabled() || !store.watch.is_empty() || shared.blocking.has_waiters()
 }
 
+/// The classes a key lookup can tell of: `x` and `m`.
+const LOOKUP_EVENTS: KeyspaceEvents = KeyspaceEvents(KeyspaceEvents::EXPIRED.0 | KeyspaceEvents::KEY_MISS.0);
+
+// ANCHOR: tell_lookups
+/// After a read, what Redis tells of when a command looks its keys up: `expired` for a key whose
+/// time had run out, `keymiss` (class `m`) for a key that is not there. Redis deletes an expired
+/// key at the look; a read here holds only the read guard (design invariant 2), so one that
+/// found such a key takes the write guard after it and deletes it there, re-checked, with its
+/// `DEL` effect. Called only when one of the two classes is on.
+#[cold]
+fn tell_lookups(
+    shared: &Shared,
+    store: std::sync::RwLockReadGuard<'_, Store>,
+    spec: &CommandSpec,
+    argv: &[Vec<u8>],
+    db: usize,
+    now: u64,
+    events: KeyspaceEvents,
+) {
+    let expired = |key: &[u8]| store.db(db).expires().get(key).is_some_and(|at| at <= now);
+    if !events.has(KeyspaceEvents::EXPIRED) || !spec.keys(argv).any(expired) {
+        if events.has(KeyspaceEvents::KEY_MISS) {
+            let notes: Vec<Notification> = spec
+                .keys(argv)
+                .filter(|key| !store.db(db).holds(key, now))
+                .map(|key| Notification {
+                    db,
+                    event: "keymiss",
+                    key: key.into(),
+                })
+                .collect();
+            shared.pubsub.notify(events, &notes);
+        }
+        return;
+    }
+    drop(store);
+    let mut store = shared.write_store();
+    let mut effects = Effects::new(wants_effects(shared, &store), db, events);
+    look_up(&mut effects, &mut store, db, spec, argv, now, true);
+    // Nobody waits for an expiry's fsync, as with the expirer's.
+    commit(shared, &mut store, now, effects, false);
+}
+// ANCHOR_END: tell_lookups
+
+/// Looks up the keys `argv` names as Redis's lookup would, under the write guard: deletes each
+/// one found expired (its `expired` is told by the next notification or the commit) and, for a
+/// read (`misses`), tells of each one not there. A write's handler deletes what it changes, so
+/// for a write this catches the keys it only looked at (`LPUSHX` on an expired list).
+fn look_up(
+    effects: &mut Effects,
+    store: &mut Store,
+    db: usize,
+    spec: &CommandSpec,
+    argv: &[Vec<u8>],
+    now: u64,
+    misses: bool,
+) {
+    let target = store.db_mut(db);
+    for key in spec.keys(argv) {
+        target.expire_if_needed(key, now);
+        if misses && !target.holds(key, now) {
+            // After the key's `expired`, if it had one: `notify` tells of that first.
+            effects.notify(target, KeyspaceEvents::KEY_MISS, "keymiss", key);
+        }
+    }
+}
+
 /// What a blocking command answers when its timeout passes: a nil array, as Redis does.
 fn timeout_reply(_spec: &CommandSpec) -> Value {
     Value::NullArray
 }
 
 // ANCHOR: commit
-/// Finishes a write while its guard is held: turns lazily expired keys into `DEL` effects, lets
-/// blocked clients take what was pushed, marks watched keys and sends everything to the AOF
-/// (design invariants 4 and 8). Returns the AOF ticket to wait on after the guard is released.
+/// Finishes a write while its guard is held: publishes its keyspace notifications, turns
+/// lazily expired keys into `DEL` effects, lets blocked clients take what was pushed, marks
+/// watched keys and sends everything to the AOF (design invariants 4 and 8). Returns the AOF
+/// ticket to wait on after the guard is released.
 pub fn commit(
     shared: &Shared,
     store: &mut Store,
     now: u64,
-    mut effects: Vec<Change>,
+    mut effects: Effects,
     in_multi: bool,
 ) -> crate::persistence::Ticket {
+    if effects.notifies_any() {
+        shared.pubsub.notify_write(store, &mut effects);
+    }
+    let mut effects = effects.into_list();
     let expired = store.take_lazily_expired();
     if !expired.is_empty() {
         // The expiry happened before the command's own effects, so its DELs come first.
@@ -451,7 +539,11 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
     }
     client.unwatch_all(&mut store.watch);
     // Fixed for the whole batch: nobody can WATCH or block while this guard is held.
-    let mut effects = Effects::new(wants_effects(shared, &store), client.db);
+    let mut effects = Effects::new(
+        wants_effects(shared, &store),
+        client.db,
+        shared.pubsub.keyspace_events(),
+    );
     let mut replies = Vec::with_capacity(queue.len());
     for argv in &queue {
         // Queue time checked name and arity, so the lookup succeeds.
@@ -463,11 +555,16 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
         let started = Instant::now();
         let call = Call::new(shared, client, now).in_exec();
         let (reply, _) = invoke(spec, &argv[1..], call, Access::Write(&mut store, &mut effects));
+        // A read in a transaction looks its keys up under this write guard.
+        let read = matches!(spec.handler, Handler::Read(_));
+        if effects.notifies(if read { LOOKUP_EVENTS } else { KeyspaceEvents::EXPIRED }) {
+            look_up(&mut effects, &mut store, client.db, spec, argv, now, read);
+        }
         // Queue time checked the subcommand too, so the name is the one it was queued under.
         shared.after_queued(client, spec.full_name(argv).unwrap_or(spec.name), argv, started, &reply);
         replies.push(reply);
     }
-    let ticket = commit(shared, &mut store, now, effects.into_list(), true);
+    let ticket = commit(shared, &mut store, now, effects, true);
     drop(store);
     shared.aof.wait(ticket);
     Value::Array(replies)
@@ -483,108 +580,4 @@ fn watch_failed(client: &ClientContext, store: &Store, now: u64) -> bool {
     client.watched.iter().any(|(db, key, live_when_watched)| {
         *live_when_watched && store.db(*db).deadline(key, 0).is_some_and(|at| at <= now)
     })
-}
-
-// ANCHOR: apply_logged
-/// Applies one command read back from the AOF: the closure `server` hands to
-/// `persistence::replay`. It runs through the same handler as a live client, under the write
-/// guard the caller holds for the whole replay (nobody else can be connected yet), with its
-/// effects dropped unbuilt: replay does not log (design invariant 6).
-///
-/// # Errors
-/// The command is unknown or has the wrong number of arguments: the file is not one this
-/// server wrote, and the replay stops.
-pub fn apply_logged(
-    shared: &Shared,
-    store: &mut Store,
-    client: &mut ClientContext,
-    argv: &[Vec<u8>],
-) -> Result<Applied, String> {
-    let Some(spec) = shared.registry.lookup_internal(&argv[0]) else {
-        return Err(format!("Unknown command '{}'", String::from_utf8_lossy(&argv[0])));
-    };
-    if !spec.arity_ok(argv.len()) {
-        return Err(format!("Wrong number of arguments for '{}'", spec.name));
-    }
-    // ANCHOR: replay_clock
-    // The replay runs with the clock stopped at 0, as Redis does while loading: no key counts as
-    // expired until the whole log is applied. Otherwise a key whose deadline passed while the
-    // server was down would vanish in the middle of the replay, and a later `APPEND` or
-    // `SETRANGE` in the log would recreate it without its deadline. Expired keys are deleted
-    // after the load, lazily or by the expirer, and those deletions are logged as `DEL`.
-    let now = 0;
-    // ANCHOR_END: replay_clock
-    let mut effects = Effects::new(false, client.db);
-    let call = Call::new(shared, client, now).in_exec(); // never block
-    match invoke(spec, &argv[1..], call, Access::Write(store, &mut effects)).0 {
-        // Going on in the wrong database would put the rest of the file's keys where they do
-        // not belong: a file written with more databases than this server has stops the load.
-        Value::Error(e) if spec.name == "select" => Err(format!(
-            "SELECT {} in a server of {} databases: {e}",
-            String::from_utf8_lossy(&argv[1]),
-            shared.databases
-        )),
-        Value::Error(e) => Ok(Applied::Refused(e.into_owned())),
-        _ => Ok(Applied::Done),
-    }
-}
-// ANCHOR_END: apply_logged
-
-// ANCHOR: load_aof
-/// Loads the AOF at `path` into `shared.store`: `persistence::replay` reads the file and
-/// [`apply_logged`] runs each command, under one write guard held for the whole load, as a
-/// client with no connection behind it.
-///
-/// # Errors
-/// As [`replay::load`].
-pub fn load_aof(shared: &Shared, path: &std::path::Path) -> anyhow::Result<Loaded> {
-    let started = Instant::now();
-    let (loaded, keys) = replay_with(shared, |apply| replay::load(path, apply))?;
-    let Some(loaded) = loaded else {
-        return Ok(Loaded::default());
-    };
-    crate::info!(
-        "aof",
-        "DB loaded from append only file: {keys} keys, {} commands in {:.3} seconds",
-        loaded.commands,
-        started.elapsed().as_secs_f64()
-    );
-    Ok(loaded)
-}
-// ANCHOR_END: load_aof
-
-/// Replays `file` into `shared.store` without changing the file, however it ends: for
-/// `verify_replay`, which only reports. Returns what the replay found and how many keys the
-/// store then holds.
-///
-/// # Errors
-/// As [`replay::replay`].
-pub fn verify_aof(shared: &Shared, file: std::fs::File, path: &std::path::Path) -> anyhow::Result<(Loaded, usize)> {
-    replay_with(shared, |apply| replay::replay(file, path, TornTail::Report, apply))
-}
-
-/// Runs `read` with the closure that applies each command, and returns its result with the
-/// number of live keys after it. The keys whose deadline passed while the server was down are
-/// dropped once the whole log is applied (replay runs with the clock stopped).
-fn replay_with<T>(
-    shared: &Shared,
-    read: impl FnOnce(&mut dyn FnMut(&[Vec<u8>]) -> Result<Applied, String>) -> anyhow::Result<T>,
-) -> anyhow::Result<(T, usize)> {
-    replay_into(shared, &mut shared.write_store(), read)
-}
-
-/// [`replay_with`] into a store whose write guard the caller holds (`DEBUG RELOAD`, `DEBUG
-/// LOADAOF`).
-///
-/// # Errors
-/// As the `read` it runs.
-pub fn replay_into<T>(
-    shared: &Shared,
-    store: &mut Store,
-    read: impl FnOnce(&mut dyn FnMut(&[Vec<u8>]) -> Result<Applied, String>) -> anyhow::Result<T>,
-) -> anyhow::Result<(T, usize)> {
-    let mut client = ClientContext::new(Arc::new(ClientHandle::detached(0)), true);
-    let found = read(&mut |argv| apply_logged(shared, store, &mut client, argv))?;
-    store.take_lazily_expired();
-    Ok((found, store.len(now_ms())))
 }

@@ -14,8 +14,27 @@
 //! arguments into a record costs an allocation per argument, which nobody should pay for a log
 //! that is not kept. A handler never asks whether effects are wanted; it only logs. What this
 //! buys, per command, is in the Benchmarks chapter ("What each optimisation bought").
+//!
+//! A write's keyspace notifications travel with its effects ([`Effects::notify`]): collected
+//! here when their class is enabled, published by the dispatcher's commit (see
+//! `commands::notify`).
 
 use super::{Change, Context, Effect};
+use crate::config::KeyspaceEvents;
+use crate::engine::store::{Db, Key};
+
+// ANCHOR: notification
+/// One event of one write: `event` happened to `key` in database `db`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notification {
+    /// The database the key is in.
+    pub db: usize,
+    /// Redis's name of the event (`set`, `lpush`, `expired`, ...).
+    pub event: &'static str,
+    /// The key.
+    pub key: Key,
+}
+// ANCHOR_END: notification
 
 /// The effects of one write, or of one `EXEC`, collected for the dispatcher's commit, or
 /// dropped unbuilt when nobody wants them. A field of [`Context`] of its own, so that helpers
@@ -25,16 +44,22 @@ pub struct Effects {
     /// The database the next effects change: the running command's client's.
     db: usize,
     list: Vec<Change>,
+    /// The keyspace notification classes enabled when this write began.
+    events: KeyspaceEvents,
+    /// The notifications of those classes, in the order they happened.
+    notes: Vec<Notification>,
 }
 
 impl Effects {
     /// Effects that are kept if `wanted`, else never built; they change database `db` until
-    /// [`Effects::select`] says otherwise.
-    pub(crate) fn new(wanted: bool, db: usize) -> Self {
+    /// [`Effects::select`] says otherwise. Notifications of the classes in `events` are kept.
+    pub(crate) fn new(wanted: bool, db: usize, events: KeyspaceEvents) -> Self {
         Effects {
             wanted,
             db,
             list: Vec::new(),
+            events,
+            notes: Vec::new(),
         }
     }
 
@@ -61,10 +86,85 @@ impl Effects {
         }
     }
 
-    /// The effects recorded, in order, for the dispatcher's commit.
+    /// The effects and the notifications recorded, and the classes enabled, for the commit.
+    pub(crate) fn into_parts(self) -> (Vec<Change>, Vec<Notification>, KeyspaceEvents) {
+        (self.list, self.notes, self.events)
+    }
+
+    /// True if any class is enabled: the commit's one test before it looks for notifications.
+    #[inline]
+    pub(crate) fn notifies_any(&self) -> bool {
+        self.events != KeyspaceEvents::NONE
+    }
+
+    /// Takes the notifications recorded so far, and the classes enabled.
+    pub(crate) fn take_notes(&mut self) -> (Vec<Notification>, KeyspaceEvents) {
+        (std::mem::take(&mut self.notes), self.events)
+    }
+
+    /// The effects recorded, in order, for the commit.
     pub(crate) fn into_list(self) -> Vec<Change> {
         self.list
     }
+
+    // ANCHOR: effects_notify
+    /// True if notifications of `class` are published: the one test every write pays when
+    /// none are.
+    #[inline]
+    pub fn notifies(&self, class: KeyspaceEvents) -> bool {
+        self.events.has(class)
+    }
+
+    /// Records that `event` (of `class`) happened to `key` in `db`, this write's database, if
+    /// that class is enabled: after the keys `db` lost to lazy expiry on the way, which
+    /// happened first.
+    #[inline]
+    pub fn notify(&mut self, db: &mut Db, class: KeyspaceEvents, event: &'static str, key: &[u8]) {
+        if self.notifies(class) {
+            self.record(db, event, key);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn record(&mut self, db: &mut Db, event: &'static str, key: &[u8]) {
+        let index = self.db;
+        self.tell_expired(index, db);
+        self.push(index, event, key);
+    }
+
+    /// Records that `event` (of `class`) happened to `key` in database `db`, if that class is
+    /// enabled, with no look at lazy expiry first: for the expirer, whose deletions are the
+    /// expiries.
+    pub fn notify_in(&mut self, db: usize, class: KeyspaceEvents, event: &'static str, key: &[u8]) {
+        if self.notifies(class) {
+            self.push(db, event, key);
+        }
+    }
+
+    /// Records an `expired` notification for each key database `index` (`db`) lost to lazy
+    /// expiry since it was last asked, if `x` is enabled.
+    pub(crate) fn tell_expired(&mut self, index: usize, db: &mut Db) {
+        if self.notifies(KeyspaceEvents::EXPIRED) {
+            for key in db.newly_expired() {
+                self.notes.push(Notification {
+                    db: index,
+                    event: "expired",
+                    key: key.clone(),
+                });
+            }
+        }
+    }
+
+    /// Records `event` on `key` in database `db`, its class already checked.
+    pub(crate) fn push(&mut self, db: usize, event: &'static str, key: &[u8]) {
+        self.notes.push(Notification {
+            db,
+            event,
+            key: key.into(),
+        });
+    }
+    // ANCHOR_END: effects_notify
 }
 
 impl Context<'_> {

@@ -16,6 +16,8 @@ pub mod effects;
 pub mod errors;
 pub mod handlers;
 pub mod limits;
+pub mod load;
+pub mod notify;
 pub mod pubsub;
 pub mod registry;
 pub mod role;

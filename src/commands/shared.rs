@@ -78,6 +78,8 @@ impl Shared {
     /// Shared state around `store`, answering the commands of `registry` (the server's, or a
     /// tool's such as `verify_replay`).
     pub fn new(config: Config, registry: Registry, store: Store, aof: Aof, local_addr: SocketAddr) -> Shared {
+        let pubsub = PubSub::default();
+        pubsub.set_keyspace_events(config.notify_keyspace_events);
         Shared {
             databases: store.count(),
             maxmemory: AtomicU64::new(config.maxmemory),
@@ -91,7 +93,7 @@ impl Shared {
             config: RwLock::new(config),
             aof,
             blocking: Blocking::default(),
-            pubsub: PubSub::default(),
+            pubsub,
             clients: ClientTable::default(),
             stats: Stats::default(),
             shutting_down: AtomicBool::new(false),

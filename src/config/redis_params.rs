@@ -93,7 +93,6 @@ pub const KEPT: &[(&str, &str, Mutability)] = &[
     ("min-replicas-max-lag", "10", Mutability::Runtime),
     ("min-replicas-to-write", "0", Mutability::Runtime),
     ("no-appendfsync-on-rewrite", "no", Mutability::Runtime),
-    ("notify-keyspace-events", "", Mutability::Runtime),
     ("oom-score-adj", "no", Mutability::Runtime),
     ("oom-score-adj-values", "0 200 800", Mutability::Runtime),
     ("pidfile", "", Mutability::Startup),
@@ -261,6 +260,28 @@ pub fn save_points(value: &str) -> Result<String, String> {
         return Err("Invalid save parameters".to_string());
     }
     Ok(words.join(" "))
+}
+
+/// A kept setting's value, checked against the kind its default shows: a `yes`/`no` setting takes
+/// only those, a number takes a number (memory units allowed, read by `memory`, stored in bytes
+/// as Redis reports them), anything else is kept as written.
+pub fn kept_value(default: &str, value: &str, memory: impl Fn(&str) -> anyhow::Result<u64>) -> Result<String, String> {
+    if default == "yes" || default == "no" {
+        return match value.to_ascii_lowercase().as_str() {
+            "yes" => Ok("yes".to_string()),
+            "no" => Ok("no".to_string()),
+            _ => Err("argument must be 'yes' or 'no'".to_string()),
+        };
+    }
+    if default.parse::<i64>().is_ok() {
+        if let Ok(n) = value.parse::<i64>() {
+            return Ok(n.to_string());
+        }
+        return memory(value)
+            .map(|n| n.to_string())
+            .map_err(|_| "argument couldn't be parsed into an integer".to_string());
+    }
+    Ok(value.to_string())
 }
 
 #[cfg(test)]

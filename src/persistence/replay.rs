@@ -6,7 +6,7 @@
 //! Like Go's `Replay`, this module only reads: it parses the records, holds a `MULTI` … `EXEC`
 //! block back until its `EXEC` is read, and cuts off a torn tail. It knows no command. The
 //! caller's closure applies each command, and the server's closure sends it through the same
-//! registry and handlers as a live client (`commands::dispatcher::apply_logged`), so there is
+//! registry and handlers as a live client (`commands::load::apply_logged`), so there is
 //! no second implementation of `SET` that could drift from the first. Nothing replayed is
 //! appended back to the file (design invariant 6), so restarting any number of times leaves the
 //! file byte for byte as it was.

@@ -14,9 +14,9 @@ use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::commands::Change;
-use crate::commands::Shared;
 use crate::commands::dispatcher::commit;
+use crate::commands::{Effects, Shared};
+use crate::config::KeyspaceEvents;
 use crate::engine::store::Key;
 use crate::engine::store::active_expire::{CycleReport, SystemClock, active_expire_cycle, time_budget};
 
@@ -88,8 +88,9 @@ pub fn run_cycle(shared: &Shared, rng: &mut impl rand::Rng, budget: Duration) ->
         rng,
         budget,
         |store, db, now, keys| {
+            let effects = del_effects(db, keys, shared.pubsub.keyspace_events());
             // Nobody waits for an expiry's fsync: the ticket is dropped, the entry still written.
-            commit(shared, store, now, del_effects(db, keys), false);
+            commit(shared, store, now, effects, false);
         },
     )
 }
@@ -97,14 +98,14 @@ pub fn run_cycle(shared: &Shared, rng: &mut impl rand::Rng, budget: Duration) ->
 
 /// One `DEL key` effect per key deleted from database `db`: what replays an expiry (design
 /// invariant 5), and what marks the key as modified for `WATCH`. Redis propagates expiries the
-/// same way.
-fn del_effects(db: usize, keys: Vec<Key>) -> Vec<Change> {
-    keys.into_iter()
-        .map(|k| Change {
-            db,
-            effect: vec![b"DEL".to_vec(), k.into_vec()],
-        })
-        .collect()
+/// same way. Each is also an `expired` notification, if `events` has class `x`.
+fn del_effects(db: usize, keys: Vec<Key>, events: KeyspaceEvents) -> Effects {
+    let mut effects = Effects::new(true, db, events);
+    for key in keys {
+        effects.notify_in(db, KeyspaceEvents::EXPIRED, "expired", &key);
+        effects.log_with(|| vec![b"DEL".to_vec(), key.into_vec()]);
+    }
+    effects
 }
 
 #[cfg(test)]
@@ -114,13 +115,19 @@ mod tests {
     #[test]
     fn each_deleted_key_is_one_del_effect() {
         let keys: Vec<Key> = vec![Box::from(&b"a"[..]), Box::from(&b"b\r\n"[..])];
-        let effects: Vec<(usize, Vec<Vec<u8>>)> = del_effects(3, keys).into_iter().map(|c| (c.db, c.effect)).collect();
+        let events = KeyspaceEvents::parse("Ex").unwrap();
+        let (changes, notes, _) = del_effects(3, keys, events).into_parts();
+        let changes: Vec<(usize, Vec<Vec<u8>>)> = changes.into_iter().map(|c| (c.db, c.effect)).collect();
         assert_eq!(
-            effects,
+            changes,
             vec![
                 (3, vec![b"DEL".to_vec(), b"a".to_vec()]),
                 (3, vec![b"DEL".to_vec(), b"b\r\n".to_vec()])
             ]
         );
+        let notes: Vec<(usize, &str, &[u8])> = notes.iter().map(|n| (n.db, n.event, &n.key[..])).collect();
+        assert_eq!(notes, vec![(3, "expired", &b"a"[..]), (3, "expired", &b"b\r\n"[..])]);
+        let quiet = del_effects(0, vec![Box::from(&b"a"[..])], KeyspaceEvents::NONE).into_parts();
+        assert!(quiet.1.is_empty());
     }
 }

@@ -29,7 +29,7 @@ use anyhow::Context as _;
 
 pub use crate::config::Config;
 
-use crate::commands::{Registry, Shared, dispatcher, handlers};
+use crate::commands::{Registry, Shared, handlers, load};
 use crate::engine::store::Store;
 use crate::log;
 use crate::persistence::Aof;
@@ -150,7 +150,7 @@ pub fn open_aof(shared: &Shared) -> anyhow::Result<()> {
         return Ok(());
     }
     let path = config.dir.join(&config.appendfilename);
-    let loaded = dispatcher::load_aof(shared, &path)?;
+    let loaded = load::load_aof(shared, &path)?;
     shared.aof.start(&path, loaded.size)?;
     Ok(())
 }

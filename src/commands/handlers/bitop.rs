@@ -54,10 +54,13 @@ pub fn bitop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if result.is_empty() {
         if ctx.db.remove(dest, ctx.now).is_some() {
             ctx.log(&[b"DEL", dest]);
+            ctx.notify(crate::config::KeyspaceEvents::GENERIC, "del", dest);
         }
     } else {
+        let created = ctx.creates(dest);
         ctx.log(&[b"SET", dest, &result]);
         ctx.db.set(dest, Data::Str(result.into()), ctx.now);
+        ctx.notify_added(created, crate::config::KeyspaceEvents::STRING, "set", dest);
     }
     Value::Integer(len as i64)
 }

@@ -74,6 +74,7 @@ pub fn setbit(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     }
     if created || grown || old != on {
         ctx.log(&[b"SETBIT", key, offset.to_string().as_bytes(), bit]);
+        ctx.notify_added(created, crate::config::KeyspaceEvents::STRING, "setbit", key);
     }
     Value::Integer(old as i64)
 }

@@ -11,6 +11,7 @@
 use super::parse_i64;
 use crate::commands::registry::{KEY1, NO_KEYS, flags::*};
 use crate::commands::{ClientContext, Context, Registry, Shared};
+use crate::config::KeyspaceEvents as Class;
 use crate::protocol::resp::Value;
 
 /// Registers this family's commands.
@@ -80,6 +81,9 @@ pub fn move_(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         dst.set_deadline(key, at, ctx.now);
     }
     ctx.log(&[b"MOVE", key, db.to_string().as_bytes()]);
+    ctx.notify_in(db, Class::NEW, "new", key);
+    ctx.notify(Class::GENERIC, "move_from", key);
+    ctx.notify_in(db, Class::GENERIC, "move_to", key);
     Value::Integer(1)
 }
 // ANCHOR_END: move
@@ -111,6 +115,7 @@ pub fn swapdb(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
             ctx.others.swap(a, b);
         }
     }
+    // Redis 7.0 tells of no event here (nor for `FLUSHDB` and `FLUSHALL`).
     ctx.log(&[b"SWAPDB", a.to_string().as_bytes(), b.to_string().as_bytes()]);
     Value::OK
 }

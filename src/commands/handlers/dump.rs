@@ -257,10 +257,13 @@ pub fn restore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         // Already expired: Redis answers OK and leaves no key (deleting one it replaced).
         if ctx.db.remove(key, ctx.now).is_some() {
             ctx.log(&[b"DEL", key]);
+            ctx.notify(crate::config::KeyspaceEvents::GENERIC, "del", key);
         }
         return Value::OK;
     }
+    let created = ctx.creates(key);
     ctx.db.set(key, data, ctx.now);
+    ctx.notify_added(created, crate::config::KeyspaceEvents::GENERIC, "restore", key);
     let at = deadline.unwrap_or(0);
     if let Some(at) = deadline {
         ctx.db.set_deadline(key, at, ctx.now);

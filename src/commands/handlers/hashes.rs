@@ -13,6 +13,7 @@ use super::parse_i64;
 use super::sets::{distinct_positions, effect_of, parse_rand_count, parse_scan, pick, scan_page, scan_reply};
 use crate::commands::registry::{KEY1, flags::*};
 use crate::commands::{Context, ReadContext, Registry};
+use crate::config::KeyspaceEvents as Class;
 use crate::engine::store::{Bytes, Data, Db, StoreError};
 use crate::protocol::resp::{Protocol, Value};
 
@@ -68,6 +69,7 @@ fn set_pairs(ctx: &mut Context<'_>, args: &[Vec<u8>], name: &str) -> Result<i64,
     if args.len().is_multiple_of(2) {
         return Err(Value::wrong_arity(name));
     }
+    let created = ctx.creates(&args[0]);
     let hash = hash_or_new(ctx.db, &args[0], ctx.now)?;
     let mut added = 0;
     for pair in args[1..].chunks_exact(2) {
@@ -80,6 +82,7 @@ fn set_pairs(ctx: &mut Context<'_>, args: &[Vec<u8>], name: &str) -> Result<i64,
         }
     }
     ctx.log_with(|| effect_of(b"HSET", args));
+    ctx.notify_added(created, Class::HASH, "hset", &args[0]);
     Ok(added)
 }
 
@@ -97,6 +100,7 @@ pub fn hmset(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `HSETNX key field value`: sets the field only if it is new.
 pub fn hsetnx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
+    let created = ctx.creates(&args[0]);
     let hash = match hash_or_new(ctx.db, &args[0], ctx.now) {
         Ok(h) => h,
         Err(e) => return e,
@@ -106,6 +110,7 @@ pub fn hsetnx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     }
     hash.insert(Bytes::from(&args[1][..]), Bytes::from(&args[2][..]));
     ctx.log_with(|| effect_of(b"HSET", args));
+    ctx.notify_added(created, Class::HASH, "hset", &args[0]);
     Value::Integer(1)
 }
 
@@ -144,8 +149,9 @@ pub fn hdel(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     };
     let removed = args[1..].iter().filter(|f| hash.remove(&f[..]).is_some()).count();
     if removed > 0 {
-        ctx.db.remove_if_empty(&args[0]);
+        let emptied = ctx.db.remove_if_empty(&args[0]);
         ctx.log_with(|| effect_of(b"HDEL", args));
+        ctx.notify_removed(emptied, Class::HASH, "hdel", &args[0]);
     }
     Value::Integer(removed as i64)
 }
@@ -203,6 +209,7 @@ pub fn hincrby(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let Some(by) = parse_i64(&args[2]) else {
         return Value::not_integer();
     };
+    let created = ctx.creates(&args[0]);
     let hash = match hash_or_new(ctx.db, &args[0], ctx.now) {
         Ok(h) => h,
         Err(e) => return e,
@@ -224,6 +231,7 @@ pub fn hincrby(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let text = new.to_string().into_bytes();
     hash.insert(Bytes::from(&args[1][..]), Bytes::from(&text[..]));
     ctx.log(&[b"HSET", &args[0], &args[1], &text]);
+    ctx.notify_added(created, Class::HASH, "hincrby", &args[0]);
     Value::Integer(new)
 }
 // ANCHOR_END: hincrby
@@ -259,6 +267,7 @@ pub fn hincrbyfloat(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if by.is_infinite() {
         return Value::error("ERR value is NaN or Infinity");
     }
+    let created = ctx.creates(&args[0]);
     let hash = match hash_or_new(ctx.db, &args[0], ctx.now) {
         Ok(h) => h,
         Err(e) => return e,
@@ -281,6 +290,7 @@ pub fn hincrbyfloat(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let text = format_incr_float(new).into_bytes();
     hash.insert(Bytes::from(&args[1][..]), Bytes::from(&text[..]));
     ctx.log(&[b"HSET", &args[0], &args[1], &text]);
+    ctx.notify_added(created, Class::HASH, "hincrbyfloat", &args[0]);
     Value::Bulk(text)
 }
 

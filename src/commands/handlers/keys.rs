@@ -10,6 +10,7 @@ use super::databases::db_index;
 use super::parse_i64;
 use crate::commands::registry::{ALL_KEYS, KEY1, KeySpec, NO_KEYS, flags::*};
 use crate::commands::{Context, ReadContext, Registry};
+use crate::config::KeyspaceEvents as Class;
 use crate::engine::store::{StoreError, glob_match};
 use crate::protocol::resp::Value;
 
@@ -53,6 +54,7 @@ pub fn del(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     for key in args {
         if ctx.db.remove(key, ctx.now).is_some() {
             existed.push(key);
+            ctx.notify(Class::GENERIC, "del", key);
         }
     }
     if !existed.is_empty() {
@@ -124,6 +126,10 @@ fn rename_generic(ctx: &mut Context<'_>, args: &[Vec<u8>], nx: bool) -> Result<b
         ctx.db.set_deadline(dst, at, ctx.now);
     }
     ctx.log(&[b"RENAME", src, dst]);
+    // Redis deletes a `dst` that exists before it adds the moved value: `dst` is always new.
+    ctx.notify_new(dst);
+    ctx.notify(Class::GENERIC, "rename_from", src);
+    ctx.notify(Class::GENERIC, "rename_to", dst);
     Ok(true)
 }
 
@@ -158,6 +164,7 @@ pub fn copy(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         return Value::error("ERR source and destination objects are the same");
     }
     let Some(data) = ctx.db.get(src, ctx.now).cloned() else {
+        ctx.notify_miss(src);
         return Value::Integer(0);
     };
     let deadline = ctx.db.deadline(src, ctx.now);
@@ -181,6 +188,9 @@ pub fn copy(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     } else {
         ctx.log(&[b"COPY", src, dst, b"DB", target.to_string().as_bytes(), b"REPLACE"]);
     }
+    // Replaced or not, `dst` is new: Redis deletes the old one first, as `RENAME` does.
+    ctx.notify_in(target, Class::NEW, "new", dst);
+    ctx.notify_in(target, Class::GENERIC, "copy_to", dst);
     Value::Integer(1)
 }
 // ANCHOR_END: copy
@@ -393,12 +403,15 @@ fn expire_generic(ctx: &mut Context<'_>, args: &[Vec<u8>], base: i64, seconds: b
     if refused {
         return Value::Integer(0);
     }
+    // A deadline in the past is a deletion, and Redis tells of it as one.
     if when <= ctx.now as i64 {
         ctx.db.remove(key, ctx.now);
         ctx.log(&[b"DEL", key]);
+        ctx.notify(Class::GENERIC, "del", key);
     } else {
         ctx.db.set_deadline(key, when as u64, ctx.now);
         ctx.log(&[b"PEXPIREAT", key, when.to_string().as_bytes()]);
+        ctx.notify(Class::GENERIC, "expire", key);
     }
     Value::Integer(1)
 }
@@ -475,6 +488,7 @@ pub fn persist(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     };
     if ctx.db.persist(key, ctx.now) {
         ctx.log(&[b"PERSIST", key]);
+        ctx.notify(Class::GENERIC, "persist", key);
         return Value::Integer(1);
     }
     Value::Integer(0)

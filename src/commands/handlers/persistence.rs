@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use crate::commands::dispatcher::replay_into;
+use crate::commands::load::replay_into;
 use crate::commands::registry::{NO_KEYS, flags::*};
 use crate::commands::{ClientContext, Handler, Registry, Shared};
 use crate::engine::store::now_ms;

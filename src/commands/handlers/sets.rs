@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use super::parse_i64;
 use crate::commands::registry::{ALL_KEYS, KEY1, KeySpec, NO_KEYS, flags::*};
 use crate::commands::{Context, Effect, ReadContext, Registry};
+use crate::config::KeyspaceEvents as Class;
 use crate::engine::store::{Bytes, Data, Db, MemberSet, StoreError, fnv1a, glob_match};
 use crate::protocol::resp::Value;
 
@@ -71,6 +72,7 @@ fn members_reply<'a>(members: impl Iterator<Item = &'a Bytes>) -> Value {
 
 /// `SADD key member [member ...]`: how many were new.
 pub fn sadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
+    let created = ctx.creates(&args[0]);
     let set = match ctx
         .db
         .get_or_insert_with(&args[0], ctx.now, || Data::Set(Box::default()))
@@ -88,6 +90,9 @@ pub fn sadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if added > 0 {
         ctx.log_with(|| effect_of(b"SADD", args));
     }
+    if added > 0 {
+        ctx.notify_added(created, Class::SET, "sadd", &args[0]);
+    }
     Value::Integer(added)
 }
 
@@ -100,8 +105,9 @@ pub fn srem(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     };
     let removed = args[1..].iter().filter(|m| set.remove(&m[..])).count();
     if removed > 0 {
-        ctx.db.remove_if_empty(&args[0]);
+        let emptied = ctx.db.remove_if_empty(&args[0]);
         ctx.log_with(|| effect_of(b"SREM", args));
+        ctx.notify_removed(emptied, Class::SET, "srem", &args[0]);
     }
     Value::Integer(removed as i64)
 }
@@ -220,8 +226,19 @@ pub fn sdiff(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 /// `S*STORE destination key [key ...]`: stores the result (replacing `destination`, whatever
 /// its type) and replies with its size. An empty result deletes `destination`. Logged as
 /// `DEL destination` then `SADD destination members...`, which replays to the same set.
-fn store_op(ctx: &mut Context<'_>, args: &[Vec<u8>], op: SetOp) -> Value {
+/// Notified as `event` (`sinterstore` ...), or `del` when an empty result deleted the key.
+fn store_op(ctx: &mut Context<'_>, args: &[Vec<u8>], op: SetOp, event: &'static str) -> Value {
     let (dst, keys) = (&args[0], &args[1..]);
+    if ctx.notifies(Class::KEY_MISS) {
+        // Redis reads each source in turn, stopping at a wrong type, and tells of each miss.
+        for key in keys {
+            match set_ref(ctx.db, key, ctx.now) {
+                Ok(None) => ctx.notify_miss(key),
+                Ok(Some(_)) => {}
+                Err(_) => break,
+            }
+        }
+    }
     let result: Set = match compute(ctx.db, ctx.now, keys, op) {
         Ok(members) => members.into_iter().cloned().collect(),
         Err(e) => return e,
@@ -238,6 +255,9 @@ fn store_op(ctx: &mut Context<'_>, args: &[Vec<u8>], op: SetOp) -> Value {
         effect.extend(result.iter().map(|m| m.to_vec()));
         ctx.db.set(dst, Data::Set(Box::new(result)), ctx.now);
         ctx.log_with(|| effect);
+        ctx.notify_added(!existed, Class::SET, event, dst);
+    } else if existed {
+        ctx.notify(Class::GENERIC, "del", dst);
     }
     Value::Integer(len)
 }
@@ -245,17 +265,17 @@ fn store_op(ctx: &mut Context<'_>, args: &[Vec<u8>], op: SetOp) -> Value {
 
 /// `SUNIONSTORE destination key [key ...]`.
 pub fn sunionstore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    store_op(ctx, args, SetOp::Union)
+    store_op(ctx, args, SetOp::Union, "sunionstore")
 }
 
 /// `SINTERSTORE destination key [key ...]`.
 pub fn sinterstore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    store_op(ctx, args, SetOp::Inter)
+    store_op(ctx, args, SetOp::Inter, "sinterstore")
 }
 
 /// `SDIFFSTORE destination key [key ...]`.
 pub fn sdiffstore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    store_op(ctx, args, SetOp::Diff)
+    store_op(ctx, args, SetOp::Diff, "sdiffstore")
 }
 
 /// The keys of a `numkeys key [key ...]` list, and the words after them.
@@ -373,7 +393,8 @@ pub fn spop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
             .collect()
     };
     if !popped.is_empty() {
-        ctx.db.remove_if_empty(key);
+        let emptied = ctx.db.remove_if_empty(key);
+        ctx.notify_removed(emptied, Class::SET, "spop", key);
         ctx.log_with(|| {
             let mut effect: Effect = Vec::with_capacity(popped.len() + 2);
             effect.push(b"SREM".to_vec());
@@ -443,14 +464,21 @@ pub fn smove(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if src == dst {
         return Value::Integer(1);
     }
+    let created = ctx.creates(dst);
     if let Ok(Some(s)) = set_mut(ctx.db, src, ctx.now) {
         s.remove(member);
     }
-    ctx.db.remove_if_empty(src);
-    if let Data::Set(d) = ctx.db.get_or_insert_with(dst, ctx.now, || Data::Set(Box::default())) {
-        d.insert(member.into());
-    }
+    let emptied = ctx.db.remove_if_empty(src);
+    ctx.notify_removed(emptied, Class::SET, "srem", src);
+    let added = match ctx.db.get_or_insert_with(dst, ctx.now, || Data::Set(Box::default())) {
+        Data::Set(d) => d.insert(member.into()),
+        _ => false,
+    };
     ctx.log_with(|| effect_of(b"SMOVE", args));
+    // A member `dst` already had is not news there (a new `dst` never has it).
+    if added {
+        ctx.notify_added(created, Class::SET, "sadd", dst);
+    }
     Value::Integer(1)
 }
 

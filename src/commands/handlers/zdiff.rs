@@ -120,8 +120,12 @@ pub fn zdiffstore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Err(e) => return e,
     };
     let len = result.len() as i64;
-    if ctx.db.remove(dst, ctx.now).is_some() {
+    let existed = ctx.db.remove(dst, ctx.now).is_some();
+    if existed {
         ctx.log(&[b"DEL", dst]);
+    }
+    if len == 0 && existed {
+        ctx.notify(crate::config::KeyspaceEvents::GENERIC, "del", dst);
     }
     if len > 0 {
         let mut effect: Effect = vec![b"ZADD".to_vec(), dst.clone()];
@@ -131,6 +135,7 @@ pub fn zdiffstore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         }
         ctx.db.set(dst, Data::ZSet(Box::new(result)), ctx.now);
         ctx.log_with(|| effect);
+        ctx.notify_added(!existed, crate::config::KeyspaceEvents::ZSET, "zdiffstore", dst);
     }
     Value::Integer(len)
 }

@@ -84,7 +84,12 @@ fn pop(store: &mut Db, now: u64, key: &[u8], min: bool, count: usize, effects: &
         popped.push(Value::Array(vec![Value::Bulk(member.into_vec()), Value::Double(score)]));
     }
     // A sorted set that lost its last member vanishes.
-    store.remove_if_empty(key);
+    let emptied = store.remove_if_empty(key);
+    let class = crate::config::KeyspaceEvents::ZSET;
+    effects.notify(store, class, if min { "zpopmin" } else { "zpopmax" }, key);
+    if emptied {
+        effects.notify(store, crate::config::KeyspaceEvents::GENERIC, "del", key);
+    }
     effects.log_with(|| effect);
     Value::Array(vec![Value::bulk(key), Value::Array(popped)])
 }

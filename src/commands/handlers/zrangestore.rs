@@ -134,12 +134,17 @@ pub fn zrangestore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         effect.push(m.to_vec());
     }
     let len = result.len() as i64;
-    if ctx.db.remove(dst, ctx.now).is_some() {
+    let existed = ctx.db.remove(dst, ctx.now).is_some();
+    if existed {
         ctx.log(&[b"DEL", dst]);
+    }
+    if len == 0 && existed {
+        ctx.notify(crate::config::KeyspaceEvents::GENERIC, "del", dst);
     }
     if len > 0 {
         ctx.db.set(dst, Data::ZSet(Box::new(result)), ctx.now);
         ctx.log_with(|| effect);
+        ctx.notify_added(!existed, crate::config::KeyspaceEvents::ZSET, "zrangestore", dst);
     }
     Value::Integer(len)
 }

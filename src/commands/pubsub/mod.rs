@@ -60,7 +60,9 @@
 //! | `mod.rs` | [`PubSub`]: who is subscribed to what, `SUBSCRIBE`, `PUBLISH` |
 //! | [`outbox`] | a subscriber's [`Outbox`] and writer thread, the batched wake-ups, multi-frame replies |
 //! | `monitor` | the `MONITOR` feed |
+//! | `keyspace` | keyspace notifications: the enabled classes, the channels each event goes to |
 
+mod keyspace;
 mod monitor;
 pub mod outbox;
 
@@ -70,7 +72,7 @@ pub use outbox::{
 };
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::ClientContext;
@@ -189,6 +191,9 @@ pub struct PubSub {
     output_limit: AtomicUsize,
     /// Clients disconnected for going over the limit, for `INFO`.
     limit_disconnections: AtomicU64,
+    /// The keyspace notification classes enabled (`notify-keyspace-events`), as
+    /// [`KeyspaceEvents`](crate::config::KeyspaceEvents) bits: every write loads it once.
+    keyspace_events: AtomicU32,
 }
 // ANCHOR_END: pubsub
 
@@ -200,6 +205,7 @@ impl Default for PubSub {
             monitor_count: AtomicUsize::new(0),
             output_limit: AtomicUsize::new(DEFAULT_OUTPUT_LIMIT),
             limit_disconnections: AtomicU64::new(0),
+            keyspace_events: AtomicU32::new(0),
         }
     }
 }
@@ -389,10 +395,15 @@ impl PubSub {
     /// `PUBLISH`: copies the message into the outbox of every subscriber of `channel` and of
     /// every matching pattern; returns how many received it. Never blocks on a socket.
     pub fn publish(&self, channel: &[u8], message: &[u8]) -> usize {
+        self.publish_to(&self.subs(), channel, message)
+    }
+
+    /// [`PubSub::publish`] with the subscriptions already locked (keyspace notifications
+    /// publish several messages under one lock).
+    fn publish_to(&self, subs: &Subscriptions, channel: &[u8], message: &[u8]) -> usize {
         let limit = self.output_limit();
         let cut_offs = &self.limit_disconnections;
         let mut receivers = 0;
-        let subs = self.subs();
         if let Some(members) = subs.channels.get(channel) {
             let frame =
                 Value::Array(vec![Value::bulk("message"), Value::bulk(channel), Value::bulk(message)]).to_resp2();

@@ -189,6 +189,13 @@ impl OtherDbs<'_> {
         self.before.iter_mut().chain(self.after.iter_mut())
     }
 
+    /// Every other database with its number, writable.
+    pub fn numbered_mut(&mut self) -> impl Iterator<Item = (usize, &mut Db)> {
+        let skip = self.before.len() + 1;
+        let before = self.before.iter_mut().enumerate();
+        before.chain(self.after.iter_mut().enumerate().map(move |(i, db)| (i + skip, db)))
+    }
+
     /// Swaps two databases, neither of them the selected one. Returns false, changing nothing,
     /// if either is the selected one or out of range.
     pub fn swap(&mut self, a: usize, b: usize) -> bool {
@@ -236,6 +243,8 @@ mod tests {
         assert!(others.get_mut(4).is_none());
         assert!(others.get(3).is_some_and(|db| db.contains(b"x", 0)));
         assert_eq!(others.iter_mut().count(), 3);
+        let numbers: Vec<usize> = others.numbered_mut().map(|(n, _)| n).collect();
+        assert_eq!(numbers, vec![0, 2, 3]);
         assert!(others.swap(0, 3));
         assert!(!others.swap(1, 3));
         assert!(store.db(0).contains(b"x", 0));
@@ -248,6 +257,9 @@ mod tests {
         put(store.db_mut(2), "k");
         store.db_mut(2).set_deadline(b"k", 10, 0);
         assert!(store.db_mut(2).get_mut(b"k", 20).is_none());
+        // Told of once as it happens, and still there for the commit's DEL.
+        assert_eq!(store.db_mut(2).newly_expired(), &[Key::from(&b"k"[..])]);
+        assert!(store.db_mut(2).newly_expired().is_empty());
         assert_eq!(store.take_lazily_expired(), vec![(2, Key::from(&b"k"[..]))]);
         assert_eq!(store.stats().expired_keys, 1);
         store.reset_stats();

@@ -158,6 +158,8 @@ pub struct Db {
     /// Keys removed by lazy expiry since the dispatcher last looked; each becomes a `DEL`
     /// effect (AOF, `WATCH`) of the command that found it.
     lazily_expired: Vec<Key>,
+    /// How many of `lazily_expired` [`Db::newly_expired`] has already handed out.
+    lazily_seen: usize,
     /// Keys deleted because their deadline passed, lazily or by the sweeper (`expired_keys`).
     expired: u64,
     /// Reads that found their key (`keyspace_hits`). Reads run under the *read* guard, so
@@ -198,6 +200,7 @@ impl Db {
             len: 0,
             expires: ExpiryIndex::default(),
             lazily_expired: Vec::new(),
+            lazily_seen: 0,
             expired: 0,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -263,6 +266,12 @@ impl Db {
         self.get(key, now).is_some()
     }
 
+    /// As [`Db::contains`], without counting a hit or a miss: for the server's own looks
+    /// (keyspace notifications), which are not a client's reads.
+    pub fn holds(&self, key: &[u8], now: u64) -> bool {
+        !self.is_expired(key, now) && self.slot(key).is_some_and(|slot| slot.contains_key(key))
+    }
+
     // ANCHOR: expire_if_needed
     /// Deletes `key` if its deadline has passed, remembering it for the `DEL` effect.
     /// Returns whether it did.
@@ -284,7 +293,17 @@ impl Db {
 
     /// Takes the keys deleted by lazy expiry since the last call.
     pub fn take_lazily_expired(&mut self) -> Vec<Key> {
+        self.lazily_seen = 0;
         std::mem::take(&mut self.lazily_expired)
+    }
+
+    /// The keys lazy expiry deleted since the last call (or the last
+    /// [`Db::take_lazily_expired`]), which stay listed for `take_lazily_expired`: for a caller
+    /// that tells of each expiry as it happens (keyspace notifications), while the `DEL`
+    /// effects of the same expiries wait for the end of the command.
+    pub fn newly_expired(&mut self) -> &[Key] {
+        let from = std::mem::replace(&mut self.lazily_seen, self.lazily_expired.len());
+        &self.lazily_expired[from..]
     }
 
     /// Stores `data` under `key`, replacing any value and dropping any TTL (like `SET`).

@@ -13,11 +13,13 @@ use super::{End, list_mut, list_ref};
 use crate::commands::blocking::parse_timeout;
 use crate::commands::handlers::parse_i64;
 use crate::commands::{BlockOn, Context, Effects};
+use crate::config::KeyspaceEvents as Class;
 use crate::engine::store::{Data, Db};
 use crate::protocol::resp::Value;
 
 /// Pops up to `n` elements from one end of the list at `key`, deletes the key if that emptied
-/// it, and logs `LPOP key n` (or without `n` when `count_form` is false).
+/// it, and logs `LPOP key n` (or without `n` when `count_form` is false). Notified as `lpop` or
+/// `rpop`, then `del` if the list is gone.
 pub(super) fn pop_logged(
     store: &mut Db,
     now: u64,
@@ -38,7 +40,11 @@ pub(super) fn pop_logged(
     if popped.is_empty() {
         return popped;
     }
-    store.remove_if_empty(key);
+    let emptied = store.remove_if_empty(key);
+    effects.notify(store, Class::LIST, end.pop_event(), key);
+    if emptied {
+        effects.notify(store, Class::GENERIC, "del", key);
+    }
     effects.log_with(|| {
         let mut e = vec![end.pop_command().to_vec(), key.to_vec()];
         if count_form {
@@ -51,16 +57,19 @@ pub(super) fn pop_logged(
 
 // ANCHOR: lmove
 /// Pops from one end of `src` and pushes onto one end of `dst` (the same list rotates).
-/// Checks both types before changing anything; logs `LMOVE src dst from to`.
+/// Checks both types before changing anything; logs `LMOVE src dst from to`. Notified as
+/// Redis does: the push on `dst` (after `new` if it creates it), then the pop on `src`, then
+/// `del` if `src` is gone.
 fn move_element(store: &mut Db, now: u64, src: &[u8], dst: &[u8], from: End, to: End, effects: &mut Effects) -> Value {
     match list_ref(store, src, now) {
         Ok(Some(_)) => {}
         Ok(None) => return Value::Null,
         Err(e) => return e,
     }
-    if let Err(e) = list_ref(store, dst, now) {
-        return e;
-    }
+    let creates = match list_ref(store, dst, now) {
+        Ok(found) => found.is_none(),
+        Err(e) => return e,
+    };
     let Ok(Some(list)) = list_mut(store, src, now) else {
         return Value::Null;
     };
@@ -70,12 +79,22 @@ fn move_element(store: &mut Db, now: u64, src: &[u8], dst: &[u8], from: End, to:
     }) else {
         return Value::Null;
     };
-    store.remove_if_empty(src);
+    // Push before the emptied source goes, so a one-element list rotating onto itself is never
+    // deleted (and keeps its TTL), as in Redis.
     if let Data::List(target) = store.get_or_insert_with(dst, now, || Data::List(Box::default())) {
         match to {
             End::Left => target.push_front(&element),
             End::Right => target.push_back(&element),
         }
+    }
+    let emptied = store.remove_if_empty(src);
+    if creates {
+        effects.notify(store, Class::NEW, "new", dst);
+    }
+    effects.notify(store, Class::LIST, to.push_event(), dst);
+    effects.notify(store, Class::LIST, from.pop_event(), src);
+    if emptied {
+        effects.notify(store, Class::GENERIC, "del", src);
     }
     let reply = Value::Bulk(element);
     effects.log_with(|| {

@@ -17,6 +17,7 @@ use super::parse_i64;
 use super::sets::effect_of;
 use crate::commands::registry::{KEY1, KeySpec, NO_KEYS, flags::*};
 use crate::commands::{Context, ReadContext, Registry};
+use crate::config::KeyspaceEvents as Class;
 use crate::engine::store::{Data, Db, List, StoreError};
 use crate::protocol::resp::Value;
 
@@ -91,6 +92,22 @@ impl End {
             End::Right => b"RPOP",
         }
     }
+
+    /// The keyspace event of a push at this end.
+    fn push_event(self) -> &'static str {
+        match self {
+            End::Left => "lpush",
+            End::Right => "rpush",
+        }
+    }
+
+    /// The keyspace event of a pop from this end.
+    fn pop_event(self) -> &'static str {
+        match self {
+            End::Left => "lpop",
+            End::Right => "rpop",
+        }
+    }
 }
 
 /// The list at `key` for reading: `Ok(None)` if there is none, WRONGTYPE for another type.
@@ -128,6 +145,7 @@ pub fn clamp_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> 
 /// The `X` forms only push onto a list that already exists.
 fn push(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End, only_existing: bool) -> Value {
     let (key, elements) = (&args[0], &args[1..]);
+    let created = !only_existing && ctx.creates(key);
     let list = if only_existing {
         match list_mut(ctx.db, key, ctx.now) {
             Ok(Some(l)) => l,
@@ -152,6 +170,7 @@ fn push(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End, only_existing: bool) 
         End::Right => b"RPUSH",
     };
     ctx.log_with(|| effect_of(name, args));
+    ctx.notify_added(created, Class::LIST, end.push_event(), key);
     Value::Integer(len)
 }
 // ANCHOR_END: push
@@ -293,6 +312,7 @@ pub fn lset(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     };
     list.set(i, &args[2]);
     ctx.log_with(|| effect_of(b"LSET", args));
+    ctx.notify(Class::LIST, "lset", &args[0]);
     Value::OK
 }
 
@@ -333,8 +353,9 @@ pub fn lrem(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         false
     });
     if removed > 0 {
-        ctx.db.remove_if_empty(key);
+        let emptied = ctx.db.remove_if_empty(key);
         ctx.log_with(|| effect_of(b"LREM", args));
+        ctx.notify_removed(emptied, Class::LIST, "lrem", key);
     }
     Value::Integer(removed as i64)
 }
@@ -358,10 +379,13 @@ pub fn ltrim(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         }
         None => list.clear(),
     }
-    if list.len() != before {
-        ctx.db.remove_if_empty(key);
+    let changed = list.len() != before;
+    let emptied = changed && ctx.db.remove_if_empty(key);
+    if changed {
         ctx.log_with(|| effect_of(b"LTRIM", args));
     }
+    // Redis tells of a trim even when it kept every element.
+    ctx.notify_removed(emptied, Class::LIST, "ltrim", key);
     Value::OK
 }
 
@@ -386,6 +410,7 @@ pub fn linsert(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     list.insert(at + after as usize, &args[3]);
     let len = list.len() as i64;
     ctx.log_with(|| effect_of(b"LINSERT", args));
+    ctx.notify(Class::LIST, "linsert", &args[0]);
     Value::Integer(len)
 }
 

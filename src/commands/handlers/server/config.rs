@@ -137,6 +137,7 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
     shared
         .pubsub
         .set_output_limit(new.client_output_buffer_limit.pubsub[0] as usize);
+    shared.pubsub.set_keyspace_events(new.notify_keyspace_events);
     if new.timeout != old.timeout {
         // Existing clients follow the new idle timeout too, as in Redis, from their next read: a
         // thread already blocked in `read` keeps the timeout it started that read with, so an

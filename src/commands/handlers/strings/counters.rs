@@ -9,6 +9,7 @@
 use super::string_at;
 use crate::commands::Context;
 use crate::commands::handlers::{format_incr_float, parse_f64, parse_i64};
+use crate::config::KeyspaceEvents as Class;
 use crate::engine::store::{Data, StoreError, Str};
 use crate::protocol::resp::Value;
 
@@ -19,12 +20,17 @@ use crate::protocol::resp::Value;
 /// `SET key <new> KEEPTTL` would also keep the TTL, but only if the replay still finds the key;
 /// a replay that has already dropped it as expired would recreate it with no TTL at all. Naming
 /// the deadline makes the entry self-contained whatever happened before it.
-fn store_counter(ctx: &mut Context<'_>, key: &[u8], text: Vec<u8>) {
+///
+/// Notified as `event` (`incrby`, `incrbyfloat`), after `new` for a key it creates.
+fn store_counter(ctx: &mut Context<'_>, key: &[u8], text: Vec<u8>, event: &'static str) {
     match ctx.db.deadline(key, ctx.now) {
         Some(at) => ctx.log(&[b"SET", key, &text, b"PXAT", at.to_string().as_bytes()]),
         None => ctx.log(&[b"SET", key, &text]),
     }
-    ctx.db.set_keep_ttl(key, Data::Str(Str::from(text)), ctx.now);
+    if ctx.db.set_keep_ttl(key, Data::Str(Str::from(text)), ctx.now).is_none() {
+        ctx.notify_new(key);
+    }
+    ctx.notify(Class::STRING, event, key);
 }
 // ANCHOR_END: store_counter
 
@@ -42,7 +48,8 @@ fn incr_by(ctx: &mut Context<'_>, key: &[u8], delta: i64) -> Value {
     let Some(new) = current.checked_add(delta) else {
         return StoreError::Overflow.into();
     };
-    store_counter(ctx, key, new.to_string().into_bytes());
+    // `DECR` too: Redis names every integer step `incrby`.
+    store_counter(ctx, key, new.to_string().into_bytes(), "incrby");
     Value::Integer(new)
 }
 // ANCHOR_END: incr_by
@@ -106,7 +113,7 @@ pub fn incrbyfloat(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         return StoreError::NanOrInfinity.into();
     }
     let text = format_incr_float(new).into_bytes();
-    store_counter(ctx, key, text.clone());
+    store_counter(ctx, key, text.clone(), "incrbyfloat");
     Value::Bulk(text)
 }
 // ANCHOR_END: incrbyfloat

@@ -16,6 +16,7 @@ use super::parse_i64;
 use super::sets::effect_of;
 use crate::commands::registry::{ALL_KEYS, KEY1, KeySpec, flags::*};
 use crate::commands::{Context, ReadContext, Registry};
+use crate::config::KeyspaceEvents as Class;
 use crate::engine::store::{Data, StoreError, Str};
 use crate::protocol::resp::Value;
 
@@ -114,7 +115,14 @@ pub fn msetnx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 fn mset_all(ctx: &mut Context<'_>, args: &[Vec<u8>]) {
     for pair in args.chunks(2) {
         if let [key, value] = pair {
-            ctx.db.set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
+            if ctx
+                .db
+                .set(key, Data::Str(Str::from(value.as_slice())), ctx.now)
+                .is_none()
+            {
+                ctx.notify_new(key);
+            }
+            ctx.notify(Class::STRING, "set", key);
         }
     }
     ctx.log_with(|| effect_of(b"MSET", args));
@@ -134,8 +142,10 @@ pub fn append(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
                 return StoreError::StringTooLong.into();
             }
             if value.is_empty() {
-                // Nothing changes, so nothing is logged.
-                return Value::Integer(s.len() as i64);
+                // Nothing changes, so nothing is logged; Redis still tells of an append.
+                let len = s.len();
+                ctx.notify(Class::STRING, "append", key);
+                return Value::Integer(len as i64);
             }
             s.as_mut_vec().extend_from_slice(value);
             s.len()
@@ -143,10 +153,12 @@ pub fn append(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Some(_) => return StoreError::WrongType.into(),
         None => {
             ctx.db.set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
+            ctx.notify_new(key);
             value.len()
         }
     };
     ctx.log(&[b"APPEND", key, value]);
+    ctx.notify(Class::STRING, "append", key);
     Value::Integer(len as i64)
 }
 // ANCHOR_END: append
@@ -246,10 +258,12 @@ pub fn setrange(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
             write_at(&mut s, offset as usize, value);
             let len = s.len();
             ctx.db.set(key, Data::Str(Str::from(s)), ctx.now);
+            ctx.notify_new(key);
             len
         }
     };
     ctx.log(&[b"SETRANGE", key, offset_arg, value]);
+    ctx.notify(Class::STRING, "setrange", key);
     Value::Integer(len as i64)
 }
 // ANCHOR_END: setrange

@@ -10,6 +10,7 @@
 use super::string_at;
 use crate::commands::Context;
 use crate::commands::handlers::parse_i64;
+use crate::config::KeyspaceEvents as Class;
 use crate::engine::store::{Data, Str};
 use crate::protocol::resp::Value;
 
@@ -143,10 +144,17 @@ fn set_generic(ctx: &mut Context<'_>, key: &[u8], value: &[u8], o: &StringOption
     }
     let found = existing.is_some();
     if (o.nx && found) || (o.xx && !found) {
-        return match existing {
+        let reply = match existing {
             Some(Data::Str(old)) if o.get => Value::Bulk(old.to_vec()),
             _ => Value::Null,
         };
+        if o.get && !found {
+            ctx.notify_miss(key);
+        }
+        return reply;
+    }
+    if o.get && !found {
+        ctx.notify_miss(key);
     }
     let data = Data::Str(Str::from(value));
     let old = if o.keep_ttl {
@@ -154,10 +162,15 @@ fn set_generic(ctx: &mut Context<'_>, key: &[u8], value: &[u8], o: &StringOption
     } else {
         ctx.db.set(key, data, ctx.now)
     };
+    if old.is_none() {
+        ctx.notify_new(key);
+    }
+    ctx.notify(Class::STRING, "set", key);
     match deadline {
         Some(at) => {
             ctx.db.set_deadline(key, at, ctx.now);
             ctx.log(&[b"SET", key, value, b"PXAT", at.to_string().as_bytes()]);
+            ctx.notify(Class::GENERIC, "expire", key);
         }
         None if o.keep_ttl => ctx.log(&[b"SET", key, value, b"KEEPTTL"]),
         None => ctx.log(&[b"SET", key, value]),
@@ -193,6 +206,8 @@ pub fn setnx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     }
     ctx.db.set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
     ctx.log(&[b"SET", key, value]);
+    ctx.notify_new(key);
+    ctx.notify(Class::STRING, "set", key);
     Value::Integer(1)
 }
 
@@ -226,9 +241,11 @@ pub fn getdel(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         return e;
     }
     let Some(Data::Str(old)) = ctx.db.remove(key, ctx.now) else {
+        ctx.notify_miss(key);
         return Value::Null;
     };
     ctx.log(&[b"DEL", key]);
+    ctx.notify(Class::GENERIC, "del", key);
     Value::Bulk(old.into_vec())
 }
 
@@ -247,7 +264,10 @@ pub fn getex(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     // Redis looks the key up before it checks the time: `GETEX missing EX 0` is nil, not an error.
     let value = match string_at(ctx.db.get(key, ctx.now)) {
         Ok(Some(s)) => s.to_vec(),
-        Ok(None) => return Value::Null,
+        Ok(None) => {
+            ctx.notify_miss(key);
+            return Value::Null;
+        }
         Err(e) => return e,
     };
     let deadline = match o.expire {
@@ -261,12 +281,17 @@ pub fn getex(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Some(at) if at <= ctx.now => {
             ctx.db.remove(key, ctx.now);
             ctx.log(&[b"DEL", key]);
+            ctx.notify(Class::GENERIC, "del", key);
         }
         Some(at) => {
             ctx.db.set_deadline(key, at, ctx.now);
             ctx.log(&[b"PEXPIREAT", key, at.to_string().as_bytes()]);
+            ctx.notify(Class::GENERIC, "expire", key);
         }
-        None if o.persist && ctx.db.persist(key, ctx.now) => ctx.log(&[b"PERSIST", key]),
+        None if o.persist && ctx.db.persist(key, ctx.now) => {
+            ctx.log(&[b"PERSIST", key]);
+            ctx.notify(Class::GENERIC, "persist", key);
+        }
         None => {}
     }
     Value::Bulk(value)

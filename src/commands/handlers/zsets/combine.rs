@@ -11,6 +11,7 @@ use super::scored_reply;
 use crate::commands::handlers::hashes::parse_float;
 use crate::commands::handlers::parse_i64;
 use crate::commands::{Context, Effect, ReadContext};
+use crate::config::KeyspaceEvents as Class;
 use crate::engine::store::{Data, Db, StoreError, ZSet};
 use crate::protocol::resp::{Value, format_double};
 
@@ -161,9 +162,23 @@ fn combine(db: &Db, now: u64, c: &Combination<'_>, union: bool) -> Result<ZSet, 
 /// `ZUNIONSTORE`/`ZINTERSTORE destination numkeys key [key ...] [WEIGHTS w ...]
 /// [AGGREGATE SUM|MIN|MAX]`: stores the combination and replies with its size. Logged as
 /// `DEL destination` plus one `ZADD` with the final scores.
-fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &str) -> Value {
+fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &'static str) -> Value {
     let dst = &args[0];
-    let result = match parse(&args[1..], name, false).and_then(|c| combine(ctx.db, ctx.now, &c, union)) {
+    let c = match parse(&args[1..], name, false) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    if ctx.notifies(Class::KEY_MISS) {
+        // Redis reads each source in turn, stopping at a wrong type, and tells of each miss.
+        for k in c.keys {
+            match ctx.db.get(k, ctx.now) {
+                None => ctx.notify_miss(k),
+                Some(Data::ZSet(_) | Data::Set(_)) => {}
+                Some(_) => break,
+            }
+        }
+    }
+    let result = match combine(ctx.db, ctx.now, &c, union) {
         Ok(result) => result,
         Err(e) => return e,
     };
@@ -180,6 +195,9 @@ fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &str) -> V
         }
         ctx.db.set(dst, Data::ZSet(Box::new(result)), ctx.now);
         ctx.log_with(|| e);
+        ctx.notify_added(!existed, Class::ZSET, name, dst);
+    } else if existed {
+        ctx.notify(Class::GENERIC, "del", dst);
     }
     Value::Integer(len)
 }

@@ -19,6 +19,7 @@ use super::hashes::parse_float;
 use super::sets::{distinct_positions, effect_of, parse_rand_count, parse_scan, pick, scan_page, scan_reply};
 use crate::commands::registry::{KEY1, KeySpec, NO_KEYS, flags::*};
 use crate::commands::{Context, Effect, ReadContext, Registry};
+use crate::config::KeyspaceEvents as Class;
 use crate::engine::store::zset::{Inserted, LexBound, ScoreBound};
 use crate::engine::store::{Bytes, Data, Db, StoreError, ZSet};
 use crate::protocol::resp::{Protocol, Value, format_double};
@@ -189,11 +190,11 @@ pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         }
     }
     let key = &args[0];
-    match zset_ref(ctx.db, key, ctx.now) {
+    let created = match zset_ref(ctx.db, key, ctx.now) {
         Err(e) => return e,
         Ok(None) if f.xx => return if f.incr { Value::Null } else { Value::Integer(0) },
-        _ => {}
-    }
+        Ok(found) => found.is_none(),
+    };
     // What changed, as (pair, new score): the effect is built from it only if someone wants it.
     // The first change is kept apart so that the common one-member ZADD allocates nothing for it.
     let mut first: Option<(usize, f64)> = None;
@@ -236,7 +237,13 @@ pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
             }
         }
     }
-    ctx.db.remove_if_empty(key);
+    let emptied = ctx.db.remove_if_empty(key);
+    if created && !emptied {
+        ctx.notify_new(key);
+    }
+    if added + changed > 0 {
+        ctx.notify(Class::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
+    }
     if first.is_some() {
         ctx.log_with(|| {
             let mut effect: Effect = Vec::with_capacity(4 + 2 * more.len());
@@ -266,9 +273,10 @@ pub fn zincrby(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Err(e) => return e,
     };
     let key = &args[0];
-    if let Err(e) = zset_ref(ctx.db, key, ctx.now) {
-        return e;
-    }
+    let created = match zset_ref(ctx.db, key, ctx.now) {
+        Ok(found) => found.is_none(),
+        Err(e) => return e,
+    };
     let Data::ZSet(z) = ctx.db.get_or_insert_with(key, ctx.now, || Data::ZSet(Box::default())) else {
         return StoreError::WrongType.into();
     };
@@ -277,8 +285,15 @@ pub fn zincrby(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         ctx.db.remove_if_empty(key);
         return Value::error("ERR resulting score is not a number (NaN)");
     }
-    z.insert(&args[2], new);
+    let inserted = z.insert(&args[2], new);
     ctx.log(&[b"ZADD", key, format_double(new).as_bytes(), &args[2]]);
+    if created {
+        ctx.notify_new(key);
+    }
+    // An increment of 0 changes nothing, and Redis tells of nothing.
+    if !matches!(inserted, Inserted::Unchanged) {
+        ctx.notify(Class::ZSET, "zincr", key);
+    }
     Value::Double(new)
 }
 
@@ -360,11 +375,13 @@ pub fn zrevrank(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     rank(ctx, args, true)
 }
 
-/// Logs `ZREM key <members>` for members just removed, and drops the key if it emptied.
-fn log_removed(ctx: &mut Context<'_>, key: &[u8], removed: Vec<Bytes>) -> Value {
+/// Logs `ZREM key <members>` for members just removed, and drops the key if it emptied;
+/// notified as `event`.
+fn log_removed(ctx: &mut Context<'_>, key: &[u8], removed: Vec<Bytes>, event: &'static str) -> Value {
     let n = removed.len() as i64;
     if n > 0 {
-        ctx.db.remove_if_empty(key);
+        let emptied = ctx.db.remove_if_empty(key);
+        ctx.notify_removed(emptied, Class::ZSET, event, key);
         let mut e: Effect = Vec::with_capacity(removed.len() + 2);
         e.push(b"ZREM".to_vec());
         e.push(key.to_vec());
@@ -383,8 +400,9 @@ pub fn zrem(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     };
     let n = args[1..].iter().filter(|m| z.remove(m).is_some()).count();
     if n > 0 {
-        ctx.db.remove_if_empty(&args[0]);
+        let emptied = ctx.db.remove_if_empty(&args[0]);
         ctx.log_with(|| effect_of(b"ZREM", args));
+        ctx.notify_removed(emptied, Class::ZSET, "zrem", &args[0]);
     }
     Value::Integer(n as i64)
 }

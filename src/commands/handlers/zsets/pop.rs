@@ -11,17 +11,23 @@ use super::{scored_reply, zset_mut, zset_ref};
 use crate::commands::blocking::parse_timeout;
 use crate::commands::handlers::parse_i64;
 use crate::commands::{BlockOn, Context, Effect, Effects};
+use crate::config::KeyspaceEvents as Class;
 use crate::engine::store::{Bytes, Db};
 use crate::protocol::resp::{Protocol, Value};
 
-/// Pops up to `n` of the lowest (`min`) or highest members of `key`, logs `ZREM key ...`.
+/// Pops up to `n` of the lowest (`min`) or highest members of `key`, logs `ZREM key ...`;
+/// notified as `zpopmin` or `zpopmax`, then `del` if the set is gone.
 fn pop_logged(store: &mut Db, now: u64, key: &[u8], min: bool, n: usize, effects: &mut Effects) -> Vec<(Bytes, f64)> {
     let Ok(Some(z)) = zset_mut(store, key, now) else {
         return Vec::new();
     };
     let popped: Vec<(Bytes, f64)> = (0..n).map_while(|_| z.pop(min)).collect();
     if !popped.is_empty() {
-        store.remove_if_empty(key);
+        let emptied = store.remove_if_empty(key);
+        effects.notify(store, Class::ZSET, if min { "zpopmin" } else { "zpopmax" }, key);
+        if emptied {
+            effects.notify(store, Class::GENERIC, "del", key);
+        }
         effects.log_with(|| {
             let mut e: Effect = vec![b"ZREM".to_vec(), key.to_vec()];
             e.extend(popped.iter().map(|(m, _)| m.to_vec()));

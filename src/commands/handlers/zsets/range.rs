@@ -177,7 +177,7 @@ pub fn zremrangebyrank(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Some((a, b)) => z.remove_range_by_rank(a, b),
         None => Vec::new(),
     };
-    log_removed(ctx, &args[0], removed)
+    log_removed(ctx, &args[0], removed, "zremrangebyrank")
 }
 
 /// `ZREMRANGEBYSCORE key min max`.
@@ -199,7 +199,7 @@ pub fn zremrangebyscore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     for m in &doomed {
         z.remove(m);
     }
-    log_removed(ctx, &args[0], doomed)
+    log_removed(ctx, &args[0], doomed, "zremrangebyscore")
 }
 
 /// `ZREMRANGEBYLEX key min max`: removes the members between two lexical bounds (meaningful
@@ -222,5 +222,5 @@ pub fn zremrangebylex(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     for m in &doomed {
         z.remove(m);
     }
-    log_removed(ctx, &args[0], doomed)
+    log_removed(ctx, &args[0], doomed, "zremrangebylex")
 }
