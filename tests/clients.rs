@@ -454,7 +454,13 @@ fn client_reply_off_skip_and_on() {
     c.send(&["CLIENT", "REPLY", "SKIP"]);
     c.assert(&["CLIENT", "REPLY", "ON"], "+OK\r\n");
     c.assert(&["CLIENT", "REPLY", "MAYBE"], "-ERR syntax error\r\n");
-    // A RESP3 subscriber still gets its confirmations and messages.
+    // A subscriber still gets its confirmations and messages, in RESP2 too.
+    let mut sub2 = s.client();
+    sub2.send(&["CLIENT", "REPLY", "OFF"]);
+    sub2.send(&["PSUBSCRIBE", "*"]);
+    assert_eq!(sub2.read_reply(), b"*3\r\n$10\r\npsubscribe\r\n$1\r\n*\r\n:1\r\n");
+    drop(sub2);
+    // And in RESP3, where they are pushes.
     let mut sub = s.client();
     sub.cmd(&["HELLO", "3"]);
     sub.send(&["CLIENT", "REPLY", "OFF"]);

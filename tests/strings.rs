@@ -309,3 +309,14 @@ fn string_commands_queue_in_multi() {
         &err("EXECABORT Transaction discarded because of previous errors."),
     );
 }
+
+#[test]
+fn a_big_value_keeps_no_spare_room_from_a_bigger_one_before_it() {
+    let s = start();
+    let mut c = s.client();
+    c.assert(&["SET", "key", &"A".repeat(100_000)], "+OK\r\n");
+    c.assert(&["SET", "key", &"A".repeat(33_000)], "+OK\r\n");
+    let usage = String::from_utf8(c.cmd(&["MEMORY", "USAGE", "key"])).unwrap();
+    let bytes: u64 = usage.trim_start_matches(':').trim_end().parse().unwrap();
+    assert!(bytes < 42_000, "{bytes}");
+}

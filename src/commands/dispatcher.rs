@@ -98,7 +98,8 @@ impl ClientContext {
 
     // ANCHOR: reply_allowed
     /// Whether the reply to the command that just ran goes out, as `CLIENT REPLY` decided; a
-    /// RESP3 push (a subscription's confirmation) always does, as in Redis. Advances `SKIP`.
+    /// subscription's confirmation always does, in either protocol, as in Redis. Advances
+    /// `SKIP`.
     pub fn reply_allowed(&mut self, reply: &Value) -> bool {
         let mode = self.reply_mode;
         if let ReplyMode::Skip(left) = mode {
@@ -108,7 +109,7 @@ impl ClientContext {
                 ReplyMode::On
             };
         }
-        mode == ReplyMode::On || (self.protocol == Protocol::Resp3 && matches!(reply, Value::Push(_)))
+        mode == ReplyMode::On || matches!(reply, Value::Push(_))
     }
     // ANCHOR_END: reply_allowed
 

@@ -234,11 +234,17 @@ impl From<&[u8]> for Str {
 }
 
 impl From<Vec<u8>> for Str {
-    /// Keeps a long `Vec` as it is (no copy); a short one moves inline and frees its buffer.
-    fn from(v: Vec<u8>) -> Self {
+    /// Keeps a long `Vec` (no copy), giving back its spare room if that is more than a tenth
+    /// of its length, as Redis trims a string it takes from a query buffer: a value read into
+    /// a buffer once sized for a bigger one must not keep that size. A short one moves inline
+    /// and frees its buffer.
+    fn from(mut v: Vec<u8>) -> Self {
         if v.len() <= STR_INLINE {
             Str::from(&v[..])
         } else {
+            if v.capacity() - v.len() > v.len() / 10 {
+                v.shrink_to_fit();
+            }
             Str::Heap(v)
         }
     }
