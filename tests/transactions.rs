@@ -251,3 +251,19 @@ fn optimistic_locking_counters_never_lose_an_update() {
     // exercised and the test would prove nothing.
     assert!(retries > 0, "no transaction was ever refused");
 }
+
+#[test]
+fn smove_of_a_member_the_destination_has_leaves_its_watchers_alone() {
+    let s = start();
+    let mut c = s.client();
+    let mut other = s.client();
+    c.assert(&["SADD", "src", "a", "b"], ":2\r\n");
+    c.assert(&["SADD", "dst", "a"], ":1\r\n");
+    c.assert(&["WATCH", "dst"], "+OK\r\n");
+    c.assert(&["MULTI"], "+OK\r\n");
+    c.assert(&["SADD", "dst", "c"], "+QUEUED\r\n");
+    other.assert(&["SMOVE", "src", "dst", "a"], ":1\r\n");
+    c.assert(&["EXEC"], "*1\r\n:1\r\n");
+    c.assert(&["SCARD", "dst"], ":2\r\n");
+    c.assert(&["SMEMBERS", "src"], "*1\r\n$1\r\nb\r\n");
+}

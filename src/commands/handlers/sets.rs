@@ -474,10 +474,13 @@ pub fn smove(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Data::Set(d) => d.insert(member.into()),
         _ => false,
     };
-    ctx.log_with(|| effect_of(b"SMOVE", args));
-    // A member `dst` already had is not news there (a new `dst` never has it).
+    // A member `dst` already had is not news there (a new `dst` never has it): only the source
+    // changed, so only it is logged, and a `WATCH` on `dst` holds, as in Redis.
     if added {
+        ctx.log_with(|| effect_of(b"SMOVE", args));
         ctx.notify_added(created, Class::SET, "sadd", dst);
+    } else {
+        ctx.log(&[b"SREM", src, member]);
     }
     Value::Integer(1)
 }
