@@ -182,45 +182,43 @@ pub fn zremrangebyrank(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `ZREMRANGEBYSCORE key min max`.
 pub fn zremrangebyscore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let (min, max) = match (parse_score_bound(&args[1]), parse_score_bound(&args[2])) {
-        (Ok(a), Ok(b)) => (a, b),
+    let bounds = match (parse_score_bound(&args[1]), parse_score_bound(&args[2])) {
+        (Ok(a), Ok(b)) => Between::Score(a, b),
         (Err(e), _) | (_, Err(e)) => return e,
     };
-    let z = match zset_mut(ctx.db, &args[0], ctx.now) {
-        Ok(Some(z)) => z,
-        Ok(None) => return Value::Integer(0),
-        Err(e) => return e,
-    };
-    let doomed: Vec<Bytes> = z
-        .range_by_score(min, max, false, 0, None)
-        .into_iter()
-        .map(|(m, _)| Bytes::from(m))
-        .collect();
-    for m in &doomed {
-        z.remove(m);
-    }
-    log_removed(ctx, &args[0], doomed, "zremrangebyscore")
+    remove_between(ctx, &args[0], bounds, "zremrangebyscore")
 }
 
 /// `ZREMRANGEBYLEX key min max`: removes the members between two lexical bounds (meaningful
 /// when all members share one score, as for `ZRANGEBYLEX`).
 pub fn zremrangebylex(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let (min, max) = match (parse_lex_bound(&args[1]), parse_lex_bound(&args[2])) {
-        (Ok(a), Ok(b)) => (a, b),
+    let bounds = match (parse_lex_bound(&args[1]), parse_lex_bound(&args[2])) {
+        (Ok(a), Ok(b)) => Between::Lex(a, b),
         (Err(e), _) | (_, Err(e)) => return e,
     };
-    let z = match zset_mut(ctx.db, &args[0], ctx.now) {
+    remove_between(ctx, &args[0], bounds, "zremrangebylex")
+}
+
+/// The bounds of a removal: by score or by the members' own order.
+enum Between {
+    Score(ScoreBound, ScoreBound),
+    Lex(LexBound, LexBound),
+}
+
+/// Removes the members of `key` between score or lexical bounds, and logs and tells of it.
+fn remove_between(ctx: &mut Context<'_>, key: &[u8], bounds: Between, event: &'static str) -> Value {
+    let z = match zset_mut(ctx.db, key, ctx.now) {
         Ok(Some(z)) => z,
         Ok(None) => return Value::Integer(0),
         Err(e) => return e,
     };
-    let doomed: Vec<Bytes> = z
-        .range_by_lex(&min, &max, false, 0, None)
-        .into_iter()
-        .map(|(m, _)| Bytes::from(m))
-        .collect();
+    let found = match &bounds {
+        Between::Score(min, max) => z.range_by_score(*min, *max, false, 0, None),
+        Between::Lex(min, max) => z.range_by_lex(min, max, false, 0, None),
+    };
+    let doomed: Vec<Bytes> = found.into_iter().map(|(m, _)| Bytes::from(m)).collect();
     for m in &doomed {
         z.remove(m);
     }
-    log_removed(ctx, &args[0], doomed, "zremrangebylex")
+    log_removed(ctx, key, doomed, event)
 }
