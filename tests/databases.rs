@@ -351,3 +351,31 @@ fn flushes_and_swapdb_leave_watched_stale_keys_alone() {
     stale(&mut c, "1");
     pong_after(&mut c, "1", &["SWAPDB", "0", "1"]);
 }
+
+#[test]
+fn a_key_expired_inside_a_transaction_is_deleted_in_its_own_database_after_a_swapdb() {
+    let s = start_with(|cfg| {
+        cfg.appendonly = true;
+        cfg.enable_debug_command = rust_redis::config::DebugCommand::Yes;
+    });
+    let mut c = s.client();
+    c.assert(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"], OK);
+    c.assert(&["SELECT", "1"], OK);
+    c.assert(&["SET", "x", "keep"], OK);
+    c.assert(&["SELECT", "0"], OK);
+    c.assert(&["SET", "x", "stale", "PX", "1"], OK);
+    assert!(wait_until(Duration::from_secs(2), || c.cmd(&["PTTL", "x"]) == b":-2\r\n"));
+    // The SET meets the expired x (a lazy DEL in database 0), then the databases trade places.
+    c.assert(&["MULTI"], OK);
+    c.assert(&["SET", "x", "new"], "+QUEUED\r\n");
+    c.assert(&["SWAPDB", "0", "1"], "+QUEUED\r\n");
+    c.assert(&["EXEC"], "*2\r\n+OK\r\n+OK\r\n");
+    c.assert(&["GET", "x"], &bulk("keep"));
+    let dir = s.stop();
+    // Replayed, the DEL must land where the key was, not on database 1's live key.
+    let s = start_in(dir, |cfg| cfg.appendonly = true);
+    let mut c = s.client();
+    c.assert(&["GET", "x"], &bulk("keep"));
+    c.assert(&["SELECT", "1"], OK);
+    c.assert(&["GET", "x"], &bulk("new"));
+}

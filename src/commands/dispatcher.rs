@@ -554,8 +554,10 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
         };
         shared.monitor_feed(client, argv);
         let started = Instant::now();
+        let mark = effects.len();
         let call = Call::new(shared, client, now).in_exec();
         let (reply, _) = invoke(spec, &argv[1..], call, Access::Write(&mut store, &mut effects));
+        effects.expired_before(mark, &mut store);
         // A read in a transaction looks its keys up under this write guard.
         let read = matches!(spec.handler, Handler::Read(_));
         if effects.notifies(if read { LOOKUP_EVENTS } else { KeyspaceEvents::EXPIRED }) {

@@ -21,7 +21,7 @@
 
 use super::{Change, Context, Effect};
 use crate::config::KeyspaceEvents;
-use crate::engine::store::{Db, Key};
+use crate::engine::store::{Db, Key, Store};
 
 // ANCHOR: notification
 /// One event of one write: `event` happened to `key` in database `db`.
@@ -140,6 +140,31 @@ impl Effects {
         if self.notifies(class) {
             self.push(db, event, key);
         }
+    }
+
+    /// How many effects are recorded so far.
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Puts the `DEL`s of the keys lazy expiry deleted during one command of a transaction at
+    /// position `at`, in front of that command's own effects, each under the number its
+    /// database has now: a later `SWAPDB` in the same `EXEC` would renumber it by the commit.
+    pub(crate) fn expired_before(&mut self, at: usize, store: &mut Store) {
+        if !self.wanted {
+            return;
+        }
+        let mut dels = Vec::new();
+        for (index, db) in store.iter_mut().enumerate() {
+            if db.has_lazily_expired() {
+                self.tell_expired(index, db);
+                dels.extend(db.take_lazily_expired().into_iter().map(|k| Change {
+                    db: index,
+                    effect: vec![b"DEL".to_vec(), k.into_vec()],
+                }));
+            }
+        }
+        self.list.splice(at..at, dels);
     }
 
     /// Records an `expired` notification for each key database `index` (`db`) lost to lazy
