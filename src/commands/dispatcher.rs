@@ -557,12 +557,12 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
         let mark = effects.len();
         let call = Call::new(shared, client, now).in_exec();
         let (reply, _) = invoke(spec, &argv[1..], call, Access::Write(&mut store, &mut effects));
-        effects.expired_before(mark, &mut store);
         // A read in a transaction looks its keys up under this write guard.
         let read = matches!(spec.handler, Handler::Read(_));
         if effects.notifies(if read { LOOKUP_EVENTS } else { KeyspaceEvents::EXPIRED }) {
             look_up(&mut effects, &mut store, client.db, spec, argv, now, read);
         }
+        effects.expired_before(mark, &mut store);
         // Queue time checked the subcommand too, so the name is the one it was queued under.
         shared.after_queued(client, spec.full_name(argv).unwrap_or(spec.name), argv, started, &reply);
         replies.push(reply);
