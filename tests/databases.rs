@@ -16,6 +16,8 @@ fn each_database_is_a_keyspace_of_its_own() {
     let mut c = s.client();
     c.assert(&["SET", "k", "zero"], OK);
     c.assert(&["SELECT", "9"], OK);
+    let info = String::from_utf8(c.cmd(&["CLIENT", "INFO"])).unwrap();
+    assert!(info.contains(" db=9 "), "{info}");
     c.assert(&["GET", "k"], "$-1\r\n");
     c.assert(&["SET", "k", "nine"], OK);
     c.assert(&["SET", "other", "x"], OK);
