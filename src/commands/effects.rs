@@ -21,7 +21,7 @@
 
 use super::{Change, Context, Effect};
 use crate::config::KeyspaceEvents;
-use crate::engine::store::{Db, Key, Store};
+use crate::engine::store::{Data, Db, Key, Store};
 
 // ANCHOR: notification
 /// One event of one write: `event` happened to `key` in database `db`.
@@ -208,4 +208,32 @@ impl Context<'_> {
     pub fn log_with(&mut self, build: impl FnOnce() -> Effect) {
         self.effects.log_with(build);
     }
+
+    // ANCHOR: store_result
+    /// Replaces `dst` with a command's result, as every `*STORE` command does, whatever `dst`
+    /// held before: the old key goes (logged as `DEL`); a `result` is then stored, logged as the
+    /// effect that rebuilds it and told of as `event` (after `new` if the key is new); no result
+    /// leaves no key, told of as `del` if there was one.
+    pub fn store_result(
+        &mut self,
+        dst: &[u8],
+        result: Option<(Data, Effect)>,
+        class: KeyspaceEvents,
+        event: &'static str,
+    ) {
+        let existed = self.db.remove(dst, self.now).is_some();
+        if existed {
+            self.log(&[b"DEL", dst]);
+        }
+        match result {
+            Some((data, effect)) => {
+                self.db.set(dst, data, self.now);
+                self.log_with(|| effect);
+                self.notify_added(!existed, class, event, dst);
+            }
+            None if existed => self.notify(KeyspaceEvents::GENERIC, "del", dst),
+            None => {}
+        }
+    }
+    // ANCHOR_END: store_result
 }

@@ -244,21 +244,14 @@ fn store_op(ctx: &mut Context<'_>, args: &[Vec<u8>], op: SetOp, event: &'static 
         Err(e) => return e,
     };
     let len = result.len() as i64;
-    let existed = ctx.db.remove(dst, ctx.now).is_some();
-    if existed || !result.is_empty() {
-        ctx.log(&[b"DEL", dst]);
-    }
-    if !result.is_empty() {
+    let stored = (!result.is_empty()).then(|| {
         let mut effect: Effect = Vec::with_capacity(result.len() + 2);
         effect.push(b"SADD".to_vec());
         effect.push(dst.clone());
         effect.extend(result.iter().map(|m| m.to_vec()));
-        ctx.db.set(dst, Data::Set(Box::new(result)), ctx.now);
-        ctx.log_with(|| effect);
-        ctx.notify_added(!existed, Class::SET, event, dst);
-    } else if existed {
-        ctx.notify(Class::GENERIC, "del", dst);
-    }
+        (Data::Set(Box::new(result)), effect)
+    });
+    ctx.store_result(dst, stored, Class::SET, event);
     Value::Integer(len)
 }
 // ANCHOR_END: store_op

@@ -244,18 +244,8 @@ pub fn sort(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let mut effect: Effect = vec![b"RPUSH".to_vec(), dst.to_vec()];
     effect.extend(entries.iter().map(|e| e.unwrap_or_default().to_vec()));
     let list: List = entries.into_iter().map(Option::unwrap_or_default).collect();
-    let existed = ctx.db.remove(dst, ctx.now).is_some();
-    if existed {
-        ctx.log(&[b"DEL", dst]);
-    }
-    if len == 0 && existed {
-        ctx.notify(crate::config::KeyspaceEvents::GENERIC, "del", dst);
-    }
-    if len > 0 {
-        ctx.db.set(dst, Data::List(Box::new(list)), ctx.now);
-        ctx.log_with(|| effect);
-        ctx.notify_added(!existed, crate::config::KeyspaceEvents::LIST, "sortstore", dst);
-    }
+    let stored = (len > 0).then(|| (Data::List(Box::new(list)), effect));
+    ctx.store_result(dst, stored, crate::config::KeyspaceEvents::LIST, "sortstore");
     Value::Integer(len)
 }
 // ANCHOR_END: sort

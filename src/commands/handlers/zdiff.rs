@@ -7,10 +7,11 @@
 use std::collections::HashSet;
 
 use super::parse_i64;
+use crate::commands::handlers::zsets::zadd_effect;
 use crate::commands::registry::{KEY1, NO_KEYS, flags::*};
-use crate::commands::{Context, Effect, ReadContext, Registry};
+use crate::commands::{Context, ReadContext, Registry};
 use crate::engine::store::{Data, Db, StoreError, ZSet};
-use crate::protocol::resp::{Protocol, Value, format_double};
+use crate::protocol::resp::{Protocol, Value};
 
 /// Registers `ZDIFF` and `ZDIFFSTORE`.
 pub fn register(r: &mut Registry) {
@@ -120,22 +121,10 @@ pub fn zdiffstore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Err(e) => return e,
     };
     let len = result.len() as i64;
-    let existed = ctx.db.remove(dst, ctx.now).is_some();
-    if existed {
-        ctx.log(&[b"DEL", dst]);
-    }
-    if len == 0 && existed {
-        ctx.notify(crate::config::KeyspaceEvents::GENERIC, "del", dst);
-    }
-    if len > 0 {
-        let mut effect: Effect = vec![b"ZADD".to_vec(), dst.clone()];
-        for (m, s) in result.iter() {
-            effect.push(format_double(s).into_bytes());
-            effect.push(m.to_vec());
-        }
-        ctx.db.set(dst, Data::ZSet(Box::new(result)), ctx.now);
-        ctx.log_with(|| effect);
-        ctx.notify_added(!existed, crate::config::KeyspaceEvents::ZSET, "zdiffstore", dst);
-    }
+    let stored = (len > 0).then(|| {
+        let effect = zadd_effect(dst, &result);
+        (Data::ZSet(Box::new(result)), effect)
+    });
+    ctx.store_result(dst, stored, crate::config::KeyspaceEvents::ZSET, "zdiffstore");
     Value::Integer(len)
 }

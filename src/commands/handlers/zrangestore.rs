@@ -7,11 +7,12 @@
 //! `strtod` (so `" 1"`, `0x10` and the empty string are numbers).
 
 use super::{parse_i64, strtod};
+use crate::commands::handlers::zsets::zadd_effect;
 use crate::commands::registry::{KeySpec, flags::*};
-use crate::commands::{Context, Effect, Registry};
+use crate::commands::{Context, Registry};
 use crate::engine::store::zset::{LexBound, ScoreBound};
 use crate::engine::store::{Data, StoreError, ZSet};
-use crate::protocol::resp::{Value, format_double};
+use crate::protocol::resp::Value;
 
 /// `ZRANGESTORE dst src ...`: the two keys.
 const TWO_KEYS: KeySpec = (1, 2, 1);
@@ -127,25 +128,15 @@ pub fn zrangestore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Range::Lex(a, b) => z.range_by_lex(&a, &b, rev, offset, count),
     };
     let mut result = ZSet::new();
-    let mut effect: Effect = vec![b"ZADD".to_vec(), dst.clone()];
     for &(m, s) in &items {
         result.insert(m, s);
-        effect.push(format_double(s).into_bytes());
-        effect.push(m.to_vec());
     }
     let len = result.len() as i64;
-    let existed = ctx.db.remove(dst, ctx.now).is_some();
-    if existed {
-        ctx.log(&[b"DEL", dst]);
-    }
-    if len == 0 && existed {
-        ctx.notify(crate::config::KeyspaceEvents::GENERIC, "del", dst);
-    }
-    if len > 0 {
-        ctx.db.set(dst, Data::ZSet(Box::new(result)), ctx.now);
-        ctx.log_with(|| effect);
-        ctx.notify_added(!existed, crate::config::KeyspaceEvents::ZSET, "zrangestore", dst);
-    }
+    let stored = (len > 0).then(|| {
+        let effect = zadd_effect(dst, &result);
+        (Data::ZSet(Box::new(result)), effect)
+    });
+    ctx.store_result(dst, stored, crate::config::KeyspaceEvents::ZSET, "zrangestore");
     Value::Integer(len)
 }
 // ANCHOR_END: zrangestore

@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use super::scored_reply;
 use crate::commands::handlers::hashes::parse_float;
 use crate::commands::handlers::parse_i64;
-use crate::commands::{Context, Effect, ReadContext};
+use crate::commands::{Context, ReadContext};
 use crate::config::KeyspaceEvents as Class;
 use crate::engine::store::{Data, Db, StoreError, ZSet};
-use crate::protocol::resp::{Value, format_double};
+use crate::protocol::resp::Value;
 
 /// Members with their scores.
 type Scored<'a> = Vec<(&'a [u8], f64)>;
@@ -183,22 +183,11 @@ fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &'static s
         Err(e) => return e,
     };
     let len = result.len() as i64;
-    let existed = ctx.db.remove(dst, ctx.now).is_some();
-    if existed || len > 0 {
-        ctx.log(&[b"DEL", dst]);
-    }
-    if len > 0 {
-        let mut e: Effect = vec![b"ZADD".to_vec(), dst.clone()];
-        for (m, s) in result.iter() {
-            e.push(format_double(s).into_bytes());
-            e.push(m.to_vec());
-        }
-        ctx.db.set(dst, Data::ZSet(Box::new(result)), ctx.now);
-        ctx.log_with(|| e);
-        ctx.notify_added(!existed, Class::ZSET, name, dst);
-    } else if existed {
-        ctx.notify(Class::GENERIC, "del", dst);
-    }
+    let stored = (len > 0).then(|| {
+        let effect = super::zadd_effect(dst, &result);
+        (Data::ZSet(Box::new(result)), effect)
+    });
+    ctx.store_result(dst, stored, Class::ZSET, name);
     Value::Integer(len)
 }
 // ANCHOR_END: zstore

@@ -120,6 +120,19 @@ fn parse_lex_bound(arg: &[u8]) -> Result<LexBound, Value> {
     }
 }
 
+/// The `ZADD key score member ...` that rebuilds `z` at `key`: what a `*STORE` command that
+/// made a sorted set logs. Scores in `%.17g`, so they read back as the very same doubles.
+pub fn zadd_effect(key: &[u8], z: &ZSet) -> Effect {
+    let mut effect: Effect = Vec::with_capacity(2 + 2 * z.len());
+    effect.push(b"ZADD".to_vec());
+    effect.push(key.to_vec());
+    for (m, s) in z.iter() {
+        effect.push(format_double(s).into_bytes());
+        effect.push(m.to_vec());
+    }
+    effect
+}
+
 /// Members with scores as a reply: `[m, s, m, s]` in RESP2, `[[m, s], [m, s]]` in RESP3, as
 /// Redis 7 answers `WITHSCORES`; members only without scores.
 fn scored_reply(items: &[(&[u8], f64)], with_scores: bool, proto: Protocol) -> Value {
