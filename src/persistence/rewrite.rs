@@ -231,7 +231,7 @@ mod tests {
         let list: List = items.iter().map(|s| s.as_bytes()).collect();
         let e = Entry {
             key: b"l".to_vec().into(),
-            data: Data::List(Box::new(list)),
+            data: Data::from(list),
             deadline: Some(1234),
         };
         let mut out = Vec::new();

@@ -149,20 +149,20 @@ fn deserialize(payload: &[u8]) -> Result<Data, Refused> {
                 for _ in 0..c.count()? {
                     list.push_back(c.bytes()?);
                 }
-                Data::List(Box::new(list))
+                Data::from(list)
             }
             2 => {
                 let n = c.count()?;
                 let set: MemberSet = (0..n).map(|_| c.item()).collect::<Option<_>>()?;
                 (set.len() == n).then_some(())?;
-                Data::Set(Box::new(set))
+                Data::from(set)
             }
             3 => {
                 let n = c.count()?;
                 let hash: HashMap<Bytes, Bytes> =
                     (0..n).map(|_| Some((c.item()?, c.item()?))).collect::<Option<_>>()?;
                 (hash.len() == n).then_some(())?;
-                Data::Hash(Box::new(hash))
+                Data::from(hash)
             }
             4 => {
                 let mut z = ZSet::new();
@@ -172,7 +172,7 @@ fn deserialize(payload: &[u8]) -> Result<Data, Refused> {
                     (!score.is_nan() && z.score(&member).is_none()).then_some(())?;
                     z.insert(&member, score);
                 }
-                Data::ZSet(Box::new(z))
+                Data::from(z)
             }
             _ => return None,
         };

@@ -58,7 +58,7 @@ fn hash_mut<'s>(store: &'s mut Db, key: &[u8], now: u64) -> Result<Option<&'s mu
 
 /// The hash at `key`, created empty if missing.
 fn hash_or_new<'s>(store: &'s mut Db, key: &[u8], now: u64) -> Result<&'s mut Hash, Value> {
-    match store.get_or_insert_with(key, now, || Data::Hash(Box::default())) {
+    match store.get_or_insert_with(key, now, || Data::Hash(Default::default())) {
         Data::Hash(h) => Ok(h),
         _ => Err(StoreError::WrongType.into()),
     }

@@ -75,7 +75,7 @@ pub fn sadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let created = ctx.creates(&args[0]);
     let set = match ctx
         .db
-        .get_or_insert_with(&args[0], ctx.now, || Data::Set(Box::default()))
+        .get_or_insert_with(&args[0], ctx.now, || Data::Set(Default::default()))
     {
         Data::Set(s) => s,
         _ => return StoreError::WrongType.into(),
@@ -249,7 +249,7 @@ fn store_op(ctx: &mut Context<'_>, args: &[Vec<u8>], op: SetOp, event: &'static 
         effect.push(b"SADD".to_vec());
         effect.push(dst.clone());
         effect.extend(result.iter().map(|m| m.to_vec()));
-        (Data::Set(Box::new(result)), effect)
+        (Data::from(result), effect)
     });
     ctx.store_result(dst, stored, Class::SET, event);
     Value::Integer(len)
@@ -463,7 +463,10 @@ pub fn smove(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     }
     let emptied = ctx.db.remove_if_empty(src);
     ctx.notify_removed(emptied, Class::SET, "srem", src);
-    let added = match ctx.db.get_or_insert_with(dst, ctx.now, || Data::Set(Box::default())) {
+    let added = match ctx
+        .db
+        .get_or_insert_with(dst, ctx.now, || Data::Set(Default::default()))
+    {
         Data::Set(d) => d.insert(member.into()),
         _ => false,
     };

@@ -244,7 +244,7 @@ pub fn sort(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let mut effect: Effect = vec![b"RPUSH".to_vec(), dst.to_vec()];
     effect.extend(entries.iter().map(|e| e.unwrap_or_default().to_vec()));
     let list: List = entries.into_iter().map(Option::unwrap_or_default).collect();
-    let stored = (len > 0).then(|| (Data::List(Box::new(list)), effect));
+    let stored = (len > 0).then(|| (Data::from(list), effect));
     ctx.store_result(dst, stored, crate::config::KeyspaceEvents::LIST, "sortstore");
     Value::Integer(len)
 }

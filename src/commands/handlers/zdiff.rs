@@ -123,7 +123,7 @@ pub fn zdiffstore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let len = result.len() as i64;
     let stored = (len > 0).then(|| {
         let effect = zadd_effect(dst, &result);
-        (Data::ZSet(Box::new(result)), effect)
+        (Data::from(result), effect)
     });
     ctx.store_result(dst, stored, crate::config::KeyspaceEvents::ZSET, "zdiffstore");
     Value::Integer(len)

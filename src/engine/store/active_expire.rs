@@ -549,7 +549,7 @@ mod tests {
         if let Some(at) = at {
             st.set_deadline(b"renamed", at, 0);
         }
-        st.set(b"list", Data::List(Box::default()), 0);
+        st.set(b"list", Data::List(Default::default()), 0);
         st.set_deadline(b"list", 100, 0);
         assert!(st.remove_if_empty(b"list"));
         assert!(st.get_mut(b"ttl:5", 100).is_none(), "lazily expired");

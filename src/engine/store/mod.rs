@@ -16,6 +16,7 @@
 
 pub mod active_expire;
 mod compact;
+mod cow;
 mod databases;
 mod expiry;
 mod fnv;
@@ -31,6 +32,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use compact::InlineBytes;
 pub use compact::Str;
+pub use cow::CowBox;
 pub use databases::{OtherDbs, Store};
 pub use expiry::ExpiryIndex;
 pub use fnv::{Fnv1a, fnv1a};
@@ -50,7 +52,8 @@ pub type Bytes = InlineBytes;
 /// The value stored under a key; each variant is one Redis type.
 ///
 /// The collections are boxed so that a plain string key, by far the most common, pays for a
-/// 24-byte enum rather than the size of the largest collection header.
+/// 24-byte enum rather than the size of the largest collection header. The box is a
+/// [`CowBox`]: a snapshot shares the collection, and a write while it does copies it first.
 #[derive(Clone, Debug)]
 pub enum Data {
     /// A string: up to 15 bytes inline in the entry, else a `Vec` so that `APPEND` grows it in
@@ -59,15 +62,39 @@ pub enum Data {
     // Go parity: go-redis's LPUSH was O(n), which held it to 7 % of Redis's throughput; our
     // list pushes and pops at either end in O(1).
     /// A list: elements packed in chunks, O(1) pushes and pops at both ends (see [`List`]).
-    List(Box<List>),
+    List(CowBox<List>),
     /// A set of unique members, O(1) random picks included (see [`MemberSet`]).
-    Set(Box<MemberSet>),
+    Set(CowBox<MemberSet>),
     /// A hash of field → value.
-    Hash(Box<HashMap<Bytes, Bytes>>),
+    Hash(CowBox<HashMap<Bytes, Bytes>>),
     /// A sorted set: members ordered by (score, member).
-    ZSet(Box<ZSet>),
+    ZSet(CowBox<ZSet>),
 }
 // ANCHOR_END: data
+
+impl From<List> for Data {
+    fn from(l: List) -> Data {
+        Data::List(CowBox::new(l))
+    }
+}
+
+impl From<MemberSet> for Data {
+    fn from(s: MemberSet) -> Data {
+        Data::Set(CowBox::new(s))
+    }
+}
+
+impl From<HashMap<Bytes, Bytes>> for Data {
+    fn from(h: HashMap<Bytes, Bytes>) -> Data {
+        Data::Hash(CowBox::new(h))
+    }
+}
+
+impl From<ZSet> for Data {
+    fn from(z: ZSet) -> Data {
+        Data::ZSet(CowBox::new(z))
+    }
+}
 
 impl Data {
     /// The name `TYPE` answers for this value.
@@ -610,7 +637,7 @@ mod tests {
     #[test]
     fn empty_collections_vanish() {
         let mut st = Db::new();
-        st.set(b"l", Data::List(Box::default()), 0);
+        st.set(b"l", Data::List(Default::default()), 0);
         assert!(st.remove_if_empty(b"l"));
         assert_eq!(st.raw_len(), 0);
     }

@@ -81,7 +81,7 @@ fn move_element(store: &mut Db, now: u64, src: &[u8], dst: &[u8], from: End, to:
     };
     // Push before the emptied source goes, so a one-element list rotating onto itself is never
     // deleted (and keeps its TTL), as in Redis.
-    if let Data::List(target) = store.get_or_insert_with(dst, now, || Data::List(Box::default())) {
+    if let Data::List(target) = store.get_or_insert_with(dst, now, || Data::List(Default::default())) {
         match to {
             End::Left => target.push_front(&element),
             End::Right => target.push_back(&element),

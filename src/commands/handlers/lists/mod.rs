@@ -153,7 +153,10 @@ fn push(ctx: &mut Context<'_>, args: &[Vec<u8>], end: End, only_existing: bool) 
             Err(e) => return e,
         }
     } else {
-        match ctx.db.get_or_insert_with(key, ctx.now, || Data::List(Box::default())) {
+        match ctx
+            .db
+            .get_or_insert_with(key, ctx.now, || Data::List(Default::default()))
+        {
             Data::List(l) => l,
             _ => return StoreError::WrongType.into(),
         }

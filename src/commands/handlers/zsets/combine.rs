@@ -185,7 +185,7 @@ fn zstore(ctx: &mut Context<'_>, args: &[Vec<u8>], union: bool, name: &'static s
     let len = result.len() as i64;
     let stored = (len > 0).then(|| {
         let effect = super::zadd_effect(dst, &result);
-        (Data::ZSet(Box::new(result)), effect)
+        (Data::from(result), effect)
     });
     ctx.store_result(dst, stored, Class::ZSET, name);
     Value::Integer(len)

@@ -212,7 +212,10 @@ pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     // The first change is kept apart so that the common one-member ZADD allocates nothing for it.
     let mut first: Option<(usize, f64)> = None;
     let mut more: Vec<(usize, f64)> = Vec::new();
-    let Data::ZSet(z) = ctx.db.get_or_insert_with(key, ctx.now, || Data::ZSet(Box::default())) else {
+    let Data::ZSet(z) = ctx
+        .db
+        .get_or_insert_with(key, ctx.now, || Data::ZSet(Default::default()))
+    else {
         return StoreError::WrongType.into();
     };
     let (mut added, mut changed) = (0, 0);
@@ -290,7 +293,10 @@ pub fn zincrby(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Ok(found) => found.is_none(),
         Err(e) => return e,
     };
-    let Data::ZSet(z) = ctx.db.get_or_insert_with(key, ctx.now, || Data::ZSet(Box::default())) else {
+    let Data::ZSet(z) = ctx
+        .db
+        .get_or_insert_with(key, ctx.now, || Data::ZSet(Default::default()))
+    else {
         return StoreError::WrongType.into();
     };
     let new = z.score(&args[2]).unwrap_or(0.0) + by;
