@@ -12,20 +12,24 @@
 //! (the kernel copies a page only when the parent writes to it), and the parent never stops.
 //!
 //! We have no `fork` (std-only, no `unsafe`, and a forked child of a multi-threaded process may
-//! only call async-signal-safe functions anyway). So the freeze is made by hand:
-//! 1. Under the store's **read** guard, the `aof-rewrite` thread clones every live key with its
-//!    deadline, and sends a `RewriteStart` marker down the writer's channel. Every append happens
-//!    under the *write* guard, so none can slip in during the clone: the marker splits the log
+//! only call async-signal-safe functions anyway). So the freeze is made by hand, with the same
+//! copy-on-write idea one level up (`engine/store/snapshot.rs`):
+//! 1. Under the store's **read** guard, the `aof-rewrite` thread takes a [`Snapshot`]: it
+//!    shares every slot table of every database (a reference count each, microseconds for any
+//!    number of keys), and sends a `RewriteStart` marker down the writer's channel. Every append
+//!    happens under the *write* guard, so none can slip in between: the marker splits the log
 //!    exactly into "in the snapshot" and "after it".
 //! 2. With no lock held, it writes the snapshot to a temporary file as `SET`, `RPUSH`, `SADD`,
-//!    `HSET` and `ZADD` commands (64 elements each) and `PEXPIREAT` for deadlines, and fsyncs it.
+//!    `HSET` and `ZADD` commands (64 elements each) and `PEXPIREAT` for deadlines, slot by slot,
+//!    letting each slot go once written, and fsyncs it. Meanwhile a writer that changes a slot
+//!    the snapshot still holds copies that slot first (one 4,096th of the keys): the snapshot
+//!    never sees the change, and the writer waits for one slot's copy at most.
 //! 3. The `aof-writer` thread, which copied every record after the marker into a buffer, appends
 //!    that buffer to the temporary file, fsyncs it, `rename`s it over the AOF (atomic) and fsyncs
 //!    the directory. A crash before the rename leaves the old file; after it, the new one.
 //!
-//! The cost: the clone. While it runs, readers carry on but writers wait (about a second per few
-//! million small keys), and the copy needs as much memory again as the data, where `fork` copies
-//! only the pages written during the rewrite. Writing the file, the slow part, holds no lock.
+//! The cost, as with `fork`: memory for what the writers change while the rewrite runs (the
+//! slots they copy, and the collections they write to), freed as the rewrite moves on.
 // ANCHOR_END: rewrite_design
 
 use std::fs::File;
@@ -36,55 +40,16 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use super::state::{Inner, Msg};
-use crate::engine::store::{Data, Key, Store, now_ms};
+use crate::engine::store::{Data, Snapshot, Store, now_ms};
 use crate::protocol::resp::{encode_command, format_double};
 
 /// Elements per `RPUSH`/`SADD`/`HSET`/`ZADD` command: Redis's `AOF_REWRITE_ITEMS_PER_CMD`.
 pub const ITEMS_PER_CMD: usize = 64;
 
-/// One key of the frozen snapshot.
-pub struct Entry {
-    /// The key.
-    pub key: Key,
-    /// Its value at snapshot time.
-    pub data: Data,
-    /// Its deadline in Unix ms, if it has one.
-    pub deadline: Option<u64>,
-}
-
-/// One database's keys in the frozen snapshot.
-pub struct DbSnapshot {
-    /// The database's number: the file says `SELECT` it before its keys.
-    pub db: usize,
-    /// Its live keys.
-    pub entries: Vec<Entry>,
-}
-
-/// Clones every live key of every non-empty database of `store`, with its deadline. Called
-/// under the read guard.
-pub fn snapshot(store: &Store, now: u64) -> Vec<DbSnapshot> {
-    store
-        .iter()
-        .filter(|(_, db)| db.raw_len() > 0)
-        .map(|(index, db)| DbSnapshot {
-            db: index,
-            entries: db
-                .iter(now)
-                .map(|(k, d)| Entry {
-                    key: k.into(),
-                    data: d.clone(),
-                    deadline: db.deadline(k, now),
-                })
-                .collect(),
-        })
-        .collect()
-}
-
 // ANCHOR: write_entry
-/// Appends the commands that rebuild one key to `out`.
-pub fn write_entry(out: &mut Vec<u8>, e: &Entry) {
-    let key: &[u8] = &e.key;
-    match &e.data {
+/// Appends the commands that rebuild one key, with its deadline, to `out`.
+pub fn write_entry(out: &mut Vec<u8>, key: &[u8], data: &Data, deadline: Option<u64>) {
+    match data {
         Data::Str(s) => encode_command(&[b"SET", key, s], out),
         Data::List(l) => chunked(out, b"RPUSH", key, l.iter().map(|v| vec![v])),
         Data::Set(s) => chunked(out, b"SADD", key, s.iter().map(|v| vec![&v[..]])),
@@ -95,7 +60,7 @@ pub fn write_entry(out: &mut Vec<u8>, e: &Entry) {
             chunked(out, b"ZADD", key, scored.iter().map(|(s, m)| vec![s.as_bytes(), *m]));
         }
     }
-    if let Some(at) = e.deadline {
+    if let Some(at) = deadline {
         encode_command(&[b"PEXPIREAT", key, at.to_string().as_bytes()], out);
     }
 }
@@ -123,18 +88,20 @@ fn chunked<'a>(out: &mut Vec<u8>, name: &[u8], key: &'a [u8], items: impl Iterat
 ///
 /// # Errors
 /// The file cannot be created or written.
-pub fn write_snapshot(path: &Path, dbs: &[DbSnapshot]) -> io::Result<()> {
+pub fn write_snapshot(path: &Path, snapshot: Snapshot) -> io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let mut buf = Vec::with_capacity(64 * 1024);
-    for db in dbs {
+    let taken_at = snapshot.taken_at;
+    for db in snapshot.dbs {
         encode_command(&[b"SELECT", db.db.to_string().as_bytes()], &mut buf);
-        for e in &db.entries {
-            write_entry(&mut buf, e);
+        db.drain(taken_at, |key, data, deadline| {
+            write_entry(&mut buf, key, data, deadline);
             if buf.len() >= 64 * 1024 {
                 w.write_all(&buf)?;
                 buf.clear();
             }
-        }
+            Ok::<(), io::Error>(())
+        })?;
     }
     w.write_all(&buf)?;
     let file = w.into_inner().map_err(|e| e.into_error())?;
@@ -164,23 +131,22 @@ pub(super) fn start(inner: &Arc<Inner>, store: Arc<RwLock<Store>>) -> Result<(),
 /// The body of the `aof-rewrite` thread.
 fn run(inner: &Arc<Inner>, store: &RwLock<Store>) {
     let started = Instant::now();
-    let (dbs, writer_running) = {
+    let (snapshot, writer_running) = {
         let guard = store.read().unwrap_or_else(|p| p.into_inner());
-        let dbs = snapshot(&guard, now_ms());
-        // Still under the read guard: no append can come between the clone and the marker.
+        let snapshot = guard.snapshot(now_ms());
+        // Still under the read guard: no append can come between the freeze and the marker.
         let running = inner.send(Msg::RewriteStart);
-        (dbs, running)
+        (snapshot, running)
     };
     crate::verbose!(
         "aof",
         "rewrite snapshot of {} keys took {:?}",
-        dbs.iter().map(|db| db.entries.len()).sum::<usize>(),
+        snapshot.keys(),
         started.elapsed()
     );
     let path = inner.path();
     let tmp = temp_path(&path);
-    let written = write_snapshot(&tmp, &dbs).map_err(|e| format!("writing {}: {e}", tmp.display()));
-    drop(dbs);
+    let written = write_snapshot(&tmp, snapshot).map_err(|e| format!("writing {}: {e}", tmp.display()));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -229,13 +195,8 @@ mod tests {
     fn collections_are_written_in_chunks_of_64() {
         let items: Vec<String> = (0..130).map(|i: u32| i.to_string()).collect();
         let list: List = items.iter().map(|s| s.as_bytes()).collect();
-        let e = Entry {
-            key: b"l".to_vec().into(),
-            data: Data::from(list),
-            deadline: Some(1234),
-        };
         let mut out = Vec::new();
-        write_entry(&mut out, &e);
+        write_entry(&mut out, b"l", &Data::from(list), Some(1234));
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.matches("RPUSH").count(), 3);
         assert!(text.starts_with("*66\r\n$5\r\nRPUSH\r\n$1\r\nl\r\n$1\r\n0\r\n"));
@@ -244,13 +205,8 @@ mod tests {
 
     #[test]
     fn strings_are_one_set() {
-        let e = Entry {
-            key: b"k".to_vec().into(),
-            data: Data::Str(b"v".as_slice().into()),
-            deadline: None,
-        };
         let mut out = Vec::new();
-        write_entry(&mut out, &e);
+        write_entry(&mut out, b"k", &Data::Str(b"v".as_slice().into()), None);
         assert_eq!(out, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
     }
 }

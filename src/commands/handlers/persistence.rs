@@ -76,7 +76,7 @@ pub fn debug_reload(shared: &Shared) -> Value {
         .aof
         .path()
         .with_file_name(format!("temp-reload-{}.aof", std::process::id()));
-    let written = rewrite::write_snapshot(&path, &rewrite::snapshot(&store, now_ms()));
+    let written = rewrite::write_snapshot(&path, store.snapshot(now_ms()));
     let result = written.map_err(anyhow::Error::from).and_then(|()| {
         for db in store.iter_mut() {
             db.clear();

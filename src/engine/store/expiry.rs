@@ -9,52 +9,74 @@
 
 use std::collections::HashMap;
 
-use super::Key;
+use super::{CowBox, Key, SLOTS, slot_of};
+
+/// One slot's share of the deadlines: key → (deadline in ms, position in the dense array).
+pub(super) type DeadlineSlot = HashMap<Key, (u64, usize)>;
 
 // Go parity: go-redis's sweeper rebuilt a list of every key with a TTL every 100 ms, under the
 // write lock: O(keys) per tick, however few had expired. This index samples in O(1) instead.
 // ANCHOR: expiry_index
 /// Deadlines (Unix milliseconds) of the keys that have one.
+///
+/// The deadlines are split into the keyspace's slots (a key's deadline sits in the slot its
+/// value sits in), each in a [`CowBox`], so that a snapshot shares them as it shares the values.
 #[derive(Default, Debug)]
 pub struct ExpiryIndex {
-    /// key → (deadline in ms, position in `keys`)
-    slots: HashMap<Key, (u64, usize)>,
+    /// key → (deadline in ms, position in `keys`), by slot; empty until the first deadline.
+    slots: Vec<CowBox<DeadlineSlot>>,
     /// The same keys, densely packed, for O(1) random sampling.
     keys: Vec<Key>,
 }
 // ANCHOR_END: expiry_index
 
 impl ExpiryIndex {
+    fn slot(&self, key: &[u8]) -> Option<&DeadlineSlot> {
+        self.slots.get(slot_of(key)).map(|s| &**s)
+    }
+
+    fn slot_mut(&mut self, key: &[u8]) -> &mut DeadlineSlot {
+        if self.slots.is_empty() {
+            self.slots = (0..SLOTS).map(|_| CowBox::default()).collect();
+        }
+        &mut self.slots[slot_of(key)]
+    }
+
     /// The deadline of `key`, if it has one.
     pub fn get(&self, key: &[u8]) -> Option<u64> {
-        self.slots.get(key).map(|&(at, _)| at)
+        if self.keys.is_empty() {
+            return None;
+        }
+        self.slot(key)?.get(key).map(|&(at, _)| at)
     }
 
     /// Sets or moves the deadline of `key`.
     pub fn set(&mut self, key: &[u8], at: u64) {
-        if let Some(slot) = self.slots.get_mut(key) {
-            slot.0 = at;
+        let pos = self.keys.len();
+        let slot = self.slot_mut(key);
+        if let Some(entry) = slot.get_mut(key) {
+            entry.0 = at;
             return;
         }
         let key: Key = key.into();
-        self.slots.insert(key.clone(), (at, self.keys.len()));
+        slot.insert(key.clone(), (at, pos));
         self.keys.push(key);
     }
 
     /// Forgets the deadline of `key`; returns whether it had one.
     pub fn remove(&mut self, key: &[u8]) -> bool {
         // Every `SET` clears its key's TTL; with no TTL anywhere that costs no hashing.
-        if self.keys.is_empty() {
+        if self.keys.is_empty() || !self.slot(key).is_some_and(|s| s.contains_key(key)) {
             return false;
         }
-        let Some((_, pos)) = self.slots.remove(key) else {
+        let Some((_, pos)) = self.slot_mut(key).remove(key) else {
             return false;
         };
         self.keys.swap_remove(pos);
-        if let Some(moved) = self.keys.get(pos) {
+        if let Some(moved) = self.keys.get(pos).cloned() {
             // The former last key now lives at `pos`.
-            if let Some(slot) = self.slots.get_mut(moved) {
-                slot.1 = pos;
+            if let Some(entry) = self.slot_mut(&moved).get_mut(&moved) {
+                entry.1 = pos;
             }
         }
         true
@@ -67,7 +89,7 @@ impl ExpiryIndex {
             return None;
         }
         let key = &self.keys[i % self.keys.len()];
-        self.slots.get(key).map(|&(at, _)| (key, at))
+        self.slot(key)?.get(key).map(|&(at, _)| (key, at))
     }
 
     /// How many keys have a deadline.
@@ -82,15 +104,18 @@ impl ExpiryIndex {
 
     /// Forgets every deadline.
     pub fn clear(&mut self) {
-        self.slots.clear();
-        self.keys.clear();
+        self.slots = Vec::new();
+        self.keys = Vec::new();
     }
 
     /// Every (key, deadline) pair, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&Key, u64)> {
-        self.keys
-            .iter()
-            .filter_map(|k| self.slots.get(k).map(|&(at, _)| (k, at)))
+        self.keys.iter().filter_map(|k| self.get(k).map(|at| (k, at)))
+    }
+
+    /// The per-slot tables, shared: what a snapshot keeps (empty if no key has a deadline).
+    pub(super) fn share_slots(&self) -> Vec<CowBox<DeadlineSlot>> {
+        self.slots.clone()
     }
 }
 

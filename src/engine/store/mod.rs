@@ -23,6 +23,7 @@ mod fnv;
 pub mod glob;
 mod list;
 mod set;
+mod snapshot;
 mod watch;
 pub mod zset;
 
@@ -39,8 +40,12 @@ pub use fnv::{Fnv1a, fnv1a};
 pub use glob::glob_match;
 pub use list::List;
 pub use set::MemberSet;
+pub use snapshot::{DbSnapshot, Snapshot};
 pub use watch::{WatchFlag, WatchTable};
 pub use zset::ZSet;
+
+/// One slot of a database's keyspace: key → value.
+pub type KeySlot = HashMap<InlineBytes, Data>;
 
 /// A key: an immutable byte string (16 bytes inline, the bytes on the heap).
 pub type Key = Box<[u8]>;
@@ -179,7 +184,7 @@ pub struct Db {
     // Keys and short values live inside the table entries (`compact.rs`): 48 bytes an entry
     // and no heap block at all for a typical `SET key:1234 value`. Empty until the first key
     // arrives, so the fifteen databases most servers never use cost nothing.
-    slots: Vec<HashMap<InlineBytes, Data>>,
+    slots: Vec<CowBox<KeySlot>>,
     len: usize,
     expires: ExpiryIndex,
     /// Keys removed by lazy expiry since the dispatcher last looked; each becomes a `DEL`
@@ -235,14 +240,14 @@ impl Db {
     }
 
     /// The slot of `key`, if the table exists yet.
-    fn slot(&self, key: &[u8]) -> Option<&HashMap<InlineBytes, Data>> {
-        self.slots.get(slot_of(key))
+    fn slot(&self, key: &[u8]) -> Option<&KeySlot> {
+        self.slots.get(slot_of(key)).map(|s| &**s)
     }
 
     /// The slot of `key`, creating the table on a database's first key.
-    fn slot_mut(&mut self, key: &[u8]) -> &mut HashMap<InlineBytes, Data> {
+    fn slot_mut(&mut self, key: &[u8]) -> &mut KeySlot {
         if self.slots.is_empty() {
-            self.slots = (0..SLOTS).map(|_| HashMap::new()).collect();
+            self.slots = (0..SLOTS).map(|_| CowBox::default()).collect();
         }
         &mut self.slots[slot_of(key)]
     }
@@ -377,7 +382,7 @@ impl Db {
     // ANCHOR: remove_entry
     fn remove_entry(&mut self, key: &[u8]) -> Option<Data> {
         self.expires.remove(key);
-        let slot = self.slots.get_mut(slot_of(key))?;
+        let slot: &mut KeySlot = self.slots.get_mut(slot_of(key))?;
         let old = slot.remove(key);
         if old.is_some() {
             self.len -= 1;
@@ -506,7 +511,7 @@ impl Db {
             return 0;
         }
         while slot < SLOTS && seen < count.max(1) {
-            for (k, v) in &self.slots[slot] {
+            for (k, v) in self.slots[slot].iter() {
                 if !self.is_expired(k, now) {
                     visit(k, v);
                 }
@@ -623,7 +628,7 @@ mod tests {
         for k in &keys {
             st.set(k.as_bytes(), s("v"), 0);
         }
-        let peak = st.slots.iter().map(HashMap::capacity).max().unwrap_or(0);
+        let peak = st.slots.iter().map(|s| s.capacity()).max().unwrap_or(0);
         assert!(peak >= 128);
         for k in &keys[..keys.len() - SLOTS] {
             st.remove(k.as_bytes(), 0);

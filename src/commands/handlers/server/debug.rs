@@ -129,13 +129,8 @@ fn object(shared: &Shared, client: &mut ClientContext, key: &[u8]) -> Value {
         let Some(data) = db.get(key, now) else {
             return Value::error("ERR no such key");
         };
-        let entry = crate::persistence::rewrite::Entry {
-            key: key.into(),
-            data: data.clone(),
-            deadline: None,
-        };
         let mut bytes = Vec::new();
-        crate::persistence::rewrite::write_entry(&mut bytes, &entry);
+        crate::persistence::rewrite::write_entry(&mut bytes, key, data, None);
         (format!("{:p}", data), bytes.len())
     };
     let mut ask = |sub: &[u8]| -> Option<Value> {
