@@ -466,6 +466,9 @@ pub fn commit(
         shared.pubsub.notify_write(store, &mut effects);
     }
     let mut effects = effects.into_list();
+    for value in store.take_expired_values() {
+        shared.lazyfree.free_if(&shared.lazyfree.expire, value);
+    }
     let expired = store.take_lazily_expired();
     if !expired.is_empty() {
         // The expiry happened before the command's own effects, so its DELs come first.

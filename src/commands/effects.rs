@@ -221,7 +221,9 @@ impl Context<'_> {
         class: KeyspaceEvents,
         event: &'static str,
     ) {
-        let existed = self.db.remove(dst, self.now).is_some();
+        let old = self.db.remove(dst, self.now);
+        let existed = old.is_some();
+        self.discard(old);
         if existed {
             self.log(&[b"DEL", dst]);
         }
@@ -236,4 +238,13 @@ impl Context<'_> {
         }
     }
     // ANCHOR_END: store_result
+
+    /// Frees a value the command replaced or deleted on the server's own account: on the
+    /// `lazyfree` thread if `lazyfree-lazy-server-del` is on and the value is big.
+    pub fn discard(&self, old: Option<Data>) {
+        if let Some(old) = old {
+            let lazyfree = &self.shared.lazyfree;
+            lazyfree.free_if(&lazyfree.server_del, old);
+        }
+    }
 }

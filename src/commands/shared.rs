@@ -26,8 +26,24 @@ use super::role::Role;
 use super::stats::Stats;
 use crate::config::{Config, DebugCommand};
 use crate::engine::store::Store;
+use crate::engine::store::lazyfree::LazyFree;
 use crate::persistence::Aof;
 use crate::protocol::resp::Value;
+
+/// Copies the `lazyfree-lazy-*` settings of `config` into the handle the handlers read.
+pub fn configure_lazyfree(lazyfree: &LazyFree, config: &Config) {
+    let yes = |name: &str| config.kept.get(name).is_some_and(|v| v == "yes");
+    lazyfree
+        .user_del
+        .store(yes("lazyfree-lazy-user-del"), Ordering::Relaxed);
+    lazyfree
+        .user_flush
+        .store(yes("lazyfree-lazy-user-flush"), Ordering::Relaxed);
+    lazyfree.expire.store(yes("lazyfree-lazy-expire"), Ordering::Relaxed);
+    lazyfree
+        .server_del
+        .store(yes("lazyfree-lazy-server-del"), Ordering::Relaxed);
+}
 
 // ANCHOR: shared
 /// Everything the threads share.
@@ -56,6 +72,8 @@ pub struct Shared {
     pub clients: ClientTable,
     /// Counters for `INFO stats`.
     pub stats: Stats,
+    /// The `lazyfree` thread, and the `lazyfree-lazy-*` settings that send values to it.
+    pub lazyfree: LazyFree,
     /// Set once shutdown begins.
     pub shutting_down: AtomicBool,
     /// False after `DEBUG SET-ACTIVE-EXPIRE 0`: the expirer skips its cycles, and keys expire only
@@ -80,6 +98,8 @@ impl Shared {
     pub fn new(config: Config, registry: Registry, store: Store, aof: Aof, local_addr: SocketAddr) -> Shared {
         let pubsub = PubSub::default();
         pubsub.set_keyspace_events(config.notify_keyspace_events);
+        let lazyfree = LazyFree::start();
+        configure_lazyfree(&lazyfree, &config);
         Shared {
             databases: store.count(),
             maxmemory: AtomicU64::new(config.maxmemory),
@@ -96,6 +116,7 @@ impl Shared {
             pubsub,
             clients: ClientTable::default(),
             stats: Stats::default(),
+            lazyfree,
             shutting_down: AtomicBool::new(false),
             active_expire: AtomicBool::new(true),
             started: Instant::now(),

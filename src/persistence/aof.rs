@@ -95,6 +95,7 @@ impl Aof {
                 queued_bytes: AtomicU64::new(0),
                 auto_percentage: AtomicU64::new(config.auto_aof_rewrite_percentage),
                 auto_min_size: AtomicU64::new(config.auto_aof_rewrite_min_size),
+                key_save_delay_us: AtomicU64::new(key_save_delay(config)),
                 rewrite: RewriteStatus::new(),
                 store: OnceLock::new(),
             }),
@@ -307,6 +308,13 @@ impl Aof {
         self.inner.auto_min_size.store(min_size, Ordering::Relaxed);
     }
 
+    /// `CONFIG SET rdb-key-save-delay` at run time.
+    pub fn set_key_save_delay(&self, config: &Config) {
+        self.inner
+            .key_save_delay_us
+            .store(key_save_delay(config), Ordering::Relaxed);
+    }
+
     /// `BGREWRITEAOF`: starts a rewrite of the store given to [`Aof::attach_store`] in the
     /// background (see [`super::rewrite`]).
     ///
@@ -380,6 +388,16 @@ fn select(selected: &mut Option<usize>, db: usize, bytes: &mut Vec<u8>) {
         encode_command(&[b"SELECT", db.to_string().as_bytes()], bytes);
         *selected = Some(db);
     }
+}
+
+/// `rdb-key-save-delay` in microseconds; Redis reads a negative value as nanoseconds, which
+/// rounds to no delay here.
+fn key_save_delay(config: &Config) -> u64 {
+    config
+        .kept
+        .get("rdb-key-save-delay")
+        .and_then(|v| v.parse::<i64>().ok())
+        .map_or(0, |us| us.max(0) as u64)
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::state::{Inner, Msg};
 use crate::engine::store::{Data, Snapshot, Store, now_ms};
@@ -89,6 +89,11 @@ fn chunked<'a>(out: &mut Vec<u8>, name: &[u8], key: &'a [u8], items: impl Iterat
 /// # Errors
 /// The file cannot be created or written.
 pub fn write_snapshot(path: &Path, snapshot: Snapshot) -> io::Result<()> {
+    write_snapshot_paced(path, snapshot, Duration::ZERO)
+}
+
+/// [`write_snapshot`], sleeping `per_key` after each key (`rdb-key-save-delay`).
+fn write_snapshot_paced(path: &Path, snapshot: Snapshot, per_key: Duration) -> io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let mut buf = Vec::with_capacity(64 * 1024);
     let taken_at = snapshot.taken_at;
@@ -96,6 +101,9 @@ pub fn write_snapshot(path: &Path, snapshot: Snapshot) -> io::Result<()> {
         encode_command(&[b"SELECT", db.db.to_string().as_bytes()], &mut buf);
         db.drain(taken_at, |key, data, deadline| {
             write_entry(&mut buf, key, data, deadline);
+            if !per_key.is_zero() {
+                std::thread::sleep(per_key);
+            }
             if buf.len() >= 64 * 1024 {
                 w.write_all(&buf)?;
                 buf.clear();
@@ -146,7 +154,8 @@ fn run(inner: &Arc<Inner>, store: &RwLock<Store>) {
     );
     let path = inner.path();
     let tmp = temp_path(&path);
-    let written = write_snapshot(&tmp, snapshot).map_err(|e| format!("writing {}: {e}", tmp.display()));
+    let per_key = Duration::from_micros(inner.key_save_delay_us.load(Ordering::Relaxed));
+    let written = write_snapshot_paced(&tmp, snapshot, per_key).map_err(|e| format!("writing {}: {e}", tmp.display()));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

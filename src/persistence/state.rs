@@ -69,6 +69,9 @@ pub(super) struct Inner {
     pub(super) queued_bytes: AtomicU64,
     pub(super) auto_percentage: AtomicU64,
     pub(super) auto_min_size: AtomicU64,
+    /// `rdb-key-save-delay`: microseconds the rewrite sleeps after each key (0: none), so
+    /// tests can hold a rewrite open long enough to write during it, as Redis's tests do.
+    pub(super) key_save_delay_us: AtomicU64,
     /// Where the rewrite stands: the one record of it, for `INFO persistence`.
     pub(super) rewrite: RewriteStatus,
     /// The store, for automatic rewrites started by the writer thread.

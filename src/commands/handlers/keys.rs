@@ -9,9 +9,12 @@
 use super::databases::db_index;
 use super::parse_i64;
 use crate::commands::registry::{ALL_KEYS, KEY1, KeySpec, NO_KEYS, flags::*};
-use crate::commands::{Context, ReadContext, Registry};
+use std::sync::atomic::Ordering;
+
+use crate::commands::{Context, ReadContext, Registry, Shared};
 use crate::config::KeyspaceEvents as Class;
-use crate::engine::store::{StoreError, glob_match};
+use crate::engine::store::lazyfree::LAZYFREE_THRESHOLD;
+use crate::engine::store::{Db, StoreError, glob_match};
 use crate::protocol::resp::Value;
 
 /// `RENAME src dst`, `COPY src dst`: the first two arguments are keys.
@@ -20,7 +23,7 @@ const TWO_KEYS: KeySpec = (1, 2, 1);
 /// Registers this family's commands.
 pub fn register(r: &mut Registry) {
     r.write("del", del, -2, 0, ALL_KEYS);
-    r.write("unlink", del, -2, FAST, ALL_KEYS);
+    r.write("unlink", unlink, -2, FAST, ALL_KEYS);
     r.read("exists", exists, -2, FAST, ALL_KEYS);
     r.read("touch", exists, -2, FAST, ALL_KEYS);
     r.read("type", type_, 2, FAST, KEY1);
@@ -45,14 +48,26 @@ pub fn register(r: &mut Registry) {
 }
 
 // ANCHOR: del
-/// `DEL key [key ...]` (and `UNLINK`, which frees memory in the background in Redis; here
-/// dropping a value is the same work either way): replies with how many keys it deleted.
-/// Logged as one `DEL` naming only the keys that existed.
+/// `DEL key [key ...]`: deletes the keys, replies how many existed. A big value is freed on the
+/// `lazyfree` thread when `lazyfree-lazy-user-del` is on, as `UNLINK` always does.
 pub fn del(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
+    let lazy = ctx.shared.lazyfree.user_del.load(Ordering::Relaxed);
+    delete(ctx, args, lazy)
+}
+
+/// `UNLINK key [key ...]`: `DEL`, with big values freed in the background.
+pub fn unlink(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
+    delete(ctx, args, true)
+}
+
+fn delete(ctx: &mut Context<'_>, args: &[Vec<u8>], lazy: bool) -> Value {
     // The keys that existed, by reference: the effect copies them only if it is wanted.
     let mut existed: Vec<&Vec<u8>> = Vec::new();
     for key in args {
-        if ctx.db.remove(key, ctx.now).is_some() {
+        if let Some(old) = ctx.db.remove(key, ctx.now) {
+            if lazy {
+                ctx.shared.lazyfree.free_value(old);
+            }
             existed.push(key);
             ctx.notify(Class::GENERIC, "del", key);
         }
@@ -121,7 +136,8 @@ fn rename_generic(ctx: &mut Context<'_>, args: &[Vec<u8>], nx: bool) -> Result<b
     let Some(data) = ctx.db.remove(src, ctx.now) else {
         return Err(StoreError::NoSuchKey.into());
     };
-    ctx.db.set(dst, data, ctx.now);
+    let replaced = ctx.db.set(dst, data, ctx.now);
+    ctx.discard(replaced);
     if let Some(at) = deadline {
         ctx.db.set_deadline(dst, at, ctx.now);
     }
@@ -302,13 +318,14 @@ pub fn dbsize(ctx: &mut ReadContext<'_>, _: &[Vec<u8>]) -> Value {
 }
 
 // ANCHOR: flushall
-/// `FLUSHALL [ASYNC | SYNC]`: deletes every key of every database. Redis's `ASYNC` frees
-/// memory on another thread; here both free it at once. Logged as `FLUSHALL`, as Redis
+/// `FLUSHALL [ASYNC | SYNC]`: deletes every key of every database; with `ASYNC` the memory is
+/// given back on the `lazyfree` thread, and the reply does not wait for it. Logged as `FLUSHALL`, as Redis
 /// propagates it even when there was nothing to delete.
 pub fn flushall(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    if let Err(e) = flush_mode(args) {
-        return e;
-    }
+    let lazy = match flush_mode(ctx, args) {
+        Ok(lazy) => lazy,
+        Err(e) => return e,
+    };
     // Before the keys go: a watched key is touched only if it was live, as in Redis 7 (an
     // expired key that is flushed away changed nothing a client could see).
     let (db, others, selected, now) = (&*ctx.db, &ctx.others, ctx.client.db, ctx.now);
@@ -316,9 +333,9 @@ pub fn flushall(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         let db = if index == selected { Some(db) } else { others.get(index) };
         db.is_some_and(|db| db.contains(key, now))
     });
-    ctx.db.clear();
+    flush(ctx.shared, ctx.db, lazy);
     for db in ctx.others.iter_mut() {
-        db.clear();
+        flush(ctx.shared, db, lazy);
     }
     ctx.log(&[b"FLUSHALL"]);
     Value::OK
@@ -326,23 +343,35 @@ pub fn flushall(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `FLUSHDB [ASYNC | SYNC]`: deletes every key of the selected database.
 pub fn flushdb(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    if let Err(e) = flush_mode(args) {
-        return e;
-    }
+    let lazy = match flush_mode(ctx, args) {
+        Ok(lazy) => lazy,
+        Err(e) => return e,
+    };
     let (db, selected, now) = (&*ctx.db, ctx.client.db, ctx.now);
     ctx.watch
         .touch_where(|index, key| index == selected && db.contains(key, now));
-    ctx.db.clear();
+    flush(ctx.shared, ctx.db, lazy);
     ctx.log(&[b"FLUSHDB"]);
     Value::OK
 }
 
-/// Checks a flush's optional `ASYNC` or `SYNC`.
-fn flush_mode(args: &[Vec<u8>]) -> Result<(), Value> {
+/// Checks a flush's optional `ASYNC` or `SYNC`: true to free in the background (`ASYNC`, or
+/// neither with `lazyfree-lazy-user-flush` on).
+fn flush_mode(ctx: &Context<'_>, args: &[Vec<u8>]) -> Result<bool, Value> {
     match args {
-        [] => Ok(()),
-        [mode] if mode.eq_ignore_ascii_case(b"SYNC") || mode.eq_ignore_ascii_case(b"ASYNC") => Ok(()),
+        [] => Ok(ctx.shared.lazyfree.user_flush.load(Ordering::Relaxed)),
+        [mode] if mode.eq_ignore_ascii_case(b"SYNC") => Ok(false),
+        [mode] if mode.eq_ignore_ascii_case(b"ASYNC") => Ok(true),
         _ => Err(Value::syntax_error()),
+    }
+}
+
+/// Empties `db`: its tables go to the `lazyfree` thread if `lazy` and there are more keys than
+/// the lazy-free threshold, else they are dropped here.
+fn flush(shared: &Shared, db: &mut Db, lazy: bool) {
+    let (contents, keys) = db.take_contents();
+    if lazy && keys > LAZYFREE_THRESHOLD {
+        shared.lazyfree.free(contents, keys as u64);
     }
 }
 // ANCHOR_END: flushall

@@ -14,7 +14,7 @@
 //! borrow of every database but the selected one, which is how Rust lets one command hold two
 //! databases mutably at once.
 
-use super::{Db, Key, StoreStats, WatchTable};
+use super::{Data, Db, Key, StoreStats, WatchTable};
 
 /// Every database, and what they share.
 pub struct Store {
@@ -113,6 +113,15 @@ impl Store {
             if db.has_lazily_expired() {
                 all.extend(db.take_lazily_expired().into_iter().map(|k| (index, k)));
             }
+        }
+        all
+    }
+
+    /// Takes, from every database, the big values expiry deleted since the last call.
+    pub fn take_expired_values(&mut self) -> Vec<Data> {
+        let mut all = Vec::new();
+        for db in &mut self.dbs {
+            all.append(&mut db.take_expired_values());
         }
         all
     }

@@ -155,6 +155,11 @@ impl List {
         List::default()
     }
 
+    /// How many chunks hold the elements: the allocations dropping the list frees.
+    pub fn chunk_count(&self) -> usize {
+        self.chunks.len()
+    }
+
     /// Number of elements.
     pub fn len(&self) -> usize {
         self.len

@@ -21,6 +21,7 @@ mod databases;
 mod expiry;
 mod fnv;
 pub mod glob;
+pub mod lazyfree;
 mod list;
 mod set;
 mod snapshot;
@@ -192,6 +193,9 @@ pub struct Db {
     lazily_expired: Vec<Key>,
     /// How many of `lazily_expired` [`Db::newly_expired`] has already handed out.
     lazily_seen: usize,
+    /// Big values (see [`lazyfree`]) deleted because their deadline passed, kept for the
+    /// server to free as `lazyfree-lazy-expire` says, under the guard or in the background.
+    big_expired: Vec<Data>,
     /// Keys deleted because their deadline passed, lazily or by the sweeper (`expired_keys`).
     expired: u64,
     /// Reads that found their key (`keyspace_hits`). Reads run under the *read* guard, so
@@ -233,6 +237,7 @@ impl Db {
             expires: ExpiryIndex::default(),
             lazily_expired: Vec::new(),
             lazily_seen: 0,
+            big_expired: Vec::new(),
             expired: 0,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -311,7 +316,8 @@ impl Db {
         if !self.is_expired(key, now) {
             return false;
         }
-        self.remove_entry(key);
+        let old = self.remove_entry(key);
+        self.keep_if_big(old);
         self.lazily_expired.push(key.into());
         self.expired += 1;
         true
@@ -421,9 +427,24 @@ impl Db {
         if !self.is_expired(key, now) {
             return false;
         }
-        self.remove_entry(key);
+        let old = self.remove_entry(key);
+        self.keep_if_big(old);
         self.expired += 1;
         true
+    }
+
+    /// Keeps an expired value for [`Db::take_expired_values`] if freeing it is real work.
+    fn keep_if_big(&mut self, old: Option<Data>) {
+        if let Some(old) = old
+            && lazyfree::free_effort(&old) > lazyfree::LAZYFREE_THRESHOLD
+        {
+            self.big_expired.push(old);
+        }
+    }
+
+    /// Takes the big values expiry deleted since the last call, for the caller to free.
+    pub fn take_expired_values(&mut self) -> Vec<Data> {
+        std::mem::take(&mut self.big_expired)
     }
 
     /// The deadline of a live `key` (Unix ms), or `None` if it has none or does not exist.
@@ -472,6 +493,16 @@ impl Db {
     /// True when no live key exists.
     pub fn is_empty(&self, now: u64) -> bool {
         self.len(now) == 0
+    }
+
+    /// Deletes every key and hands back what they were stored in, for the caller to drop
+    /// where it likes (`FLUSHALL ASYNC` drops it on the `lazyfree` thread). Returns the tables
+    /// and how many keys they hold.
+    pub fn take_contents(&mut self) -> (impl Send + 'static, usize) {
+        let slots = std::mem::take(&mut self.slots);
+        let expires = std::mem::take(&mut self.expires);
+        let len = std::mem::replace(&mut self.len, 0);
+        ((slots, expires), len)
     }
 
     /// Deletes every key, and gives the tables' memory back.

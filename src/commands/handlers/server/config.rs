@@ -24,6 +24,7 @@ pub fn config(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value
         b"set" if !rest.is_empty() && rest.len().is_multiple_of(2) => config_set(shared, rest),
         b"resetstat" if rest.is_empty() => {
             shared.stats.reset();
+            shared.lazyfree.reset_freed();
             shared.clients.reset_stats();
             shared.write_store().reset_stats();
             Value::OK
@@ -138,6 +139,8 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
         .pubsub
         .set_output_limit(new.client_output_buffer_limit.pubsub[0] as usize);
     shared.pubsub.set_keyspace_events(new.notify_keyspace_events);
+    crate::commands::shared::configure_lazyfree(&shared.lazyfree, &new);
+    shared.aof.set_key_save_delay(&new);
     if new.timeout != old.timeout {
         // Existing clients follow the new idle timeout too, as in Redis, from their next read: a
         // thread already blocked in `read` keeps the timeout it started that read with, so an

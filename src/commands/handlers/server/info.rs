@@ -393,6 +393,8 @@ fn fixed_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<
                 ("maxmemory_policy", config.maxmemory_policy.clone()),
                 ("mem_fragmentation_ratio", format!("{frag:.2}")),
                 ("mem_allocator", "libc".into()),
+                ("lazyfree_pending_objects", shared.lazyfree.pending().to_string()),
+                ("lazyfreed_objects", shared.lazyfree.freed().to_string()),
             ]
         }
         "persistence" => {

@@ -176,11 +176,16 @@ fn set_generic(ctx: &mut Context<'_>, key: &[u8], value: &[u8], o: &StringOption
         None => ctx.log(&[b"SET", key, value]),
     }
     if !o.get {
+        ctx.discard(old);
         return Value::OK;
     }
     match old {
         Some(Data::Str(s)) => Value::Bulk(s.into_vec()),
-        _ => Value::Null,
+        // `SET .. GET` over a collection is refused before this point.
+        other => {
+            ctx.discard(other);
+            Value::Null
+        }
     }
 }
 
