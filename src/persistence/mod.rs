@@ -10,12 +10,14 @@
 //! | [`replay`] | reading the file back, each command handed to the caller's closure |
 //! | [`rewrite`] | `BGREWRITEAOF`: the shortest command list that rebuilds the store |
 //! | [`check`] | `--check-aof FILE [--fix]`, like `redis-check-aof` |
+//! | [`rdb`] | the RDB snapshot format (`dump.rdb`, version 10): writer and loader |
 //!
 //! The file is plain RESP: every record is the array of bulk strings a client would have sent,
 //! so `cat appendonly.aof` is readable and Redis's own tools understand it.
 
 pub mod aof;
 pub mod check;
+pub mod rdb;
 pub mod replay;
 pub mod rewrite;
 mod state;
