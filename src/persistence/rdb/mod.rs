@@ -85,10 +85,28 @@ mod write;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::engine::store::{Data, Key};
+use crate::engine::store::{Data, Key, Snapshot};
 
 pub use read::load;
 pub use write::RdbWriter;
+
+// ANCHOR: write_snapshot
+/// Writes a whole [`Snapshot`] as one RDB file to `out`: each non-empty database's keys after
+/// its `SELECTDB`, expired keys left out, then the checksum. Used by `SAVE`, `BGSAVE` and a
+/// replica's full sync alike; the snapshot is read slot by slot, with no lock held.
+///
+/// # Errors
+/// Writing to `out` failed.
+pub fn write_snapshot<W: std::io::Write>(out: W, snapshot: Snapshot, aux: &[(&str, &[u8])]) -> std::io::Result<W> {
+    let mut w = RdbWriter::new(out, aux)?;
+    let taken_at = snapshot.taken_at;
+    for db in snapshot.dbs {
+        w.select_db(db.db, db.keys, db.expires)?;
+        db.drain(taken_at, |key, data, deadline| w.entry(key, data, deadline))?;
+    }
+    w.finish()
+}
+// ANCHOR_END: write_snapshot
 
 /// The format version this module writes, and the newest it reads (Redis 7.0's).
 pub const RDB_VERSION: u32 = 10;
