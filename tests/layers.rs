@@ -42,7 +42,15 @@ const LAYERS: &[&[&str]] = &[
 /// the knot and it uses none of them but the last three.
 const KNOTS: &[(&str, &[&str])] = &[(
     "commands",
-    &["shared", "dispatcher", "registry", "blocking", "pubsub", "stats"],
+    &[
+        "shared",
+        "dispatcher",
+        "client",
+        "registry",
+        "blocking",
+        "pubsub",
+        "stats",
+    ],
 )];
 
 /// The name a sibling goes by in the loop rule: its own, or its knot's.

@@ -8,119 +8,19 @@
 //! the write guard is still held, marking `WATCH`ed keys, and waiting for the fsync of
 //! `appendfsync always` only after the guard is released.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use super::effects::Notification;
 use super::registry::{CommandSpec, Handler, flags};
 use super::registry::{change_keys, db_number};
 use super::{BlockOn, Change, Context, Effects, ReadContext, Shared, blocking};
-use crate::commands::ClientHandle;
 use crate::config::KeyspaceEvents;
-use crate::engine::store::{Key, Store, WatchFlag, WatchTable, now_ms};
+use crate::engine::store::{Store, now_ms};
 
-use crate::protocol::resp::{Protocol, Value};
+use crate::protocol::resp::Value;
 
-// ANCHOR: client_context
-/// Everything the server remembers about one connection.
-pub struct ClientContext {
-    /// The unique id (`CLIENT ID`).
-    pub id: u64,
-    /// The shared view of this client (name, address, counters) that `CLIENT LIST` reads.
-    pub handle: Arc<ClientHandle>,
-    /// RESP2 or RESP3, as chosen by `HELLO`.
-    pub protocol: Protocol,
-    /// False until `AUTH` succeeds when a password is required.
-    pub authenticated: bool,
-    /// The selected database (`SELECT`), 0 at first.
-    pub db: usize,
-    /// Commands queued since `MULTI`; `None` outside a transaction.
-    pub multi: Option<Vec<Vec<Vec<u8>>>>,
-    /// A queue-time error happened since `MULTI`: `EXEC` must answer `EXECABORT`.
-    pub multi_error: bool,
-    /// Keys this client `WATCH`es: each with its database, and whether it was live (present
-    /// and not expired) when watched.
-    pub watched: Vec<(usize, Key, bool)>,
-    /// Set by any write to a watched key.
-    pub watch_flag: WatchFlag,
-    /// Number of channels plus patterns subscribed to; above zero, RESP2 allows only
-    /// Pub/Sub commands.
-    pub subscriptions: usize,
-    /// Set by `QUIT` (or a fatal error): close after sending the reply.
-    pub close_after_reply: bool,
-    /// Whether replies are sent (`CLIENT REPLY`).
-    pub reply_mode: ReplyMode,
-    /// Where this connection's output goes once it has subscribed or run `MONITOR`: a queue
-    /// that other threads append messages to, written by the connection's writer thread
-    /// (see `commands::pubsub`). `None`: replies go straight to the socket.
-    pub outbox: Option<Arc<crate::commands::pubsub::Outbox>>,
-}
-// ANCHOR_END: client_context
-
-/// `CLIENT REPLY ON | OFF | SKIP`: whether the server answers this connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReplyMode {
-    /// Every command is answered (the default).
-    On,
-    /// No command is answered until `CLIENT REPLY ON`.
-    Off,
-    /// The next this many replies are dropped: `CLIENT REPLY SKIP` drops its own and the next
-    /// command's.
-    Skip(u8),
-}
-
-impl ClientContext {
-    /// A fresh connection's context.
-    pub fn new(handle: Arc<ClientHandle>, authenticated: bool) -> Self {
-        ClientContext {
-            id: handle.id,
-            handle,
-            protocol: Protocol::Resp2,
-            authenticated,
-            db: 0,
-            multi: None,
-            multi_error: false,
-            watched: Vec::new(),
-            watch_flag: Arc::new(AtomicBool::new(false)),
-            subscriptions: 0,
-            close_after_reply: false,
-            reply_mode: ReplyMode::On,
-            outbox: None,
-        }
-    }
-
-    /// True in RESP2 subscribed mode, where only Pub/Sub commands, `PING`, `QUIT` and `RESET`
-    /// are allowed. (RESP3 clients may mix: their messages are push frames.)
-    pub fn in_pubsub_mode(&self) -> bool {
-        self.subscriptions > 0 && self.protocol == Protocol::Resp2
-    }
-
-    // ANCHOR: reply_allowed
-    /// Whether the reply to the command that just ran goes out, as `CLIENT REPLY` decided; a
-    /// subscription's confirmation always does, in either protocol, as in Redis. Advances
-    /// `SKIP`.
-    pub fn reply_allowed(&mut self, reply: &Value) -> bool {
-        let mode = self.reply_mode;
-        if let ReplyMode::Skip(left) = mode {
-            self.reply_mode = if left > 1 {
-                ReplyMode::Skip(left - 1)
-            } else {
-                ReplyMode::On
-            };
-        }
-        mode == ReplyMode::On || matches!(reply, Value::Push(_))
-    }
-    // ANCHOR_END: reply_allowed
-
-    /// Forgets every watched key (`EXEC`, `DISCARD`, `UNWATCH`, `RESET`, disconnect).
-    pub fn unwatch_all(&mut self, watch: &mut WatchTable) {
-        for (db, key, _) in self.watched.drain(..) {
-            watch.unwatch(db, &key, &self.watch_flag);
-        }
-        self.watch_flag.store(false, Ordering::Relaxed);
-    }
-}
+pub use super::client::{ClientContext, ReplyMode};
 
 /// Redis's refusal of `DEBUG` when `enable-debug-command` does not allow the caller.
 pub const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \
@@ -191,7 +91,9 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
         Some(queue) if is_exec => (exec_flags(shared, queue), false),
         multi => (spec.flags, multi.is_some() && !spec.has(flags::RUNS_IN_MULTI)),
     };
-    if let Some(refusal) = shared.refuses(state_flags, queued) {
+    if !client.is_master
+        && let Some(refusal) = shared.refuses(state_flags, queued)
+    {
         if is_exec && let (Some(_), Value::Error(e)) = (client.multi.take(), &refusal) {
             client.multi_error = false;
             client.unwatch_all(&mut shared.write_store().watch);
@@ -375,7 +277,7 @@ pub fn invoke(spec: &CommandSpec, args: &[Vec<u8>], call: Call<'_>, access: Acce
 /// True if a write's effects have a reader: the AOF, a `WATCH`er, or a blocked client. Checked
 /// under the write guard, so none of the three can appear between this check and the `commit`.
 pub fn wants_effects(shared: &Shared, store: &Store) -> bool {
-    shared.aof.is_enabled() || !store.watch.is_empty() || shared.blocking.has_waiters()
+    shared.aof.is_enabled() || shared.backlog.is_active() || !store.watch.is_empty() || shared.blocking.has_waiters()
 }
 
 /// The classes a key lookup can tell of: `x` and `m`.
@@ -491,6 +393,7 @@ pub fn commit(
     if !store.watch.is_empty() {
         touch_watched(shared, store, now, &effects);
     }
+    shared.backlog.append(&effects, in_multi);
     shared.aof.append(&effects, in_multi)
 }
 // ANCHOR_END: commit

@@ -9,6 +9,7 @@
 //! invariant 1: a handler cannot write through a read guard, and none can lock the store itself.
 
 pub mod blocking;
+pub mod client;
 pub mod clients;
 pub mod dispatcher;
 pub mod docs;
@@ -20,12 +21,14 @@ pub mod load;
 pub mod notify;
 pub mod pubsub;
 pub mod registry;
+pub mod replicas;
 pub mod role;
 pub mod shared;
 pub mod stats;
 
+pub use client::ClientContext;
 pub use clients::ClientHandle;
-pub use dispatcher::{ClientContext, dispatch};
+pub use dispatcher::dispatch;
 pub use effects::Effects;
 pub use registry::{CommandSpec, Handler, Registry};
 pub use shared::Shared;

@@ -4,13 +4,12 @@
 //! Go original: none (go-redis had no replication). Explained in: book chapter "Talking to real
 //! clients", "Replicas, so far".
 //!
-//! Replication itself (the link that copies a master's data) is not built yet. What is here is
-//! the part a client can already see: `REPLICAOF host port` makes this server a replica whose
-//! link to the master is down, as a real replica is until it reaches its master; it then
-//! refuses writes (`READONLY`, while `replica-read-only` is `yes`) and, with
-//! `replica-serve-stale-data no`, every command not flagged `stale` (`MASTERDOWN`).
-//! `min-replicas-to-write N` refuses writes while fewer than N replicas are connected, which,
-//! with none able to connect yet, is always (`NOREPLICAS`). The dispatcher asks [`Role::refusal`]
+//! The link that copies a master's data is `server/replica_link.rs`; what is here is the part a
+//! client sees. `REPLICAOF host port` makes this server a replica: it refuses writes
+//! (`READONLY`, while `replica-read-only` is `yes`) and, with `replica-serve-stale-data no`
+//! while its link is down, every command not flagged `stale` (`MASTERDOWN`).
+//! `min-replicas-to-write N` refuses writes while fewer than N replicas acknowledged within
+//! `min-replicas-max-lag` seconds (`NOREPLICAS`). The dispatcher asks [`Role::refusal`]
 //! before it runs or queues a command, and before `EXEC` with the flags of everything queued,
 //! as Redis does.
 
@@ -26,6 +25,9 @@ pub struct Role {
     /// True while any rule could refuse a command: every command checks only this when none
     /// can.
     guarded: AtomicBool,
+    /// True while a replica's link to its master is up (`MASTERDOWN` is refused only while
+    /// it is down).
+    link_up: AtomicBool,
     state: Mutex<State>,
 }
 
@@ -34,6 +36,7 @@ struct State {
     /// The master this server replicates, as `REPLICAOF` named it.
     master: Option<(String, u16)>,
     min_replicas_to_write: u64,
+    min_replicas_max_lag: u64,
     serve_stale_data: bool,
     read_only: bool,
 }
@@ -55,6 +58,7 @@ impl Role {
         let get = |name: &str| config.get(name).unwrap_or_default();
         self.update(|s| {
             s.min_replicas_to_write = get("min-replicas-to-write").parse().unwrap_or(0);
+            s.min_replicas_max_lag = get("min-replicas-max-lag").parse().unwrap_or(10);
             s.serve_stale_data = get("replica-serve-stale-data") != "no";
             s.read_only = get("replica-read-only") != "no";
         });
@@ -66,6 +70,11 @@ impl Role {
         self.update(|s| s.master = master);
     }
 
+    /// The link thread tells whether the link to the master is up.
+    pub fn set_link_up(&self, up: bool) {
+        self.link_up.store(up, Ordering::Release);
+    }
+
     /// The master `REPLICAOF` named, if this server is a replica.
     pub fn master(&self) -> Option<(String, u16)> {
         self.state().master.clone()
@@ -74,19 +83,29 @@ impl Role {
     // ANCHOR: refusal
     /// The error a command gets because of the role, if any, checked in Redis's order: `write`
     /// if it writes, `stale_ok` if it is flagged `stale` (safe on a replica whose data may be
-    /// old). The link to a master is always down here.
-    pub fn refusal(&self, write: bool, stale_ok: bool) -> Option<Value> {
+    /// old).
+    /// `good_replicas(max_lag)` counts the replicas that acknowledged within `max_lag`.
+    pub fn refusal(
+        &self,
+        write: bool,
+        stale_ok: bool,
+        good_replicas: impl FnOnce(std::time::Duration) -> usize,
+    ) -> Option<Value> {
         if !self.guarded.load(Ordering::Acquire) {
             return None;
         }
         let s = self.state().clone();
-        if write && s.master.is_none() && s.min_replicas_to_write > 0 {
+        if write
+            && s.master.is_none()
+            && s.min_replicas_to_write > 0
+            && (good_replicas(std::time::Duration::from_secs(s.min_replicas_max_lag)) as u64) < s.min_replicas_to_write
+        {
             return Some(Value::error("NOREPLICAS Not enough good replicas to write."));
         }
         if write && s.master.is_some() && s.read_only {
             return Some(Value::error("READONLY You can't write against a read only replica."));
         }
-        if s.master.is_some() && !s.serve_stale_data && !stale_ok {
+        if s.master.is_some() && !s.serve_stale_data && !stale_ok && !self.link_up.load(Ordering::Acquire) {
             return Some(Value::error(
                 "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
             ));
@@ -104,7 +123,7 @@ mod tests {
     fn a_master_without_rules_refuses_nothing() {
         let role = Role::default();
         role.configure(&Config::default());
-        assert!(role.refusal(true, false).is_none());
+        assert!(role.refusal(true, false, |_| 0).is_none());
     }
 
     #[test]
@@ -118,11 +137,11 @@ mod tests {
             Some(Value::Error(e)) => e.split(' ').next().unwrap_or_default().to_string(),
             _ => String::new(),
         };
-        assert_eq!(text(role.refusal(true, false)), "READONLY");
-        assert_eq!(text(role.refusal(false, false)), "MASTERDOWN");
-        assert_eq!(text(role.refusal(false, true)), "");
+        assert_eq!(text(role.refusal(true, false, |_| 0)), "READONLY");
+        assert_eq!(text(role.refusal(false, false, |_| 0)), "MASTERDOWN");
+        assert_eq!(text(role.refusal(false, true, |_| 0)), "");
         role.set_master(None);
-        assert!(role.refusal(true, false).is_none());
+        assert!(role.refusal(true, false, |_| 0).is_none());
     }
 
     #[test]
@@ -131,7 +150,7 @@ mod tests {
         let mut config = Config::default();
         config.set("min-replicas-to-write", "2").unwrap();
         role.configure(&config);
-        assert!(matches!(role.refusal(true, false), Some(Value::Error(e)) if e.starts_with("NOREPLICAS")));
-        assert!(role.refusal(false, false).is_none());
+        assert!(matches!(role.refusal(true, false, |_| 0), Some(Value::Error(e)) if e.starts_with("NOREPLICAS")));
+        assert!(role.refusal(false, false, |_| 0).is_none());
     }
 }

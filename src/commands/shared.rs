@@ -22,12 +22,13 @@ use super::blocking::Blocking;
 use super::clients::ClientTable;
 use super::pubsub::PubSub;
 use super::registry::flags;
+use super::replicas::{Link, Replicas};
 use super::role::Role;
 use super::stats::Stats;
 use crate::config::{Config, DebugCommand};
 use crate::engine::store::Store;
 use crate::engine::store::lazyfree::LazyFree;
-use crate::persistence::Aof;
+use crate::persistence::{Aof, Backlog};
 use crate::protocol::resp::Value;
 
 /// Copies the `lazyfree-lazy-*` settings of `config` into the handle the handlers read.
@@ -85,9 +86,12 @@ pub struct Shared {
     listen_addr: Mutex<SocketAddr>,
     /// A listener `CONFIG SET port` or `bind` opened, for the accept loop to take over.
     pub new_listener: Mutex<Option<TcpListener>>,
-    /// The replication id `INFO replication` shows as `master_replid`; `DEBUG CHANGE-REPL-ID`
-    /// draws a new one.
-    pub replid: Mutex<String>,
+    /// The replication stream (its id, offset and backlog), fed beside the AOF.
+    pub backlog: Backlog,
+    /// The replicas of this server, and how far each has got.
+    pub replicas: Replicas,
+    /// This server's link to its master, when it is a replica.
+    pub link: Link,
     next_client_id: AtomicU64,
 }
 // ANCHOR_END: shared
@@ -122,7 +126,9 @@ impl Shared {
             started: Instant::now(),
             listen_addr: Mutex::new(local_addr),
             new_listener: Mutex::new(None),
-            replid: Mutex::new(random_id()),
+            backlog: Backlog::default(),
+            replicas: Replicas::default(),
+            link: Link::default(),
             next_client_id: AtomicU64::new(0),
         }
     }
@@ -152,8 +158,11 @@ impl Shared {
         if (command_flags & flags::DENYOOM != 0 || queued) && self.out_of_memory() {
             return Some(Value::error("OOM command not allowed when used memory > 'maxmemory'."));
         }
-        self.role
-            .refusal(command_flags & flags::WRITE != 0, command_flags & flags::STALE != 0)
+        self.role.refusal(
+            command_flags & flags::WRITE != 0,
+            command_flags & flags::STALE != 0,
+            |max_lag| self.replicas.good(max_lag),
+        )
     }
     // ANCHOR_END: refuses
 
@@ -197,12 +206,12 @@ impl Shared {
 
     /// The current replication id.
     pub fn replid(&self) -> String {
-        self.replid.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.backlog.replid()
     }
 
     /// Draws a new replication id, as Redis's `changeReplicationId` does.
     pub fn change_replid(&self) {
-        *self.replid.lock().unwrap_or_else(|p| p.into_inner()) = random_id();
+        self.backlog.new_replid();
     }
 
     /// The next client id (`CLIENT ID`), starting at 1 as in Redis.

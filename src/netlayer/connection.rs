@@ -168,6 +168,14 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             }
         };
         let reply = dispatch(shared, client, &argv);
+        if let Some(request) = client.sync_request.take() {
+            // `SYNC` / `PSYNC`: from here on this connection carries the replication stream.
+            if writer.borrow_mut().flush().is_err() {
+                return;
+            }
+            super::replica::feed(shared, stream, client, request);
+            return;
+        }
         if outbox.is_none()
             && let Some(new) = &client.outbox
         {

@@ -7,6 +7,7 @@
 //! event loop on a few thousand clients. That trade-off is the lesson of chapter 1.
 
 mod connection;
+mod replica;
 
 pub use connection::handle_conn;
 

@@ -42,7 +42,7 @@ use super::state::{Chan, Inner, Msg, Progress, RewriteStatus, lock, policy_from_
 use super::writer::Writer;
 use crate::config::{Config, FsyncPolicy};
 use crate::engine::store::Store;
-use crate::protocol::resp::{Value, encode_command};
+use crate::protocol::resp::Value;
 
 /// A position in the AOF stream that a client may have to wait for (`appendfsync always`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,19 +165,7 @@ impl Aof {
         // Encoding here, not on the writer thread, costs the guard a memcpy of the effect but
         // saves cloning the effects into owned vectors to send them: one allocation either way.
         let mut bytes = Vec::with_capacity(64);
-        let in_multi = in_multi && changes.len() > 1;
-        if in_multi {
-            // Redis writes the transaction's first `SELECT` before its `MULTI`.
-            select(&mut chan.selected_db, changes[0].db, &mut bytes);
-            encode_command(&[b"MULTI"], &mut bytes);
-        }
-        for change in changes {
-            select(&mut chan.selected_db, change.db, &mut bytes);
-            encode_command(&change.effect, &mut bytes);
-        }
-        if in_multi {
-            encode_command(&[b"EXEC"], &mut bytes);
-        }
+        super::encode_changes(changes, in_multi, &mut chan.selected_db, &mut bytes);
         let Some(tx) = chan.tx.as_ref() else {
             return Ticket::NONE;
         };
@@ -379,14 +367,6 @@ impl Aof {
     #[doc(hidden)]
     pub fn inject_write_error(&self, errno: i32) {
         self.inner.injected_errno.store(errno, Ordering::SeqCst);
-    }
-}
-
-/// Writes `SELECT db` to `bytes` unless the stream is in `db` already, and notes that it is now.
-fn select(selected: &mut Option<usize>, db: usize, bytes: &mut Vec<u8>) {
-    if *selected != Some(db) {
-        encode_command(&[b"SELECT", db.to_string().as_bytes()], bytes);
-        *selected = Some(db);
     }
 }
 

@@ -26,6 +26,7 @@ pub fn spawn_cron(shared: Arc<Shared>) -> std::io::Result<()> {
         let mut samples = [0u64; OPS_SAMPLES];
         let mut next = 0;
         let mut last = (Instant::now(), shared.clients.total_commands());
+        let mut last_ping = Instant::now();
         while !shared.shutting_down.load(Ordering::SeqCst) {
             std::thread::sleep(CRON_PERIOD);
             if crate::sys::shutdown_requested() {
@@ -40,7 +41,27 @@ pub fn spawn_cron(shared: Arc<Shared>) -> std::io::Result<()> {
             last = now;
             let mean = samples.iter().sum::<u64>() / OPS_SAMPLES as u64;
             shared.stats.ops_per_sec.store(mean, Ordering::Relaxed);
+            ping_replicas(&shared, &mut last_ping);
         }
     })?;
     Ok(())
 }
+
+// ANCHOR: ping_replicas
+/// Every `repl-ping-replica-period` seconds (10), a `PING` into the replication stream, so a
+/// replica that hears nothing for `repl-timeout` knows its link is dead, and not just quiet.
+fn ping_replicas(shared: &Shared, last: &mut Instant) {
+    if !shared.backlog.is_active() || shared.role.master().is_some() {
+        return;
+    }
+    let period = shared
+        .config()
+        .get("repl-ping-replica-period")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10u64);
+    if last.elapsed() >= Duration::from_secs(period.max(1)) {
+        *last = Instant::now();
+        shared.backlog.append_command(&[b"PING"]);
+    }
+}
+// ANCHOR_END: ping_replicas

@@ -45,7 +45,9 @@ fn run(shared: &Shared) {
         let hz = shared.config().hz.max(1);
         let period = Duration::from_micros(1_000_000 / u64::from(hz));
         let started = Instant::now();
-        let active = shared.active_expire.load(Ordering::Relaxed);
+        // A replica leaves expiry to its master, whose `DEL`s reach it in the stream; until
+        // then reads hide its expired keys, as everywhere.
+        let active = shared.active_expire.load(Ordering::Relaxed) && shared.role.master().is_none();
         if active && run_cycle(shared, &mut rng, time_budget(hz)).time_cap_reached {
             // A backlog: start the next cycle at once instead of sleeping. Redis keeps to 25 %
             // of its one thread; ours is one thread among one per client, and with many busy

@@ -19,6 +19,7 @@
 
 pub mod cron;
 pub mod expirer;
+pub mod replica_link;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -71,6 +72,7 @@ pub fn start(config: Config) -> anyhow::Result<Server> {
     shared.pubsub.set_output_limit(pubsub_limit as usize);
     cron::spawn_cron(shared.clone())?;
     let expirer = expirer::spawn(shared.clone())?;
+    replica_link::spawn(shared.clone())?;
     let listener = {
         let shared = shared.clone();
         std::thread::Builder::new()

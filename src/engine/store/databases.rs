@@ -105,6 +105,13 @@ impl Store {
     }
     // ANCHOR_END: split
 
+    /// Puts the databases of `new` in place of these (a replica's full sync), marks every
+    /// watched key as touched, and hands back the old databases for the caller to free.
+    pub fn replace_dbs(&mut self, new: Store) -> Vec<Db> {
+        self.watch.touch_where(|_, _| true);
+        std::mem::replace(&mut self.dbs, new.dbs)
+    }
+
     /// Takes, from every database, the keys lazy expiry deleted since the last call, each with
     /// its database's number.
     pub fn take_lazily_expired(&mut self) -> Vec<(usize, Key)> {

@@ -240,23 +240,49 @@ pub fn info(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
 }
 // ANCHOR_END: info
 
-/// The `INFO replication` lines after a replica's own, in Redis's order.
-fn replication_tail(shared: &Shared) -> Vec<(&'static str, String)> {
-    vec![
-        ("connected_slaves", "0".into()),
-        ("master_failover_state", "no-failover".into()),
-        ("master_replid", shared.replid()),
-        ("master_replid2", "0".repeat(40)),
-        ("master_repl_offset", "0".into()),
-        ("second_repl_offset", "-1".into()),
-        ("repl_backlog_active", "0".into()),
-    ]
+// ANCHOR: info_replication
+/// `INFO replication`: the role and, for a replica, its link; then its own replicas and its
+/// stream, in Redis's order.
+fn replication(shared: &Shared, config: &crate::config::Config) -> Vec<(String, String)> {
+    let mut lines: Vec<(String, String)> = Vec::new();
+    let mut add = |k: &str, v: String| lines.push((k.to_string(), v));
+    match shared.role.master() {
+        None => add("role", "master".into()),
+        Some((host, port)) => {
+            let link = shared.link.get();
+            let up = link.state == "connected";
+            let secs = |at: Option<std::time::Instant>| at.map_or(-1, |t| t.elapsed().as_secs() as i64);
+            add("role", "slave".into());
+            add("master_host", host);
+            add("master_port", port.to_string());
+            add("master_link_status", if up { "up" } else { "down" }.into());
+            add("master_last_io_seconds_ago", secs(link.last_io).to_string());
+            add("master_sync_in_progress", u8::from(link.state == "sync").to_string());
+            add("slave_read_repl_offset", link.offset.to_string());
+            add("slave_repl_offset", link.offset.to_string());
+            if !up {
+                add("master_link_down_since_seconds", secs(link.down_since).to_string());
+            }
+            add("slave_priority", "100".into());
+            let read_only = config.get("replica-read-only").as_deref() != Some("no");
+            add("slave_read_only", u8::from(read_only).to_string());
+            add("replica_announced", "1".into());
+        }
+    }
+    let replicas = shared.replicas.info();
+    lines.push(("connected_slaves".into(), replicas.len().to_string()));
+    lines.extend(replicas);
+    lines.push(("master_failover_state".into(), "no-failover".into()));
+    lines.extend(shared.backlog.info().into_iter().map(|(k, v)| (k.to_string(), v)));
+    lines
 }
+// ANCHOR_END: info_replication
 
 fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(String, String)> {
     let lines = match section {
         "commandstats" => return command_stats(shared),
         "errorstats" => return error_stats(shared),
+        "replication" => return replication(shared, &shared.config()),
         // Redis prints each command's latency percentiles here; this server keeps no latency
         // histograms, so the section is what Redis prints with `latency-tracking no`.
         "latencystats" => vec![],
@@ -441,43 +467,21 @@ fn fixed_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<
                     "expire_cycle_cpu_milliseconds",
                     (s.expire_cycle_time_used_us / 1000).to_string(),
                 ),
+                ("sync_full", shared.replicas.sync_full.load(relaxed).to_string()),
+                (
+                    "sync_partial_ok",
+                    shared.replicas.sync_partial_ok.load(relaxed).to_string(),
+                ),
+                (
+                    "sync_partial_err",
+                    shared.replicas.sync_partial_err.load(relaxed).to_string(),
+                ),
                 ("evicted_keys", "0".into()),
                 ("keyspace_hits", hits.to_string()),
                 ("keyspace_misses", misses.to_string()),
                 ("unexpected_error_replies", "0".into()),
                 ("total_error_replies", stats.error_replies.load(relaxed).to_string()),
             ]
-        }
-        "replication" => {
-            let mut lines = match shared.role.master() {
-                None => vec![("role", "master".into())],
-                // A replica whose link never came up, as a real one is until it reaches its
-                // master.
-                Some((host, port)) => vec![
-                    ("role", "slave".into()),
-                    ("master_host", host),
-                    ("master_port", port.to_string()),
-                    ("master_link_status", "down".into()),
-                    ("master_last_io_seconds_ago", "-1".into()),
-                    ("master_sync_in_progress", "0".into()),
-                    ("slave_read_repl_offset", "0".into()),
-                    ("slave_repl_offset", "0".into()),
-                    ("master_link_down_since_seconds", "-1".into()),
-                    ("slave_priority", "100".into()),
-                    (
-                        "slave_read_only",
-                        if config.get("replica-read-only").as_deref() == Some("no") {
-                            "0"
-                        } else {
-                            "1"
-                        }
-                        .into(),
-                    ),
-                    ("replica_announced", "1".into()),
-                ],
-            };
-            lines.extend(replication_tail(shared));
-            lines
         }
         "cpu" => {
             let (user, sys) = cpu_seconds();

@@ -19,6 +19,9 @@ use crate::protocol::resp::Value;
 
 mod config;
 mod debug;
+mod replication;
+
+use replication::replicaof;
 mod info;
 mod memory;
 
@@ -81,40 +84,22 @@ pub fn register(r: &mut Registry) {
     r.read("memory", memory, -2, 0, (2, 2, 1));
     r.client("replicaof", replicaof, 3, ADMIN | NOSCRIPT | STALE, NO_KEYS);
     r.client("slaveof", replicaof, 3, ADMIN | NOSCRIPT | STALE, NO_KEYS);
+    r.client("sync", replication::sync, 1, ADMIN | NOSCRIPT | NO_MULTI, NO_KEYS);
+    r.client("psync", replication::psync, -3, ADMIN | NOSCRIPT | NO_MULTI, NO_KEYS);
+    r.client(
+        "replconf",
+        replication::replconf,
+        -1,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+    );
+    r.client("wait", replication::wait, 3, NOSCRIPT, NO_KEYS);
+    r.client("role", replication::role, 1, NOSCRIPT | LOADING | STALE | FAST, NO_KEYS);
     r.subcommands("config", CONFIG_SUBCOMMANDS);
     r.subcommands("command", COMMAND_SUBCOMMANDS);
     r.subcommands("slowlog", SLOWLOG_SUBCOMMANDS);
     r.subcommands("memory", MEMORY_SUBCOMMANDS);
 }
-
-// ANCHOR: replicaof
-/// `REPLICAOF host port` (and its old name `SLAVEOF`): this server becomes a replica of that
-/// master, and `REPLICAOF NO ONE` a master again. The link that would copy the master's data is
-/// not built yet, so a replica's link stays down: it refuses writes, as every replica does, and
-/// `INFO replication` says `master_link_status:down` (see `commands::role`).
-pub fn replicaof(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
-    let [host, port] = args else {
-        return Value::wrong_arity("replicaof");
-    };
-    if host.eq_ignore_ascii_case(b"no") && port.eq_ignore_ascii_case(b"one") {
-        if shared.role.master().is_some() {
-            crate::info!("server", "MASTER MODE enabled (user request)");
-        }
-        shared.role.set_master(None);
-        return Value::OK;
-    }
-    let Some(port) = parse_i64(port).and_then(|p| u16::try_from(p).ok()) else {
-        return Value::error("ERR Invalid master port");
-    };
-    let master = (String::from_utf8_lossy(host).into_owned(), port);
-    if shared.role.master().as_ref() == Some(&master) {
-        return Value::simple("OK Already connected to specified master");
-    }
-    crate::info!("server", "REPLICAOF {}:{} enabled (user request)", master.0, master.1);
-    shared.role.set_master(Some(master));
-    Value::OK
-}
-// ANCHOR_END: replicaof
 
 fn unknown_subcommand(cmd: &str, sub: &[u8]) -> Value {
     Value::error_owned(format!(
