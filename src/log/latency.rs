@@ -94,11 +94,16 @@ struct Monitor {
 
 impl Monitor {
     const fn new() -> Self {
-        Monitor { events: BTreeMap::new() }
+        Monitor {
+            events: BTreeMap::new(),
+        }
     }
 
     fn add(&mut self, event: &'static str, now: u64, ms: u64) {
-        self.events.entry(event).or_insert_with(|| Box::new(Series::new())).add(now, ms);
+        self.events
+            .entry(event)
+            .or_insert_with(|| Box::new(Series::new()))
+            .add(now, ms);
     }
 
     fn events(&self) -> Vec<EventHistory> {
@@ -246,7 +251,10 @@ mod tests {
         record("test-at", Duration::from_micros(100_999));
         set_threshold_ms(0);
         let names: Vec<&str> = events().iter().map(|e| e.name).collect();
-        assert!(!names.contains(&"test-off") && !names.contains(&"test-below"), "{names:?}");
+        assert!(
+            !names.contains(&"test-off") && !names.contains(&"test-below"),
+            "{names:?}"
+        );
         let at = events().into_iter().find(|e| e.name == "test-at").expect("recorded");
         assert_eq!(at.max, 100, "whole milliseconds, rounded down");
         assert_eq!(reset(&[b"test-at"]), 1);

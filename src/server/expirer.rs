@@ -46,7 +46,11 @@ fn run(shared: &Shared) {
         let period = Duration::from_micros(1_000_000 / u64::from(hz));
         let started = Instant::now();
         let active = shared.active_expire.load(Ordering::Relaxed);
-        if active && run_cycle(shared, &mut rng, time_budget(hz)).time_cap_reached {
+        let capped = active && run_cycle(shared, &mut rng, time_budget(hz)).time_cap_reached;
+        if active {
+            crate::log::latency::record("expire-cycle", started.elapsed());
+        }
+        if capped {
             // A backlog: start the next cycle at once instead of sleeping. Redis keeps to 25 %
             // of its one thread; ours is one thread among one per client, and with many busy
             // clients the scheduler gives it a small share of the CPU, so at a 25 % duty cycle a
