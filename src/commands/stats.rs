@@ -124,6 +124,7 @@ impl Stats {
     }
 
     /// True if commands are counted in their latency histograms (`latency-tracking`).
+    #[inline]
     pub fn latency_tracking(&self) -> bool {
         !self.latency_tracking_off.load(Ordering::Relaxed)
     }
