@@ -8,6 +8,7 @@
 //! at run time, so the three can never disagree about which names exist.
 
 pub mod keyspace_events;
+pub mod latency;
 pub mod redis_params;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 use anyhow::{Context as _, anyhow, bail};
 
 pub use keyspace_events::KeyspaceEvents;
+pub use latency::LatencySettings;
 
 use crate::log::Level;
 use crate::protocol::resp::split_args;
@@ -223,6 +225,8 @@ pub struct Config {
     pub save: String,
     /// Which keyspace notifications are published (`notify-keyspace-events`, none by default).
     pub notify_keyspace_events: KeyspaceEvents,
+    /// The latency monitor's threshold and the per-command latency histograms.
+    pub latency: LatencySettings,
     /// Redis settings this server keeps and reports but does not act on ([`redis_params`]),
     /// by name, once a client or the config file has set them.
     pub kept: BTreeMap<&'static str, String>,
@@ -263,6 +267,7 @@ impl Default for Config {
             maxmemory_policy: "noeviction".to_string(),
             save: String::new(),
             notify_keyspace_events: KeyspaceEvents::NONE,
+            latency: LatencySettings::default(),
             kept: BTreeMap::new(),
         }
     }
@@ -310,6 +315,9 @@ pub const PARAMS: &[(&str, Mutability)] = &[
     ("client-sched-batch", Mutability::Runtime),
     ("enable-debug-command", Mutability::Startup),
     ("notify-keyspace-events", Mutability::Runtime),
+    ("latency-monitor-threshold", Mutability::Runtime),
+    ("latency-tracking", Mutability::Runtime),
+    ("latency-tracking-info-percentiles", Mutability::Runtime),
 ];
 
 /// The error text of a bad value; `CONFIG SET` wraps it in Redis's `CONFIG SET failed` sentence.
@@ -451,6 +459,7 @@ impl Config {
             "notify-keyspace-events" => {
                 self.notify_keyspace_events = KeyspaceEvents::parse(value).ok_or(keyspace_events::INVALID)?
             }
+            name if latency::NAMES.contains(&name) => self.latency.set(name, value)?,
             other => {
                 let Some((name, default, _)) = redis_params::find(other) else {
                     return Err(format!("unknown setting '{other}'"));
@@ -504,6 +513,7 @@ impl Config {
             "tcp-keepalive" => self.tcp_keepalive.to_string(),
             "enable-debug-command" => self.enable_debug_command.name().to_string(),
             "notify-keyspace-events" => self.notify_keyspace_events.to_string(),
+            name if latency::NAMES.contains(&name) => self.latency.get(name)?,
             other => {
                 let (name, default, _) = redis_params::find(other)?;
                 self.kept.get(name).map_or_else(|| default.to_string(), String::clone)

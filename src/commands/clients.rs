@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+use super::histogram::LatencyHistogram;
+
 /// One command's figures in `INFO commandstats`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CommandStats {
@@ -25,6 +27,8 @@ pub struct CommandStats {
     pub rejected: u64,
     /// Times it ran and answered an error.
     pub failed: u64,
+    /// How long its calls took, for `LATENCY HISTOGRAM` and `INFO latencystats`.
+    pub histogram: LatencyHistogram,
 }
 
 impl CommandStats {
@@ -34,6 +38,7 @@ impl CommandStats {
         self.usec += other.usec;
         self.rejected += other.rejected;
         self.failed += other.failed;
+        self.histogram.add(&other.histogram);
     }
 }
 

@@ -470,7 +470,8 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
         }
         effects.expired_before(mark, &mut store);
         // Queue time checked the subcommand too, so the name is the one it was queued under.
-        shared.after_queued(client, spec.full_name(argv).unwrap_or(spec.name), argv, started, &reply);
+        let name = spec.full_name(argv).unwrap_or(spec.name);
+        shared.after_queued(client, spec, name, argv, started, &reply);
         replies.push(reply);
     }
     let ticket = commit(shared, &mut store, now, effects, true);

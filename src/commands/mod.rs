@@ -16,6 +16,7 @@ pub mod docs;
 pub mod effects;
 pub mod errors;
 pub mod handlers;
+pub mod histogram;
 pub mod limits;
 pub mod load;
 pub mod notify;

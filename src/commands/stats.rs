@@ -10,7 +10,7 @@
 //! kept in one shared counter that every thread would bounce between CPU caches.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -18,14 +18,19 @@ use super::clients::CommandStats;
 use super::registry::{CommandSpec, flags};
 use super::{ClientContext, Shared};
 use crate::config::Config;
+use crate::log::latency;
 use crate::protocol::resp::{Protocol, Value};
 
-/// One call of a command that ran: its time, and whether it answered an error (a failed call).
-fn count_call(stats: &mut CommandStats, micros: u64, reply: &Value) {
+/// One call of a command that ran: its time, whether it answered an error (a failed call), and,
+/// with `latency-tracking` on (`tracking`), its place in the command's latency histogram.
+fn count_call(stats: &mut CommandStats, micros: u64, reply: &Value, tracking: bool) {
     stats.calls += 1;
     stats.usec += micros;
     if reply.is_error() {
         stats.failed += 1;
+    }
+    if tracking {
+        stats.histogram.count(micros);
     }
 }
 
@@ -80,6 +85,9 @@ pub struct Stats {
     pub error_replies: AtomicU64,
     /// `INFO errorstats`: error replies by their first word (`ERR`, `WRONGTYPE`), in byte order.
     pub errors: Mutex<BTreeMap<String, u64>>,
+    /// `latency-tracking no`, mirrored here for the hot path. Kept negated so that the
+    /// default, all zeros, is Redis's default: tracking on.
+    pub latency_tracking_off: AtomicBool,
 }
 
 /// Most distinct error codes counted; past them, new codes count only in `total_error_replies`.
@@ -110,6 +118,15 @@ impl Stats {
         let max = config.slowlog_max_len as usize;
         log.entries.truncate(max);
         self.net.configure(config);
+        self.latency_tracking_off
+            .store(!config.latency.tracking, Ordering::Relaxed);
+        crate::log::latency::set_threshold_ms(config.latency.monitor_threshold_ms);
+    }
+
+    /// True if commands are counted in their latency histograms (`latency-tracking`).
+    #[inline]
+    pub fn latency_tracking(&self) -> bool {
+        !self.latency_tracking_off.load(Ordering::Relaxed)
     }
 
     /// The slow log, locked.
@@ -167,12 +184,22 @@ fn slowlog_argv(argv: &[Vec<u8>]) -> Vec<Vec<u8>> {
     out
 }
 
+/// The latency monitor's event for a slow command: Redis tells apart the commands it flags
+/// `fast`, whose slowness says more about the machine than about the command.
+fn latency_event(spec: &CommandSpec) -> &'static str {
+    if spec.has(flags::FAST) {
+        "fast-command"
+    } else {
+        "command"
+    }
+}
+
 impl Shared {
     // ANCHOR: after_command
     /// Runs after every command outside a transaction: counts it on the client's own handle
     /// (its share of `total_commands_processed` and of `INFO commandstats`), counts an error
-    /// reply, refreshes what `CLIENT LIST` shows, and records the command in the slow log if it
-    /// was slow. `name` is its full name (`client|list`); `started` is when it began: one clock
+    /// reply, refreshes what `CLIENT LIST` shows, and records the command in the slow log and
+    /// the latency monitor if it was slow. `name` is its full name (`client|list`); `started` is when it began: one clock
     /// read here serves both the duration and the client's idle time (a command costs two clock
     /// reads besides the store's own).
     pub fn after_command(
@@ -189,16 +216,22 @@ impl Shared {
         let micros = took.as_micros() as u64;
         let handle = &client.handle;
         handle.count_command(ended);
+        let tracking = self.stats.latency_tracking();
         {
             let mut st = handle.state();
             st.last_cmd = name;
             st.multi = client.multi.as_ref().map_or(-1, |q| q.len() as i64);
             st.resp = if client.protocol == Protocol::Resp3 { 3 } else { 2 };
             st.sub = client.subscriptions;
-            count_call(st.stats_for(name), micros, reply);
+            count_call(st.stats_for(name), micros, reply, tracking);
         }
         if reply.is_error() {
             self.stats.count_error(reply);
+        }
+        // A blocking command's time includes its wait for data, which is no stall of the
+        // server's: Redis times only its runs, so it is left out of the latency monitor.
+        if !spec.has(flags::BLOCKING) {
+            latency::record(latency_event(spec), took);
         }
         if !spec.has(flags::SKIP_SLOWLOG) {
             self.slowlog_if_slow(client, argv, micros);
@@ -214,21 +247,25 @@ impl Shared {
     }
 
     /// Runs after each command `EXEC` runs from its queue: counted as Redis counts it, as a
-    /// call of its own, and logged in the slow log if slow (`EXEC` itself is counted by
-    /// [`Shared::after_command`], and never logged).
+    /// call of its own, and logged in the slow log and the latency monitor if slow (`EXEC`
+    /// itself is counted by [`Shared::after_command`], and never in the slow log).
     pub fn after_queued(
         &self,
         client: &ClientContext,
+        spec: &CommandSpec,
         name: &'static str,
         argv: &[Vec<u8>],
         started: Instant,
         reply: &Value,
     ) {
-        let micros = started.elapsed().as_micros() as u64;
+        let took = started.elapsed();
+        let micros = took.as_micros() as u64;
         let handle = &client.handle;
         let n = handle.commands.load(Ordering::Relaxed);
         handle.commands.store(n + 1, Ordering::Relaxed);
-        count_call(handle.state().stats_for(name), micros, reply);
+        let tracking = self.stats.latency_tracking();
+        count_call(handle.state().stats_for(name), micros, reply, tracking);
+        latency::record(latency_event(spec), took);
         if reply.is_error() {
             self.stats.count_error(reply);
         }

@@ -146,6 +146,8 @@ fn run(inner: &Arc<Inner>, store: &RwLock<Store>) {
         let running = inner.send(Msg::RewriteStart);
         (snapshot, running)
     };
+    // The only moment of the rewrite writers wait for: the freeze, under the read guard.
+    crate::log::latency::record("aof-rewrite", started.elapsed());
     crate::verbose!(
         "aof",
         "rewrite snapshot of {} keys took {:?}",

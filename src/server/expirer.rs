@@ -48,7 +48,11 @@ fn run(shared: &Shared) {
         // A replica leaves expiry to its master, whose `DEL`s reach it in the stream; until
         // then reads hide its expired keys, as everywhere.
         let active = shared.active_expire.load(Ordering::Relaxed) && shared.role.master().is_none();
-        if active && run_cycle(shared, &mut rng, time_budget(hz)).time_cap_reached {
+        let capped = active && run_cycle(shared, &mut rng, time_budget(hz)).time_cap_reached;
+        if active {
+            crate::log::latency::record("expire-cycle", started.elapsed());
+        }
+        if capped {
             // A backlog: start the next cycle at once instead of sleeping. Redis keeps to 25 %
             // of its one thread; ours is one thread among one per client, and with many busy
             // clients the scheduler gives it a small share of the CPU, so at a 25 % duty cycle a

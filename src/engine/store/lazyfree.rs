@@ -72,7 +72,10 @@ impl LazyFree {
         let shared = counters.clone();
         let spawned = std::thread::Builder::new().name("lazyfree".into()).spawn(move || {
             for (garbage, objects) in rx {
+                let started = std::time::Instant::now();
                 drop(garbage);
+                // The time a client would have waited, had this been freed in place.
+                crate::log::latency::record("lazyfree", started.elapsed());
                 shared.pending.fetch_sub(objects, Ordering::Relaxed);
                 shared.freed.fetch_add(objects, Ordering::Relaxed);
             }

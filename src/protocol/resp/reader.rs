@@ -415,6 +415,10 @@ fn next_bulk_capacity(have: usize, len: usize) -> usize {
 ///
 /// A free function over the inner reader alone, so the caller can still use its other fields
 /// (the scratch line) while holding the returned slice.
+// `inline(always)`: a command calls this several times, and left to itself the compiler's choice
+// flips with how the rest of the crate is split into codegen units, so an unrelated change could
+// add a call per read to every command (callgrind, `tests/bench/instructions.sh`, shows it).
+#[inline(always)]
 pub(super) fn fill<R: BufRead>(inner: &mut R) -> io::Result<&[u8]> {
     loop {
         match inner.fill_buf() {

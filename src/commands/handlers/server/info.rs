@@ -283,9 +283,7 @@ fn info_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(
         "commandstats" => return command_stats(shared),
         "errorstats" => return error_stats(shared),
         "replication" => return replication(shared, &shared.config()),
-        // Redis prints each command's latency percentiles here; this server keeps no latency
-        // histograms, so the section is what Redis prints with `latency-tracking no`.
-        "latencystats" => vec![],
+        "latencystats" => return latency_stats(shared),
         _ => fixed_section(shared, figures, section),
     };
     lines.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
@@ -316,6 +314,38 @@ fn command_stats(shared: &Shared) -> Vec<(String, String)> {
         .collect()
 }
 // ANCHOR_END: command_stats
+
+/// `# Latencystats`: the percentiles `latency-tracking-info-percentiles` names, of each command's
+/// latency histogram, in microseconds; nothing with `latency-tracking no`, as in Redis. The
+/// histogram's buckets are powers of two, so each figure is the top of the bucket it falls in,
+/// where Redis's finer histogram gives the value within 1 %.
+fn latency_stats(shared: &Shared) -> Vec<(String, String)> {
+    let config = shared.config();
+    if !config.latency.tracking {
+        return vec![];
+    }
+    let percentiles = &config.latency.info_percentiles;
+    shared
+        .clients
+        .command_stats()
+        .into_iter()
+        .filter_map(|(name, s)| {
+            let figures: Vec<String> = percentiles
+                .iter()
+                .map(|&p| {
+                    let usec = s.histogram.percentile(p)?;
+                    Some(format!("p{}={usec:.3}", crate::config::latency::percentile_name(p)))
+                })
+                .collect::<Option<_>>()?;
+            (s.histogram.calls() > 0).then(|| {
+                (
+                    format!("latency_percentiles_usec_{}", info_safe(name)),
+                    figures.join(","),
+                )
+            })
+        })
+        .collect()
+}
 
 /// `# Errorstats`: how many error replies went out under each code, in byte order as Redis
 /// keeps them.

@@ -1,4 +1,4 @@
-//! Server commands: `INFO`, `CONFIG`, `COMMAND`, `TIME`, `SLOWLOG`, `SHUTDOWN`, `DEBUG`.
+//! Server commands: `INFO`, `CONFIG`, `COMMAND`, `TIME`, `SLOWLOG`, `LATENCY`, `SHUTDOWN`, `DEBUG`.
 //!
 //! Go original: none (go-redis had no server introspection). Explained in: book chapter
 //! "Talking to real clients".
@@ -6,8 +6,8 @@
 //! What the server says about itself comes from the same tables it runs on: `COMMAND` prints
 //! the registry, `CONFIG GET` the configuration table, `INFO` the live counters.
 //!
-//! This file holds the small commands and `COMMAND`; `CONFIG` is in `config.rs`, and `INFO`
-//! with the figures it gathers in `info.rs`.
+//! This file holds the small commands and `COMMAND`; `CONFIG` is in `config.rs`, `LATENCY` in
+//! `latency.rs`, and `INFO` with the figures it gathers in `info.rs`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -23,11 +23,13 @@ mod replication;
 
 use replication::replicaof;
 mod info;
+mod latency;
 mod memory;
 
 pub use config::config;
 pub use debug::debug;
 pub use info::info;
+pub use latency::latency;
 pub use memory::memory;
 
 /// The `CONFIG` subcommands this server answers, with Redis's arities.
@@ -67,6 +69,7 @@ pub fn register(r: &mut Registry) {
     r.client("command", command, -1, LOADING | STALE, NO_KEYS);
     r.client("time", time, 1, LOADING | STALE | FAST, NO_KEYS);
     r.client("slowlog", slowlog, -2, ADMIN | LOADING | STALE, NO_KEYS);
+    r.client("latency", latency, -2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS);
     r.client(
         "shutdown",
         shutdown,
@@ -98,6 +101,7 @@ pub fn register(r: &mut Registry) {
     r.subcommands("config", CONFIG_SUBCOMMANDS);
     r.subcommands("command", COMMAND_SUBCOMMANDS);
     r.subcommands("slowlog", SLOWLOG_SUBCOMMANDS);
+    r.subcommands("latency", latency::LATENCY_SUBCOMMANDS);
     r.subcommands("memory", MEMORY_SUBCOMMANDS);
 }
 

@@ -1,6 +1,11 @@
 //! The one log format: `[timestamp] [area] message`, filtered by `--loglevel`.
 //!
 //! Explained in: book chapter 1.
+//!
+//! The latency monitor lives here too ([`latency`]): like the log, it is written from every
+//! layer, so it must sit below them all.
+
+pub mod latency;
 
 use std::fs::File;
 use std::io::Write as _;
