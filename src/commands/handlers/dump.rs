@@ -268,14 +268,15 @@ pub fn restore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if let Some(at) = deadline {
         ctx.db.set_deadline(key, at, ctx.now);
     }
-    ctx.log(&[
-        b"RESTORE",
-        key,
-        at.to_string().as_bytes(),
-        payload,
-        b"REPLACE",
-        b"ABSTTL",
-    ]);
+    // As Redis propagates it: the deadline made absolute, `REPLACE` only if it was asked for
+    // (without it the key was missing, in the log's order as in the store's).
+    let at = at.to_string();
+    let mut effect: Vec<&[u8]> = vec![b"RESTORE", key, at.as_bytes(), payload];
+    if replace {
+        effect.push(b"REPLACE");
+    }
+    effect.push(b"ABSTTL");
+    ctx.log(&effect);
     Value::OK
 }
 // ANCHOR_END: restore

@@ -8,7 +8,7 @@
 //! `PUBLISH` never waits for a slow write, and a write never waits for a big fan-out.
 
 use crate::commands::registry::{NO_KEYS, Subcommand, flags::*};
-use crate::commands::{ClientContext, Registry, Shared};
+use crate::commands::{Change, ClientContext, Registry, Shared};
 use crate::protocol::resp::Value;
 
 // ANCHOR: register
@@ -66,10 +66,19 @@ pub fn punsubscribe(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>
 // ANCHOR: publish
 /// `PUBLISH channel message`: the number of clients that received it (a client subscribed to
 /// the channel and to a matching pattern counts twice, as it gets two frames).
-pub fn publish(shared: &Shared, _client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+pub fn publish(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     let [channel, message] = args else {
         return Value::wrong_arity("publish");
     };
+    // Replicas publish it to their own subscribers, as Redis propagates it: to the replication
+    // stream only, never to the AOF (a message is not data).
+    shared.backlog.append(
+        &[Change {
+            db: client.db,
+            effect: vec![b"PUBLISH".to_vec(), channel.clone(), message.clone()],
+        }],
+        false,
+    );
     Value::Integer(shared.pubsub.publish(channel, message) as i64)
 }
 // ANCHOR_END: publish

@@ -17,6 +17,7 @@
 pub mod active_expire;
 mod compact;
 mod cow;
+mod data;
 mod databases;
 mod expiry;
 mod fnv;
@@ -29,12 +30,14 @@ mod watch;
 pub mod zset;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use compact::InlineBytes;
 pub use compact::Str;
 pub use cow::CowBox;
+pub use data::{Data, StoreError};
 pub use databases::{OtherDbs, Store};
 pub use expiry::ExpiryIndex;
 pub use fnv::{Fnv1a, fnv1a};
@@ -53,102 +56,6 @@ pub type Key = Box<[u8]>;
 
 /// An element of a set, hash or sorted set: inline up to 22 bytes (see [`InlineBytes`]).
 pub type Bytes = InlineBytes;
-
-// ANCHOR: data
-/// The value stored under a key; each variant is one Redis type.
-///
-/// The collections are boxed so that a plain string key, by far the most common, pays for a
-/// 24-byte enum rather than the size of the largest collection header. The box is a
-/// [`CowBox`]: a snapshot shares the collection, and a write while it does copies it first.
-#[derive(Clone, Debug)]
-pub enum Data {
-    /// A string: up to 15 bytes inline in the entry, else a `Vec` so that `APPEND` grows it in
-    /// amortised O(1) (see [`Str`]).
-    Str(Str),
-    // Go parity: go-redis's LPUSH was O(n), which held it to 7 % of Redis's throughput; our
-    // list pushes and pops at either end in O(1).
-    /// A list: elements packed in chunks, O(1) pushes and pops at both ends (see [`List`]).
-    List(CowBox<List>),
-    /// A set of unique members, O(1) random picks included (see [`MemberSet`]).
-    Set(CowBox<MemberSet>),
-    /// A hash of field → value.
-    Hash(CowBox<HashMap<Bytes, Bytes>>),
-    /// A sorted set: members ordered by (score, member).
-    ZSet(CowBox<ZSet>),
-}
-// ANCHOR_END: data
-
-impl From<List> for Data {
-    fn from(l: List) -> Data {
-        Data::List(CowBox::new(l))
-    }
-}
-
-impl From<MemberSet> for Data {
-    fn from(s: MemberSet) -> Data {
-        Data::Set(CowBox::new(s))
-    }
-}
-
-impl From<HashMap<Bytes, Bytes>> for Data {
-    fn from(h: HashMap<Bytes, Bytes>) -> Data {
-        Data::Hash(CowBox::new(h))
-    }
-}
-
-impl From<ZSet> for Data {
-    fn from(z: ZSet) -> Data {
-        Data::ZSet(CowBox::new(z))
-    }
-}
-
-impl Data {
-    /// The name `TYPE` answers for this value.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Data::Str(_) => "string",
-            Data::List(_) => "list",
-            Data::Set(_) => "set",
-            Data::Hash(_) => "hash",
-            Data::ZSet(_) => "zset",
-        }
-    }
-
-    /// True for a collection with no elements: such a key must vanish (Redis never keeps one).
-    pub fn is_empty_collection(&self) -> bool {
-        match self {
-            Data::Str(_) => false,
-            Data::List(l) => l.is_empty(),
-            Data::Set(s) => s.is_empty(),
-            Data::Hash(h) => h.is_empty(),
-            Data::ZSet(z) => z.is_empty(),
-        }
-    }
-}
-
-// ANCHOR: store_error
-/// Errors of store operations; each converts into Redis's exact reply text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreError {
-    /// `WRONGTYPE Operation against a key holding the wrong kind of value`
-    WrongType,
-    /// `ERR value is not an integer or out of range`
-    NotInteger,
-    /// `ERR value is not a valid float`
-    NotFloat,
-    /// `ERR increment or decrement would overflow`
-    Overflow,
-    /// `ERR increment would produce NaN or Infinity`
-    NanOrInfinity,
-    /// `ERR no such key`
-    NoSuchKey,
-    /// `ERR index out of range`
-    IndexOutOfRange,
-    /// `ERR string exceeds maximum allowed size (proto-max-bulk-len)`
-    StringTooLong,
-}
-
-// ANCHOR_END: store_error
 
 // ANCHOR: slots
 /// How many slots the keyspace is split into (a power of two). 4,096 empty maps cost ~200 KB;
@@ -198,6 +105,12 @@ pub struct Db {
     big_expired: Vec<Data>,
     /// Keys deleted because their deadline passed, lazily or by the sweeper (`expired_keys`).
     expired: u64,
+    /// Expired keys that reads came across: a read holds only the read guard and cannot delete
+    /// them (design invariant 2), so it notes them here, and the dispatcher deletes them under a
+    /// write guard right after, with their `DEL`s, as Redis deletes at the look. Bounded.
+    found_expired: Mutex<Vec<Key>>,
+    /// True while `found_expired` has keys: the one check a read pays.
+    found_any: AtomicBool,
     /// Reads that found their key (`keyspace_hits`). Reads run under the *read* guard, so
     /// these two are atomics rather than plain counters; relaxed increments, summed by `INFO`.
     hits: AtomicU64,
@@ -238,6 +151,8 @@ impl Db {
             lazily_expired: Vec::new(),
             lazily_seen: 0,
             big_expired: Vec::new(),
+            found_expired: Mutex::new(Vec::new()),
+            found_any: AtomicBool::new(false),
             expired: 0,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -269,6 +184,7 @@ impl Db {
     /// refuses to show it (design invariant 2). A write or the sweeper deletes it later.
     pub fn get(&self, key: &[u8], now: u64) -> Option<&Data> {
         let found = if self.is_expired(key, now) {
+            self.note_expired(key);
             None
         } else {
             self.slot(key).and_then(|slot| slot.get(key))
@@ -276,6 +192,31 @@ impl Db {
         let counter = if found.is_some() { &self.hits } else { &self.misses };
         counter.fetch_add(1, Ordering::Relaxed);
         found
+    }
+
+    /// Notes an expired key a read came across, for [`Db::expire_found`].
+    #[cold]
+    fn note_expired(&self, key: &[u8]) {
+        let mut found = self.found_expired.lock().unwrap_or_else(|p| p.into_inner());
+        if found.len() < 1024 {
+            found.push(key.into());
+        }
+        self.found_any.store(true, Ordering::Relaxed);
+    }
+
+    /// True if reads came across expired keys since the last [`Db::expire_found`].
+    pub fn has_found_expired(&self) -> bool {
+        self.found_any.load(Ordering::Relaxed)
+    }
+
+    /// Deletes the expired keys reads came across (re-checked: a key given a new value or
+    /// deadline since is kept), as lazy expiry does, so their `DEL`s follow.
+    pub fn expire_found(&mut self, now: u64) {
+        let found = std::mem::take(self.found_expired.get_mut().unwrap_or_else(|p| p.into_inner()));
+        self.found_any.store(false, Ordering::Relaxed);
+        for key in found {
+            self.expire_if_needed(&key, now);
+        }
     }
 
     /// `keyspace_hits` and `keyspace_misses`: lookups through [`Db::get`] that found their key
@@ -545,6 +486,8 @@ impl Db {
             for (k, v) in self.slots[slot].iter() {
                 if !self.is_expired(k, now) {
                     visit(k, v);
+                } else {
+                    self.note_expired(k);
                 }
                 seen += 1;
             }
@@ -571,6 +514,7 @@ impl Db {
                 if !self.is_expired(key, now) {
                     return Some(key.as_bytes());
                 }
+                self.note_expired(key);
             }
         }
         let live = self.len(now);
@@ -582,7 +526,13 @@ impl Db {
             .iter()
             .flat_map(|s| s.keys())
             .map(InlineBytes::as_bytes)
-            .filter(|k| !self.is_expired(k, now))
+            .filter(|k| {
+                let expired = self.is_expired(k, now);
+                if expired {
+                    self.note_expired(k);
+                }
+                !expired
+            })
             .nth(n)
     }
 }
