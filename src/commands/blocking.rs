@@ -219,7 +219,15 @@ pub fn serve(shared: &Shared, store: &mut Store, now: u64, effects: &mut Vec<Cha
                 } else {
                     // Always wanted: these effects drive this very loop, whatever else listens.
                     let mut served = Effects::new(true, slot.db, shared.pubsub.keyspace_events());
+                    // A waited-on key whose time ran out is deleted here, as Redis's lookup does.
+                    store.db_mut(slot.db).expire_if_needed(&at.1, now);
                     let reply = (slot.serve)(store.db_mut(slot.db), now, &slot.argv, &at.1, &mut served);
+                    // Its `DEL` follows the change that woke the client, as Redis propagates it.
+                    let expired = store.db_mut(slot.db).take_lazily_expired();
+                    effects.extend(expired.into_iter().map(|key| Change {
+                        db: slot.db,
+                        effect: vec![b"DEL".to_vec(), key.into_vec()],
+                    }));
                     let (changes, notes, events) = served.into_parts();
                     // The pop's events follow the push that woke it, as in Redis.
                     if !notes.is_empty() {

@@ -95,7 +95,9 @@ impl Writer {
                 self.finish_rewrite(result);
             }
             self.maybe_auto_rewrite();
-            if batch.capacity() > 4 * 1024 * 1024 {
+            // A batch that grew past its usual size (one huge command, a burst) gives the
+            // memory back, as Redis frees an AOF buffer bigger than a few KB after each write.
+            if batch.capacity() > 64 * 1024 {
                 batch = Vec::with_capacity(64 * 1024);
             }
         }

@@ -37,7 +37,8 @@ impl ExpiryIndex {
 
     fn slot_mut(&mut self, key: &[u8]) -> &mut DeadlineSlot {
         if self.slots.is_empty() {
-            self.slots = (0..SLOTS).map(|_| CowBox::default()).collect();
+            // One shared empty table to start with, as the keyspace's slots (`Db::slot_mut`).
+            self.slots = vec![CowBox::default(); SLOTS];
         }
         &mut self.slots[slot_of(key)]
     }

@@ -167,7 +167,10 @@ impl Db {
     /// The slot of `key`, creating the table on a database's first key.
     fn slot_mut(&mut self, key: &[u8]) -> &mut KeySlot {
         if self.slots.is_empty() {
-            self.slots = (0..SLOTS).map(|_| CowBox::default()).collect();
+            // Every slot starts as the same empty table: one allocation, not 4,096. A slot's
+            // first write finds it shared and makes it its own (`CowBox`), so a database pays
+            // for the slots its keys are in.
+            self.slots = vec![CowBox::default(); SLOTS];
         }
         &mut self.slots[slot_of(key)]
     }
@@ -236,7 +239,12 @@ impl Db {
     /// The live value of `key` for changing in place; deletes it first if it has expired.
     pub fn get_mut(&mut self, key: &[u8], now: u64) -> Option<&mut Data> {
         self.expire_if_needed(key, now);
-        self.slots.get_mut(slot_of(key)).and_then(|slot| slot.get_mut(key))
+        let slot = self.slots.get_mut(slot_of(key))?;
+        // A shared slot is copied by the write access below: not for a key it does not hold.
+        if CowBox::is_shared(slot) && !slot.contains_key(key) {
+            return None;
+        }
+        slot.get_mut(key)
     }
 
     /// True if `key` exists and has not expired.
@@ -329,7 +337,11 @@ impl Db {
     // ANCHOR: remove_entry
     fn remove_entry(&mut self, key: &[u8]) -> Option<Data> {
         self.expires.remove(key);
-        let slot: &mut KeySlot = self.slots.get_mut(slot_of(key))?;
+        let slot = self.slots.get_mut(slot_of(key))?;
+        if CowBox::is_shared(slot) && !slot.contains_key(key) {
+            return None;
+        }
+        let slot: &mut KeySlot = slot;
         let old = slot.remove(key);
         if old.is_some() {
             self.len -= 1;
