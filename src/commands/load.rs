@@ -15,7 +15,7 @@ use std::time::Instant;
 use super::dispatcher::{Access, Call, ClientContext, invoke};
 use super::{ClientHandle, Effects, Shared};
 use crate::config::KeyspaceEvents;
-use crate::engine::store::{Store, now_ms};
+use crate::engine::store::Store;
 use crate::persistence::replay::{self, Applied, Loaded, TornTail};
 use crate::protocol::resp::Value;
 
@@ -121,5 +121,5 @@ pub fn replay_into<T>(
     let mut client = ClientContext::new(Arc::new(ClientHandle::detached(0)), true);
     let found = read(&mut |argv| apply_logged(shared, store, &mut client, argv))?;
     store.take_lazily_expired();
-    Ok((found, store.len(now_ms())))
+    Ok((found, store.len()))
 }

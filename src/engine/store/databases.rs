@@ -74,14 +74,14 @@ impl Store {
         &mut self.dbs[index]
     }
 
-    /// Number of live keys in all the databases together.
-    pub fn len(&self, now: u64) -> usize {
-        self.dbs.iter().map(|db| db.len(now)).sum()
+    /// Number of keys stored in all the databases together (see [`Db::len`]).
+    pub fn len(&self) -> usize {
+        self.dbs.iter().map(Db::len).sum()
     }
 
-    /// True when no database holds a live key.
-    pub fn is_empty(&self, now: u64) -> bool {
-        self.len(now) == 0
+    /// True when no database holds a key.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Every database with its number, in order.

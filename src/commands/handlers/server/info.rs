@@ -130,7 +130,7 @@ fn db_bytes(store: &Db, now: u64) -> u64 {
             break;
         }
     }
-    let keys = store.len(now) as u64;
+    let keys = store.len() as u64;
     let values = (bytes * keys).checked_div(seen).unwrap_or(0);
     // The deadline index holds each key with a TTL once more, with its deadline.
     let ttl_index = store.expires().len() as u64 * 48;
@@ -141,7 +141,7 @@ fn db_bytes(store: &Db, now: u64) -> u64 {
 /// `keys=N,expires=M,avg_ttl=T` for a `dbN` line: the average remaining TTL is taken over up to
 /// 100 keys spread across the deadline index, as Redis's is an estimate too.
 fn keyspace_line(store: &Db, now: u64) -> Option<String> {
-    let keys = store.len(now);
+    let keys = store.len();
     if keys == 0 {
         return None;
     }
