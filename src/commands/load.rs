@@ -124,12 +124,7 @@ pub fn load_rdb(shared: &Shared) -> anyhow::Result<()> {
             e.message
         ),
     };
-    {
-        let mut store = shared.write_store();
-        for index in 0..store.count() {
-            std::mem::swap(store.db_mut(index), fresh.db_mut(index));
-        }
-    }
+    rdb::swap_in(&mut shared.write_store(), &mut fresh);
     shared.rdb.loaded(&report);
     crate::info!(
         "rdb",

@@ -144,6 +144,14 @@ pub fn load_file(path: &Path, store: &mut Store, now: u64, replace: bool) -> Res
     load_into(file, store, now, replace).map(Some)
 }
 
+/// Puts every database of `fresh` (a store just loaded) in place of `live`'s, and `live`'s old
+/// ones into `fresh`, for the caller to drop: O(databases), whatever they hold.
+pub fn swap_in(live: &mut Store, fresh: &mut Store) {
+    for index in 0..live.count().min(fresh.count()) {
+        std::mem::swap(live.db_mut(index), fresh.db_mut(index));
+    }
+}
+
 /// Adds every key of `from` to `live` (`DEBUG RELOAD NOFLUSH`): all or nothing, so a duplicate
 /// (refused unless `merge`) is found before anything is added.
 pub(super) fn merge_into(live: &mut Store, from: &Store, merge: bool) -> Result<(), String> {

@@ -96,10 +96,10 @@ use std::fmt;
 
 use crate::engine::store::{Data, Key, Snapshot};
 
-pub use file::{LoadReport, load_file, load_into, write_file};
+pub use file::{LoadReport, load_file, load_into, swap_in, write_file};
 pub use read::load;
-pub use save::{Rdb, ShutdownSave};
-pub use settings::{SavePoint, key_save_delay, save_points};
+pub use save::Rdb;
+pub use settings::{SavePoint, ShutdownSave, key_save_delay, save_points};
 pub use write::RdbWriter;
 
 // ANCHOR: write_snapshot

@@ -31,27 +31,14 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
-use super::file::{LoadReport, load_file, merge_into, write_file};
-use super::settings::{SavePoint, key_save_delay, save_points};
+use super::file::{LoadReport, load_file, merge_into, swap_in, write_file};
+use super::settings::{SavePoint, ShutdownSave, key_save_delay, save_points};
 use crate::config::Config;
 use crate::engine::store::{Store, now_ms};
 
 /// Seconds Redis waits before retrying a background save that failed
 /// (`CONFIG_BGSAVE_RETRY_DELAY`).
 const RETRY_DELAY_SECS: i64 = 5;
-
-/// What `SHUTDOWN` said about saving.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ShutdownSave {
-    /// Neither `SAVE` nor `NOSAVE` (or a signal): save if save points are set.
-    Default,
-    /// `SHUTDOWN SAVE`: save even without save points.
-    Save,
-    /// `SHUTDOWN NOSAVE`: do not save.
-    NoSave,
-    /// `SHUTDOWN` saved already: save again only if something changed since.
-    Saved,
-}
 
 /// Unix seconds.
 fn unix_secs() -> i64 {
@@ -383,7 +370,7 @@ impl Rdb {
     #[inline]
     pub fn after_command(&self, store: &RwLock<Store>) {
         if SAVE_AFTER_COMMAND.with(|s| s.replace(false)) {
-            self.wait_bgsave();
+            // The cancelled background save lets go of the file at its next key.
             let _ = self.save_now(store);
         }
     }
@@ -470,6 +457,7 @@ impl Rdb {
             let mark = i.changes.load(Ordering::Relaxed);
             write_file(&path, live.snapshot(now), || Ok(()))?;
             i.saved(mark);
+            i.last_bgsave_ok.store(true, Ordering::Relaxed);
         }
         let mut fresh = Store::with_databases(live.count());
         let report = load_file(&path, &mut fresh, now, merge)
@@ -478,9 +466,7 @@ impl Rdb {
         if !flush {
             merge_into(&mut live, &fresh, merge)?;
         } else {
-            for index in 0..live.count() {
-                std::mem::swap(live.db_mut(index), fresh.db_mut(index));
-            }
+            swap_in(&mut live, &mut fresh);
         }
         // Every watched key may have changed, as after a FLUSHALL.
         live.watch.touch_where(|_, _| true);
@@ -558,16 +544,22 @@ impl Inner {
         let per_key = Duration::from_micros(self.key_save_delay_us.load(Ordering::Relaxed));
         let result = {
             let _file = lock(&self.file);
-            write_file(&path, snapshot, || {
-                if cancel.load(Ordering::Relaxed) {
-                    return Err(io::Error::other("cancelled"));
-                }
-                if !per_key.is_zero() {
-                    std::thread::sleep(per_key);
-                }
-                done.fetch_add(1, Ordering::Relaxed);
-                Ok(())
-            })
+            if cancel.load(Ordering::Relaxed) {
+                // Cancelled before it began (a FLUSHALL while it waited for its snapshot or for
+                // the file): the file stays as it is.
+                Err("cancelled".to_string())
+            } else {
+                write_file(&path, snapshot, || {
+                    if cancel.load(Ordering::Relaxed) {
+                        return Err(io::Error::other("cancelled"));
+                    }
+                    if !per_key.is_zero() {
+                        std::thread::sleep(per_key);
+                    }
+                    done.fetch_add(1, Ordering::Relaxed);
+                    Ok(())
+                })
+            }
         };
         let mut bg = lock(&self.bg);
         if let Some(r) = bg.as_ref() {

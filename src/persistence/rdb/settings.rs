@@ -1,5 +1,5 @@
-//! The settings a saver follows: the save points (`save 3600 1 300 100`) and
-//! `rdb-key-save-delay`.
+//! The settings a saver follows: the save points (`save 3600 1 300 100`),
+//! `rdb-key-save-delay`, and what `SHUTDOWN` said about saving.
 //!
 //! Go original: none. Explained in: book "RDB snapshots".
 
@@ -39,6 +39,19 @@ pub fn key_save_delay(config: &Config) -> u64 {
         .get("rdb-key-save-delay")
         .and_then(|v| v.parse::<i64>().ok())
         .map_or(0, |us| us.max(0) as u64)
+}
+
+/// What `SHUTDOWN` said about saving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShutdownSave {
+    /// Neither `SAVE` nor `NOSAVE` (or a signal): save if save points are set.
+    Default,
+    /// `SHUTDOWN SAVE`: save even without save points.
+    Save,
+    /// `SHUTDOWN NOSAVE`: do not save.
+    NoSave,
+    /// `SHUTDOWN` saved already: save again only if something changed since.
+    Saved,
 }
 
 #[cfg(test)]
