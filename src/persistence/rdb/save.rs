@@ -14,8 +14,9 @@
 //!
 //! One file at a time: every writer of `dump.rdb` (`SAVE`, the `rdb-bgsave` thread, `FLUSHALL`,
 //! `DEBUG RELOAD`, shutdown) holds the file lock while it writes, so two never share the
-//! temporary file. The lock is always taken *before* the store's guard, never after, so no
-//! cycle of waits can form.
+//! temporary file. Nobody waits for that lock while holding the store's guard (a saver takes
+//! the file first and the guard second, or lets go of the guard first), so no cycle of waits
+//! can form.
 //!
 //! # The dirty counter
 //! Every change a write commits adds to `changes` (under the write guard, in the dispatcher's
