@@ -302,6 +302,10 @@ fn debug_reload_goes_through_the_dump_and_keeps_the_data() {
         "-ERR Error trying to load the RDB dump, check server logs.\r\n",
     );
     assert_eq!(contents(&mut c), before);
+    // The save fails (a directory where the file goes): Redis's bare error, and the data stays.
+    std::fs::create_dir(dump(&s.dir)).unwrap();
+    c.assert(&["DEBUG", "RELOAD"], "-ERR\r\n");
+    assert_eq!(contents(&mut c), before);
 }
 
 #[test]

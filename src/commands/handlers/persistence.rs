@@ -14,6 +14,7 @@ use std::path::Path;
 use crate::commands::load::replay_into;
 use crate::commands::registry::{NO_KEYS, flags::*};
 use crate::commands::{ClientContext, Handler, Registry, Shared};
+use crate::persistence::rdb::ReloadError;
 use crate::persistence::replay;
 use crate::protocol::resp::Value;
 
@@ -111,8 +112,12 @@ pub fn debug_reload(shared: &Shared, options: &[Vec<u8>]) -> Value {
             crate::info!("rdb", "DB reloaded by DEBUG RELOAD");
             Value::OK
         }
-        Err(e) => {
-            crate::warn!("rdb", "DEBUG RELOAD failed: {e}");
+        Err(ReloadError::Save(e)) => {
+            crate::warn!("rdb", "DEBUG RELOAD could not save: {e}");
+            Value::error("ERR")
+        }
+        Err(ReloadError::Load(e)) => {
+            crate::warn!("rdb", "DEBUG RELOAD could not load: {e}");
             Value::error("ERR Error trying to load the RDB dump, check server logs.")
         }
     }

@@ -144,6 +144,16 @@ pub fn load_file(path: &Path, store: &mut Store, now: u64, replace: bool) -> Res
     load_into(file, store, now, replace).map(Some)
 }
 
+/// Why `DEBUG RELOAD` failed: saving the file (Redis answers a bare `ERR`), or loading it back
+/// (nothing changed then).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReloadError {
+    /// Writing the file failed.
+    Save(String),
+    /// Reading it back failed.
+    Load(String),
+}
+
 /// Puts every database of `fresh` (a store just loaded) in place of `live`'s, and `live`'s old
 /// ones into `fresh`, for the caller to drop: O(databases), whatever they hold.
 pub fn swap_in(live: &mut Store, fresh: &mut Store) {

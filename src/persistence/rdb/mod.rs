@@ -96,7 +96,7 @@ use std::fmt;
 
 use crate::engine::store::{Data, Key, Snapshot};
 
-pub use file::{LoadReport, load_file, load_into, swap_in, write_file};
+pub use file::{LoadReport, ReloadError, load_file, load_into, swap_in, write_file};
 pub use read::load;
 pub use save::Rdb;
 pub use settings::{SavePoint, ShutdownSave, key_save_delay, save_points};

@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
-use super::file::{LoadReport, load_file, merge_into, swap_in, write_file};
+use super::file::{LoadReport, ReloadError, load_file, merge_into, swap_in, write_file};
 use super::settings::{SavePoint, ShutdownSave, key_save_delay, save_points};
 use crate::config::Config;
 use crate::engine::store::{Store, now_ms};
@@ -448,7 +448,13 @@ impl Rdb {
     ///
     /// # Errors
     /// Why the save or the load failed.
-    pub fn reload(&self, store: &RwLock<Store>, save: bool, flush: bool, merge: bool) -> Result<LoadReport, String> {
+    pub fn reload(
+        &self,
+        store: &RwLock<Store>,
+        save: bool,
+        flush: bool,
+        merge: bool,
+    ) -> Result<LoadReport, ReloadError> {
         let i = &self.inner;
         let _file = lock(&i.file);
         let mut live = store.write().unwrap_or_else(|p| p.into_inner());
@@ -456,16 +462,16 @@ impl Rdb {
         let path = self.path();
         if save {
             let mark = i.changes.load(Ordering::Relaxed);
-            write_file(&path, live.snapshot(now), || Ok(()))?;
+            write_file(&path, live.snapshot(now), || Ok(())).map_err(ReloadError::Save)?;
             i.saved(mark);
             i.last_bgsave_ok.store(true, Ordering::Relaxed);
         }
         let mut fresh = Store::with_databases(live.count());
         let report = load_file(&path, &mut fresh, now, merge)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no file at {}", path.display()))?;
+            .map_err(|e| ReloadError::Load(e.to_string()))?
+            .ok_or_else(|| ReloadError::Load(format!("no file at {}", path.display())))?;
         if !flush {
-            merge_into(&mut live, &fresh, merge)?;
+            merge_into(&mut live, &fresh, merge).map_err(ReloadError::Load)?;
         } else {
             swap_in(&mut live, &mut fresh);
         }
