@@ -220,8 +220,10 @@ pub struct Config {
     pub maxmemory: u64,
     /// `maxmemory-policy`. Every policy acts as `noeviction` here: no key is ever evicted.
     pub maxmemory_policy: String,
-    /// `save`, kept and reported: there are no RDB snapshots to take yet. Empty by default,
-    /// which is what `redis-benchmark` checks.
+    /// `save`: the save points, `seconds changes` pairs (`3600 1 300 100`), at which the cron
+    /// starts a background RDB save. Differs from Redis, whose default without a config file
+    /// is `3600 1 300 100 60 10000`: empty (no saving) unless set, because tests and learners
+    /// run many servers in scratch directories, and the AOF is on here by default anyway.
     pub save: String,
     /// Which keyspace notifications are published (`notify-keyspace-events`, none by default).
     pub notify_keyspace_events: KeyspaceEvents,
@@ -283,8 +285,7 @@ pub enum Mutability {
 }
 
 /// Every setting `CONFIG GET` knows, in the order it lists them, and whether `CONFIG SET` may
-/// change it. `save` is here because clients ask for it (`redis-benchmark` sends `CONFIG GET
-/// save`); it is accepted and ignored.
+/// change it (the settings kept for Redis's sake are in [`redis_params`]).
 pub const PARAMS: &[(&str, Mutability)] = &[
     ("port", Mutability::Runtime),
     ("bind", Mutability::Runtime),
@@ -431,8 +432,6 @@ impl Config {
             "slowlog-max-len" => self.slowlog_max_len = integer(value, 0, i64::MAX)? as u64,
             "protected-mode" => self.protected_mode = yes_no(value)?,
             "client-sched-batch" => self.client_sched_batch = yes_no(value)?,
-            // Accepted and ignored: there are no RDB snapshots here (the AOF is the persistence);
-            // `CONFIG GET` answers what is true of this server.
             "save" => self.save = redis_params::save_points(value)?,
             "maxmemory-policy" => self.maxmemory_policy = redis_params::maxmemory_policy(value)?,
             "databases" => self.databases = integer(value, 1, i32::MAX as i64)? as usize,
@@ -466,6 +465,7 @@ impl Config {
                 };
                 let value = match name {
                     "maxmemory-clients" => redis_params::memory_or_percent(value, parse_memory)?,
+                    "dbfilename" => redis_params::dbfilename(value)?,
                     _ => redis_params::kept_value(default, value, parse_memory)?,
                 };
                 self.kept.insert(name, value);
@@ -499,7 +499,6 @@ impl Config {
             "slowlog-max-len" => self.slowlog_max_len.to_string(),
             "protected-mode" => yes(self.protected_mode),
             "client-sched-batch" => yes(self.client_sched_batch),
-            // No RDB snapshots: the empty save policy, which is what `redis-benchmark` checks.
             "save" => self.save.clone(),
             "databases" => self.databases.to_string(),
             "maxmemory" => self.maxmemory.to_string(),

@@ -398,3 +398,53 @@ fn citations_are_read_as_a_reader_would() {
     );
     assert_eq!(anchor("5. Log effects, not requests"), "5-log-effects-not-requests");
 }
+
+/// The bytes of the RDB chapter's tiny file, as our writer writes them: `SET a 1` with a
+/// deadline and `RPUSH l x`, with `ctime` fixed so the dump is the same on every run.
+fn tiny_rdb() -> Vec<u8> {
+    use rust_redis::engine::store::{Data, List};
+    use rust_redis::persistence::rdb::RdbWriter;
+    let mut w = RdbWriter::new(Vec::new(), &[("ctime", b"1800000000")]).unwrap();
+    w.select_db(0, 2, 1).unwrap();
+    w.entry(b"a", &Data::Str(b"1".as_slice().into()), Some(1_800_003_600_000))
+        .unwrap();
+    let list: List = [b"x".as_slice()].into_iter().collect();
+    w.entry(b"l", &Data::from(list), None).unwrap();
+    w.finish().unwrap()
+}
+
+/// `bytes` as `xxd` prints them: offset, sixteen bytes in groups of two, the printable ones.
+fn xxd(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for (n, line) in bytes.chunks(16).enumerate() {
+        let hex: Vec<String> = line
+            .chunks(2)
+            .map(|pair| pair.iter().map(|b| format!("{b:02x}")).collect())
+            .collect();
+        let text: String = line
+            .iter()
+            .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' })
+            .collect();
+        out.push_str(&format!("{:08x}: {:<40} {text}\n", n * 16, hex.join(" ")));
+    }
+    out
+}
+
+/// The hex dump in `book/src/ch-rdb.md` is what the writer writes today: the fence after the
+/// line that names this test.
+#[test]
+fn the_rdb_chapter_hex_dump_is_what_the_writer_writes() {
+    let chapter = fs::read_to_string(root().join("book/src/ch-rdb.md")).unwrap();
+    let marker = chapter
+        .find("the_rdb_chapter_hex_dump_is_what_the_writer_writes")
+        .expect("ch-rdb.md names this test above its hex dump");
+    let after = &chapter[marker..];
+    let start = after.find("```text\n").expect("a text fence after the marker") + "```text\n".len();
+    let end = start + after[start..].find("```").expect("the fence closes");
+    let expected = xxd(&tiny_rdb());
+    assert_eq!(
+        &after[start..end],
+        expected,
+        "regenerate the dump in ch-rdb.md:\n{expected}"
+    );
+}

@@ -1,15 +1,16 @@
 //! The RDB format against real Redis 7.0: `redis-check-rdb` accepts every file we write, a real
 //! `redis-server` started on our `dump.rdb` holds exactly our data, and we load exactly what a
-//! real `redis-server` saved, in its compact and its plain encodings.
+//! real `redis-server` saved, in its compact and its plain encodings — both as a format and
+//! through the running server (`SAVE`, and loading `dump.rdb` at start-up).
 //!
-//! Explained in: book chapter 6, "Snapshots". Without `redis-server` the tests pass with a
+//! Explained in: book "RDB snapshots". Without `redis-server` the tests pass with a
 //! note, unless `CI` is set: there a skipped interop test would prove nothing, so they fail.
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -36,70 +37,18 @@ fn redis_present() -> bool {
     found
 }
 
-/// A real `redis-server` of our own: loopback, a port nobody had a moment ago, its own
-/// directory, no saving of its own and no AOF. Stopped (killed if need be) when dropped.
-struct RealRedis {
-    child: Child,
+/// A RESP connection to a server, ours or Redis's, that reads whole replies as [`Value`]s.
+struct Conn {
     stream: TcpStream,
     reader: Reader<BufReader<TcpStream>>,
 }
 
-impl RealRedis {
-    /// Starts one in `dir`, where it loads `dump.rdb` if there is one, and waits until it
-    /// answers `PING` (it answers `-LOADING` while it loads).
-    fn start(dir: &Path, extra: &[&str]) -> RealRedis {
-        let log = dir.join("redis.log");
-        for _attempt in 0..5 {
-            let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-            let mut child = Command::new("redis-server")
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ])
-                .args(["--daemonize", "no", "--dbfilename", "dump.rdb"])
-                .arg("--dir")
-                .arg(dir)
-                .arg("--logfile")
-                .arg(&log)
-                .args(extra)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn redis-server");
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while Instant::now() < deadline {
-                if child.try_wait().unwrap().is_some() {
-                    break; // It exited: the port was taken, or it refused the file (see below).
-                }
-                if let Ok(stream) = TcpStream::connect(("127.0.0.1", port)) {
-                    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-                    let reader = Reader::new(BufReader::new(stream.try_clone().unwrap()));
-                    let mut redis = RealRedis { child, stream, reader };
-                    while redis.cmd(&["PING"]) != Value::Simple("PONG".into()) {
-                        assert!(Instant::now() < deadline, "redis-server still loading");
-                        std::thread::sleep(Duration::from_millis(20));
-                    }
-                    return redis;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
-            // A port taken since we looked is worth another try; anything else is the answer.
-            assert!(text.contains("Address already in use"), "redis-server stopped:\n{text}");
-        }
-        panic!(
-            "redis-server did not start: {}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
+impl Conn {
+    fn connect(addr: SocketAddr) -> Conn {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let reader = Reader::new(BufReader::new(stream.try_clone().unwrap()));
+        Conn { stream, reader }
     }
 
     fn cmd_bytes(&mut self, args: &[&[u8]]) -> Value {
@@ -152,7 +101,49 @@ impl RealRedis {
                 out.insert((db, key), (model, deadline));
             }
         }
+        self.ok(&["SELECT", "0"]);
         out
+    }
+
+    /// Writes `keys` with commands: the same data, whatever encodings the server picks.
+    fn put(&mut self, keys: &Keyspace) {
+        for ((db, key), (model, deadline)) in keys {
+            self.ok(&["SELECT", &db.to_string()]);
+            let mut items: Vec<Vec<u8>> = Vec::new();
+            let name: &[u8] = match model {
+                Model::Str(s) => {
+                    self.cmd_bytes(&[b"SET", key, s]);
+                    b""
+                }
+                Model::List(l) => {
+                    items.extend(l.iter().cloned());
+                    b"RPUSH"
+                }
+                Model::Set(s) => {
+                    items.extend(s.iter().cloned());
+                    b"SADD"
+                }
+                Model::Hash(h) => {
+                    items.extend(h.iter().flat_map(|(f, v)| [f.clone(), v.clone()]));
+                    b"HSET"
+                }
+                Model::ZSet(z) => {
+                    items.extend(z.iter().flat_map(|(m, s)| [format!("{s}").into_bytes(), m.clone()]));
+                    b"ZADD"
+                }
+            };
+            // Chunks of an even length keep HSET's and ZADD's pairs whole.
+            for chunk in items.chunks(500) {
+                let mut args: Vec<&[u8]> = vec![name, key];
+                args.extend(chunk.iter().map(|i| i.as_slice()));
+                let reply = self.cmd_bytes(&args);
+                assert!(!reply.is_error(), "{reply:?}");
+            }
+            if let Some(at) = deadline {
+                self.cmd_bytes(&[b"PEXPIREAT", key, at.to_string().as_bytes()]);
+            }
+        }
+        self.ok(&["SELECT", "0"]);
     }
 
     /// A numeric setting (`CONFIG GET name`).
@@ -168,9 +159,87 @@ impl RealRedis {
     }
 }
 
+/// A real `redis-server` of our own: loopback, a port nobody had a moment ago, its own
+/// directory, no saving of its own and no AOF. Stopped (killed if need be) when dropped.
+struct RealRedis {
+    child: Child,
+    conn: Conn,
+}
+
+impl std::ops::Deref for RealRedis {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for RealRedis {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+}
+
+impl RealRedis {
+    /// Starts one in `dir`, where it loads `dump.rdb` if there is one, and waits until it
+    /// answers `PING` (it answers `-LOADING` while it loads).
+    fn start(dir: &Path, extra: &[&str]) -> RealRedis {
+        let log = dir.join("redis.log");
+        for _attempt in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let mut child = Command::new("redis-server")
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .args(["--daemonize", "no", "--dbfilename", "dump.rdb"])
+                .arg("--dir")
+                .arg(dir)
+                .arg("--logfile")
+                .arg(&log)
+                .args(extra)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn redis-server");
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline {
+                if child.try_wait().unwrap().is_some() {
+                    break; // It exited: the port was taken, or it refused the file (see below).
+                }
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    let conn = Conn::connect(SocketAddr::from(([127, 0, 0, 1], port)));
+                    let mut redis = RealRedis { child, conn };
+                    while redis.cmd(&["PING"]) != Value::Simple("PONG".into()) {
+                        assert!(Instant::now() < deadline, "redis-server still loading");
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    return redis;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            // A port taken since we looked is worth another try; anything else is the answer.
+            assert!(text.contains("Address already in use"), "redis-server stopped:\n{text}");
+        }
+        panic!(
+            "redis-server did not start: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+    }
+}
+
 impl Drop for RealRedis {
     fn drop(&mut self) {
-        let _ = self.stream.write_all(&encode(&[b"SHUTDOWN", b"NOSAVE"]));
+        let _ = self.conn.stream.write_all(&encode(&[b"SHUTDOWN", b"NOSAVE"]));
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -346,62 +415,12 @@ fn assert_same(ours: &Keyspace, theirs: &Keyspace) {
     }
 }
 
-#[test]
-fn redis_check_rdb_accepts_every_file_we_write() {
-    if !redis_present() {
-        return;
-    }
-    let dir = TempDir::new();
-    let mut only_last_db = Keyspace::new();
-    only_last_db.insert((15, b"k".to_vec()), (Model::Str(b"v".to_vec()), None));
-    for (name, keys) in [
-        ("empty", Keyspace::new()),
-        ("sample", our_sample()),
-        ("last-db", only_last_db),
-    ] {
-        let path = dir.0.join(format!("{name}.rdb"));
-        std::fs::write(&path, our_write(&keys)).unwrap();
-        let out = Command::new("redis-check-rdb").arg(&path).output().unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success() && text.contains("RDB looks OK"), "{name}:\n{text}");
-        assert!(text.contains(&format!("{} keys read", keys.len())), "{name}:\n{text}");
-    }
-}
-
-#[test]
-fn real_redis_loads_our_file_and_holds_exactly_our_data() {
-    if !redis_present() {
-        return;
-    }
-    let dir = TempDir::new();
-    let ours = our_sample();
-    std::fs::write(dir.0.join("dump.rdb"), our_write(&ours)).unwrap();
-    let mut redis = RealRedis::start(&dir.0, &[]);
-    let theirs = redis.keyspace();
-    assert_same(&ours, &theirs);
-    // The TTLs as a client sees them, within what this test can have taken.
-    let now = now_ms();
-    for ((db, key), (_, deadline)) in &ours {
-        redis.ok(&["SELECT", &db.to_string()]);
-        let pttl = redis.cmd_bytes(&[b"PTTL", key]);
-        match (deadline, pttl) {
-            (None, Value::Integer(-1)) => {}
-            (Some(at), Value::Integer(ms)) => assert!((*at as i64 - now as i64 - ms).abs() < 10_000, "{key:?}"),
-            (d, other) => panic!("{key:?}: deadline {d:?}, PTTL {other:?}"),
-        }
-    }
-    // And back: Redis saves what it loaded, in its own encodings, and we read the same data.
-    let file = redis.save(&dir.0);
-    assert_same(&ours, &our_load(&file).0);
-}
-
-#[test]
-fn we_load_what_real_redis_saved() {
-    if !redis_present() {
-        return;
-    }
-    let dir = TempDir::new();
-    let mut redis = RealRedis::start(&dir.0, &["--enable-debug-command", "local"]);
+/// Fills a real Redis with every RDB type it writes: strings in the integer, LZF and raw
+/// encodings; lists of one listpack node, of many (LZF-compressed inner ones) and with a plain
+/// node; intsets and hash-table sets; listpack and hash-table hashes; listpack and skip-list
+/// sorted sets; several databases; deadlines; a function library. Redis must have been started
+/// with `--enable-debug-command local`.
+fn fill_real(redis: &mut RealRedis) {
     // Strings: integer encodings, LZF (long and compressible), raw (short, or random).
     redis.ok(&["SET", "int8", "-100"]);
     redis.ok(&["SET", "int16", "30000"]);
@@ -471,6 +490,65 @@ fn we_load_what_real_redis_saved() {
         "LOAD",
         "#!lua name=lib\nredis.register_function('f', function(keys, args) return 1 end)",
     ]);
+}
+
+#[test]
+fn redis_check_rdb_accepts_every_file_we_write() {
+    if !redis_present() {
+        return;
+    }
+    let dir = TempDir::new();
+    let mut only_last_db = Keyspace::new();
+    only_last_db.insert((15, b"k".to_vec()), (Model::Str(b"v".to_vec()), None));
+    for (name, keys) in [
+        ("empty", Keyspace::new()),
+        ("sample", our_sample()),
+        ("last-db", only_last_db),
+    ] {
+        let path = dir.0.join(format!("{name}.rdb"));
+        std::fs::write(&path, our_write(&keys)).unwrap();
+        let out = Command::new("redis-check-rdb").arg(&path).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.contains("RDB looks OK"), "{name}:\n{text}");
+        assert!(text.contains(&format!("{} keys read", keys.len())), "{name}:\n{text}");
+    }
+}
+
+#[test]
+fn real_redis_loads_our_file_and_holds_exactly_our_data() {
+    if !redis_present() {
+        return;
+    }
+    let dir = TempDir::new();
+    let ours = our_sample();
+    std::fs::write(dir.0.join("dump.rdb"), our_write(&ours)).unwrap();
+    let mut redis = RealRedis::start(&dir.0, &[]);
+    let theirs = redis.keyspace();
+    assert_same(&ours, &theirs);
+    // The TTLs as a client sees them, within what this test can have taken.
+    let now = now_ms();
+    for ((db, key), (_, deadline)) in &ours {
+        redis.ok(&["SELECT", &db.to_string()]);
+        let pttl = redis.cmd_bytes(&[b"PTTL", key]);
+        match (deadline, pttl) {
+            (None, Value::Integer(-1)) => {}
+            (Some(at), Value::Integer(ms)) => assert!((*at as i64 - now as i64 - ms).abs() < 10_000, "{key:?}"),
+            (d, other) => panic!("{key:?}: deadline {d:?}, PTTL {other:?}"),
+        }
+    }
+    // And back: Redis saves what it loaded, in its own encodings, and we read the same data.
+    let file = redis.save(&dir.0);
+    assert_same(&ours, &our_load(&file).0);
+}
+
+#[test]
+fn we_load_what_real_redis_saved() {
+    if !redis_present() {
+        return;
+    }
+    let dir = TempDir::new();
+    let mut redis = RealRedis::start(&dir.0, &["--enable-debug-command", "local"]);
+    fill_real(&mut redis);
 
     // The encodings Redis holds them in, so the file has each RDB type we mean to test.
     for (key, encoding) in [
@@ -515,4 +593,51 @@ fn we_load_what_real_redis_saved() {
     let file = redis.save(&dir.0);
     let err = load(&file[..], |_| Ok(())).unwrap_err();
     assert!(err.to_string().contains("streams are not supported"), "{err}");
+}
+
+#[test]
+fn our_save_passes_redis_check_rdb_and_real_redis_loads_exactly_our_data() {
+    if !redis_present() {
+        return;
+    }
+    let server = common::start_with(|c| c.appendonly = false);
+    let mut ours = Conn::connect(server.addr());
+    let sample = our_sample();
+    ours.put(&sample);
+    let expected = ours.keyspace();
+    assert_same(&sample, &expected);
+    let file = ours.save(&server.dir.0);
+    let path = server.dir.0.join("dump.rdb");
+    let out = Command::new("redis-check-rdb").arg(&path).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("RDB looks OK"), "{text}");
+    assert!(text.contains(&format!("{} keys read", expected.len())), "{text}");
+    // A real redis-server started on our file holds exactly what ours held.
+    let dir = TempDir::new();
+    std::fs::write(dir.0.join("dump.rdb"), &file).unwrap();
+    let mut redis = RealRedis::start(&dir.0, &[]);
+    assert_same(&expected, &redis.keyspace());
+}
+
+#[test]
+fn a_real_dump_in_our_dir_is_loaded_at_our_start_up() {
+    if !redis_present() {
+        return;
+    }
+    let real_dir = TempDir::new();
+    let mut redis = RealRedis::start(&real_dir.0, &["--enable-debug-command", "local"]);
+    fill_real(&mut redis);
+    let theirs = redis.keyspace();
+    let file = redis.save(&real_dir.0);
+    drop(redis);
+    let dir = TempDir::new();
+    std::fs::write(dir.0.join("dump.rdb"), &file).unwrap();
+    let server = common::start_in(dir, |c| c.appendonly = false);
+    let mut ours = Conn::connect(server.addr());
+    assert_same(&theirs, &ours.keyspace());
+    // And it is ours now: it survives our own save and restart.
+    ours.ok(&["SAVE"]);
+    let dir = server.stop();
+    let server = common::start_in(dir, |c| c.appendonly = false);
+    assert_same(&theirs, &Conn::connect(server.addr()).keyspace());
 }

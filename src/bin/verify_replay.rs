@@ -34,6 +34,9 @@ fn main() -> anyhow::Result<()> {
     let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     match load::verify_aof(&shared, f, path) {
         Ok((loaded, keys)) => {
+            if let Some(keys) = loaded.preamble_keys {
+                println!("rdb preamble:   {keys} keys");
+            }
             println!("commands:       {}", loaded.commands);
             println!("keys:           {keys}");
             if let Some((at, len)) = loaded.torn {

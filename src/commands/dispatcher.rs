@@ -124,6 +124,7 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
     }
     let started = Instant::now();
     let reply = execute(shared, client, spec, argv);
+    shared.rdb.after_command(&shared.store);
     if is_exec {
         shared.monitor_feed(client, argv);
     }
@@ -382,6 +383,7 @@ pub fn commit(
     if effects.notifies_any() {
         shared.pubsub.notify_write(store, &mut effects);
     }
+    shared.rdb.count_changes(effects.changes());
     let mut effects = effects.into_list();
     for value in store.take_expired_values() {
         shared.lazyfree.free_if(&shared.lazyfree.expire, value);

@@ -41,6 +41,11 @@ pub struct Notification {
 /// which change the store can take it beside `ctx.store` (`pop(ctx.store, .., ctx.effects)`).
 pub struct Effects {
     wanted: bool,
+    /// Changes logged, counted whether or not they are built: the dirty counter of RDB
+    /// snapshots (`rdb_changes_since_last_save`) needs the number even when nobody wants the
+    /// records. `None` for the expirer's deletions, which Redis does not count either: a
+    /// snapshot leaves expired keys out anyway.
+    changes: Option<u64>,
     /// The database the next effects change: the running command's client's.
     db: usize,
     list: Vec<Change>,
@@ -56,11 +61,26 @@ impl Effects {
     pub(crate) fn new(wanted: bool, db: usize, events: KeyspaceEvents) -> Self {
         Effects {
             wanted,
+            changes: Some(0),
             db,
             list: Vec::new(),
             events,
             notes: Vec::new(),
         }
+    }
+
+    /// Effects for the deletions of keys whose time ran out, in database `db`: always built
+    /// (the AOF and replicas need them), never counted as changes.
+    pub(crate) fn expiries(db: usize, events: KeyspaceEvents) -> Self {
+        Effects {
+            changes: None,
+            ..Effects::new(true, db, events)
+        }
+    }
+
+    /// How many changes were logged, built or not (see the field).
+    pub(crate) fn changes(&self) -> u64 {
+        self.changes.unwrap_or(0)
     }
 
     /// The effects that follow change database `db` (a command after a `SELECT` in `EXEC`).
@@ -70,6 +90,9 @@ impl Effects {
 
     /// Records the effect `build` makes, calling it only if someone wants effects.
     pub fn log_with(&mut self, build: impl FnOnce() -> Effect) {
+        if let Some(n) = self.changes.as_mut() {
+            *n += 1;
+        }
         if self.wanted {
             self.list.push(Change {
                 db: self.db,
@@ -81,6 +104,9 @@ impl Effects {
     /// Records `effect` as a change of database `db`, which need not be the client's: `MOVE`
     /// deletes here and adds there.
     pub fn log_in(&mut self, db: usize, build: impl FnOnce() -> Effect) {
+        if let Some(n) = self.changes.as_mut() {
+            *n += 1;
+        }
         if self.wanted {
             self.list.push(Change { db, effect: build() });
         }

@@ -7,7 +7,8 @@
 //! `persistence::replay` only reads: it parses the records and hands each command to a closure.
 //! The closure is here, in the commands layer, because running a command is this layer's work:
 //! [`apply_logged`] looks the command up and calls [`invoke`], as the dispatcher does for a
-//! client, for the start-up load, `--check-aof`'s replay, `DEBUG RELOAD` and `DEBUG LOADAOF`.
+//! client, for the start-up load, `--check-aof`'s replay and `DEBUG LOADAOF`. [`load_rdb`]
+//! loads `dump.rdb` at start-up when the AOF does not hold the data.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,7 +16,8 @@ use std::time::Instant;
 use super::dispatcher::{Access, Call, ClientContext, invoke};
 use super::{ClientHandle, Effects, Shared};
 use crate::config::KeyspaceEvents;
-use crate::engine::store::Store;
+use crate::engine::store::{Store, now_ms};
+use crate::persistence::rdb;
 use crate::persistence::replay::{self, Applied, Loaded, TornTail};
 use crate::protocol::resp::Value;
 
@@ -88,6 +90,64 @@ pub fn load_aof(shared: &Shared, path: &std::path::Path) -> anyhow::Result<Loade
 }
 // ANCHOR_END: load_aof
 
+// ANCHOR: load_rdb
+/// Loads `dir/dbfilename` at start-up, unless the AOF is on and holds something: then the AOF
+/// is the record, as in Redis. The file is read into a fresh store, swapped in only when all of
+/// it has been read and checked, so a torn or corrupt file loads nothing and stops the start.
+/// Keys already expired are left out, as a Redis primary leaves them. With the AOF on (and
+/// empty), the AOF is then rewritten from the loaded store, so that the next start, which reads
+/// the AOF, finds the same data.
+///
+/// Differs from Redis 7, which with `appendonly yes` ignores `dump.rdb` even when there is no
+/// AOF yet: the AOF is on by default here, and a `dump.rdb` put in `dir` should not be ignored.
+///
+/// # Errors
+/// The file is corrupt, torn or unreadable (the message names the offset), or the AOF could
+/// not be rewritten from it.
+pub fn load_rdb(shared: &Shared) -> anyhow::Result<()> {
+    let config = shared.config();
+    let aof_path = config.dir.join(&config.appendfilename);
+    if config.appendonly && std::fs::metadata(&aof_path).is_ok_and(|m| m.len() > 0) {
+        return Ok(());
+    }
+    let path = shared.rdb.path();
+    let started = Instant::now();
+    let mut fresh = Store::with_databases(shared.databases);
+    let report = match rdb::load_file(&path, &mut fresh, now_ms(), false) {
+        Ok(Some(report)) => report,
+        Ok(None) => return Ok(()),
+        Err(e) => anyhow::bail!(
+            "Bad RDB file {} at offset {}: {}. Nothing was loaded. Move the file away (keep a copy) \
+             to start without it, or check it with redis-check-rdb.",
+            path.display(),
+            e.offset,
+            e.message
+        ),
+    };
+    rdb::swap_in(&mut shared.write_store(), &mut fresh);
+    shared.rdb.loaded(&report);
+    crate::info!(
+        "rdb",
+        "DB loaded from disk: {} keys ({} already expired, left out) in {:.3} seconds",
+        report.keys,
+        report.expired,
+        started.elapsed().as_secs_f64()
+    );
+    if config.appendonly && report.keys > 0 {
+        shared
+            .aof
+            .rewrite_and_wait()
+            .map_err(|e| anyhow::anyhow!("writing the AOF from {}: {e}", path.display()))?;
+        crate::info!(
+            "aof",
+            "The AOF now starts from the snapshot loaded from {}",
+            path.display()
+        );
+    }
+    Ok(())
+}
+// ANCHOR_END: load_rdb
+
 /// Replays `file` into `shared.store` without changing the file, however it ends: for
 /// `verify_replay`, which only reports. Returns what the replay found and how many keys the
 /// store then holds.
@@ -108,7 +168,7 @@ fn replay_with<T>(
     replay_into(shared, &mut shared.write_store(), read)
 }
 
-/// [`replay_with`] into a store whose write guard the caller holds (`DEBUG RELOAD`, `DEBUG
+/// [`replay_with`] into a store whose write guard the caller holds (`DEBUG
 /// LOADAOF`).
 ///
 /// # Errors

@@ -28,6 +28,7 @@ use super::stats::Stats;
 use crate::config::{Config, DebugCommand};
 use crate::engine::store::Store;
 use crate::engine::store::lazyfree::LazyFree;
+use crate::persistence::rdb::Rdb;
 use crate::persistence::{Aof, Backlog};
 use crate::protocol::resp::Value;
 
@@ -65,6 +66,8 @@ pub struct Shared {
     pub config: RwLock<Config>,
     /// The append-only file.
     pub aof: Aof,
+    /// RDB snapshots: `SAVE`, `BGSAVE`, the save points and the dirty counter.
+    pub rdb: Rdb,
     /// Clients blocked in `BLPOP` and friends.
     pub blocking: Blocking,
     /// Channels, patterns and their subscribers; `MONITOR` watchers.
@@ -114,6 +117,7 @@ impl Shared {
             },
             store: Arc::new(RwLock::new(store)),
             registry,
+            rdb: Rdb::new(&config),
             config: RwLock::new(config),
             aof,
             blocking: Blocking::default(),
@@ -146,14 +150,17 @@ impl Shared {
 
     // ANCHOR: refuses
     /// Why the server's state refuses a command with `command_flags` now, in Redis's order: the
-    /// AOF cannot be written (a write), memory is above `maxmemory` (a command that may add
-    /// data, or any command `MULTI` would queue: `queued`), or the role forbids it. `EXEC` is
-    /// judged by the flags of all it would run.
+    /// last background save or the AOF failed (a write), memory is above `maxmemory` (a command
+    /// that may add data, or any command `MULTI` would queue: `queued`), or the role forbids
+    /// it. `EXEC` is judged by the flags of all it would run.
     pub fn refuses(&self, command_flags: u32, queued: bool) -> Option<Value> {
-        if command_flags & flags::WRITE != 0
-            && let Some(err) = self.aof.refuses_writes()
-        {
-            return Some(err);
+        if command_flags & flags::WRITE != 0 {
+            if let Some(err) = self.rdb.refuses_writes() {
+                return Some(Value::error(err));
+            }
+            if let Some(err) = self.aof.refuses_writes() {
+                return Some(err);
+            }
         }
         if (command_flags & flags::DENYOOM != 0 || queued) && self.out_of_memory() {
             return Some(Value::error("OOM command not allowed when used memory > 'maxmemory'."));

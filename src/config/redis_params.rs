@@ -11,6 +11,10 @@
 //! default until then. The ones Redis refuses to change at run time are refused here too, with
 //! the same words. The table was read off a real Redis 7.0.15 (`CONFIG GET *`, then a
 //! `CONFIG SET` of each setting to its own value).
+//!
+//! A few of them are read where they apply nonetheless: `dbfilename`,
+//! `aof-use-rdb-preamble`, `stop-writes-on-bgsave-error`, `rdb-key-save-delay` and the
+//! `lazyfree-lazy-*` switches.
 
 use super::Mutability;
 
@@ -33,7 +37,9 @@ pub const KEPT: &[(&str, &str, Mutability)] = &[
     ("aof-load-truncated", "yes", Mutability::Runtime),
     ("aof-rewrite-incremental-fsync", "yes", Mutability::Runtime),
     ("aof-timestamp-enabled", "no", Mutability::Runtime),
-    ("aof-use-rdb-preamble", "yes", Mutability::Runtime),
+    // Differs from Redis (`yes`): off unless set, so that the AOF stays plain text a learner
+    // can read. Acted on by the rewrite.
+    ("aof-use-rdb-preamble", "no", Mutability::Runtime),
     ("aof_rewrite_cpulist", "", Mutability::Startup),
     ("appenddirname", "appendonlydir", Mutability::Startup),
     ("bgsave_cpulist", "", Mutability::Startup),
@@ -61,7 +67,8 @@ pub const KEPT: &[(&str, &str, Mutability)] = &[
     ("crash-log-enabled", "yes", Mutability::Runtime),
     ("crash-memcheck-enabled", "yes", Mutability::Runtime),
     ("daemonize", "no", Mutability::Startup),
-    ("dbfilename", "dump.rdb", Mutability::Startup),
+    // Acted on: the RDB file's name inside `dir`. Protected, as in Redis 7.
+    ("dbfilename", "dump.rdb", Mutability::Runtime),
     ("disable-thp", "yes", Mutability::Startup),
     ("dynamic-hz", "yes", Mutability::Runtime),
     ("enable-module-command", "no", Mutability::Startup),
@@ -132,6 +139,7 @@ pub const KEPT: &[(&str, &str, Mutability)] = &[
     ("slave-announce-ip", "", Mutability::Runtime),
     ("slaveof", "", Mutability::Startup),
     ("socket-mark-id", "0", Mutability::Startup),
+    // Acted on: writes are refused while background saves fail (with save points set).
     ("stop-writes-on-bgsave-error", "yes", Mutability::Runtime),
     ("stream-node-max-bytes", "4096", Mutability::Runtime),
     ("stream-node-max-entries", "100", Mutability::Runtime),
@@ -195,6 +203,18 @@ pub const HIDDEN: &[(&str, &str, Mutability)] = &[
     ("loading-process-events-interval-bytes", "2097152", Mutability::Runtime),
     ("rdb-key-save-delay", "0", Mutability::Runtime),
 ];
+
+/// Settings `CONFIG SET` changes only when `enable-protected-configs` allows it, as Redis 7
+/// protects them: each names a file the server writes.
+pub const PROTECTED: &[&str] = &["dbfilename"];
+
+/// Checks a `dbfilename` value, with Redis's error text: a name inside `dir`, not a path.
+pub fn dbfilename(value: &str) -> Result<String, String> {
+    if value.contains('/') {
+        return Err("dbfilename can't be a path, just a filename".to_string());
+    }
+    Ok(value.to_string())
+}
 
 /// The setting `name` (lower case) is, following an alias, with its default and mutability.
 pub fn find(name: &str) -> Option<(&'static str, &'static str, Mutability)> {

@@ -37,6 +37,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, OnceLock, RwLock, Weak};
 
 use super::Change;
+use super::rdb::key_save_delay;
 use super::rewrite;
 use super::state::{Chan, Inner, Msg, Progress, RewriteStatus, lock, policy_from_u8, policy_to_u8};
 use super::writer::Writer;
@@ -96,6 +97,7 @@ impl Aof {
                 auto_percentage: AtomicU64::new(config.auto_aof_rewrite_percentage),
                 auto_min_size: AtomicU64::new(config.auto_aof_rewrite_min_size),
                 key_save_delay_us: AtomicU64::new(key_save_delay(config)),
+                use_rdb_preamble: AtomicBool::new(rdb_preamble(config)),
                 rewrite: RewriteStatus::new(),
                 store: OnceLock::new(),
             }),
@@ -296,11 +298,19 @@ impl Aof {
         self.inner.auto_min_size.store(min_size, Ordering::Relaxed);
     }
 
-    /// `CONFIG SET rdb-key-save-delay` at run time.
+    /// `CONFIG SET rdb-key-save-delay` and `aof-use-rdb-preamble` at run time.
     pub fn set_key_save_delay(&self, config: &Config) {
         self.inner
             .key_save_delay_us
             .store(key_save_delay(config), Ordering::Relaxed);
+        self.inner
+            .use_rdb_preamble
+            .store(rdb_preamble(config), Ordering::Relaxed);
+    }
+
+    /// True while a rewrite runs (`BGSAVE` then waits, as Redis waits for its one child).
+    pub fn rewrite_in_progress(&self) -> bool {
+        self.inner.rewrite.running()
     }
 
     /// `BGREWRITEAOF`: starts a rewrite of the store given to [`Aof::attach_store`] in the
@@ -315,26 +325,18 @@ impl Aof {
         rewrite::start(&self.inner, store)
     }
 
-    /// Rewrites the AOF and waits for the new file (`SAVE`: this server's snapshot is its
-    /// rewritten AOF).
+    /// Rewrites the AOF and waits for the new file: at start-up, when the store was loaded
+    /// from `dump.rdb` and the AOF must begin with what it holds.
     ///
     /// # Errors
-    /// Redis's reply text: a rewrite already runs, or this one failed.
-    pub fn save(&self) -> Result<(), String> {
-        if self.inner.rewrite.running() {
-            return Err("ERR Background save already in progress".to_string());
-        }
+    /// A rewrite already runs, or this one failed.
+    pub fn rewrite_and_wait(&self) -> Result<(), String> {
         self.start_rewrite()?;
         if self.inner.rewrite.wait_idle() {
             Ok(())
         } else {
-            Err("ERR".to_string())
+            Err("the rewrite failed (see the log)".to_string())
         }
-    }
-
-    /// Unix seconds of the last successful save (rewrite), or of start-up: `LASTSAVE`.
-    pub fn last_save(&self) -> i64 {
-        self.inner.rewrite.last_save()
     }
 
     /// Waits until every record appended so far is written to the file (not necessarily
@@ -370,14 +372,10 @@ impl Aof {
     }
 }
 
-/// `rdb-key-save-delay` in microseconds; Redis reads a negative value as nanoseconds, which
-/// rounds to no delay here.
-fn key_save_delay(config: &Config) -> u64 {
-    config
-        .kept
-        .get("rdb-key-save-delay")
-        .and_then(|v| v.parse::<i64>().ok())
-        .map_or(0, |us| us.max(0) as u64)
+/// `aof-use-rdb-preamble yes`. Differs from Redis: off unless set (Redis: on), so that a
+/// learner's AOF stays readable with `cat`.
+fn rdb_preamble(config: &Config) -> bool {
+    config.get("aof-use-rdb-preamble").is_some_and(|v| v == "yes")
 }
 
 #[cfg(test)]

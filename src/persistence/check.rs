@@ -4,14 +4,17 @@
 //! Go original: none (go-redis had no checker). Explained in: book chapter 6.
 //!
 //! It checks form only (arrays of bulk strings, `MULTI` matched by `EXEC`), without running
-//! anything, so it works on any file, even one whose commands this server does not know.
+//! anything, so it works on any file, even one whose commands this server does not know. A file
+//! that starts with an RDB preamble (`REDIS...`) has that part read through and its checksum
+//! checked first; the commands after it are checked as usual.
 
 use std::fs::{File, OpenOptions};
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use anyhow::Context as _;
 
+use super::rdb;
 use super::replay::{ParseError, RecordReader};
 
 /// The result of a check.
@@ -25,6 +28,9 @@ pub struct Report {
     pub records: u64,
     /// What is wrong at `ok_up_to`, if anything.
     pub problem: Option<String>,
+    /// The length of the RDB preamble the file starts with, if it has one
+    /// (`aof-use-rdb-preamble`); `Some(0)` if it has one that is damaged.
+    pub preamble: Option<u64>,
 }
 
 impl Report {
@@ -41,13 +47,35 @@ impl Report {
 /// # Errors
 /// The file cannot be opened or read.
 pub fn check(path: &Path) -> anyhow::Result<Report> {
-    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let size = file.metadata()?.len();
-    let mut reader = RecordReader::new(BufReader::with_capacity(1 << 20, file));
+    // An RDB preamble is checked whole, checksum included; the commands start after it.
+    let mut magic = [0u8; 5];
+    let has_preamble = file.read(&mut magic)? == 5 && &magic == b"REDIS";
+    file.seek(SeekFrom::Start(0))?;
+    let preamble = if has_preamble {
+        match rdb::load(&mut file, |_| Ok(())) {
+            Ok(summary) => Some(summary.length),
+            Err(e) => {
+                return Ok(Report {
+                    size,
+                    ok_up_to: 0,
+                    records: 0,
+                    problem: Some(format!("the RDB preamble is damaged: {e}")),
+                    preamble: Some(0),
+                });
+            }
+        }
+    } else {
+        None
+    };
+    let start = preamble.unwrap_or(0);
+    file.seek(SeekFrom::Start(start))?;
+    let mut reader = RecordReader::at(BufReader::with_capacity(1 << 20, file), start);
     let mut records = 0;
     let mut multi_at: Option<u64> = None;
     let mut problem = None;
-    let mut ok_up_to = 0;
+    let mut ok_up_to = start;
     loop {
         match reader.next_record() {
             Ok(None) => break,
@@ -100,6 +128,7 @@ pub fn check(path: &Path) -> anyhow::Result<Report> {
         ok_up_to,
         records,
         problem,
+        preamble,
     })
 }
 // ANCHOR_END: check
@@ -125,6 +154,13 @@ pub fn truncate(path: &Path, len: u64) -> anyhow::Result<()> {
 /// The file cannot be read or truncated.
 pub fn run(path: &Path, fix: bool) -> anyhow::Result<i32> {
     let report = check(path)?;
+    match report.preamble {
+        Some(0) => println!("The AOF appears to start with an RDB preamble, and it is damaged."),
+        Some(len) => {
+            println!("The AOF starts with an RDB preamble of {len} bytes: it is OK, checking the commands after it.")
+        }
+        None => {}
+    }
     println!(
         "AOF analyzed: filename={}, size={}, ok_up_to={}, diff={}",
         path.display(),
@@ -137,6 +173,11 @@ pub fn run(path: &Path, fix: bool) -> anyhow::Result<i32> {
         return Ok(0);
     };
     println!("AOF {} is not valid: {problem}", path.display());
+    if report.preamble == Some(0) {
+        // Cutting at the damage would leave nothing: every key lives in the preamble.
+        println!("A damaged RDB preamble cannot be fixed by truncation: restore the file from a backup.");
+        return Ok(1);
+    }
     if !fix {
         println!("Use the --fix option to try fixing it.");
         return Ok(1);

@@ -21,11 +21,13 @@
 //!   guessing would silently lose data, so the start stops with the offset and the repair.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
+
+use super::{rdb, rewrite};
 
 /// Longest bulk string accepted in the file (Redis's `proto-max-bulk-len`).
 const MAX_BULK: u64 = 512 * 1024 * 1024;
@@ -65,6 +67,11 @@ impl<R: BufRead> RecordReader<R> {
     /// A reader at offset 0.
     pub fn new(inner: R) -> Self {
         RecordReader { inner, pos: 0 }
+    }
+
+    /// A reader whose first byte is at `offset` of the file (after an RDB preamble).
+    pub fn at(inner: R, offset: u64) -> Self {
+        RecordReader { inner, pos: offset }
     }
 
     /// The offset of the next unread byte.
@@ -204,6 +211,8 @@ pub struct Loaded {
     /// A torn tail or unfinished `MULTI` that was (or, when verifying, would be) cut off:
     /// its offset and length.
     pub torn: Option<(u64, u64)>,
+    /// The keys of the file's RDB preamble, if it starts with one (`aof-use-rdb-preamble`).
+    pub preamble_keys: Option<u64>,
 }
 
 /// What to do about a torn tail.
@@ -246,6 +255,68 @@ pub fn load(path: &Path, apply: impl FnMut(&[Vec<u8>]) -> Result<Applied, String
 }
 // ANCHOR_END: load
 
+// ANCHOR: preamble_replay
+/// If `file` starts with an RDB preamble (`REDIS`, as a rewrite under `aof-use-rdb-preamble
+/// yes` writes it), loads it: each key goes to `apply` as the commands that rebuild it, each
+/// database's after a `SELECT`, so the closure stays the one way into the store. Returns the
+/// offset the commands begin at (0 without a preamble), with `file` positioned there.
+///
+/// Its deadlines are kept even if passed, as for the commands: the replay's clock is stopped.
+///
+/// # Errors
+/// The preamble is corrupt or torn (it is written whole and fsynced before the file is
+/// renamed into place, so that is damage, never a crash), or `apply` refused a command.
+pub fn preamble(
+    file: &mut File,
+    path: &Path,
+    apply: &mut impl FnMut(&[Vec<u8>]) -> Result<Applied, String>,
+    loaded: &mut Loaded,
+) -> anyhow::Result<u64> {
+    let mut magic = [0u8; 5];
+    let n = file.read(&mut magic).context("reading the AOF")?;
+    file.seek(SeekFrom::Start(0)).context("reading the AOF")?;
+    if n < 5 || &magic != b"REDIS" {
+        return Ok(0);
+    }
+    let mut db = 0;
+    let summary = rdb::load(&mut *file, |k| {
+        let mut failed = None;
+        let mut run = |argv: &[&[u8]]| {
+            if failed.is_none() {
+                let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
+                match apply(&argv) {
+                    Ok(Applied::Done) => {}
+                    Ok(Applied::Refused(e)) | Err(e) => failed = Some(e),
+                }
+            }
+        };
+        if k.db != db {
+            run(&[b"SELECT", k.db.to_string().as_bytes()]);
+            db = k.db;
+        }
+        rewrite::entry_commands(&k.key, &k.data, k.deadline_ms, &mut run);
+        failed.map_or(Ok(()), Err)
+    })
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "Bad RDB preamble in the append only file {} at offset {}: {}. The preamble is written \
+             whole before the file is put in place, so this is damage, not a crash: restore the file \
+             from a backup.",
+            path.display(),
+            e.offset,
+            e.message
+        )
+    })?;
+    if db != 0 {
+        // The commands after a preamble start in database 0, as Redis reads them.
+        apply(&[b"SELECT".to_vec(), b"0".to_vec()]).map_err(anyhow::Error::msg)?;
+    }
+    loaded.preamble_keys = Some(summary.total_keys() as u64);
+    file.seek(SeekFrom::Start(summary.length)).context("reading the AOF")?;
+    Ok(summary.length)
+}
+// ANCHOR_END: preamble_replay
+
 // ANCHOR: replay
 /// Reads every record of `file` and calls `apply` with each command, in file order; the
 /// commands of a `MULTI` … `EXEC` block are held back until its `EXEC` has been read, so a
@@ -261,8 +332,10 @@ pub fn replay(
     mut apply: impl FnMut(&[Vec<u8>]) -> Result<Applied, String>,
 ) -> anyhow::Result<Loaded> {
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut reader = RecordReader::new(BufReader::with_capacity(1 << 20, file));
     let mut loaded = Loaded::default();
+    let mut file = file;
+    let start = preamble(&mut file, path, &mut apply, &mut loaded)?;
+    let mut reader = RecordReader::at(BufReader::with_capacity(1 << 20, file), start);
     let mut multi: Option<(u64, Vec<Record>)> = None;
     let mut last_progress = Instant::now();
     let mut run = |loaded: &mut Loaded, offset: u64, argv: &[Vec<u8>]| -> anyhow::Result<()> {

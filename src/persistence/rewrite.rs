@@ -20,7 +20,8 @@
 //!    happens under the *write* guard, so none can slip in between: the marker splits the log
 //!    exactly into "in the snapshot" and "after it".
 //! 2. With no lock held, it writes the snapshot to a temporary file as `SET`, `RPUSH`, `SADD`,
-//!    `HSET` and `ZADD` commands (64 elements each) and `PEXPIREAT` for deadlines, slot by slot,
+//!    `HSET` and `ZADD` commands (64 elements each) and `PEXPIREAT` for deadlines (or, under
+//!    `aof-use-rdb-preamble yes`, as one RDB snapshot: chapter "RDB snapshots"), slot by slot,
 //!    letting each slot go once written, and fsyncs it. Meanwhile a writer that changes a slot
 //!    the snapshot still holds copies that slot first (one 4,096th of the keys): the snapshot
 //!    never sees the change, and the writer waits for one slot's copy at most.
@@ -39,6 +40,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use super::rdb;
 use super::state::{Inner, Msg};
 use crate::engine::store::{Data, Snapshot, Store, now_ms};
 use crate::protocol::resp::{encode_command, format_double};
@@ -49,38 +51,55 @@ pub const ITEMS_PER_CMD: usize = 64;
 // ANCHOR: write_entry
 /// Appends the commands that rebuild one key, with its deadline, to `out`.
 pub fn write_entry(out: &mut Vec<u8>, key: &[u8], data: &Data, deadline: Option<u64>) {
+    entry_commands(key, data, deadline, |argv| encode_command(argv, out));
+}
+
+/// Calls `emit` with each command that rebuilds one key: one `SET`, or `RPUSH`, `SADD`,
+/// `HSET`, `ZADD` of at most [`ITEMS_PER_CMD`] items each, then `PEXPIREAT` for a deadline.
+/// The rewrite encodes them; the replay of an RDB preamble runs them.
+pub fn entry_commands(key: &[u8], data: &Data, deadline: Option<u64>, mut emit: impl FnMut(&[&[u8]])) {
     match data {
-        Data::Str(s) => encode_command(&[b"SET", key, s], out),
-        Data::List(l) => chunked(out, b"RPUSH", key, l.iter().map(|v| vec![v])),
-        Data::Set(s) => chunked(out, b"SADD", key, s.iter().map(|v| vec![&v[..]])),
-        Data::Hash(h) => chunked(out, b"HSET", key, h.iter().map(|(f, v)| vec![&f[..], &v[..]])),
+        Data::Str(s) => emit(&[b"SET", key, s]),
+        Data::List(l) => chunked(&mut emit, b"RPUSH", key, l.iter().map(|v| vec![v])),
+        Data::Set(s) => chunked(&mut emit, b"SADD", key, s.iter().map(|v| vec![&v[..]])),
+        Data::Hash(h) => chunked(&mut emit, b"HSET", key, h.iter().map(|(f, v)| vec![&f[..], &v[..]])),
         Data::ZSet(z) => {
             // `%.17g` text reads back as the very same double.
             let scored: Vec<(String, &[u8])> = z.iter().map(|(m, s)| (format_double(s), m)).collect();
-            chunked(out, b"ZADD", key, scored.iter().map(|(s, m)| vec![s.as_bytes(), *m]));
+            chunked(
+                &mut emit,
+                b"ZADD",
+                key,
+                scored.iter().map(|(s, m)| vec![s.as_bytes(), *m]),
+            );
         }
     }
     if let Some(at) = deadline {
-        encode_command(&[b"PEXPIREAT", key, at.to_string().as_bytes()], out);
+        emit(&[b"PEXPIREAT", key, at.to_string().as_bytes()]);
     }
 }
 // ANCHOR_END: write_entry
 
-/// Writes `name key item...` commands of at most [`ITEMS_PER_CMD`] items each.
-fn chunked<'a>(out: &mut Vec<u8>, name: &[u8], key: &'a [u8], items: impl Iterator<Item = Vec<&'a [u8]>>) {
+/// Emits `name key item...` commands of at most [`ITEMS_PER_CMD`] items each.
+fn chunked<'a>(
+    emit: &mut impl FnMut(&[&[u8]]),
+    name: &[u8],
+    key: &'a [u8],
+    items: impl Iterator<Item = Vec<&'a [u8]>>,
+) {
     let mut argv: Vec<&[u8]> = vec![name, key];
     let mut n = 0;
     for item in items {
         argv.extend(item);
         n += 1;
         if n == ITEMS_PER_CMD {
-            encode_command(&argv, out);
+            emit(&argv);
             argv.truncate(2);
             n = 0;
         }
     }
     if n > 0 {
-        encode_command(&argv, out);
+        emit(&argv);
     }
 }
 
@@ -89,11 +108,26 @@ fn chunked<'a>(out: &mut Vec<u8>, name: &[u8], key: &'a [u8], items: impl Iterat
 /// # Errors
 /// The file cannot be created or written.
 pub fn write_snapshot(path: &Path, snapshot: Snapshot) -> io::Result<()> {
-    write_snapshot_paced(path, snapshot, Duration::ZERO)
+    write_snapshot_paced(path, snapshot, Duration::ZERO, false)
 }
 
-/// [`write_snapshot`], sleeping `per_key` after each key (`rdb-key-save-delay`).
-fn write_snapshot_paced(path: &Path, snapshot: Snapshot, per_key: Duration) -> io::Result<()> {
+// ANCHOR: preamble
+/// [`write_snapshot`], sleeping `per_key` after each key (`rdb-key-save-delay`); with
+/// `preamble` (`aof-use-rdb-preamble yes`) the snapshot is written as an RDB file instead of
+/// commands, marked `aof-base 1` as Redis marks it. The writer thread appends the commands
+/// that came in meanwhile after it, in RESP as always: replay reads the RDB part, then those.
+fn write_snapshot_paced(path: &Path, snapshot: Snapshot, per_key: Duration, preamble: bool) -> io::Result<()> {
+    let pace = || {
+        if !per_key.is_zero() {
+            std::thread::sleep(per_key);
+        }
+        Ok(())
+    };
+    if preamble {
+        let out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+        let out = rdb::write_snapshot_paced(out, snapshot, &[("aof-base", b"1")], pace)?;
+        return out.into_inner().map_err(|e| e.into_error())?.sync_all();
+    }
     let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let mut buf = Vec::with_capacity(64 * 1024);
     let taken_at = snapshot.taken_at;
@@ -101,9 +135,7 @@ fn write_snapshot_paced(path: &Path, snapshot: Snapshot, per_key: Duration) -> i
         encode_command(&[b"SELECT", db.db.to_string().as_bytes()], &mut buf);
         db.drain(taken_at, |key, data, deadline| {
             write_entry(&mut buf, key, data, deadline);
-            if !per_key.is_zero() {
-                std::thread::sleep(per_key);
-            }
+            pace()?;
             if buf.len() >= 64 * 1024 {
                 w.write_all(&buf)?;
                 buf.clear();
@@ -115,6 +147,7 @@ fn write_snapshot_paced(path: &Path, snapshot: Snapshot, per_key: Duration) -> i
     let file = w.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()
 }
+// ANCHOR_END: preamble
 
 // Go parity: go-redis planned an AOF rewrite ("TODO: rewrite") and never built it.
 // ANCHOR: start
@@ -157,7 +190,9 @@ fn run(inner: &Arc<Inner>, store: &RwLock<Store>) {
     let path = inner.path();
     let tmp = temp_path(&path);
     let per_key = Duration::from_micros(inner.key_save_delay_us.load(Ordering::Relaxed));
-    let written = write_snapshot_paced(&tmp, snapshot, per_key).map_err(|e| format!("writing {}: {e}", tmp.display()));
+    let preamble = inner.use_rdb_preamble.load(Ordering::Relaxed);
+    let written =
+        write_snapshot_paced(&tmp, snapshot, per_key, preamble).map_err(|e| format!("writing {}: {e}", tmp.display()));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

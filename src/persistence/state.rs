@@ -72,6 +72,9 @@ pub(super) struct Inner {
     /// `rdb-key-save-delay`: microseconds the rewrite sleeps after each key (0: none), so
     /// tests can hold a rewrite open long enough to write during it, as Redis's tests do.
     pub(super) key_save_delay_us: AtomicU64,
+    /// `aof-use-rdb-preamble`: a rewrite writes its snapshot in the RDB format, and the
+    /// commands after it stay RESP.
+    pub(super) use_rdb_preamble: AtomicBool,
     /// Where the rewrite stands: the one record of it, for `INFO persistence`.
     pub(super) rewrite: RewriteStatus,
     /// The store, for automatic rewrites started by the writer thread.
@@ -133,13 +136,6 @@ impl Inner {
     }
 }
 
-/// Seconds since the Unix epoch.
-fn unix_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 // ANCHOR: rewrite_status
 /// Where the rewrite stands: whether one runs, since when, and how the last ones ended. The
 /// rewrite thread starts one; whichever thread ends it (the writer, after swapping the files, or
@@ -152,9 +148,7 @@ pub(super) struct RewriteStatus {
     last_ok: AtomicBool,
     done: AtomicU64,
     consecutive_failures: AtomicU64,
-    /// Unix seconds of the last successful rewrite, or of start-up (`LASTSAVE`).
-    last_save: AtomicI64,
-    /// Signalled, under `started`, whenever a rewrite ends (`SAVE` waits on it).
+    /// Signalled, under `started`, whenever a rewrite ends (`Aof::rewrite_and_wait` waits on it).
     ended: Condvar,
 }
 // ANCHOR_END: rewrite_status
@@ -168,7 +162,6 @@ impl RewriteStatus {
             last_ok: AtomicBool::new(true),
             done: AtomicU64::new(0),
             consecutive_failures: AtomicU64::new(0),
-            last_save: AtomicI64::new(unix_secs()),
             ended: Condvar::new(),
         }
     }
@@ -180,11 +173,6 @@ impl RewriteStatus {
             started = self.ended.wait(started).unwrap_or_else(|p| p.into_inner());
         }
         self.last_ok.load(Ordering::Relaxed)
-    }
-
-    /// Unix seconds of the last successful rewrite, or of start-up.
-    pub(super) fn last_save(&self) -> i64 {
-        self.last_save.load(Ordering::Relaxed)
     }
 
     /// True while a rewrite runs.
@@ -222,7 +210,6 @@ impl RewriteStatus {
         match outcome {
             Ok(size) => {
                 self.done.fetch_add(1, Ordering::Relaxed);
-                self.last_save.store(unix_secs(), Ordering::Relaxed);
                 self.consecutive_failures.store(0, Ordering::Relaxed);
                 match size {
                     Some(size) => crate::info!("aof", "Background AOF rewrite finished successfully: {size} bytes"),

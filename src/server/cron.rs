@@ -1,7 +1,7 @@
 //! The `cron` thread: the server's once-every-100-ms chores.
 //!
 //! Go original: none (go-redis had no `INFO stats` and no signal flag to poll). Explained in:
-//! book "Talking to real clients".
+//! book "Talking to real clients" and "RDB snapshots".
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -16,8 +16,9 @@ pub const CRON_PERIOD: Duration = Duration::from_millis(100);
 const OPS_SAMPLES: usize = 16;
 
 /// Starts the `cron` thread: every 100 ms it samples the command rate for
-/// `instantaneous_ops_per_sec` and checks whether a signal asked for shutdown. It ends when
-/// the server shuts down.
+/// `instantaneous_ops_per_sec`, checks whether a signal asked for shutdown, and starts the
+/// background saves and rewrites that are due (see [`snapshots`]). It ends when the server
+/// shuts down.
 ///
 /// # Errors
 /// The thread could not be spawned.
@@ -42,6 +43,7 @@ pub fn spawn_cron(shared: Arc<Shared>) -> std::io::Result<()> {
             let mean = samples.iter().sum::<u64>() / OPS_SAMPLES as u64;
             shared.stats.ops_per_sec.store(mean, Ordering::Relaxed);
             ping_replicas(&shared, &mut last_ping);
+            snapshots(&shared);
         }
     })?;
     Ok(())
@@ -65,3 +67,17 @@ fn ping_replicas(shared: &Shared, last: &mut Instant) {
     }
 }
 // ANCHOR_END: ping_replicas
+
+// ANCHOR: snapshots
+/// The persistence chores of Redis's `serverCron`: a rewrite `BGREWRITEAOF` scheduled while a
+/// background save ran starts once it is over; then, with neither running, a scheduled
+/// `BGSAVE` or the first save point reached (`save 3600 1 300 100`) starts a background save.
+fn snapshots(shared: &Shared) {
+    if shared.rdb.take_scheduled_rewrite()
+        && let Err(e) = shared.aof.start_rewrite()
+    {
+        crate::warn!("aof", "scheduled rewrite not started: {e}");
+    }
+    shared.rdb.cron(&shared.store, shared.aof.rewrite_in_progress());
+}
+// ANCHOR_END: snapshots

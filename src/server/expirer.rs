@@ -106,7 +106,7 @@ pub fn run_cycle(shared: &Shared, rng: &mut impl rand::Rng, budget: Duration) ->
 /// invariant 5), and what marks the key as modified for `WATCH`. Redis propagates expiries the
 /// same way. Each is also an `expired` notification, if `events` has class `x`.
 fn del_effects(db: usize, keys: Vec<Key>, events: KeyspaceEvents) -> Effects {
-    let mut effects = Effects::new(true, db, events);
+    let mut effects = Effects::expiries(db, events);
     for key in keys {
         effects.notify_in(db, KeyspaceEvents::EXPIRED, "expired", &key);
         effects.log_with(|| vec![b"DEL".to_vec(), key.into_vec()]);

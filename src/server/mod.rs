@@ -67,6 +67,7 @@ pub fn start(config: Config) -> anyhow::Result<Server> {
     // Replay before the listener thread exists: no client can see a half-loaded store.
     open_aof(&shared)?;
     shared.aof.attach_store(&shared.store);
+    load::load_rdb(&shared)?;
     shared.stats.configure(&shared.config());
     let pubsub_limit = shared.config().client_output_buffer_limit.pubsub[0];
     shared.pubsub.set_output_limit(pubsub_limit as usize);
@@ -122,6 +123,7 @@ impl Server {
             let _ = t.join();
         }
         self.shared.clients.close_all();
+        self.shared.rdb.shutdown(&self.shared.store);
         self.shared.aof.shutdown();
     }
 }

@@ -320,7 +320,8 @@ pub fn dbsize(ctx: &mut ReadContext<'_>, _: &[Vec<u8>]) -> Value {
 // ANCHOR: flushall
 /// `FLUSHALL [ASYNC | SYNC]`: deletes every key of every database; with `ASYNC` the memory is
 /// given back on the `lazyfree` thread, and the reply does not wait for it. Logged as `FLUSHALL`, as Redis
-/// propagates it even when there was nothing to delete.
+/// propagates it even when there was nothing to delete; with save points set, `dump.rdb` is
+/// saved empty before the reply.
 pub fn flushall(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let lazy = match flush_mode(ctx, args) {
         Ok(lazy) => lazy,
@@ -337,6 +338,9 @@ pub fn flushall(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     for db in ctx.others.iter_mut() {
         flush(ctx.shared, db, lazy);
     }
+    // As Redis: a background save of what is gone stops, and with save points set the empty
+    // store is saved (once this guard is released; a replay saves nothing).
+    ctx.shared.rdb.flushed(ctx.client.handle.stream.is_some());
     ctx.log(&[b"FLUSHALL"]);
     Value::OK
 }

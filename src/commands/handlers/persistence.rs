@@ -1,19 +1,21 @@
-//! Persistence commands: `BGREWRITEAOF`, `SAVE`, `BGSAVE`, `LASTSAVE`, and the `DEBUG RELOAD`
+//! Persistence commands: `SAVE`, `BGSAVE`, `LASTSAVE`, `BGREWRITEAOF`, and the `DEBUG RELOAD`
 //! and `DEBUG LOADAOF` round trips.
 //!
-//! Go original: none (go-redis had no rewrite). Explained in: book chapter 6.
+//! Go original: none (go-redis had no snapshots and no rewrite). Explained in: book chapter 6
+//! and "RDB snapshots".
 //!
-//! This server's snapshot is its rewritten AOF (there are no RDB files yet), so `SAVE` and
-//! `BGSAVE` rewrite the AOF, as `BGREWRITEAOF` does, and answer as Redis answers them.
+//! The work is done in `persistence` (`rdb::Rdb` for snapshots, `Aof` for the log); these
+//! handlers answer as Redis answers. Redis runs one child process at a time, so a `BGSAVE`
+//! waits for a rewrite and a `BGREWRITEAOF` for a background save: the same replies here,
+//! though our two threads could run side by side.
 
 use std::path::Path;
 
 use crate::commands::load::replay_into;
 use crate::commands::registry::{NO_KEYS, flags::*};
 use crate::commands::{ClientContext, Handler, Registry, Shared};
-use crate::engine::store::now_ms;
-use crate::persistence::replay::{self, TornTail};
-use crate::persistence::rewrite;
+use crate::persistence::rdb::ReloadError;
+use crate::persistence::replay;
 use crate::protocol::resp::Value;
 
 /// Registers this family's commands.
@@ -31,8 +33,13 @@ pub fn register(r: &mut Registry) {
 }
 
 // ANCHOR: bgrewriteaof
-/// `BGREWRITEAOF`: compacts the AOF in the background; the reply comes at once.
+/// `BGREWRITEAOF`: compacts the AOF in the background; the reply comes at once. While a
+/// background save runs it is scheduled instead, and the cron starts it once the save is over.
 pub fn bgrewriteaof(shared: &Shared, _client: &mut ClientContext, _args: &[Vec<u8>]) -> Value {
+    if !shared.aof.rewrite_in_progress() && shared.rdb.bgsave_in_progress() {
+        shared.rdb.schedule_rewrite();
+        return Value::simple("Background append only file rewriting scheduled");
+    }
     match shared.aof.start_rewrite() {
         Ok(()) => Value::simple("Background append only file rewriting started"),
         Err(e) => Value::error_owned(e),
@@ -40,62 +47,85 @@ pub fn bgrewriteaof(shared: &Shared, _client: &mut ClientContext, _args: &[Vec<u
 }
 // ANCHOR_END: bgrewriteaof
 
-/// `SAVE`: rewrites the AOF and replies once the new file is in place.
+/// `SAVE`: writes `dir/dbfilename` and replies once the file is in place. Only this client
+/// waits; the others carry on (Redis blocks them all).
 pub fn save(shared: &Shared, _client: &mut ClientContext, _args: &[Vec<u8>]) -> Value {
-    match shared.aof.save() {
+    match shared.rdb.save(&shared.store) {
         Ok(()) => Value::OK,
         Err(e) => Value::error_owned(e),
     }
 }
 
-/// `BGSAVE [SCHEDULE]`: starts a rewrite of the AOF in the background.
+// ANCHOR: bgsave
+/// `BGSAVE [SCHEDULE]`: starts a save on the `rdb-bgsave` thread and replies at once. While an
+/// AOF rewrite runs it is refused, or with `SCHEDULE` started by the cron once the rewrite is
+/// over, with Redis's words.
 pub fn bgsave(shared: &Shared, _client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
-    match args {
-        [] => {}
-        [word] if word.eq_ignore_ascii_case(b"SCHEDULE") => {}
+    let schedule = match args {
+        [] => false,
+        [word] if word.eq_ignore_ascii_case(b"SCHEDULE") => true,
         _ => return Value::syntax_error(),
+    };
+    if shared.rdb.bgsave_in_progress() {
+        return Value::error("ERR Background save already in progress");
     }
-    match shared.aof.start_rewrite() {
+    if shared.aof.rewrite_in_progress() {
+        if schedule {
+            shared.rdb.schedule_bgsave();
+            return Value::simple("Background saving scheduled");
+        }
+        return Value::error(
+            "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in \
+             order to schedule a BGSAVE whenever possible.",
+        );
+    }
+    match shared.rdb.start_bgsave(shared.store.clone()) {
         Ok(()) => Value::simple("Background saving started"),
-        Err(_) => Value::error("ERR Background save already in progress"),
+        Err(e) => Value::error_owned(e),
     }
 }
+// ANCHOR_END: bgsave
 
 /// `LASTSAVE`: the Unix time of the last successful save, or of start-up.
 pub fn lastsave(shared: &Shared, _client: &mut ClientContext, _args: &[Vec<u8>]) -> Value {
-    Value::Integer(shared.aof.last_save())
+    Value::Integer(shared.rdb.last_save())
 }
 
 // ANCHOR: debug_reload
-/// `DEBUG RELOAD`: writes the whole store out as a rewrite would, empties it, and loads it back
-/// from that file, under one write guard. What comes back is what the persistence format can
-/// say: the test of a snapshot's completeness that Redis's own suite runs after many a test.
-pub fn debug_reload(shared: &Shared) -> Value {
-    let mut store = shared.write_store();
-    let path = shared
-        .aof
-        .path()
-        .with_file_name(format!("temp-reload-{}.aof", std::process::id()));
-    let written = rewrite::write_snapshot(&path, store.snapshot(now_ms()));
-    let result = written.map_err(anyhow::Error::from).and_then(|()| {
-        for db in store.iter_mut() {
-            db.clear();
+/// `DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]`: saves the store to `dir/dbfilename`, empties it
+/// and loads the file back, as Redis does, all under one write guard (`rdb::Rdb::reload`).
+/// What comes back is what the RDB format can say: the test of a snapshot's completeness that
+/// Redis's own suite runs after many a test. `NOSAVE` loads the file as it is, `NOFLUSH` adds
+/// its keys to the live ones, `MERGE` lets the file's win over a duplicate.
+pub fn debug_reload(shared: &Shared, options: &[Vec<u8>]) -> Value {
+    let (mut save, mut flush, mut merge) = (true, true, false);
+    for option in options {
+        match option.to_ascii_lowercase().as_slice() {
+            b"merge" => merge = true,
+            b"noflush" => flush = false,
+            b"nosave" => save = false,
+            _ => return Value::error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."),
         }
-        let file = std::fs::File::open(&path)?;
-        replay_into(shared, &mut store, |apply| {
-            replay::replay(file, &path, TornTail::Report, apply)
-        })
-    });
-    let _ = std::fs::remove_file(&path);
-    match result {
-        Ok(_) => Value::OK,
-        Err(e) => Value::error_owned(format!("ERR Error trying to load the RDB dump: {e:#}")),
+    }
+    match shared.rdb.reload(&shared.store, save, flush, merge) {
+        Ok(_) => {
+            crate::info!("rdb", "DB reloaded by DEBUG RELOAD");
+            Value::OK
+        }
+        Err(ReloadError::Save(e)) => {
+            crate::warn!("rdb", "DEBUG RELOAD could not save: {e}");
+            Value::error("ERR")
+        }
+        Err(ReloadError::Load(e)) => {
+            crate::warn!("rdb", "DEBUG RELOAD could not load: {e}");
+            Value::error("ERR Error trying to load the RDB dump, check server logs.")
+        }
     }
 }
 // ANCHOR_END: debug_reload
 
 /// `DEBUG LOADAOF`: waits for the AOF to hold every write so far, empties the store and loads
-/// the file back, as Redis does.
+/// the file back (its RDB preamble too, if it has one), as Redis does.
 pub fn debug_loadaof(shared: &Shared) -> Value {
     let mut store = shared.write_store();
     if shared.aof.is_enabled() && !shared.aof.flush() {

@@ -1,7 +1,7 @@
 //! Redis's compact encodings, as they appear inside an RDB file: listpack (both ways), and the
 //! older ziplist, intset and zipmap (decoding only).
 //!
-//! Go original: none. Explained in: book chapter 6, "Snapshots".
+//! Go original: none. Explained in: book "RDB snapshots".
 //!
 //! Redis keeps a small collection as one flat byte array instead of a hash table or a list of
 //! nodes, and an RDB file stores that array as one string, byte for byte. To load such a value

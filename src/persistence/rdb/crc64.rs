@@ -1,6 +1,6 @@
 //! CRC-64 (the "Jones" polynomial, bit-reflected), the checksum at the end of an RDB file.
 //!
-//! Go original: none. Explained in: book chapter 6, "Snapshots".
+//! Go original: none. Explained in: book "RDB snapshots".
 //!
 //! A CRC treats the file as one enormous binary number and keeps the remainder of dividing it
 //! by a fixed polynomial; any burst of flipped bits shorter than 64 changes the remainder. The

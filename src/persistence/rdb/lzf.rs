@@ -1,7 +1,7 @@
 //! LZF decompression: Redis compresses every string longer than 20 bytes in an RDB file when
 //! that makes it shorter (`rdbcompression yes`, the default), listpacks and ziplists included.
 //!
-//! Go original: none. Explained in: book chapter 6, "Snapshots".
+//! Go original: none. Explained in: book "RDB snapshots".
 //!
 //! LZF is a tiny member of the LZ77 family. The compressed bytes are a sequence of
 //! instructions, each starting with a control byte `c`:

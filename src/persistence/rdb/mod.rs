@@ -1,11 +1,14 @@
 //! RDB snapshots: the binary file format of Redis's `dump.rdb`, version 10 (Redis 7.0), written
-//! by [`RdbWriter`] and read by [`load`].
+//! by [`RdbWriter`] and read by [`load`]; the file on disk ([`write_file`], [`load_file`]); and
+//! the saving itself ([`Rdb`]: `SAVE`, `BGSAVE`, save points).
 //!
-//! Go original: none (go-redis had only the AOF). Explained in: book chapter 6, "Snapshots".
+//! Go original: none (go-redis had only the AOF). Explained in: book "RDB snapshots".
 //!
-//! This module is the format only: it turns keys into bytes and bytes into keys. Taking the
-//! snapshot (`SAVE`, `BGSAVE`), naming and renaming the file and loading it at start-up belong
-//! to the layers above, which call this one.
+//! The format part (`write`, `read` and their helpers) turns keys into bytes and bytes into
+//! keys and knows nothing else; `file` puts those bytes on disk safely and loads them into a
+//! store; `save` decides when, on which thread and under which lock. The commands and the
+//! server's start-up call `save` and `file`; the AOF's rewrite calls the format for its RDB
+//! preamble.
 //!
 // ANCHOR: rdb_format
 //! # The idea
@@ -73,11 +76,17 @@
 //! | `compact` | listpack, ziplist, intset and zipmap |
 //! | `lzf` | LZF decompression |
 //! | `crc64` | the checksum |
+//! | `file` | [`write_file`]: temp file, fsync, rename; [`load_file`]: into a fresh store |
+//! | `save` | [`Rdb`]: `SAVE`, `BGSAVE`, save points, the dirty counter, `INFO persistence` |
+//! | `settings` | the save points and `rdb-key-save-delay`, parsed |
 
 mod compact;
 pub mod crc64;
+mod file;
 mod lzf;
 mod read;
+mod save;
+mod settings;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -87,22 +96,43 @@ use std::fmt;
 
 use crate::engine::store::{Data, Key, Snapshot};
 
+pub use file::{LoadReport, ReloadError, load_file, load_into, swap_in, write_file};
 pub use read::load;
+pub use save::Rdb;
+pub use settings::{SavePoint, ShutdownSave, key_save_delay, save_points};
 pub use write::RdbWriter;
 
 // ANCHOR: write_snapshot
 /// Writes a whole [`Snapshot`] as one RDB file to `out`: each non-empty database's keys after
-/// its `SELECTDB`, expired keys left out, then the checksum. Used by `SAVE`, `BGSAVE` and a
-/// replica's full sync alike; the snapshot is read slot by slot, with no lock held.
+/// its `SELECTDB`, expired keys left out, then the checksum. Used by `SAVE`, `BGSAVE`, a
+/// rewrite's RDB preamble and a replica's full sync alike; the snapshot is read slot by slot,
+/// with no lock held.
 ///
 /// # Errors
 /// Writing to `out` failed.
 pub fn write_snapshot<W: std::io::Write>(out: W, snapshot: Snapshot, aux: &[(&str, &[u8])]) -> std::io::Result<W> {
+    write_snapshot_paced(out, snapshot, aux, || Ok(()))
+}
+
+/// [`write_snapshot`], calling `after_key` after each key: to sleep (`rdb-key-save-delay`), to
+/// count, or to stop a save that was cancelled by returning an error.
+///
+/// # Errors
+/// Writing to `out` failed, or `after_key` returned an error.
+pub fn write_snapshot_paced<W: std::io::Write>(
+    out: W,
+    snapshot: Snapshot,
+    aux: &[(&str, &[u8])],
+    mut after_key: impl FnMut() -> std::io::Result<()>,
+) -> std::io::Result<W> {
     let mut w = RdbWriter::new(out, aux)?;
     let taken_at = snapshot.taken_at;
     for db in snapshot.dbs {
         w.select_db(db.db, db.keys, db.expires)?;
-        db.drain(taken_at, |key, data, deadline| w.entry(key, data, deadline))?;
+        db.drain(taken_at, |key, data, deadline| {
+            w.entry(key, data, deadline)?;
+            after_key()
+        })?;
     }
     w.finish()
 }
@@ -204,6 +234,9 @@ pub struct RdbSummary {
     /// The checksum, if the file had one and it matched; `None` for a file saved without
     /// (zero) or from before version 5.
     pub checksum: Option<u64>,
+    /// Bytes the snapshot took, up to and including the checksum: where the commands of an
+    /// AOF with an RDB preamble begin.
+    pub length: u64,
 }
 
 impl RdbSummary {

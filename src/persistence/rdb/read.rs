@@ -1,6 +1,6 @@
 //! [`load`]: reads an RDB file front to back and hands each key to the caller's closure.
 //!
-//! Go original: none. Explained in: book chapter 6, "Snapshots".
+//! Go original: none. Explained in: book "RDB snapshots".
 //!
 //! Like the AOF's replay, this module only reads: it knows the format, not the store. Each key
 //! is built into a [`Data`] and given to the caller's closure, which puts it wherever it
@@ -137,7 +137,9 @@ pub fn load(input: impl Read, mut sink: impl FnMut(LoadedKey) -> Result<(), Stri
         }
         summary.checksum = (stored != 0).then_some(stored);
     }
-    // Anything after the checksum is not part of the snapshot; Redis ignores it too.
+    // Anything after the checksum is not part of the snapshot; Redis ignores it too (an AOF
+    // with an RDB preamble goes on with commands there).
+    summary.length = r.offset;
     Ok(summary)
 }
 // ANCHOR_END: rdb_load

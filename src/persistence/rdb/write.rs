@@ -1,6 +1,6 @@
 //! [`RdbWriter`]: streams a snapshot out in Redis 7.0's RDB format, key by key.
 //!
-//! Go original: none. Explained in: book chapter 6, "Snapshots".
+//! Go original: none. Explained in: book "RDB snapshots".
 //!
 //! The writer never holds the file: bytes gather in a small buffer that goes to the output
 //! (and through the checksum) whenever it passes [`FLUSH_AT`], and a value bigger than that

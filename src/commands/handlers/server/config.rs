@@ -16,12 +16,12 @@ use crate::engine::store::glob_match;
 use crate::protocol::resp::Value;
 
 /// `CONFIG GET pattern... | SET name value... | RESETSTAT | REWRITE | HELP`.
-pub fn config(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+pub fn config(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     let sub = args[0].to_ascii_lowercase();
     let rest = &args[1..];
     match sub.as_slice() {
         b"get" if !rest.is_empty() => config_get(shared, rest),
-        b"set" if !rest.is_empty() && rest.len().is_multiple_of(2) => config_set(shared, rest),
+        b"set" if !rest.is_empty() && rest.len().is_multiple_of(2) => config_set(shared, client, rest),
         b"resetstat" if rest.is_empty() => {
             shared.stats.reset();
             shared.lazyfree.reset_freed();
@@ -79,7 +79,7 @@ fn config_get(shared: &Shared, patterns: &[Vec<u8>]) -> Value {
 /// `CONFIG SET name value [name value ...]`: all or nothing. Every value is checked on a copy
 /// of the configuration first; only if all are valid does the copy replace the live one and
 /// the changes take effect.
-fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
+fn config_set(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Value {
     let old = shared.config();
     let mut new = old.clone();
     let mut seen: Vec<String> = Vec::new();
@@ -99,6 +99,9 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
         };
         if mutability == Mutability::Startup {
             return failed(&name, "can't set immutable config");
+        }
+        if redis_params::PROTECTED.contains(&name.as_str()) && !protected_allowed(&old, client) {
+            return failed(&name, "can't set protected config");
         }
         if seen.contains(&name) {
             return failed(&name, "duplicate parameter");
@@ -141,6 +144,7 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
     shared.pubsub.set_keyspace_events(new.notify_keyspace_events);
     crate::commands::shared::configure_lazyfree(&shared.lazyfree, &new);
     shared.aof.set_key_save_delay(&new);
+    shared.rdb.configure(&new);
     if new.timeout != old.timeout {
         // Existing clients follow the new idle timeout too, as in Redis, from their next read: a
         // thread already blocked in `read` keeps the timeout it started that read with, so an
@@ -157,6 +161,16 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
     Value::OK
 }
 // ANCHOR_END: config_set
+
+/// True if `enable-protected-configs` lets `client` change a protected setting: `yes` for
+/// anyone, `local` for a loopback connection, `no` (the default) for nobody, as in Redis 7.
+fn protected_allowed(config: &crate::config::Config, client: &ClientContext) -> bool {
+    match config.get("enable-protected-configs").as_deref() {
+        Some("yes") => true,
+        Some("local") => client.handle.addr.ip().is_loopback(),
+        _ => false,
+    }
+}
 
 /// The setting a config-file line names, if `CONFIG SET` may change it: one of ours, or one kept
 /// for Redis's sake (by its current name, when the line uses an old one).

@@ -36,20 +36,7 @@ pub fn debug(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> V
         }
         (b"sleep", 2) => sleep(shared, client, strtod(&args[1])),
         (b"protocol", 2) => protocol(client, &args[1]),
-        (b"reload", _) => {
-            // The options steer how Redis merges an RDB file into a live dataset; the round
-            // trip here always starts from an empty store, so they are accepted and change
-            // nothing.
-            let known = [&b"merge"[..], b"noflush", b"nosave"];
-            if args[1..]
-                .iter()
-                .all(|a| known.contains(&a.to_ascii_lowercase().as_slice()))
-            {
-                super::super::persistence::debug_reload(shared)
-            } else {
-                Value::error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
-            }
-        }
+        (b"reload", _) => super::super::persistence::debug_reload(shared, &args[1..]),
         (b"loadaof", 1) => super::super::persistence::debug_loadaof(shared),
         (b"object", 2) => object(shared, client, &args[1]),
         (b"set-active-expire", 2) => {

@@ -454,14 +454,13 @@ fn fixed_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<
             ]
         }
         "persistence" => {
-            let mut v = vec![
-                ("loading", "0".to_string()),
-                ("async_loading", "0".into()),
-                ("rdb_changes_since_last_save", "0".into()),
-                ("rdb_bgsave_in_progress", "0".into()),
-                ("rdb_last_bgsave_status", "ok".into()),
-            ];
+            let mut v = vec![("loading", "0".to_string()), ("async_loading", "0".into())];
+            v.extend(shared.rdb.info());
             v.extend(shared.aof.info());
+            // A rewrite asked for during a background save waits in the snapshots' record.
+            if let Some(field) = v.iter_mut().find(|(name, _)| *name == "aof_rewrite_scheduled") {
+                field.1 = if shared.rdb.rewrite_scheduled() { "1" } else { "0" }.into();
+            }
             v
         }
         "stats" => {

@@ -15,6 +15,7 @@ use super::parse_i64;
 use crate::commands::registry::{CommandSpec, NO_KEYS, Subcommand, flags, flags::*};
 use crate::commands::{ClientContext, Registry, Shared, docs};
 use crate::engine::store::glob_match;
+use crate::persistence::rdb::ShutdownSave;
 use crate::protocol::resp::Value;
 
 mod config;
@@ -139,15 +140,18 @@ pub fn time(_: &Shared, _: &mut ClientContext, _: &[Vec<u8>]) -> Value {
 /// accepting, close the clients, write and fsync what the AOF has queued, exit 0. As in Redis,
 /// a successful shutdown sends no reply: the connection just closes.
 ///
-/// `NOSAVE`/`SAVE` concern RDB snapshots, which this server does not make, and `NOW`/`FORCE`
-/// concern waiting for replicas and save errors; all are accepted and change nothing here.
+/// With save points set (or `SAVE`, and not `NOSAVE`) it saves `dump.rdb` first, and a failed
+/// save stops the shutdown unless `FORCE`, with Redis's error. Writers may still run until the
+/// clients are closed, so the server saves once more at the very end if anything changed since
+/// (see `Rdb::shutdown`). `NOW` concerns waiting for replicas; accepted.
 pub fn shutdown(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
-    let (mut save, mut nosave) = (false, false);
+    let (mut save, mut nosave, mut force) = (false, false, false);
     for a in args {
         match a.to_ascii_lowercase().as_slice() {
             b"save" => save = true,
             b"nosave" => nosave = true,
-            b"now" | b"force" => {}
+            b"force" => force = true,
+            b"now" => {}
             b"abort" if args.len() == 1 => return Value::error("ERR No shutdown in progress."),
             _ => return Value::syntax_error(),
         }
@@ -156,6 +160,23 @@ pub fn shutdown(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -
         return Value::syntax_error();
     }
     crate::info!("server", "User requested shutdown...");
+    let mode = match (save, nosave) {
+        (true, _) => ShutdownSave::Save,
+        (_, true) => ShutdownSave::NoSave,
+        _ => ShutdownSave::Default,
+    };
+    let mut mode_after = mode;
+    if shared.rdb.saves_at_shutdown(mode) {
+        match shared.rdb.save_for_shutdown(&shared.store) {
+            Ok(()) => mode_after = ShutdownSave::Saved,
+            Err(_) if force => crate::warn!("rdb", "Error trying to save the DB. Exit anyway."),
+            Err(_) => {
+                crate::warn!("rdb", "Error trying to save the DB, can't exit.");
+                return Value::error("ERR Errors trying to SHUTDOWN. Check logs.");
+            }
+        }
+    }
+    shared.rdb.set_shutdown_save(mode_after);
     shared.request_shutdown();
     // Closing the socket now means the reply below is never sent, which is what clients
     // expect of a successful SHUTDOWN.
