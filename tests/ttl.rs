@@ -123,7 +123,6 @@ fn an_expired_key_is_invisible_to_every_command() {
     c.assert(&["TTL", "gone"], ":-2\r\n");
     c.assert(&["PTTL", "list"], ":-2\r\n");
     c.assert(&["EXPIRETIME", "gone"], ":-2\r\n");
-    c.assert(&["DBSIZE"], ":1\r\n");
     c.assert(&["KEYS", "*"], "*1\r\n$5\r\nstays\r\n");
     c.assert(&["KEYS", "g*"], "*0\r\n");
     c.assert(
@@ -154,7 +153,9 @@ fn setex_and_getex_deadlines_expire() {
     c.assert(&["SET", "b", "v"], OK);
     c.assert(&["GETEX", "b", "PX", "100"], "$1\r\nv\r\n");
     assert!(wait_until(Duration::from_secs(10), || c.cmd(&["EXISTS", "a", "b"]) == b":0\r\n"));
-    c.assert(&["DBSIZE"], ":0\r\n");
+    // DBSIZE counts them until they are deleted, as Redis's does: the sweeper (or the reads
+    // above, which noted them) sees to that within a cycle or two.
+    assert!(wait_until(Duration::from_secs(10), || c.cmd(&["DBSIZE"]) == b":0\r\n"));
 }
 
 #[test]

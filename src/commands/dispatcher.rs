@@ -154,17 +154,12 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
             let store = shared.read_store();
             let now = now_ms();
             let events = shared.pubsub.keyspace_events();
-            let reply = invoke(spec, args, Call::new(shared, client, now), Access::Read(&store)).0;
-            let found_expired = store.db(client.db).has_found_expired();
             if events.has(LOOKUP_EVENTS) {
+                let reply = invoke(spec, args, Call::new(shared, client, now), Access::Read(&store)).0;
                 tell_lookups(shared, store, spec, argv, client.db, now, events);
-            } else {
-                drop(store);
+                return reply;
             }
-            if found_expired {
-                expire_found(shared, client.db, now);
-            }
-            reply
+            invoke(spec, args, Call::new(shared, client, now), Access::Read(&store)).0
         }
         Handler::Write(_) => loop {
             let mut store = shared.write_store();
@@ -288,16 +283,6 @@ pub fn wants_effects(shared: &Shared, store: &Store) -> bool {
 
 /// The classes a key lookup can tell of: `x` and `m`.
 const LOOKUP_EVENTS: KeyspaceEvents = KeyspaceEvents(KeyspaceEvents::EXPIRED.0 | KeyspaceEvents::KEY_MISS.0);
-
-/// Deletes, under a write guard, the expired keys a read came across, with their `DEL`s: the
-/// read path's lazy expiry, one step after the read (`Db::expire_found`).
-#[cold]
-fn expire_found(shared: &Shared, db: usize, now: u64) {
-    let mut store = shared.write_store();
-    store.db_mut(db).expire_found(now);
-    let effects = Effects::new(wants_effects(shared, &store), db, shared.pubsub.keyspace_events());
-    commit(shared, &mut store, now, effects, false);
-}
 
 // ANCHOR: tell_lookups
 /// After a read, what Redis tells of when a command looks its keys up: `expired` for a key whose
