@@ -110,6 +110,11 @@ impl Replicas {
         self.acked.notify_all();
     }
 
+    /// True if client `id` is a replica.
+    pub fn contains(&self, id: u64) -> bool {
+        self.list().iter().any(|r| r.id == id)
+    }
+
     /// Every replica, as now.
     pub fn all(&self) -> Vec<Replica> {
         self.list().clone()
