@@ -19,7 +19,12 @@ const LINK_UP: Duration = Duration::from_secs(5);
 
 /// A fresh server made a replica of `master`, returned once its link is up.
 fn replica_of(master: &TestServer) -> TestServer {
-    let replica = common::start();
+    replica_with(master, |_| {})
+}
+
+/// [`replica_of`], with its configuration adjusted by `tweak` first.
+fn replica_with(master: &TestServer, tweak: impl FnOnce(&mut rust_redis::server::Config)) -> TestServer {
+    let replica = common::start_with(tweak);
     let mut c = Conn::connect(replica.addr());
     c.ok(&["REPLICAOF", "127.0.0.1", &master.addr().port().to_string()]);
     wait_for(LINK_UP, "the replica's link to come up", || {
@@ -128,6 +133,35 @@ fn the_stream_carries_writes_transactions_expiry_flushall_and_swapdb() {
     m.ok(&["FLUSHALL"]);
     settle(&mut m, &mut r);
     assert_eq!(r.keyspace(), Keyspace::new());
+}
+
+#[test]
+fn a_replica_keeps_an_expired_key_for_its_masters_next_command() {
+    let master = common::start();
+    let replica = replica_with(&master, |c| {
+        c.enable_debug_command = rust_redis::config::DebugCommand::Yes
+    });
+    let (mut m, mut r) = (Conn::connect(master.addr()), Conn::connect(replica.addr()));
+    // The replica's store is held for 300 ms (EXEC holds the write guard), so it applies the
+    // master's commands after the key's deadline, which the master ran well before it.
+    r.ok(&["MULTI"]);
+    r.ok(&["DEBUG", "SLEEP", "0.3"]);
+    r.send_only(&["EXEC"]);
+    // Time for EXEC to take the guard. Should the master's commands come first, the test passes
+    // without testing anything; it cannot fail wrongly.
+    std::thread::sleep(Duration::from_millis(50));
+    m.ok(&["RPUSH", "list", "a"]);
+    m.ok(&["PEXPIRE", "list", "100"]);
+    m.ok(&["RPUSH", "list", "b"]);
+    m.ok(&["PERSIST", "list"]);
+    assert!(matches!(r.read(), Value::Array(_)));
+    settle(&mut m, &mut r);
+    // Had the replica expired the key itself, it would hold [b] and no longer be a copy.
+    assert_eq!(
+        bulks(r.cmd(&["LRANGE", "list", "0", "-1"])),
+        vec![b"a".to_vec(), b"b".to_vec()]
+    );
+    assert_eq!(r.int(&["PTTL", "list"]), -1);
 }
 
 #[test]

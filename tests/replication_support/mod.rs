@@ -61,6 +61,12 @@ impl Conn {
         self.read()
     }
 
+    /// Sends a command (text words) and does not wait for its reply ([`Conn::read`] it later).
+    pub fn send_only(&mut self, args: &[&str]) {
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        self.stream.write_all(&encode(&args)).unwrap();
+    }
+
     /// Sends a command (text words) and reads its reply.
     pub fn cmd(&mut self, args: &[&str]) -> Value {
         let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
