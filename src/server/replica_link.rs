@@ -30,7 +30,7 @@ use anyhow::{Context as _, anyhow, bail};
 use crate::commands::{ClientContext, ClientHandle, Shared, dispatch};
 use crate::engine::store::{Store, now_ms};
 use crate::persistence::rdb;
-use crate::protocol::resp::{Reader, encode_command};
+use crate::protocol::resp::{Reader, Value, encode_command};
 
 /// Longest line of the handshake the master may send.
 const MAX_LINE: u64 = 1024;
@@ -296,8 +296,16 @@ fn apply_stream(
             argv.len() >= 2 && argv[0].eq_ignore_ascii_case(b"REPLCONF") && argv[1].eq_ignore_ascii_case(b"GETACK");
         if getack {
             let _ = ask.send(());
-        } else if !argv[0].eq_ignore_ascii_case(b"PING") {
-            dispatch(shared, &mut master, &argv);
+        } else if !argv[0].eq_ignore_ascii_case(b"PING")
+            && let Value::Error(e) = dispatch(shared, &mut master, &argv)
+        {
+            // The master ran it: an error here means the replica is no longer a copy. Redis
+            // logs it the same way, and carries on.
+            crate::warn!(
+                "repl",
+                "The master's {} failed on this replica: {e}",
+                String::from_utf8_lossy(&argv[0])
+            );
         }
         shared.backlog.append_raw(&bytes);
         let offset = applied.fetch_add(bytes.len() as u64, Ordering::Relaxed) + bytes.len() as u64;
