@@ -55,6 +55,7 @@ fn run(shared: &Shared) {
         let result = follow(shared, &host, port);
         shared.link.set_socket(None);
         shared.role.set_link_up(false);
+        let was_up = shared.link.get().state == "connected";
         shared.link.update(|l| {
             l.state = "connect";
             l.down_since = Some(Instant::now());
@@ -63,7 +64,12 @@ fn run(shared: &Shared) {
             Ok(()) => crate::info!("repl", "Link with master {host}:{port} closed"),
             Err(e) => crate::warn!("repl", "Link with master {host}:{port} failed: {e:#}"),
         }
-        // Retry once a second while the role stays the same, as Redis's cron does.
+        // A link that was up is tried again at once, as Redis does: every moment away lets the
+        // master's backlog move on past this replica's offset. A master that could not be
+        // reached or refused the sync is tried once a second, as Redis's cron does.
+        if was_up {
+            continue;
+        }
         let until = Instant::now() + Duration::from_secs(1);
         while Instant::now() < until && shared.role.master() == Some((host.clone(), port)) {
             std::thread::sleep(Duration::from_millis(20));
