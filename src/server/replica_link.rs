@@ -282,6 +282,9 @@ fn apply_stream(
             }
         })?
     };
+    // The first acknowledgement goes at once, as Redis's replica sends it: the master learns
+    // the offset the sync left this replica at without waiting a second.
+    let _ = ask.send(());
     let mut master = ClientContext::new(Arc::new(ClientHandle::detached(shared.next_client_id())), true);
     master.is_master = true;
     let mut reader = Reader::new(input);
