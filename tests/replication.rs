@@ -345,6 +345,29 @@ fn replicaof_no_one_promotes_the_replica() {
 }
 
 #[test]
+fn a_replica_of_a_replica_gets_the_masters_stream() {
+    let master = common::start();
+    let middle = replica_of(&master);
+    let (mut m, mut mid) = (Conn::connect(master.addr()), Conn::connect(middle.addr()));
+    m.ok(&["SET", "before", "1"]);
+    settle(&mut m, &mut mid);
+    let last = replica_of(&middle);
+    let mut l = Conn::connect(last.addr());
+    m.ok(&["SELECT", "6"]);
+    m.ok(&["RPUSH", "list", "a", "b"]);
+    // The middle one passes the master's bytes on as they came: one stream, one id, one offset.
+    let offset = settle(&mut m, &mut mid);
+    wait_for(LINK_UP, "the last replica to reach the master's offset", || {
+        l.info_field("replication", "slave_repl_offset") == offset.to_string()
+    });
+    assert_eq!(
+        l.info_field("replication", "master_replid"),
+        m.info_field("replication", "master_replid")
+    );
+    assert_same(&m.keyspace(), &l.keyspace(), 0);
+}
+
+#[test]
 fn sync_from_a_raw_socket_gets_a_snapshot_then_the_stream() {
     let master = common::start();
     let mut m = Conn::connect(master.addr());

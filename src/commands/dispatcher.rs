@@ -202,6 +202,7 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
 }
 // ANCHOR_END: execute
 
+// ANCHOR: clock
 /// The time `client`'s command runs at, in Unix ms. On a replica, its master's commands run
 /// with the clock stopped at 0, as a replay of the AOF does: expiry is the master's to decide,
 /// and its `DEL`s follow in the stream. A key whose deadline passed here but whose `DEL` has not
@@ -211,6 +212,7 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
 fn clock(client: &ClientContext) -> u64 {
     if client.is_master { 0 } else { now_ms() }
 }
+// ANCHOR_END: clock
 
 /// Who runs a command, and when: the parts of a handler's context that do not depend on the
 /// guard.

@@ -183,6 +183,7 @@ fn repl_timeout(shared: &Shared) -> u64 {
         .max(1)
 }
 
+// ANCHOR: read_acks
 /// Reads what the replica sends, blocking, and records its acknowledgements, until it closes
 /// the connection, the feeder shuts the socket down, or it is silent for `timeout` (a replica
 /// acknowledges once a second, so silence means it is gone without closing).
@@ -221,6 +222,7 @@ fn read_acks(shared: &Shared, mut stream: &TcpStream, id: u64, timeout: Option<D
         }
     }
 }
+// ANCHOR_END: read_acks
 
 /// One complete `*N` array of bulk strings at the start of `input`, and its length in bytes;
 /// `None` while it is incomplete. A line that is not such an array (a bare newline, say) is
