@@ -265,17 +265,19 @@ fn apply_stream(
     port: u16,
 ) -> anyhow::Result<()> {
     let applied = Arc::new(AtomicU64::new(shared.backlog.offset()));
-    let (ask, asked) = mpsc::channel::<()>();
+    // Each message asks for an acknowledgement of the offset it carries.
+    let (ask, asked) = mpsc::channel::<u64>();
     let acker = {
         let applied = applied.clone();
         let mut output = output;
         std::thread::Builder::new().name("replica-ack".into()).spawn(move || {
             loop {
-                match asked.recv_timeout(Duration::from_secs(1)) {
-                    Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+                let offset = match asked.recv_timeout(Duration::from_secs(1)) {
+                    Ok(offset) => offset,
+                    Err(RecvTimeoutError::Timeout) => applied.load(Ordering::Relaxed),
                     Err(RecvTimeoutError::Disconnected) => return,
                 }
-                let offset = applied.load(Ordering::Relaxed).to_string();
+                .to_string();
                 if send(&mut output, &[b"REPLCONF", b"ACK", offset.as_bytes()]).is_err() {
                     return;
                 }
@@ -284,7 +286,7 @@ fn apply_stream(
     };
     // The first acknowledgement goes at once, as Redis's replica sends it: the master learns
     // the offset the sync left this replica at without waiting a second.
-    let _ = ask.send(());
+    let _ = ask.send(applied.load(Ordering::Relaxed));
     let mut master = ClientContext::new(Arc::new(ClientHandle::detached(shared.next_client_id())), true);
     master.is_master = true;
     let mut reader = Reader::new(input);
@@ -304,7 +306,8 @@ fn apply_stream(
         let getack =
             argv.len() >= 2 && argv[0].eq_ignore_ascii_case(b"REPLCONF") && argv[1].eq_ignore_ascii_case(b"GETACK");
         if getack {
-            let _ = ask.send(());
+            // The offset before this command's own bytes, as Redis's replica answers.
+            let _ = ask.send(applied.load(Ordering::Relaxed));
         } else if !argv[0].eq_ignore_ascii_case(b"PING")
             && let Value::Error(e) = dispatch(shared, &mut master, &argv)
         {
