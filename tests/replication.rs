@@ -303,6 +303,45 @@ fn a_brief_disconnect_resumes_with_a_partial_resync() {
 }
 
 #[test]
+fn a_replica_away_for_longer_than_the_backlog_holds_syncs_in_full() {
+    let master = common::start();
+    let replica = replica_of(&master);
+    let (mut m, mut r) = (Conn::connect(master.addr()), Conn::connect(replica.addr()));
+    m.ok(&["CONFIG", "SET", "repl-backlog-size", "16kb"]);
+    assert_eq!(m.info_field("replication", "repl_backlog_size"), "16384");
+    m.ok(&["SET", "before", "1"]);
+    settle(&mut m, &mut r);
+
+    // A wrong password keeps the replica away (the master has none, and refuses AUTH) for as
+    // long as the test likes; the kill cuts the link it had.
+    r.ok(&["CONFIG", "SET", "masterauth", "wrong"]);
+    assert_eq!(r.int(&["CLIENT", "KILL", "TYPE", "master"]), 1);
+    wait_for(LINK_UP, "the link to go down", || {
+        r.info_field("replication", "master_link_status") == "down"
+    });
+    let value = "x".repeat(1000);
+    let writes: Vec<Vec<Vec<u8>>> = (0..40)
+        .map(|i| {
+            vec![
+                b"SET".to_vec(),
+                format!("k{i}").into_bytes(),
+                value.clone().into_bytes(),
+            ]
+        })
+        .collect();
+    m.pipeline(&writes);
+    assert_eq!(m.info_field("replication", "repl_backlog_histlen"), "16384");
+    r.ok(&["CONFIG", "SET", "masterauth", ""]);
+    // The bytes it missed are gone from the ring: a new snapshot, not a continue.
+    wait_for(LINK_UP, "a second full sync", || {
+        m.info_field("stats", "sync_full") == "2"
+    });
+    assert_eq!(m.info_field("stats", "sync_partial_ok"), "0");
+    settle(&mut m, &mut r);
+    assert_same(&m.keyspace(), &r.keyspace(), 0);
+}
+
+#[test]
 fn replicaof_no_one_promotes_the_replica() {
     let master = common::start();
     let replica = replica_of(&master);

@@ -140,6 +140,7 @@ fn config_set(shared: &Shared, args: &[Vec<u8>]) -> Value {
         .set_output_limit(new.client_output_buffer_limit.pubsub[0] as usize);
     shared.pubsub.set_keyspace_events(new.notify_keyspace_events);
     crate::commands::shared::configure_lazyfree(&shared.lazyfree, &new);
+    crate::commands::shared::configure_backlog(&shared.backlog, &new);
     shared.aof.set_key_save_delay(&new);
     if new.timeout != old.timeout {
         // Existing clients follow the new idle timeout too, as in Redis, from their next read: a
