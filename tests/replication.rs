@@ -196,6 +196,13 @@ fn wait_answers_once_the_replica_acknowledged_and_times_out_without_one() {
         "{took:?}"
     );
     assert_eq!(l.int(&["WAIT", "0", "0"]), 0);
+    // Inside a transaction it answers at once, as in Redis: EXEC holds the write guard, and
+    // waiting there would stop every other client.
+    l.ok(&["MULTI"]);
+    l.ok(&["WAIT", "1", "5000"]);
+    let started = Instant::now();
+    assert_eq!(l.cmd(&["EXEC"]), Value::Array(vec![Value::Integer(0)]));
+    assert!(started.elapsed() < Duration::from_secs(2));
 
     let master = common::start();
     let _replica = replica_of(&master);

@@ -464,6 +464,7 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
         shared.pubsub.keyspace_events(),
     );
     let mut replies = Vec::with_capacity(queue.len());
+    client.in_exec = true;
     for argv in &queue {
         // Queue time checked name and arity, so the lookup succeeds.
         let Some(spec) = shared.registry.lookup(&argv[0]) else {
@@ -486,6 +487,7 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
         shared.after_queued(client, spec, name, argv, started, &reply);
         replies.push(reply);
     }
+    client.in_exec = false;
     let ticket = commit(shared, &mut store, now, effects, true);
     drop(store);
     shared.aof.wait(ticket);
