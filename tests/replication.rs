@@ -203,6 +203,15 @@ fn wait_answers_once_the_replica_acknowledged_and_times_out_without_one() {
     let started = Instant::now();
     assert_eq!(l.cmd(&["EXEC"]), Value::Array(vec![Value::Integer(0)]));
     assert!(started.elapsed() < Duration::from_secs(2));
+    // A client waiting for ever can still be killed: its thread ends, and it is gone.
+    let mut waiter = Conn::connect(lonely.addr());
+    let id = waiter.int(&["CLIENT", "ID"]).to_string();
+    waiter.send_only(&["WAIT", "1", "0"]);
+    assert_eq!(l.info_field("clients", "connected_clients"), "2");
+    assert_eq!(l.int(&["CLIENT", "KILL", "ID", &id]), 1);
+    wait_for(LINK_UP, "the killed waiter to be gone", || {
+        l.info_field("clients", "connected_clients") == "1"
+    });
 
     let master = common::start();
     let _replica = replica_of(&master);
