@@ -49,6 +49,9 @@ pub struct ClientContext {
     pub replconf: crate::commands::replicas::ReplConf,
     /// Set by `SYNC` / `PSYNC`: the connection loop hands the socket to a replica feeder.
     pub sync_request: Option<crate::commands::replicas::SyncRequest>,
+    /// True while `EXEC` runs this client's queued commands, under the write guard: a command
+    /// that would wait for others (`WAIT`) answers at once instead, as in Redis.
+    pub in_exec: bool,
 }
 // ANCHOR_END: client_context
 
@@ -84,6 +87,7 @@ impl ClientContext {
             is_master: false,
             replconf: Default::default(),
             sync_request: None,
+            in_exec: false,
         }
     }
 

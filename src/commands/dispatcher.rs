@@ -152,7 +152,7 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
         Handler::Client(_) => invoke(spec, args, Call::new(shared, client, 0), Access::None).0,
         Handler::Read(_) => {
             let store = shared.read_store();
-            let now = now_ms();
+            let now = clock(client);
             let events = shared.pubsub.keyspace_events();
             if events.has(LOOKUP_EVENTS) {
                 let reply = invoke(spec, args, Call::new(shared, client, now), Access::Read(&store)).0;
@@ -163,7 +163,7 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
         }
         Handler::Write(_) => loop {
             let mut store = shared.write_store();
-            let now = now_ms();
+            let now = clock(client);
             let mut effects = Effects::new(
                 wants_effects(shared, &store),
                 client.db,
@@ -202,6 +202,18 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
     }
 }
 // ANCHOR_END: execute
+
+// ANCHOR: clock
+/// The time `client`'s command runs at, in Unix ms. On a replica, its master's commands run
+/// with the clock stopped at 0, as a replay of the AOF does: expiry is the master's to decide,
+/// and its `DEL`s follow in the stream. A key whose deadline passed here but whose `DEL` has not
+/// come yet must still be there for the master's next command (an `RPUSH`, a `RENAME`), or the
+/// replica would stop being a copy; Redis's replica never expires a key for its master either.
+/// The master sends every deadline as an absolute time, so no command needs the clock to make one.
+fn clock(client: &ClientContext) -> u64 {
+    if client.is_master { 0 } else { now_ms() }
+}
+// ANCHOR_END: clock
 
 /// Who runs a command, and when: the parts of a handler's context that do not depend on the
 /// guard.
@@ -437,7 +449,7 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
     // itself, so other clients could run in between; one guard for the whole queue makes EXEC
     // atomic (design invariant 8).
     let mut store = shared.write_store();
-    let now = now_ms();
+    let now = clock(client);
     if aborted {
         client.unwatch_all(&mut store.watch);
         return Value::error("EXECABORT Transaction discarded because of previous errors.");
@@ -454,6 +466,7 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
         shared.pubsub.keyspace_events(),
     );
     let mut replies = Vec::with_capacity(queue.len());
+    client.in_exec = true;
     for argv in &queue {
         // Queue time checked name and arity, so the lookup succeeds.
         let Some(spec) = shared.registry.lookup(&argv[0]) else {
@@ -476,6 +489,7 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
         shared.after_queued(client, spec, name, argv, started, &reply);
         replies.push(reply);
     }
+    client.in_exec = false;
     let ticket = commit(shared, &mut store, now, effects, true);
     drop(store);
     shared.aof.wait(ticket);

@@ -110,6 +110,11 @@ impl Replicas {
         self.acked.notify_all();
     }
 
+    /// True if client `id` is a replica.
+    pub fn contains(&self, id: u64) -> bool {
+        self.list().iter().any(|r| r.id == id)
+    }
+
     /// Every replica, as now.
     pub fn all(&self) -> Vec<Replica> {
         self.list().clone()
@@ -124,18 +129,19 @@ impl Replicas {
     }
 
     // ANCHOR: wait
-    /// `WAIT`: blocks until `wanted` replicas have acknowledged `offset`, or `timeout` (none:
-    /// for ever) has passed; returns how many have.
-    pub fn wait_for(&self, offset: u64, wanted: usize, timeout: Option<Duration>) -> usize {
+    /// `WAIT`: blocks until `wanted` replicas have acknowledged `offset`, `timeout` (none: for
+    /// ever) has passed, or `give_up` says to (the client was killed, the server stops);
+    /// returns how many have.
+    pub fn wait_for(&self, offset: u64, wanted: usize, timeout: Option<Duration>, give_up: impl Fn() -> bool) -> usize {
         let deadline = timeout.map(|t| Instant::now() + t);
         let count = |list: &[Replica]| list.iter().filter(|r| r.ack_offset >= offset).count();
         let mut list = self.list();
         loop {
             let have = count(&list);
-            if have >= wanted {
+            if have >= wanted || give_up() {
                 return have;
             }
-            // Wake at least every 100 ms: a replica that vanished is noticed by its feeder.
+            // Wake at least every 100 ms, to look at `give_up` again.
             let step = Duration::from_millis(100);
             let wait = match deadline {
                 Some(d) => match d.checked_duration_since(Instant::now()) {
@@ -259,16 +265,16 @@ mod tests {
         r.add(1, "127.0.0.1".into(), 7000);
         r.add(2, "127.0.0.1".into(), 7001);
         r.ack(1, 100);
-        assert_eq!(r.wait_for(100, 1, Some(Duration::from_millis(10))), 1);
-        assert_eq!(r.wait_for(100, 2, Some(Duration::from_millis(10))), 1);
+        assert_eq!(r.wait_for(100, 1, Some(Duration::from_millis(10)), || false), 1);
+        assert_eq!(r.wait_for(100, 2, Some(Duration::from_millis(10)), || false), 1);
         std::thread::scope(|s| {
             s.spawn(|| {
                 std::thread::sleep(Duration::from_millis(20));
                 r.ack(2, 150);
             });
-            assert_eq!(r.wait_for(100, 2, Some(Duration::from_secs(5))), 2);
+            assert_eq!(r.wait_for(100, 2, Some(Duration::from_secs(5)), || false), 2);
         });
         r.remove(1);
-        assert_eq!(r.wait_for(100, 2, Some(Duration::from_millis(1))), 1);
+        assert_eq!(r.wait_for(100, 2, Some(Duration::from_millis(1)), || false), 1);
     }
 }

@@ -32,6 +32,14 @@ use crate::persistence::rdb::Rdb;
 use crate::persistence::{Aof, Backlog};
 use crate::protocol::resp::Value;
 
+/// `repl-backlog-size`: how much of the replication stream is kept for replicas that reconnect
+/// (start-up and every `CONFIG SET`).
+pub fn configure_backlog(backlog: &Backlog, config: &Config) {
+    if let Some(bytes) = config.get("repl-backlog-size").and_then(|v| v.parse().ok()) {
+        backlog.set_capacity(bytes);
+    }
+}
+
 /// Copies the `lazyfree-lazy-*` settings of `config` into the handle the handlers read.
 pub fn configure_lazyfree(lazyfree: &LazyFree, config: &Config) {
     let yes = |name: &str| config.kept.get(name).is_some_and(|v| v == "yes");
@@ -107,6 +115,8 @@ impl Shared {
         pubsub.set_keyspace_events(config.notify_keyspace_events);
         let lazyfree = LazyFree::start();
         configure_lazyfree(&lazyfree, &config);
+        let backlog = Backlog::default();
+        configure_backlog(&backlog, &config);
         Shared {
             databases: store.count(),
             maxmemory: AtomicU64::new(config.maxmemory),
@@ -130,7 +140,7 @@ impl Shared {
             started: Instant::now(),
             listen_addr: Mutex::new(local_addr),
             new_listener: Mutex::new(None),
-            backlog: Backlog::default(),
+            backlog,
             replicas: Replicas::default(),
             link: Link::default(),
             next_client_id: AtomicU64::new(0),

@@ -1,22 +1,27 @@
 //! Serving a replica: after `SYNC` or `PSYNC`, the connection's thread becomes the replica's
 //! feeder: a snapshot (or nothing, for a partial resync), then the replication stream as it
-//! grows, while it reads the replica's acknowledgements.
+//! grows, while a second thread reads the replica's acknowledgements.
 //!
 //! Go original: none (go-redis had no replication). Explained in: book chapter "Replication".
 //!
 // ANCHOR: feeder_design
-//! One thread per replica, in keeping with the design: the thread that served the connection
-//! carries on as its feeder. It sends bytes from the backlog (`persistence::backlog`) in order,
-//! sleeping on the backlog's condition variable when it has sent everything, so a write reaches
-//! every replica as soon as its command commits, and the writers never wait for a replica: a
-//! slow one only falls behind in the ring, and one that falls out of it is disconnected (it will
-//! reconnect and sync in full). Between sends, and at least every 100 ms, it reads what the
-//! replica sent: `REPLCONF ACK <offset>`, which `WAIT` and `INFO` report.
+//! The thread that served the connection carries on as the replica's feeder. It sends bytes
+//! from the backlog (`persistence::backlog`) in order, sleeping on the backlog's condition
+//! variable when it has sent everything, so a write reaches every replica as soon as its command
+//! commits, and the writers never wait for a replica: a slow one only falls behind in the ring,
+//! and one that falls out of it is disconnected (it will reconnect and sync in full).
+//!
+//! A second, scoped thread reads what the replica sends: `REPLCONF ACK <offset>`, which `WAIT`
+//! and `INFO` report. It blocks on the socket, so an acknowledgement is recorded the moment it
+//! arrives and a `WAIT` answers in a round trip. One thread cannot sleep on the condition
+//! variable and on the socket at once: polling the socket between sends would make every
+//! `WAIT` wait for the next poll. The two share the one socket (`&TcpStream` reads and writes),
+//! and whichever ends first shuts it down, which ends the other.
 // ANCHOR_END: feeder_design
 
 use std::io::{self, BufWriter, ErrorKind, Read, Write};
-use std::net::TcpStream;
-use std::sync::atomic::Ordering;
+use std::net::{Shutdown, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::commands::replicas::SyncRequest;
@@ -28,8 +33,9 @@ use crate::persistence::rdb;
 /// Bytes of stream sent per write.
 const CHUNK: usize = 64 * 1024;
 
-/// How often the feeder looks for acknowledgements while it is busy sending.
-const READ_EVERY: Duration = Duration::from_millis(100);
+/// How long the feeder sleeps, with nothing to send, before it looks again at the flags that
+/// end it (shutdown, `CLIENT KILL`, the replica gone).
+const CHECK_EVERY: Duration = Duration::from_millis(100);
 
 /// Most bytes of acknowledgements kept while a frame is incomplete: a replica that sends more
 /// than this without finishing a frame is not a replica.
@@ -52,7 +58,8 @@ pub fn feed(shared: &Shared, stream: &TcpStream, client: &mut ClientContext, req
 // ANCHOR: serve_replica
 fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext, request: SyncRequest) -> io::Result<()> {
     let mut out = BufWriter::with_capacity(CHUNK, stream);
-    let mut sent = match request {
+    let request_was_psync = matches!(request, SyncRequest::Psync { .. });
+    let sent = match request {
         SyncRequest::Psync { replid, offset } if offset > 0 => {
             // Redis counts from 1: offset N asks for the stream from its Nth byte.
             match shared.backlog.resume(&replid, offset as u64 - 1) {
@@ -73,14 +80,42 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext, reques
     };
     out.flush()?;
     shared.replicas.set_state(client.id, "online");
-    stream.set_read_timeout(Some(Duration::from_millis(1)))?;
-    let mut input = Vec::new();
-    let mut last_read = Instant::now();
+    // An old `SYNC` replica never acknowledges, so only a `PSYNC` one is timed out, as in Redis.
+    let timeout = request_was_psync.then(|| Duration::from_secs(repl_timeout(shared)));
+    let (id, gone) = (client.id, AtomicBool::new(false));
+    std::thread::scope(|scope| {
+        let acks = std::thread::Builder::new()
+            .name(format!("replica-acks-{id}"))
+            .spawn_scoped(scope, || {
+                let result = read_acks(shared, stream, id, timeout);
+                gone.store(true, Ordering::Relaxed);
+                result
+            })?;
+        let result = send_stream(shared, &mut out, client, sent, &gone);
+        // Ends the reader's blocking read, if the replica did not end it first.
+        let _ = stream.shutdown(Shutdown::Both);
+        let acks = acks.join().unwrap_or(Ok(()));
+        result.and(acks)
+    })
+}
+
+/// Sends the stream from offset `sent` on, as it grows, until the server shuts down, the client
+/// is killed, the acknowledgement reader saw the replica go, or the replica fell out of the ring.
+fn send_stream(
+    shared: &Shared,
+    out: &mut BufWriter<&TcpStream>,
+    client: &ClientContext,
+    mut sent: u64,
+    gone: &AtomicBool,
+) -> io::Result<()> {
     loop {
-        if shared.shutting_down.load(Ordering::Relaxed) || client.handle.killed.load(Ordering::Relaxed) {
+        if shared.shutting_down.load(Ordering::Relaxed)
+            || client.handle.killed.load(Ordering::Relaxed)
+            || gone.load(Ordering::Relaxed)
+        {
             return Ok(());
         }
-        let Some(bytes) = shared.backlog.wait_beyond(sent, CHUNK, READ_EVERY) else {
+        let Some(bytes) = shared.backlog.wait_beyond(sent, CHUNK, CHECK_EVERY) else {
             crate::warn!(
                 "repl",
                 "Replica {} fell out of the backlog: closing its link",
@@ -92,12 +127,6 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext, reques
             out.write_all(&bytes)?;
             out.flush()?;
             sent += bytes.len() as u64;
-        }
-        if bytes.is_empty() || last_read.elapsed() >= READ_EVERY {
-            last_read = Instant::now();
-            if !read_acks(shared, stream, client.id, &mut input)? {
-                return Ok(());
-            }
         }
     }
 }
@@ -144,38 +173,56 @@ fn full_sync(shared: &Shared, out: &mut BufWriter<&TcpStream>, client: &ClientCo
 }
 // ANCHOR_END: full_sync
 
-/// Reads what the replica sent, if anything (the socket's read timeout is 1 ms), and records
-/// its acknowledgements. Returns false once the replica has closed the connection.
-fn read_acks(shared: &Shared, mut stream: &TcpStream, id: u64, input: &mut Vec<u8>) -> io::Result<bool> {
+/// `repl-timeout`, in seconds: how long a replica may stay silent before it counts as gone.
+fn repl_timeout(shared: &Shared) -> u64 {
+    let config = shared.config();
+    config
+        .get("repl-timeout")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60)
+        .max(1)
+}
+
+// ANCHOR: read_acks
+/// Reads what the replica sends, blocking, and records its acknowledgements, until it closes
+/// the connection, the feeder shuts the socket down, or it is silent for `timeout` (a replica
+/// acknowledges once a second, so silence means it is gone without closing).
+fn read_acks(shared: &Shared, mut stream: &TcpStream, id: u64, timeout: Option<Duration>) -> io::Result<()> {
+    stream.set_read_timeout(timeout)?;
+    let mut input = Vec::new();
     let mut buf = [0u8; 1024];
-    match stream.read(&mut buf) {
-        Ok(0) => return Ok(false),
-        Ok(n) => input.extend_from_slice(&buf[..n]),
-        Err(e)
-            if matches!(
-                e.kind(),
-                ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
-            ) => {}
-        Err(e) => return Err(e),
-    }
-    while let Some((frame, used)) = parse_frame(input) {
-        input.drain(..used);
-        if let [name, sub, offset, ..] = &frame[..]
-            && name.eq_ignore_ascii_case(b"REPLCONF")
-            && sub.eq_ignore_ascii_case(b"ACK")
-            && let Some(offset) = std::str::from_utf8(offset).ok().and_then(|s| s.parse().ok())
-        {
-            shared.replicas.ack(id, offset);
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => input.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return Err(io::Error::new(
+                    ErrorKind::TimedOut,
+                    "no acknowledgement within repl-timeout",
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+        while let Some((frame, used)) = parse_frame(&input) {
+            input.drain(..used);
+            if let [name, sub, offset, ..] = &frame[..]
+                && name.eq_ignore_ascii_case(b"REPLCONF")
+                && sub.eq_ignore_ascii_case(b"ACK")
+                && let Some(offset) = std::str::from_utf8(offset).ok().and_then(|s| s.parse().ok())
+            {
+                shared.replicas.ack(id, offset);
+            }
+        }
+        if input.len() > MAX_PENDING_INPUT {
+            return Err(io::Error::new(
+                ErrorKind::InvalidData,
+                "the replica sent an oversized frame",
+            ));
         }
     }
-    if input.len() > MAX_PENDING_INPUT {
-        return Err(io::Error::new(
-            ErrorKind::InvalidData,
-            "the replica sent an oversized frame",
-        ));
-    }
-    Ok(true)
 }
+// ANCHOR_END: read_acks
 
 /// One complete `*N` array of bulk strings at the start of `input`, and its length in bytes;
 /// `None` while it is incomplete. A line that is not such an array (a bare newline, say) is

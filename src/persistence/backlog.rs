@@ -221,9 +221,12 @@ impl Backlog {
     // ANCHOR: follow
     /// This server became a replica of stream `replid` at `offset` (a full sync, or a
     /// continue naming a new id): from now on its own stream is that one, so its replicas, and
-    /// a later promotion, carry on from it.
+    /// a later promotion, carry on from it. The ring is kept from now on, as Redis's replica
+    /// creates its backlog when it syncs: without it, a fellow replica could not continue from
+    /// this one once it is promoted.
     pub fn follow(&self, replid: &str, offset: u64) {
         let mut ring = self.ring();
+        self.active.store(true, Ordering::Relaxed);
         ring.replid = replid.to_string();
         ring.offset = offset;
         ring.bytes.clear();

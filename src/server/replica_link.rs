@@ -30,7 +30,7 @@ use anyhow::{Context as _, anyhow, bail};
 use crate::commands::{ClientContext, ClientHandle, Shared, dispatch};
 use crate::engine::store::{Store, now_ms};
 use crate::persistence::rdb;
-use crate::protocol::resp::{Reader, encode_command};
+use crate::protocol::resp::{Reader, Value, encode_command};
 
 /// Longest line of the handshake the master may send.
 const MAX_LINE: u64 = 1024;
@@ -55,6 +55,7 @@ fn run(shared: &Shared) {
         let result = follow(shared, &host, port);
         shared.link.set_socket(None);
         shared.role.set_link_up(false);
+        let was_up = shared.link.get().state == "connected";
         shared.link.update(|l| {
             l.state = "connect";
             l.down_since = Some(Instant::now());
@@ -63,7 +64,12 @@ fn run(shared: &Shared) {
             Ok(()) => crate::info!("repl", "Link with master {host}:{port} closed"),
             Err(e) => crate::warn!("repl", "Link with master {host}:{port} failed: {e:#}"),
         }
-        // Retry once a second while the role stays the same, as Redis's cron does.
+        // A link that was up is tried again at once, as Redis does: every moment away lets the
+        // master's backlog move on past this replica's offset. A master that could not be
+        // reached or refused the sync is tried once a second, as Redis's cron does.
+        if was_up {
+            continue;
+        }
         let until = Instant::now() + Duration::from_secs(1);
         while Instant::now() < until && shared.role.master() == Some((host.clone(), port)) {
             std::thread::sleep(Duration::from_millis(20));
@@ -259,23 +265,28 @@ fn apply_stream(
     port: u16,
 ) -> anyhow::Result<()> {
     let applied = Arc::new(AtomicU64::new(shared.backlog.offset()));
-    let (ask, asked) = mpsc::channel::<()>();
+    // Each message asks for an acknowledgement of the offset it carries.
+    let (ask, asked) = mpsc::channel::<u64>();
     let acker = {
         let applied = applied.clone();
         let mut output = output;
         std::thread::Builder::new().name("replica-ack".into()).spawn(move || {
             loop {
-                match asked.recv_timeout(Duration::from_secs(1)) {
-                    Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+                let offset = match asked.recv_timeout(Duration::from_secs(1)) {
+                    Ok(offset) => offset,
+                    Err(RecvTimeoutError::Timeout) => applied.load(Ordering::Relaxed),
                     Err(RecvTimeoutError::Disconnected) => return,
                 }
-                let offset = applied.load(Ordering::Relaxed).to_string();
+                .to_string();
                 if send(&mut output, &[b"REPLCONF", b"ACK", offset.as_bytes()]).is_err() {
                     return;
                 }
             }
         })?
     };
+    // The first acknowledgement goes at once, as Redis's replica sends it: the master learns
+    // the offset the sync left this replica at without waiting a second.
+    let _ = ask.send(applied.load(Ordering::Relaxed));
     let mut master = ClientContext::new(Arc::new(ClientHandle::detached(shared.next_client_id())), true);
     master.is_master = true;
     let mut reader = Reader::new(input);
@@ -295,9 +306,18 @@ fn apply_stream(
         let getack =
             argv.len() >= 2 && argv[0].eq_ignore_ascii_case(b"REPLCONF") && argv[1].eq_ignore_ascii_case(b"GETACK");
         if getack {
-            let _ = ask.send(());
-        } else if !argv[0].eq_ignore_ascii_case(b"PING") {
-            dispatch(shared, &mut master, &argv);
+            // The offset before this command's own bytes, as Redis's replica answers.
+            let _ = ask.send(applied.load(Ordering::Relaxed));
+        } else if !argv[0].eq_ignore_ascii_case(b"PING")
+            && let Value::Error(e) = dispatch(shared, &mut master, &argv)
+        {
+            // The master ran it: an error here means the replica is no longer a copy. Redis
+            // logs it the same way, and carries on.
+            crate::warn!(
+                "repl",
+                "The master's {} failed on this replica: {e}",
+                String::from_utf8_lossy(&argv[0])
+            );
         }
         shared.backlog.append_raw(&bytes);
         let offset = applied.fetch_add(bytes.len() as u64, Ordering::Relaxed) + bytes.len() as u64;

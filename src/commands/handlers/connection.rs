@@ -260,25 +260,32 @@ const CLIENT_HELP: &[&str] = &[
     "    Prints this help.",
 ];
 
-/// The client types `CLIENT LIST TYPE` and `CLIENT KILL TYPE` accept. Only normal and pubsub
-/// clients exist here; `master`/`replica` match none.
+/// The client types `CLIENT LIST TYPE` and `CLIENT KILL TYPE` accept. A replica is a client
+/// that sent `SYNC` or `PSYNC`; the master is this replica's link to it, which has no entry in
+/// the client table (it runs on the link's thread), so `TYPE master` lists nothing, and
+/// `CLIENT KILL TYPE master` cuts the link.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ClientType {
     Normal,
     Pubsub,
-    Replication,
+    Replica,
+    Master,
 }
 
 fn client_type(arg: &[u8]) -> Option<ClientType> {
     match arg.to_ascii_lowercase().as_slice() {
         b"normal" => Some(ClientType::Normal),
         b"pubsub" => Some(ClientType::Pubsub),
-        b"master" | b"replica" | b"slave" => Some(ClientType::Replication),
+        b"replica" | b"slave" => Some(ClientType::Replica),
+        b"master" => Some(ClientType::Master),
         _ => None,
     }
 }
 
-fn type_of(handle: &ClientHandle) -> ClientType {
+fn type_of(shared: &Shared, handle: &ClientHandle) -> ClientType {
+    if shared.replicas.contains(handle.id) {
+        return ClientType::Replica;
+    }
     let st = handle.state();
     if st.sub + st.psub > 0 {
         ClientType::Pubsub
@@ -440,7 +447,7 @@ fn client_list(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Val
     request.extend(args.iter().map(Vec::as_slice));
     let mut out = String::new();
     for c in shared.clients.snapshot() {
-        if only_type.is_some_and(|t| t != type_of(&c)) {
+        if only_type.is_some_and(|t| t != type_of(shared, &c)) {
             continue;
         }
         if only_ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
@@ -511,12 +518,23 @@ fn client_kill(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) ->
         let matches = id.is_none_or(|id| c.id == id)
             && addr.as_ref().is_none_or(|a| c.addr.to_string() == *a)
             && laddr.as_ref().is_none_or(|a| c.local_addr.to_string() == *a)
-            && ty.is_none_or(|t| t == type_of(&c))
+            && ty.is_none_or(|t| t == type_of(shared, &c))
             && !(skipme && c.id == client.id);
         if matches {
             kill(client, &c);
             killed += 1;
         }
+    }
+    // The link to this replica's master: it resumes by itself, with a partial resync.
+    if ty == Some(ClientType::Master)
+        && id.is_none()
+        && addr.is_none()
+        && laddr.is_none()
+        && shared.role.master().is_some()
+        && shared.link.get().state == "connected"
+    {
+        shared.link.disconnect();
+        killed += 1;
     }
     Value::Integer(killed)
 }

@@ -143,6 +143,7 @@ fn config_set(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Valu
         .set_output_limit(new.client_output_buffer_limit.pubsub[0] as usize);
     shared.pubsub.set_keyspace_events(new.notify_keyspace_events);
     crate::commands::shared::configure_lazyfree(&shared.lazyfree, &new);
+    crate::commands::shared::configure_backlog(&shared.backlog, &new);
     shared.aof.set_key_save_delay(&new);
     shared.rdb.configure(&new);
     if new.timeout != old.timeout {

@@ -7,6 +7,7 @@
 //! to a master runs on its own thread (`server/replica_link.rs`), which watches the role that
 //! `REPLICAOF` sets.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::commands::client::ReplyMode;
@@ -131,7 +132,7 @@ pub fn replconf(_shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) 
 /// have acknowledged every write made so far, or `timeout` ms passed (0: for ever); replies how
 /// many did. It asks them at once with `REPLCONF GETACK *` rather than waiting for their
 /// once-a-second acknowledgement.
-pub fn wait(shared: &Shared, _client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+pub fn wait(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     let (Some(wanted), Some(timeout)) = (parse_i64(&args[0]), parse_i64(&args[1])) else {
         return Value::error("ERR value is not an integer or out of range");
     };
@@ -145,13 +146,16 @@ pub fn wait(shared: &Shared, _client: &mut ClientContext, args: &[Vec<u8>]) -> V
     }
     let offset = shared.backlog.offset();
     let wanted = wanted.max(0) as usize;
-    let have = shared.replicas.wait_for(offset, wanted, Some(Duration::ZERO));
-    if have >= wanted {
+    let have = shared.replicas.wait_for(offset, wanted, Some(Duration::ZERO), || false);
+    // Inside `EXEC` the write guard is held: waiting would stop every other client.
+    if have >= wanted || client.in_exec {
         return Value::Integer(have as i64);
     }
     shared.backlog.append_command(&[b"REPLCONF", b"GETACK", b"*"]);
     let timeout = (timeout > 0).then(|| Duration::from_millis(timeout as u64));
-    Value::Integer(shared.replicas.wait_for(offset, wanted, timeout) as i64)
+    // A killed client, or a server shutting down, stops waiting (its reply goes nowhere).
+    let give_up = || shared.shutting_down.load(Ordering::Relaxed) || client.handle.killed.load(Ordering::Relaxed);
+    Value::Integer(shared.replicas.wait_for(offset, wanted, timeout, give_up) as i64)
 }
 // ANCHOR_END: wait_command
 
