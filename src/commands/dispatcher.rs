@@ -154,12 +154,17 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
             let store = shared.read_store();
             let now = clock(client);
             let events = shared.pubsub.keyspace_events();
+            let reply = invoke(spec, args, Call::new(shared, client, now), Access::Read(&store)).0;
+            let found_expired = store.db(client.db).has_found_expired();
             if events.has(LOOKUP_EVENTS) {
-                let reply = invoke(spec, args, Call::new(shared, client, now), Access::Read(&store)).0;
                 tell_lookups(shared, store, spec, argv, client.db, now, events);
-                return reply;
+            } else {
+                drop(store);
             }
-            invoke(spec, args, Call::new(shared, client, now), Access::Read(&store)).0
+            if found_expired {
+                expire_found(shared, client.db, now);
+            }
+            reply
         }
         Handler::Write(_) => loop {
             let mut store = shared.write_store();
@@ -295,6 +300,24 @@ pub fn wants_effects(shared: &Shared, store: &Store) -> bool {
 
 /// The classes a key lookup can tell of: `x` and `m`.
 const LOOKUP_EVENTS: KeyspaceEvents = KeyspaceEvents(KeyspaceEvents::EXPIRED.0 | KeyspaceEvents::KEY_MISS.0);
+
+// ANCHOR: expire_found_now
+/// The expired keys a read came across are deleted at once, with their `DEL`s, as Redis's
+/// lookup deletes them, *if the write guard is free*: `try_write` never queues, so when the lock
+/// is busy (a million keys expiring, and every client reading them) no reader turns into a
+/// waiting writer, and the expirer deletes them at its next cycle instead.
+#[cold]
+fn expire_found(shared: &Shared, db: usize, now: u64) {
+    let mut store = match shared.store.try_write() {
+        Ok(guard) => guard,
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => return,
+    };
+    store.db_mut(db).expire_found(now);
+    let effects = Effects::new(wants_effects(shared, &store), db, shared.pubsub.keyspace_events());
+    commit(shared, &mut store, now, effects, false);
+}
+// ANCHOR_END: expire_found_now
 
 // ANCHOR: tell_lookups
 /// After a read, what Redis tells of when a command looks its keys up: `expired` for a key whose

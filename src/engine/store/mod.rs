@@ -529,7 +529,18 @@ impl Db {
                 self.note_expired(key);
             }
         }
-        let live = self.iter(now).count();
+        let live = self
+            .slots
+            .iter()
+            .flat_map(|s| s.keys())
+            .filter(|k| {
+                let expired = self.is_expired(k, now);
+                if expired {
+                    self.note_expired(k);
+                }
+                !expired
+            })
+            .count();
         if live == 0 {
             return None;
         }
