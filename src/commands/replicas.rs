@@ -12,8 +12,6 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::protocol::resp::Value;
-
 /// How a client asked to become a replica, handed from the command to the connection loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncRequest {
@@ -178,23 +176,6 @@ impl Replicas {
                 )
             })
             .collect()
-    }
-
-    /// `ROLE`'s list of replicas: address, port and offset, as strings.
-    pub fn role_entries(&self) -> Value {
-        Value::Array(
-            self.list()
-                .iter()
-                .filter(|r| r.state == "online")
-                .map(|r| {
-                    Value::Array(vec![
-                        Value::bulk(&r.ip),
-                        Value::bulk(r.port.to_string()),
-                        Value::bulk(r.ack_offset.to_string()),
-                    ])
-                })
-                .collect(),
-        )
     }
 }
 

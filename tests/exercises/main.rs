@@ -31,8 +31,12 @@ mod ex07_zrangestore;
 mod ex08_zdiff;
 mod ex09_sort;
 mod ex10_zmpop;
+mod ex11_wait;
+mod ex12_role;
 
-use common::{Client, TempDir, TestServer, start_in};
+use std::time::Duration;
+
+use common::{Client, TempDir, TestServer, start, start_in, wait_until};
 
 /// Restarts `server` on its own directory with the AOF on: what the log replays is what the
 /// restarted server holds. (`appendfsync always`: the reply of a write means it is on disk.)
@@ -47,4 +51,41 @@ pub fn restart_with_aof(server: TestServer) -> (TestServer, Client) {
 pub fn aof_on(cfg: &mut rust_redis::server::Config) {
     cfg.appendonly = true;
     cfg.appendfsync = rust_redis::config::FsyncPolicy::Always;
+}
+
+/// A fresh server made a replica of `master` (with `REPLICAOF`, which is not an exercise),
+/// returned once its link to the master is up.
+pub fn replica_of(master: &TestServer) -> TestServer {
+    let replica = start();
+    let mut c = replica.client();
+    let port = master.addr().port().to_string();
+    c.assert(&["REPLICAOF", "127.0.0.1", &port], "+OK\r\n");
+    let up = wait_until(Duration::from_secs(10), || {
+        info_field(&mut c, "replication", "master_link_status") == "up"
+    });
+    assert!(up, "the replica's link to the master did not come up");
+    replica
+}
+
+/// One field of an `INFO` section, or the empty string when it is missing.
+pub fn info_field(c: &mut Client, section: &str, field: &str) -> String {
+    // The reply is one bulk string: `$<length>\r\n`, then the text.
+    let reply = c.cmd(&["INFO", section]);
+    let text = String::from_utf8_lossy(&reply);
+    let prefix = format!("{field}:");
+    text.lines()
+        .skip(1)
+        .find_map(|line| line.strip_prefix(&prefix).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Waits until `replica` has applied everything `master` wrote: the two offsets agree.
+pub fn caught_up(master: &mut Client, replica: &mut Client) -> String {
+    let mut offset = String::new();
+    let agreed = wait_until(Duration::from_secs(10), || {
+        offset = info_field(master, "replication", "master_repl_offset");
+        info_field(replica, "replication", "slave_repl_offset") == offset
+    });
+    assert!(agreed, "the replica did not catch up with the master's offset {offset}");
+    offset
 }

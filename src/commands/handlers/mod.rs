@@ -40,6 +40,10 @@ pub mod zdiff;
 pub mod sort;
 // ex10: ZMPOP, BZMPOP
 pub mod zmpop;
+// ex11: WAIT
+pub mod wait;
+// ex12: ROLE
+pub mod role;
 // (end of the exercises)
 
 use super::Registry;
@@ -79,6 +83,10 @@ pub fn register_all(r: &mut Registry) {
     sort::register(r);
     // ex10
     zmpop::register(r);
+    // ex11
+    wait::register(r);
+    // ex12
+    role::register(r);
     // (end of the exercises)
 }
 

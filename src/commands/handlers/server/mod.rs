@@ -97,8 +97,6 @@ pub fn register(r: &mut Registry) {
         ADMIN | NOSCRIPT | LOADING | STALE,
         NO_KEYS,
     );
-    r.client("wait", replication::wait, 3, NOSCRIPT, NO_KEYS);
-    r.client("role", replication::role, 1, NOSCRIPT | LOADING | STALE | FAST, NO_KEYS);
     r.subcommands("config", CONFIG_SUBCOMMANDS);
     r.subcommands("command", COMMAND_SUBCOMMANDS);
     r.subcommands("slowlog", SLOWLOG_SUBCOMMANDS);

@@ -1,4 +1,5 @@
-//! Replication commands: `REPLICAOF`, `SYNC`, `PSYNC`, `REPLCONF`, `WAIT` and `ROLE`.
+//! Replication commands: `REPLICAOF`, `SYNC`, `PSYNC` and `REPLCONF`. (`WAIT` and `ROLE` are
+//! the classroom exercises ex11 and ex12: `handlers/wait.rs`, `handlers/role.rs`.)
 //!
 //! Go original: none (go-redis had no replication). Explained in: book chapter "Replication".
 //!
@@ -6,9 +7,6 @@
 //! `netlayer/replica.rs` takes the socket over, sends the snapshot and then the stream. The link
 //! to a master runs on its own thread (`server/replica_link.rs`), which watches the role that
 //! `REPLICAOF` sets.
-
-use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use crate::commands::client::ReplyMode;
 use crate::commands::replicas::SyncRequest;
@@ -126,60 +124,3 @@ pub fn replconf(_shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) 
     Value::OK
 }
 // ANCHOR_END: replconf
-
-// ANCHOR: wait_command
-/// `WAIT numreplicas timeout`: blocks this client (not the server) until that many replicas
-/// have acknowledged every write made so far, or `timeout` ms passed (0: for ever); replies how
-/// many did. It asks them at once with `REPLCONF GETACK *` rather than waiting for their
-/// once-a-second acknowledgement.
-pub fn wait(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
-    let (Some(wanted), Some(timeout)) = (parse_i64(&args[0]), parse_i64(&args[1])) else {
-        return Value::error("ERR value is not an integer or out of range");
-    };
-    if timeout < 0 {
-        return Value::error("ERR timeout is negative");
-    }
-    if shared.role.master().is_some() {
-        return Value::error(
-            "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.",
-        );
-    }
-    let offset = shared.backlog.offset();
-    let wanted = wanted.max(0) as usize;
-    let have = shared.replicas.wait_for(offset, wanted, Some(Duration::ZERO), || false);
-    // Inside `EXEC` the write guard is held: waiting would stop every other client.
-    if have >= wanted || client.in_exec {
-        return Value::Integer(have as i64);
-    }
-    shared.backlog.append_command(&[b"REPLCONF", b"GETACK", b"*"]);
-    let timeout = (timeout > 0).then(|| Duration::from_millis(timeout as u64));
-    // A killed client, or a server shutting down, stops waiting (its reply goes nowhere).
-    let give_up = || shared.shutting_down.load(Ordering::Relaxed) || client.handle.killed.load(Ordering::Relaxed);
-    Value::Integer(shared.replicas.wait_for(offset, wanted, timeout, give_up) as i64)
-}
-// ANCHOR_END: wait_command
-
-/// `ROLE`: `master offset [[ip port offset] ...]`, or `slave host port state offset`.
-pub fn role(shared: &Shared, _client: &mut ClientContext, _args: &[Vec<u8>]) -> Value {
-    match shared.role.master() {
-        None => Value::Array(vec![
-            Value::bulk("master"),
-            Value::Integer(shared.backlog.offset() as i64),
-            shared.replicas.role_entries(),
-        ]),
-        Some((host, port)) => {
-            let link = shared.link.get();
-            Value::Array(vec![
-                Value::bulk("slave"),
-                Value::bulk(&host),
-                Value::Integer(i64::from(port)),
-                Value::bulk(link.state),
-                Value::Integer(if link.state == "connected" {
-                    link.offset as i64
-                } else {
-                    -1
-                }),
-            ])
-        }
-    }
-}
