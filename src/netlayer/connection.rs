@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::commands::limits::{ConnLimits, NetLimits};
 use crate::commands::pubsub::{Delivery, Outbox, write_reply};
 use crate::commands::{ClientContext, dispatch};
 use crate::commands::{ClientHandle, Shared};
@@ -18,6 +19,13 @@ use crate::protocol::resp::{ProtocolError, Reader, Writer};
 /// Replies buffered past this size are written even if more commands are pending, so a long
 /// pipeline of large replies does not pile up in memory.
 const FLUSH_THRESHOLD: usize = 64 * 1024;
+
+/// Each client's read buffer: 4 KB, not Redis's 16 KB. std's `BufReader` zeroes its whole
+/// buffer before the first read into it through a plain `Read`, so all of it is resident for as
+/// long as the client stays connected: the smaller buffer halves what an idle client costs, and
+/// bulk loading does not notice (values larger than the buffer are read straight into their own
+/// vector anyway). The Benchmarks chapter measures both ("Memory").
+const READ_BUFFER: usize = 4 * 1024;
 
 // ANCHOR: handle_conn
 /// Serves one client until it disconnects, sends `QUIT`, breaks the protocol, or is killed.
@@ -89,113 +97,45 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
     // The writer is shared with the reader's socket adapter, which flushes it whenever the
     // reader is about to wait for more bytes (see `FlushThenRead`).
     let writer = RefCell::new(Writer::new(stream));
-    // 4 KB of read buffer, not Redis's 16 KB. std's `BufReader` zeroes its whole buffer before
-    // the first read into it through a plain `Read`, so all of it is resident for as long as the
-    // client stays connected: the smaller buffer halves what an idle client costs, and bulk
-    // loading does not notice (values larger than the buffer are read straight into their own
-    // vector anyway). The Benchmarks chapter measures both ("Memory").
-    let mut reader = Reader::new(BufReader::with_capacity(
-        4 * 1024,
-        FlushThenRead {
-            stream,
-            writer: &writer,
-        },
-    ));
+    let socket = FlushThenRead {
+        stream,
+        writer: &writer,
+    };
+    let mut reader = Reader::new(BufReader::with_capacity(READ_BUFFER, socket));
+    let mut limits = Applied::new(shared, stream, &mut reader);
     let mut outbox: Option<Arc<Outbox>> = None;
     // Messages this thread publishes are delivered through one hook (see `Delivery`).
     let _delivery = Delivery::start();
-    let net = &shared.stats.net;
-    let mut generation = net.generation();
-    let mut limits = net.current();
-    set_write_timeout(stream, limits.write_timeout);
-    reader.set_limits(limits.reader);
     loop {
-        // One atomic load per command; the limits are re-read only after a `CONFIG SET`.
-        // Redis parity: Redis checks the limit in force when the bytes arrive; here a client
-        // already waiting for its next command reads that one under the old limits.
-        if net.generation() != generation {
-            generation = net.generation();
-            let new = net.current();
-            if new.write_timeout != limits.write_timeout {
-                set_write_timeout(stream, new.write_timeout);
-            }
-            limits = new;
-            reader.set_limits(limits.reader);
-        }
+        limits.refresh(stream, &mut reader);
         reader.set_authenticated(client.authenticated);
         let argv = match reader.read_command() {
             Ok(Some(argv)) => argv,
             Ok(None) => return, // the client closed the connection
-            Err(ProtocolError::Io(e)) if e.get_ref().is_some_and(|inner| inner.is::<OutputStalled>()) => {
-                output_stalled(shared, client.id, limits.write_timeout);
-                return;
-            }
-            // The idle `timeout` passed. Subscribers are exempt, as in Redis: they wait for
-            // messages and may legitimately send nothing for hours.
-            Err(ProtocolError::Io(e)) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                if client.subscriptions > 0 {
-                    continue;
-                }
-                crate::verbose!("net", "Closing idle client {}", client.id);
-                return;
-            }
-            Err(ProtocolError::QueryBufferLimit) => {
-                // Redis closes such a client without a reply, and logs it.
-                net.query_limit_disconnections.fetch_add(1, Ordering::Relaxed);
-                crate::warn!(
-                    "net",
-                    "Closing client {} that reached max query buffer length",
-                    client.id
-                );
-                return;
-            }
-            Err(e) => {
-                // Go parity: in go-redis a malformed frame killed the whole process; here it ends
-                // this one connection, after Redis's error reply, and every other client carries on.
-                // Malformed input: answer with Redis's error, then close (design invariant 9).
-                if let Some(reply) = e.reply() {
-                    shared.stats.count_error(&reply);
-                    match &outbox {
-                        Some(outbox) => outbox.reply(&reply, client.protocol),
-                        None => {
-                            let mut writer = writer.borrow_mut();
-                            writer.write_value(&reply);
-                            let _ = writer.flush();
-                        }
-                    }
-                }
-                return;
-            }
+            Err(e) if keeps_waiting(&e, client) => continue,
+            Err(e) => return read_failed(shared, client, e, &outbox, &writer, &limits),
         };
         let reply = dispatch(shared, client, &argv);
         if let Some(request) = client.sync_request.take() {
             // `SYNC` / `PSYNC`: from here on this connection carries the replication stream.
-            if writer.borrow_mut().flush().is_err() {
-                return;
+            if writer.borrow_mut().flush().is_ok() {
+                super::replica::feed(shared, stream, client, request);
             }
-            super::replica::feed(shared, stream, client, request);
             return;
         }
-        if outbox.is_none()
-            && let Some(new) = &client.outbox
-        {
-            // This command created the outbox. Replies still buffered here answer earlier
-            // commands, so they go to the socket first; then the writer thread takes over.
-            Delivery::before_blocking();
-            let Some(socket) = client.handle.stream.clone() else {
+        if outbox.is_none() && client.outbox.is_some() {
+            let Some(started) = start_outbox(client, &writer) else {
                 return;
             };
-            if writer.borrow_mut().flush().is_err() || new.start_writer(socket).is_err() {
-                return;
-            }
-            outbox = Some(new.clone());
+            outbox = Some(started);
         }
         let send = client.reply_allowed(&reply);
+        let closing = client.close_after_reply || client.handle.killed.load(Ordering::Relaxed);
         if let Some(outbox) = &outbox {
             if send {
                 outbox.reply(&reply, client.protocol);
             }
-            if client.close_after_reply || client.handle.killed.load(Ordering::Relaxed) {
+            if closing {
                 return;
             }
             continue;
@@ -209,21 +149,11 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
         }
         drop(reply);
         reader.recycle(argv);
-        if client.close_after_reply || client.handle.killed.load(Ordering::Relaxed) {
+        if closing {
             let _ = writer.flush();
             return;
         }
-        // The buffer holds at most 64 KB of earlier replies plus this one, so only one huge
-        // reply can cross the hard limit; the client loses its connection, not the server
-        // its memory (`client-output-buffer-limit normal`).
-        if limits.output > 0 && writer.buffered() > limits.output {
-            shared.pubsub.count_output_limit_disconnection();
-            crate::warn!(
-                "net",
-                "Client {} closed for overcoming of output buffer limits ({} bytes buffered).",
-                client.id,
-                writer.buffered()
-            );
+        if over_output_limit(shared, client.id, &writer, &limits) {
             return;
         }
         // Design invariant 10: replies stay buffered while the pipeline has more commands and
@@ -233,13 +163,138 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             && let Err(e) = writer.flush()
         {
             if is_output_stalled(&e) {
-                output_stalled(shared, client.id, limits.write_timeout);
+                output_stalled(shared, client.id, limits.now.write_timeout);
             }
             return;
         }
     }
 }
 // ANCHOR_END: serve
+
+/// The limits this connection applies, and the generation they were read at.
+struct Applied<'a> {
+    net: &'a NetLimits,
+    generation: u64,
+    now: ConnLimits,
+}
+
+impl<'a> Applied<'a> {
+    /// Reads the limits in force and applies them to the socket and the reader.
+    fn new<R: Read>(shared: &'a Shared, stream: &TcpStream, reader: &mut Reader<BufReader<R>>) -> Self {
+        let net = &shared.stats.net;
+        let applied = Applied {
+            net,
+            generation: net.generation(),
+            now: net.current(),
+        };
+        set_write_timeout(stream, applied.now.write_timeout);
+        reader.set_limits(applied.now.reader);
+        applied
+    }
+
+    /// One atomic load per command; the limits are re-read only after a `CONFIG SET`.
+    /// Redis parity: Redis checks the limit in force when the bytes arrive; here a client
+    /// already waiting for its next command reads that one under the old limits.
+    fn refresh<R: Read>(&mut self, stream: &TcpStream, reader: &mut Reader<BufReader<R>>) {
+        if self.net.generation() == self.generation {
+            return;
+        }
+        self.generation = self.net.generation();
+        let new = self.net.current();
+        if new.write_timeout != self.now.write_timeout {
+            set_write_timeout(stream, new.write_timeout);
+        }
+        self.now = new;
+        reader.set_limits(self.now.reader);
+    }
+}
+
+/// The idle `timeout` passed for a subscriber: it keeps its connection, as in Redis, because
+/// subscribers wait for messages and may legitimately send nothing for hours.
+fn keeps_waiting(e: &ProtocolError, client: &ClientContext) -> bool {
+    client.subscriptions > 0 && matches!(e, ProtocolError::Io(io) if is_idle_timeout(io))
+}
+
+/// A read that timed out, not a write inside it (see [`OutputStalled`]).
+fn is_idle_timeout(e: &io::Error) -> bool {
+    !e.get_ref().is_some_and(|inner| inner.is::<OutputStalled>())
+        && matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}
+
+/// Ends a connection whose next command could not be read: the client stopped reading its
+/// replies, stayed idle past `timeout`, sent too large a request, or broke the protocol.
+fn read_failed(
+    shared: &Shared,
+    client: &ClientContext,
+    e: ProtocolError,
+    outbox: &Option<Arc<Outbox>>,
+    writer: &RefCell<Writer<&TcpStream>>,
+    limits: &Applied,
+) {
+    let net = &shared.stats.net;
+    match e {
+        ProtocolError::Io(e) if is_idle_timeout(&e) => {
+            crate::verbose!("net", "Closing idle client {}", client.id);
+        }
+        ProtocolError::Io(e) if e.get_ref().is_some_and(|inner| inner.is::<OutputStalled>()) => {
+            output_stalled(shared, client.id, limits.now.write_timeout);
+        }
+        ProtocolError::QueryBufferLimit => {
+            // Redis closes such a client without a reply, and logs it.
+            net.query_limit_disconnections.fetch_add(1, Ordering::Relaxed);
+            crate::warn!(
+                "net",
+                "Closing client {} that reached max query buffer length",
+                client.id
+            );
+        }
+        e => {
+            // Go parity: in go-redis a malformed frame killed the whole process; here it ends
+            // this one connection, after Redis's error reply, and every other client carries on.
+            // Malformed input: answer with Redis's error, then close (design invariant 9).
+            if let Some(reply) = e.reply() {
+                shared.stats.count_error(&reply);
+                match outbox {
+                    Some(outbox) => outbox.reply(&reply, client.protocol),
+                    None => {
+                        let mut writer = writer.borrow_mut();
+                        writer.write_value(&reply);
+                        let _ = writer.flush();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The command just run created the client's outbox (`SUBSCRIBE`, `MONITOR`). Replies still
+/// buffered here answer earlier commands, so they go to the socket first; then the writer
+/// thread takes over. `None`: the socket failed, and the connection ends.
+fn start_outbox(client: &ClientContext, writer: &RefCell<Writer<&TcpStream>>) -> Option<Arc<Outbox>> {
+    let new = client.outbox.as_ref()?;
+    Delivery::before_blocking();
+    let socket = client.handle.stream.clone()?;
+    if writer.borrow_mut().flush().is_err() || new.start_writer(socket).is_err() {
+        return None;
+    }
+    Some(new.clone())
+}
+
+/// The buffer holds at most 64 KB of earlier replies plus this one, so only one huge reply can
+/// cross the hard limit; the client loses its connection, not the server its memory
+/// (`client-output-buffer-limit normal`).
+fn over_output_limit(shared: &Shared, id: u64, writer: &Writer<&TcpStream>, limits: &Applied) -> bool {
+    let over = limits.now.output > 0 && writer.buffered() > limits.now.output;
+    if over {
+        shared.pubsub.count_output_limit_disconnection();
+        crate::warn!(
+            "net",
+            "Client {id} closed for overcoming of output buffer limits ({} bytes buffered).",
+            writer.buffered()
+        );
+    }
+    over
+}
 
 // ANCHOR: write_timeout
 /// A client that stops reading fills its socket's send buffer, and then this thread blocks in

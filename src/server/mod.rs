@@ -43,8 +43,9 @@ pub struct Server {
 }
 
 // ANCHOR: start
-/// Starts a server: fills the command table, binds the listener, loads the AOF, spawns the
-/// background threads. Returns once it accepts connections.
+/// Starts a server: fills the command table, binds the listener (so a busy port fails before
+/// any loading), loads the AOF or the RDB file into the store, spawns the background threads
+/// and the listener thread last. Returns once it accepts connections.
 ///
 /// # Errors
 /// The address cannot be bound, or the AOF cannot be loaded.

@@ -3,7 +3,8 @@
 //!
 //! Go original: none (go-redis had no `OBJECT`). Explained in: book chapter "Exercises" (ex01).
 //!
-//! We store every value one way (a `Vec`, a packed list, a hash set, ...), so the encoding is
+//! We store every value one way (bytes inline or in a `Vec`, a list packed in chunks, a
+//! `MemberSet`, ...), so the encoding is
 //! *computed* from the contents with Redis's thresholds (the `*-max-listpack-*` and
 //! `set-max-intset-entries` settings, defaults 128, 512 and 64) rather than remembered. Redis
 //! never converts back (a hash that once held a long value stays `hashtable` after `HDEL`), and
