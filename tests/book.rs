@@ -531,3 +531,44 @@ fn the_rdb_chapter_hex_dump_is_what_the_writer_writes() {
         "regenerate the dump in ch-rdb.md:\n{expected}"
     );
 }
+
+/// A figure two chapters quote lives once, in `book/src/figures/`, and both include it: a
+/// figures file included by fewer than two pages belongs in its page, and a page that repeats a
+/// figures row instead of including it would drift from it at the next measurement.
+#[test]
+fn shared_figures_are_included_not_copied() {
+    let dir = root().join("book/src/figures");
+    let pages: Vec<(PathBuf, String)> = chapters()
+        .into_iter()
+        .filter(|p| !p.starts_with(&dir))
+        .map(|p| {
+            let text = fs::read_to_string(&p).unwrap();
+            (p, text)
+        })
+        .collect();
+    let mut checked = 0;
+    for entry in fs::read_dir(&dir).expect("book/src/figures") {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let figures = fs::read_to_string(&path).unwrap();
+        let including = pages
+            .iter()
+            .filter(|(_, text)| includes(text).iter().any(|inc| inc == &format!("figures/{name}")))
+            .count();
+        assert!(
+            including >= 2,
+            "figures/{name} is included by {including} page(s): move it into its page"
+        );
+        for row in figures.lines().filter(|l| l.starts_with("| ") && l.len() > 20) {
+            for (page, text) in &pages {
+                assert!(
+                    !text.lines().any(|l| l == row),
+                    "{} copies a row of figures/{name} instead of including it: {row}",
+                    page.display()
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked > 0, "no shared figures found");
+}
