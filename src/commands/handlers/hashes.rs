@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use rand::Rng;
 
 use super::parse_i64;
-use super::sets::{distinct_positions, effect_of, parse_rand_count, parse_scan, pick, scan_page, scan_reply};
+use super::scan::{parse_scan, scan_page, scan_reply};
+use super::sets::{distinct_positions, effect_of, parse_rand_count, pick};
 use crate::commands::registry::{KEY1, flags::*};
 use crate::commands::{Context, ReadContext, Registry};
 use crate::config::KeyspaceEvents as Class;

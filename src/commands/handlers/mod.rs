@@ -9,6 +9,7 @@ pub mod keys;
 pub mod lists;
 pub mod persistence;
 pub mod pubsub;
+pub mod scan;
 pub mod server;
 pub mod sets;
 pub mod strings;

@@ -16,7 +16,8 @@
 use rand::Rng;
 
 use super::hashes::parse_float;
-use super::sets::{distinct_positions, effect_of, parse_rand_count, parse_scan, pick, scan_page, scan_reply};
+use super::scan::{parse_scan, scan_page, scan_reply};
+use super::sets::{distinct_positions, effect_of, parse_rand_count, pick};
 use crate::commands::registry::{KEY1, KeySpec, NO_KEYS, flags::*};
 use crate::commands::{Context, Effect, ReadContext, Registry};
 use crate::config::KeyspaceEvents as Class;
