@@ -31,7 +31,7 @@ fn find_bit(s: &[u8], from: u64, to: u64, bit: bool) -> Option<u64> {
     };
     let mut at = from;
     while at <= to {
-        if at % 8 == 0 && at + 7 <= to {
+        if at.is_multiple_of(8) && at + 7 <= to {
             let (first, end) = ((at / 8) as usize, ((to + 1) / 8) as usize);
             match s
                 .get(first..end)
