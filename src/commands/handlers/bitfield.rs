@@ -411,10 +411,15 @@ mod tests {
 
     #[test]
     fn bits_read_and_write_most_significant_first() {
-        // u5 = 23 (10111) at offset 3 straddles bytes 0 and 1: 000|10111 → 0x17, nothing in byte 1.
+        // u5 = 23 (10111) at offset 3 fits in byte 0: 000|10111 is 0x17.
         let mut s = vec![0u8; 2];
         write_bits(&mut s, 3, 5, 23);
         assert_eq!(s, [0x17, 0x00]);
+        // At `#3`, bit 15, it straddles bytes 1 and 2: 0000000|1 0111|0000 (the book's picture).
+        let mut s = vec![0u8; 3];
+        write_bits(&mut s, 15, 5, 23);
+        assert_eq!(s, [0x00, 0x01, 0x70]);
+        assert_eq!(read_bits(&s, 15, 5), 23);
         // At offset 7 (Redis's own example): 0000000|1 0111|0000.
         let mut s = vec![0u8; 2];
         write_bits(&mut s, 7, 5, 23);
