@@ -29,6 +29,8 @@ Tests (--tests, default ping,set,get,incr,lpush,sadd,lrange_100)
   LRANGE 0 99 of a 100-element list pushed once per server start, not redis-benchmark's own
   LRANGE test, whose prefill would be measured with it; it runs half the requests of a and c,
   a sixth of b's. The key of a push test (mylist, myset, myzset, myhash) is deleted before it.
+  "bitfield_incrby" is BITFIELD bits:<random> INCRBY u5 #3 1 (bits 15-19), a field straddling two bytes of
+  random keys, as "incr" counts on random keys.
 
 Options
   --tests LIST          tests to run
@@ -130,6 +132,7 @@ run() {
   case $test in
     ping) args+=(-t ping_mbulk) ;;
     lrange_100) args+=(LRANGE bench:lrange 0 99) ;;
+    bitfield_incrby) args+=(BITFIELD "bits:__rand_int__" INCRBY u5 "#3" 1) ;;
     lpush|rpush) cli "$port" DEL mylist > /dev/null; args+=(-t "$test") ;;
     sadd) cli "$port" DEL myset > /dev/null; args+=(-t "$test") ;;
     zadd) cli "$port" DEL myzset > /dev/null; args+=(-t "$test") ;;

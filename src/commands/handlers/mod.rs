@@ -2,6 +2,8 @@
 //!
 //! Go original: `internal/commands/handlers`. Explained in: book chapters 3–8.
 
+pub mod bitfield;
+pub mod bitpos;
 pub mod connection;
 pub mod databases;
 pub mod hashes;
@@ -51,6 +53,8 @@ use super::Registry;
 
 /// Registers every command of every family.
 pub fn register_all(r: &mut Registry) {
+    bitfield::register(r);
+    bitpos::register(r);
     connection::register(r);
     databases::register(r);
     strings::register(r);
