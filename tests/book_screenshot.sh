@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Renders the built book in headless Chromium at 1280 px, as a reader would see it, and checks
 # every chapter: no image missing or wider than its column, and chapter 1 holds the code its
-# includes pull from src/ (an empty include renders as an empty listing). Listings wider than
-# their column (long lines hidden behind a scroll bar) are counted and named, not yet failed:
-# the code is still formatted at 120 columns, and only listings of at most 100 fit. The measuring is book/layout-check.js, which
+# includes pull from src/ (an empty include renders as an empty listing). Transcripts and byte
+# strings wrap (book/layout.css); Rust listings wider than their column (long lines hidden
+# behind a scroll bar) are counted and named, not yet failed: the code is still formatted at
+# 120 columns, and only listings of at most 100 fit. The measuring is book/layout-check.js, which
 # acts on a page opened with `?layout-check`. Chapter 1's screenshot must be a real, non-trivial
 # PNG (a broken theme renders a near-empty page).
 # Usage: tests/book_screenshot.sh   (after `mdbook build book`; writes target/book-ch01.png)
