@@ -4,6 +4,7 @@
 
 pub mod connection;
 pub mod databases;
+pub mod geo;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
@@ -59,6 +60,7 @@ pub fn register_all(r: &mut Registry) {
     sets::register(r);
     hashes::register(r);
     zsets::register(r);
+    geo::register(r);
     transactions::register(r);
     pubsub::register(r);
     server::register(r);
