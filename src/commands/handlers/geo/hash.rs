@@ -349,3 +349,41 @@ pub fn geohash_string(score: f64) -> Option<[u8; 11]> {
     }
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_point_comes_back_as_the_centre_of_its_box() {
+        let score = score_of(13.361389, 38.115556).unwrap();
+        assert_eq!(score, 3479099956230698.0);
+        let (lon, lat) = decode_score(score);
+        assert!((lon - 13.361389).abs() < 1e-5 && (lat - 38.115556).abs() < 1e-5);
+        assert_eq!(score_of(0.0, 86.0), None);
+        assert_eq!(score_of(180.5, 0.0), None);
+    }
+
+    #[test]
+    fn east_of_the_last_column_is_the_first() {
+        let h = encode(STORE_RANGES, 179.99, 0.0, 4).unwrap();
+        let east = neighbours(h).boxes[2];
+        let area = decode(STORE_RANGES, east).unwrap();
+        assert_eq!(area.lon.min, -180.0);
+    }
+
+    #[test]
+    fn geohash_strings_are_the_standard_ones() {
+        let score = score_of(13.361389, 38.115556).unwrap();
+        assert_eq!(&geohash_string(score).unwrap(), b"sqc8b49rny0");
+    }
+
+    #[test]
+    fn distances_use_redis_s_sphere() {
+        // As GEODIST measures it: between the centres of the two stored boxes.
+        let (a, b) = (score_of(13.361389, 38.115556).unwrap(), score_of(15.087269, 37.502669).unwrap());
+        let ((lon1, lat1), (lon2, lat2)) = (decode_score(a), decode_score(b));
+        assert_eq!(format!("{:.4}", distance(lon1, lat1, lon2, lat2)), "166274.1516");
+        assert_eq!(distance(1.0, 10.0, 1.0, 11.0), lat_distance(10.0, 11.0));
+    }
+}
