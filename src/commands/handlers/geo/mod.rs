@@ -16,7 +16,7 @@ use super::zsets::zadd;
 use crate::commands::registry::{KEY1, KeySpec, flags::*};
 use crate::commands::{Context, ReadContext, Registry};
 use crate::engine::store::{Data, Db, StoreError, ZSet};
-use crate::protocol::resp::Value;
+use crate::protocol::resp::{Protocol, Value};
 
 pub mod hash;
 mod search;
@@ -87,9 +87,18 @@ fn coord_text(c: f64) -> String {
     if s == "-0" { "0".to_string() } else { s.to_string() }
 }
 
-/// A member's position as a reply: `[longitude, latitude]`.
-fn position_reply(lon: f64, lat: f64) -> Value {
-    Value::Array(vec![Value::bulk(coord_text(lon)), Value::bulk(coord_text(lat))])
+/// A member's position as a reply: `[longitude, latitude]`, bulk strings in RESP2 and
+/// doubles in RESP3, as Redis answers.
+///
+/// Redis writes its RESP3 doubles here with the RESP2 text, rounded to 17 decimals; ours are
+/// that rounded value, printed like every other double (`%.17g`): a client reads the very
+/// same `f64` from both, though the texts differ (`1.26736058093e-06`, `0.00000126736058093`).
+fn position_reply(lon: f64, lat: f64, proto: Protocol) -> Value {
+    let coord = |c: f64| match proto {
+        Protocol::Resp2 => Value::bulk(coord_text(c)),
+        Protocol::Resp3 => Value::Double(coord_text(c).parse().unwrap_or(c)),
+    };
+    Value::Array(vec![coord(lon), coord(lat)])
 }
 
 // ANCHOR: geoadd
@@ -137,11 +146,12 @@ pub fn geopos(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Ok(z) => z,
         Err(e) => return e,
     };
+    let proto = ctx.client.protocol;
     let at = |m: &[u8]| z.and_then(|z| z.score(m)).map(hash::decode_score);
     Value::Array(
         args[1..]
             .iter()
-            .map(|m| at(m).map_or(Value::NullArray, |(lon, lat)| position_reply(lon, lat)))
+            .map(|m| at(m).map_or(Value::NullArray, |(lon, lat)| position_reply(lon, lat, proto)))
             .collect(),
     )
 }

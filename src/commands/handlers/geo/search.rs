@@ -8,7 +8,7 @@
 //! then the options left to right, then the checks across options.
 
 use super::hash::{self, Shape};
-use super::{coord_text, distance_reply, parse_lon_lat, parse_unit, zset_at};
+use super::{distance_reply, position_reply, parse_lon_lat, parse_unit, zset_at};
 use crate::commands::handlers::hashes::parse_float;
 use crate::commands::handlers::parse_i64;
 use crate::commands::handlers::zsets::zadd_effect;
@@ -16,7 +16,7 @@ use crate::commands::{Context, ReadContext};
 use crate::config::KeyspaceEvents as Class;
 use crate::engine::store::zset::ScoreBound;
 use crate::engine::store::{Data, Db, ZSet};
-use crate::protocol::resp::Value;
+use crate::protocol::resp::{Protocol, Value};
 
 /// Which command is asking: where its arguments start and which options it takes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -259,7 +259,7 @@ fn search(z: &ZSet, lon: f64, lat: f64, shape: Shape, metres: f64, limit: usize)
 // ANCHOR_END: search
 
 /// The reply: members alone, or each with the extras asked for (distance, hash, position).
-fn reply(o: Outcome) -> Value {
+fn reply(o: Outcome, proto: Protocol) -> Value {
     let extras = usize::from(o.with_dist) + usize::from(o.with_hash) + usize::from(o.with_coord);
     let items = o.found.into_iter().map(|f| {
         if extras == 0 {
@@ -274,7 +274,7 @@ fn reply(o: Outcome) -> Value {
             item.push(Value::Integer(f.score as i64));
         }
         if o.with_coord {
-            item.push(Value::Array(vec![Value::bulk(coord_text(f.lon)), Value::bulk(coord_text(f.lat))]));
+            item.push(position_reply(f.lon, f.lat, proto));
         }
         Value::Array(item)
     });
@@ -289,7 +289,7 @@ fn run_write(ctx: &mut Context<'_>, args: &[Vec<u8>], kind: Kind) -> Value {
         Err(e) => return e,
     };
     let Some((dst, store_dist)) = o.store.clone() else {
-        return reply(o);
+        return reply(o, ctx.client.protocol);
     };
     let mut result = ZSet::new();
     for f in &o.found {
@@ -308,7 +308,7 @@ fn run_write(ctx: &mut Context<'_>, args: &[Vec<u8>], kind: Kind) -> Value {
 /// Runs a search that only reads.
 fn run_read(ctx: &mut ReadContext<'_>, args: &[Vec<u8>], kind: Kind) -> Value {
     match prepare(ctx.db, ctx.now, args, kind) {
-        Ok(o) => reply(o),
+        Ok(o) => reply(o, ctx.client.protocol),
         Err(e) => e,
     }
 }
