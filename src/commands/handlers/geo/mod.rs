@@ -92,7 +92,7 @@ fn coord_text(c: f64) -> String {
 ///
 /// Redis writes its RESP3 doubles here with the RESP2 text, rounded to 17 decimals; ours are
 /// that rounded value, printed like every other double (`%.17g`): a client reads the very
-/// same `f64` from both, though the texts differ (`1.26736058093e-06`, `0.00000126736058093`).
+/// same `f64` from both, though the texts differ (`1.2673605809299999e-06`, `0.00000126736058093`).
 fn position_reply(lon: f64, lat: f64, proto: Protocol) -> Value {
     let coord = |c: f64| match proto {
         Protocol::Resp2 => Value::bulk(coord_text(c)),
