@@ -16,7 +16,16 @@ use rand::Rng;
 
 fn sicily(c: &mut Client) {
     c.assert(
-        &["GEOADD", "Sicily", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"],
+        &[
+            "GEOADD",
+            "Sicily",
+            "13.361389",
+            "38.115556",
+            "Palermo",
+            "15.087269",
+            "37.502669",
+            "Catania",
+        ],
         ":2\r\n",
     );
 }
@@ -36,7 +45,11 @@ fn positions_distances_and_hashes_print_as_redis_prints_them() {
     c.assert(&["GEODIST", "nokey", "a", "b"], "$-1\r\n");
     c.assert(
         &["GEOPOS", "Sicily", "Palermo", "nobody"],
-        &format!("*2\r\n*2\r\n{}{}*-1\r\n", bulk("13.36138933897018433"), bulk("38.11555639549629859")),
+        &format!(
+            "*2\r\n*2\r\n{}{}*-1\r\n",
+            bulk("13.36138933897018433"),
+            bulk("38.11555639549629859")
+        ),
     );
     c.assert(
         &["GEOHASH", "Sicily", "Palermo", "Catania", "nobody"],
@@ -51,7 +64,18 @@ fn searches_order_count_and_options() {
     let mut c = s.client();
     sicily(&mut c);
     c.assert(
-        &["GEORADIUS", "Sicily", "15", "37", "200", "km", "WITHDIST", "WITHCOORD", "WITHHASH", "ASC"],
+        &[
+            "GEORADIUS",
+            "Sicily",
+            "15",
+            "37",
+            "200",
+            "km",
+            "WITHDIST",
+            "WITHCOORD",
+            "WITHHASH",
+            "ASC",
+        ],
         &format!(
             "*2\r\n*4\r\n{}{}:3479447370796909\r\n*2\r\n{}{}*4\r\n{}{}:3479099956230698\r\n*2\r\n{}{}",
             bulk("Catania"),
@@ -65,16 +89,43 @@ fn searches_order_count_and_options() {
         ),
     );
     c.assert(
-        &["GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "DESC"],
+        &[
+            "GEOSEARCH",
+            "Sicily",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYRADIUS",
+            "200",
+            "km",
+            "DESC",
+        ],
         &format!("*2\r\n{}{}", bulk("Palermo"), bulk("Catania")),
     );
     // COUNT alone sorts nearest first.
     c.assert(
-        &["GEOSEARCH", "Sicily", "FROMMEMBER", "Palermo", "BYBOX", "400", "400", "km", "COUNT", "1"],
+        &[
+            "GEOSEARCH",
+            "Sicily",
+            "FROMMEMBER",
+            "Palermo",
+            "BYBOX",
+            "400",
+            "400",
+            "km",
+            "COUNT",
+            "1",
+        ],
         &format!("*1\r\n{}", bulk("Palermo")),
     );
-    c.assert(&["GEOSEARCH", "Sicily", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "m"], "*0\r\n");
-    c.assert(&["GEOSEARCH", "nokey", "FROMMEMBER", "x", "BYRADIUS", "1", "m"], "*0\r\n");
+    c.assert(
+        &["GEOSEARCH", "Sicily", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "m"],
+        "*0\r\n",
+    );
+    c.assert(
+        &["GEOSEARCH", "nokey", "FROMMEMBER", "x", "BYRADIUS", "1", "m"],
+        "*0\r\n",
+    );
     c.assert(&["GEORADIUSBYMEMBER", "nokey", "x", "1", "m"], "*0\r\n");
 }
 
@@ -89,14 +140,23 @@ fn errors_match_redis() {
     );
     c.assert(&["GEOADD", "k", "xx", "nx", "1", "2", "a"], &err("ERR syntax error"));
     c.assert(&["GEOADD", "k", "1", "2", "a", "b"], &err("ERR syntax error"));
-    c.assert(&["GEOADD", "k", "abc", "2", "a"], &err("ERR value is not a valid float"));
+    c.assert(
+        &["GEOADD", "k", "abc", "2", "a"],
+        &err("ERR value is not a valid float"),
+    );
     c.assert(&["EXISTS", "k"], ":0\r\n");
     c.assert(
         &["GEODIST", "Sicily", "Palermo", "Catania", "yd"],
         &err("ERR unsupported unit provided. please use M, KM, FT, MI"),
     );
-    c.assert(&["GEORADIUS", "Sicily", "15", "37", "-1", "km"], &err("ERR radius cannot be negative"));
-    c.assert(&["GEORADIUS", "Sicily", "15", "37", "x", "km"], &err("ERR need numeric radius"));
+    c.assert(
+        &["GEORADIUS", "Sicily", "15", "37", "-1", "km"],
+        &err("ERR radius cannot be negative"),
+    );
+    c.assert(
+        &["GEORADIUS", "Sicily", "15", "37", "x", "km"],
+        &err("ERR need numeric radius"),
+    );
     fn search<'a>(rest: &[&'a str]) -> Vec<&'a str> {
         [&["GEOSEARCH", "Sicily"], rest].concat()
     }
@@ -125,10 +185,23 @@ fn errors_match_redis() {
         &err("ERR could not decode requested zset member"),
     );
     c.assert(
-        &["GEOSEARCHSTORE", "d", "Sicily", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "km", "WITHDIST"],
+        &[
+            "GEOSEARCHSTORE",
+            "d",
+            "Sicily",
+            "FROMMEMBER",
+            "Palermo",
+            "BYRADIUS",
+            "1",
+            "km",
+            "WITHDIST",
+        ],
         &err("ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"),
     );
-    c.assert(&["GEORADIUS_RO", "Sicily", "15", "37", "200", "km", "STORE", "d"], &err("ERR syntax error"));
+    c.assert(
+        &["GEORADIUS_RO", "Sicily", "15", "37", "200", "km", "STORE", "d"],
+        &err("ERR syntax error"),
+    );
     c.assert(&["SET", "str", "v"], "+OK\r\n");
     c.assert(
         &["GEOPOS", "str", "a"],
@@ -143,24 +216,44 @@ fn stores_replace_the_destination_and_survive_a_restart() {
     sicily(&mut c);
     c.assert(&["SET", "d", "old"], "+OK\r\n");
     c.assert(
-        &["GEOSEARCHSTORE", "d", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "STOREDIST"],
+        &[
+            "GEOSEARCHSTORE",
+            "d",
+            "Sicily",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYRADIUS",
+            "200",
+            "km",
+            "STOREDIST",
+        ],
         ":2\r\n",
     );
     c.assert(&["ZSCORE", "d", "Catania"], &bulk("56.441257870158204"));
-    c.assert(&["GEORADIUSBYMEMBER", "Sicily", "Palermo", "10", "km", "STORE", "e"], ":1\r\n");
+    c.assert(
+        &["GEORADIUSBYMEMBER", "Sicily", "Palermo", "10", "km", "STORE", "e"],
+        ":1\r\n",
+    );
     c.assert(&["ZSCORE", "e", "Palermo"], &bulk("3479099956230698"));
     // Nothing found: the destination goes.
     c.assert(&["GEORADIUS", "Sicily", "0", "0", "1", "km", "STORE", "e"], ":0\r\n");
     c.assert(&["EXISTS", "e"], ":0\r\n");
     // GEOADD with CH counts moves as well.
-    c.assert(&["GEOADD", "Sicily", "CH", "13.4", "38.1", "Palermo", "1", "1", "x"], ":2\r\n");
+    c.assert(
+        &["GEOADD", "Sicily", "CH", "13.4", "38.1", "Palermo", "1", "1", "x"],
+        ":2\r\n",
+    );
     c.assert(&["GEOADD", "Sicily", "XX", "2", "2", "y"], ":0\r\n");
     let before = c.cmd(&["GEOPOS", "Sicily", "Palermo", "x"]);
     let dir: TempDir = s.stop();
     let aof = String::from_utf8_lossy(&std::fs::read(dir.0.join("appendonly.aof")).unwrap_or_default()).to_string();
     // The log holds effects: ZADDs with computed scores, never a GEO* request.
     assert!(!aof.to_ascii_uppercase().contains("GEO"), "{aof}");
-    assert!(aof.contains("$4\r\nZADD\r\n$6\r\nSicily\r\n$16\r\n3479099956230698\r\n$7\r\nPalermo"), "{aof}");
+    assert!(
+        aof.contains("$4\r\nZADD\r\n$6\r\nSicily\r\n$16\r\n3479099956230698\r\n$7\r\nPalermo"),
+        "{aof}"
+    );
     let s = start_in(dir, |c| c.appendonly = true);
     let mut c = s.client();
     assert_eq!(c.cmd(&["GEOPOS", "Sicily", "Palermo", "x"]), before);
@@ -197,7 +290,16 @@ fn real_redis() -> Option<RealRedis> {
     for _attempt in 0..5 {
         let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
         let mut child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -54,9 +54,24 @@ pub struct Range {
 }
 
 /// The ranges scores are made in: longitude, latitude (Mercator's).
-pub const STORE_RANGES: (Range, Range) = (Range { min: LON_MIN, max: LON_MAX }, Range { min: LAT_MIN, max: LAT_MAX });
+pub const STORE_RANGES: (Range, Range) = (
+    Range {
+        min: LON_MIN,
+        max: LON_MAX,
+    },
+    Range {
+        min: LAT_MIN,
+        max: LAT_MAX,
+    },
+);
 /// The ranges of the standard geohash strings (`GEOHASH`): the whole globe.
-pub const WORLD_RANGES: (Range, Range) = (Range { min: LON_MIN, max: LON_MAX }, Range { min: -90.0, max: 90.0 });
+pub const WORLD_RANGES: (Range, Range) = (
+    Range {
+        min: LON_MIN,
+        max: LON_MAX,
+    },
+    Range { min: -90.0, max: 90.0 },
+);
 
 /// The area a box covers.
 #[derive(Clone, Copy, Debug)]
@@ -120,14 +135,23 @@ pub fn decode(ranges: (Range, Range), hash: Hash) -> Option<Area> {
     let slices = (1u64 << hash.step) as f64;
     let edge = |r: Range, slice: u32| r.min + (f64::from(slice) / slices) * (r.max - r.min);
     Some(Area {
-        lat: Range { min: edge(lat_r, lat_slice), max: edge(lat_r, lat_slice.wrapping_add(1)) },
-        lon: Range { min: edge(lon_r, lon_slice), max: edge(lon_r, lon_slice.wrapping_add(1)) },
+        lat: Range {
+            min: edge(lat_r, lat_slice),
+            max: edge(lat_r, lat_slice.wrapping_add(1)),
+        },
+        lon: Range {
+            min: edge(lon_r, lon_slice),
+            max: edge(lon_r, lon_slice.wrapping_add(1)),
+        },
     })
 }
 
 /// The point a stored score stands for: the centre of its 26-bit box, kept within the limits.
 pub fn decode_score(score: f64) -> (f64, f64) {
-    let hash = Hash { bits: score as u64, step: STEP_MAX };
+    let hash = Hash {
+        bits: score as u64,
+        step: STEP_MAX,
+    };
     let Some(area) = decode(STORE_RANGES, hash) else {
         return (0.0, 0.0);
     };
@@ -170,7 +194,10 @@ fn shift(hash: Hash, odd: bool, d: i8) -> Hash {
         x = (x | zz).wrapping_sub(zz + 1);
     }
     x &= mine >> width;
-    Hash { bits: x | y, step: hash.step }
+    Hash {
+        bits: x | y,
+        step: hash.step,
+    }
 }
 
 /// The eight boxes around one, in Redis's search order after the centre itself.
@@ -183,7 +210,18 @@ pub struct Neighbours {
 /// The eight neighbours of a box.
 pub fn neighbours(h: Hash) -> Neighbours {
     let at = |dx: i8, dy: i8| shift(shift(h, true, dx), false, dy);
-    Neighbours { boxes: [at(0, 1), at(0, -1), at(1, 0), at(-1, 0), at(1, 1), at(-1, 1), at(1, -1), at(-1, -1)] }
+    Neighbours {
+        boxes: [
+            at(0, 1),
+            at(0, -1),
+            at(1, 0),
+            at(-1, 0),
+            at(1, 1),
+            at(-1, 1),
+            at(1, -1),
+            at(-1, -1),
+        ],
+    }
 }
 
 fn deg_rad(d: f64) -> f64 {
@@ -381,7 +419,10 @@ mod tests {
     #[test]
     fn distances_use_redis_s_sphere() {
         // As GEODIST measures it: between the centres of the two stored boxes.
-        let (a, b) = (score_of(13.361389, 38.115556).unwrap(), score_of(15.087269, 37.502669).unwrap());
+        let (a, b) = (
+            score_of(13.361389, 38.115556).unwrap(),
+            score_of(15.087269, 37.502669).unwrap(),
+        );
         let ((lon1, lat1), (lon2, lat2)) = (decode_score(a), decode_score(b));
         assert_eq!(format!("{:.4}", distance(lon1, lat1, lon2, lat2)), "166274.1516");
         assert_eq!(distance(1.0, 10.0, 1.0, 11.0), lat_distance(10.0, 11.0));

@@ -59,7 +59,9 @@ fn parse_lon_lat(lon: &[u8], lat: &[u8]) -> Result<(f64, f64), Value> {
         return Err(StoreError::NotFloat.into());
     };
     if !(hash::LON_MIN..=hash::LON_MAX).contains(&x) || !(hash::LAT_MIN..=hash::LAT_MAX).contains(&y) {
-        return Err(Value::error_owned(format!("ERR invalid longitude,latitude pair {x:.6},{y:.6}")));
+        return Err(Value::error_owned(format!(
+            "ERR invalid longitude,latitude pair {x:.6},{y:.6}"
+        )));
     }
     Ok((x, y))
 }
@@ -193,7 +195,7 @@ pub fn geohash(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
             .map(|m| {
                 z.and_then(|z| z.score(m))
                     .and_then(hash::geohash_string)
-                    .map_or(Value::Null, |s| Value::bulk(s))
+                    .map_or(Value::Null, Value::bulk)
             })
             .collect(),
     )

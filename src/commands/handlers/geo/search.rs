@@ -8,7 +8,7 @@
 //! then the options left to right, then the checks across options.
 
 use super::hash::{self, Shape};
-use super::{distance_reply, position_reply, parse_lon_lat, parse_unit, zset_at};
+use super::{distance_reply, parse_lon_lat, parse_unit, position_reply, zset_at};
 use crate::commands::handlers::hashes::parse_float;
 use crate::commands::handlers::parse_i64;
 use crate::commands::handlers::zsets::zadd_effect;
@@ -173,9 +173,17 @@ fn prepare(db: &Db, now: u64, args: &[Vec<u8>], kind: Kind) -> Result<Outcome, V
         }
         i += 1;
     }
-    let name = if kind == Kind::SearchStore { "geosearchstore" } else { "geosearch" };
+    let name = if kind == Kind::SearchStore {
+        "geosearchstore"
+    } else {
+        "geosearch"
+    };
     if store.is_some() && (with_dist || with_hash || with_coord) {
-        let what = if kind == Kind::SearchStore { "GEOSEARCHSTORE" } else { "STORE option in GEORADIUS" };
+        let what = if kind == Kind::SearchStore {
+            "GEOSEARCHSTORE"
+        } else {
+            "STORE option in GEORADIUS"
+        };
         return Err(Value::error_owned(format!(
             "ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
         )));
@@ -193,7 +201,13 @@ fn prepare(db: &Db, now: u64, args: &[Vec<u8>], kind: Kind) -> Result<Outcome, V
     if any && count == 0 {
         return Err(Value::error("ERR the ANY argument requires COUNT argument"));
     }
-    let outcome = |found| Outcome { found, with_dist, with_hash, with_coord, store: store.clone() };
+    let outcome = |found| Outcome {
+        found,
+        with_dist,
+        with_hash,
+        with_coord,
+        store: store.clone(),
+    };
     let (Some(z), Some((lon, lat)), Some((shape, metres))) = (z, center, shape) else {
         return Ok(outcome(Vec::new()));
     };
@@ -241,13 +255,25 @@ fn search(z: &ZSet, lon: f64, lat: f64, shape: Shape, metres: f64, limit: usize)
         last = Some(b);
         let (lo, hi) = hash::score_range(b);
         let (min, max) = (
-            ScoreBound { value: lo as f64, exclusive: false },
-            ScoreBound { value: hi as f64, exclusive: true },
+            ScoreBound {
+                value: lo as f64,
+                exclusive: false,
+            },
+            ScoreBound {
+                value: hi as f64,
+                exclusive: true,
+            },
         );
         for (member, score) in z.range_by_score(min, max, false, 0, None) {
             let (plon, plat) = hash::decode_score(score);
             if let Some(dist) = shape.contains(metres, lon, lat, plon, plat) {
-                found.push(Found { member: member.to_vec(), score, lon: plon, lat: plat, dist });
+                found.push(Found {
+                    member: member.to_vec(),
+                    score,
+                    lon: plon,
+                    lat: plat,
+                    dist,
+                });
                 if limit > 0 && found.len() >= limit {
                     break;
                 }
@@ -300,7 +326,11 @@ fn run_write(ctx: &mut Context<'_>, args: &[Vec<u8>], kind: Kind) -> Value {
         let effect = zadd_effect(&dst, &result);
         (Data::from(result), effect)
     });
-    let event = if kind == Kind::SearchStore { "geosearchstore" } else { "georadiusstore" };
+    let event = if kind == Kind::SearchStore {
+        "geosearchstore"
+    } else {
+        "georadiusstore"
+    };
     ctx.store_result(&dst, stored, Class::ZSET, event);
     Value::Integer(n)
 }
