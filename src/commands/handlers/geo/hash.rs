@@ -175,7 +175,8 @@ pub fn score_range(hash: Hash) -> (u64, u64) {
 /// the latitude ones (north, south). The arithmetic wraps, so east of the last column is the
 /// first one: the antimeridian costs nothing.
 fn shift(hash: Hash, odd: bool, d: i8) -> Hash {
-    if d == 0 {
+    // A box of no bits has no neighbours (and the shifts below need a step).
+    if d == 0 || hash.step == 0 {
         return hash;
     }
     let (mine, other) = if odd {
