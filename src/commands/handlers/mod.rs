@@ -6,6 +6,7 @@ pub mod bitfield;
 pub mod bitpos;
 pub mod connection;
 pub mod databases;
+pub mod geo;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
@@ -63,6 +64,7 @@ pub fn register_all(r: &mut Registry) {
     sets::register(r);
     hashes::register(r);
     zsets::register(r);
+    geo::register(r);
     transactions::register(r);
     pubsub::register(r);
     server::register(r);
