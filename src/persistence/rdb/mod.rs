@@ -77,7 +77,7 @@
 //! | `lzf` | LZF decompression |
 //! | `crc64` | the checksum |
 //! | `file` | [`write_file`]: temp file, fsync, rename; [`load_file`]: into a fresh store |
-//! | `save` | [`Rdb`]: `SAVE`, `BGSAVE`, save points, the dirty counter, `INFO persistence` |
+//! | `save` | [`Rdb`]: `SAVE`, `BGSAVE`, save points, the dirty counter; `save/lifecycle`: shutdown, `DEBUG RELOAD`, `INFO persistence` |
 //! | `settings` | the save points and `rdb-key-save-delay`, parsed |
 
 mod compact;
