@@ -7,6 +7,7 @@ pub mod bitpos;
 pub mod connection;
 pub mod databases;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod persistence;
@@ -62,6 +63,7 @@ pub fn register_all(r: &mut Registry) {
     lists::register(r);
     sets::register(r);
     hashes::register(r);
+    hyperloglog::register(r);
     zsets::register(r);
     transactions::register(r);
     pubsub::register(r);
