@@ -119,7 +119,23 @@ pub fn add<'a>(
     elements: impl IntoIterator<Item = &'a [u8]>,
     sparse_max_bytes: u64,
 ) -> Result<bool, HllError> {
-    let encoding = check(value)?;
+    if check(value)? == Encoding::Dense {
+        // In place: a dense value is always well formed, so no decoding is needed.
+        let body = &mut value[HEADER..];
+        let mut changed = false;
+        for element in elements {
+            let (index, run) = pattern(element);
+            if codec::get_dense(body, index) < run {
+                codec::set_dense(body, index, run);
+                changed = true;
+            }
+        }
+        if changed {
+            invalidate(value);
+        }
+        return Ok(changed);
+    }
+    // Sparse: decode once, apply every element, encode once (promoting if it grew too big).
     let mut regs = registers(value)?;
     let mut changed = false;
     for element in elements {
@@ -127,19 +143,14 @@ pub fn add<'a>(
         if regs[index] < run {
             regs[index] = run;
             changed = true;
-            if encoding == Encoding::Dense {
-                codec::set_dense(&mut value[HEADER..], index, run);
-            }
         }
     }
     if !changed {
         return Ok(false);
     }
-    if encoding == Encoding::Sparse {
-        let mut header = [0u8; 8];
-        header.copy_from_slice(&value[8..16]);
-        *value = store(&regs, header, false, sparse_max_bytes);
-    }
+    let mut header = [0u8; 8];
+    header.copy_from_slice(&value[8..16]);
+    *value = store(&regs, header, false, sparse_max_bytes);
     invalidate(value);
     Ok(true)
 }
