@@ -89,13 +89,22 @@ fn replies_and_errors_match_redis() {
     assert_eq!(c.int(&["PFCOUNT", "h", "missing"]), 3);
     assert_eq!(c.cmd(&["PFDEBUG", "ENCODING", "h"]), Value::Simple("sparse".into()));
     c.cmd(&["SET", "s", "text"]);
-    assert_eq!(c.error(&["PFADD", "s", "x"]), "WRONGTYPE Key is not a valid HyperLogLog string value.");
+    assert_eq!(
+        c.error(&["PFADD", "s", "x"]),
+        "WRONGTYPE Key is not a valid HyperLogLog string value."
+    );
     c.cmd(&["LPUSH", "l", "x"]);
-    assert!(c.error(&["PFCOUNT", "l"]).starts_with("WRONGTYPE Operation against a key"));
+    assert!(
+        c.error(&["PFCOUNT", "l"])
+            .starts_with("WRONGTYPE Operation against a key")
+    );
     c.cmd(&["PFADD", "h", "d"]);
     c.cmd(&["APPEND", "h", "junk"]);
     assert_eq!(c.error(&["PFCOUNT", "h"]), "INVALIDOBJ Corrupted HLL object detected");
-    assert_eq!(c.error(&["PFDEBUG", "GETREG", "nokey"]), "ERR The specified key does not exist");
+    assert_eq!(
+        c.error(&["PFDEBUG", "GETREG", "nokey"]),
+        "ERR The specified key does not exist"
+    );
 }
 
 #[test]
@@ -226,7 +235,10 @@ fn values_move_between_redis_and_us_unchanged() {
         us.fill(&mine, "u", n);
         let bytes = us.get(&mine);
         redis.conn.cmd_bytes(&[b"SET", mine.as_bytes(), &bytes]);
-        assert_eq!(redis.conn.cmd(&["PFDEBUG", "ENCODING", &mine]), Value::Simple(encoding.into()));
+        assert_eq!(
+            redis.conn.cmd(&["PFDEBUG", "ENCODING", &mine]),
+            Value::Simple(encoding.into())
+        );
         assert_eq!(redis.conn.int(&["PFCOUNT", &mine]), us.int(&["PFCOUNT", &mine]));
         // The same elements give the same registers on both sides.
         us.fill(&format!("same{n}"), "r", n);

@@ -57,7 +57,11 @@ fn lookup(ctx: &mut Context<'_>, key: &[u8]) -> Result<Option<Encoding>, Value> 
 }
 
 fn sparse_max(ctx: &Context<'_>) -> u64 {
-    ctx.shared.config.read().unwrap_or_else(|p| p.into_inner()).hll_sparse_max_bytes
+    ctx.shared
+        .config
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .hll_sparse_max_bytes
 }
 
 /// The mutable bytes of a string the caller has checked exists.
@@ -147,7 +151,9 @@ fn union(ctx: &mut Context<'_>, keys: &[Vec<u8>]) -> Result<(hll::Registers, boo
     for key in keys {
         let Some(encoding) = lookup(ctx, key)? else { continue };
         dense |= encoding == Encoding::Dense;
-        let Some(Data::Str(s)) = ctx.db.get(key, ctx.now) else { continue };
+        let Some(Data::Str(s)) = ctx.db.get(key, ctx.now) else {
+            continue;
+        };
         let regs = hll::registers(s).map_err(hll_error)?;
         for (m, r) in max.iter_mut().zip(regs.iter()) {
             *m = (*m).max(*r);
@@ -224,7 +230,10 @@ pub fn pfdebug(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
             Encoding::Dense => "dense".into(),
             Encoding::Sparse => "sparse".into(),
         }),
-        _ => Value::error_owned(format!("ERR Unknown PFDEBUG subcommand '{}'", String::from_utf8_lossy(&args[0]))),
+        _ => Value::error_owned(format!(
+            "ERR Unknown PFDEBUG subcommand '{}'",
+            String::from_utf8_lossy(&args[0])
+        )),
     }
 }
 

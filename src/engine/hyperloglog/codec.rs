@@ -75,7 +75,10 @@ pub fn registers(value: &[u8]) -> Result<Registers, HllError> {
                     Op::Zero(len) => (0, len),
                     Op::Val(v, len) => (v, len),
                 };
-                let end = at.checked_add(len).filter(|&e| e <= REGISTERS).ok_or(HllError::Corrupt)?;
+                let end = at
+                    .checked_add(len)
+                    .filter(|&e| e <= REGISTERS)
+                    .ok_or(HllError::Corrupt)?;
                 regs[at..end].fill(v);
                 at = end;
             }

@@ -158,12 +158,11 @@ pub fn add<'a>(
 /// Encodes registers as a value with the given cache bytes: sparse when it fits in
 /// `sparse_max_bytes` and no register exceeds 32 (and `dense` is false), else dense.
 pub fn store(regs: &[u8; REGISTERS], card: [u8; 8], dense: bool, sparse_max_bytes: u64) -> Vec<u8> {
-    if !dense {
-        if let Some(v) = encode_sparse(regs, card) {
-            if v.len() as u64 <= sparse_max_bytes {
-                return v;
-            }
-        }
+    if !dense
+        && let Some(v) = encode_sparse(regs, card)
+        && v.len() as u64 <= sparse_max_bytes
+    {
+        return v;
     }
     encode_dense(regs, card)
 }
