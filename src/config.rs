@@ -197,8 +197,7 @@ pub struct Config {
     pub config_file: Option<PathBuf>,
     /// Largest bulk string a client may send (`proto-max-bulk-len`, 512 MB).
     pub proto_max_bulk_len: u64,
-    /// Largest sparse HyperLogLog, header included, before it turns dense
-    /// (`hll-sparse-max-bytes`, 3000).
+    /// Largest sparse HyperLogLog before it turns dense (`hll-sparse-max-bytes`, 3000).
     pub hll_sparse_max_bytes: u64,
     /// Most bytes one request may carry (`client-query-buffer-limit`, 1 GB).
     pub client_query_buffer_limit: u64,
