@@ -136,6 +136,11 @@ pub fn add<'a>(
         return Ok(changed);
     }
     // Sparse: decode once, apply every element, encode once (promoting if it grew too big).
+    // No element, no decoding: Redis answers 0 then even for a corrupt body.
+    let mut elements = elements.into_iter().peekable();
+    if elements.peek().is_none() {
+        return Ok(false);
+    }
     let mut regs = registers(value)?;
     let mut changed = false;
     for element in elements {

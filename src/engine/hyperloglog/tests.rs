@@ -62,6 +62,8 @@ fn corrupt_sparse_is_reported_not_trusted() {
     let mut v = filled(3);
     v.extend_from_slice(b"hello");
     assert_eq!(registers(&v).err(), Some(HllError::Corrupt));
+    assert_eq!(add(&mut v, [], 3000), Ok(false));
+    assert_eq!(add(&mut v, [b"x".as_slice()], 3000), Err(HllError::Corrupt));
     let mut short = new_sparse();
     short.pop();
     assert_eq!(registers(&short).err(), Some(HllError::Corrupt));
