@@ -197,6 +197,8 @@ pub struct Config {
     pub config_file: Option<PathBuf>,
     /// Largest bulk string a client may send (`proto-max-bulk-len`, 512 MB).
     pub proto_max_bulk_len: u64,
+    /// Largest sparse HyperLogLog before it turns dense (`hll-sparse-max-bytes`, 3000).
+    pub hll_sparse_max_bytes: u64,
     /// Most bytes one request may carry (`client-query-buffer-limit`, 1 GB).
     pub client_query_buffer_limit: u64,
     /// `client-output-buffer-limit`, per client class.
@@ -258,6 +260,7 @@ impl Default for Config {
             rename_commands: Vec::new(),
             config_file: None,
             proto_max_bulk_len: 512 * 1024 * 1024,
+            hll_sparse_max_bytes: 3000,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             client_output_buffer_limit: OutputLimits::default(),
             client_write_timeout: 60,
@@ -309,6 +312,7 @@ pub const PARAMS: &[(&str, Mutability)] = &[
     ("auto-aof-rewrite-percentage", Mutability::Runtime),
     ("auto-aof-rewrite-min-size", Mutability::Runtime),
     ("proto-max-bulk-len", Mutability::Runtime),
+    ("hll-sparse-max-bytes", Mutability::Runtime),
     ("client-query-buffer-limit", Mutability::Runtime),
     ("client-output-buffer-limit", Mutability::Runtime),
     ("client-write-timeout", Mutability::Runtime),
@@ -443,6 +447,7 @@ impl Config {
             }
             // Redis's floor for both is 1 MB: lower would refuse ordinary commands.
             "proto-max-bulk-len" => self.proto_max_bulk_len = memory(value, 1024 * 1024)?,
+            "hll-sparse-max-bytes" => self.hll_sparse_max_bytes = memory(value, 0)?,
             "client-query-buffer-limit" => self.client_query_buffer_limit = memory(value, 1024 * 1024)?,
             "client-output-buffer-limit" => self.client_output_buffer_limit.parse_into(value)?,
             "client-write-timeout" => self.client_write_timeout = integer(value, 0, i32::MAX as i64)? as u64,
@@ -506,6 +511,7 @@ impl Config {
             "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
             "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
             "proto-max-bulk-len" => self.proto_max_bulk_len.to_string(),
+            "hll-sparse-max-bytes" => self.hll_sparse_max_bytes.to_string(),
             "client-query-buffer-limit" => self.client_query_buffer_limit.to_string(),
             "client-output-buffer-limit" => self.client_output_buffer_limit.render(),
             "client-write-timeout" => self.client_write_timeout.to_string(),

@@ -75,7 +75,6 @@ pub const KEPT: &[(&str, &str, Mutability)] = &[
     ("enable-protected-configs", "no", Mutability::Startup),
     ("hash-max-listpack-entries", "512", Mutability::Runtime),
     ("hash-max-listpack-value", "64", Mutability::Runtime),
-    ("hll-sparse-max-bytes", "3000", Mutability::Runtime),
     ("ignore-warnings", "", Mutability::Runtime),
     ("io-threads", "1", Mutability::Startup),
     ("io-threads-do-reads", "no", Mutability::Startup),

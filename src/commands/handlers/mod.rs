@@ -8,6 +8,7 @@ pub mod connection;
 pub mod databases;
 pub mod geo;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod persistence;
@@ -63,6 +64,7 @@ pub fn register_all(r: &mut Registry) {
     lists::register(r);
     sets::register(r);
     hashes::register(r);
+    hyperloglog::register(r);
     zsets::register(r);
     geo::register(r);
     transactions::register(r);
