@@ -149,6 +149,7 @@ fn encoding(ctx: &ReadContext<'_>, data: &Data) -> &'static str {
                 "skiplist"
             }
         }
+        Data::Stream(_) => "stream",
     }
 }
 // ANCHOR_END: encoding
