@@ -111,6 +111,7 @@ impl Conn {
             self.ok(&["SELECT", &db.to_string()]);
             let mut items: Vec<Vec<u8>> = Vec::new();
             let name: &[u8] = match model {
+                Model::Stream(_) => continue,
                 Model::Str(s) => {
                     self.cmd_bytes(&[b"SET", key, s]);
                     b""
@@ -274,6 +275,8 @@ enum Model {
     Set(BTreeSet<Vec<u8>>),
     Hash(BTreeMap<Vec<u8>, Vec<u8>>),
     ZSet(Vec<(Vec<u8>, f64)>),
+    /// Streams are not in the RDB files yet: only their debug text, to say which one it was.
+    Stream(String),
 }
 
 type Keyspace = BTreeMap<(usize, Vec<u8>), (Model, Option<u64>)>;
@@ -285,12 +288,14 @@ fn model(data: &Data) -> Model {
         Data::Set(s) => Model::Set(s.iter().map(|m| m.to_vec()).collect()),
         Data::Hash(h) => Model::Hash(h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
         Data::ZSet(z) => Model::ZSet(z.iter().map(|(m, s)| (m.to_vec(), s)).collect()),
+        Data::Stream(s) => Model::Stream(format!("{s:?}")),
     }
 }
 
 fn data(model: &Model) -> Data {
     match model {
         Model::Str(s) => Data::Str(Str::from(s.as_slice())),
+        Model::Stream(_) => Data::from(rust_redis::engine::store::Stream::new()),
         Model::List(items) => Data::from(items.iter().map(|e| e.as_slice()).collect::<List>()),
         Model::Set(items) => Data::from(items.iter().map(|m| Bytes::from(m.as_slice())).collect::<MemberSet>()),
         Model::Hash(pairs) => Data::from(

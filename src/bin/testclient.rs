@@ -203,6 +203,8 @@ fn format_into(reply: &Value, prefix: &str, out: &mut Vec<u8>) {
         Value::BigNumber(digits) => out.extend_from_slice(format!("(big number) {digits}").as_bytes()),
         // The reader drops attributes; a server-built one shows its reply alone.
         Value::Attributed(both) => return format_into(&both.1, prefix, out),
+        // Only a server builds these; shown as the map it is in RESP3.
+        Value::PairMap(pairs) => return format_into(&Value::Map(pairs.clone()), prefix, out),
         Value::Null | Value::NullArray => out.extend_from_slice(b"(nil)"),
         Value::Array(items) | Value::Push(items) if items.is_empty() => out.extend_from_slice(b"(empty array)"),
         Value::Set(items) if items.is_empty() => out.extend_from_slice(b"(empty set)"),

@@ -82,6 +82,8 @@ struct Slot {
     argv: Vec<Vec<u8>>,
     keys: Vec<Key>,
     serve: ServeFn,
+    /// Serving it leaves the data for the next waiter (see [`BlockOn::shares`]).
+    shares: bool,
     state: Mutex<State>,
     ready: Condvar,
 }
@@ -146,9 +148,10 @@ impl Blocking {
         let slot = Arc::new(Slot {
             handle: client.clone(),
             db,
-            argv: argv.to_vec(),
+            argv: block.argv.clone().unwrap_or_else(|| argv.to_vec()),
             keys,
             serve: block.serve,
+            shares: block.shares,
             state: Mutex::new(State::Waiting),
             ready: Condvar::new(),
         });
@@ -212,7 +215,9 @@ pub fn serve(shared: &Shared, store: &mut Store, now: u64, effects: &mut Vec<Cha
         let keys = ready_keys(shared, &queues, &effects[i]);
         i += 1;
         for at in keys {
-            while let Some(slot) = queues.get(&at).and_then(|q| q.front()).cloned() {
+            // Waiters that could not be served yet but do not hold up the rest (stream reads).
+            let mut skipped = 0;
+            while let Some(slot) = queues.get(&at).and_then(|q| q.get(skipped)).cloned() {
                 let mut state = slot.lock();
                 if slot.handle.stream.as_deref().is_some_and(peer_gone) {
                     *state = State::Gone;
@@ -236,6 +241,10 @@ pub fn serve(shared: &Shared, store: &mut Store, now: u64, effects: &mut Vec<Cha
                     effects.extend(changes);
                     match reply {
                         Some(reply) => *state = State::Served(reply),
+                        None if slot.shares => {
+                            skipped += 1;
+                            continue;
+                        }
                         None => break,
                     }
                 }

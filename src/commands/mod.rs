@@ -55,6 +55,13 @@ pub struct BlockOn {
     pub deadline: Option<u64>,
     /// How a writer serves this command when one of the keys fills.
     pub serve: ServeFn,
+    /// The command to park instead of the one the client sent, when some of its arguments
+    /// must be fixed at the moment it blocks (`XREAD ... $` becomes the stream's last ID).
+    pub argv: Option<Vec<Vec<u8>>>,
+    /// True if serving this client leaves the data for the next one (a stream read takes
+    /// nothing away): then a waiter that cannot be served yet does not hold up those behind
+    /// it, and every waiter is tried.
+    pub shares: bool,
 }
 
 /// What a read-only handler sees: the store under the read guard.

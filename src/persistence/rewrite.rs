@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 
 use super::rdb;
 use super::state::{Inner, Msg};
-use crate::engine::store::{Data, Snapshot, Store, now_ms};
+use crate::engine::store::{Data, Snapshot, Store, Stream, now_ms};
 use crate::protocol::resp::{encode_command, format_double};
 
 /// Elements per `RPUSH`/`SADD`/`HSET`/`ZADD` command: Redis's `AOF_REWRITE_ITEMS_PER_CMD`.
@@ -73,12 +73,73 @@ pub fn entry_commands(key: &[u8], data: &Data, deadline: Option<u64>, mut emit: 
                 scored.iter().map(|(s, m)| vec![s.as_bytes(), *m]),
             );
         }
+        Data::Stream(s) => stream_commands(&mut emit, key, s),
     }
     if let Some(at) = deadline {
         emit(&[b"PEXPIREAT", key, at.to_string().as_bytes()]);
     }
 }
 // ANCHOR_END: write_entry
+
+// ANCHOR: stream_commands
+/// Emits the commands that rebuild a stream, as Redis's `rewriteStreamObject` does: an `XADD`
+/// with its explicit ID per entry (an empty stream is made by adding one entry and trimming it
+/// away), `XSETID` for the counters no `XADD` can set, then for each group an `XGROUP CREATE`
+/// with its read counter and an `XCLAIM ... FORCE` per pending entry, which makes the consumer
+/// and its entry with their times and counts; a consumer with nothing pending is made with
+/// `XGROUP CREATECONSUMER`.
+fn stream_commands(emit: &mut impl FnMut(&[&[u8]]), key: &[u8], s: &Stream) {
+    for entry in s.iter() {
+        let id = entry.id.to_bytes();
+        let mut argv: Vec<&[u8]> = vec![b"XADD", key, &id];
+        argv.extend(entry.elements());
+        emit(&argv);
+    }
+    if s.is_empty() {
+        emit(&[b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"]);
+    }
+    let last = s.last_id.to_bytes();
+    let added = s.entries_added.to_string();
+    let max_deleted = s.max_deleted_id.to_bytes();
+    emit(&[
+        b"XSETID",
+        key,
+        &last,
+        b"ENTRIESADDED",
+        added.as_bytes(),
+        b"MAXDELETEDID",
+        &max_deleted,
+    ]);
+    for (name, group) in &s.groups {
+        let last = group.last_id.to_bytes();
+        let read = group.entries_read.to_string();
+        emit(&[b"XGROUP", b"CREATE", key, name, &last, b"ENTRIESREAD", read.as_bytes()]);
+        for (consumer, c) in &group.consumers {
+            if c.pending.is_empty() {
+                emit(&[b"XGROUP", b"CREATECONSUMER", key, name, consumer]);
+            }
+            for id in &c.pending {
+                let Some(p) = group.pending.get(id) else { continue };
+                let (id, time, count) = (id.to_bytes(), p.delivery_time.to_string(), p.delivery_count.to_string());
+                emit(&[
+                    b"XCLAIM",
+                    key,
+                    name,
+                    consumer,
+                    b"0",
+                    &id,
+                    b"TIME",
+                    time.as_bytes(),
+                    b"RETRYCOUNT",
+                    count.as_bytes(),
+                    b"JUSTID",
+                    b"FORCE",
+                ]);
+            }
+        }
+    }
+}
+// ANCHOR_END: stream_commands
 
 /// Emits `name key item...` commands of at most [`ITEMS_PER_CMD`] items each.
 fn chunked<'a>(

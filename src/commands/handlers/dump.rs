@@ -7,7 +7,7 @@
 //! refused instead of loaded. All numbers are little-endian.
 //!
 //! ```text
-//! type (1 byte: 0 string, 1 list, 2 set, 3 hash, 4 zset)
+//! type (1 byte: 0 string, 1 list, 2 set, 3 hash, 4 zset, 5 stream: see `stream_out`)
 //! string: len (u64) bytes            collection: count (u64), then count items
 //! item:   len (u64) bytes            hash item: field, value      zset item: member, score (f64 bits)
 //! version (u16) = 1, checksum (u64) = FNV-1a 64 of everything before it
@@ -18,7 +18,8 @@ use std::collections::HashMap;
 use super::parse_i64;
 use crate::commands::registry::{KEY1, flags::*};
 use crate::commands::{Context, ReadContext, Registry};
-use crate::engine::store::{Bytes, Data, List, MemberSet, ZSet};
+use crate::engine::store::stream::{Group, NodeLimits, StreamId};
+use crate::engine::store::{Bytes, Data, List, MemberSet, Stream, ZSet};
 use crate::protocol::resp::Value;
 
 /// The version written into (and required of) every payload.
@@ -78,6 +79,10 @@ pub fn serialize(data: &Data) -> Vec<u8> {
                 out.extend_from_slice(&s.to_bits().to_le_bytes());
             }
         }
+        Data::Stream(s) => {
+            out.push(5);
+            stream_out(&mut out, s);
+        }
     }
     out.extend_from_slice(&VERSION.to_le_bytes());
     let sum = checksum(&out);
@@ -119,6 +124,84 @@ impl Cursor<'_> {
     fn item(&mut self) -> Option<Bytes> {
         self.bytes().map(Bytes::from)
     }
+}
+
+/// A stream's body: its entries (ID, element count, elements), its counters, then each group
+/// (name, last ID, read counter, consumers with their seen time, pending entries with owner,
+/// delivery time and count).
+fn stream_out(out: &mut Vec<u8>, s: &Stream) {
+    let num = |out: &mut Vec<u8>, n: u64| out.extend_from_slice(&n.to_le_bytes());
+    let id = |out: &mut Vec<u8>, id: StreamId| {
+        out.extend_from_slice(&id.ms.to_le_bytes());
+        out.extend_from_slice(&id.seq.to_le_bytes());
+    };
+    num(out, s.len() as u64);
+    for e in s.iter() {
+        id(out, e.id);
+        num(out, e.elements().count() as u64);
+        e.elements().for_each(|el| put(out, el));
+    }
+    id(out, s.last_id);
+    id(out, s.max_deleted_id);
+    num(out, s.entries_added);
+    num(out, s.groups.len() as u64);
+    for (name, g) in &s.groups {
+        put(out, name);
+        id(out, g.last_id);
+        num(out, g.entries_read as u64);
+        num(out, g.consumers.len() as u64);
+        for (cname, c) in &g.consumers {
+            put(out, cname);
+            num(out, c.seen_time);
+        }
+        num(out, g.pending.len() as u64);
+        for (pid, p) in &g.pending {
+            id(out, *pid);
+            put(out, &p.consumer);
+            num(out, p.delivery_time);
+            num(out, p.delivery_count);
+        }
+    }
+}
+
+/// The stream [`stream_out`] wrote; `None` for anything malformed (IDs out of order, a pending
+/// entry of an unknown consumer).
+fn stream_in(c: &mut Cursor<'_>) -> Option<Stream> {
+    // A count may be 0 here, but never more than the bytes left could hold.
+    let small = |c: &mut Cursor<'_>| c.u64().filter(|&n| n <= c.0.len() as u64).map(|n| n as usize);
+    let id = |c: &mut Cursor<'_>| Some(StreamId::new(c.u64()?, c.u64()?));
+    let mut s = Stream::new();
+    for _ in 0..small(c)? {
+        let eid = id(c)?;
+        let n = small(c)?;
+        (n >= 2 && n % 2 == 0 && eid > s.last_id).then_some(())?;
+        let mut elements: Vec<Vec<u8>> = Vec::with_capacity(n);
+        for _ in 0..n {
+            elements.push(c.bytes()?.to_vec());
+        }
+        s.append(eid, &elements, NodeLimits::default());
+    }
+    s.last_id = id(c)?.max(s.last_id);
+    s.max_deleted_id = id(c)?;
+    s.entries_added = c.u64()?;
+    for _ in 0..small(c)? {
+        let name = c.item()?;
+        let mut g = Group::new(id(c)?, c.u64()? as i64);
+        for _ in 0..small(c)? {
+            let cname = c.item()?;
+            let seen = c.u64()?;
+            g.consumer(&cname, seen);
+        }
+        for _ in 0..small(c)? {
+            let pid = id(c)?;
+            let owner = c.item()?;
+            g.consumers.contains_key(&owner[..]).then_some(())?;
+            let (time, count) = (c.u64()?, c.u64()?);
+            g.assign(pid, &owner, time, count);
+        }
+        s.groups.insert(name, g);
+    }
+    Some(s)
 }
 
 /// Why a payload was refused, as Redis words it.
@@ -174,6 +257,7 @@ fn deserialize(payload: &[u8]) -> Result<Data, Refused> {
                 }
                 Data::from(z)
             }
+            5 => Data::from(stream_in(&mut c)?),
             _ => return None,
         };
         c.0.is_empty().then_some(data)

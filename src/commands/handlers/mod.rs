@@ -43,6 +43,7 @@ pub mod zrangestore;
 pub mod zdiff;
 // ex09: SORT, SORT_RO
 pub mod sort;
+pub mod streams;
 // ex10: ZMPOP, BZMPOP
 pub mod zmpop;
 // ex11: WAIT
@@ -67,6 +68,7 @@ pub fn register_all(r: &mut Registry) {
     hyperloglog::register(r);
     zsets::register(r);
     geo::register(r);
+    streams::register(r);
     transactions::register(r);
     pubsub::register(r);
     server::register(r);

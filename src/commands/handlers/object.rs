@@ -150,6 +150,7 @@ fn encoding(ctx: &ReadContext<'_>, data: &Data) -> &'static str {
                 "skiplist"
             }
         }
+        Data::Stream(_) => "stream",
     }
 }
 // ANCHOR_END: encoding

@@ -132,6 +132,8 @@ pub fn bzmpop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
                     keys: m.keys.to_vec(),
                     deadline,
                     serve: serve_blocked,
+                    argv: None,
+                    shares: false,
                 });
             }
             Value::NullArray

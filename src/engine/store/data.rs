@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::{Bytes, CowBox, List, MemberSet, Str, ZSet};
+use super::{Bytes, CowBox, List, MemberSet, Str, Stream, ZSet};
 
 // ANCHOR: data
 /// The value stored under a key; each variant is one Redis type.
@@ -27,6 +27,8 @@ pub enum Data {
     Hash(CowBox<HashMap<Bytes, Bytes>>),
     /// A sorted set: members ordered by (score, member).
     ZSet(CowBox<ZSet>),
+    /// A stream: an append-only log of entries with consumer groups (see [`Stream`]).
+    Stream(CowBox<Stream>),
 }
 // ANCHOR_END: data
 
@@ -54,6 +56,12 @@ impl From<ZSet> for Data {
     }
 }
 
+impl From<Stream> for Data {
+    fn from(s: Stream) -> Data {
+        Data::Stream(CowBox::new(s))
+    }
+}
+
 impl Data {
     /// The name `TYPE` answers for this value.
     pub fn type_name(&self) -> &'static str {
@@ -63,6 +71,7 @@ impl Data {
             Data::Set(_) => "set",
             Data::Hash(_) => "hash",
             Data::ZSet(_) => "zset",
+            Data::Stream(_) => "stream",
         }
     }
 
@@ -74,6 +83,8 @@ impl Data {
             Data::Set(s) => s.is_empty(),
             Data::Hash(h) => h.is_empty(),
             Data::ZSet(z) => z.is_empty(),
+            // An empty stream stays: its last ID and groups still mean something, as in Redis.
+            Data::Stream(_) => false,
         }
     }
 }

@@ -33,6 +33,8 @@ pub fn free_effort(data: &Data) -> usize {
         Data::Set(s) => s.len(),
         Data::Hash(h) => h.len(),
         Data::ZSet(z) => z.len(),
+        // Redis counts the stream's nodes, and for each group itself and its pending entries.
+        Data::Stream(s) => s.node_count() + s.groups.values().map(|g| 1 + g.pending.len()).sum::<usize>(),
     }
 }
 

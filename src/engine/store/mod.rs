@@ -26,6 +26,7 @@ pub mod lazyfree;
 mod list;
 mod set;
 mod snapshot;
+pub mod stream;
 mod watch;
 pub mod zset;
 
@@ -45,6 +46,7 @@ pub use glob::glob_match;
 pub use list::List;
 pub use set::MemberSet;
 pub use snapshot::{DbSnapshot, Snapshot};
+pub use stream::Stream;
 pub use watch::{WatchFlag, WatchTable};
 pub use zset::ZSet;
 

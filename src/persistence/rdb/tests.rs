@@ -16,6 +16,8 @@ enum Model {
     Set(BTreeSet<Vec<u8>>),
     Hash(BTreeMap<Vec<u8>, Vec<u8>>),
     ZSet(Vec<(Vec<u8>, u64)>),
+    /// Entries, counters and groups, compared by their debug text.
+    Stream(String),
 }
 
 fn model(data: &Data) -> Model {
@@ -26,6 +28,16 @@ fn model(data: &Data) -> Model {
         Data::Hash(h) => Model::Hash(h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
         // Scores by their bits, so that -0 and 0, or a rounding, would show.
         Data::ZSet(z) => Model::ZSet(z.iter().map(|(m, s)| (m.to_vec(), s.to_bits())).collect()),
+        Data::Stream(s) => Model::Stream(format!(
+            "{:?}",
+            (
+                s.iter().collect::<Vec<_>>(),
+                s.last_id,
+                s.max_deleted_id,
+                s.entries_added,
+                &s.groups
+            )
+        )),
     }
 }
 

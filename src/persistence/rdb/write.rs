@@ -161,6 +161,11 @@ impl<W: Write> RdbWriter<W> {
                     self.buf.extend_from_slice(&score.to_le_bytes());
                 }
             }
+            Data::Stream(_) => {
+                // Refused rather than skipped: a snapshot that silently lost a key would be
+                // worse than a save that fails and says why.
+                return Err(io::Error::other("streams cannot be written to an RDB file yet"));
+            }
         }
         self.maybe_spill()
     }

@@ -45,6 +45,9 @@ pub enum Value {
     // (chosen per connection by `HELLO 3`) follow Redis 7, which current clients require.
     /// RESP3 map (`%`); a flat array of key, value, key, value in RESP2.
     Map(Vec<(Value, Value)>),
+    /// RESP3 map (`%`); in RESP2 an array of `[key, value]` pairs rather than a flat one: how
+    /// `XREAD` answers, stream name beside its entries.
+    PairMap(Vec<(Value, Value)>),
     /// RESP3 set (`~`); an array in RESP2.
     Set(Vec<Value>),
     /// RESP3 double (`,`); a bulk string in RESP2.
@@ -202,6 +205,16 @@ impl Value {
                     header(out, b'*', pairs.len() * 2);
                 }
                 for (k, v) in pairs {
+                    k.encode(proto, out);
+                    v.encode(proto, out);
+                }
+            }
+            Value::PairMap(pairs) => {
+                header(out, if resp3 { b'%' } else { b'*' }, pairs.len());
+                for (k, v) in pairs {
+                    if !resp3 {
+                        header(out, b'*', 2);
+                    }
                     k.encode(proto, out);
                     v.encode(proto, out);
                 }

@@ -199,6 +199,8 @@ fn block_on(ctx: &mut Context<'_>, keys: &[Vec<u8>], deadline: Option<u64>, nil:
             keys: keys.to_vec(),
             deadline,
             serve: serve_blocked,
+            argv: None,
+            shares: false,
         });
     }
     nil

@@ -98,6 +98,7 @@ pub(super) fn value_bytes(data: &Data) -> u64 {
         // The sorted set's layout belongs to its module; count each member as an ordered-index
         // entry plus a score-lookup entry, about 64 bytes, plus its bytes.
         Data::ZSet(z) => z.len() as u64 * 64 + ALLOC,
+        Data::Stream(s) => s.heap_bytes() as u64 + ALLOC,
     }
 }
 

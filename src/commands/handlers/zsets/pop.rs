@@ -99,6 +99,8 @@ fn bzpop(ctx: &mut Context<'_>, args: &[Vec<u8>], min: bool) -> Value {
             keys: keys.to_vec(),
             deadline,
             serve: serve_blocked,
+            argv: None,
+            shares: false,
         });
     }
     Value::NullArray
