@@ -9,6 +9,7 @@
 
 pub mod keyspace_events;
 pub mod latency;
+pub mod output_limits;
 pub mod redis_params;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,8 @@ use anyhow::{Context as _, anyhow, bail};
 
 pub use keyspace_events::KeyspaceEvents;
 pub use latency::LatencySettings;
+
+pub use output_limits::OutputLimits;
 
 use crate::log::Level;
 use crate::protocol::resp::split_args;
@@ -81,76 +84,6 @@ impl DebugCommand {
         }
     }
 }
-
-// ANCHOR: output_limits
-/// `client-output-buffer-limit`: per client class, a hard limit in bytes, and a soft limit that
-/// may be exceeded for some seconds (0: no limit). Only the hard limits are enforced here: the
-/// hard limit is what bounds memory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OutputLimits {
-    /// `normal` clients: `[hard, soft, soft_seconds]`.
-    pub normal: [u64; 3],
-    /// `replica` (`slave`) clients: accepted and shown; there are no replicas here.
-    pub replica: [u64; 3],
-    /// `pubsub` clients (and `MONITOR`).
-    pub pubsub: [u64; 3],
-}
-
-impl Default for OutputLimits {
-    fn default() -> Self {
-        OutputLimits {
-            // Redis parity: Redis leaves normal clients unlimited (`normal 0 0 0`). Here a
-            // normal client's thread writes its own replies with blocking writes, so what it
-            // buffers is one pipeline's replies up to the 64 KB flush threshold; only a single
-            // reply larger than that can grow the buffer, and one over 256 MB (`KEYS *` or
-            // `LRANGE 0 -1` on a huge keyspace) is a mistake that should cost its client the
-            // connection rather than the machine its memory. 256 MB is Redis's replica limit.
-            normal: [256 * 1024 * 1024, 0, 0],
-            replica: [256 * 1024 * 1024, 64 * 1024 * 1024, 60],
-            pubsub: [32 * 1024 * 1024, 8 * 1024 * 1024, 60],
-        }
-    }
-}
-
-impl OutputLimits {
-    /// Applies `class hard soft seconds [class hard soft seconds ...]`, as Redis parses it:
-    /// all or nothing, with Redis's error texts.
-    ///
-    /// # Errors
-    /// A wrong word count, an unknown class, or a bad number.
-    pub fn parse_into(&mut self, value: &str) -> Result<(), String> {
-        let words: Vec<&str> = value.split_whitespace().collect();
-        if words.is_empty() || !words.len().is_multiple_of(4) {
-            return Err("Wrong number of arguments in buffer limit configuration.".into());
-        }
-        let mut new = *self;
-        for group in words.chunks(4) {
-            let slot = match group[0].to_ascii_lowercase().as_str() {
-                "normal" => &mut new.normal,
-                "slave" | "replica" => &mut new.replica,
-                "pubsub" => &mut new.pubsub,
-                _ => return Err("Invalid client class specified in buffer limit configuration.".into()),
-            };
-            let bad = || "Error in hard, soft or soft_seconds setting in buffer limit configuration.".to_string();
-            let hard = parse_memory(group[1]).map_err(|_| bad())?;
-            let soft = parse_memory(group[2]).map_err(|_| bad())?;
-            let secs: u64 = group[3].parse().map_err(|_| bad())?;
-            *slot = [hard, soft, secs];
-        }
-        *self = new;
-        Ok(())
-    }
-
-    /// The value `CONFIG GET client-output-buffer-limit` answers, in Redis's order.
-    pub fn render(&self) -> String {
-        let [n, r, p] = [self.normal, self.replica, self.pubsub];
-        format!(
-            "normal {} {} {} slave {} {} {} pubsub {} {} {}",
-            n[0], n[1], n[2], r[0], r[1], r[2], p[0], p[1], p[2]
-        )
-    }
-}
-// ANCHOR_END: output_limits
 
 // ANCHOR: config
 /// Every setting, with `redis-server`'s defaults except where noted.
@@ -360,7 +293,10 @@ pub fn parse_memory(v: &str) -> anyhow::Result<u64> {
 fn memory(v: &str, min: u64) -> Result<u64, String> {
     let n = parse_memory(v).map_err(|_| "argument must be a memory value".to_string())?;
     if n < min || n > i64::MAX as u64 {
-        return Err(format!("argument must be between {min} and {} inclusive", i64::MAX));
+        return Err(format!(
+            "argument must be between {min} and {} inclusive",
+            i64::MAX
+        ));
     }
     Ok(n)
 }
@@ -370,7 +306,9 @@ fn integer(v: &str, min: i64, max: i64) -> Result<i64, String> {
         .parse()
         .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
     if n < min || n > max {
-        return Err(format!("argument must be between {min} and {max} inclusive"));
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
     }
     Ok(n)
 }
@@ -413,8 +351,8 @@ impl Config {
             "dir" => self.dir = PathBuf::from(value),
             "appendonly" => self.appendonly = yes_no(value)?,
             "appendfsync" => {
-                self.appendfsync =
-                    FsyncPolicy::parse(value).ok_or("argument(s) must be one of the following: always, everysec, no")?
+                self.appendfsync = FsyncPolicy::parse(value)
+                    .ok_or("argument(s) must be one of the following: always, everysec, no")?
             }
             "appendfilename" => {
                 if value.is_empty() || value.contains('/') {
@@ -422,17 +360,22 @@ impl Config {
                 }
                 self.appendfilename = value.to_string()
             }
-            "requirepass" => self.requirepass = (!value.is_empty()).then(|| value.as_bytes().to_vec()),
+            "requirepass" => {
+                self.requirepass = (!value.is_empty()).then(|| value.as_bytes().to_vec())
+            }
             "maxclients" => self.maxclients = integer(value, 1, 1_000_000)? as usize,
             "timeout" => self.timeout = integer(value, 0, i32::MAX as i64)? as u64,
             "loglevel" => {
-                self.loglevel = Level::parse(value)
-                    .ok_or("argument(s) must be one of the following: debug, verbose, notice, warning")?
+                self.loglevel = Level::parse(value).ok_or(
+                    "argument(s) must be one of the following: debug, verbose, notice, warning",
+                )?
             }
             "logfile" => self.logfile = value.to_string(),
             // Redis clamps hz to 1..=500 rather than refusing.
             "hz" => self.hz = integer(value, 0, i32::MAX as i64)?.clamp(1, 500) as u32,
-            "slowlog-log-slower-than" => self.slowlog_log_slower_than = integer(value, -1, i64::MAX)?,
+            "slowlog-log-slower-than" => {
+                self.slowlog_log_slower_than = integer(value, -1, i64::MAX)?
+            }
             "slowlog-max-len" => self.slowlog_max_len = integer(value, 0, i64::MAX)? as u64,
             "protected-mode" => self.protected_mode = yes_no(value)?,
             "client-sched-batch" => self.client_sched_batch = yes_no(value)?,
@@ -440,28 +383,39 @@ impl Config {
             "maxmemory-policy" => self.maxmemory_policy = redis_params::maxmemory_policy(value)?,
             "databases" => self.databases = integer(value, 1, i32::MAX as i64)? as usize,
             "maxmemory" => self.maxmemory = memory(value, 0)?,
-            "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage = integer(value, 0, i64::MAX)? as u64,
+            "auto-aof-rewrite-percentage" => {
+                self.auto_aof_rewrite_percentage = integer(value, 0, i64::MAX)? as u64
+            }
             "auto-aof-rewrite-min-size" => {
-                self.auto_aof_rewrite_min_size =
-                    parse_memory(value).map_err(|e| format!("argument must be a memory value ({e})"))?
+                self.auto_aof_rewrite_min_size = parse_memory(value)
+                    .map_err(|e| format!("argument must be a memory value ({e})"))?
             }
             // Redis's floor for both is 1 MB: lower would refuse ordinary commands.
             "proto-max-bulk-len" => self.proto_max_bulk_len = memory(value, 1024 * 1024)?,
             "hll-sparse-max-bytes" => self.hll_sparse_max_bytes = memory(value, 0)?,
-            "client-query-buffer-limit" => self.client_query_buffer_limit = memory(value, 1024 * 1024)?,
+            "client-query-buffer-limit" => {
+                self.client_query_buffer_limit = memory(value, 1024 * 1024)?
+            }
             "client-output-buffer-limit" => self.client_output_buffer_limit.parse_into(value)?,
-            "client-write-timeout" => self.client_write_timeout = integer(value, 0, i32::MAX as i64)? as u64,
+            "client-write-timeout" => {
+                self.client_write_timeout = integer(value, 0, i32::MAX as i64)? as u64
+            }
             "tcp-keepalive" => self.tcp_keepalive = integer(value, 0, i32::MAX as i64)? as u64,
             "enable-debug-command" => {
                 self.enable_debug_command = match value.to_ascii_lowercase().as_str() {
                     "no" => DebugCommand::No,
                     "yes" => DebugCommand::Yes,
                     "local" => DebugCommand::Local,
-                    _ => return Err("argument(s) must be one of the following: no, yes, local".into()),
+                    _ => {
+                        return Err(
+                            "argument(s) must be one of the following: no, yes, local".into()
+                        );
+                    }
                 }
             }
             "notify-keyspace-events" => {
-                self.notify_keyspace_events = KeyspaceEvents::parse(value).ok_or(keyspace_events::INVALID)?
+                self.notify_keyspace_events =
+                    KeyspaceEvents::parse(value).ok_or(keyspace_events::INVALID)?
             }
             name if latency::NAMES.contains(&name) => self.latency.set(name, value)?,
             other => {
@@ -494,7 +448,10 @@ impl Config {
             "appendonly" => yes(self.appendonly),
             "appendfsync" => self.appendfsync.name().to_string(),
             "appendfilename" => self.appendfilename.clone(),
-            "requirepass" => String::from_utf8_lossy(self.requirepass.as_deref().unwrap_or_default()).into_owned(),
+            "requirepass" => {
+                String::from_utf8_lossy(self.requirepass.as_deref().unwrap_or_default())
+                    .into_owned()
+            }
             "maxclients" => self.maxclients.to_string(),
             "timeout" => self.timeout.to_string(),
             "loglevel" => self.loglevel.name().to_string(),
@@ -521,7 +478,9 @@ impl Config {
             name if latency::NAMES.contains(&name) => self.latency.get(name)?,
             other => {
                 let (name, default, _) = redis_params::find(other)?;
-                self.kept.get(name).map_or_else(|| default.to_string(), String::clone)
+                self.kept
+                    .get(name)
+                    .map_or_else(|| default.to_string(), String::clone)
             }
         })
     }
@@ -538,17 +497,22 @@ impl Config {
         if let Some(first) = rest.first()
             && !first.starts_with("--")
         {
-            let text = std::fs::read_to_string(first).with_context(|| format!("reading config file {first}"))?;
+            let text = std::fs::read_to_string(first)
+                .with_context(|| format!("reading config file {first}"))?;
             config
                 .load_file_text(&text)
                 .with_context(|| format!("in config file {first}"))?;
-            config.config_file = Some(std::fs::canonicalize(first).unwrap_or_else(|_| PathBuf::from(first)));
+            config.config_file =
+                Some(std::fs::canonicalize(first).unwrap_or_else(|_| PathBuf::from(first)));
             rest = &rest[1..];
         }
         let mut i = 0;
         while i < rest.len() {
             let Some(name) = rest[i].strip_prefix("--") else {
-                bail!("unexpected argument '{}': settings are given as --name value", rest[i]);
+                bail!(
+                    "unexpected argument '{}': settings are given as --name value",
+                    rest[i]
+                );
             };
             // The value is every word up to the next `--name`, as redis-server reads it.
             let mut j = i + 1;
@@ -579,8 +543,8 @@ impl Config {
             }
             // Redis splits config lines with the same `sdssplitargs` as inline commands, so a
             // quoted word means the same in both places.
-            let words =
-                split_args(line.as_bytes()).map_err(|_| anyhow!("line {}: '{line}': unbalanced quotes", n + 1))?;
+            let words = split_args(line.as_bytes())
+                .map_err(|_| anyhow!("line {}: '{line}': unbalanced quotes", n + 1))?;
             // Settings are text; a `\xHH` escape can make bytes that are not, and such a line
             // is as bad as any other this server cannot take.
             let words = words
@@ -622,7 +586,10 @@ mod tests {
         .unwrap();
         assert_eq!(c.port, 7000);
         assert!(!c.appendonly);
-        assert_eq!(c.rename_commands, vec![("FLUSHALL".to_string(), String::new())]);
+        assert_eq!(
+            c.rename_commands,
+            vec![("FLUSHALL".to_string(), String::new())]
+        );
         assert!(Config::from_args(&args(&["--port"])).is_err());
         assert!(Config::from_args(&args(&["--nosuch", "1"])).is_err());
         assert!(Config::from_args(&args(&["--appendonly", "maybe"])).is_err());
@@ -640,7 +607,9 @@ mod tests {
             .load_file_text("port 1\n\nfrobnicate yes\n")
             .unwrap_err();
         assert!(format!("{err:#}").contains("line 3"), "{err:#}");
-        let err = Config::default().load_file_text("timeout -5\n").unwrap_err();
+        let err = Config::default()
+            .load_file_text("timeout -5\n")
+            .unwrap_err();
         assert!(format!("{err:#}").contains("line 1"), "{err:#}");
     }
 
@@ -698,7 +667,10 @@ mod tests {
         assert_eq!(c.client_output_buffer_limit.normal, [0, 0, 0]);
         assert_eq!(c.client_output_buffer_limit.pubsub, [1024 * 1024, 0, 0]);
         for (bad, why) in [
-            ("normal 1 2", "Wrong number of arguments in buffer limit configuration."),
+            (
+                "normal 1 2",
+                "Wrong number of arguments in buffer limit configuration.",
+            ),
             (
                 "bogus 1 2 3",
                 "Invalid client class specified in buffer limit configuration.",

@@ -67,7 +67,10 @@ fn writes_are_logged_as_resp_and_survive_a_restart() {
     );
     // Reads and failed commands log nothing.
     c.assert(&["GET", "k"], &bulk("v"));
-    c.assert(&["SET", "k"], "-ERR wrong number of arguments for 'set' command\r\n");
+    c.assert(
+        &["SET", "k"],
+        "-ERR wrong number of arguments for 'set' command\r\n",
+    );
     assert_eq!(read_aof(&s.dir).len(), SELECT_0.len() + 27 + 36);
     let dir = s.stop();
     let s = start_in(dir, aof_on(FsyncPolicy::Always));
@@ -85,7 +88,10 @@ fn pops_and_moves_survive_a_restart() {
     c.assert(&["RPOP", "l", "1"], &format!("*1\r\n{}", bulk("e")));
     c.assert(&["LMOVE", "l", "l2", "LEFT", "RIGHT"], &bulk("b"));
     c.assert(&["ZADD", "z", "1", "x", "2", "y", "3", "w"], ":3\r\n");
-    c.assert(&["ZPOPMIN", "z"], &format!("*2\r\n{}{}", bulk("x"), bulk("1")));
+    c.assert(
+        &["ZPOPMIN", "z"],
+        &format!("*2\r\n{}{}", bulk("x"), bulk("1")),
+    );
     c.assert(&["SADD", "s", "m1", "m2", "m3"], ":3\r\n");
     let popped = c.cmd(&["SPOP", "s"]);
     let dir = s.stop();
@@ -96,7 +102,10 @@ fn pops_and_moves_survive_a_restart() {
         &["LRANGE", "l", "0", "-1"],
         &format!("*2\r\n{}{}", bulk("c"), bulk("d")),
     );
-    c.assert(&["LRANGE", "l2", "0", "-1"], &format!("*1\r\n{}", bulk("b")));
+    c.assert(
+        &["LRANGE", "l2", "0", "-1"],
+        &format!("*1\r\n{}", bulk("b")),
+    );
     c.assert(
         &["ZRANGE", "z", "0", "-1"],
         &format!("*2\r\n{}{}", bulk("y"), bulk("w")),
@@ -200,7 +209,10 @@ fn corruption_before_the_last_record_stops_the_start_naming_the_offset() {
     // The checker finds it, and --fix cuts the file at the bad record.
     let report = rust_redis::persistence::check::check(&aof_path(&dir)).unwrap();
     assert_eq!(report.ok_up_to, SET_A.len() as u64);
-    assert_eq!(rust_redis::persistence::check::run(&aof_path(&dir), true).unwrap(), 0);
+    assert_eq!(
+        rust_redis::persistence::check::run(&aof_path(&dir), true).unwrap(),
+        0
+    );
     let s = start_in(dir, aof_on(FsyncPolicy::Always));
     s.client().assert(&["GET", "a"], &bulk("1"));
 }
@@ -208,7 +220,11 @@ fn corruption_before_the_last_record_stops_the_start_naming_the_offset() {
 #[test]
 fn a_multi_without_exec_at_the_end_is_not_applied() {
     let dir = TempDir::new();
-    std::fs::write(aof_path(&dir), format!("{SET_A}*1\r\n$5\r\nMULTI\r\n{SET_B}")).unwrap();
+    std::fs::write(
+        aof_path(&dir),
+        format!("{SET_A}*1\r\n$5\r\nMULTI\r\n{SET_B}"),
+    )
+    .unwrap();
     let s = start_in(dir, aof_on(FsyncPolicy::Always));
     let mut c = s.client();
     c.assert(&["GET", "a"], &bulk("1"));
@@ -280,7 +296,10 @@ fn a_rewrite_under_concurrent_writes_loses_nothing_and_compacts() {
             &s,
             "aof_rewrite_in_progress"
         ) == "0"));
-        c.assert(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
+        c.assert(
+            &["BGREWRITEAOF"],
+            "+Background append only file rewriting started\r\n",
+        );
     }
     stop.store(true, Ordering::Relaxed);
     for w in writers {
@@ -322,7 +341,10 @@ fn a_write_during_the_snapshot_is_in_the_new_log_exactly_once() {
     c.assert(&["RPUSH", "log", "start"], ":1\r\n");
     // 2 ms a key: the rewrite stays open for about 400 ms, long enough to write during it.
     c.assert(&["CONFIG", "SET", "rdb-key-save-delay", "2000"], "+OK\r\n");
-    c.assert(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
+    c.assert(
+        &["BGREWRITEAOF"],
+        "+Background append only file rewriting started\r\n",
+    );
     // Counters and pushes are not idempotent: a write both in the snapshot and after the
     // marker would count twice on replay, one in neither would be missing.
     let (mut during, mut total) = (0, 0);
@@ -330,7 +352,10 @@ fn a_write_during_the_snapshot_is_in_the_new_log_exactly_once() {
         let running = aof_field(&s, "aof_rewrite_in_progress") == "1";
         total += 1;
         c.assert(&["INCR", "n"], &format!(":{total}\r\n"));
-        c.assert(&["RPUSH", "log", &total.to_string()], &format!(":{}\r\n", total + 1));
+        c.assert(
+            &["RPUSH", "log", &total.to_string()],
+            &format!(":{}\r\n", total + 1),
+        );
         c.assert(&["SET", &format!("k{}", total % 200), "new"], "+OK\r\n");
         if running {
             during += 1;
@@ -338,9 +363,14 @@ fn a_write_during_the_snapshot_is_in_the_new_log_exactly_once() {
             break;
         }
     }
-    assert!(during >= 10, "only {during} writes landed while the rewrite ran");
+    assert!(
+        during >= 10,
+        "only {during} writes landed while the rewrite ran"
+    );
     assert_eq!(aof_field(&s, "aof_last_bgrewrite_status"), "ok");
-    let values: Vec<Vec<u8>> = (0..200).map(|i| c.cmd(&["GET", &format!("k{i}")])).collect();
+    let values: Vec<Vec<u8>> = (0..200)
+        .map(|i| c.cmd(&["GET", &format!("k{i}")]))
+        .collect();
     let dir = s.stop();
     let s = start_in(dir, aof_on(FsyncPolicy::EverySec));
     let mut c = s.client();
@@ -363,7 +393,10 @@ fn a_second_rewrite_while_one_runs_is_refused_like_redis() {
     );
     c.assert(&["SET", "k", "v"], "+OK\r\n");
     // Two back to back: the second either finds the first running or finished.
-    c.assert(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
+    c.assert(
+        &["BGREWRITEAOF"],
+        "+Background append only file rewriting started\r\n",
+    );
     let second = c.cmd(&["BGREWRITEAOF"]);
     assert!(
         second == b"-ERR Background append only file rewriting already in progress\r\n"
@@ -519,12 +552,21 @@ fn bgrewriteaof_keeps_deadlines_and_every_type() {
     .iter()
     .map(|a| c.cmd(a))
     .collect();
-    c.assert(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
-    assert!(wait_until(Duration::from_secs(10), || aof_field(&s, "aof_rewrites") == "1"));
+    c.assert(
+        &["BGREWRITEAOF"],
+        "+Background append only file rewriting started\r\n",
+    );
+    assert!(wait_until(Duration::from_secs(10), || aof_field(
+        &s,
+        "aof_rewrites"
+    ) == "1"));
     let dir = s.stop();
     let s = start_in(dir, aof_on(FsyncPolicy::EverySec));
     let mut c = s.client();
-    c.assert(&["LRANGE", "list", "0", "-1"], &String::from_utf8_lossy(&before[0]));
+    c.assert(
+        &["LRANGE", "list", "0", "-1"],
+        &String::from_utf8_lossy(&before[0]),
+    );
     assert_eq!(c.cmd(&["SMEMBERS", "set"]).len(), before[1].len());
     assert_eq!(c.cmd(&["HGETALL", "hash"]).len(), before[2].len());
     c.assert(
@@ -551,7 +593,10 @@ fn turning_the_aof_on_at_run_time_writes_the_whole_store_first() {
         .set_enabled(true, config.dir.join(&config.appendfilename))
         .unwrap();
     c.assert(&["SET", "k0", "new"], "+OK\r\n");
-    assert!(wait_until(Duration::from_secs(10), || aof_field(&s, "aof_rewrites") == "1"));
+    assert!(wait_until(Duration::from_secs(10), || aof_field(
+        &s,
+        "aof_rewrites"
+    ) == "1"));
     c.assert(&["SET", "k1", "newer"], "+OK\r\n");
     let dir = s.stop();
     let s = start_in(dir, aof_on(FsyncPolicy::EverySec));
@@ -609,5 +654,8 @@ fn debug_reload_and_loadaof_give_back_the_same_data() {
     c.assert(&["SAVE"], "+OK\r\n");
     c.assert(&["BGSAVE", "X"], "-ERR syntax error\r\n");
     let lastsave = String::from_utf8(c.cmd(&["LASTSAVE"])).unwrap();
-    assert!(lastsave.starts_with(':') && lastsave.len() > 10, "{lastsave}");
+    assert!(
+        lastsave.starts_with(':') && lastsave.len() > 10,
+        "{lastsave}"
+    );
 }

@@ -132,7 +132,10 @@ fn write_until_killed(p: Proc, clients: usize, run_for: Duration) -> (Vec<Vec<In
 
 fn value_of(addr: SocketAddr, key: &str) -> u64 {
     let mut c = connect(addr);
-    try_cmd(&mut c, &["GET", key]).expect("GET").parse().unwrap_or(0)
+    try_cmd(&mut c, &["GET", key])
+        .expect("GET")
+        .parse()
+        .unwrap_or(0)
 }
 
 #[test]
@@ -143,7 +146,9 @@ fn appendfsync_always_loses_no_acknowledged_write_under_kill_9() {
     for (t, acked) in acks.iter().enumerate() {
         let got = value_of(p.addr, &format!("c{t}"));
         let acked = acked.len() as u64;
-        eprintln!("always, client {t}: {acked} writes acknowledged before kill -9, {got} found after restart");
+        eprintln!(
+            "always, client {t}: {acked} writes acknowledged before kill -9, {got} found after restart"
+        );
         assert!(acked > 0, "client {t} got no reply at all");
         // The write in flight at the kill may or may not have made it; nothing before it may go.
         assert!(
@@ -156,7 +161,8 @@ fn appendfsync_always_loses_no_acknowledged_write_under_kill_9() {
 #[test]
 fn appendfsync_everysec_loses_at_most_about_a_second_under_kill_9() {
     let dir = TempDir::new();
-    let (acks, killed_at) = write_until_killed(spawn(&dir.0, "everysec"), 4, Duration::from_millis(400));
+    let (acks, killed_at) =
+        write_until_killed(spawn(&dir.0, "everysec"), 4, Duration::from_millis(400));
     let p = spawn(&dir.0, "everysec");
     for (t, acked) in acks.iter().enumerate() {
         let got = value_of(p.addr, &format!("c{t}")) as usize;
@@ -164,12 +170,18 @@ fn appendfsync_everysec_loses_at_most_about_a_second_under_kill_9() {
             "everysec, client {t}: {} writes acknowledged before kill -9, {got} found after restart",
             acked.len()
         );
-        assert!(got <= acked.len() + 1, "client {t}: replayed {got}, never sent");
+        assert!(
+            got <= acked.len() + 1,
+            "client {t}: replayed {got}, never sent"
+        );
         if got < acked.len() {
             // The first lost write was acknowledged within the last second or so.
             let lost_at = acked[got];
             let age = killed_at.duration_since(lost_at);
-            assert!(age < Duration::from_millis(1500), "client {t} lost writes {age:?} old");
+            assert!(
+                age < Duration::from_millis(1500),
+                "client {t} lost writes {age:?} old"
+            );
         }
     }
 }
@@ -197,12 +209,18 @@ fn a_kill_9_during_the_load_leaves_the_file_as_it_was() {
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill();
         let _ = child.wait();
-        assert_eq!(std::fs::read(dir.0.join("appendonly.aof")).unwrap(), original);
+        assert_eq!(
+            std::fs::read(dir.0.join("appendonly.aof")).unwrap(),
+            original
+        );
     }
     let p = spawn(&dir.0, "everysec");
     let mut c = connect(p.addr);
     assert_eq!(try_cmd(&mut c, &["GET", "key:0"]).unwrap(), "value:0");
-    assert_eq!(try_cmd(&mut c, &["GET", "key:199999"]).unwrap(), "value:199999");
+    assert_eq!(
+        try_cmd(&mut c, &["GET", "key:199999"]).unwrap(),
+        "value:199999"
+    );
 }
 
 #[test]
@@ -217,12 +235,18 @@ fn a_kill_9_during_a_rewrite_leaves_a_loadable_aof_with_every_write() {
     );
     // Acknowledged while the rewrite runs (or just after): must survive whichever file wins.
     for i in 0..50 {
-        assert_eq!(try_cmd(&mut c, &["SET", &format!("during:{i}"), "x"]).unwrap(), "+OK");
+        assert_eq!(
+            try_cmd(&mut c, &["SET", &format!("during:{i}"), "x"]).unwrap(),
+            "+OK"
+        );
     }
     p.kill9();
     let p = spawn(&dir.0, "always");
     let mut c = connect(p.addr);
-    assert_eq!(try_cmd(&mut c, &["GET", "key:49999"]).unwrap(), "value:49999");
+    assert_eq!(
+        try_cmd(&mut c, &["GET", "key:49999"]).unwrap(),
+        "value:49999"
+    );
     for i in 0..50 {
         assert_eq!(
             try_cmd(&mut c, &["GET", &format!("during:{i}")]).unwrap(),

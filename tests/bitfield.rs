@@ -22,8 +22,7 @@ use rand::{Rng, SeedableRng};
 use rust_redis::config::FsyncPolicy;
 use rust_redis::server::Config;
 
-const BAD_TYPE: &str =
-    "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.\r\n";
+const BAD_TYPE: &str = "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.\r\n";
 const BAD_OFFSET: &str = "-ERR bit offset is not an integer or out of range\r\n";
 
 /// An array of integer replies, as text; `None` is a nil.
@@ -39,37 +38,48 @@ fn ints(items: &[Option<i64>]) -> String {
 fn set_get_and_incrby_answer_like_redis() {
     let s = start();
     let mut c = s.client();
-    c.assert(&["BITFIELD", "b", "SET", "i8", "0", "-100"], &ints(&[Some(0)]));
+    c.assert(
+        &["BITFIELD", "b", "SET", "i8", "0", "-100"],
+        &ints(&[Some(0)]),
+    );
     c.assert(
         &["BITFIELD", "b", "SET", "i8", "0", "101", "GET", "u8", "0"],
         &ints(&[Some(-100), Some(101)]),
     );
     // u5 = 23 at offset 7 straddles two bytes: 0000000|1 0111|0000.
     c.assert(&["DEL", "b"], ":1\r\n");
-    c.assert(&["BITFIELD", "b", "SET", "u5", "7", "23"], &ints(&[Some(0)]));
+    c.assert(
+        &["BITFIELD", "b", "SET", "u5", "7", "23"],
+        &ints(&[Some(0)]),
+    );
     c.assert(&["GET", "b"], "$2\r\n\x01\x70\r\n");
     // `#N` counts fields of the type's width.
     c.assert(
-        &["BITFIELD", "b", "SET", "u8", "#0", "65", "SET", "u8", "#1", "66"],
+        &[
+            "BITFIELD", "b", "SET", "u8", "#0", "65", "SET", "u8", "#1", "66",
+        ],
         &ints(&[Some(1), Some(112)]),
     );
     c.assert(&["GET", "b"], &bulk("AB"));
     // INCRBY answers the new value; the rule applies to the operations after it.
     c.assert(
         &[
-            "BITFIELD", "b", "INCRBY", "u8", "#0", "200", "OVERFLOW", "SAT", "INCRBY", "u8", "#0", "200",
+            "BITFIELD", "b", "INCRBY", "u8", "#0", "200", "OVERFLOW", "SAT", "INCRBY", "u8", "#0",
+            "200",
         ],
         &ints(&[Some(9), Some(209)]),
     );
     c.assert(
         &[
-            "BITFIELD", "b", "OVERFLOW", "FAIL", "INCRBY", "u8", "#0", "100", "OVERFLOW", "WRAP", "INCRBY", "u8", "#0",
-            "100",
+            "BITFIELD", "b", "OVERFLOW", "FAIL", "INCRBY", "u8", "#0", "100", "OVERFLOW", "WRAP",
+            "INCRBY", "u8", "#0", "100",
         ],
         &ints(&[None, Some(53)]),
     );
     c.assert(
-        &["BITFIELD", "b", "OVERFLOW", "SAT", "INCRBY", "i8", "#0", "-1000"],
+        &[
+            "BITFIELD", "b", "OVERFLOW", "SAT", "INCRBY", "i8", "#0", "-1000",
+        ],
         &ints(&[Some(-128)]),
     );
     // 0x80 0x42 as an i64 (the string grows to 8 bytes), plus i64::MAX, is 0x0041ff...ff.
@@ -102,9 +112,15 @@ fn set_get_and_incrby_answer_like_redis() {
     );
     // Fields read past the end are zeros, from missing keys too.
     c.assert(&["BITFIELD", "b", "GET", "i64", "100"], &ints(&[Some(0)]));
-    c.assert(&["BITFIELD_RO", "nokey", "GET", "u63", "#3"], &ints(&[Some(0)]));
+    c.assert(
+        &["BITFIELD_RO", "nokey", "GET", "u63", "#3"],
+        &ints(&[Some(0)]),
+    );
     c.assert(&["BITFIELD", "b"], "*0\r\n");
-    c.assert(&["BITFIELD_RO", "b", "GET", "u8", "#1"], &ints(&[Some(0x41)]));
+    c.assert(
+        &["BITFIELD_RO", "b", "GET", "u8", "#1"],
+        &ints(&[Some(0x41)]),
+    );
     // A string holding an integer is still a string of digits.
     c.assert(&["SET", "n", "1"], OK);
     c.assert(
@@ -143,7 +159,10 @@ fn every_error_text_is_redis_s() {
         (&["BITFIELD", "k", "SET", "u8", "0", "x"], NOT_INT),
         (&["BITFIELD", "k", "INCRBY", "u8", "0", "1.5"], NOT_INT),
         // The first bad word wins, before the key is looked at.
-        (&["BITFIELD", "list", "GET", "x8", "0", "SET", "u8", "0", "x"], BAD_TYPE),
+        (
+            &["BITFIELD", "list", "GET", "x8", "0", "SET", "u8", "0", "x"],
+            BAD_TYPE,
+        ),
         (&["BITFIELD", "list", "GET", "u8", "0"], WRONGTYPE),
         (&["BITFIELD", "list"], WRONGTYPE),
         (
@@ -154,14 +173,20 @@ fn every_error_text_is_redis_s() {
             &["BITFIELD_RO", "list", "INCRBY", "u8", "0", "1"],
             "-ERR BITFIELD_RO only supports the GET subcommand\r\n",
         ),
-        (&["BITFIELD_RO", "k", "GET", "u8", "0", "SET", "x", "0", "1"], BAD_TYPE),
+        (
+            &["BITFIELD_RO", "k", "GET", "u8", "0", "SET", "x", "0", "1"],
+            BAD_TYPE,
+        ),
         (&["BITFIELD_RO", "list", "GET", "u8", "0"], WRONGTYPE),
         (
             &["BITPOS", "k"],
             "-ERR wrong number of arguments for 'bitpos' command\r\n",
         ),
         (&["BITPOS", "k", "x"], NOT_INT),
-        (&["BITPOS", "k", "2"], "-ERR The bit argument must be 1 or 0.\r\n"),
+        (
+            &["BITPOS", "k", "2"],
+            "-ERR The bit argument must be 1 or 0.\r\n",
+        ),
         // Redis 7.0 looks the key up before it reads the range.
         (&["BITPOS", "k", "1", "x", "y", "z"], ":-1\r\n"),
         (&["BITPOS", "list", "1", "x"], WRONGTYPE),
@@ -193,7 +218,9 @@ fn bitpos_finds_bits_in_bytes_and_bit_ranges() {
     c.assert(&["BITPOS", "k", "1", "5", "2"], &int(-1));
     c.assert(&["SET", "ones", "\u{7f}"], OK);
     c.assert(
-        &["BITFIELD", "ones", "SET", "u8", "0", "255", "SET", "u8", "8", "255"],
+        &[
+            "BITFIELD", "ones", "SET", "u8", "0", "255", "SET", "u8", "8", "255",
+        ],
         &ints(&[Some(127), Some(0)]),
     );
     // All ones: with no end the string is zero-padded on the right; with one it is not.
@@ -219,24 +246,32 @@ fn aof_lazy(c: &mut Config) {
 }
 
 fn aof_text(dir: &TempDir) -> String {
-    String::from_utf8_lossy(&std::fs::read(dir.0.join("appendonly.aof")).unwrap_or_default()).into_owned()
+    String::from_utf8_lossy(&std::fs::read(dir.0.join("appendonly.aof")).unwrap_or_default())
+        .into_owned()
 }
 
 #[test]
 fn the_log_holds_each_changed_field_and_nothing_else() {
     let s = start_with(aof_on);
     let mut c = s.client();
-    c.assert(&["BITFIELD", "k", "INCRBY", "u8", "#0", "5"], &ints(&[Some(5)]));
+    c.assert(
+        &["BITFIELD", "k", "INCRBY", "u8", "#0", "5"],
+        &ints(&[Some(5)]),
+    );
     let after_first = aof_text(&s.dir);
     assert!(
-        after_first.ends_with("*6\r\n$8\r\nBITFIELD\r\n$1\r\nk\r\n$3\r\nSET\r\n$2\r\nu8\r\n$1\r\n0\r\n$1\r\n5\r\n"),
+        after_first.ends_with(
+            "*6\r\n$8\r\nBITFIELD\r\n$1\r\nk\r\n$3\r\nSET\r\n$2\r\nu8\r\n$1\r\n0\r\n$1\r\n5\r\n"
+        ),
         "{after_first:?}"
     );
     // GETs, a SET to the value already there and a failed INCRBY change nothing: no record.
     c.assert(&["BITFIELD", "k", "GET", "u8", "0"], &ints(&[Some(5)]));
     c.assert(&["BITFIELD", "k", "SET", "u8", "0", "5"], &ints(&[Some(5)]));
     c.assert(
-        &["BITFIELD", "k", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "251"],
+        &[
+            "BITFIELD", "k", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "251",
+        ],
         &ints(&[None]),
     );
     assert_eq!(aof_text(&s.dir), after_first);
@@ -312,9 +347,20 @@ impl RealRedis {
             return None;
         }
         for _attempt in 0..5 {
-            let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
             let mut child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                ])
                 .args(["--appendonly", "no", "--daemonize", "no"])
                 .arg("--dir")
                 .arg(dir)
@@ -375,7 +421,8 @@ fn random_offset(rng: &mut StdRng) -> String {
 fn random_value(rng: &mut StdRng) -> String {
     match rng.random_range(0..10) {
         0 => rng.random::<i64>().to_string(),
-        1 => ["9223372036854775807", "-9223372036854775808", "x", "1.5"][rng.random_range(0..4)].to_string(),
+        1 => ["9223372036854775807", "-9223372036854775808", "x", "1.5"][rng.random_range(0..4)]
+            .to_string(),
         2..=5 => {
             let p = 1i128 << rng.random_range(0..64);
             let v = if rng.random_bool(0.5) { -p } else { p } + rng.random_range(-2..=2);
@@ -404,11 +451,23 @@ fn random_command(rng: &mut StdRng) -> Vec<String> {
                 match rng.random_range(0..10) {
                     0 => {
                         cmd.push("OVERFLOW".into());
-                        cmd.push(["WRAP", "sat", "FAIL", "fail", "nope"][rng.random_range(0..5)].into());
+                        cmd.push(
+                            ["WRAP", "sat", "FAIL", "fail", "nope"][rng.random_range(0..5)].into(),
+                        );
                     }
                     1..=3 => cmd.extend(["GET".into(), random_type(rng), random_offset(rng)]),
-                    4..=6 => cmd.extend(["SET".into(), random_type(rng), random_offset(rng), random_value(rng)]),
-                    _ => cmd.extend(["INCRBY".into(), random_type(rng), random_offset(rng), random_value(rng)]),
+                    4..=6 => cmd.extend([
+                        "SET".into(),
+                        random_type(rng),
+                        random_offset(rng),
+                        random_value(rng),
+                    ]),
+                    _ => cmd.extend([
+                        "INCRBY".into(),
+                        random_type(rng),
+                        random_offset(rng),
+                        random_value(rng),
+                    ]),
                 }
             }
             // Now and then a word short.
@@ -437,7 +496,9 @@ fn random_command(rng: &mut StdRng) -> Vec<String> {
         17 => {
             let len = rng.random_range(0..12);
             let bytes = [0u8, 0xff, 0x80, 0x01, 0x55];
-            let value: String = (0..len).map(|_| bytes[rng.random_range(0..5)] as char).collect();
+            let value: String = (0..len)
+                .map(|_| bytes[rng.random_range(0..5)] as char)
+                .collect();
             cmd.extend(["SET".into(), key, value]);
         }
         18 => cmd.extend(["DEL".into(), key]),
@@ -479,7 +540,12 @@ fn random_sequences_answer_exactly_as_real_redis_and_replay_exactly() {
             "seed {seed}, command {i}: {cmd:?} (left ours, right Redis)"
         );
     }
-    let finals = |c: &mut Client| -> Vec<Vec<u8>> { ["k0", "k1", "k2"].iter().map(|k| c.cmd(&["GET", k])).collect() };
+    let finals = |c: &mut Client| -> Vec<Vec<u8>> {
+        ["k0", "k1", "k2"]
+            .iter()
+            .map(|k| c.cmd(&["GET", k]))
+            .collect()
+    };
     let expected = finals(&mut b);
     assert_eq!(finals(&mut a), expected, "seed {seed}: final strings");
     // What we logged replays to the very same strings.

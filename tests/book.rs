@@ -46,7 +46,10 @@ fn includes(text: &str) -> Vec<String> {
 
 /// The lines strictly between `ANCHOR: name` and `ANCHOR_END: name`, as mdBook cuts them.
 fn anchored_region(source: &str, name: &str) -> Option<String> {
-    let is_marker = |line: &str, kind: &str| line.find(kind).is_some_and(|i| line[i + kind.len()..].trim() == name);
+    let is_marker = |line: &str, kind: &str| {
+        line.find(kind)
+            .is_some_and(|i| line[i + kind.len()..].trim() == name)
+    };
     let mut region = None::<Vec<&str>>;
     for line in source.lines() {
         if is_marker(line, "ANCHOR_END:") {
@@ -74,30 +77,63 @@ fn every_include_resolves_to_a_non_empty_region() {
             let rel = parts.next().unwrap();
             let selector = parts.next();
             let file = chapter.parent().unwrap().join(rel);
-            let source = fs::read_to_string(&file)
-                .unwrap_or_else(|_| panic!("{}: included file {} is missing", chapter.display(), rel));
+            let source = fs::read_to_string(&file).unwrap_or_else(|_| {
+                panic!("{}: included file {} is missing", chapter.display(), rel)
+            });
             let region = match selector {
                 None => source.clone(),
-                Some(sel) if sel.chars().next().is_some_and(|c| c.is_ascii_digit()) || sel.starts_with(':') => {
+                Some(sel)
+                    if sel.chars().next().is_some_and(|c| c.is_ascii_digit())
+                        || sel.starts_with(':') =>
+                {
                     let mut nums = sel.splitn(2, ':');
                     let lines: Vec<&str> = source.lines().collect();
-                    let start = nums.next().and_then(|n| n.parse::<usize>().ok()).unwrap_or(1).max(1);
-                    let end = nums.next().and_then(|n| n.parse::<usize>().ok()).unwrap_or(lines.len());
-                    assert!(start <= lines.len(), "{}: {inc} starts past the end", chapter.display());
+                    let start = nums
+                        .next()
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .unwrap_or(1)
+                        .max(1);
+                    let end = nums
+                        .next()
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .unwrap_or(lines.len());
+                    assert!(
+                        start <= lines.len(),
+                        "{}: {inc} starts past the end",
+                        chapter.display()
+                    );
                     lines[start - 1..end.min(lines.len())].join("\n")
                 }
-                Some(anchor) => anchored_region(&source, anchor)
-                    .unwrap_or_else(|| panic!("{}: anchor '{anchor}' not found in {rel}", chapter.display())),
+                Some(anchor) => anchored_region(&source, anchor).unwrap_or_else(|| {
+                    panic!(
+                        "{}: anchor '{anchor}' not found in {rel}",
+                        chapter.display()
+                    )
+                }),
             };
             assert!(
                 !region.trim().is_empty(),
                 "{}: include {inc} is empty",
                 chapter.display()
             );
+            // A longer line hides behind a scroll bar at 1280 px (tests/book_screenshot.sh
+            // measures the rendered page; this is the quick check).
+            if rel.ends_with(".rs") {
+                let long = region.lines().find(|l| l.chars().count() > 100);
+                assert!(
+                    long.is_none(),
+                    "{}: {inc} has a line over 100 columns: {}",
+                    chapter.display(),
+                    long.unwrap_or_default()
+                );
+            }
             checked += 1;
         }
     }
-    assert!(checked > 0, "no includes found: the book should quote the code");
+    assert!(
+        checked > 0,
+        "no includes found: the book should quote the code"
+    );
 }
 
 #[test]
@@ -188,7 +224,11 @@ enum Named<'a> {
 
 fn named(piece: &str) -> Option<Named<'_>> {
     let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ["src/", "tests/", "book/"].iter().any(|p| piece.starts_with(p)) && !piece.contains(' ') {
+    if ["src/", "tests/", "book/"]
+        .iter()
+        .any(|p| piece.starts_with(p))
+        && !piece.contains(' ')
+    {
         // `src/file.rs:anchor` names the file.
         let path = piece.split(':').next().unwrap_or(piece);
         // Patterns (`src/bin/*.rs`, `tests/exercises/exNN_name.rs`) name no one file.
@@ -225,10 +265,17 @@ fn has_word(text: &str, word: &str) -> bool {
 fn prose_names_only_things_that_exist() {
     let mut code = Vec::new();
     collect_rs(&root().join("src"), &mut code);
-    let source: String = code.iter().map(|f| fs::read_to_string(f).unwrap()).collect();
+    let source: String = code
+        .iter()
+        .map(|f| fs::read_to_string(f).unwrap())
+        .collect();
     let mut tests = Vec::new();
     collect_rs(&root().join("tests"), &mut tests);
-    let everything: String = source.clone() + &tests.iter().map(|f| fs::read_to_string(f).unwrap()).collect::<String>();
+    let everything: String = source.clone()
+        + &tests
+            .iter()
+            .map(|f| fs::read_to_string(f).unwrap())
+            .collect::<String>();
 
     let mut pages = chapters();
     pages.push(root().join("walkthrough.md"));
@@ -240,12 +287,17 @@ fn prose_names_only_things_that_exist() {
             let Some(name) = named(piece) else { continue };
             let found = match name {
                 Named::Path(path) => root().join(path).exists(),
-                Named::Function(f) => FOREIGN_NAMES.contains(&f) || has_word(&source, &format!("fn {f}")),
+                Named::Function(f) => {
+                    FOREIGN_NAMES.contains(&f) || has_word(&source, &format!("fn {f}"))
+                }
                 Named::Word(w) => FOREIGN_NAMES.contains(&w) || has_word(&everything, w),
             };
             checked += 1;
             if !found {
-                missing.push(format!("{}: `{piece}`", page.strip_prefix(root()).unwrap().display()));
+                missing.push(format!(
+                    "{}: `{piece}`",
+                    page.strip_prefix(root()).unwrap().display()
+                ));
             }
         }
     }
@@ -274,7 +326,8 @@ fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The numbered headings of the invariants page (`## N. Title`), each with the anchor mdBook gives
 /// it, in page order.
 fn invariant_headings() -> Vec<(u32, String)> {
-    let page = fs::read_to_string(root().join("book/src/invariants.md")).expect("book/src/invariants.md");
+    let page =
+        fs::read_to_string(root().join("book/src/invariants.md")).expect("book/src/invariants.md");
     page.lines()
         .filter_map(|line| {
             let heading = line.strip_prefix("## ")?;
@@ -305,7 +358,12 @@ fn cited_invariants(text: &str) -> Vec<(usize, u32)> {
     let lower = text.to_ascii_lowercase();
     let bytes = lower.as_bytes();
     let digits_at = |i: usize| bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-    let spaces_at = |i: usize| bytes[i..].iter().take_while(|b| b.is_ascii_whitespace()).count();
+    let spaces_at = |i: usize| {
+        bytes[i..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count()
+    };
     let mut found = Vec::new();
     let mut from = 0;
     while let Some(at) = lower[from..].find("invariant") {
@@ -385,7 +443,12 @@ fn every_cited_invariant_is_a_heading_of_the_invariants_page() {
         (1..=numbers.len() as u32).collect::<Vec<_>>(),
         "invariants.md: headings must be numbered 1, 2, 3, ... in order"
     );
-    let anchor_of = |n: u32| headings.iter().find(|(m, _)| *m == n).map(|(_, a)| a.clone());
+    let anchor_of = |n: u32| {
+        headings
+            .iter()
+            .find(|(m, _)| *m == n)
+            .map(|(_, a)| a.clone())
+    };
     let mut sources = Vec::new();
     collect_rs(&root().join("src"), &mut sources);
     collect_rs(&root().join("tests"), &mut sources);
@@ -426,7 +489,10 @@ fn every_cited_invariant_is_a_heading_of_the_invariants_page() {
             );
         }
     }
-    assert!(cited >= 20, "only {cited} citations of design invariants found");
+    assert!(
+        cited >= 20,
+        "only {cited} citations of design invariants found"
+    );
 }
 
 /// Every invariant on the page names at least one test, as `tests/FILE.rs::name` or
@@ -455,18 +521,28 @@ fn the_invariants_page_names_tests_that_exist() {
                 .position(|l| l.trim_start().starts_with(&format!("fn {name}(")))
                 .unwrap_or_else(|| panic!("invariants.md, {title}: {path} has no fn {name}"));
             assert!(
-                lines[at.saturating_sub(3)..at].iter().any(|l| l.trim() == "#[test]"),
+                lines[at.saturating_sub(3)..at]
+                    .iter()
+                    .any(|l| l.trim() == "#[test]"),
                 "invariants.md, {title}: {path}::{name} is not a #[test]"
             );
             named += 1;
         }
-        assert!(named > 0, "invariants.md, {title}: names no test that holds it");
+        assert!(
+            named > 0,
+            "invariants.md, {title}: names no test that holds it"
+        );
     }
 }
 
 #[test]
 fn citations_are_read_as_a_reader_would() {
-    let cited = |text: &str| cited_invariants(text).into_iter().map(|(_, n)| n).collect::<Vec<_>>();
+    let cited = |text: &str| {
+        cited_invariants(text)
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(cited("(design invariant 4)"), [4]);
     assert_eq!(cited("design invariants 4 and 8, then 9"), [4, 8]);
     assert_eq!(cited("Design\n//! invariant 1: the guard"), [1]);
@@ -479,7 +555,10 @@ fn citations_are_read_as_a_reader_would() {
         anchor("4. The AOF order is the store order"),
         "4-the-aof-order-is-the-store-order"
     );
-    assert_eq!(anchor("5. Log effects, not requests"), "5-log-effects-not-requests");
+    assert_eq!(
+        anchor("5. Log effects, not requests"),
+        "5-log-effects-not-requests"
+    );
 }
 
 /// The bytes of the RDB chapter's tiny file, as our writer writes them: `SET a 1` with a
@@ -489,8 +568,12 @@ fn tiny_rdb() -> Vec<u8> {
     use rust_redis::persistence::rdb::RdbWriter;
     let mut w = RdbWriter::new(Vec::new(), &[("ctime", b"1800000000")]).unwrap();
     w.select_db(0, 2, 1).unwrap();
-    w.entry(b"a", &Data::Str(b"1".as_slice().into()), Some(1_800_003_600_000))
-        .unwrap();
+    w.entry(
+        b"a",
+        &Data::Str(b"1".as_slice().into()),
+        Some(1_800_003_600_000),
+    )
+    .unwrap();
     let list: List = [b"x".as_slice()].into_iter().collect();
     w.entry(b"l", &Data::from(list), None).unwrap();
     w.finish().unwrap()
@@ -506,7 +589,13 @@ fn xxd(bytes: &[u8]) -> String {
             .collect();
         let text: String = line
             .iter()
-            .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' })
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
             .collect();
         out.push_str(&format!("{:08x}: {:<40} {text}\n", n * 16, hex.join(" ")));
     }
@@ -522,7 +611,10 @@ fn the_rdb_chapter_hex_dump_is_what_the_writer_writes() {
         .find("the_rdb_chapter_hex_dump_is_what_the_writer_writes")
         .expect("ch-rdb.md names this test above its hex dump");
     let after = &chapter[marker..];
-    let start = after.find("```text\n").expect("a text fence after the marker") + "```text\n".len();
+    let start = after
+        .find("```text\n")
+        .expect("a text fence after the marker")
+        + "```text\n".len();
     let end = start + after[start..].find("```").expect("the fence closes");
     let expected = xxd(&tiny_rdb());
     assert_eq!(
@@ -553,13 +645,20 @@ fn shared_figures_are_included_not_copied() {
         let figures = fs::read_to_string(&path).unwrap();
         let including = pages
             .iter()
-            .filter(|(_, text)| includes(text).iter().any(|inc| inc == &format!("figures/{name}")))
+            .filter(|(_, text)| {
+                includes(text)
+                    .iter()
+                    .any(|inc| inc == &format!("figures/{name}"))
+            })
             .count();
         assert!(
             including >= 2,
             "figures/{name} is included by {including} page(s): move it into its page"
         );
-        for row in figures.lines().filter(|l| l.starts_with("| ") && l.len() > 20) {
+        for row in figures
+            .lines()
+            .filter(|l| l.starts_with("| ") && l.len() > 20)
+        {
             for (page, text) in &pages {
                 assert!(
                     !text.lines().any(|l| l == row),

@@ -20,7 +20,9 @@ fn hello3(id: i64) -> String {
 
 /// The same map flattened into a RESP2 array.
 fn hello2(id: i64) -> String {
-    hello3(id).replacen("%7", "*14", 1).replace(":3\r\n$2", ":2\r\n$2")
+    hello3(id)
+        .replacen("%7", "*14", 1)
+        .replace(":3\r\n$2", ":2\r\n$2")
 }
 
 /// The id of a fresh connection, asked with `CLIENT ID`.
@@ -113,7 +115,10 @@ fn ioredis_ready_check_reads_info() {
     assert!(info.starts_with('$'), "{info}");
     // ioredis waits while `loading` is not 0 and reads `redis_version`.
     assert!(info.contains("\r\nloading:0\r\n"), "{info}");
-    assert!(info.contains("# Server\r\nredis_version:7.0.0\r\n"), "{info}");
+    assert!(
+        info.contains("# Server\r\nredis_version:7.0.0\r\n"),
+        "{info}"
+    );
 }
 
 #[test]
@@ -131,7 +136,10 @@ fn interactive_redis_cli_asks_for_command_docs() {
     assert!(docs.starts_with(&format!("*{}\r\n", count * 2)), "{docs}");
     // redis-cli builds its hint for `LPUSH ` from these arguments: `key element [element ...]`.
     // From `arguments` on, the bytes are Redis 7.0.15's.
-    let summary = rust_redis::commands::docs::table().get("lpush").unwrap().summary;
+    let summary = rust_redis::commands::docs::table()
+        .get("lpush")
+        .unwrap()
+        .summary;
     let lpush = format!(
         "$5\r\nlpush\r\n*8\r\n$7\r\nsummary\r\n{}$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$4\r\nlist\r\n\
          $9\r\narguments\r\n*2\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\n\
@@ -175,7 +183,10 @@ fn redis_benchmark_reads_config_then_pings_inline() {
         b"*3\r\n$6\r\nCONFIG\r\n$3\r\nGET\r\n$4\r\nsave\r\n*3\r\n$6\r\nCONFIG\r\n$3\r\nGET\r\n$10\r\nappendonly\r\n",
     );
     assert_eq!(text(c.read_reply()), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
-    assert_eq!(text(c.read_reply()), "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n");
+    assert_eq!(
+        text(c.read_reply()),
+        "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n"
+    );
     c.send_raw(b"PING\r\nPING\r\n");
     assert_eq!(text(c.read_reply()), "+PONG\r\n");
     assert_eq!(text(c.read_reply()), "+PONG\r\n");
@@ -195,7 +206,10 @@ fn hello_switches_protocols_and_checks_its_arguments() {
         &["HELLO", "3", "auth", "u"],
         "-ERR Syntax error in HELLO option 'auth'\r\n",
     );
-    c.assert(&["HELLO", "3", "foo"], "-ERR Syntax error in HELLO option 'foo'\r\n");
+    c.assert(
+        &["HELLO", "3", "foo"],
+        "-ERR Syntax error in HELLO option 'foo'\r\n",
+    );
     c.assert(
         &["HELLO", "3", "SETNAME", "a b"],
         "-ERR Client names cannot contain spaces, newlines or special characters.\r\n",
@@ -208,7 +222,9 @@ fn hello_switches_protocols_and_checks_its_arguments() {
     c.assert(&["CLIENT", "GETNAME"], "$-1\r\n");
     let id = client_id(&mut c);
     // With no password, the default user takes any password, as in Redis.
-    let reply = text(c.cmd(&["HELLO", "2", "AUTH", "default", "anything", "SETNAME", "app"]));
+    let reply = text(c.cmd(&[
+        "HELLO", "2", "AUTH", "default", "anything", "SETNAME", "app",
+    ]));
     assert_eq!(reply, hello2(id));
     c.assert(&["CLIENT", "GETNAME"], &bulk("app"));
     // HELLO with no version reports the current protocol.
@@ -263,7 +279,9 @@ fn requirepass_gates_every_command_until_auth() {
 
     // HELLO ... AUTH authenticates and switches protocol in one step (redis-py 8, go-redis v9).
     let mut d = s.client();
-    let reply = text(d.cmd(&["HELLO", "3", "AUTH", "default", "s3cret", "SETNAME", "worker"]));
+    let reply = text(d.cmd(&[
+        "HELLO", "3", "AUTH", "default", "s3cret", "SETNAME", "worker",
+    ]));
     assert!(reply.starts_with("%7\r\n"), "{reply}");
     d.assert(&["CLIENT", "GETNAME"], &bulk("worker"));
     // RESET forgets the authentication: the password is needed again.
@@ -323,7 +341,10 @@ fn client_subcommands_answer_like_redis() {
     c.assert(&["CLIENT", "NO-EVICT", "on"], "+OK\r\n");
     c.assert(&["CLIENT", "NO-TOUCH", "off"], "+OK\r\n");
     c.assert(&["CLIENT", "NO-EVICT", "maybe"], "-ERR syntax error\r\n");
-    c.assert(&["CLIENT", "LIST", "TYPE", "foo"], "-ERR Unknown client type 'foo'\r\n");
+    c.assert(
+        &["CLIENT", "LIST", "TYPE", "foo"],
+        "-ERR Unknown client type 'foo'\r\n",
+    );
     c.assert(&["CLIENT", "LIST", "ID", "x"], "-ERR Invalid client ID\r\n");
     c.assert(
         &["CLIENT", "KILL", "ID", "abc"],
@@ -336,7 +357,10 @@ fn client_subcommands_answer_like_redis() {
     c.assert(&["CLIENT", "KILL", "1.2.3.4:5"], "-ERR No such client\r\n");
     c.assert(&["CLIENT", "KILL", "ID", "999999"], ":0\r\n");
     let help = text(c.cmd(&["CLIENT", "HELP"]));
-    assert!(help.starts_with('*') && help.contains("+SETNAME <name>\r\n"), "{help}");
+    assert!(
+        help.starts_with('*') && help.contains("+SETNAME <name>\r\n"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -351,8 +375,14 @@ fn client_list_shows_every_client_in_redis_format() {
     let body = list.split_once("\r\n").unwrap().1;
     let lines: Vec<&str> = body.trim_end_matches("\r\n").lines().collect();
     assert_eq!(lines.len(), 2, "{list}");
-    let mine = lines.iter().find(|l| l.starts_with(&format!("id={a_id} "))).unwrap();
-    let fields: Vec<&str> = mine.split(' ').map(|f| f.split('=').next().unwrap()).collect();
+    let mine = lines
+        .iter()
+        .find(|l| l.starts_with(&format!("id={a_id} ")))
+        .unwrap();
+    let fields: Vec<&str> = mine
+        .split(' ')
+        .map(|f| f.split('=').next().unwrap())
+        .collect();
     assert_eq!(
         fields,
         [
@@ -393,7 +423,10 @@ fn client_list_shows_every_client_in_redis_format() {
     assert!(mine.contains(&format!("laddr={} ", s.addr())), "{mine}");
     assert!(mine.contains(" flags=N db=0 "), "{mine}");
     assert!(mine.contains(" cmd=client|list user=default "), "{mine}");
-    let theirs = lines.iter().find(|l| !l.starts_with(&format!("id={a_id} "))).unwrap();
+    let theirs = lines
+        .iter()
+        .find(|l| !l.starts_with(&format!("id={a_id} ")))
+        .unwrap();
     assert!(theirs.contains(" name=bee "), "{theirs}");
     assert!(theirs.contains(" cmd=get "), "{theirs}");
     // Filters.
@@ -458,16 +491,25 @@ fn client_reply_off_skip_and_on() {
     let mut sub2 = s.client();
     sub2.send(&["CLIENT", "REPLY", "OFF"]);
     sub2.send(&["PSUBSCRIBE", "*"]);
-    assert_eq!(sub2.read_reply(), b"*3\r\n$10\r\npsubscribe\r\n$1\r\n*\r\n:1\r\n");
+    assert_eq!(
+        sub2.read_reply(),
+        b"*3\r\n$10\r\npsubscribe\r\n$1\r\n*\r\n:1\r\n"
+    );
     drop(sub2);
     // And in RESP3, where they are pushes.
     let mut sub = s.client();
     sub.cmd(&["HELLO", "3"]);
     sub.send(&["CLIENT", "REPLY", "OFF"]);
     sub.send(&["SUBSCRIBE", "ch"]);
-    assert_eq!(sub.read_reply(), b">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+    assert_eq!(
+        sub.read_reply(),
+        b">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"
+    );
     c.assert(&["PUBLISH", "ch", "hi"], ":1\r\n");
-    assert_eq!(sub.read_reply(), b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n");
+    assert_eq!(
+        sub.read_reply(),
+        b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n"
+    );
 }
 
 #[test]
@@ -477,7 +519,9 @@ fn client_unblock_ends_a_blocking_pop_as_a_timeout_or_an_error() {
     let mut c = s.client();
     let id = String::from_utf8(waiter.cmd(&["CLIENT", "ID"])).unwrap();
     let id = id.trim_start_matches(':').trim_end().to_string();
-    let blocked = |c: &mut Client| String::from_utf8_lossy(&c.cmd(&["INFO", "clients"])).contains("blocked_clients:1");
+    let blocked = |c: &mut Client| {
+        String::from_utf8_lossy(&c.cmd(&["INFO", "clients"])).contains("blocked_clients:1")
+    };
     waiter.send(&["BLPOP", "q", "0"]);
     assert!(wait_until(Duration::from_secs(5), || blocked(&mut c)));
     c.assert(&["CLIENT", "UNBLOCK", &id], ":1\r\n");

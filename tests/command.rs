@@ -96,7 +96,10 @@ fn deprecated_commands_say_since_when_and_what_replaces_them() {
         "{getset}"
     );
     let debug = text(c.cmd(&["COMMAND", "DOCS", "debug"]));
-    assert!(debug.contains("$9\r\ndoc_flags\r\n*1\r\n+syscmd\r\n"), "{debug}");
+    assert!(
+        debug.contains("$9\r\ndoc_flags\r\n*1\r\n+syscmd\r\n"),
+        "{debug}"
+    );
 }
 
 #[test]
@@ -125,5 +128,8 @@ fn every_command_has_a_summary_a_version_and_a_group() {
     let mut c = s.client();
     let docs = text(c.cmd(&["COMMAND", "DOCS"]));
     // What the server answers for a command the table does not describe.
-    assert!(!docs.contains("$7\r\nsummary\r\n$0\r\n"), "a command has no entry");
+    assert!(
+        !docs.contains("$7\r\nsummary\r\n$0\r\n"),
+        "a command has no entry"
+    );
 }

@@ -32,7 +32,10 @@ fn each_database_is_a_keyspace_of_its_own() {
     d.assert(&["GET", "k"], &bulk("zero"));
     d.assert(&["SELECT", "16"], &err("ERR DB index is out of range"));
     d.assert(&["SELECT", "-1"], &err("ERR DB index is out of range"));
-    d.assert(&["SELECT", "x"], &err("ERR value is not an integer or out of range"));
+    d.assert(
+        &["SELECT", "x"],
+        &err("ERR value is not an integer or out of range"),
+    );
     d.assert(
         &["SELECT", "99999999999999"],
         &err("ERR value is out of range, value must between -2147483648 and 2147483647"),
@@ -52,7 +55,10 @@ fn info_keyspace_has_a_line_per_database_with_keys() {
     c.assert(&["SET", "b", "1", "EX", "100"], OK);
     c.assert(&["SET", "c", "1"], OK);
     let info = String::from_utf8(c.cmd(&["INFO", "keyspace"])).unwrap();
-    assert!(info.contains("db0:keys=1,expires=0,avg_ttl=0\r\n"), "{info}");
+    assert!(
+        info.contains("db0:keys=1,expires=0,avg_ttl=0\r\n"),
+        "{info}"
+    );
     assert!(info.contains("db3:keys=2,expires=1,avg_ttl="), "{info}");
     assert!(!info.contains("db1:"), "{info}");
     assert_eq!(
@@ -95,7 +101,10 @@ fn move_takes_the_key_and_its_ttl_to_another_database() {
     );
     c.assert(&["MOVE", "k", "16"], &err("ERR DB index is out of range"));
     c.assert(&["MOVE", "k", "-1"], &err("ERR DB index is out of range"));
-    c.assert(&["MOVE", "k", "x"], &err("ERR value is not an integer or out of range"));
+    c.assert(
+        &["MOVE", "k", "x"],
+        &err("ERR value is not an integer or out of range"),
+    );
 }
 
 #[test]
@@ -226,7 +235,8 @@ fn the_aof_selects_databases_as_redis_writes_them() {
     c.assert(&["MOVE", "c", "7"], ":1\r\n");
     c.assert(&["SWAPDB", "3", "8"], OK);
     let path = s.dir.0.join("appendonly.aof");
-    let text = || String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()).replace("\r\n", " ");
+    let text =
+        || String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()).replace("\r\n", " ");
     assert!(
         wait_until(Duration::from_secs(5), || text().contains("SWAPDB")),
         "{}",
@@ -238,7 +248,10 @@ fn the_aof_selects_databases_as_redis_writes_them() {
          *3 $3 SET $1 c $1 3 *3 $4 MOVE $1 c $1 7 *3 $6 SWAPDB $1 3 $1 8 "
     );
     // A rewrite writes each database after a SELECT of it; later appends select again.
-    c.assert(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
+    c.assert(
+        &["BGREWRITEAOF"],
+        "+Background append only file rewriting started\r\n",
+    );
     assert!(wait_until(Duration::from_secs(10), || text()
         .starts_with("*2 $6 SELECT $1 0 *3 $3 SET $1 a")
         && !text().contains("MOVE")));
@@ -271,7 +284,9 @@ fn a_file_that_selects_a_missing_database_stops_the_load() {
     .unwrap();
     let mut config = test_config(&dir);
     config.appendonly = true;
-    let failed = rust_redis::server::start(config).err().expect("the load fails");
+    let failed = rust_redis::server::start(config)
+        .err()
+        .expect("the load fails");
     assert!(format!("{failed:#}").contains("SELECT 20"), "{failed:#}");
 }
 
@@ -318,7 +333,8 @@ fn keys_expire_in_every_database() {
         c.assert(&["SET", "k", "v", "PX", "10"], OK);
     }
     // Nobody reads them: only the active expiry can delete them.
-    let expired = || String::from_utf8_lossy(&c.cmd(&["INFO", "stats"])).contains("expired_keys:3\r\n");
+    let expired =
+        || String::from_utf8_lossy(&c.cmd(&["INFO", "stats"])).contains("expired_keys:3\r\n");
     assert!(wait_until(Duration::from_secs(5), expired));
 }
 
@@ -333,7 +349,8 @@ fn flushes_and_swapdb_leave_watched_stale_keys_alone() {
     };
     let pong_after = |c: &mut Client, watch_db: &str, cmd: &[&str]| {
         // Stale: past its deadline, still in memory (the reads below do not delete it).
-        assert!(wait_until(Duration::from_secs(2), || c.cmd(&["PTTL", "x"]) == b":-2\r\n"));
+        assert!(wait_until(Duration::from_secs(2), || c.cmd(&["PTTL", "x"])
+            == b":-2\r\n"));
         c.assert(&["SELECT", watch_db], OK);
         c.assert(&["WATCH", "x"], OK);
         c.assert(cmd, OK);
@@ -366,7 +383,8 @@ fn a_key_expired_inside_a_transaction_is_deleted_in_its_own_database_after_a_swa
     c.assert(&["SET", "x", "keep"], OK);
     c.assert(&["SELECT", "0"], OK);
     c.assert(&["SET", "x", "stale", "PX", "1"], OK);
-    assert!(wait_until(Duration::from_secs(2), || c.cmd(&["PTTL", "x"]) == b":-2\r\n"));
+    assert!(wait_until(Duration::from_secs(2), || c.cmd(&["PTTL", "x"])
+        == b":-2\r\n"));
     // The SET meets the expired x (a lazy DEL in database 0), then the databases trade places.
     c.assert(&["MULTI"], OK);
     c.assert(&["SET", "x", "new"], "+QUEUED\r\n");

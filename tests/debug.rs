@@ -24,13 +24,19 @@ const NOT_ALLOWED: &str = "-ERR DEBUG command not allowed. If the enable-debug-c
 fn debug_is_refused_before_it_runs_unless_enabled() {
     let s = start();
     let mut c = s.client();
-    for args in [&["DEBUG", "HELP"][..], &["DEBUG", "SLEEP", "0"], &["DEBUG", "NOSUCH"]] {
+    for args in [
+        &["DEBUG", "HELP"][..],
+        &["DEBUG", "SLEEP", "0"],
+        &["DEBUG", "NOSUCH"],
+    ] {
         c.assert(args, NOT_ALLOWED);
     }
     // Refused, not failed: the call never ran.
     let info = String::from_utf8(c.cmd(&["INFO", "commandstats"])).unwrap();
     assert!(
-        info.contains("cmdstat_debug:calls=0,usec=0,usec_per_call=0.00,rejected_calls=3,failed_calls=0\r\n"),
+        info.contains(
+            "cmdstat_debug:calls=0,usec=0,usec_per_call=0.00,rejected_calls=3,failed_calls=0\r\n"
+        ),
         "{info}"
     );
     // Inside MULTI the refusal aborts the transaction.
@@ -58,7 +64,10 @@ fn debug_protocol_answers_every_resp3_type() {
         ("array", "*3\r\n:0\r\n:1\r\n:2\r\n"),
         ("set", "*3\r\n:0\r\n:1\r\n:2\r\n"),
         ("map", "*6\r\n:0\r\n:0\r\n:1\r\n:1\r\n:2\r\n:0\r\n"),
-        ("attrib", "$39\r\nSome real reply following the attribute\r\n"),
+        (
+            "attrib",
+            "$39\r\nSome real reply following the attribute\r\n",
+        ),
         ("push", "-ERR RESP2 is not supported by this command\r\n"),
         ("verbatim", "$25\r\nThis is a verbatim\nstring\r\n"),
         ("true", ":1\r\n"),
@@ -127,13 +136,19 @@ fn debug_subcommands_answer_as_redis() {
         &["DEBUG", "nosuch", "x"],
         "-ERR unknown subcommand or wrong number of arguments for 'nosuch'. Try DEBUG HELP.\r\n",
     );
-    c.assert(&["DEBUG"], "-ERR wrong number of arguments for 'debug' command\r\n");
+    c.assert(
+        &["DEBUG"],
+        "-ERR wrong number of arguments for 'debug' command\r\n",
+    );
     let help = String::from_utf8(c.cmd(&["DEBUG", "HELP"])).unwrap();
     assert!(
         help.contains("\r\n+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"),
         "{help}"
     );
-    assert!(help.ends_with("+HELP\r\n+    Prints this help.\r\n"), "{help}");
+    assert!(
+        help.ends_with("+HELP\r\n+    Prints this help.\r\n"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -165,7 +180,8 @@ fn debug_object_shows_where_a_value_lives_and_what_object_says() {
     let line = |c: &mut Client| String::from_utf8(c.cmd(&["DEBUG", "OBJECT", "foo"])).unwrap();
     let old = line(&mut c);
     assert!(
-        old.starts_with("+Value at:0x") && old.contains(" refcount:1 encoding:int serializedlength:"),
+        old.starts_with("+Value at:0x")
+            && old.contains(" refcount:1 encoding:int serializedlength:"),
         "{old}"
     );
     c.assert(&["INCR", "foo"], ":20002\r\n");

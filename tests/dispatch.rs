@@ -13,8 +13,14 @@ fn unknown_commands_and_arity_errors_use_redis_text() {
         &["foo", "a", "b"],
         "-ERR unknown command 'foo', with args beginning with: 'a' 'b' \r\n",
     );
-    c.assert(&["FOO"], "-ERR unknown command 'FOO', with args beginning with: \r\n");
-    c.assert(&["get"], "-ERR wrong number of arguments for 'get' command\r\n");
+    c.assert(
+        &["FOO"],
+        "-ERR unknown command 'FOO', with args beginning with: \r\n",
+    );
+    c.assert(
+        &["get"],
+        "-ERR wrong number of arguments for 'get' command\r\n",
+    );
     c.assert(
         &["GET", "a", "b"],
         "-ERR wrong number of arguments for 'get' command\r\n",
@@ -32,7 +38,10 @@ fn connection_commands() {
     c.assert(&["SELECT", "15"], "+OK\r\n");
     c.assert(&["SELECT", "16"], "-ERR DB index is out of range\r\n");
     c.assert(&["SELECT", "-1"], "-ERR DB index is out of range\r\n");
-    c.assert(&["SELECT", "x"], "-ERR value is not an integer or out of range\r\n");
+    c.assert(
+        &["SELECT", "x"],
+        "-ERR value is not an integer or out of range\r\n",
+    );
     c.assert(&["QUIT"], "+OK\r\n");
     assert!(c.is_closed());
 }

@@ -64,9 +64,15 @@ fn untouched_keys_with_a_ttl_are_all_swept() {
     let at = set_ttls(&s, "ttl:", 200_000, 1_000);
 
     // Nobody reads the keys: only the sweeper can delete them.
-    let swept = wait_until(SWEEP_DEADLINE, || shared(&s).read_store().db(0).raw_len() == 1_000);
+    let swept = wait_until(SWEEP_DEADLINE, || {
+        shared(&s).read_store().db(0).raw_len() == 1_000
+    });
     let st = stats(&s);
-    assert!(swept, "left: {} keys; {st:?}", shared(&s).read_store().db(0).raw_len());
+    assert!(
+        swept,
+        "left: {} keys; {st:?}",
+        shared(&s).read_store().db(0).raw_len()
+    );
     assert!(now_ms() >= at, "nothing is deleted before its deadline");
     {
         let guard = shared(&s).read_store();
@@ -133,7 +139,12 @@ fn an_expired_key_is_never_visible_through_any_command() {
     for round in 0..3 {
         c.assert(&["SET", "k", "hello"], "+OK\r\n");
         let at = now_ms() + 50;
-        assert!(shared(&s).write_store().db_mut(0).set_deadline(b"k", at, now_ms()));
+        assert!(
+            shared(&s)
+                .write_store()
+                .db_mut(0)
+                .set_deadline(b"k", at, now_ms())
+        );
         let before = c.cmd(&["GET", "k"]);
         if now_ms() < at {
             // Answered before the deadline (a loaded machine may get here too late to know).
@@ -173,7 +184,11 @@ fn an_expired_key_is_never_visible_through_any_command() {
                 checks.len()
             );
         }
-        assert!(wait_until(SWEEP_DEADLINE, || shared(&s).read_store().db(0).raw_len() == 0));
+        assert!(wait_until(SWEEP_DEADLINE, || shared(&s)
+            .read_store()
+            .db(0)
+            .raw_len()
+            == 0));
         c.assert(&["GET", "k"], "$-1\r\n");
     }
 }
@@ -184,10 +199,19 @@ fn a_swept_key_counts_as_modified_for_watch() {
     let mut c = s.client();
     c.assert(&["SET", "k", "v"], "+OK\r\n");
     let at = now_ms() + 50;
-    assert!(shared(&s).write_store().db_mut(0).set_deadline(b"k", at, now_ms()));
+    assert!(
+        shared(&s)
+            .write_store()
+            .db_mut(0)
+            .set_deadline(b"k", at, now_ms())
+    );
     c.assert(&["WATCH", "k"], "+OK\r\n");
     // Deleted by the sweeper, not by any command.
-    assert!(wait_until(SWEEP_DEADLINE, || shared(&s).read_store().db(0).raw_len() == 0));
+    assert!(wait_until(SWEEP_DEADLINE, || shared(&s)
+        .read_store()
+        .db(0)
+        .raw_len()
+        == 0));
     c.assert(&["MULTI"], "+OK\r\n");
     c.assert(&["GET", "k"], "+QUEUED\r\n");
     c.assert(&["EXEC"], "*-1\r\n");
@@ -220,5 +244,9 @@ fn with_active_expiry_off_only_a_touch_deletes_an_expired_key() {
     assert_eq!(shared(&s).read_store().db(0).raw_len(), 99);
     // Back on, the sweeper takes the rest by itself.
     c.assert(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"], "+OK\r\n");
-    assert!(wait_until(SWEEP_DEADLINE, || shared(&s).read_store().db(0).raw_len() == 0));
+    assert!(wait_until(SWEEP_DEADLINE, || shared(&s)
+        .read_store()
+        .db(0)
+        .raw_len()
+        == 0));
 }

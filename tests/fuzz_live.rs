@@ -118,12 +118,21 @@ fn case(rng: &mut StdRng) -> Vec<u8> {
         3 => {
             let depth = rng.random_range(1..200);
             input = "*1\r\n".repeat(depth).into_bytes();
-            let tail: &[&[u8]] = &[b"$4\r\nPING\r\n", b":1\r\n", b"+OK\r\n", b"%1\r\n", b"_\r\n", b"~1\r\n"];
+            let tail: &[&[u8]] = &[
+                b"$4\r\nPING\r\n",
+                b":1\r\n",
+                b"+OK\r\n",
+                b"%1\r\n",
+                b"_\r\n",
+                b"~1\r\n",
+            ];
             input.extend_from_slice(tail[rng.random_range(0..tail.len())]);
         }
         // Pure garbage.
         4 => {
-            input = (0..rng.random_range(1..512)).map(|_| rng.random()).collect();
+            input = (0..rng.random_range(1..512))
+                .map(|_| rng.random())
+                .collect();
         }
         // Inline commands with quotes, escapes and stray bytes.
         5 => {
@@ -159,7 +168,11 @@ fn case(rng: &mut StdRng) -> Vec<u8> {
         }
         // A bulk string announced large and cut short.
         7 => {
-            input = format!("*2\r\n$4\r\nECHO\r\n${}\r\n", rng.random_range(1..1_000_000)).into_bytes();
+            input = format!(
+                "*2\r\n$4\r\nECHO\r\n${}\r\n",
+                rng.random_range(1..1_000_000)
+            )
+            .into_bytes();
             input.extend(std::iter::repeat_n(b'z', rng.random_range(0..1000)));
         }
         // Several mutations of a valid pipeline at once.
@@ -206,8 +219,12 @@ fn run_case(addr: std::net::SocketAddr, input: &[u8], n: usize) -> bool {
                 let excess = tail.len().saturating_sub(4096);
                 tail.drain(..excess);
             }
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return protocol_error(&tail),
-            Err(e) => panic!("case {n}: the server neither answered nor closed: {e}\ninput: {input:?}"),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return protocol_error(&tail);
+            }
+            Err(e) => {
+                panic!("case {n}: the server neither answered nor closed: {e}\ninput: {input:?}")
+            }
         }
     }
 }
@@ -220,7 +237,9 @@ fn hostile_streams_never_take_the_server_down() {
         }
     });
     let mut control = s.client();
-    let canary: Vec<u8> = (0..=255u8).chain(b"\r\n*1\r\n$0\r\n".iter().copied()).collect();
+    let canary: Vec<u8> = (0..=255u8)
+        .chain(b"\r\n*1\r\n$0\r\n".iter().copied())
+        .collect();
     assert_eq!(control.cmd_bytes(&[b"SET", b"canary", &canary]), b"+OK\r\n");
     let expected = [
         format!("${}\r\n", canary.len()).into_bytes(),
@@ -234,16 +253,23 @@ fn hostile_streams_never_take_the_server_down() {
         let input = case(&mut rng);
         refused += usize::from(run_case(s.addr(), &input, n));
         assert_eq!(control.cmd(&["PING"]), b"+PONG\r\n", "case {n}: {input:?}");
-        assert_eq!(control.cmd(&["GET", "canary"]), expected, "case {n}: {input:?}");
+        assert_eq!(
+            control.cmd(&["GET", "canary"]),
+            expected,
+            "case {n}: {input:?}"
+        );
     }
     // Every case's thread has ended: no connection leaked.
     assert!(wait_until(Duration::from_secs(30), || {
-        String::from_utf8_lossy(&control.cmd(&["INFO", "clients"])).contains("connected_clients:1\r\n")
+        String::from_utf8_lossy(&control.cmd(&["INFO", "clients"]))
+            .contains("connected_clients:1\r\n")
     }));
     // The generator must actually reach the error paths, or this test proves little.
     assert!(
         refused > CASES / 10,
         "only {refused} of {CASES} cases hit a protocol error"
     );
-    eprintln!("{CASES} hostile streams survived, {refused} answered with a protocol error (seed {SEED:#x})");
+    eprintln!(
+        "{CASES} hostile streams survived, {refused} answered with a protocol error (seed {SEED:#x})"
+    );
 }

@@ -38,9 +38,18 @@ fn positions_distances_and_hashes_print_as_redis_prints_them() {
     c.assert(&["TYPE", "Sicily"], "+zset\r\n");
     // The score is the 52-bit geohash, a whole number.
     c.assert(&["ZSCORE", "Sicily", "Palermo"], &bulk("3479099956230698"));
-    c.assert(&["GEODIST", "Sicily", "Palermo", "Catania"], &bulk("166274.1516"));
-    c.assert(&["GEODIST", "Sicily", "Palermo", "Catania", "KM"], &bulk("166.2742"));
-    c.assert(&["GEODIST", "Sicily", "Palermo", "Catania", "mi"], &bulk("103.3182"));
+    c.assert(
+        &["GEODIST", "Sicily", "Palermo", "Catania"],
+        &bulk("166274.1516"),
+    );
+    c.assert(
+        &["GEODIST", "Sicily", "Palermo", "Catania", "KM"],
+        &bulk("166.2742"),
+    );
+    c.assert(
+        &["GEODIST", "Sicily", "Palermo", "Catania", "mi"],
+        &bulk("103.3182"),
+    );
     c.assert(&["GEODIST", "Sicily", "Palermo", "nobody"], "$-1\r\n");
     c.assert(&["GEODIST", "nokey", "a", "b"], "$-1\r\n");
     c.assert(
@@ -53,7 +62,11 @@ fn positions_distances_and_hashes_print_as_redis_prints_them() {
     );
     c.assert(
         &["GEOHASH", "Sicily", "Palermo", "Catania", "nobody"],
-        &format!("*3\r\n{}{}$-1\r\n", bulk("sqc8b49rny0"), bulk("sqdtr74hyu0")),
+        &format!(
+            "*3\r\n{}{}$-1\r\n",
+            bulk("sqc8b49rny0"),
+            bulk("sqdtr74hyu0")
+        ),
     );
     c.assert(&["GEOHASH", "nokey", "a"], "*1\r\n$-1\r\n");
 }
@@ -119,11 +132,28 @@ fn searches_order_count_and_options() {
         &format!("*1\r\n{}", bulk("Palermo")),
     );
     c.assert(
-        &["GEOSEARCH", "Sicily", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "m"],
+        &[
+            "GEOSEARCH",
+            "Sicily",
+            "FROMLONLAT",
+            "0",
+            "0",
+            "BYRADIUS",
+            "1",
+            "m",
+        ],
         "*0\r\n",
     );
     c.assert(
-        &["GEOSEARCH", "nokey", "FROMMEMBER", "x", "BYRADIUS", "1", "m"],
+        &[
+            "GEOSEARCH",
+            "nokey",
+            "FROMMEMBER",
+            "x",
+            "BYRADIUS",
+            "1",
+            "m",
+        ],
         "*0\r\n",
     );
     c.assert(&["GEORADIUSBYMEMBER", "nokey", "x", "1", "m"], "*0\r\n");
@@ -138,8 +168,14 @@ fn errors_match_redis() {
         &["GEOADD", "k", "200", "100", "a"],
         &err("ERR invalid longitude,latitude pair 200.000000,100.000000"),
     );
-    c.assert(&["GEOADD", "k", "xx", "nx", "1", "2", "a"], &err("ERR syntax error"));
-    c.assert(&["GEOADD", "k", "1", "2", "a", "b"], &err("ERR syntax error"));
+    c.assert(
+        &["GEOADD", "k", "xx", "nx", "1", "2", "a"],
+        &err("ERR syntax error"),
+    );
+    c.assert(
+        &["GEOADD", "k", "1", "2", "a", "b"],
+        &err("ERR syntax error"),
+    );
     c.assert(
         &["GEOADD", "k", "abc", "2", "a"],
         &err("ERR value is not a valid float"),
@@ -169,7 +205,16 @@ fn errors_match_redis() {
         &err("ERR the ANY argument requires COUNT argument"),
     );
     c.assert(
-        &search(&["FROMLONLAT", "15", "37", "BYRADIUS", "1", "km", "COUNT", "0"]),
+        &search(&[
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYRADIUS",
+            "1",
+            "km",
+            "COUNT",
+            "0",
+        ]),
         &err("ERR COUNT must be > 0"),
     );
     c.assert(
@@ -199,7 +244,16 @@ fn errors_match_redis() {
         &err("ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"),
     );
     c.assert(
-        &["GEORADIUS_RO", "Sicily", "15", "37", "200", "km", "STORE", "d"],
+        &[
+            "GEORADIUS_RO",
+            "Sicily",
+            "15",
+            "37",
+            "200",
+            "km",
+            "STORE",
+            "d",
+        ],
         &err("ERR syntax error"),
     );
     c.assert(&["SET", "str", "v"], "+OK\r\n");
@@ -232,22 +286,37 @@ fn stores_replace_the_destination_and_survive_a_restart() {
     );
     c.assert(&["ZSCORE", "d", "Catania"], &bulk("56.441257870158204"));
     c.assert(
-        &["GEORADIUSBYMEMBER", "Sicily", "Palermo", "10", "km", "STORE", "e"],
+        &[
+            "GEORADIUSBYMEMBER",
+            "Sicily",
+            "Palermo",
+            "10",
+            "km",
+            "STORE",
+            "e",
+        ],
         ":1\r\n",
     );
     c.assert(&["ZSCORE", "e", "Palermo"], &bulk("3479099956230698"));
     // Nothing found: the destination goes.
-    c.assert(&["GEORADIUS", "Sicily", "0", "0", "1", "km", "STORE", "e"], ":0\r\n");
+    c.assert(
+        &["GEORADIUS", "Sicily", "0", "0", "1", "km", "STORE", "e"],
+        ":0\r\n",
+    );
     c.assert(&["EXISTS", "e"], ":0\r\n");
     // GEOADD with CH counts moves as well.
     c.assert(
-        &["GEOADD", "Sicily", "CH", "13.4", "38.1", "Palermo", "1", "1", "x"],
+        &[
+            "GEOADD", "Sicily", "CH", "13.4", "38.1", "Palermo", "1", "1", "x",
+        ],
         ":2\r\n",
     );
     c.assert(&["GEOADD", "Sicily", "XX", "2", "2", "y"], ":0\r\n");
     let before = c.cmd(&["GEOPOS", "Sicily", "Palermo", "x"]);
     let dir: TempDir = s.stop();
-    let aof = String::from_utf8_lossy(&std::fs::read(dir.0.join("appendonly.aof")).unwrap_or_default()).to_string();
+    let aof =
+        String::from_utf8_lossy(&std::fs::read(dir.0.join("appendonly.aof")).unwrap_or_default())
+            .to_string();
     // The log holds effects: ZADDs with computed scores, never a GEO* request.
     assert!(!aof.to_ascii_uppercase().contains("GEO"), "{aof}");
     assert!(
@@ -288,7 +357,11 @@ fn real_redis() -> Option<RealRedis> {
         return None;
     }
     for _attempt in 0..5 {
-        let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
         let mut child = Command::new("redis-server")
             .args([
                 "--port",
@@ -360,7 +433,12 @@ fn random_request(rng: &mut impl Rng) -> Vec<String> {
         }
         6 => {
             let name = ["GEORADIUS", "GEORADIUS_RO"][rng.random_range(0..2)];
-            req.extend([name.into(), key, num(rng, -180.0, 180.0), num(rng, -85.0, 85.0)]);
+            req.extend([
+                name.into(),
+                key,
+                num(rng, -180.0, 180.0),
+                num(rng, -85.0, 85.0),
+            ]);
             req.extend([num(rng, 0.0, 3000.0), unit]);
             options(rng, &mut req);
         }
@@ -374,12 +452,21 @@ fn random_request(rng: &mut impl Rng) -> Vec<String> {
             if rng.random_bool(0.5) {
                 req.extend(["FROMMEMBER".into(), member(rng)]);
             } else {
-                req.extend(["FROMLONLAT".into(), num(rng, -180.0, 180.0), num(rng, -85.0, 85.0)]);
+                req.extend([
+                    "FROMLONLAT".into(),
+                    num(rng, -180.0, 180.0),
+                    num(rng, -85.0, 85.0),
+                ]);
             }
             if rng.random_bool(0.5) {
                 req.extend(["BYRADIUS".into(), num(rng, 0.0, 5000.0), unit]);
             } else {
-                req.extend(["BYBOX".into(), num(rng, 0.0, 8000.0), num(rng, 0.0, 8000.0), unit]);
+                req.extend([
+                    "BYBOX".into(),
+                    num(rng, 0.0, 8000.0),
+                    num(rng, 0.0, 8000.0),
+                    unit,
+                ]);
             }
             options(rng, &mut req);
         }

@@ -55,7 +55,10 @@ fn the_protocol_limits_are_settings_and_bind_connected_clients_too() {
     // From its next command on: the one it was already waiting for was read under the old limits.
     early.assert(&["PING"], "+PONG\r\n");
     early.send_raw(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048577\r\n");
-    assert_eq!(early.read_reply(), b"-ERR Protocol error: invalid bulk length\r\n");
+    assert_eq!(
+        early.read_reply(),
+        b"-ERR Protocol error: invalid bulk length\r\n"
+    );
     assert!(early.is_closed());
     // Exactly the limit is accepted.
     let mut ok = s.client();
@@ -68,7 +71,10 @@ fn the_protocol_limits_are_settings_and_bind_connected_clients_too() {
 fn a_request_past_the_query_buffer_limit_closes_without_a_reply() {
     let s = start();
     let mut admin = s.client();
-    admin.assert(&["CONFIG", "SET", "client-query-buffer-limit", "1mb"], "+OK\r\n");
+    admin.assert(
+        &["CONFIG", "SET", "client-query-buffer-limit", "1mb"],
+        "+OK\r\n",
+    );
     let mut c = s.client();
     // Two arguments of 600,000 bytes: each fits, together they pass 1 MB. The refusal comes
     // at the second header, before its bytes are read or allocated.
@@ -77,7 +83,11 @@ fn a_request_past_the_query_buffer_limit_closes_without_a_reply() {
     c.send_raw(b"\r\n$600000\r\n");
     assert_eq!(c.try_read_reply(), None);
     assert_eq!(
-        info_field(&mut admin, "stats", "client_query_buffer_limit_disconnections"),
+        info_field(
+            &mut admin,
+            "stats",
+            "client_query_buffer_limit_disconnections"
+        ),
         1
     );
     admin.assert(&["EXISTS", "l"], ":0\r\n");
@@ -95,7 +105,12 @@ fn one_reply_past_the_output_limit_costs_its_client_the_connection() {
         ),
     );
     admin.assert(
-        &["CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0"],
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 1mb 0 0",
+        ],
         "+OK\r\n",
     );
     let big = vec![b'v'; 2 * 1024 * 1024];
@@ -104,13 +119,22 @@ fn one_reply_past_the_output_limit_costs_its_client_the_connection() {
     greedy.send(&["GET", "big"]);
     assert!(greedy.is_closed());
     assert_eq!(
-        info_field(&mut admin, "stats", "client_output_buffer_limit_disconnections"),
+        info_field(
+            &mut admin,
+            "stats",
+            "client_output_buffer_limit_disconnections"
+        ),
         1
     );
     // Under the limit is fine, and the data is untouched.
     admin.assert(&["STRLEN", "big"], ":2097152\r\n");
     admin.assert(
-        &["CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"],
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 0 0 0",
+        ],
         "+OK\r\n",
     );
     assert_eq!(s.client().cmd(&["GET", "big"]).len(), 2 * 1024 * 1024 + 12);
@@ -148,7 +172,11 @@ fn a_client_that_never_reads_is_held_back_and_then_closed_while_others_are_serve
     other.assert(&["GET", "canary"], &bulk("alive"));
     assert!(
         wait_until(Duration::from_secs(60), || {
-            info_field(&mut admin, "stats", "client_output_buffer_limit_disconnections") == 1
+            info_field(
+                &mut admin,
+                "stats",
+                "client_output_buffer_limit_disconnections",
+            ) == 1
         }),
         "the stalled client was never closed"
     );
@@ -165,7 +193,8 @@ fn a_client_that_never_reads_is_held_back_and_then_closed_while_others_are_serve
 fn a_slow_client_does_not_delay_the_others() {
     let s = start();
     let mut slow = TcpStream::connect(s.addr()).unwrap();
-    slow.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     let frame = encode(&[b"SET", b"slow", b"done"]);
     let (half, rest) = frame.split_at(frame.len() / 2);
     // Slowloris: a command one byte at a time, never finished while the others work.
@@ -207,7 +236,10 @@ fn idle_clients_are_closed_after_timeout_and_keepalive_is_on() {
         .output()
     {
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("timer:(keepalive"), "no keepalive timer: {text}");
+        assert!(
+            text.contains("timer:(keepalive"),
+            "no keepalive timer: {text}"
+        );
     }
     admin.assert(&["CONFIG", "SET", "timeout", "1"], "+OK\r\n");
     let mut idle = s.client();

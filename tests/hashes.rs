@@ -13,7 +13,10 @@ fn set_get_delete() {
     c.assert(&["hget", "h", "f"], "$1\r\nw\r\n");
     c.assert(&["hget", "h", "zz"], "$-1\r\n");
     c.assert(&["hget", "nh", "f"], "$-1\r\n");
-    c.assert(&["hmget", "h", "f", "zz", "g"], "*3\r\n$1\r\nw\r\n$-1\r\n$1\r\nx\r\n");
+    c.assert(
+        &["hmget", "h", "f", "zz", "g"],
+        "*3\r\n$1\r\nw\r\n$-1\r\n$1\r\nx\r\n",
+    );
     c.assert(&["hmset", "h", "a", "1"], "+OK\r\n");
     c.assert(&["hsetnx", "h", "a", "2"], ":0\r\n");
     c.assert(&["hsetnx", "h", "b", "2"], ":1\r\n");
@@ -56,7 +59,10 @@ fn increments() {
         "-ERR value is not an integer or out of range\r\n",
     );
     c.assert(&["hset", "h", "s", "abc", "fl", "10.50"], ":2\r\n");
-    c.assert(&["hincrby", "h", "s", "1"], "-ERR hash value is not an integer\r\n");
+    c.assert(
+        &["hincrby", "h", "s", "1"],
+        "-ERR hash value is not an integer\r\n",
+    );
     c.assert(
         &["hincrby", "h", "n", "9223372036854775807"],
         ":9223372036854775804\r\n",
@@ -64,9 +70,18 @@ fn increments() {
     c.assert(&["hincrby", "h", "n", "-9223372036854775808"], ":-4\r\n");
     c.assert(&["hincrbyfloat", "h", "fl", "0.1"], "$4\r\n10.6\r\n");
     c.assert(&["hincrbyfloat", "h", "fl", "-5"], "$3\r\n5.6\r\n");
-    c.assert(&["hincrbyfloat", "h", "s", "1"], "-ERR hash value is not a float\r\n");
-    c.assert(&["hincrbyfloat", "h", "fl", "x"], "-ERR value is not a valid float\r\n");
-    c.assert(&["hincrbyfloat", "h", "fl", "inf"], "-ERR value is NaN or Infinity\r\n");
+    c.assert(
+        &["hincrbyfloat", "h", "s", "1"],
+        "-ERR hash value is not a float\r\n",
+    );
+    c.assert(
+        &["hincrbyfloat", "h", "fl", "x"],
+        "-ERR value is not a valid float\r\n",
+    );
+    c.assert(
+        &["hincrbyfloat", "h", "fl", "inf"],
+        "-ERR value is NaN or Infinity\r\n",
+    );
     c.assert(&["hincrbyfloat", "nh", "f", "2.5"], "$3\r\n2.5\r\n");
     c.assert(&["hget", "nh", "f"], "$3\r\n2.5\r\n");
     c.assert(
@@ -82,7 +97,10 @@ fn random_fields_and_scan() {
     let mut c = s.client();
     c.assert(&["hset", "h", "f", "v"], ":1\r\n");
     c.assert(&["hrandfield", "h"], "$1\r\nf\r\n");
-    c.assert(&["hrandfield", "h", "1", "withvalues"], "*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
+    c.assert(
+        &["hrandfield", "h", "1", "withvalues"],
+        "*2\r\n$1\r\nf\r\n$1\r\nv\r\n",
+    );
     c.assert(
         &["hrandfield", "h", "-2", "withvalues"],
         "*4\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\nf\r\n$1\r\nv\r\n",
@@ -95,7 +113,10 @@ fn random_fields_and_scan() {
     c.assert(&["hrandfield", "h", "1", "foo"], "-ERR syntax error\r\n");
     c.assert(&["hrandfield", "nh"], "$-1\r\n");
     c.assert(&["hrandfield", "nh", "1"], "*0\r\n");
-    c.assert(&["hscan", "h", "0"], "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
+    c.assert(
+        &["hscan", "h", "0"],
+        "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n",
+    );
     c.assert(
         &["hscan", "h", "0", "match", "f", "count", "100"],
         "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n",
@@ -128,7 +149,10 @@ fn hscan_pages_a_large_hash() {
     let s = start();
     let mut c = s.client();
     for i in 0..300 {
-        c.assert(&["HSET", "big", &format!("f{i}"), &format!("v{i}")], ":1\r\n");
+        c.assert(
+            &["HSET", "big", &format!("f{i}"), &format!("v{i}")],
+            ":1\r\n",
+        );
     }
     let mut fields = std::collections::HashSet::new();
     let mut cursor = "0".to_string();

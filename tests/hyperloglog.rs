@@ -23,7 +23,9 @@ struct Conn {
 impl Conn {
     fn connect(addr: SocketAddr) -> Conn {
         let stream = TcpStream::connect(addr).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
         let reader = Reader::new(BufReader::new(stream.try_clone().unwrap()));
         Conn { stream, reader }
     }
@@ -87,7 +89,10 @@ fn replies_and_errors_match_redis() {
     assert_eq!(c.int(&["PFADD", "h", "a", "b", "c"]), 0);
     assert_eq!(c.int(&["PFCOUNT", "h"]), 3);
     assert_eq!(c.int(&["PFCOUNT", "h", "missing"]), 3);
-    assert_eq!(c.cmd(&["PFDEBUG", "ENCODING", "h"]), Value::Simple("sparse".into()));
+    assert_eq!(
+        c.cmd(&["PFDEBUG", "ENCODING", "h"]),
+        Value::Simple("sparse".into())
+    );
     c.cmd(&["SET", "s", "text"]);
     assert_eq!(
         c.error(&["PFADD", "s", "x"]),
@@ -100,7 +105,10 @@ fn replies_and_errors_match_redis() {
     );
     c.cmd(&["PFADD", "h", "d"]);
     c.cmd(&["APPEND", "h", "junk"]);
-    assert_eq!(c.error(&["PFCOUNT", "h"]), "INVALIDOBJ Corrupted HLL object detected");
+    assert_eq!(
+        c.error(&["PFCOUNT", "h"]),
+        "INVALIDOBJ Corrupted HLL object detected"
+    );
     assert_eq!(
         c.error(&["PFDEBUG", "GETREG", "nokey"]),
         "ERR The specified key does not exist"
@@ -117,7 +125,10 @@ fn merge_counts_the_union_and_keeps_a_ttl() {
     assert!((union - 2000).abs() < 100, "{union}");
     c.cmd(&["PFADD", "d"]);
     c.cmd(&["EXPIRE", "d", "1000"]);
-    assert_eq!(c.cmd(&["PFMERGE", "d", "a", "b"]), Value::Simple("OK".into()));
+    assert_eq!(
+        c.cmd(&["PFMERGE", "d", "a", "b"]),
+        Value::Simple("OK".into())
+    );
     assert_eq!(c.int(&["PFCOUNT", "d"]), union);
     assert!(c.int(&["TTL", "d"]) > 0);
     assert_eq!(c.int(&["PFDEBUG", "TODENSE", "a"]), 1);
@@ -159,9 +170,20 @@ impl RealRedis {
     fn start() -> RealRedis {
         let dir = TempDir::new();
         for _attempt in 0..5 {
-            let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
             let mut child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                ])
                 .args(["--appendonly", "no", "--daemonize", "no"])
                 .arg("--dir")
                 .arg(&dir.0)
@@ -187,7 +209,10 @@ impl RealRedis {
 
 impl Drop for RealRedis {
     fn drop(&mut self) {
-        let _ = self.conn.stream.write_all(&encode(&[b"SHUTDOWN", b"NOSAVE"]));
+        let _ = self
+            .conn
+            .stream
+            .write_all(&encode(&[b"SHUTDOWN", b"NOSAVE"]));
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -228,8 +253,14 @@ fn values_move_between_redis_and_us_unchanged() {
         redis.conn.fill(&key, "r", n);
         let bytes = redis.conn.get(&key);
         us.cmd_bytes(&[b"SET", key.as_bytes(), &bytes]);
-        assert_eq!(us.cmd(&["PFDEBUG", "ENCODING", &key]), Value::Simple(encoding.into()));
-        assert_eq!(us.int(&["PFCOUNT", &key]), redis.conn.int(&["PFCOUNT", &key]));
+        assert_eq!(
+            us.cmd(&["PFDEBUG", "ENCODING", &key]),
+            Value::Simple(encoding.into())
+        );
+        assert_eq!(
+            us.int(&["PFCOUNT", &key]),
+            redis.conn.int(&["PFCOUNT", &key])
+        );
         // Made here, counted by Redis.
         let mine = format!("m{n}");
         us.fill(&mine, "u", n);
@@ -239,7 +270,10 @@ fn values_move_between_redis_and_us_unchanged() {
             redis.conn.cmd(&["PFDEBUG", "ENCODING", &mine]),
             Value::Simple(encoding.into())
         );
-        assert_eq!(redis.conn.int(&["PFCOUNT", &mine]), us.int(&["PFCOUNT", &mine]));
+        assert_eq!(
+            redis.conn.int(&["PFCOUNT", &mine]),
+            us.int(&["PFCOUNT", &mine])
+        );
         // The same elements give the same registers on both sides.
         us.fill(&format!("same{n}"), "r", n);
         let ours_regs = us.cmd(&["PFDEBUG", "GETREG", &format!("same{n}")]);

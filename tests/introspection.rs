@@ -18,14 +18,19 @@ fn text(bytes: Vec<u8>) -> String {
 /// The body of a bulk-string reply (`INFO`, `CLIENT LIST`), without its length line.
 fn body(reply: Vec<u8>) -> String {
     let reply = text(reply);
-    reply.split_once("\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+    reply
+        .split_once("\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default()
 }
 
 /// `calls=..,rejected_calls=..,failed_calls=..` of one command in `INFO commandstats`, with the
 /// measured time left out; `None` if the command has no line.
 fn cmdstat(c: &mut Client, name: &str) -> Option<String> {
     let info = body(c.cmd(&["INFO", "commandstats"]));
-    let line = info.lines().find_map(|l| l.strip_prefix(&format!("cmdstat_{name}:")))?;
+    let line = info
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("cmdstat_{name}:")))?;
     let fields: Vec<&str> = line.split(',').filter(|f| !f.starts_with("usec")).collect();
     Some(fields.join(","))
 }
@@ -33,7 +38,9 @@ fn cmdstat(c: &mut Client, name: &str) -> Option<String> {
 /// `total_error_replies` from `INFO stats`.
 fn total_errors(c: &mut Client) -> u64 {
     let info = body(c.cmd(&["INFO", "stats"]));
-    let value = info.lines().find_map(|l| l.strip_prefix("total_error_replies:"));
+    let value = info
+        .lines()
+        .find_map(|l| l.strip_prefix("total_error_replies:"));
     value.expect("total_error_replies").parse().unwrap()
 }
 
@@ -47,7 +54,10 @@ fn errorstats_count_each_error_reply_under_its_first_word() {
         &["LPUSH", "k", "x"],
         "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
     );
-    c.assert(&["GET"], "-ERR wrong number of arguments for 'get' command\r\n");
+    c.assert(
+        &["GET"],
+        "-ERR wrong number of arguments for 'get' command\r\n",
+    );
     c.assert(
         &["NOSUCH"],
         "-ERR unknown command 'NOSUCH', with args beginning with: \r\n",
@@ -60,7 +70,10 @@ fn errorstats_count_each_error_reply_under_its_first_word() {
     // Errors inside EXEC count one by one; EXEC's own array is not an error.
     c.assert(&["MULTI"], "+OK\r\n");
     c.assert(&["INCR", "k"], "+QUEUED\r\n");
-    c.assert(&["EXEC"], "*1\r\n-ERR value is not an integer or out of range\r\n");
+    c.assert(
+        &["EXEC"],
+        "*1\r\n-ERR value is not an integer or out of range\r\n",
+    );
     assert_eq!(total_errors(&mut c), 4);
     c.assert(&["CONFIG", "RESETSTAT"], "+OK\r\n");
     c.assert(&["INFO", "errorstats"], "$14\r\n# Errorstats\r\n\r\n");
@@ -73,7 +86,10 @@ fn commandstats_tell_refused_calls_from_failed_ones() {
     let mut c = s.client();
     c.assert(&["CONFIG", "RESETSTAT"], "+OK\r\n");
     // A wrong arity is refused before the command runs.
-    c.assert(&["SET", "k"], "-ERR wrong number of arguments for 'set' command\r\n");
+    c.assert(
+        &["SET", "k"],
+        "-ERR wrong number of arguments for 'set' command\r\n",
+    );
     assert_eq!(
         cmdstat(&mut c, "set").as_deref(),
         Some("calls=0,rejected_calls=1,failed_calls=0")
@@ -120,7 +136,10 @@ fn commandstats_inside_a_transaction_count_each_queued_command() {
     c.assert(&["SET", "a", "b"], "+QUEUED\r\n");
     c.assert(&["AUTH", "a"], "+QUEUED\r\n");
     let exec = text(c.cmd(&["EXEC"]));
-    assert!(exec.starts_with("*2\r\n+OK\r\n-ERR AUTH <password> called"), "{exec}");
+    assert!(
+        exec.starts_with("*2\r\n+OK\r\n-ERR AUTH <password> called"),
+        "{exec}"
+    );
     assert_eq!(
         cmdstat(&mut c, "set").as_deref(),
         Some("calls=1,rejected_calls=0,failed_calls=0")
@@ -141,7 +160,10 @@ fn commandstats_inside_a_transaction_count_each_queued_command() {
     // A refusal at queue time aborts the transaction: EXEC runs and fails.
     c.assert(&["CONFIG", "RESETSTAT"], "+OK\r\n");
     c.assert(&["MULTI"], "+OK\r\n");
-    c.assert(&["SET"], "-ERR wrong number of arguments for 'set' command\r\n");
+    c.assert(
+        &["SET"],
+        "-ERR wrong number of arguments for 'set' command\r\n",
+    );
     c.assert(
         &["CONFIG", "NOSUCH"],
         "-ERR unknown subcommand 'NOSUCH'. Try CONFIG HELP.\r\n",
@@ -183,9 +205,15 @@ fn commandstats_sum_over_clients_gone_and_connected() {
         cmdstat(&mut c, "get").as_deref() == Some("calls=3,rejected_calls=0,failed_calls=0")
     }));
     let info = body(c.cmd(&["INFO", "commandstats"]));
-    let line = info.lines().find(|l| l.starts_with("cmdstat_get:")).unwrap();
+    let line = info
+        .lines()
+        .find(|l| l.starts_with("cmdstat_get:"))
+        .unwrap();
     // `usec_per_call` has two decimals, as Redis prints it.
-    let per_call = line.split(',').find_map(|f| f.strip_prefix("usec_per_call=")).unwrap();
+    let per_call = line
+        .split(',')
+        .find_map(|f| f.strip_prefix("usec_per_call="))
+        .unwrap();
     let (_, decimals) = per_call.split_once('.').unwrap();
     assert_eq!(decimals.len(), 2, "{line}");
 }
@@ -246,7 +274,10 @@ fn client_list_prints_redis_7_0_fields_and_flags() {
     let s = start();
     let mut me = s.client();
     let mut subscriber = s.client();
-    subscriber.assert(&["SUBSCRIBE", "ch"], "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+    subscriber.assert(
+        &["SUBSCRIBE", "ch"],
+        "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n",
+    );
     let mut queuing = s.client();
     queuing.assert(&["MULTI"], "+OK\r\n");
     let mut monitor = s.client();
@@ -276,8 +307,14 @@ fn client_list_prints_redis_7_0_fields_and_flags() {
         .collect();
     fds.dedup();
     assert_eq!(fds.len(), 5, "descriptors are real and distinct: {list}");
-    assert!(lines[1].contains(" db=0 sub=1 psub=0 ssub=0 multi=-1 "), "{list}");
-    assert!(lines[4].contains(" cmd=blpop user=default redir=-1 resp=2"), "{list}");
+    assert!(
+        lines[1].contains(" db=0 sub=1 psub=0 ssub=0 multi=-1 "),
+        "{list}"
+    );
+    assert!(
+        lines[4].contains(" cmd=blpop user=default redir=-1 resp=2"),
+        "{list}"
+    );
     assert!(
         lines[0].ends_with(" events=r cmd=client|list user=default redir=-1 resp=2"),
         "{list}"

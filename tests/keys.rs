@@ -42,7 +42,10 @@ fn del_exists_touch_type() {
     c.assert(&["DEL", "a", "a", "nokey"], ":1\r\n");
     c.assert(&["UNLINK", "b"], ":1\r\n");
     c.assert(&["UNLINK", "b"], ":0\r\n");
-    c.assert(&["DEL"], &err("ERR wrong number of arguments for 'del' command"));
+    c.assert(
+        &["DEL"],
+        &err("ERR wrong number of arguments for 'del' command"),
+    );
     c.assert(&["SET", "s", "v"], OK);
     make_list(&s, "l");
     c.assert(&["TYPE", "s"], "+string\r\n");
@@ -94,7 +97,10 @@ fn copy() {
         &["COPY", "a", "a"],
         &err("ERR source and destination objects are the same"),
     );
-    c.assert(&["COPY", "a", "b", "DB", "16"], &err("ERR DB index is out of range"));
+    c.assert(
+        &["COPY", "a", "b", "DB", "16"],
+        &err("ERR DB index is out of range"),
+    );
     c.assert(
         &["COPY", "a", "b", "DB", "x"],
         &err("ERR value is not an integer or out of range"),
@@ -137,13 +143,19 @@ fn keys_glob_and_binary_keys() {
     assert_eq!(c.cmd_bytes(&[b"SET", b"bin\r\n\0key", b"v"]), b"+OK\r\n");
     c.assert(&["SET", "", "empty"], OK);
     let keys = |c: &mut Client, p: &str| parse_bulks(&c.cmd(&["KEYS", p]));
-    assert_eq!(keys(&mut c, "h?llo"), sorted(&["h*llo", "hallo", "hello", "hxllo"]));
+    assert_eq!(
+        keys(&mut c, "h?llo"),
+        sorted(&["h*llo", "hallo", "hello", "hxllo"])
+    );
     assert_eq!(
         keys(&mut c, "h*llo"),
         sorted(&["h*llo", "hallo", "heeeello", "hello", "hllo", "hxllo"])
     );
     assert_eq!(keys(&mut c, "h[ae]llo"), sorted(&["hallo", "hello"]));
-    assert_eq!(keys(&mut c, "h[^e]llo"), sorted(&["h*llo", "hallo", "hxllo"]));
+    assert_eq!(
+        keys(&mut c, "h[^e]llo"),
+        sorted(&["h*llo", "hallo", "hxllo"])
+    );
     assert_eq!(keys(&mut c, "h[a-b]llo"), sorted(&["hallo"]));
     assert_eq!(keys(&mut c, "h[z-w]llo"), sorted(&["hxllo"]));
     assert_eq!(keys(&mut c, r"h\*llo"), sorted(&["h*llo"]));
@@ -164,7 +176,10 @@ fn scan_options_and_errors() {
     c.assert(&["SCAN", "0"], "*2\r\n$1\r\n0\r\n*0\r\n");
     c.assert(&["SCAN", "x"], &err("ERR invalid cursor"));
     c.assert(&["SCAN", " 0"], &err("ERR invalid cursor"));
-    c.assert(&["SCAN", "18446744073709551616"], &err("ERR invalid cursor"));
+    c.assert(
+        &["SCAN", "18446744073709551616"],
+        &err("ERR invalid cursor"),
+    );
     c.assert(&["SCAN", "x", "COUNT", "0"], &err("ERR invalid cursor"));
     c.assert(&["SCAN", "0", "COUNT", "0"], SYNTAX);
     c.assert(
@@ -176,7 +191,10 @@ fn scan_options_and_errors() {
     c.assert(&["SCAN", "-1"], "*2\r\n$1\r\n0\r\n*0\r\n");
     c.assert(&["SET", "a", "1"], OK);
     make_list(&s, "l");
-    c.assert(&["SCAN", "0", "TYPE", "STRING"], "*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n");
+    c.assert(
+        &["SCAN", "0", "TYPE", "STRING"],
+        "*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n",
+    );
     c.assert(
         &["SCAN", "0", "TYPE", "list", "COUNT", "1000"],
         "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nl\r\n",
@@ -257,7 +275,10 @@ fn key_commands_queue_in_multi() {
     c.assert(&["EXISTS", "a", "b"], "+QUEUED\r\n");
     c.assert(&["DEL", "b"], "+QUEUED\r\n");
     c.assert(&["DBSIZE"], "+QUEUED\r\n");
-    c.assert(&["EXEC"], "*5\r\n+OK\r\n-ERR no such key\r\n:1\r\n:1\r\n:0\r\n");
+    c.assert(
+        &["EXEC"],
+        "*5\r\n+OK\r\n-ERR no such key\r\n:1\r\n:1\r\n:0\r\n",
+    );
 }
 
 /// Each write logs an effect naming the keys it changed (WATCH is derived from those effects),
@@ -283,7 +304,11 @@ fn effects_name_the_keys_they_change() {
         other.cmd(write);
         c.assert(&["MULTI"], OK);
         c.assert(&["PING"], "+QUEUED\r\n");
-        let expected = if touches { "*-1\r\n" } else { "*1\r\n+PONG\r\n" };
+        let expected = if touches {
+            "*-1\r\n"
+        } else {
+            "*1\r\n+PONG\r\n"
+        };
         c.assert(&["EXEC"], expected);
     }
 }

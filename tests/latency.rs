@@ -86,10 +86,15 @@ fn histogram_calls(reply: &R) -> Vec<(String, i64)> {
             assert_eq!(fields[2], R::Text("histogram_usec".into()));
             let calls = fields[1].int();
             let buckets: Vec<i64> = fields[3].items().iter().map(R::int).collect();
-            let (labels, counts): (Vec<i64>, Vec<i64>) = buckets.chunks(2).map(|p| (p[0], p[1])).unzip();
+            let (labels, counts): (Vec<i64>, Vec<i64>) =
+                buckets.chunks(2).map(|p| (p[0], p[1])).unzip();
             assert!(labels.windows(2).all(|w| w[0] < w[1]), "{labels:?}");
             assert!(counts.windows(2).all(|w| w[0] < w[1]), "{counts:?}");
-            assert_eq!(counts.last(), Some(&calls), "the last bucket counts every call");
+            assert_eq!(
+                counts.last(),
+                Some(&calls),
+                "the last bucket counts every call"
+            );
             (name.clone(), calls)
         })
         .collect()
@@ -125,7 +130,10 @@ fn a_slow_command_is_a_latency_event() {
         panic!()
     };
     assert!(doctor.contains(". command: 1 sample(s)"), "{doctor}");
-    assert!(doctor.contains(&format!("worst {} ms", max.int())), "{doctor}");
+    assert!(
+        doctor.contains(&format!("worst {} ms", max.int())),
+        "{doctor}"
+    );
     let R::Text(graph) = parse(&c.cmd(&["LATENCY", "GRAPH", "command"])) else {
         panic!()
     };
@@ -168,7 +176,10 @@ fn latency_help_and_refusals_are_redis_s() {
         &["LATENCY", "foo"],
         "-ERR unknown subcommand 'foo'. Try LATENCY HELP.\r\n",
     );
-    c.assert(&["LATENCY"], "-ERR wrong number of arguments for 'latency' command\r\n");
+    c.assert(
+        &["LATENCY"],
+        "-ERR wrong number of arguments for 'latency' command\r\n",
+    );
     c.assert(
         &["LATENCY", "HISTORY"],
         "-ERR wrong number of arguments for 'latency|history' command\r\n",
@@ -208,8 +219,9 @@ fn latency_histogram_answers_redis_s_shapes() {
         "unknown names skipped, each name answered as often as asked"
     );
     assert!(
-        c.cmd(&["LATENCY", "HISTOGRAM", "set"])
-            .starts_with(b"*2\r\n$3\r\nset\r\n*4\r\n$5\r\ncalls\r\n:2\r\n$14\r\nhistogram_usec\r\n*")
+        c.cmd(&["LATENCY", "HISTOGRAM", "set"]).starts_with(
+            b"*2\r\n$3\r\nset\r\n*4\r\n$5\r\ncalls\r\n:2\r\n$14\r\nhistogram_usec\r\n*"
+        )
     );
     c.assert(&["LATENCY", "HISTOGRAM", "blabla", "zadd"], "*0\r\n");
 
@@ -219,12 +231,16 @@ fn latency_histogram_answers_redis_s_shapes() {
     assert_eq!(names, ["client|getname", "client|id"]);
     let one = histogram_calls(&parse(&c.cmd(&["LATENCY", "HISTOGRAM", "client|id"])));
     assert_eq!(one, [("client|id".to_string(), 1)]);
-    c.assert(&["LATENCY", "HISTOGRAM", "client|nosuch", "set|x"], "*0\r\n");
+    c.assert(
+        &["LATENCY", "HISTOGRAM", "client|nosuch", "set|x"],
+        "*0\r\n",
+    );
 
     c.cmd(&["HELLO", "3"]);
     assert!(
-        c.cmd(&["LATENCY", "HISTOGRAM", "set"])
-            .starts_with(b"%1\r\n$3\r\nset\r\n%2\r\n$5\r\ncalls\r\n:2\r\n$14\r\nhistogram_usec\r\n%")
+        c.cmd(&["LATENCY", "HISTOGRAM", "set"]).starts_with(
+            b"%1\r\n$3\r\nset\r\n%2\r\n$5\r\ncalls\r\n:2\r\n$14\r\nhistogram_usec\r\n%"
+        )
     );
     c.assert(&["LATENCY", "HISTOGRAM", "blabla"], "%0\r\n");
     c.cmd(&["HELLO", "2"]);
@@ -239,7 +255,10 @@ fn latency_histogram_answers_redis_s_shapes() {
     assert_eq!(figures.len(), 3, "{line}");
     for (f, p) in figures.iter().zip(["p50=", "p99=", "p99.9="]) {
         let value = f.strip_prefix(p).expect(line);
-        assert!(value.split_once('.').is_some_and(|(_, d)| d.len() == 3), "{line}");
+        assert!(
+            value.split_once('.').is_some_and(|(_, d)| d.len() == 3),
+            "{line}"
+        );
     }
 
     // Without tracking, calls are no longer counted in the histograms.
@@ -259,13 +278,21 @@ fn latency_histogram_answers_redis_s_shapes() {
 
 #[test]
 fn latency_settings_are_taken_at_start_up() {
-    let words: Vec<String> = ["--latency-monitor-threshold", "150", "--latency-tracking", "no"]
-        .map(String::from)
-        .into();
+    let words: Vec<String> = [
+        "--latency-monitor-threshold",
+        "150",
+        "--latency-tracking",
+        "no",
+    ]
+    .map(String::from)
+    .into();
     let config = Config::from_args(&words).unwrap();
     assert_eq!(config.latency.monitor_threshold_ms, 150);
     assert!(!config.latency.tracking);
-    let s = start_latency(|c| c.set("latency-tracking-info-percentiles", "50 99.99").unwrap());
+    let s = start_latency(|c| {
+        c.set("latency-tracking-info-percentiles", "50 99.99")
+            .unwrap()
+    });
     let mut c = s.client();
     c.assert(
         &["CONFIG", "GET", "latency-tracking*"],

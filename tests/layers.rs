@@ -81,7 +81,10 @@ struct Source {
 /// and `commands`; every binary is the one module `bin`.
 fn module_of(src: &Path, file: &Path) -> Vec<String> {
     let rel = file.strip_prefix(src).expect("a file under src/");
-    let mut parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let mut parts: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
     let last = parts.pop().unwrap_or_default();
     let stem = last.trim_end_matches(".rs").to_string();
     if parts.first().map(String::as_str) == Some("bin") {
@@ -124,9 +127,9 @@ fn code_part(text: &str) -> &str {
     let mut lines = text.split_inclusive('\n').peekable();
     while let Some(line) = lines.next() {
         if line.trim() == "#[cfg(test)]"
-            && lines
-                .peek()
-                .is_some_and(|next| next.trim_start().starts_with("mod ") && next.trim_end().ends_with('{'))
+            && lines.peek().is_some_and(|next| {
+                next.trim_start().starts_with("mod ") && next.trim_end().ends_with('{')
+            })
         {
             return &text[..at];
         }
@@ -242,7 +245,10 @@ fn references(source: &Source) -> Vec<Vec<String>> {
     for line in code.lines() {
         let code = line.split("//").next().unwrap_or("");
         let trimmed = code.trim_start();
-        if trimmed.starts_with("use ") || trimmed.starts_with("pub use ") || trimmed.starts_with("pub(crate) use ") {
+        if trimmed.starts_with("use ")
+            || trimmed.starts_with("pub use ")
+            || trimmed.starts_with("pub(crate) use ")
+        {
             continue;
         }
         for (at, _) in code.match_indices("super::") {
@@ -278,7 +284,8 @@ fn references(source: &Source) -> Vec<Vec<String>> {
 
 /// The child of `parent` that `path` lies in, if `path` is below `parent`.
 fn child_below<'a>(parent: &[String], path: &'a [String]) -> Option<&'a str> {
-    (path.len() > parent.len() && path[..parent.len()] == *parent).then(|| path[parent.len()].as_str())
+    (path.len() > parent.len() && path[..parent.len()] == *parent)
+        .then(|| path[parent.len()].as_str())
 }
 
 /// The modules this tree has, as paths: every file's module and every folder on the way.
@@ -361,14 +368,24 @@ fn sibling_edges(sources: &[Source], known: &Tree) -> Edges {
                 continue;
             }
             // The deepest folder holding both ends; the edge runs between its children.
-            let common = s.module.iter().zip(&target).take_while(|(a, b)| a == b).count();
+            let common = s
+                .module
+                .iter()
+                .zip(&target)
+                .take_while(|(a, b)| a == b)
+                .count();
             let folder = s.module[..common].to_vec();
-            let (Some(from), Some(to)) = (child_below(&folder, &s.module), child_below(&folder, &target)) else {
+            let (Some(from), Some(to)) = (
+                child_below(&folder, &s.module),
+                child_below(&folder, &target),
+            ) else {
                 continue; // one end is the folder itself: a parent and its child
             };
             let (from, to) = (room(&folder, from), room(&folder, to));
             if from != to {
-                edges.entry((folder, from, to)).or_insert_with(|| s.file.clone());
+                edges
+                    .entry((folder, from, to))
+                    .or_insert_with(|| s.file.clone());
             }
         }
     }
@@ -477,10 +494,18 @@ fn no_two_modules_import_each_other() {
         } else {
             folder.join("::")
         };
-        report.push(format!("a loop among the modules of {name}: {}", cycle.join(" → ")));
+        report.push(format!(
+            "a loop among the modules of {name}: {}",
+            cycle.join(" → ")
+        ));
         for pair in cycle.windows(2) {
             if let Some(file) = edges.get(&(folder.clone(), pair[0].clone(), pair[1].clone())) {
-                report.push(format!("  {} → {} (in {})", pair[0], pair[1], file.display()));
+                report.push(format!(
+                    "  {} → {} (in {})",
+                    pair[0],
+                    pair[1],
+                    file.display()
+                ));
             }
         }
     }
@@ -496,7 +521,11 @@ fn no_file_is_longer_than_the_limit_before_its_tests() {
             long.push(format!("{}: {n} lines before its tests", s.file.display()));
         }
     }
-    assert!(long.is_empty(), "files over {MAX_LINES} lines:\n{}", long.join("\n"));
+    assert!(
+        long.is_empty(),
+        "files over {MAX_LINES} lines:\n{}",
+        long.join("\n")
+    );
 }
 
 /// The checks themselves, on made-up files: they must catch what they are for.
@@ -548,7 +577,10 @@ mod the_checks {
         let tree = [
             source("persistence/mod.rs", "pub mod aof;\npub mod rewrite;\n"),
             source("persistence/aof.rs", "use super::rewrite::start;\n"),
-            source("persistence/rewrite.rs", "use crate::persistence::aof::Inner;\n"),
+            source(
+                "persistence/rewrite.rs",
+                "use crate::persistence::aof::Inner;\n",
+            ),
         ];
         let known = tree_of(&tree);
         let (folder, cycle) = find_cycle(&sibling_edges(&tree, &known)).expect("a loop");
@@ -560,7 +592,10 @@ mod the_checks {
     #[test]
     fn a_parent_naming_its_children_is_no_loop() {
         let tree = [
-            source("commands/mod.rs", "pub mod registry;\npub use registry::Registry;\n"),
+            source(
+                "commands/mod.rs",
+                "pub mod registry;\npub use registry::Registry;\n",
+            ),
             source("commands/registry.rs", "use super::Context;\n"),
         ];
         let known = tree_of(&tree);

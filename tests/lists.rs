@@ -19,16 +19,25 @@ fn pushes_pops_and_counts() {
     c.assert(&["lpop", "l"], "$1\r\nz\r\n");
     c.assert(&["rpop", "l"], "$1\r\nd\r\n");
     c.assert(&["lpop", "l", "0"], "*0\r\n");
-    c.assert(&["lpop", "l", "5"], "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+    c.assert(
+        &["lpop", "l", "5"],
+        "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n",
+    );
     c.assert(&["lpop", "l"], "$-1\r\n");
     c.assert(&["lpop", "l", "2"], "*-1\r\n");
     c.assert(&["rpop", "l"], "$-1\r\n");
-    c.assert(&["lpop", "l", "-1"], "-ERR value is out of range, must be positive\r\n");
+    c.assert(
+        &["lpop", "l", "-1"],
+        "-ERR value is out of range, must be positive\r\n",
+    );
     c.assert(
         &["lpop", "l", "abc"],
         "-ERR value is out of range, must be positive\r\n",
     );
-    c.assert(&["lpush"], "-ERR wrong number of arguments for 'lpush' command\r\n");
+    c.assert(
+        &["lpush"],
+        "-ERR wrong number of arguments for 'lpush' command\r\n",
+    );
     // A count and one word more is an arity error in Redis, not a syntax error.
     c.assert(
         &["lpop", "l", "1", "2"],
@@ -102,7 +111,10 @@ fn lrem_ltrim_linsert() {
     );
     c.assert(&["rpush", "t", "1", "2", "3", "4", "5"], ":5\r\n");
     c.assert(&["ltrim", "t", "1", "-2"], "+OK\r\n");
-    c.assert(&["lrange", "t", "0", "-1"], "*3\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n4\r\n");
+    c.assert(
+        &["lrange", "t", "0", "-1"],
+        "*3\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n4\r\n",
+    );
     c.assert(&["ltrim", "t", "5", "1"], "+OK\r\n");
     c.assert(&["llen", "t"], ":0\r\n");
     c.assert(&["ltrim", "nol", "0", "1"], "+OK\r\n");
@@ -110,7 +122,10 @@ fn lrem_ltrim_linsert() {
     c.assert(&["linsert", "i", "before", "c", "b"], ":3\r\n");
     c.assert(&["linsert", "i", "after", "c", "d"], ":4\r\n");
     c.assert(&["linsert", "i", "before", "zz", "y"], ":-1\r\n");
-    c.assert(&["linsert", "i", "middle", "a", "y"], "-ERR syntax error\r\n");
+    c.assert(
+        &["linsert", "i", "middle", "a", "y"],
+        "-ERR syntax error\r\n",
+    );
     c.assert(&["linsert", "nol", "before", "a", "y"], ":0\r\n");
     c.assert(
         &["lrange", "i", "0", "-1"],
@@ -127,7 +142,10 @@ fn lpos_options() {
     c.assert(&["lpos", "l", "a", "rank", "2"], ":3\r\n");
     c.assert(&["lpos", "l", "a", "rank", "-1"], ":3\r\n");
     c.assert(&["lpos", "l", "a", "count", "0"], "*2\r\n:0\r\n:3\r\n");
-    c.assert(&["lpos", "l", "a", "count", "1", "rank", "-1"], "*1\r\n:3\r\n");
+    c.assert(
+        &["lpos", "l", "a", "count", "1", "rank", "-1"],
+        "*1\r\n:3\r\n",
+    );
     c.assert(&["lpos", "l", "a", "rank", "-2", "maxlen", "3"], "$-1\r\n");
     c.assert(
         &["lpos", "l", "a", "rank", "2", "count", "5", "maxlen", "4"],
@@ -137,8 +155,14 @@ fn lpos_options() {
     c.assert(&["lpos", "l", "z", "count", "0"], "*0\r\n");
     c.assert(&["lpos", "nol", "a", "count", "1"], "*0\r\n");
     c.assert(&["lpos", "l", "a", "rank", "0"], "-ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list\r\n");
-    c.assert(&["lpos", "l", "a", "count", "-1"], "-ERR COUNT can't be negative\r\n");
-    c.assert(&["lpos", "l", "a", "maxlen", "-1"], "-ERR MAXLEN can't be negative\r\n");
+    c.assert(
+        &["lpos", "l", "a", "count", "-1"],
+        "-ERR COUNT can't be negative\r\n",
+    );
+    c.assert(
+        &["lpos", "l", "a", "maxlen", "-1"],
+        "-ERR MAXLEN can't be negative\r\n",
+    );
     c.assert(&["lpos", "l", "a", "foo", "1"], "-ERR syntax error\r\n");
     c.assert(&["lpos", "l", "a", "rank"], "-ERR syntax error\r\n");
     c.assert(
@@ -157,7 +181,10 @@ fn moves_and_mpop() {
     c.assert(&["lrange", "d", "0", "-1"], "*2\r\n$1\r\nc\r\n$1\r\na\r\n");
     c.assert(&["lmove", "l", "l", "right", "left"], "$1\r\nb\r\n");
     c.assert(&["lmove", "nol", "d", "left", "left"], "$-1\r\n");
-    c.assert(&["lmove", "l", "d", "middle", "left"], "-ERR syntax error\r\n");
+    c.assert(
+        &["lmove", "l", "d", "middle", "left"],
+        "-ERR syntax error\r\n",
+    );
     c.assert(&["rpoplpush", "d", "l"], "$1\r\na\r\n");
     c.assert(&["lrange", "l", "0", "-1"], "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
     c.assert(
@@ -186,7 +213,10 @@ fn moves_and_mpop() {
         &["lmpop", "1", "l", "left", "count", "2", "count", "3"],
         "-ERR syntax error\r\n",
     );
-    c.assert(&["lmpop", "1", "l", "left", "count"], "-ERR syntax error\r\n");
+    c.assert(
+        &["lmpop", "1", "l", "left", "count"],
+        "-ERR syntax error\r\n",
+    );
 }
 
 #[test]

@@ -132,7 +132,12 @@ fn every_contender_holds_what_was_written() {
                 keyspace.set(&k, &value);
                 model.insert(k, value);
             } else {
-                assert_eq!(keyspace.get(&k), model.get(&k).cloned(), "{}", keyspace.name());
+                assert_eq!(
+                    keyspace.get(&k),
+                    model.get(&k).cloned(),
+                    "{}",
+                    keyspace.name()
+                );
             }
         }
         // And from several threads at once: every thread's last write to its own keys stays.
@@ -149,7 +154,12 @@ fn every_contender_holds_what_was_written() {
         for t in 0..4u64 {
             for i in 1_900..2_000u64 {
                 let k = key(10_000 + t * 10_000 + i % 100);
-                assert_eq!(keyspace.get(&k), Some(i.to_le_bytes().to_vec()), "{}", keyspace.name());
+                assert_eq!(
+                    keyspace.get(&k),
+                    Some(i.to_le_bytes().to_vec()),
+                    "{}",
+                    keyspace.name()
+                );
             }
         }
     }
@@ -209,7 +219,12 @@ fn measure_the_locks() {
             let mut runs = vec![Vec::new(); keyspaces.len()];
             for _ in 0..3 {
                 for (i, keyspace) in keyspaces.iter().enumerate() {
-                    runs[i].push(throughput(keyspace.as_ref(), threads, reads, Duration::from_secs(1)));
+                    runs[i].push(throughput(
+                        keyspace.as_ref(),
+                        threads,
+                        reads,
+                        Duration::from_secs(1),
+                    ));
                 }
             }
             let row: Vec<f64> = runs

@@ -19,7 +19,10 @@ fn the_client_past_maxclients_is_refused_with_redis_error() {
         c.assert(&["PING"], "+PONG\r\n");
     }
     let mut extra = s.client();
-    assert_eq!(extra.read_reply(), b"-ERR max number of clients reached\r\n");
+    assert_eq!(
+        extra.read_reply(),
+        b"-ERR max number of clients reached\r\n"
+    );
     assert!(extra.is_closed());
     let stats = String::from_utf8_lossy(&held[0].cmd(&["INFO", "stats"])).into_owned();
     assert!(stats.contains("rejected_connections:1\r\n"), "{stats}");
@@ -62,7 +65,11 @@ fn the_accept_loop_survives_running_out_of_file_descriptors() {
     }
     let dir = TempDir::new();
     // A free port: bind one, note it, let it go (the server binds it a moment later).
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let child = Command::new("prlimit")
         .args(["--nofile=64:64", "--"])
@@ -93,7 +100,9 @@ fn the_accept_loop_survives_running_out_of_file_descriptors() {
     keep.read_exact(&mut ok).unwrap();
     // 100 connections against 64 descriptors: the kernel completes every handshake (the
     // backlog holds them), the server accepts until `accept` fails with EMFILE, then backs off.
-    let flood: Vec<TcpStream> = (0..100).filter_map(|_| TcpStream::connect(addr).ok()).collect();
+    let flood: Vec<TcpStream> = (0..100)
+        .filter_map(|_| TcpStream::connect(addr).ok())
+        .collect();
     assert!(flood.len() > 64, "only {} connects succeeded", flood.len());
     // `prlimit` execs the server in its own process: count that process's descriptors until
     // it has used them all and `accept` is failing.
@@ -104,7 +113,10 @@ fn the_accept_loop_survives_running_out_of_file_descriptors() {
             >= 63),
         "the server never ran out of descriptors"
     );
-    assert!(server.child.try_wait().unwrap().is_none(), "the server exited");
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "the server exited"
+    );
     drop(flood);
     // Once they are gone, descriptors are free and new clients are served again.
     assert!(

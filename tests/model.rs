@@ -23,7 +23,11 @@ enum R {
 
 fn parse(bytes: &[u8]) -> R {
     fn one(b: &[u8], i: &mut usize) -> R {
-        let end = *i + b[*i..].windows(2).position(|w| w == b"\r\n").expect("line end");
+        let end = *i
+            + b[*i..]
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .expect("line end");
         let line = std::str::from_utf8(&b[*i + 1..end]).unwrap().to_string();
         let tag = b[*i];
         *i = end + 2;
@@ -51,7 +55,12 @@ fn parse(bytes: &[u8]) -> R {
 }
 
 fn bulks<I: IntoIterator<Item = S>, S: ToString>(items: I) -> R {
-    R::Arr(items.into_iter().map(|s| R::Bulk(Some(s.to_string()))).collect())
+    R::Arr(
+        items
+            .into_iter()
+            .map(|s| R::Bulk(Some(s.to_string())))
+            .collect(),
+    )
 }
 
 fn ask(c: &mut Client, args: &[&str]) -> R {
@@ -82,7 +91,10 @@ fn lists_agree_with_a_vecdeque() {
             6 => {
                 let i = if idx < 0 { idx + len } else { idx };
                 let want = (0..len).contains(&i).then(|| model[i as usize].clone());
-                assert_eq!(ask(&mut c, &["LINDEX", "l", &idx.to_string()]), R::Bulk(want));
+                assert_eq!(
+                    ask(&mut c, &["LINDEX", "l", &idx.to_string()]),
+                    R::Bulk(want)
+                );
             }
             7 => {
                 let count = rng.random_range(-2..3i64);
@@ -104,7 +116,10 @@ fn lists_agree_with_a_vecdeque() {
                     model.remove(i);
                     removed += 1;
                 }
-                assert_eq!(ask(&mut c, &["LREM", "l", &count.to_string(), &v]), R::Int(removed));
+                assert_eq!(
+                    ask(&mut c, &["LREM", "l", &count.to_string(), &v]),
+                    R::Int(removed)
+                );
             }
             8 => {
                 let i = if idx < 0 { idx + len } else { idx };
@@ -136,7 +151,11 @@ fn lists_agree_with_a_vecdeque() {
                 );
             }
         }
-        assert_eq!(ask(&mut c, &["LLEN", "l"]), R::Int(model.len() as i64), "step {step}");
+        assert_eq!(
+            ask(&mut c, &["LLEN", "l"]),
+            R::Int(model.len() as i64),
+            "step {step}"
+        );
     }
 }
 
@@ -150,10 +169,22 @@ fn sets_agree_with_a_btreeset() {
     for step in 0..OPS {
         let m = format!("m{}", rng.random_range(0..40));
         match rng.random_range(0..7) {
-            0 | 1 => assert_eq!(ask(&mut c, &["SADD", "s", &m]), R::Int(model.insert(m) as i64)),
-            2 => assert_eq!(ask(&mut c, &["SREM", "s", &m]), R::Int(model.remove(&m) as i64)),
-            3 => assert_eq!(ask(&mut c, &["SISMEMBER", "s", &m]), R::Int(model.contains(&m) as i64)),
-            4 => assert_eq!(ask(&mut c, &["SADD", "o", &m]), R::Int(other.insert(m) as i64)),
+            0 | 1 => assert_eq!(
+                ask(&mut c, &["SADD", "s", &m]),
+                R::Int(model.insert(m) as i64)
+            ),
+            2 => assert_eq!(
+                ask(&mut c, &["SREM", "s", &m]),
+                R::Int(model.remove(&m) as i64)
+            ),
+            3 => assert_eq!(
+                ask(&mut c, &["SISMEMBER", "s", &m]),
+                R::Int(model.contains(&m) as i64)
+            ),
+            4 => assert_eq!(
+                ask(&mut c, &["SADD", "o", &m]),
+                R::Int(other.insert(m) as i64)
+            ),
             5 => {
                 let reply = ask(&mut c, &["SPOP", "s"]);
                 match reply {
@@ -174,7 +205,11 @@ fn sets_agree_with_a_btreeset() {
                 assert_eq!(got, want, "step {step}");
             }
         }
-        assert_eq!(ask(&mut c, &["SCARD", "s"]), R::Int(model.len() as i64), "step {step}");
+        assert_eq!(
+            ask(&mut c, &["SCARD", "s"]),
+            R::Int(model.len() as i64),
+            "step {step}"
+        );
     }
 }
 
@@ -190,7 +225,10 @@ fn hashes_agree_with_a_btreemap() {
         match rng.random_range(0..6) {
             0 | 1 => {
                 let new = model.insert(f.clone(), n).is_none();
-                assert_eq!(ask(&mut c, &["HSET", "h", &f, &n.to_string()]), R::Int(new as i64));
+                assert_eq!(
+                    ask(&mut c, &["HSET", "h", &f, &n.to_string()]),
+                    R::Int(new as i64)
+                );
             }
             2 => assert_eq!(
                 ask(&mut c, &["HDEL", "h", &f]),
@@ -199,7 +237,10 @@ fn hashes_agree_with_a_btreemap() {
             3 => {
                 let v = model.entry(f.clone()).or_insert(0);
                 *v += n;
-                assert_eq!(ask(&mut c, &["HINCRBY", "h", &f, &n.to_string()]), R::Int(*v));
+                assert_eq!(
+                    ask(&mut c, &["HINCRBY", "h", &f, &n.to_string()]),
+                    R::Int(*v)
+                );
             }
             4 => assert_eq!(
                 ask(&mut c, &["HGET", "h", &f]),
@@ -217,11 +258,18 @@ fn hashes_agree_with_a_btreemap() {
                     })
                     .collect();
                 got.sort();
-                let want: Vec<(String, String)> = model.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+                let want: Vec<(String, String)> = model
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_string()))
+                    .collect();
                 assert_eq!(got, want, "step {step}");
             }
         }
-        assert_eq!(ask(&mut c, &["HLEN", "h"]), R::Int(model.len() as i64), "step {step}");
+        assert_eq!(
+            ask(&mut c, &["HLEN", "h"]),
+            R::Int(model.len() as i64),
+            "step {step}"
+        );
     }
 }
 
@@ -243,7 +291,10 @@ fn sorted_sets_agree_with_a_btreemap() {
         match rng.random_range(0..8) {
             0 | 1 => {
                 let new = model.insert(m.clone(), score).is_none();
-                assert_eq!(ask(&mut c, &["ZADD", "z", &score.to_string(), &m]), R::Int(new as i64));
+                assert_eq!(
+                    ask(&mut c, &["ZADD", "z", &score.to_string(), &m]),
+                    R::Int(new as i64)
+                );
             }
             2 => assert_eq!(
                 ask(&mut c, &["ZREM", "z", &m]),
@@ -258,7 +309,10 @@ fn sorted_sets_agree_with_a_btreemap() {
                 );
             }
             4 => {
-                let want = ordered(&model).iter().position(|(_, k)| *k == m).map(|r| r as i64);
+                let want = ordered(&model)
+                    .iter()
+                    .position(|(_, k)| *k == m)
+                    .map(|r| r as i64);
                 let got = ask(&mut c, &["ZRANK", "z", &m]);
                 assert_eq!(got, want.map_or(R::Bulk(None), R::Int), "step {step}");
             }
@@ -304,6 +358,10 @@ fn sorted_sets_agree_with_a_btreemap() {
                 );
             }
         }
-        assert_eq!(ask(&mut c, &["ZCARD", "z"]), R::Int(model.len() as i64), "step {step}");
+        assert_eq!(
+            ask(&mut c, &["ZCARD", "z"]),
+            R::Int(model.len() as i64),
+            "step {step}"
+        );
     }
 }

@@ -16,7 +16,10 @@ fn assert_line(got: &[u8], addr: &str, words: &[u8]) {
         .unwrap_or_else(|| panic!("not a status line: {text:?}"));
     let (stamp, rest) = rest.split_once(' ').expect("timestamp");
     let (secs, micros) = stamp.split_once('.').expect("secs.micros");
-    assert!(secs.len() >= 10 && secs.bytes().all(|b| b.is_ascii_digit()), "{text:?}");
+    assert!(
+        secs.len() >= 10 && secs.bytes().all(|b| b.is_ascii_digit()),
+        "{text:?}"
+    );
     assert!(
         micros.len() == 6 && micros.bytes().all(|b| b.is_ascii_digit()),
         "{text:?}"
@@ -38,7 +41,11 @@ fn monitor_streams_every_command_as_redis_prints_it() {
     assert_eq!(c.cmd_bytes(&[b"SET", b"k", value]), b"+OK\r\n");
     c.cmd(&["get", "k"]);
     // Words as the client sent them, quoted like Redis's sdscatrepr.
-    assert_line(&m.read_reply(), &addr, br#""SET" "k" "a\x00\x01\xff\"\\\n\r\t\a\b z""#);
+    assert_line(
+        &m.read_reply(),
+        &addr,
+        br#""SET" "k" "a\x00\x01\xff\"\\\n\r\t\a\b z""#,
+    );
     assert_line(&m.read_reply(), &addr, br#""get" "k""#);
     // Unknown commands and arity errors never run, so they are not shown; a second MONITOR
     // (an admin command) is not shown either; the next command is.
@@ -75,7 +82,11 @@ fn a_monitor_that_leaves_costs_nothing_more() {
     m.assert(&["MONITOR"], "+OK\r\n");
     assert_eq!(shared.pubsub.stats().monitors, 1);
     drop(m);
-    assert!(wait_until(Duration::from_secs(10), || shared.pubsub.stats().monitors == 0));
+    assert!(wait_until(Duration::from_secs(10), || shared
+        .pubsub
+        .stats()
+        .monitors
+        == 0));
     let mut c = s.client();
     c.assert(&["PING"], "+PONG\r\n");
 }
@@ -96,7 +107,11 @@ fn a_stalled_monitor_is_cut_off() {
         c.assert(&["ECHO", &value], &bulk(&value));
         sent += 1;
     }
-    assert!(wait_until(Duration::from_secs(10), || shared.pubsub.stats().monitors == 0));
+    assert!(wait_until(Duration::from_secs(10), || shared
+        .pubsub
+        .stats()
+        .monitors
+        == 0));
     c.assert(&["PING"], "+PONG\r\n");
 }
 

@@ -34,7 +34,10 @@ impl Watch {
 
     fn on(s: TestServer, flags: &str) -> Watch {
         let mut c = s.client();
-        c.assert(&["CONFIG", "SET", "notify-keyspace-events", flags], "+OK\r\n");
+        c.assert(
+            &["CONFIG", "SET", "notify-keyspace-events", flags],
+            "+OK\r\n",
+        );
         let mut sub = s.client();
         sub.send(&["PSUBSCRIBE", "__key*__:*"]);
         sub.read_reply();
@@ -100,7 +103,10 @@ fn flags_read_back_as_redis_spells_them() {
     let s = start();
     let mut c = s.client();
     let get = |c: &mut Client| bulks(&c.cmd(&["CONFIG", "GET", "notify-keyspace-events"]));
-    assert_eq!(get(&mut c), [b"notify-keyspace-events".to_vec(), Vec::new()]);
+    assert_eq!(
+        get(&mut c),
+        [b"notify-keyspace-events".to_vec(), Vec::new()]
+    );
     for (set, read) in [
         ("KEA", "AKE"),
         ("gKE", "gKE"),
@@ -116,7 +122,10 @@ fn flags_read_back_as_redis_spells_them() {
         c.assert(&["CONFIG", "SET", "notify-keyspace-events", set], "+OK\r\n");
         assert_eq!(get(&mut c)[1], read.as_bytes(), "{set}");
     }
-    c.assert(&["CONFIG", "SET", "notify-keyspace-events", "KEA"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "SET", "notify-keyspace-events", "KEA"],
+        "+OK\r\n",
+    );
     c.assert(
         &["CONFIG", "SET", "notify-keyspace-events", "KEX"],
         "-ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid \
@@ -131,7 +140,10 @@ fn the_setting_can_come_from_the_start_up_configuration() {
     let flags = rust_redis::config::KeyspaceEvents::parse("Eg").unwrap();
     let mut w = Watch::on(start_with(|c| c.notify_keyspace_events = flags), "Eg");
     w.expect(&[&["SET", "k", "v"], &["DEL", "k"]], &["del k"]);
-    assert!(rust_redis::config::Config::from_args(&["--notify-keyspace-events".into(), "Q".into()]).is_err());
+    assert!(
+        rust_redis::config::Config::from_args(&["--notify-keyspace-events".into(), "Q".into()])
+            .is_err()
+    );
 }
 
 #[test]
@@ -171,13 +183,23 @@ fn the_classes_mask_the_events_and_a_channel_letter_is_needed() {
         ["__keyspace@0__:mylist lpush", "__keyevent@0__:lpush mylist"]
     );
     // Keyspace only.
-    w.c.assert(&["CONFIG", "SET", "notify-keyspace-events", "Kl"], "+OK\r\n");
+    w.c.assert(
+        &["CONFIG", "SET", "notify-keyspace-events", "Kl"],
+        "+OK\r\n",
+    );
     w.run(&[&["RPUSH", "mylist", "b"]]);
     assert_eq!(w.messages(), ["__keyspace@0__:mylist rpush"]);
     // Every class but no channel: nothing at all, as with the setting off.
     for flags in ["A", ""] {
-        w.c.assert(&["CONFIG", "SET", "notify-keyspace-events", flags], "+OK\r\n");
-        w.run(&[&["SET", "foo", "bar"], &["RPUSH", "mylist", "c"], &["DEL", "foo"]]);
+        w.c.assert(
+            &["CONFIG", "SET", "notify-keyspace-events", flags],
+            "+OK\r\n",
+        );
+        w.run(&[
+            &["SET", "foo", "bar"],
+            &["RPUSH", "mylist", "c"],
+            &["DEL", "foo"],
+        ]);
         assert_eq!(w.messages(), Vec::<String>::new(), "{flags:?}");
     }
 }
@@ -202,8 +224,8 @@ fn string_commands() {
             &["MSETNX", "a", "1", "c", "2"],
         ],
         &[
-            "set s", "set s", "expire s", "set s", "set n", "set x", "expire x", "set p", "expire p", "set s", "del s",
-            "set a", "set b", "set a",
+            "set s", "set s", "expire s", "set s", "set n", "set x", "expire x", "set p",
+            "expire p", "set s", "del s", "set a", "set b", "set a",
         ],
     );
     w.expect(
@@ -354,8 +376,8 @@ fn list_commands() {
         ],
         &[
             "rpush l", // The push comes first, then the pop, then the deletion of an emptied source.
-            "rpush l2", "lpop l", "rpush l2", "lpop l2", "lpush l2", "rpop l", "lpop l2", "del l2", "rpush t",
-            "ltrim t", "del t",
+            "rpush l2", "lpop l", "rpush l2", "lpop l2", "lpush l2", "rpop l", "lpop l2", "del l2",
+            "rpush t", "ltrim t", "del t",
         ],
     );
 }
@@ -386,14 +408,20 @@ fn a_blocked_pop_is_told_after_the_push_that_served_it() {
     let mut blocked = w.s.client();
     blocked.send(&["BZPOPMIN", "z", "5"]);
     wait_blocked(&w.s);
-    w.expect(&[&["ZADD", "z", "1", "a"]], &["zadd z", "zpopmin z", "del z"]);
+    w.expect(
+        &[&["ZADD", "z", "1", "a"]],
+        &["zadd z", "zpopmin z", "del z"],
+    );
     blocked.read_reply();
 }
 
 /// Waits until one client is parked in a blocking command.
 fn wait_blocked(s: &TestServer) {
     let shared = s.server.as_ref().expect("running").shared();
-    assert!(wait_until(Duration::from_secs(10), || shared.blocking.len() == 1));
+    assert!(wait_until(Duration::from_secs(10), || shared
+        .blocking
+        .len()
+        == 1));
 }
 
 #[test]
@@ -518,7 +546,13 @@ fn sorted_set_commands() {
             &["ZINTERSTORE", "zd", "2", "za", "nokey"],
             &["ZINTERSTORE", "zd", "2", "za", "nokey"],
         ],
-        &["zadd za", "zadd zb", "zunionstore zd", "zinterstore zd", "del zd"],
+        &[
+            "zadd za",
+            "zadd zb",
+            "zunionstore zd",
+            "zinterstore zd",
+            "del zd",
+        ],
     );
 }
 
@@ -581,7 +615,9 @@ fn a_key_expired_by_a_lookup_is_told_of_before_what_the_command_does() {
     ]);
     assert_eq!(
         w.events(),
-        ["new r", "set r", "new w", "set w", "new a", "set a", "new d", "set d"]
+        [
+            "new r", "set r", "new w", "set w", "new a", "set a", "new d", "set d"
+        ]
     );
     for key in ["r", "w", "d"] {
         expire_now(&w.s, 0, key);
@@ -599,7 +635,11 @@ fn a_key_expired_by_a_lookup_is_told_of_before_what_the_command_does() {
 fn lazy_expiry_in_a_transaction_and_in_a_look_only_write() {
     let mut w = Watch::new("Exl$");
     w.c.assert(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"], "+OK\r\n");
-    w.run(&[&["SET", "k", "v"], &["SET", "k2", "v"], &["RPUSH", "l", "a"]]);
+    w.run(&[
+        &["SET", "k", "v"],
+        &["SET", "k2", "v"],
+        &["RPUSH", "l", "a"],
+    ]);
     assert_eq!(w.events(), ["set k", "set k2", "rpush l"]);
     for key in ["k", "k2", "l"] {
         expire_now(&w.s, 0, key);
@@ -635,7 +675,10 @@ fn the_expirer_tells_of_what_it_deletes_in_each_database() {
 fn a_subscribed_writer_gets_its_events_before_its_reply() {
     let s = start();
     let mut c = s.client();
-    c.assert(&["CONFIG", "SET", "notify-keyspace-events", "E$"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "SET", "notify-keyspace-events", "E$"],
+        "+OK\r\n",
+    );
     c.cmd(&["HELLO", "3"]);
     c.send(&["PSUBSCRIBE", "__keyevent@*"]);
     c.read_reply();

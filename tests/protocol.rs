@@ -40,13 +40,22 @@ fn malformed_requests_get_redis_errors_and_are_closed() {
         (b"*1\r\n$-1\r\n", invalid_bulk),
         (b"*1\r\n$x\r\n", invalid_bulk),
         (b"*1\r\n$536870913\r\n", invalid_bulk),
-        (b"*1\r\nfoo\r\n", "-ERR Protocol error: expected '$', got 'f'\r\n"),
-        (b"*1\r\n*1\r\n", "-ERR Protocol error: expected '$', got '*'\r\n"),
+        (
+            b"*1\r\nfoo\r\n",
+            "-ERR Protocol error: expected '$', got 'f'\r\n",
+        ),
+        (
+            b"*1\r\n*1\r\n",
+            "-ERR Protocol error: expected '$', got '*'\r\n",
+        ),
         (
             b"*2\r\n$3\r\nGET\r\n:1\r\n",
             "-ERR Protocol error: expected '$', got ':'\r\n",
         ),
-        (b"*1\r\n\r\n", "-ERR Protocol error: expected '$', got ' '\r\n"),
+        (
+            b"*1\r\n\r\n",
+            "-ERR Protocol error: expected '$', got ' '\r\n",
+        ),
         (
             b"ECHO \"a\"b\r\n",
             "-ERR Protocol error: unbalanced quotes in request\r\n",
@@ -66,13 +75,25 @@ fn lines_over_64_kb_without_an_end_are_too_big() {
     let s = start();
     let max = 64 * 1024;
     let mut input = vec![b'x'; max + 1];
-    assert_rejected(&s, &input, "-ERR Protocol error: too big inline request\r\n");
+    assert_rejected(
+        &s,
+        &input,
+        "-ERR Protocol error: too big inline request\r\n",
+    );
     input = b"*".to_vec();
     input.extend(std::iter::repeat_n(b'1', max));
-    assert_rejected(&s, &input, "-ERR Protocol error: too big mbulk count string\r\n");
+    assert_rejected(
+        &s,
+        &input,
+        "-ERR Protocol error: too big mbulk count string\r\n",
+    );
     input = b"*1\r\n$".to_vec();
     input.extend(std::iter::repeat_n(b'1', max));
-    assert_rejected(&s, &input, "-ERR Protocol error: too big bulk count string\r\n");
+    assert_rejected(
+        &s,
+        &input,
+        "-ERR Protocol error: too big bulk count string\r\n",
+    );
 }
 
 #[test]
@@ -82,7 +103,10 @@ fn an_error_ends_the_pipeline_after_the_good_commands() {
     c.send_raw(b"PING\r\n*1\r\n$4\r\nPING\r\n*1\r\n$-5\r\n");
     assert_eq!(c.read_reply(), b"+PONG\r\n");
     assert_eq!(c.read_reply(), b"+PONG\r\n");
-    assert_eq!(c.read_reply(), b"-ERR Protocol error: invalid bulk length\r\n");
+    assert_eq!(
+        c.read_reply(),
+        b"-ERR Protocol error: invalid bulk length\r\n"
+    );
     assert!(c.is_closed());
 }
 
@@ -103,7 +127,10 @@ fn inline_commands_with_quoting() {
     c.send_raw(b"PING\n");
     assert_eq!(c.read_reply(), b"+PONG\r\n");
     c.send_raw(b"ECHO a\"b c\" ''\r\n");
-    assert_eq!(c.read_reply(), b"-ERR wrong number of arguments for 'echo' command\r\n");
+    assert_eq!(
+        c.read_reply(),
+        b"-ERR wrong number of arguments for 'echo' command\r\n"
+    );
     c.send_raw(b"ECHO a\"b c\"\r\n");
     assert_eq!(c.read_reply(), b"$4\r\nab c\r\n");
 }
@@ -112,7 +139,9 @@ fn inline_commands_with_quoting() {
 fn a_ten_megabyte_value_round_trips() {
     let s = start();
     let mut c = s.client();
-    let value: Vec<u8> = (0..10 * 1024 * 1024).map(|i: u32| (i % 251) as u8).collect();
+    let value: Vec<u8> = (0..10 * 1024 * 1024)
+        .map(|i: u32| (i % 251) as u8)
+        .collect();
     assert_eq!(c.cmd_bytes(&[b"SET", b"big", &value]), b"+OK\r\n");
     let reply = c.cmd(&["GET", "big"]);
     let header = format!("${}\r\n", value.len());
@@ -178,7 +207,10 @@ fn a_frame_trickling_in_byte_by_byte() {
     let s = start();
     let mut c = s.client();
     c.stream.set_nodelay(true).unwrap();
-    for b in encode(&[b"SET", b"slow", b"a\r\nb"]).iter().chain(b"GET slow\r\n") {
+    for b in encode(&[b"SET", b"slow", b"a\r\nb"])
+        .iter()
+        .chain(b"GET slow\r\n")
+    {
         c.send_raw(&[*b]);
     }
     assert_eq!(c.read_reply(), b"+OK\r\n");
@@ -214,7 +246,9 @@ fn a_client_may_half_close_after_its_last_command() {
     c.send_raw(b"PING\r\nECHO hi\r\n");
     c.stream.shutdown(std::net::Shutdown::Write).unwrap();
     let mut all = Vec::new();
-    c.stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    c.stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     c.stream.read_to_end(&mut all).unwrap();
     assert_eq!(all, b"+PONG\r\n$2\r\nhi\r\n");
 }

@@ -62,16 +62,31 @@ fn subscribe_and_unsubscribe_reply_like_redis() {
             frame("subscribe", Some("a"), 2),
         ],
     );
-    assert_frames(&mut c, &["PSUBSCRIBE", "n*"], &[frame("psubscribe", Some("n*"), 3)]);
-    assert_frames(&mut c, &["UNSUBSCRIBE", "zz"], &[frame("unsubscribe", Some("zz"), 3)]);
+    assert_frames(
+        &mut c,
+        &["PSUBSCRIBE", "n*"],
+        &[frame("psubscribe", Some("n*"), 3)],
+    );
+    assert_frames(
+        &mut c,
+        &["UNSUBSCRIBE", "zz"],
+        &[frame("unsubscribe", Some("zz"), 3)],
+    );
     // Without arguments: every channel, each with the count left after it.
     assert_frames(
         &mut c,
         &["UNSUBSCRIBE"],
-        &[frame("unsubscribe", Some("a"), 2), frame("unsubscribe", Some("b"), 1)],
+        &[
+            frame("unsubscribe", Some("a"), 2),
+            frame("unsubscribe", Some("b"), 1),
+        ],
     );
     assert_frames(&mut c, &["UNSUBSCRIBE"], &[frame("unsubscribe", None, 1)]);
-    assert_frames(&mut c, &["PUNSUBSCRIBE"], &[frame("punsubscribe", Some("n*"), 0)]);
+    assert_frames(
+        &mut c,
+        &["PUNSUBSCRIBE"],
+        &[frame("punsubscribe", Some("n*"), 0)],
+    );
     assert_frames(&mut c, &["PUNSUBSCRIBE"], &[frame("punsubscribe", None, 0)]);
     // Out of subscribed mode again: ordinary commands work.
     c.assert(&["GET", "x"], "$-1\r\n");
@@ -87,7 +102,10 @@ fn unsubscribe_before_any_subscription() {
     assert_frames(
         &mut c,
         &["UNSUBSCRIBE", "x", "y"],
-        &[frame("unsubscribe", Some("x"), 0), frame("unsubscribe", Some("y"), 0)],
+        &[
+            frame("unsubscribe", Some("x"), 0),
+            frame("unsubscribe", Some("y"), 0),
+        ],
     );
     c.assert(&["PING"], "+PONG\r\n");
 }
@@ -154,7 +172,10 @@ fn publish_counts_receivers_and_delivers_to_channels_and_patterns() {
     p.assert(&["PUBLISH", "other", "x"], &int(1));
     expect(&mut a, &[message("ch", "hi")]);
     expect(&mut b, &[message("ch", "hi")]);
-    expect(&mut all, &[pmessage("*", "ch", "hi"), pmessage("*", "other", "x")]);
+    expect(
+        &mut all,
+        &[pmessage("*", "ch", "hi"), pmessage("*", "other", "x")],
+    );
     // A client on both the channel and a matching pattern gets (and counts as) two receivers.
     a.assert(&["PSUBSCRIBE", "*"], &frame("psubscribe", Some("*"), 2));
     p.assert(&["PUBLISH", "ch", "2"], &int(4));
@@ -215,8 +236,14 @@ fn pattern_delivery_agrees_with_glob_match() {
             .count();
         p.assert(&["PUBLISH", ch, "m"], &int(want as i64));
     }
-    let end_patterns = patterns.iter().filter(|pat| glob_match(pat.as_bytes(), b"end")).count();
-    p.assert(&["PUBLISH", "end", "."], &int((patterns.len() + end_patterns) as i64));
+    let end_patterns = patterns
+        .iter()
+        .filter(|pat| glob_match(pat.as_bytes(), b"end"))
+        .count();
+    p.assert(
+        &["PUBLISH", "end", "."],
+        &int((patterns.len() + end_patterns) as i64),
+    );
     for (pat, c) in patterns.iter().zip(&mut subs) {
         let mut want: Vec<String> = channels
             .iter()
@@ -255,7 +282,10 @@ fn messages_from_one_publisher_arrive_in_publish_order() {
     }
     for c in &mut subs {
         for i in 0..n {
-            assert_eq!(String::from_utf8_lossy(&c.read_reply()), message("seq", &i.to_string()));
+            assert_eq!(
+                String::from_utf8_lossy(&c.read_reply()),
+                message("seq", &i.to_string())
+            );
         }
     }
 }
@@ -280,7 +310,10 @@ fn fan_out_to_many_subscribers_from_concurrent_publishers() {
                 let mut c = Client::connect(addr);
                 for i in 0..per_publisher {
                     let msg = format!("{p}:{i}");
-                    assert_eq!(c.cmd(&["PUBLISH", "fan", &msg]), int(subscribers).as_bytes());
+                    assert_eq!(
+                        c.cmd(&["PUBLISH", "fan", &msg]),
+                        int(subscribers).as_bytes()
+                    );
                 }
             })
         })
@@ -293,7 +326,11 @@ fn fan_out_to_many_subscribers_from_concurrent_publishers() {
         let mut next = vec![0; publishers];
         for _ in 0..publishers * per_publisher {
             let reply = String::from_utf8_lossy(&c.read_reply()).into_owned();
-            let body = reply.rsplit("\r\n").nth(1).expect("message body").to_string();
+            let body = reply
+                .rsplit("\r\n")
+                .nth(1)
+                .expect("message body")
+                .to_string();
             let (p, i) = body.split_once(':').expect("p:i");
             let (p, i): (usize, usize) = (p.parse().unwrap(), i.parse().unwrap());
             assert_eq!(i, next[p], "publisher {p} out of order");
@@ -319,14 +356,20 @@ fn pubsub_introspection() {
             frame("subscribe", Some("sport"), 2),
         ],
     );
-    b.assert(&["SUBSCRIBE", "sport"], &frame("subscribe", Some("sport"), 1));
+    b.assert(
+        &["SUBSCRIBE", "sport"],
+        &frame("subscribe", Some("sport"), 1),
+    );
     b.assert(&["PSUBSCRIBE", "n*"], &frame("psubscribe", Some("n*"), 2));
     a.assert(&["PSUBSCRIBE", "n*"], &frame("psubscribe", Some("n*"), 3));
     q.assert(
         &["PUBSUB", "CHANNELS"],
         &format!("*2\r\n{}{}", bulk("news.tech"), bulk("sport")),
     );
-    q.assert(&["pubsub", "channels", "sport"], &format!("*1\r\n{}", bulk("sport")));
+    q.assert(
+        &["pubsub", "channels", "sport"],
+        &format!("*1\r\n{}", bulk("sport")),
+    );
     q.assert(
         &["PUBSUB", "NUMSUB", "sport", "news.tech", "none"],
         &format!(
@@ -341,7 +384,10 @@ fn pubsub_introspection() {
     );
     // Distinct patterns, not subscriptions.
     q.assert(&["PUBSUB", "NUMPAT"], &int(1));
-    q.assert(&["PUBSUB"], "-ERR wrong number of arguments for 'pubsub' command\r\n");
+    q.assert(
+        &["PUBSUB"],
+        "-ERR wrong number of arguments for 'pubsub' command\r\n",
+    );
     q.assert(
         &["PUBSUB", "FOO"],
         "-ERR unknown subcommand 'FOO'. Try PUBSUB HELP.\r\n",
@@ -381,8 +427,11 @@ fn a_disconnected_subscriber_is_removed() {
     drop(a);
     drop(b);
     let gone = format!("*2\r\n{}{}", bulk("ch"), int(0));
-    assert!(wait_until(Duration::from_secs(10), || numsub(&mut q, "ch") == gone.as_bytes()));
-    assert!(wait_until(Duration::from_secs(10), || q.cmd(&["PUBSUB", "NUMPAT"]) == b":0\r\n"));
+    assert!(wait_until(Duration::from_secs(10), || numsub(&mut q, "ch")
+        == gone.as_bytes()));
+    assert!(wait_until(Duration::from_secs(10), || q
+        .cmd(&["PUBSUB", "NUMPAT"])
+        == b":0\r\n"));
     q.assert(&["PUBSUB", "CHANNELS"], "*0\r\n");
     q.assert(&["PUBLISH", "ch", "x"], &int(0));
 }
@@ -424,7 +473,8 @@ fn a_stalled_subscriber_is_cut_off_while_everyone_else_carries_on() {
     }
     // The cut-off client leaves the channel; the publisher and the healthy subscriber go on.
     let one = format!("*2\r\n{}{}", bulk("ch"), int(1));
-    assert!(wait_until(Duration::from_secs(10), || numsub(&mut p, "ch") == one.as_bytes()));
+    assert!(wait_until(Duration::from_secs(10), || numsub(&mut p, "ch")
+        == one.as_bytes()));
     for _ in 0..10 {
         p.assert(&["PUBLISH", "ch", &payload], &int(1));
         sent += 1;
@@ -433,7 +483,10 @@ fn a_stalled_subscriber_is_cut_off_while_everyone_else_carries_on() {
     assert_eq!(reader.join().expect("healthy reader"), sent);
     assert_eq!(shared.pubsub.stats().output_limit_disconnections, 1);
     // The stalled client finds its connection closed once it reads what the kernel held.
-    stalled.stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stalled
+        .stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     assert!(drains_to_eof(stalled.stream));
 }
 
@@ -464,7 +517,10 @@ fn fan_out_benchmark() {
     let local = std::env::var("PUBSUB_BENCH_ADDR").is_err().then(start);
     let addr: std::net::SocketAddr = match &local {
         Some(s) => s.addr(),
-        None => std::env::var("PUBSUB_BENCH_ADDR").unwrap().parse().expect("host:port"),
+        None => std::env::var("PUBSUB_BENCH_ADDR")
+            .unwrap()
+            .parse()
+            .expect("host:port"),
     };
     let n: usize = std::env::var("PUBSUB_BENCH_N").map_or(100_000, |v| v.parse().expect("a count"));
     let subscribers = 50;
@@ -473,7 +529,10 @@ fn fan_out_benchmark() {
     let threads: Vec<_> = (0..subscribers)
         .map(|_| {
             let mut c = Client::connect(addr);
-            c.assert(&["SUBSCRIBE", "bench"], &frame("subscribe", Some("bench"), 1));
+            c.assert(
+                &["SUBSCRIBE", "bench"],
+                &frame("subscribe", Some("bench"), 1),
+            );
             std::thread::spawn(move || {
                 // Count bytes, not frames: the reader must not be the bottleneck.
                 let mut left = n * frame_len;

@@ -173,7 +173,10 @@ fn bgsave_while_writers_write_holds_exactly_one_instant() {
             break;
         }
     }
-    assert!(during >= 10, "only {during} writes landed while the save ran");
+    assert!(
+        during >= 10,
+        "only {during} writes landed while the save ran"
+    );
     assert_eq!(field(&mut c, "rdb_last_bgsave_status"), "ok");
     let keys = file_keys(&dump(&s.dir));
     let in_file = match keys.get(&(0, b"last".to_vec())) {
@@ -185,7 +188,10 @@ fn bgsave_while_writers_write_holds_exactly_one_instant() {
         expected.insert((0, format!("k{i}").into_bytes()), ("old".to_string(), None));
     }
     for n in 0..in_file {
-        expected.insert((0, format!("k{}", n % 300).into_bytes()), (format!("new{n}"), None));
+        expected.insert(
+            (0, format!("k{}", n % 300).into_bytes()),
+            (format!("new{n}"), None),
+        );
         expected.insert((0, format!("w{n}").into_bytes()), ("x".to_string(), None));
         expected.insert((0, b"last".to_vec()), (n.to_string(), None));
     }
@@ -193,9 +199,14 @@ fn bgsave_while_writers_write_holds_exactly_one_instant() {
         in_file < total - 5,
         "the snapshot came late: {in_file} of {total} writes in it"
     );
-    assert_eq!(keys, expected, "the file holds the state after {in_file} writes");
+    assert_eq!(
+        keys, expected,
+        "the file holds the state after {in_file} writes"
+    );
     // What came after the snapshot is still unsaved: three changes a transaction.
-    let unsaved: usize = field(&mut c, "rdb_changes_since_last_save").parse().unwrap();
+    let unsaved: usize = field(&mut c, "rdb_changes_since_last_save")
+        .parse()
+        .unwrap();
     assert_eq!(unsaved, 3 * (total - in_file));
 }
 
@@ -215,7 +226,10 @@ fn a_damaged_dump_refuses_start_up_and_names_the_offset() {
     // Torn: the end is missing.
     std::fs::write(dump(&dir), &good[..good.len() - 20]).unwrap();
     let err = start(&dir);
-    assert!(err.contains("Bad RDB file") && err.contains("at offset"), "{err}");
+    assert!(
+        err.contains("Bad RDB file") && err.contains("at offset"),
+        "{err}"
+    );
     assert!(err.contains("truncated"), "{err}");
     // A byte changed in the middle: the checksum at the end says so, with its offset.
     let mut bad = good.clone();
@@ -223,11 +237,17 @@ fn a_damaged_dump_refuses_start_up_and_names_the_offset() {
     bad[at] = b'j';
     std::fs::write(dump(&dir), &bad).unwrap();
     let err = start(&dir);
-    assert!(err.contains(&format!("at offset {}", good.len() - 8)), "{err}");
+    assert!(
+        err.contains(&format!("at offset {}", good.len() - 8)),
+        "{err}"
+    );
     assert!(err.contains("checksum"), "{err}");
     // A type byte no RDB has.
     let mut bad = good.clone();
-    let at = bad.windows(9).position(|w| w == b"\x00\x01s\x05hello").unwrap();
+    let at = bad
+        .windows(9)
+        .position(|w| w == b"\x00\x01s\x05hello")
+        .unwrap();
     bad[at] = 0x42;
     std::fs::write(dump(&dir), &bad).unwrap();
     let err = start(&dir);
@@ -239,7 +259,8 @@ fn write_dump(dir: &TempDir, db: usize, entries: &[(&[u8], Option<u64>)]) {
     let mut w = rdb::RdbWriter::new(Vec::new(), &[]).unwrap();
     w.select_db(db, entries.len(), 0).unwrap();
     for (key, deadline) in entries {
-        w.entry(key, &Data::Str(b"v".as_slice().into()), *deadline).unwrap();
+        w.entry(key, &Data::Str(b"v".as_slice().into()), *deadline)
+            .unwrap();
     }
     std::fs::write(dump(dir), w.finish().unwrap()).unwrap();
 }
@@ -248,7 +269,11 @@ fn write_dump(dir: &TempDir, db: usize, entries: &[(&[u8], Option<u64>)]) {
 fn expired_keys_are_left_out_and_bad_databases_and_duplicates_refused() {
     let dir = TempDir::new();
     let now = now_ms();
-    write_dump(&dir, 2, &[(b"gone", Some(now - 1000)), (b"kept", Some(now + 600_000))]);
+    write_dump(
+        &dir,
+        2,
+        &[(b"gone", Some(now - 1000)), (b"kept", Some(now + 600_000))],
+    );
     let s = start_in(dir, rdb_only(""));
     let mut c = s.client();
     c.assert(&["SELECT", "2"], OK);
@@ -263,7 +288,10 @@ fn expired_keys_are_left_out_and_bad_databases_and_duplicates_refused() {
     };
     write_dump(&dir, 20, &[(b"k", None)]);
     let err = start(&dir, 16);
-    assert!(err.contains("database 20, but this server has 16 databases"), "{err}");
+    assert!(
+        err.contains("database 20, but this server has 16 databases"),
+        "{err}"
+    );
     write_dump(&dir, 0, &[(b"twice", None), (b"twice", None)]);
     let err = start(&dir, 16);
     assert!(err.contains("duplicate key 'twice' in database 0"), "{err}");
@@ -278,7 +306,10 @@ fn debug_reload_goes_through_the_dump_and_keeps_the_data() {
     c.assert(&["DEBUG", "RELOAD"], OK);
     assert_eq!(contents(&mut c), before);
     assert_ttl(&mut c, "ttl", 1000);
-    assert!(dump(&s.dir).exists(), "DEBUG RELOAD saves to dump.rdb, as Redis does");
+    assert!(
+        dump(&s.dir).exists(),
+        "DEBUG RELOAD saves to dump.rdb, as Redis does"
+    );
     assert_eq!(field(&mut c, "rdb_changes_since_last_save"), "0");
     // NOSAVE loads the file as it is: a key set since is gone again.
     c.assert(&["SET", "later", "1"], OK);
@@ -318,7 +349,10 @@ fn an_aof_with_an_rdb_preamble_round_trips() {
     let s = start_with(preamble);
     let mut c = s.client();
     fill(&mut c);
-    c.assert(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
+    c.assert(
+        &["BGREWRITEAOF"],
+        "+Background append only file rewriting started\r\n",
+    );
     assert!(wait_until(Duration::from_secs(10), || {
         field(&mut c, "aof_rewrite_in_progress") == "0" && field(&mut c, "aof_rewrites") == "1"
     }));
@@ -333,12 +367,19 @@ fn an_aof_with_an_rdb_preamble_round_trips() {
     let dir = s.stop();
     let path = dir.0.join("appendonly.aof");
     let file = std::fs::read(&path).unwrap();
-    assert!(file.starts_with(b"REDIS0010"), "the AOF starts with an RDB preamble");
+    assert!(
+        file.starts_with(b"REDIS0010"),
+        "the AOF starts with an RDB preamble"
+    );
     let tail = String::from_utf8_lossy(&file);
     assert!(tail.contains("$7\r\nchanged\r\n"), "the tail is RESP");
     let report = check::check(&path).unwrap();
     assert!(report.is_valid(), "{report:?}");
-    assert!(report.preamble.is_some_and(|len| len > 0 && len < report.size));
+    assert!(
+        report
+            .preamble
+            .is_some_and(|len| len > 0 && len < report.size)
+    );
     let s = start_in(dir, preamble);
     let mut c = s.client();
     assert_eq!(contents(&mut c), before);
@@ -352,11 +393,18 @@ fn an_aof_with_an_rdb_preamble_round_trips() {
     let mut config = test_config(&dir);
     preamble(&mut config);
     let err = server::start(config).map(|_| ()).unwrap_err().to_string();
-    assert!(err.contains("Bad RDB preamble") && err.contains("checksum"), "{err}");
+    assert!(
+        err.contains("Bad RDB preamble") && err.contains("checksum"),
+        "{err}"
+    );
     let report = check::check(&path).unwrap();
     assert_eq!(report.preamble, Some(0));
     assert_eq!(check::run(&path, true).unwrap(), 1);
-    assert_eq!(std::fs::read(&path).unwrap(), bad, "--fix left the file alone");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bad,
+        "--fix left the file alone"
+    );
 }
 
 #[test]
@@ -403,7 +451,9 @@ fn flushall_stops_a_save_and_with_save_points_saves_the_empty_store() {
         &mut c,
         "rdb_bgsave_in_progress"
     ) == "0"));
-    let unsaved: u64 = field(&mut c, "rdb_changes_since_last_save").parse().unwrap();
+    let unsaved: u64 = field(&mut c, "rdb_changes_since_last_save")
+        .parse()
+        .unwrap();
     assert!(unsaved > 1999, "{unsaved}");
     assert_eq!(field(&mut c, "rdb_last_bgsave_status"), "ok");
     assert!(
@@ -466,7 +516,10 @@ fn a_failing_save_answers_as_redis_and_stops_writes_with_save_points() {
         "{refused}"
     );
     c.assert(&["GET", "k"], &bulk("v2"));
-    c.assert(&["SHUTDOWN"], "-ERR Errors trying to SHUTDOWN. Check logs.\r\n");
+    c.assert(
+        &["SHUTDOWN"],
+        "-ERR Errors trying to SHUTDOWN. Check logs.\r\n",
+    );
     c.assert(&["PING"], "+PONG\r\n");
     std::fs::remove_dir(dump(&s.dir)).unwrap();
     c.assert(&["BGSAVE"], "+Background saving started\r\n");
@@ -487,7 +540,10 @@ fn saves_and_rewrites_wait_for_each_other_as_redis_children_do() {
         c.assert(&["SET", &format!("k{i}"), "v"], OK);
     }
     c.assert(&["CONFIG", "SET", "rdb-key-save-delay", "2000"], OK);
-    c.assert(&["BGREWRITEAOF"], "+Background append only file rewriting started\r\n");
+    c.assert(
+        &["BGREWRITEAOF"],
+        "+Background append only file rewriting started\r\n",
+    );
     c.assert(
         &["BGSAVE"],
         "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in \
@@ -496,14 +552,20 @@ fn saves_and_rewrites_wait_for_each_other_as_redis_children_do() {
     c.assert(&["BGSAVE", "SCHEDULE"], "+Background saving scheduled\r\n");
     c.assert(&["BGSAVE", "SCHEDULE", "NOW"], SYNTAX);
     // Once the rewrite is over, the cron starts the scheduled save.
-    assert!(wait_until(Duration::from_secs(10), || field(&mut c, "rdb_saves") == "1"));
+    assert!(wait_until(Duration::from_secs(10), || field(
+        &mut c,
+        "rdb_saves"
+    ) == "1"));
     assert_eq!(field(&mut c, "rdb_bgsave_in_progress"), "1");
     c.assert(
         &["BGREWRITEAOF"],
         "+Background append only file rewriting scheduled\r\n",
     );
     assert_eq!(field(&mut c, "aof_rewrite_scheduled"), "1");
-    assert!(wait_until(Duration::from_secs(10), || field(&mut c, "aof_rewrites") == "2"));
+    assert!(wait_until(Duration::from_secs(10), || field(
+        &mut c,
+        "aof_rewrites"
+    ) == "2"));
     assert_eq!(field(&mut c, "aof_rewrite_scheduled"), "0");
     assert_eq!(file_keys(&dump(&s.dir)).len(), 200);
 }

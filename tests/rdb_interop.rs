@@ -46,7 +46,9 @@ struct Conn {
 impl Conn {
     fn connect(addr: SocketAddr) -> Conn {
         let stream = TcpStream::connect(addr).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
         let reader = Reader::new(BufReader::new(stream.try_clone().unwrap()));
         Conn { stream, reader }
     }
@@ -75,21 +77,35 @@ impl Conn {
             for key in bulks(self.cmd(&["KEYS", "*"])) {
                 let kind = self.cmd_bytes(&[b"TYPE", &key]);
                 let model = match kind {
-                    Value::Simple(t) if t == "string" => Model::Str(bulk(self.cmd_bytes(&[b"GET", &key]))),
+                    Value::Simple(t) if t == "string" => {
+                        Model::Str(bulk(self.cmd_bytes(&[b"GET", &key])))
+                    }
                     Value::Simple(t) if t == "list" => {
                         Model::List(bulks(self.cmd_bytes(&[b"LRANGE", &key, b"0", b"-1"])))
                     }
-                    Value::Simple(t) if t == "set" => {
-                        Model::Set(bulks(self.cmd_bytes(&[b"SMEMBERS", &key])).into_iter().collect())
-                    }
+                    Value::Simple(t) if t == "set" => Model::Set(
+                        bulks(self.cmd_bytes(&[b"SMEMBERS", &key]))
+                            .into_iter()
+                            .collect(),
+                    ),
                     Value::Simple(t) if t == "hash" => {
                         let flat = bulks(self.cmd_bytes(&[b"HGETALL", &key]));
-                        Model::Hash(flat.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect())
+                        Model::Hash(
+                            flat.chunks(2)
+                                .map(|p| (p[0].clone(), p[1].clone()))
+                                .collect(),
+                        )
                     }
                     Value::Simple(t) if t == "zset" => {
-                        let flat = bulks(self.cmd_bytes(&[b"ZRANGE", &key, b"0", b"-1", b"WITHSCORES"]));
-                        let score = |s: &[u8]| std::str::from_utf8(s).unwrap().parse::<f64>().unwrap();
-                        Model::ZSet(flat.chunks(2).map(|p| (p[0].clone(), score(&p[1]))).collect())
+                        let flat =
+                            bulks(self.cmd_bytes(&[b"ZRANGE", &key, b"0", b"-1", b"WITHSCORES"]));
+                        let score =
+                            |s: &[u8]| std::str::from_utf8(s).unwrap().parse::<f64>().unwrap();
+                        Model::ZSet(
+                            flat.chunks(2)
+                                .map(|p| (p[0].clone(), score(&p[1])))
+                                .collect(),
+                        )
                     }
                     other => panic!("unexpected type {other:?}"),
                 };
@@ -129,7 +145,10 @@ impl Conn {
                     b"HSET"
                 }
                 Model::ZSet(z) => {
-                    items.extend(z.iter().flat_map(|(m, s)| [format!("{s}").into_bytes(), m.clone()]));
+                    items.extend(
+                        z.iter()
+                            .flat_map(|(m, s)| [format!("{s}").into_bytes(), m.clone()]),
+                    );
                     b"ZADD"
                 }
             };
@@ -186,7 +205,11 @@ impl RealRedis {
     fn start(dir: &Path, extra: &[&str]) -> RealRedis {
         let log = dir.join("redis.log");
         for _attempt in 0..5 {
-            let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
             let mut child = Command::new("redis-server")
                 .args([
                     "--port",
@@ -229,7 +252,10 @@ impl RealRedis {
             let _ = child.wait();
             let text = std::fs::read_to_string(&log).unwrap_or_default();
             // A port taken since we looked is worth another try; anything else is the answer.
-            assert!(text.contains("Address already in use"), "redis-server stopped:\n{text}");
+            assert!(
+                text.contains("Address already in use"),
+                "redis-server stopped:\n{text}"
+            );
         }
         panic!(
             "redis-server did not start: {}",
@@ -240,7 +266,10 @@ impl RealRedis {
 
 impl Drop for RealRedis {
     fn drop(&mut self) {
-        let _ = self.conn.stream.write_all(&encode(&[b"SHUTDOWN", b"NOSAVE"]));
+        let _ = self
+            .conn
+            .stream
+            .write_all(&encode(&[b"SHUTDOWN", b"NOSAVE"]));
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -297,7 +326,12 @@ fn data(model: &Model) -> Data {
         Model::Str(s) => Data::Str(Str::from(s.as_slice())),
         Model::Stream(_) => Data::from(rust_redis::engine::store::Stream::new()),
         Model::List(items) => Data::from(items.iter().map(|e| e.as_slice()).collect::<List>()),
-        Model::Set(items) => Data::from(items.iter().map(|m| Bytes::from(m.as_slice())).collect::<MemberSet>()),
+        Model::Set(items) => Data::from(
+            items
+                .iter()
+                .map(|m| Bytes::from(m.as_slice()))
+                .collect::<MemberSet>(),
+        ),
         Model::Hash(pairs) => Data::from(
             pairs
                 .iter()
@@ -349,7 +383,9 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 fn words(prefix: &str, n: usize) -> Vec<Vec<u8>> {
-    (0..n).map(|i| format!("{prefix}{i}").into_bytes()).collect()
+    (0..n)
+        .map(|i| format!("{prefix}{i}").into_bytes())
+        .collect()
 }
 
 /// Every type, small and large, in four databases; deadlines an hour and a day away.
@@ -365,7 +401,12 @@ fn our_sample() -> Keyspace {
     put(0, "big-int", Model::Str(b"12345678901234".to_vec()), None);
     put(0, "empty", Model::Str(Vec::new()), None);
     put(0, "binary", Model::Str(b"\x00\xff\r\n\x01".to_vec()), None);
-    put(0, "long", Model::Str(b"0123456789".repeat(20_000)), Some(86_400_000));
+    put(
+        0,
+        "long",
+        Model::Str(b"0123456789".repeat(20_000)),
+        Some(86_400_000),
+    );
     let mut mixed = words("item-", 5000);
     mixed.extend((0..500).map(|i: i64| (i * i * 977 - 40_000).to_string().into_bytes()));
     mixed.push(Vec::new());
@@ -377,10 +418,30 @@ fn our_sample() -> Keyspace {
         hour,
     );
     put(0, "biglist", Model::List(mixed), None);
-    put(0, "intset", Model::Set(words("", 10).into_iter().collect()), None);
-    put(0, "set", Model::Set(words("member-", 5).into_iter().collect()), hour);
-    put(3, "bigset", Model::Set(words("", 2000).into_iter().collect()), None);
-    let pairs = |n: usize, v: &[u8]| words("field-", n).into_iter().map(|f| (f, v.to_vec())).collect();
+    put(
+        0,
+        "intset",
+        Model::Set(words("", 10).into_iter().collect()),
+        None,
+    );
+    put(
+        0,
+        "set",
+        Model::Set(words("member-", 5).into_iter().collect()),
+        hour,
+    );
+    put(
+        3,
+        "bigset",
+        Model::Set(words("", 2000).into_iter().collect()),
+        None,
+    );
+    let pairs = |n: usize, v: &[u8]| {
+        words("field-", n)
+            .into_iter()
+            .map(|f| (f, v.to_vec()))
+            .collect()
+    };
     put(3, "hash", Model::Hash(pairs(3, b"v")), None);
     put(3, "bighash", Model::Hash(pairs(1000, b"1")), hour);
     put(3, "longvalues", Model::Hash(pairs(4, &[b'v'; 200])), None);
@@ -438,7 +499,16 @@ fn fill_real(redis: &mut RealRedis) {
     redis.ok(&["SET", "empty", ""]);
     redis.ok(&["SET", "ttl", "v", "EX", "100"]);
     // Lists: one listpack node; many nodes, the inner ones LZF-compressed; a plain node.
-    redis.ok(&["RPUSH", "list", "a", "1", "-300", "70000", "", "9223372036854775807"]);
+    redis.ok(&[
+        "RPUSH",
+        "list",
+        "a",
+        "1",
+        "-300",
+        "70000",
+        "",
+        "9223372036854775807",
+    ]);
     redis.ok(&["CONFIG", "SET", "list-compress-depth", "1"]);
     for chunk in words("element-", 5000).chunks(500) {
         let mut args: Vec<&[u8]> = vec![b"RPUSH", b"biglist"];
@@ -450,7 +520,16 @@ fn fill_real(redis: &mut RealRedis) {
     redis.ok(&["RPUSH", "plainlist", "small", &"p".repeat(500), "small-too"]);
     redis.ok(&["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"]);
     // Sets: intset, a small hash table, a big one of integers (past set-max-intset-entries).
-    redis.ok(&["SADD", "intset", "1", "2", "3", "-4", "100000", "-5000000000"]);
+    redis.ok(&[
+        "SADD",
+        "intset",
+        "1",
+        "2",
+        "3",
+        "-4",
+        "100000",
+        "-5000000000",
+    ]);
     redis.ok(&["SADD", "strset", "a", "b", "c"]);
     // Big means past the compact encoding's limit, whatever this build's defaults are.
     let big_set = redis.config_number("set-max-intset-entries") + 100;
@@ -514,8 +593,14 @@ fn redis_check_rdb_accepts_every_file_we_write() {
         std::fs::write(&path, our_write(&keys)).unwrap();
         let out = Command::new("redis-check-rdb").arg(&path).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success() && text.contains("RDB looks OK"), "{name}:\n{text}");
-        assert!(text.contains(&format!("{} keys read", keys.len())), "{name}:\n{text}");
+        assert!(
+            out.status.success() && text.contains("RDB looks OK"),
+            "{name}:\n{text}"
+        );
+        assert!(
+            text.contains(&format!("{} keys read", keys.len())),
+            "{name}:\n{text}"
+        );
     }
 }
 
@@ -537,7 +622,9 @@ fn real_redis_loads_our_file_and_holds_exactly_our_data() {
         let pttl = redis.cmd_bytes(&[b"PTTL", key]);
         match (deadline, pttl) {
             (None, Value::Integer(-1)) => {}
-            (Some(at), Value::Integer(ms)) => assert!((*at as i64 - now as i64 - ms).abs() < 10_000, "{key:?}"),
+            (Some(at), Value::Integer(ms)) => {
+                assert!((*at as i64 - now as i64 - ms).abs() < 10_000, "{key:?}")
+            }
             (d, other) => panic!("{key:?}: deadline {d:?}, PTTL {other:?}"),
         }
     }
@@ -597,7 +684,10 @@ fn we_load_what_real_redis_saved() {
     redis.ok(&["XADD", "stream", "*", "a", "1"]);
     let file = redis.save(&dir.0);
     let err = load(&file[..], |_| Ok(())).unwrap_err();
-    assert!(err.to_string().contains("streams are not supported"), "{err}");
+    assert!(
+        err.to_string().contains("streams are not supported"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -615,8 +705,14 @@ fn our_save_passes_redis_check_rdb_and_real_redis_loads_exactly_our_data() {
     let path = server.dir.0.join("dump.rdb");
     let out = Command::new("redis-check-rdb").arg(&path).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && text.contains("RDB looks OK"), "{text}");
-    assert!(text.contains(&format!("{} keys read", expected.len())), "{text}");
+    assert!(
+        out.status.success() && text.contains("RDB looks OK"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{} keys read", expected.len())),
+        "{text}"
+    );
     // A real redis-server started on our file holds exactly what ours held.
     let dir = TempDir::new();
     std::fs::write(dir.0.join("dump.rdb"), &file).unwrap();

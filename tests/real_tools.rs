@@ -119,11 +119,17 @@ fn redis_cli_help_shows_each_command_as_redis_does() {
                 plain.push(ch);
             }
         }
-        assert!(plain.contains(&format!("\n  {usage}\n")), "{command}: {plain}");
+        assert!(
+            plain.contains(&format!("\n  {usage}\n")),
+            "{command}: {plain}"
+        );
         let group = rust_redis::commands::docs::table()
             .get(&command.replace(' ', "|"))
             .unwrap()
             .group;
-        assert!(plain.contains(&format!("  group: {group}\n")), "{command}: {plain}");
+        assert!(
+            plain.contains(&format!("  group: {group}\n")),
+            "{command}: {plain}"
+        );
     }
 }

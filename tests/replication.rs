@@ -23,7 +23,10 @@ fn replica_of(master: &TestServer) -> TestServer {
 }
 
 /// [`replica_of`], with its configuration adjusted by `tweak` first.
-fn replica_with(master: &TestServer, tweak: impl FnOnce(&mut rust_redis::server::Config)) -> TestServer {
+fn replica_with(
+    master: &TestServer,
+    tweak: impl FnOnce(&mut rust_redis::server::Config),
+) -> TestServer {
     let replica = common::start_with(tweak);
     let mut c = Conn::connect(replica.addr());
     c.ok(&["REPLICAOF", "127.0.0.1", &master.addr().port().to_string()]);
@@ -36,12 +39,16 @@ fn replica_with(master: &TestServer, tweak: impl FnOnce(&mut rust_redis::server:
 /// Waits until the replica has applied the master's whole stream: its offset is the master's.
 fn settle(master: &mut Conn, replica: &mut Conn) -> u64 {
     let mut at = 0;
-    wait_for(LINK_UP, "the replica's offset to reach the master's", || {
-        let m = master.info_field("replication", "master_repl_offset");
-        let r = replica.info("replication");
-        at = m.parse().unwrap_or(0);
-        r.get("slave_repl_offset") == Some(&m) && r.get("master_repl_offset") == Some(&m)
-    });
+    wait_for(
+        LINK_UP,
+        "the replica's offset to reach the master's",
+        || {
+            let m = master.info_field("replication", "master_repl_offset");
+            let r = replica.info("replication");
+            at = m.parse().unwrap_or(0);
+            r.get("slave_repl_offset") == Some(&m) && r.get("master_repl_offset") == Some(&m)
+        },
+    );
     at
 }
 
@@ -179,7 +186,10 @@ fn a_replica_refuses_writes_from_its_clients() {
     let mut m = Conn::connect(master.addr());
     m.ok(&["SET", "k", "from the master"]);
     settle(&mut m, &mut r);
-    assert_eq!(r.cmd(&["GET", "k"]), Value::Bulk(b"from the master".to_vec()));
+    assert_eq!(
+        r.cmd(&["GET", "k"]),
+        Value::Bulk(b"from the master".to_vec())
+    );
     assert!(matches!(r.cmd(&["WAIT", "1", "10"]), Value::Error(e) if e.contains("replica")));
 }
 
@@ -271,7 +281,10 @@ fn role_and_info_describe_both_sides() {
     assert_eq!(info["master_sync_in_progress"], "0");
     assert_eq!(info["slave_read_only"], "1");
     assert_eq!(info["connected_slaves"], "0");
-    assert_eq!(info["master_replid"], m.info_field("replication", "master_replid"));
+    assert_eq!(
+        info["master_replid"],
+        m.info_field("replication", "master_replid")
+    );
     assert_eq!(info["slave_repl_offset"], offset.to_string());
     assert_eq!(info["master_repl_offset"], offset.to_string());
     let role = Value::Array(vec![
@@ -315,7 +328,10 @@ fn a_brief_disconnect_resumes_with_a_partial_resync() {
     assert_same(&m.keyspace(), &r.keyspace(), 0);
     assert_eq!(m.info_field("stats", "sync_full"), "1");
     r.ok(&["SELECT", "5"]);
-    assert_eq!(bulks(r.cmd(&["LRANGE", "list", "0", "-1"])), vec![b"a".to_vec()]);
+    assert_eq!(
+        bulks(r.cmd(&["LRANGE", "list", "0", "-1"])),
+        vec![b"a".to_vec()]
+    );
 }
 
 #[test]
@@ -412,9 +428,11 @@ fn a_replica_of_a_replica_gets_the_masters_stream() {
     m.ok(&["RPUSH", "list", "a", "b"]);
     // The middle one passes the master's bytes on as they came: one stream, one id, one offset.
     let offset = settle(&mut m, &mut mid);
-    wait_for(LINK_UP, "the last replica to reach the master's offset", || {
-        l.info_field("replication", "slave_repl_offset") == offset.to_string()
-    });
+    wait_for(
+        LINK_UP,
+        "the last replica to reach the master's offset",
+        || l.info_field("replication", "slave_repl_offset") == offset.to_string(),
+    );
     assert_eq!(
         l.info_field("replication", "master_replid"),
         m.info_field("replication", "master_replid")
@@ -452,7 +470,12 @@ fn sync_from_a_raw_socket_gets_a_snapshot_then_the_stream() {
     m.ok(&["INCR", "n"]);
     let expect = |s: &mut Conn, words: &[&str]| {
         let got = s.read();
-        let want = Value::Array(words.iter().map(|w| Value::Bulk(w.as_bytes().to_vec())).collect());
+        let want = Value::Array(
+            words
+                .iter()
+                .map(|w| Value::Bulk(w.as_bytes().to_vec()))
+                .collect(),
+        );
         assert_eq!(got, want);
     };
     expect(&mut s, &["SELECT", "2"]);
@@ -464,7 +487,12 @@ fn sync_from_a_raw_socket_gets_a_snapshot_then_the_stream() {
             let words: Vec<Vec<u8>> = words.into_iter().map(replication_support::bulk).collect();
             assert_eq!(
                 &words[..4],
-                &[b"SET".to_vec(), b"gone".to_vec(), b"x".to_vec(), b"PXAT".to_vec()]
+                &[
+                    b"SET".to_vec(),
+                    b"gone".to_vec(),
+                    b"x".to_vec(),
+                    b"PXAT".to_vec()
+                ]
             );
         }
         other => panic!("{other:?}"),

@@ -52,7 +52,11 @@ impl RealRedis {
         let dir = TempDir::new();
         let log = dir.0.join("redis.log");
         for _attempt in 0..5 {
-            let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
             let mut child = Command::new("redis-server")
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
                 .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
@@ -80,7 +84,10 @@ impl RealRedis {
             let _ = child.kill();
             let _ = child.wait();
             let text = std::fs::read_to_string(&log).unwrap_or_default();
-            assert!(text.contains("Address already in use"), "redis-server stopped:\n{text}");
+            assert!(
+                text.contains("Address already in use"),
+                "redis-server stopped:\n{text}"
+            );
         }
         panic!("redis-server did not start: {}", read_log(&dir.0));
     }
@@ -119,10 +126,14 @@ impl Drop for RealRedis {
 /// Waits until `replica` has applied all of `master`'s stream, and returns the offset.
 fn settle(master: &mut Conn, replica: &mut Conn) -> u64 {
     let mut at = String::new();
-    wait_for(LINK_UP, "the replica's offset to reach the master's", || {
-        at = master.info_field("replication", "master_repl_offset");
-        replica.info_field("replication", "slave_repl_offset") == at
-    });
+    wait_for(
+        LINK_UP,
+        "the replica's offset to reach the master's",
+        || {
+            at = master.info_field("replication", "master_repl_offset");
+            replica.info_field("replication", "slave_repl_offset") == at
+        },
+    );
     at.parse().unwrap()
 }
 
@@ -153,7 +164,10 @@ fn mixed_writes(master: &mut Conn, n: usize) {
         let num = rng.random_range(-50..50).to_string();
         let long_ttl = rng.random_range(3600..86_400).to_string();
         let short_ttl = rng.random_range(100..300).to_string();
-        let any = [&s, &c, &l, &h, &set, &z].choose(&mut rng).unwrap().to_string();
+        let any = [&s, &c, &l, &h, &set, &z]
+            .choose(&mut rng)
+            .unwrap()
+            .to_string();
         let command: Vec<Vec<u8>> = match rng.random_range(0..40) {
             0 => words(&["SELECT", DBS.choose(&mut rng).unwrap()]),
             1 | 2 => words(&["SET", &s, &v]),

@@ -51,7 +51,9 @@ fn info_reports_real_figures_by_section() {
     );
     assert!(info.contains("\r\nconnected_clients:1\r\n"), "{info}");
     assert!(info.contains("\r\naof_enabled:"), "{info}");
-    let rss: u64 = info_field(&mut c, "memory", "used_memory_rss").parse().unwrap();
+    let rss: u64 = info_field(&mut c, "memory", "used_memory_rss")
+        .parse()
+        .unwrap();
     assert!(rss > 0);
     // An empty keyspace section has no db0 line, exactly as Redis prints it.
     c.assert(&["INFO", "keyspace"], "$12\r\n# Keyspace\r\n\r\n");
@@ -82,7 +84,10 @@ fn info_counts_commands_connections_and_memory() {
     }
     // Three PINGs ran before this INFO; INFO itself is counted after its reply is built.
     assert_eq!(info_field(&mut c, "stats", "total_commands_processed"), "3");
-    assert_eq!(info_field(&mut c, "stats", "total_connections_received"), "1");
+    assert_eq!(
+        info_field(&mut c, "stats", "total_connections_received"),
+        "1"
+    );
     let mut d = s.client();
     d.assert(&["PING"], "+PONG\r\n");
     d.assert(&["QUIT"], "+OK\r\n");
@@ -112,7 +117,10 @@ fn info_counts_commands_connections_and_memory() {
     c.assert(&["CONFIG", "RESETSTAT"], "+OK\r\n");
     // RESETSTAT itself counts once it finishes, as in Redis.
     assert_eq!(info_field(&mut c, "stats", "total_commands_processed"), "1");
-    assert_eq!(info_field(&mut c, "stats", "total_connections_received"), "0");
+    assert_eq!(
+        info_field(&mut c, "stats", "total_connections_received"),
+        "0"
+    );
 }
 
 #[test]
@@ -138,7 +146,10 @@ fn config_get_answers_maps_and_patterns() {
         "databases",
         "protected-mode",
     ] {
-        assert!(all.contains(&format!("\r\n{name}\r\n")), "{name} missing from {all}");
+        assert!(
+            all.contains(&format!("\r\n{name}\r\n")),
+            "{name} missing from {all}"
+        );
     }
     c.cmd(&["HELLO", "3"]);
     c.assert(&["CONFIG", "GET", "hz"], "%1\r\n$2\r\nhz\r\n$2\r\n10\r\n");
@@ -197,7 +208,16 @@ fn config_set_is_all_or_nothing_with_redis_errors() {
         "-ERR wrong number of arguments for 'config|set' command\r\n",
     );
     c.assert(
-        &["CONFIG", "SET", "maxclients", "50", "loglevel", "warning", "save", ""],
+        &[
+            "CONFIG",
+            "SET",
+            "maxclients",
+            "50",
+            "loglevel",
+            "warning",
+            "save",
+            "",
+        ],
         "+OK\r\n",
     );
     c.assert(
@@ -215,13 +235,19 @@ fn redis_settings_this_server_does_not_act_on_are_kept_and_reported() {
     let s = start();
     let mut c = s.client();
     // Redis's own test suite starts its hash and zset units with these.
-    c.assert(&["CONFIG", "SET", "hash-max-ziplist-entries", "0"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "SET", "hash-max-ziplist-entries", "0"],
+        "+OK\r\n",
+    );
     c.assert(
         &["CONFIG", "GET", "hash-max-*-entries"],
         "*4\r\n$25\r\nhash-max-listpack-entries\r\n$1\r\n0\r\n$24\r\nhash-max-ziplist-entries\r\n$1\r\n0\r\n",
     );
     // Memory units are stored in bytes; a default is reported until something is set.
-    c.assert(&["CONFIG", "SET", "zset-max-listpack-value", "1kb"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "SET", "zset-max-listpack-value", "1kb"],
+        "+OK\r\n",
+    );
     c.assert(
         &["CONFIG", "GET", "zset-max-ziplist-value"],
         "*2\r\n$22\r\nzset-max-ziplist-value\r\n$4\r\n1024\r\n",
@@ -256,7 +282,10 @@ fn memory_usage_estimates_a_key_and_checks_its_options_first() {
         &["MEMORY", "USAGE", "nokey", "SAMPLES", "x"],
         "-ERR value is not an integer or out of range\r\n",
     );
-    c.assert(&["MEMORY", "USAGE", "nokey", "FOO", "1"], "-ERR syntax error\r\n");
+    c.assert(
+        &["MEMORY", "USAGE", "nokey", "FOO", "1"],
+        "-ERR syntax error\r\n",
+    );
     c.assert(
         &["MEMORY", "USAGE"],
         "-ERR wrong number of arguments for 'memory|usage' command\r\n",
@@ -281,10 +310,17 @@ fn memory_usage_estimates_a_key_and_checks_its_options_first() {
 fn config_rewrite_updates_the_file_in_place() {
     let dir = TempDir::new();
     let path = dir.0.join("redis.conf");
-    std::fs::write(&path, "# my settings\nmaxclients 100\nport 0\nmaxclients 200\n").unwrap();
+    std::fs::write(
+        &path,
+        "# my settings\nmaxclients 100\nport 0\nmaxclients 200\n",
+    )
+    .unwrap();
     let s = start_with(|cfg| cfg.config_file = Some(path.clone()));
     let mut c = s.client();
-    c.assert(&["CONFIG", "SET", "maxclients", "300", "requirepass", "a b"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "SET", "maxclients", "300", "requirepass", "a b"],
+        "+OK\r\n",
+    );
     c.assert(&["CONFIG", "REWRITE"], "+OK\r\n");
     let written = std::fs::read_to_string(&path).unwrap();
     assert_eq!(
@@ -318,7 +354,10 @@ fn command_describes_the_registry() {
         "*2\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n\
          *2\r\n+@read\r\n+@fast\r\n*0\r\n*0\r\n*0\r\n$-1\r\n",
     );
-    c.assert(&["COMMAND", "GETKEYS", "set", "a", "b"], "*1\r\n$1\r\na\r\n");
+    c.assert(
+        &["COMMAND", "GETKEYS", "set", "a", "b"],
+        "*1\r\n$1\r\na\r\n",
+    );
     c.assert(
         &["COMMAND", "GETKEYS", "ping", "x"],
         "-ERR The command has no key arguments\r\n",
@@ -345,7 +384,10 @@ fn command_describes_the_registry() {
         "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n\
          ~2\r\n+@read\r\n+@fast\r\n~0\r\n~0\r\n~0\r\n",
     );
-    let summary = rust_redis::commands::docs::table().get("get").unwrap().summary;
+    let summary = rust_redis::commands::docs::table()
+        .get("get")
+        .unwrap()
+        .summary;
     c.assert(
         &["COMMAND", "DOCS", "get"],
         &format!(
@@ -366,7 +408,10 @@ fn time_answers_seconds_and_microseconds() {
     assert_eq!(parts[0], "*2", "{reply}");
     let secs: u64 = parts[2].parse().unwrap();
     let micros: u64 = parts[4].parse().unwrap();
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     assert!(secs.abs_diff(now) <= 1);
     assert!(micros < 1_000_000);
 }
@@ -379,7 +424,10 @@ fn slowlog_records_commands_over_the_threshold() {
     c.assert(&["SLOWLOG", "LEN"], ":0\r\n");
     c.assert(&["CLIENT", "SETNAME", "slowpoke"], "+OK\r\n");
     // A threshold of 0 logs everything, starting with the CONFIG SET itself (as in Redis).
-    c.assert(&["CONFIG", "SET", "slowlog-log-slower-than", "0"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "SET", "slowlog-log-slower-than", "0"],
+        "+OK\r\n",
+    );
     let entry = text(c.cmd(&["SLOWLOG", "GET", "1"]));
     let me = c.stream.local_addr().unwrap().to_string();
     let parts: Vec<&str> = entry.split("\r\n").collect();
@@ -399,7 +447,10 @@ fn slowlog_records_commands_over_the_threshold() {
     // RESET is itself logged once it finishes; ids keep increasing.
     c.assert(&["SLOWLOG", "LEN"], ":1\r\n");
     // Only slow commands once the threshold is real: DEBUG SLEEP makes one on demand.
-    c.assert(&["CONFIG", "SET", "slowlog-log-slower-than", "50000"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "SET", "slowlog-log-slower-than", "50000"],
+        "+OK\r\n",
+    );
     c.assert(&["SLOWLOG", "RESET"], "+OK\r\n");
     c.assert(&["PING"], "+PONG\r\n");
     c.assert(&["DEBUG", "SLEEP", "0.06"], "+OK\r\n");
@@ -430,7 +481,10 @@ fn shutdown_closes_without_a_reply_and_stops_listening() {
     c.send(&["SHUTDOWN", "NOSAVE"]);
     assert!(c.try_read_reply().is_none(), "SHUTDOWN must not reply");
     assert!(other.is_closed());
-    assert!(wait_until(Duration::from_secs(5), || TcpStream::connect(addr).is_err()));
+    assert!(wait_until(Duration::from_secs(5), || TcpStream::connect(
+        addr
+    )
+    .is_err()));
 }
 
 #[test]
@@ -491,7 +545,9 @@ fn protected_mode_denies_remote_clients_without_a_password() {
     let mut remote = Client::connect((ip, port).into());
     let reply = text(remote.try_read_reply().expect("a DENIED line"));
     assert_eq!(reply, rust_redis::netlayer::DENIED);
-    assert!(reply.starts_with("-DENIED Redis is running in protected mode because protected mode is enabled"));
+    assert!(reply.starts_with(
+        "-DENIED Redis is running in protected mode because protected mode is enabled"
+    ));
     // Loopback is always served; turning protected mode off serves everyone.
     let mut local = Client::connect(([127, 0, 0, 1], port).into());
     local.assert(&["CONFIG", "SET", "protected-mode", "no"], "+OK\r\n");
@@ -501,8 +557,12 @@ fn protected_mode_denies_remote_clients_without_a_password() {
 
 #[test]
 fn rename_command_renames_or_disables() {
-    let s =
-        start_with(|c| c.rename_commands = vec![("ECHO".into(), String::new()), ("config".into(), "cfg-7f3a".into())]);
+    let s = start_with(|c| {
+        c.rename_commands = vec![
+            ("ECHO".into(), String::new()),
+            ("config".into(), "cfg-7f3a".into()),
+        ]
+    });
     let mut c = s.client();
     c.assert(
         &["ECHO", "x"],
@@ -528,7 +588,10 @@ fn info_counts_keyspace_hits_and_misses() {
         line[name.len() + 1..].parse().unwrap()
     };
     c.assert(&["SET", "k", "v"], "+OK\r\n");
-    let (hits, misses) = (figure(&mut c, "keyspace_hits"), figure(&mut c, "keyspace_misses"));
+    let (hits, misses) = (
+        figure(&mut c, "keyspace_hits"),
+        figure(&mut c, "keyspace_misses"),
+    );
     c.cmd(&["GET", "k"]);
     c.cmd(&["GET", "k"]);
     c.cmd(&["GET", "nosuchkey"]);
@@ -622,7 +685,10 @@ fn above_maxmemory_commands_that_add_data_are_refused() {
          the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, \
          allkeys-random, noeviction\r\n",
     );
-    c.assert(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"],
+        "+OK\r\n",
+    );
     c.assert(
         &["CONFIG", "GET", "maxmemory-policy"],
         "*2\r\n$16\r\nmaxmemory-policy\r\n$11\r\nallkeys-lru\r\n",
@@ -654,15 +720,25 @@ fn config_set_port_moves_the_listener_and_keeps_the_clients() {
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = free.local_addr().unwrap().port();
     // Taken: refused with Redis's text, and nothing else in the same command changes.
-    let reply =
-        String::from_utf8(c.cmd(&["CONFIG", "SET", "maxmemory", "10000001", "port", &port.to_string()])).unwrap();
+    let reply = String::from_utf8(c.cmd(&[
+        "CONFIG",
+        "SET",
+        "maxmemory",
+        "10000001",
+        "port",
+        &port.to_string(),
+    ]))
+    .unwrap();
     assert!(
         reply.starts_with(
             "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port: "
         ),
         "{reply}"
     );
-    c.assert(&["CONFIG", "GET", "maxmemory"], "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n");
+    c.assert(
+        &["CONFIG", "GET", "maxmemory"],
+        "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n",
+    );
     drop(free);
     c.assert(&["CONFIG", "SET", "port", &port.to_string()], "+OK\r\n");
     let moved: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
@@ -686,12 +762,18 @@ fn config_set_port_moves_the_listener_and_keeps_the_clients() {
 fn slowlog_logs_the_commands_exec_runs_and_not_exec() {
     let s = start();
     let mut c = s.client();
-    c.assert(&["CONFIG", "SET", "slowlog-log-slower-than", "0"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "SET", "slowlog-log-slower-than", "0"],
+        "+OK\r\n",
+    );
     c.assert(&["SLOWLOG", "RESET"], "+OK\r\n");
     c.assert(&["MULTI"], "+OK\r\n");
     c.assert(&["SET", "a", "b"], "+QUEUED\r\n");
     c.assert(&["EXEC"], "*1\r\n+OK\r\n");
-    c.assert(&["CONFIG", "SET", "slowlog-log-slower-than", "-1"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "SET", "slowlog-log-slower-than", "-1"],
+        "+OK\r\n",
+    );
     let log = text(c.cmd(&["SLOWLOG", "GET"]));
     // Newest first: the SET that EXEC ran, MULTI, and the RESET; no EXEC (and the CONFIG SET
     // ran with the log already off).
@@ -708,7 +790,10 @@ fn save_and_maxmemory_clients_are_checked_and_kept_as_redis_does() {
     let mut c = s.client();
     c.assert(&["CONFIG", "GET", "save"], "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
     c.assert(&["CONFIG", "SET", "save", "3000  5"], "+OK\r\n");
-    c.assert(&["CONFIG", "GET", "save"], "*2\r\n$4\r\nsave\r\n$6\r\n3000 5\r\n");
+    c.assert(
+        &["CONFIG", "GET", "save"],
+        "*2\r\n$4\r\nsave\r\n$6\r\n3000 5\r\n",
+    );
     let invalid = "-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n";
     c.assert(&["CONFIG", "SET", "save", "3000"], invalid);
     c.assert(&["CONFIG", "SET", "save", "x 5"], invalid);
@@ -722,7 +807,10 @@ fn save_and_maxmemory_clients_are_checked_and_kept_as_redis_does() {
         "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - percentage argument must be \
          less or equal to 100\r\n",
     );
-    c.assert(&["CONFIG", "GET", "maxmemory"], "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n");
+    c.assert(
+        &["CONFIG", "GET", "maxmemory"],
+        "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n",
+    );
     c.assert(&["CONFIG", "SET", "maxmemory-clients", "1mb"], "+OK\r\n");
     c.assert(
         &["CONFIG", "GET", "maxmemory-clients"],
@@ -743,7 +831,9 @@ fn a_replica_without_its_master_refuses_as_redis_does() {
     );
     let info = String::from_utf8(admin.cmd(&["INFO", "replication"])).unwrap();
     assert!(
-        info.contains("role:slave\r\nmaster_host:localhost\r\nmaster_port:0\r\nmaster_link_status:down\r\n"),
+        info.contains(
+            "role:slave\r\nmaster_host:localhost\r\nmaster_port:0\r\nmaster_link_status:down\r\n"
+        ),
         "{info}"
     );
     c.assert(
@@ -753,8 +843,12 @@ fn a_replica_without_its_master_refuses_as_redis_does() {
     c.assert(&["GET", "xx"], "$1\r\n1\r\n");
     // A stale replica told not to serve stale data refuses reads too, and EXEC judges what it
     // would run.
-    admin.assert(&["CONFIG", "SET", "replica-serve-stale-data", "no"], "+OK\r\n");
-    let masterdown = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+    admin.assert(
+        &["CONFIG", "SET", "replica-serve-stale-data", "no"],
+        "+OK\r\n",
+    );
+    let masterdown =
+        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
     c.assert(&["GET", "xx"], &format!("-{masterdown}\r\n"));
     admin.assert(&["REPLICAOF", "NO", "ONE"], "+OK\r\n");
     c.assert(&["MULTI"], "+OK\r\n");
@@ -766,7 +860,10 @@ fn a_replica_without_its_master_refuses_as_redis_does() {
     );
     c.assert(&["EXEC"], "-ERR EXEC without MULTI\r\n");
     admin.assert(&["REPLICAOF", "NO", "ONE"], "+OK\r\n");
-    admin.assert(&["REPLICAOF", "localhost", "x"], "-ERR Invalid master port\r\n");
+    admin.assert(
+        &["REPLICAOF", "localhost", "x"],
+        "-ERR Invalid master port\r\n",
+    );
     // Writes wait for replicas that cannot connect yet.
     c.assert(&["MULTI"], "+OK\r\n");
     c.assert(&["INCR", "xx"], "+QUEUED\r\n");

@@ -16,7 +16,10 @@ fn add_remove_and_membership() {
     c.assert(&["scard", "s"], ":4\r\n");
     c.assert(&["sismember", "s", "a"], ":1\r\n");
     c.assert(&["sismember", "s", "zz"], ":0\r\n");
-    c.assert(&["smismember", "s", "a", "zz", "d"], "*3\r\n:1\r\n:0\r\n:1\r\n");
+    c.assert(
+        &["smismember", "s", "a", "zz", "d"],
+        "*3\r\n:1\r\n:0\r\n:1\r\n",
+    );
     c.assert(&["srem", "s", "a", "zz"], ":1\r\n");
     c.assert(&["srem", "s", "b", "c", "d"], ":3\r\n");
     c.assert(&["scard", "s"], ":0\r\n");
@@ -46,7 +49,10 @@ fn algebra_and_store() {
     c.assert(&["sintercard", "2", "a", "b"], ":2\r\n");
     c.assert(&["sintercard", "2", "a", "b", "limit", "1"], ":1\r\n");
     c.assert(&["sintercard", "1", "a", "limit", "0"], ":3\r\n");
-    c.assert(&["sintercard", "x", "a"], "-ERR numkeys should be greater than 0\r\n");
+    c.assert(
+        &["sintercard", "x", "a"],
+        "-ERR numkeys should be greater than 0\r\n",
+    );
     c.assert(
         &["sintercard", "2", "a"],
         "-ERR Number of keys can't be greater than number of args\r\n",
@@ -55,7 +61,10 @@ fn algebra_and_store() {
         &["sintercard", "1", "a", "limit", "x"],
         "-ERR LIMIT can't be negative\r\n",
     );
-    c.assert(&["sintercard", "1", "a", "foo", "1"], "-ERR syntax error\r\n");
+    c.assert(
+        &["sintercard", "1", "a", "foo", "1"],
+        "-ERR syntax error\r\n",
+    );
     c.assert(&["sunion", "nos1", "nos2"], "*0\r\n");
 }
 
@@ -67,8 +76,14 @@ fn pop_random_and_move() {
     c.assert(&["spop", "s"], "$4\r\nonly\r\n");
     c.assert(&["spop", "s"], "$-1\r\n");
     c.assert(&["spop", "s", "2"], "*0\r\n");
-    c.assert(&["spop", "s", "x"], "-ERR value is out of range, must be positive\r\n");
-    c.assert(&["spop", "s", "-1"], "-ERR value is out of range, must be positive\r\n");
+    c.assert(
+        &["spop", "s", "x"],
+        "-ERR value is out of range, must be positive\r\n",
+    );
+    c.assert(
+        &["spop", "s", "-1"],
+        "-ERR value is out of range, must be positive\r\n",
+    );
     c.assert(&["srandmember", "nos"], "$-1\r\n");
     c.assert(&["srandmember", "nos", "3"], "*0\r\n");
     c.assert(
@@ -185,7 +200,10 @@ fn random_picks_on_a_large_set_are_distinct_present_members() {
     let picked = bulks(&c.cmd(&["SRANDMEMBER", "s", "-2000"]));
     assert_eq!(picked.len(), 2000);
     for m in picked.iter().take(20) {
-        c.assert(&["SISMEMBER", "s", std::str::from_utf8(m).unwrap()], ":1\r\n");
+        c.assert(
+            &["SISMEMBER", "s", std::str::from_utf8(m).unwrap()],
+            ":1\r\n",
+        );
     }
 
     // SPOP n: n distinct members, each gone afterwards.
@@ -194,11 +212,17 @@ fn random_picks_on_a_large_set_are_distinct_present_members() {
     assert!(popped.iter().all(|m| m.starts_with(b"m")));
     c.assert(&["SCARD", "s"], ":700\r\n");
     for m in &popped {
-        c.assert(&["SISMEMBER", "s", std::str::from_utf8(m).unwrap()], ":0\r\n");
+        c.assert(
+            &["SISMEMBER", "s", std::str::from_utf8(m).unwrap()],
+            ":0\r\n",
+        );
     }
     let one = c.cmd(&["SPOP", "s"]);
     let one = bulks(format!("*1\r\n{}", String::from_utf8_lossy(&one)).as_bytes());
-    c.assert(&["SISMEMBER", "s", std::str::from_utf8(&one[0]).unwrap()], ":0\r\n");
+    c.assert(
+        &["SISMEMBER", "s", std::str::from_utf8(&one[0]).unwrap()],
+        ":0\r\n",
+    );
     c.assert(&["SPOP", "s", "0"], "*0\r\n");
 
     // What is left is exactly the members never popped, and popping it all empties the key.

@@ -74,5 +74,8 @@ fn groups_and_pending_entries_survive_an_aof_restart() {
     assert_eq!(c.cmd(&["XPENDING", "s", "g"]), before);
     c.assert(&["XLEN", "s"], &int(2));
     // The group's position came back too: nothing new to read.
-    c.assert(&["XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">"], "*-1\r\n");
+    c.assert(
+        &["XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">"],
+        "*-1\r\n",
+    );
 }

@@ -81,8 +81,14 @@ fn set_errors_change_nothing() {
     c.assert(&["SET", "k", "1", "EX", "abc"], NOT_INT);
     c.assert(&["GET", "k"], &bulk("old"));
     c.assert(&["TTL", "k"], ":-1\r\n");
-    c.assert(&["SET"], &err("ERR wrong number of arguments for 'set' command"));
-    c.assert(&["SET", "k"], &err("ERR wrong number of arguments for 'set' command"));
+    c.assert(
+        &["SET"],
+        &err("ERR wrong number of arguments for 'set' command"),
+    );
+    c.assert(
+        &["SET", "k"],
+        &err("ERR wrong number of arguments for 'set' command"),
+    );
     // SET ... GET on another type fails and leaves it alone; plain SET replaces it.
     make_list(&s, "l");
     c.assert(&["SET", "l", "v", "GET"], WRONGTYPE);
@@ -164,7 +170,10 @@ fn mget_mset_msetnx() {
         &["MGET", "a", "nokey", "b", "l"],
         "*4\r\n$1\r\n1\r\n$-1\r\n$1\r\n2\r\n$-1\r\n",
     );
-    c.assert(&["MSET", "a"], &err("ERR wrong number of arguments for 'mset' command"));
+    c.assert(
+        &["MSET", "a"],
+        &err("ERR wrong number of arguments for 'mset' command"),
+    );
     c.assert(
         &["MSET", "a", "1", "b"],
         &err("ERR wrong number of arguments for 'mset' command"),
@@ -208,7 +217,10 @@ fn append_strlen_getrange_setrange() {
     c.assert(&["EXISTS", "nokey"], ":0\r\n");
     c.assert(&["SETRANGE", "new", "2", "x"], ":3\r\n");
     c.assert(&["GET", "new"], "$3\r\n\0\0x\r\n");
-    c.assert(&["SETRANGE", "s", "-1", "x"], &err("ERR offset is out of range"));
+    c.assert(
+        &["SETRANGE", "s", "-1", "x"],
+        &err("ERR offset is out of range"),
+    );
     c.assert(&["SETRANGE", "s", "x", "x"], NOT_INT);
     let too_long = err("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
     c.assert(&["SETRANGE", "s", "536870912", "x"], &too_long);
@@ -241,9 +253,15 @@ fn counters() {
     c.assert(&["INCRBY", "n", "x"], NOT_INT);
     c.assert(&["INCRBY", "n", "1.0"], NOT_INT);
     c.assert(&["SET", "n", "9223372036854775807"], OK);
-    c.assert(&["INCR", "n"], &err("ERR increment or decrement would overflow"));
+    c.assert(
+        &["INCR", "n"],
+        &err("ERR increment or decrement would overflow"),
+    );
     c.assert(&["SET", "n", "-9223372036854775808"], OK);
-    c.assert(&["DECR", "n"], &err("ERR increment or decrement would overflow"));
+    c.assert(
+        &["DECR", "n"],
+        &err("ERR increment or decrement would overflow"),
+    );
     for bad in [" 1", "1.0", "01", "abc", ""] {
         c.assert(&["SET", "n", bad], OK);
         c.assert(&["INCR", "n"], NOT_INT);
@@ -298,7 +316,10 @@ fn string_commands_queue_in_multi() {
     c.assert(&["SET", "k", "x", "NX", "XX"], "+QUEUED\r\n");
     c.assert(&["APPEND", "k", "!"], "+QUEUED\r\n");
     c.assert(&["GET", "k"], "+QUEUED\r\n");
-    c.assert(&["EXEC"], "*5\r\n+OK\r\n:2\r\n-ERR syntax error\r\n:2\r\n$2\r\n2!\r\n");
+    c.assert(
+        &["EXEC"],
+        "*5\r\n+OK\r\n:2\r\n-ERR syntax error\r\n:2\r\n$2\r\n2!\r\n",
+    );
     c.assert(&["MULTI"], OK);
     c.assert(
         &["GETRANGE", "k", "0"],

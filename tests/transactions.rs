@@ -37,7 +37,10 @@ fn queue_time_errors_abort_exec() {
         &["NOSUCHCMD", "x"],
         "-ERR unknown command 'NOSUCHCMD', with args beginning with: 'x' \r\n",
     );
-    c.assert(&["GET"], "-ERR wrong number of arguments for 'get' command\r\n");
+    c.assert(
+        &["GET"],
+        "-ERR wrong number of arguments for 'get' command\r\n",
+    );
     c.assert(
         &["EXEC"],
         "-EXECABORT Transaction discarded because of previous errors.\r\n",
@@ -67,7 +70,10 @@ fn watch_inside_multi_is_refused() {
     let s = start();
     let mut c = s.client();
     c.assert(&["MULTI"], "+OK\r\n");
-    c.assert(&["WATCH", "k"], "-ERR WATCH inside MULTI is not allowed\r\n");
+    c.assert(
+        &["WATCH", "k"],
+        "-ERR WATCH inside MULTI is not allowed\r\n",
+    );
     c.assert(&["EXEC"], "*0\r\n");
 }
 
@@ -77,7 +83,10 @@ fn shutdown_inside_multi_is_refused_and_aborts_the_transaction() {
     let mut c = s.client();
     c.assert(&["MULTI"], "+OK\r\n");
     c.assert(&["SET", "k", "v"], "+QUEUED\r\n");
-    c.assert(&["SHUTDOWN"], "-ERR Command not allowed inside a transaction\r\n");
+    c.assert(
+        &["SHUTDOWN"],
+        "-ERR Command not allowed inside a transaction\r\n",
+    );
     c.assert(
         &["EXEC"],
         "-EXECABORT Transaction discarded because of previous errors.\r\n",
@@ -126,7 +135,10 @@ fn watch_fails_on_flush_and_rename() {
 
 #[test]
 fn watch_fails_on_another_transaction() {
-    assert_watch_broken_by(&[&["SET", "w", "1"]], &[&["MULTI"], &["DEL", "w"], &["EXEC"]]);
+    assert_watch_broken_by(
+        &[&["SET", "w", "1"]],
+        &[&["MULTI"], &["DEL", "w"], &["EXEC"]],
+    );
 }
 
 #[test]
@@ -194,7 +206,11 @@ fn exec_is_isolated_from_other_clients() {
                     c.cmd(&["DECRBY", "a", &amount]);
                     c.cmd(&["INCRBY", "b", &amount]);
                     let reply = c.cmd(&["EXEC"]);
-                    assert!(reply.starts_with(b"*2\r\n:"), "{}", String::from_utf8_lossy(&reply));
+                    assert!(
+                        reply.starts_with(b"*2\r\n:"),
+                        "{}",
+                        String::from_utf8_lossy(&reply)
+                    );
                 }
             })
         })
@@ -207,7 +223,11 @@ fn exec_is_isolated_from_other_clients() {
         let reply = String::from_utf8(reader.cmd(&["EXEC"])).unwrap();
         let nums: Vec<i64> = reply.lines().filter_map(|l| l.parse().ok()).collect();
         assert_eq!(nums.len(), 2, "{reply}");
-        assert_eq!(nums[0] + nums[1], 1000, "a transaction was interleaved: {reply}");
+        assert_eq!(
+            nums[0] + nums[1],
+            1000,
+            "a transaction was interleaved: {reply}"
+        );
     }
     for w in writers {
         w.join().unwrap();
@@ -246,7 +266,8 @@ fn optimistic_locking_counters_never_lose_an_update() {
         })
         .collect();
     let retries: usize = clients.into_iter().map(|t| t.join().unwrap()).sum();
-    s.client().assert(&["GET", "counter"], &bulk(&(N * M).to_string()));
+    s.client()
+        .assert(&["GET", "counter"], &bulk(&(N * M).to_string()));
     // With six clients racing, some EXECs must have been refused; if none were, WATCH was not
     // exercised and the test would prove nothing.
     assert!(retries > 0, "no transaction was ever refused");

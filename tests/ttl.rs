@@ -55,7 +55,10 @@ fn expire_errors() {
         &["EXPIRE", "a", "10", "GT", "LT"],
         &err("ERR GT and LT options at the same time are not compatible"),
     );
-    c.assert(&["EXPIRE", "a", "10", "foo"], &err("ERR Unsupported option foo"));
+    c.assert(
+        &["EXPIRE", "a", "10", "foo"],
+        &err("ERR Unsupported option foo"),
+    );
     c.assert(
         &["EXPIRE", "a", "x"],
         &err("ERR value is not an integer or out of range"),
@@ -152,7 +155,9 @@ fn setex_and_getex_deadlines_expire() {
     c.assert(&["PSETEX", "a", "100", "v"], OK);
     c.assert(&["SET", "b", "v"], OK);
     c.assert(&["GETEX", "b", "PX", "100"], "$1\r\nv\r\n");
-    assert!(wait_until(Duration::from_secs(10), || c.cmd(&["EXISTS", "a", "b"]) == b":0\r\n"));
+    assert!(wait_until(Duration::from_secs(10), || c
+        .cmd(&["EXISTS", "a", "b"])
+        == b":0\r\n"));
     // DBSIZE counts them until they are deleted, as Redis's does: the sweeper (or the reads
     // above, which noted them) sees to that within a cycle or two.
     assert!(wait_until(Duration::from_secs(10), || c.cmd(&["DBSIZE"]) == b":0\r\n"));
@@ -167,7 +172,11 @@ fn ttl_rounds_to_the_nearest_second() {
     assert_ttl(&mut c, "a", 100);
     c.assert(&["SET", "a", "1", "PX", "1700"], OK);
     let t = c.cmd(&["TTL", "a"]);
-    assert!(t == b":2\r\n" || t == b":1\r\n", "{}", String::from_utf8_lossy(&t));
+    assert!(
+        t == b":2\r\n" || t == b":1\r\n",
+        "{}",
+        String::from_utf8_lossy(&t)
+    );
 }
 
 #[test]

@@ -10,7 +10,10 @@ fn zadd_flags_and_scores() {
     let mut c = s.client();
     c.assert(&["zadd", "z", "1", "a", "2", "b", "3", "c"], ":3\r\n");
     c.assert(&["zadd", "z", "ch", "5", "a"], ":1\r\n");
-    c.assert(&["zadd", "z", "x", "a"], "-ERR value is not a valid float\r\n");
+    c.assert(
+        &["zadd", "z", "x", "a"],
+        "-ERR value is not a valid float\r\n",
+    );
     c.assert(&["zadd", "z", "nx", "1"], "-ERR syntax error\r\n");
     c.assert(
         &["zadd", "z", "nx", "xx", "1", "a"],
@@ -38,7 +41,10 @@ fn zadd_flags_and_scores() {
         &["zadd", "z", "1.5", "x", "-0", "y", "inf", "i", "-inf", "ni"],
         ":4\r\n",
     );
-    c.assert(&["zadd", "z", "nan", "q"], "-ERR value is not a valid float\r\n");
+    c.assert(
+        &["zadd", "z", "nan", "q"],
+        "-ERR value is not a valid float\r\n",
+    );
     c.assert(&["zrange", "z", "0", "-1", "withscores"], "*14\r\n$2\r\nni\r\n$4\r\n-inf\r\n$1\r\ny\r\n$1\r\n0\r\n$1\r\nx\r\n$3\r\n1.5\r\n$1\r\na\r\n$1\r\n5\r\n$1\r\nc\r\n$1\r\n5\r\n$1\r\nb\r\n$1\r\n9\r\n$1\r\ni\r\n$3\r\ninf\r\n");
     c.assert(&["zscore", "z", "y"], "$1\r\n0\r\n");
     c.assert(&["zscore", "z", "zz"], "$-1\r\n");
@@ -53,9 +59,14 @@ fn zadd_flags_and_scores() {
         &["zincrby", "z", "-inf", "i"],
         "-ERR resulting score is not a number (NaN)\r\n",
     );
-    c.assert(&["zincrby", "z", "x", "a"], "-ERR value is not a valid float\r\n");
     c.assert(
-        &["zadd", "f", "0.1", "a", "1e20", "b", "1.5e-7", "c", "-2.5", "d"],
+        &["zincrby", "z", "x", "a"],
+        "-ERR value is not a valid float\r\n",
+    );
+    c.assert(
+        &[
+            "zadd", "f", "0.1", "a", "1e20", "b", "1.5e-7", "c", "-2.5", "d",
+        ],
         ":4\r\n",
     );
     c.assert(&["zrange", "f", "0", "-1", "withscores"], "*8\r\n$1\r\nd\r\n$4\r\n-2.5\r\n$1\r\nc\r\n$22\r\n1.4999999999999999e-07\r\n$1\r\na\r\n$19\r\n0.10000000000000001\r\n$1\r\nb\r\n$5\r\n1e+20\r\n");
@@ -66,7 +77,9 @@ fn ranges() {
     let s = start();
     let mut c = s.client();
     c.assert(
-        &["zadd", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"],
+        &[
+            "zadd", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e",
+        ],
         ":5\r\n",
     );
     c.assert(
@@ -78,7 +91,17 @@ fn ranges() {
         "-ERR syntax error, WITHSCORES not supported in combination with BYLEX\r\n",
     );
     c.assert(
-        &["zrange", "z", "(1", "3", "byscore", "withscores", "limit", "1", "5"],
+        &[
+            "zrange",
+            "z",
+            "(1",
+            "3",
+            "byscore",
+            "withscores",
+            "limit",
+            "1",
+            "5",
+        ],
         "*2\r\n$1\r\nc\r\n$1\r\n3\r\n",
     );
     c.assert(&["zrange", "z", "5", "1", "byscore", "rev", "withscores"], "*10\r\n$1\r\ne\r\n$1\r\n5\r\n$1\r\nd\r\n$1\r\n4\r\n$1\r\nc\r\n$1\r\n3\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\na\r\n$1\r\n1\r\n");
@@ -119,27 +142,48 @@ fn ranges() {
         "*4\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\nd\r\n$1\r\ne\r\n",
     );
     c.assert(
-        &["zrangebyscore", "z", "-inf", "+inf", "withscores", "limit", "0", "x"],
+        &[
+            "zrangebyscore",
+            "z",
+            "-inf",
+            "+inf",
+            "withscores",
+            "limit",
+            "0",
+            "x",
+        ],
         "-ERR value is not an integer or out of range\r\n",
     );
     c.assert(
         &["zrangebyscore", "z", "-inf", "+inf", "limit", "0"],
         "-ERR syntax error\r\n",
     );
-    c.assert(&["zrangebyscore", "z", "x", "1"], "-ERR min or max is not a float\r\n");
+    c.assert(
+        &["zrangebyscore", "z", "x", "1"],
+        "-ERR min or max is not a float\r\n",
+    );
     c.assert(
         &["zrevrangebyscore", "z", "4", "(1.5"],
         "*3\r\n$1\r\nd\r\n$1\r\nc\r\n$1\r\nb\r\n",
     );
     c.assert(&["zcount", "z", "-inf", "+inf"], ":5\r\n");
     c.assert(&["zcount", "z", "(1", "(5"], ":3\r\n");
-    c.assert(&["zcount", "z", "x", "1"], "-ERR min or max is not a float\r\n");
+    c.assert(
+        &["zcount", "z", "x", "1"],
+        "-ERR min or max is not a float\r\n",
+    );
     c.assert(&["zrank", "z", "c"], ":2\r\n");
     c.assert(&["zrevrank", "z", "c"], ":2\r\n");
     c.assert(&["zrank", "z", "zz"], "$-1\r\n");
     c.assert(&["zrank", "nz", "a"], "$-1\r\n");
-    c.assert(&["zadd", "lex", "0", "a", "0", "b", "0", "c", "0", "d"], ":4\r\n");
-    c.assert(&["zrangebylex", "lex", "[b", "(d"], "*2\r\n$1\r\nb\r\n$1\r\nc\r\n");
+    c.assert(
+        &["zadd", "lex", "0", "a", "0", "b", "0", "c", "0", "d"],
+        ":4\r\n",
+    );
+    c.assert(
+        &["zrangebylex", "lex", "[b", "(d"],
+        "*2\r\n$1\r\nb\r\n$1\r\nc\r\n",
+    );
     c.assert(
         &["zrevrangebylex", "lex", "+", "-", "limit", "1", "2"],
         "*2\r\n$1\r\nc\r\n$1\r\nb\r\n",
@@ -149,7 +193,16 @@ fn ranges() {
         "*3\r\n$1\r\nc\r\n$1\r\nb\r\n$1\r\na\r\n",
     );
     c.assert(
-        &["zrangebylex", "lex", "-", "+", "limit", "0", "1", "withscores"],
+        &[
+            "zrangebylex",
+            "lex",
+            "-",
+            "+",
+            "limit",
+            "0",
+            "1",
+            "withscores",
+        ],
         "-ERR syntax error, WITHSCORES not supported in combination with BYLEX\r\n",
     );
     c.assert(
@@ -169,7 +222,9 @@ fn removals_and_pops() {
     let s = start();
     let mut c = s.client();
     c.assert(
-        &["zadd", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"],
+        &[
+            "zadd", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e",
+        ],
         ":5\r\n",
     );
     c.assert(&["zrem", "z", "a", "zz"], ":1\r\n");
@@ -207,12 +262,18 @@ fn union_and_intersection() {
     let mut c = s.client();
     c.assert(&["zadd", "s2", "1", "a", "2", "b"], ":2\r\n");
     c.assert(&["sadd", "plain", "a", "q"], ":2\r\n");
-    c.assert(&["zunionstore", "u", "2", "s2", "plain", "weights", "2", "3"], ":3\r\n");
+    c.assert(
+        &["zunionstore", "u", "2", "s2", "plain", "weights", "2", "3"],
+        ":3\r\n",
+    );
     c.assert(
         &["zrange", "u", "0", "-1", "withscores"],
         "*6\r\n$1\r\nq\r\n$1\r\n3\r\n$1\r\nb\r\n$1\r\n4\r\n$1\r\na\r\n$1\r\n5\r\n",
     );
-    c.assert(&["zinterstore", "u", "2", "s2", "plain", "aggregate", "min"], ":1\r\n");
+    c.assert(
+        &["zinterstore", "u", "2", "s2", "plain", "aggregate", "min"],
+        ":1\r\n",
+    );
     c.assert(
         &["zrange", "u", "0", "-1", "withscores"],
         "*2\r\n$1\r\na\r\n$1\r\n1\r\n",
@@ -220,7 +281,16 @@ fn union_and_intersection() {
     c.assert(&["zinterstore", "u", "2", "s2", "nosuch"], ":0\r\n");
     c.assert(&["zcard", "u"], ":0\r\n");
     c.assert(
-        &["zunionstore", "u", "1", "s2", "aggregate", "max", "weights", "0.5"],
+        &[
+            "zunionstore",
+            "u",
+            "1",
+            "s2",
+            "aggregate",
+            "max",
+            "weights",
+            "0.5",
+        ],
         ":2\r\n",
     );
     c.assert(
@@ -248,7 +318,10 @@ fn random_and_scan() {
     let mut c = s.client();
     c.assert(&["zadd", "z", "1", "a"], ":1\r\n");
     c.assert(&["zrandmember", "z"], "$1\r\na\r\n");
-    c.assert(&["zrandmember", "z", "1", "withscores"], "*2\r\n$1\r\na\r\n$1\r\n1\r\n");
+    c.assert(
+        &["zrandmember", "z", "1", "withscores"],
+        "*2\r\n$1\r\na\r\n$1\r\n1\r\n",
+    );
     c.assert(
         &["zrandmember", "z", "-2", "withscores"],
         "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\na\r\n$1\r\n1\r\n",
@@ -260,7 +333,10 @@ fn random_and_scan() {
     c.assert(&["zrandmember", "z", "1", "foo"], "-ERR syntax error\r\n");
     c.assert(&["zrandmember", "nz"], "$-1\r\n");
     c.assert(&["zrandmember", "nz", "1"], "*0\r\n");
-    c.assert(&["zscan", "z", "0"], "*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n");
+    c.assert(
+        &["zscan", "z", "0"],
+        "*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n",
+    );
     c.assert(&["zscan", "nz", "0"], "*2\r\n$1\r\n0\r\n*0\r\n");
 }
 
@@ -292,7 +368,10 @@ fn zunion_zinter_and_zintercard_reply_like_redis() {
     c.assert(&["ZADD", "b", "3", "y", "4", "z"], ":2\r\n");
     c.assert(&["SADD", "s", "y", "z"], ":2\r\n");
     c.assert(&["SET", "str", "v"], "+OK\r\n");
-    c.assert(&["ZUNION", "2", "a", "b"], "*3\r\n$1\r\nx\r\n$1\r\nz\r\n$1\r\ny\r\n");
+    c.assert(
+        &["ZUNION", "2", "a", "b"],
+        "*3\r\n$1\r\nx\r\n$1\r\nz\r\n$1\r\ny\r\n",
+    );
     c.assert(
         &["ZUNION", "2", "a", "b", "WITHSCORES", "WEIGHTS", "2", "2"],
         "*6\r\n$1\r\nx\r\n$1\r\n2\r\n$1\r\nz\r\n$1\r\n8\r\n$1\r\ny\r\n$2\r\n10\r\n",
@@ -341,11 +420,16 @@ fn zremrangebylex_removes_between_lexical_bounds() {
     let s = start();
     let mut c = s.client();
     c.assert(
-        &["ZADD", "z", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e"],
+        &[
+            "ZADD", "z", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e",
+        ],
         ":5\r\n",
     );
     c.assert(&["ZREMRANGEBYLEX", "z", "[b", "(d"], ":2\r\n");
-    c.assert(&["ZRANGE", "z", "0", "-1"], "*3\r\n$1\r\na\r\n$1\r\nd\r\n$1\r\ne\r\n");
+    c.assert(
+        &["ZRANGE", "z", "0", "-1"],
+        "*3\r\n$1\r\na\r\n$1\r\nd\r\n$1\r\ne\r\n",
+    );
     c.assert(
         &["ZREMRANGEBYLEX", "z", "x", "[a"],
         "-ERR min or max not valid string range item\r\n",

@@ -41,7 +41,10 @@ impl Conn {
         let stream = TcpStream::connect(addr).with_context(|| format!("connecting to {addr}"))?;
         stream.set_read_timeout(Some(Duration::from_secs(30)))?;
         let reader = BufReader::new(stream.try_clone()?);
-        Ok(Conn { writer: stream, reader })
+        Ok(Conn {
+            writer: stream,
+            reader,
+        })
     }
 
     /// Sends commands without waiting (a pipeline); read their replies with [`Conn::read`].
@@ -121,7 +124,10 @@ fn show(r: &Reply) -> String {
         Reply::Int(n) => format!("(integer) {n}"),
         Reply::Bulk(None) | Reply::Array(None) => "(nil)".into(),
         Reply::Bulk(Some(b)) => format!("{:?}", String::from_utf8_lossy(b)),
-        Reply::Array(Some(items)) => format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
+        Reply::Array(Some(items)) => format!(
+            "[{}]",
+            items.iter().map(show).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 
@@ -169,14 +175,21 @@ fn main() -> anyhow::Result<()> {
     }
     let addr = format!("{host}:{port}");
     let mut c = Conn::connect(&addr)?;
-    let mut r = Report { failed: 0, passed: 0 };
+    let mut r = Report {
+        failed: 0,
+        passed: 0,
+    };
     let p = format!("test_expiry:{}:", std::process::id());
     let k = |name: &str| format!("{p}{name}");
     println!("test_expiry against {addr} (keys prefixed {p})");
 
     println!("\n1. A TTL counts down");
     let a = k("a");
-    r.expect(&c.cmd(&["SET", &a, "v", "PX", "1500"])?, &ok(), "SET a v PX 1500");
+    r.expect(
+        &c.cmd(&["SET", &a, "v", "PX", "1500"])?,
+        &ok(),
+        "SET a v PX 1500",
+    );
     let pttl = c.cmd(&["PTTL", &a])?;
     r.check(
         int(&pttl).is_some_and(|n| (1..=1500).contains(&n)),
@@ -201,13 +214,21 @@ fn main() -> anyhow::Result<()> {
     sleep(Duration::from_millis(1_100));
     r.expect(&c.cmd(&["GET", &a])?, &Reply::Bulk(None), "GET a");
     r.expect(&c.cmd(&["EXISTS", &a])?, &Reply::Int(0), "EXISTS a");
-    r.expect(&c.cmd(&["TTL", &a])?, &Reply::Int(-2), "TTL a is -2 (no such key)");
+    r.expect(
+        &c.cmd(&["TTL", &a])?,
+        &Reply::Int(-2),
+        "TTL a is -2 (no such key)",
+    );
     r.expect(&c.cmd(&["PTTL", &a])?, &Reply::Int(-2), "PTTL a is -2");
 
     println!("\n3. PERSIST and a plain SET remove a TTL; KEEPTTL keeps it");
     let b = k("b");
     r.expect(&c.cmd(&["SET", &b, "v"])?, &ok(), "SET b v");
-    r.expect(&c.cmd(&["TTL", &b])?, &Reply::Int(-1), "TTL b is -1 (no TTL)");
+    r.expect(
+        &c.cmd(&["TTL", &b])?,
+        &Reply::Int(-1),
+        "TTL b is -1 (no TTL)",
+    );
     r.expect(&c.cmd(&["EXPIRE", &b, "1"])?, &Reply::Int(1), "EXPIRE b 1");
     r.expect(&c.cmd(&["PERSIST", &b])?, &Reply::Int(1), "PERSIST b");
     r.expect(
@@ -218,7 +239,11 @@ fn main() -> anyhow::Result<()> {
     r.expect(&c.cmd(&["TTL", &b])?, &Reply::Int(-1), "TTL b is -1 again");
     let d = k("d");
     r.expect(&c.cmd(&["SET", &d, "v", "EX", "1"])?, &ok(), "SET d v EX 1");
-    r.expect(&c.cmd(&["SET", &d, "w", "KEEPTTL"])?, &ok(), "SET d w KEEPTTL");
+    r.expect(
+        &c.cmd(&["SET", &d, "w", "KEEPTTL"])?,
+        &ok(),
+        "SET d w KEEPTTL",
+    );
     let kept = c.cmd(&["PTTL", &d])?;
     r.check(
         int(&kept).is_some_and(|n| n > 0),
@@ -232,15 +257,27 @@ fn main() -> anyhow::Result<()> {
         "TTL d is -1: the SET dropped it",
     );
     sleep(Duration::from_millis(1_200));
-    r.expect(&c.cmd(&["GET", &b])?, &bulk("v"), "1.2 s later, GET b still answers");
+    r.expect(
+        &c.cmd(&["GET", &b])?,
+        &bulk("v"),
+        "1.2 s later, GET b still answers",
+    );
     r.expect(&c.cmd(&["GET", &d])?, &bulk("x"), "and GET d too");
 
     println!("\n4. Lazy expiry: a read just after the deadline never sees the key");
     println!("     (the sweeper may not have come yet; the read path checks the deadline itself)");
     let e = k("e");
-    r.expect(&c.cmd(&["SET", &e, "v", "PX", "100"])?, &ok(), "SET e v PX 100");
+    r.expect(
+        &c.cmd(&["SET", &e, "v", "PX", "100"])?,
+        &ok(),
+        "SET e v PX 100",
+    );
     sleep(Duration::from_millis(120));
-    r.expect(&c.cmd(&["GET", &e])?, &Reply::Bulk(None), "120 ms later, GET e");
+    r.expect(
+        &c.cmd(&["GET", &e])?,
+        &Reply::Bulk(None),
+        "120 ms later, GET e",
+    );
 
     println!("\n5. Active expiry: keys nobody reads are deleted anyway");
     let n = 10_000;
@@ -274,7 +311,10 @@ fn main() -> anyhow::Result<()> {
                 sleep(Duration::from_millis(100));
                 let gone = expired_keys(&mut c)?.saturating_sub(before);
                 if gone != last {
-                    println!("     after {:>5} ms: {gone:>6} expired", started.elapsed().as_millis());
+                    println!(
+                        "     after {:>5} ms: {gone:>6} expired",
+                        started.elapsed().as_millis()
+                    );
                     last = gone;
                 }
                 if gone >= n as u64 {

@@ -88,13 +88,19 @@ impl Report {
             println!("PASS  {what:<45} -> {}", show(got));
         } else {
             self.failed += 1;
-            println!("FAIL  {what:<45} -> {} (expected {})", show(got), show(expected));
+            println!(
+                "FAIL  {what:<45} -> {} (expected {})",
+                show(got),
+                show(expected)
+            );
         }
     }
 }
 
 fn main() -> anyhow::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:6379".to_string());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:6379".to_string());
     let mut c = Conn::open(&addr)?;
     let mut r = Report::default();
     let keys = ["demo:l", "demo:s", "demo:t", "demo:h", "demo:z", "demo:q"];
@@ -112,9 +118,17 @@ fn main() -> anyhow::Result<()> {
         "*4\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n",
     )?;
     r.check(&mut c, &["LINDEX", "demo:l", "-1"], "$1\r\nc\r\n")?;
-    r.check(&mut c, &["LPOP", "demo:l", "2"], "*2\r\n$1\r\nz\r\n$1\r\na\r\n")?;
+    r.check(
+        &mut c,
+        &["LPOP", "demo:l", "2"],
+        "*2\r\n$1\r\nz\r\n$1\r\na\r\n",
+    )?;
     r.check(&mut c, &["LPOS", "demo:l", "c"], ":1\r\n")?;
-    r.check(&mut c, &["LPOP", "demo:l", "5"], "*2\r\n$1\r\nb\r\n$1\r\nc\r\n")?;
+    r.check(
+        &mut c,
+        &["LPOP", "demo:l", "5"],
+        "*2\r\n$1\r\nb\r\n$1\r\nc\r\n",
+    )?;
     r.check(&mut c, &["LLEN", "demo:l"], ":0\r\n")?;
     r.check(&mut c, &["LPOP", "demo:l", "1"], "*-1\r\n")?;
 
@@ -128,10 +142,18 @@ fn main() -> anyhow::Result<()> {
     r.check(&mut c, &["SCARD", "demo:s"], ":0\r\n")?;
 
     println!("== hashes");
-    r.check(&mut c, &["HSET", "demo:h", "name", "ada", "visits", "1"], ":2\r\n")?;
+    r.check(
+        &mut c,
+        &["HSET", "demo:h", "name", "ada", "visits", "1"],
+        ":2\r\n",
+    )?;
     r.check(&mut c, &["HINCRBY", "demo:h", "visits", "41"], ":42\r\n")?;
     r.check(&mut c, &["HGET", "demo:h", "visits"], "$2\r\n42\r\n")?;
-    r.check(&mut c, &["HINCRBYFLOAT", "demo:h", "score", "10.5"], "$4\r\n10.5\r\n")?;
+    r.check(
+        &mut c,
+        &["HINCRBYFLOAT", "demo:h", "score", "10.5"],
+        "$4\r\n10.5\r\n",
+    )?;
     r.check(
         &mut c,
         &["HINCRBY", "demo:h", "name", "1"],
@@ -149,14 +171,22 @@ fn main() -> anyhow::Result<()> {
         &["ZRANGE", "demo:z", "(1", "+inf", "BYSCORE", "WITHSCORES"],
         "*4\r\n$3\r\ntwo\r\n$1\r\n2\r\n$5\r\nthree\r\n$1\r\n3\r\n",
     )?;
-    r.check(&mut c, &["ZINCRBY", "demo:z", "0.5", "one"], "$3\r\n1.5\r\n")?;
+    r.check(
+        &mut c,
+        &["ZINCRBY", "demo:z", "0.5", "one"],
+        "$3\r\n1.5\r\n",
+    )?;
     r.check(&mut c, &["ZRANK", "demo:z", "three"], ":2\r\n")?;
     r.check(
         &mut c,
         &["ZADD", "demo:z", "nan", "x"],
         "-ERR value is not a valid float\r\n",
     )?;
-    r.check(&mut c, &["ZPOPMIN", "demo:z"], "*2\r\n$3\r\none\r\n$3\r\n1.5\r\n")?;
+    r.check(
+        &mut c,
+        &["ZPOPMIN", "demo:z"],
+        "*2\r\n$3\r\none\r\n$3\r\n1.5\r\n",
+    )?;
 
     println!("== wrong types");
     r.check(

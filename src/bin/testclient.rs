@@ -43,14 +43,18 @@ fn parse_options(args: impl IntoIterator<Item = String>) -> Result<Options> {
             "-h" => options.host = args.next().context(USAGE)?,
             "-p" => {
                 let port = args.next().context(USAGE)?;
-                options.port = port.parse().with_context(|| format!("invalid port '{port}'"))?;
+                options.port = port
+                    .parse()
+                    .with_context(|| format!("invalid port '{port}'"))?;
             }
             "--help" => bail!(USAGE),
             // The first word that is not an option starts the command; everything after it
             // belongs to the command, even words that look like options (`SET k -p`).
             _ => {
                 options.command.push(arg.into_bytes());
-                options.command.extend(args.by_ref().map(String::into_bytes));
+                options
+                    .command
+                    .extend(args.by_ref().map(String::into_bytes));
             }
         }
     }
@@ -65,8 +69,8 @@ struct Connection {
 
 impl Connection {
     fn open(host: &str, port: u16) -> Result<Connection> {
-        let stream =
-            TcpStream::connect((host, port)).with_context(|| format!("Could not connect to Redis at {host}:{port}"))?;
+        let stream = TcpStream::connect((host, port))
+            .with_context(|| format!("Could not connect to Redis at {host}:{port}"))?;
         stream.set_nodelay(true)?;
         // Replies may be far bigger than any request the server would accept: `KEYS *` on a
         // large database is one array of millions of elements.
@@ -190,7 +194,9 @@ fn format_into(reply: &Value, prefix: &str, out: &mut Vec<u8>) {
             out.extend_from_slice(s.as_bytes());
         }
         Value::Integer(n) => out.extend_from_slice(format!("(integer) {n}").as_bytes()),
-        Value::Double(d) => out.extend_from_slice(format!("(double) {}", format_double(*d)).as_bytes()),
+        Value::Double(d) => {
+            out.extend_from_slice(format!("(double) {}", format_double(*d)).as_bytes())
+        }
         Value::Boolean(b) => out.extend_from_slice(if *b { b"(true)" } else { b"(false)" }),
         Value::Bulk(b) => quote(b, out),
         // Only a server builds these; shown as the array of bulks they encode.
@@ -200,20 +206,40 @@ fn format_into(reply: &Value, prefix: &str, out: &mut Vec<u8>) {
         }
         // Verbatim text is printed as it is: it is meant for humans (`INFO`, `LATENCY DOCTOR`).
         Value::Verbatim(text) => out.extend_from_slice(text),
-        Value::BigNumber(digits) => out.extend_from_slice(format!("(big number) {digits}").as_bytes()),
+        Value::BigNumber(digits) => {
+            out.extend_from_slice(format!("(big number) {digits}").as_bytes())
+        }
         // The reader drops attributes; a server-built one shows its reply alone.
         Value::Attributed(both) => return format_into(&both.1, prefix, out),
         // Only a server builds these; shown as the map it is in RESP3.
         Value::PairMap(pairs) => return format_into(&Value::Map(pairs.clone()), prefix, out),
         Value::Null | Value::NullArray => out.extend_from_slice(b"(nil)"),
-        Value::Array(items) | Value::Push(items) if items.is_empty() => out.extend_from_slice(b"(empty array)"),
+        Value::Array(items) | Value::Push(items) if items.is_empty() => {
+            out.extend_from_slice(b"(empty array)")
+        }
         Value::Set(items) if items.is_empty() => out.extend_from_slice(b"(empty set)"),
         Value::Map(pairs) if pairs.is_empty() => out.extend_from_slice(b"(empty hash)"),
-        Value::Array(items) | Value::Push(items) => {
-            format_list(items.iter().map(|v| (v, None)), items.len(), ')', prefix, out)
-        }
-        Value::Set(items) => format_list(items.iter().map(|v| (v, None)), items.len(), '~', prefix, out),
-        Value::Map(pairs) => format_list(pairs.iter().map(|(k, v)| (k, Some(v))), pairs.len(), '#', prefix, out),
+        Value::Array(items) | Value::Push(items) => format_list(
+            items.iter().map(|v| (v, None)),
+            items.len(),
+            ')',
+            prefix,
+            out,
+        ),
+        Value::Set(items) => format_list(
+            items.iter().map(|v| (v, None)),
+            items.len(),
+            '~',
+            prefix,
+            out,
+        ),
+        Value::Map(pairs) => format_list(
+            pairs.iter().map(|(k, v)| (k, Some(v))),
+            pairs.len(),
+            '#',
+            prefix,
+            out,
+        ),
     }
     out.push(b'\n');
 }
@@ -292,7 +318,10 @@ mod tests {
         assert_eq!(shown(&Value::Array(vec![])), "(empty array)\n");
         assert_eq!(shown(&Value::Set(vec![])), "(empty set)\n");
         assert_eq!(shown(&Value::Map(vec![])), "(empty hash)\n");
-        assert_eq!(shown(&Value::bulk_array(["a", "1.5"])), "1) \"a\"\n2) \"1.5\"\n");
+        assert_eq!(
+            shown(&Value::bulk_array(["a", "1.5"])),
+            "1) \"a\"\n2) \"1.5\"\n"
+        );
         // As `redis-cli --no-raw command info get` prints the start of its reply.
         let inner: Vec<Value> = (0..10)
             .map(|i| match i {
@@ -328,9 +357,15 @@ mod tests {
         let args = |s: &[&str]| s.iter().map(|a| a.to_string()).collect::<Vec<_>>();
         let o = parse_options(args(&["-p", "7000", "-h", "localhost", "SET", "k", "-p"])).unwrap();
         assert_eq!((o.host.as_str(), o.port), ("localhost", 7000));
-        assert_eq!(o.command, vec![b"SET".to_vec(), b"k".to_vec(), b"-p".to_vec()]);
+        assert_eq!(
+            o.command,
+            vec![b"SET".to_vec(), b"k".to_vec(), b"-p".to_vec()]
+        );
         let o = parse_options(args(&[])).unwrap();
-        assert_eq!((o.host.as_str(), o.port, o.command.len()), ("127.0.0.1", 6379, 0));
+        assert_eq!(
+            (o.host.as_str(), o.port, o.command.len()),
+            ("127.0.0.1", 6379, 0)
+        );
         assert!(parse_options(args(&["-p", "x"])).is_err());
         assert!(parse_options(args(&["-h"])).is_err());
     }

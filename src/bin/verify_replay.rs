@@ -25,7 +25,10 @@ fn main() -> anyhow::Result<()> {
     );
     match &report.problem {
         None => println!("structure:      valid"),
-        Some(p) => println!("structure:      NOT valid from offset {}: {p}", report.ok_up_to),
+        Some(p) => println!(
+            "structure:      NOT valid from offset {}: {p}",
+            report.ok_up_to
+        ),
     }
     // Replayed through the real handlers into a private store; no server, no socket.
     let mut registry = Registry::new();
@@ -40,10 +43,15 @@ fn main() -> anyhow::Result<()> {
             println!("commands:       {}", loaded.commands);
             println!("keys:           {keys}");
             if let Some((at, len)) = loaded.torn {
-                println!("torn tail:      {len} bytes at offset {at} (the server cuts them off on start)");
+                println!(
+                    "torn tail:      {len} bytes at offset {at} (the server cuts them off on start)"
+                );
             }
             if let Some((at, e)) = &loaded.first_error {
-                println!("errors:         {} (first at offset {at}: {e})", loaded.errors);
+                println!(
+                    "errors:         {} (first at offset {at}: {e})",
+                    loaded.errors
+                );
             }
             for (name, n) in &loaded.by_command {
                 println!("  {name:<14}{n}");

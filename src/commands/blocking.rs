@@ -137,7 +137,13 @@ impl Blocking {
 
     /// Registers `client` as waiting on `block.keys` of database `db` to run `argv`; called
     /// under the write guard, right after the command found nothing.
-    pub fn register(&self, client: &Arc<ClientHandle>, db: usize, block: &BlockOn, argv: &[Vec<u8>]) -> Waiter {
+    pub fn register(
+        &self,
+        client: &Arc<ClientHandle>,
+        db: usize,
+        block: &BlockOn,
+        argv: &[Vec<u8>],
+    ) -> Waiter {
         let mut keys: Vec<Key> = Vec::with_capacity(block.keys.len());
         for k in &block.keys {
             // `BLPOP k k 0` waits once on k.
@@ -157,7 +163,10 @@ impl Blocking {
         });
         let mut queues = self.lock();
         for k in &slot.keys {
-            queues.entry((db, k.clone())).or_default().push_back(slot.clone());
+            queues
+                .entry((db, k.clone()))
+                .or_default()
+                .push_back(slot.clone());
         }
         self.waiting.fetch_add(1, Ordering::AcqRel);
         // `CLIENT LIST` shows the wait as flag `b`, until `wait` returns.
@@ -226,7 +235,8 @@ pub fn serve(shared: &Shared, store: &mut Store, now: u64, effects: &mut Vec<Cha
                     let mut served = Effects::new(true, slot.db, shared.pubsub.keyspace_events());
                     // A waited-on key whose time ran out is deleted here, as Redis's lookup does.
                     store.db_mut(slot.db).expire_if_needed(&at.1, now);
-                    let reply = (slot.serve)(store.db_mut(slot.db), now, &slot.argv, &at.1, &mut served);
+                    let reply =
+                        (slot.serve)(store.db_mut(slot.db), now, &slot.argv, &at.1, &mut served);
                     // Its `DEL` follows the change that woke the client, as Redis propagates it.
                     let expired = store.db_mut(slot.db).take_lazily_expired();
                     effects.extend(expired.into_iter().map(|key| Change {
@@ -259,11 +269,19 @@ pub fn serve(shared: &Shared, store: &mut Store, now: u64, effects: &mut Vec<Cha
 
 /// The waited-on keys `change` may have filled: the keys it wrote; for `SWAPDB`, every
 /// waited-on key of the two databases it swapped.
-fn ready_keys(shared: &Shared, queues: &HashMap<DbKey, VecDeque<Arc<Slot>>>, change: &Change) -> Vec<DbKey> {
+fn ready_keys(
+    shared: &Shared,
+    queues: &HashMap<DbKey, VecDeque<Arc<Slot>>>,
+    change: &Change,
+) -> Vec<DbKey> {
     let effect = &change.effect;
     if effect[0].eq_ignore_ascii_case(b"SWAPDB") {
         let swapped: Vec<usize> = effect[1..].iter().filter_map(|a| db_number(a)).collect();
-        return queues.keys().filter(|(db, _)| swapped.contains(db)).cloned().collect();
+        return queues
+            .keys()
+            .filter(|(db, _)| swapped.contains(db))
+            .cloned()
+            .collect();
     }
     let mut ready = Vec::new();
     change_keys(&shared.registry, change, |db, key| {
@@ -320,12 +338,19 @@ fn wait_for(shared: &Shared, client: &mut ClientContext, waiter: Waiter, block: 
 pub fn unblock(shared: &Shared, id: u64, error: bool) -> bool {
     let _guard = shared.write_store();
     let mut queues = shared.blocking.lock();
-    let Some(slot) = queues.values().flatten().find(|s| s.handle.id == id).cloned() else {
+    let Some(slot) = queues
+        .values()
+        .flatten()
+        .find(|s| s.handle.id == id)
+        .cloned()
+    else {
         return false;
     };
     let mut state = slot.lock();
     *state = if error {
-        State::Served(Value::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+        State::Served(Value::error(
+            "UNBLOCKED client unblocked via CLIENT UNBLOCK",
+        ))
     } else {
         // `wait` reads `Gone` as its timeout.
         State::Gone
@@ -389,7 +414,10 @@ mod tests {
         assert_eq!(parse_timeout(b"0", 1000), Ok(None));
         assert_eq!(parse_timeout(b"0.1", 1000), Ok(Some(1100)));
         assert_eq!(parse_timeout(b"2", 1000), Ok(Some(3000)));
-        assert_eq!(parse_timeout(b"-1", 0), Err(Value::error("ERR timeout is negative")));
+        assert_eq!(
+            parse_timeout(b"-1", 0),
+            Err(Value::error("ERR timeout is negative"))
+        );
         for bad in [&b"abc"[..], b"", b" 1", b"nan", b"1s"] {
             assert_eq!(
                 parse_timeout(bad, 0),

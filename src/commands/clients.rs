@@ -119,7 +119,12 @@ impl ClientHandle {
     /// A handle for a freshly accepted connection.
     pub fn new(id: u64, stream: Arc<TcpStream>) -> std::io::Result<Self> {
         let (addr, local_addr) = (stream.peer_addr()?, stream.local_addr()?);
-        Ok(ClientHandle::with_stream(id, Some(stream), addr, local_addr))
+        Ok(ClientHandle::with_stream(
+            id,
+            Some(stream),
+            addr,
+            local_addr,
+        ))
     }
 
     /// A handle with no connection behind it: the client that replays the AOF, or a tool's.
@@ -129,7 +134,12 @@ impl ClientHandle {
         ClientHandle::with_stream(id, None, nowhere, nowhere)
     }
 
-    fn with_stream(id: u64, stream: Option<Arc<TcpStream>>, addr: SocketAddr, local_addr: SocketAddr) -> Self {
+    fn with_stream(
+        id: u64,
+        stream: Option<Arc<TcpStream>>,
+        addr: SocketAddr,
+        local_addr: SocketAddr,
+    ) -> Self {
         ClientHandle {
             id,
             addr,
@@ -201,7 +211,9 @@ impl ClientHandle {
         let st = self.state().clone();
         let alive = self.created.elapsed();
         let age = alive.as_secs();
-        let idle = (alive.as_millis() as u64).saturating_sub(self.last_interaction.load(Ordering::Relaxed)) / 1000;
+        let idle = (alive.as_millis() as u64)
+            .saturating_sub(self.last_interaction.load(Ordering::Relaxed))
+            / 1000;
         format!(
             "id={} addr={} laddr={} fd={} name={} age={age} idle={idle} flags={} db={} sub={} psub={} \
              ssub=0 multi={} qbuf={qbuf} qbuf-free=0 argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 \
@@ -216,7 +228,11 @@ impl ClientHandle {
             st.sub,
             st.psub,
             st.multi,
-            if st.last_cmd.is_empty() { "NULL" } else { st.last_cmd },
+            if st.last_cmd.is_empty() {
+                "NULL"
+            } else {
+                st.last_cmd
+            },
             st.resp,
         )
     }
@@ -227,7 +243,9 @@ impl ClientHandle {
         #[cfg(unix)]
         {
             use std::os::fd::AsRawFd;
-            self.stream.as_ref().map_or(-1, |s| i64::from(s.as_raw_fd()))
+            self.stream
+                .as_ref()
+                .map_or(-1, |s| i64::from(s.as_raw_fd()))
         }
         #[cfg(not(unix))]
         {
@@ -295,7 +313,9 @@ impl ClientTable {
     }
 
     fn departed(&self) -> MutexGuard<'_, BTreeMap<&'static str, CommandStats>> {
-        self.departed_stats.lock().unwrap_or_else(|p| p.into_inner())
+        self.departed_stats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// `INFO commandstats`: every command's figures, summed over the clients connected and
@@ -343,7 +363,11 @@ impl ClientTable {
     /// Commands processed since start (or `CONFIG RESETSTAT`): summed over the clients at the
     /// time of asking, so the hot path never touches a shared counter.
     pub fn total_commands(&self) -> u64 {
-        let live: u64 = self.lock().values().map(|c| c.commands.load(Ordering::Relaxed)).sum();
+        let live: u64 = self
+            .lock()
+            .values()
+            .map(|c| c.commands.load(Ordering::Relaxed))
+            .sum();
         live + self.departed_commands.load(Ordering::Relaxed)
     }
 

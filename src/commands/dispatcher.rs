@@ -74,11 +74,16 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
     }
     if !client.authenticated && !spec.has(flags::NO_AUTH) {
         client.multi_error |= client.multi.is_some();
-        return shared.rejected(client, Some(name), Value::error("NOAUTH Authentication required."));
+        return shared.rejected(
+            client,
+            Some(name),
+            Value::error("NOAUTH Authentication required."),
+        );
     }
     if client.in_pubsub_mode() && !spec.has(flags::PUBSUB_OK) {
         let refusal = Value::error_owned(format!(
-            "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET \
+            "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
+             RESET \
              are allowed in this context"
         ));
         return shared.rejected(client, Some(name), refusal);
@@ -89,7 +94,10 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
     let is_exec = spec.has(flags::RUNS_IN_MULTI) && spec.name == "exec";
     let (state_flags, queued) = match &client.multi {
         Some(queue) if is_exec => (exec_flags(shared, queue), false),
-        multi => (spec.flags, multi.is_some() && !spec.has(flags::RUNS_IN_MULTI)),
+        multi => (
+            spec.flags,
+            multi.is_some() && !spec.has(flags::RUNS_IN_MULTI),
+        ),
     };
     if !client.is_master
         && let Some(refusal) = shared.refuses(state_flags, queued)
@@ -137,7 +145,10 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
 /// command is one; safe on a stale replica only if every queued command is.
 fn exec_flags(shared: &Shared, queue: &[Vec<Vec<u8>>]) -> u32 {
     let (mut any, mut all) = (0, flags::STALE);
-    for spec in queue.iter().filter_map(|argv| shared.registry.lookup(&argv[0])) {
+    for spec in queue
+        .iter()
+        .filter_map(|argv| shared.registry.lookup(&argv[0]))
+    {
         any |= spec.flags;
         all &= spec.flags;
     }
@@ -146,7 +157,12 @@ fn exec_flags(shared: &Shared, queue: &[Vec<Vec<u8>>]) -> u32 {
 
 // ANCHOR: execute
 /// Runs one command outside a transaction, taking the guard its handler needs.
-fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv: &[Vec<u8>]) -> Value {
+fn execute(
+    shared: &Shared,
+    client: &mut ClientContext,
+    spec: &CommandSpec,
+    argv: &[Vec<u8>],
+) -> Value {
     let args = &argv[1..];
     match spec.handler {
         Handler::Client(_) => invoke(spec, args, Call::new(shared, client, 0), Access::None).0,
@@ -154,7 +170,13 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
             let store = shared.read_store();
             let now = clock(client);
             let events = shared.pubsub.keyspace_events();
-            let reply = invoke(spec, args, Call::new(shared, client, now), Access::Read(&store)).0;
+            let reply = invoke(
+                spec,
+                args,
+                Call::new(shared, client, now),
+                Access::Read(&store),
+            )
+            .0;
             let found_expired = store.db(client.db).has_found_expired();
             if events.has(LOOKUP_EVENTS) {
                 tell_lookups(shared, store, spec, argv, client.db, now, events);
@@ -191,7 +213,9 @@ fn execute(shared: &Shared, client: &mut ClientContext, spec: &CommandSpec, argv
             };
             // A blocking command found nothing: register while the guard is still held, so no
             // push can slip in between the check and the registration, then wait without it.
-            let waiter = shared.blocking.register(&client.handle, client.db, &block, argv);
+            let waiter = shared
+                .blocking
+                .register(&client.handle, client.db, &block, argv);
             drop(store);
             // `CLIENT LIST` shows the command a client waits in (blocking ones are never
             // containers, so the name is the full one).
@@ -264,7 +288,12 @@ pub enum Access<'s> {
 // `inline`: every command passes through here, and as a call of its own it cost measurably more
 // instructions per command (the Benchmarks chapter, "What the layers cost").
 #[inline]
-pub fn invoke(spec: &CommandSpec, args: &[Vec<u8>], call: Call<'_>, access: Access<'_>) -> (Value, Option<BlockOn>) {
+pub fn invoke(
+    spec: &CommandSpec,
+    args: &[Vec<u8>],
+    call: Call<'_>,
+    access: Access<'_>,
+) -> (Value, Option<BlockOn>) {
     let Call {
         shared,
         client,
@@ -273,10 +302,14 @@ pub fn invoke(spec: &CommandSpec, args: &[Vec<u8>], call: Call<'_>, access: Acce
     } = call;
     match (spec.handler, access) {
         (Handler::Client(f), _) => (f(shared, client, args), None),
-        (Handler::Read(f), Access::Read(store)) => (f(&mut ReadContext::new(store, now, shared, client), args), None),
-        (Handler::Read(f), Access::Write(store, _)) => {
-            (f(&mut ReadContext::new(store, now, shared, client), args), None)
-        }
+        (Handler::Read(f), Access::Read(store)) => (
+            f(&mut ReadContext::new(store, now, shared, client), args),
+            None,
+        ),
+        (Handler::Read(f), Access::Write(store, _)) => (
+            f(&mut ReadContext::new(store, now, shared, client), args),
+            None,
+        ),
         (Handler::Write(f), Access::Write(store, effects)) => {
             effects.select(client.db);
             let mut ctx = Context::new(store, now, shared, client, in_exec, effects);
@@ -285,9 +318,10 @@ pub fn invoke(spec: &CommandSpec, args: &[Vec<u8>], call: Call<'_>, access: Acce
         }
         // The callers above pick the guard by the handler's kind; a write without the write
         // guard would be a bug here, so it is refused rather than run.
-        (Handler::Write(_) | Handler::Read(_), _) => {
-            (Value::error("ERR internal: command run without its guard"), None)
-        }
+        (Handler::Write(_) | Handler::Read(_), _) => (
+            Value::error("ERR internal: command run without its guard"),
+            None,
+        ),
     }
 }
 // ANCHOR_END: invoke
@@ -295,11 +329,15 @@ pub fn invoke(spec: &CommandSpec, args: &[Vec<u8>], call: Call<'_>, access: Acce
 /// True if a write's effects have a reader: the AOF, a `WATCH`er, or a blocked client. Checked
 /// under the write guard, so none of the three can appear between this check and the `commit`.
 pub fn wants_effects(shared: &Shared, store: &Store) -> bool {
-    shared.aof.is_enabled() || shared.backlog.is_active() || !store.watch.is_empty() || shared.blocking.has_waiters()
+    shared.aof.is_enabled()
+        || shared.backlog.is_active()
+        || !store.watch.is_empty()
+        || shared.blocking.has_waiters()
 }
 
 /// The classes a key lookup can tell of: `x` and `m`.
-const LOOKUP_EVENTS: KeyspaceEvents = KeyspaceEvents(KeyspaceEvents::EXPIRED.0 | KeyspaceEvents::KEY_MISS.0);
+const LOOKUP_EVENTS: KeyspaceEvents =
+    KeyspaceEvents(KeyspaceEvents::EXPIRED.0 | KeyspaceEvents::KEY_MISS.0);
 
 // ANCHOR: expire_found_now
 /// The expired keys a read came across are deleted at once, with their `DEL`s, as Redis's
@@ -314,7 +352,11 @@ fn expire_found(shared: &Shared, db: usize, now: u64) {
         Err(std::sync::TryLockError::WouldBlock) => return,
     };
     store.db_mut(db).expire_found(now);
-    let effects = Effects::new(wants_effects(shared, &store), db, shared.pubsub.keyspace_events());
+    let effects = Effects::new(
+        wants_effects(shared, &store),
+        db,
+        shared.pubsub.keyspace_events(),
+    );
     commit(shared, &mut store, now, effects, false);
 }
 // ANCHOR_END: expire_found_now
@@ -450,12 +492,14 @@ fn touch_watched(shared: &Shared, store: &Store, now: u64, changes: &[Change]) {
                 if let [a, b] = swapped[..] {
                     // Live keys only: an expired one swapped for nothing changed nothing.
                     let exists = |db: usize, key: &[u8]| store.db(db).contains(key, now);
-                    store
-                        .watch
-                        .touch_where(|db, key| (db == a || db == b) && (exists(a, key) || exists(b, key)));
+                    store.watch.touch_where(|db, key| {
+                        (db == a || db == b) && (exists(a, key) || exists(b, key))
+                    });
                 }
             }
-            _ => change_keys(&shared.registry, change, |db, key| store.watch.touch(db, key)),
+            _ => change_keys(&shared.registry, change, |db, key| {
+                store.watch.touch(db, key)
+            }),
         }
     }
 }
@@ -500,10 +544,19 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
         let started = Instant::now();
         let mark = effects.len();
         let call = Call::new(shared, client, now).in_exec();
-        let (reply, _) = invoke(spec, &argv[1..], call, Access::Write(&mut store, &mut effects));
+        let (reply, _) = invoke(
+            spec,
+            &argv[1..],
+            call,
+            Access::Write(&mut store, &mut effects),
+        );
         // A read in a transaction looks its keys up under this write guard.
         let read = matches!(spec.handler, Handler::Read(_));
-        if effects.notifies(if read { LOOKUP_EVENTS } else { KeyspaceEvents::EXPIRED }) {
+        if effects.notifies(if read {
+            LOOKUP_EVENTS
+        } else {
+            KeyspaceEvents::EXPIRED
+        }) {
             look_up(&mut effects, &mut store, client.db, spec, argv, now, read);
         }
         effects.expired_before(mark, &mut store);

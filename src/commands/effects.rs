@@ -108,7 +108,10 @@ impl Effects {
             *n += 1;
         }
         if self.wanted {
-            self.list.push(Change { db, effect: build() });
+            self.list.push(Change {
+                db,
+                effect: build(),
+            });
         }
     }
 
@@ -226,7 +229,8 @@ impl Context<'_> {
     /// guard is held; the dispatcher sends every effect to the AOF before releasing it (design
     /// invariant 4) and marks the keys it names as modified for `WATCH`.
     pub fn log(&mut self, argv: &[&[u8]]) {
-        self.effects.log_with(|| argv.iter().map(|a| a.to_vec()).collect());
+        self.effects
+            .log_with(|| argv.iter().map(|a| a.to_vec()).collect());
     }
     // ANCHOR_END: log
 

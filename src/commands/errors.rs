@@ -14,14 +14,18 @@ use crate::protocol::resp::Value;
 impl From<StoreError> for Value {
     fn from(e: StoreError) -> Self {
         Value::error(match e {
-            StoreError::WrongType => "WRONGTYPE Operation against a key holding the wrong kind of value",
+            StoreError::WrongType => {
+                "WRONGTYPE Operation against a key holding the wrong kind of value"
+            }
             StoreError::NotInteger => "ERR value is not an integer or out of range",
             StoreError::NotFloat => "ERR value is not a valid float",
             StoreError::Overflow => "ERR increment or decrement would overflow",
             StoreError::NanOrInfinity => "ERR increment would produce NaN or Infinity",
             StoreError::NoSuchKey => "ERR no such key",
             StoreError::IndexOutOfRange => "ERR index out of range",
-            StoreError::StringTooLong => "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
+            StoreError::StringTooLong => {
+                "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+            }
         })
     }
 }

@@ -114,7 +114,12 @@ mod tests {
 
     #[test]
     fn the_bucket_of_a_call_is_the_first_whose_top_it_does_not_pass() {
-        let by_search = |m: u64| BUCKET_TOPS.iter().position(|&top| m <= top).unwrap_or(BUCKETS - 1);
+        let by_search = |m: u64| {
+            BUCKET_TOPS
+                .iter()
+                .position(|&top| m <= top)
+                .unwrap_or(BUCKETS - 1)
+        };
         for m in (0..2_000_000).chain([u64::MAX / 1000, u64::MAX]) {
             assert_eq!(bucket(m), by_search(m), "{m} µs");
         }
@@ -124,8 +129,8 @@ mod tests {
     fn histogram_buckets_are_labelled_as_redis_labels_them() {
         // Read off a real Redis 7.0.15 (`LATENCY HISTOGRAM` after calls of known lengths).
         let redis = [
-            1, 2, 4, 8, 16, 33, 66, 132, 264, 528, 1056, 2113, 4227, 8454, 16908, 33816, 67633, 135266, 270532, 541065,
-            1082130,
+            1, 2, 4, 8, 16, 33, 66, 132, 264, 528, 1056, 2113, 4227, 8454, 16908, 33816, 67633,
+            135266, 270532, 541065, 1082130,
         ];
         assert_eq!(BUCKET_TOPS, redis);
         let mut h = LatencyHistogram::default();

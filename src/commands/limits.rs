@@ -59,11 +59,14 @@ impl NetLimits {
     /// Copies the settings from `config` (start-up and every `CONFIG SET`).
     pub fn configure(&self, config: &Config) {
         let relaxed = Ordering::Relaxed;
-        self.proto_max_bulk_len.store(config.proto_max_bulk_len, relaxed);
-        self.query_buffer_limit.store(config.client_query_buffer_limit, relaxed);
+        self.proto_max_bulk_len
+            .store(config.proto_max_bulk_len, relaxed);
+        self.query_buffer_limit
+            .store(config.client_query_buffer_limit, relaxed);
         self.output_limit
             .store(config.client_output_buffer_limit.normal[0], relaxed);
-        self.write_timeout.store(config.client_write_timeout, relaxed);
+        self.write_timeout
+            .store(config.client_write_timeout, relaxed);
         // Release: a thread that sees the new generation sees the values stored before it.
         self.generation.fetch_add(1, Ordering::Release);
     }

@@ -37,7 +37,10 @@ pub fn apply_logged(
     argv: &[Vec<u8>],
 ) -> Result<Applied, String> {
     let Some(spec) = shared.registry.lookup_internal(&argv[0]) else {
-        return Err(format!("Unknown command '{}'", String::from_utf8_lossy(&argv[0])));
+        return Err(format!(
+            "Unknown command '{}'",
+            String::from_utf8_lossy(&argv[0])
+        ));
     };
     if !spec.arity_ok(argv.len()) {
         return Err(format!("Wrong number of arguments for '{}'", spec.name));
@@ -117,7 +120,8 @@ pub fn load_rdb(shared: &Shared) -> anyhow::Result<()> {
         Ok(Some(report)) => report,
         Ok(None) => return Ok(()),
         Err(e) => anyhow::bail!(
-            "Bad RDB file {} at offset {}: {}. Nothing was loaded. Move the file away (keep a copy) \
+            "Bad RDB file {} at offset {}: {}. Nothing was loaded. Move the file away (keep a \
+             copy) \
              to start without it, or check it with redis-check-rdb.",
             path.display(),
             e.offset,
@@ -154,8 +158,14 @@ pub fn load_rdb(shared: &Shared) -> anyhow::Result<()> {
 ///
 /// # Errors
 /// As [`replay::replay`].
-pub fn verify_aof(shared: &Shared, file: std::fs::File, path: &std::path::Path) -> anyhow::Result<(Loaded, usize)> {
-    replay_with(shared, |apply| replay::replay(file, path, TornTail::Report, apply))
+pub fn verify_aof(
+    shared: &Shared,
+    file: std::fs::File,
+    path: &std::path::Path,
+) -> anyhow::Result<(Loaded, usize)> {
+    replay_with(shared, |apply| {
+        replay::replay(file, path, TornTail::Report, apply)
+    })
 }
 
 /// Runs `read` with the closure that applies each command, and returns its result with the

@@ -42,7 +42,8 @@ use crate::protocol::resp::Value;
 /// the client's database `db` under the writer's guard, logs what it popped, and returns the
 /// reply, or `None` if it still finds nothing. Each blocking family brings its own
 /// (`lists::serve_blocked`).
-pub type ServeFn = fn(db: &mut Db, now: u64, argv: &[Vec<u8>], key: &[u8], effects: &mut Effects) -> Option<Value>;
+pub type ServeFn =
+    fn(db: &mut Db, now: u64, argv: &[Vec<u8>], key: &[u8], effects: &mut Effects) -> Option<Value>;
 
 /// What a handler asks the dispatcher for when it has nothing to return yet (`BLPOP` on an
 /// empty list): wait for a write to one of `keys`, or until `deadline` (Unix ms; `None`: forever),
@@ -105,7 +106,12 @@ pub struct Context<'a> {
 
 impl<'a> ReadContext<'a> {
     /// A read handler's context: `client` runs a command at `now` against `store`.
-    pub fn new(store: &'a Store, now: u64, shared: &'a Shared, client: &'a mut ClientContext) -> Self {
+    pub fn new(
+        store: &'a Store,
+        now: u64,
+        shared: &'a Shared,
+        client: &'a mut ClientContext,
+    ) -> Self {
         ReadContext {
             db: store.db(client.db),
             store,

@@ -74,7 +74,13 @@ impl Context<'_> {
     /// Records `event` (of `class`) on `key`, after `new` if the command `created` the key:
     /// the pair a write that may create its key tells of (`LPUSH`, `SADD`, `HSET`, ...).
     #[inline]
-    pub fn notify_added(&mut self, created: bool, class: KeyspaceEvents, event: &'static str, key: &[u8]) {
+    pub fn notify_added(
+        &mut self,
+        created: bool,
+        class: KeyspaceEvents,
+        event: &'static str,
+        key: &[u8],
+    ) {
         if created {
             self.notify_new(key);
         }
@@ -84,7 +90,13 @@ impl Context<'_> {
     /// Records `event` (of `class`) on `key`, then `del` if that `emptied` the collection:
     /// Redis deletes a list, set, hash or sorted set with its last element, and says so.
     #[inline]
-    pub fn notify_removed(&mut self, emptied: bool, class: KeyspaceEvents, event: &'static str, key: &[u8]) {
+    pub fn notify_removed(
+        &mut self,
+        emptied: bool,
+        class: KeyspaceEvents,
+        event: &'static str,
+        key: &[u8],
+    ) {
         self.notify(class, event, key);
         if emptied {
             self.notify(KeyspaceEvents::GENERIC, "del", key);

@@ -139,7 +139,11 @@ impl Subcommand {
 /// True if `argc` words fit `arity` (Redis's convention: `n` exactly, `-n` at least `n`).
 fn fits(arity: i32, argc: usize) -> bool {
     let argc = argc as i32;
-    if arity >= 0 { argc == arity } else { argc >= -arity }
+    if arity >= 0 {
+        argc == arity
+    } else {
+        argc >= -arity
+    }
 }
 
 /// Redis's `%.128s` of a word in an error: at most 128 bytes, read as text.
@@ -161,7 +165,10 @@ impl CommandSpec {
     /// # Errors
     /// Redis's reply to an unknown subcommand (with no name to count it under) or to a
     /// subcommand's wrong arity (with the subcommand's name).
-    pub fn full_name(&self, argv: &[Vec<u8>]) -> Result<&'static str, (Option<&'static str>, Value)> {
+    pub fn full_name(
+        &self,
+        argv: &[Vec<u8>],
+    ) -> Result<&'static str, (Option<&'static str>, Value)> {
         let (Some(word), false) = (argv.get(1), self.subcommands.is_empty()) else {
             return Ok(self.name);
         };
@@ -264,13 +271,27 @@ impl Registry {
     }
 
     /// Adds a command that does not touch the store.
-    pub fn client(&mut self, name: &'static str, f: ClientFn, arity: i32, flags: u32, keys: KeySpec) {
+    pub fn client(
+        &mut self,
+        name: &'static str,
+        f: ClientFn,
+        arity: i32,
+        flags: u32,
+        keys: KeySpec,
+    ) {
         self.add(name, Handler::Client(f), arity, flags, keys);
     }
 
     /// Adds a command with exactly the flags given (no `readonly`/`write` added): for commands
     /// like `WATCH` that need the write guard for bookkeeping but change no data.
-    pub fn add(&mut self, name: &'static str, handler: Handler, arity: i32, flags: u32, keys: KeySpec) {
+    pub fn add(
+        &mut self,
+        name: &'static str,
+        handler: Handler,
+        arity: i32,
+        flags: u32,
+        keys: KeySpec,
+    ) {
         let (first_key, last_key, step) = keys;
         let spec = CommandSpec {
             name,
@@ -282,8 +303,10 @@ impl Registry {
             step,
             subcommands: &[],
         };
-        self.commands.insert(name.as_bytes().to_ascii_lowercase(), spec);
-        self.internal.insert(name.as_bytes().to_ascii_lowercase(), spec);
+        self.commands
+            .insert(name.as_bytes().to_ascii_lowercase(), spec);
+        self.internal
+            .insert(name.as_bytes().to_ascii_lowercase(), spec);
     }
 
     /// Declares the subcommands of the container command `name`, registered before.
@@ -339,7 +362,11 @@ impl Registry {
 /// names, in the change's database, except where a command writes another database (`MOVE key
 /// db`, `COPY src dst DB db`). `WATCH` and the blocked clients find their keys through this.
 /// `SWAPDB` and the flushes name no keys: their callers handle them whole.
-pub fn change_keys<'e>(registry: &Registry, change: &'e Change, mut visit: impl FnMut(usize, &'e [u8])) {
+pub fn change_keys<'e>(
+    registry: &Registry,
+    change: &'e Change,
+    mut visit: impl FnMut(usize, &'e [u8]),
+) {
     let effect = &change.effect;
     let Some(spec) = registry.lookup_internal(&effect[0]) else {
         return;

@@ -130,7 +130,13 @@ impl Replicas {
     /// `WAIT`: blocks until `wanted` replicas have acknowledged `offset`, `timeout` (none: for
     /// ever) has passed, or `give_up` says to (the client was killed, the server stops);
     /// returns how many have.
-    pub fn wait_for(&self, offset: u64, wanted: usize, timeout: Option<Duration>, give_up: impl Fn() -> bool) -> usize {
+    pub fn wait_for(
+        &self,
+        offset: u64,
+        wanted: usize,
+        timeout: Option<Duration>,
+        give_up: impl Fn() -> bool,
+    ) -> usize {
         let deadline = timeout.map(|t| Instant::now() + t);
         let count = |list: &[Replica]| list.iter().filter(|r| r.ack_offset >= offset).count();
         let mut list = self.list();
@@ -246,16 +252,28 @@ mod tests {
         r.add(1, "127.0.0.1".into(), 7000);
         r.add(2, "127.0.0.1".into(), 7001);
         r.ack(1, 100);
-        assert_eq!(r.wait_for(100, 1, Some(Duration::from_millis(10)), || false), 1);
-        assert_eq!(r.wait_for(100, 2, Some(Duration::from_millis(10)), || false), 1);
+        assert_eq!(
+            r.wait_for(100, 1, Some(Duration::from_millis(10)), || false),
+            1
+        );
+        assert_eq!(
+            r.wait_for(100, 2, Some(Duration::from_millis(10)), || false),
+            1
+        );
         std::thread::scope(|s| {
             s.spawn(|| {
                 std::thread::sleep(Duration::from_millis(20));
                 r.ack(2, 150);
             });
-            assert_eq!(r.wait_for(100, 2, Some(Duration::from_secs(5)), || false), 2);
+            assert_eq!(
+                r.wait_for(100, 2, Some(Duration::from_secs(5)), || false),
+                2
+            );
         });
         r.remove(1);
-        assert_eq!(r.wait_for(100, 2, Some(Duration::from_millis(1)), || false), 1);
+        assert_eq!(
+            r.wait_for(100, 2, Some(Duration::from_millis(1)), || false),
+            1
+        );
     }
 }

@@ -98,14 +98,23 @@ impl Role {
         if write
             && s.master.is_none()
             && s.min_replicas_to_write > 0
-            && (good_replicas(std::time::Duration::from_secs(s.min_replicas_max_lag)) as u64) < s.min_replicas_to_write
+            && (good_replicas(std::time::Duration::from_secs(s.min_replicas_max_lag)) as u64)
+                < s.min_replicas_to_write
         {
-            return Some(Value::error("NOREPLICAS Not enough good replicas to write."));
+            return Some(Value::error(
+                "NOREPLICAS Not enough good replicas to write.",
+            ));
         }
         if write && s.master.is_some() && s.read_only {
-            return Some(Value::error("READONLY You can't write against a read only replica."));
+            return Some(Value::error(
+                "READONLY You can't write against a read only replica.",
+            ));
         }
-        if s.master.is_some() && !s.serve_stale_data && !stale_ok && !self.link_up.load(Ordering::Acquire) {
+        if s.master.is_some()
+            && !s.serve_stale_data
+            && !stale_ok
+            && !self.link_up.load(Ordering::Acquire)
+        {
             return Some(Value::error(
                 "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
             ));
@@ -150,7 +159,9 @@ mod tests {
         let mut config = Config::default();
         config.set("min-replicas-to-write", "2").unwrap();
         role.configure(&config);
-        assert!(matches!(role.refusal(true, false, |_| 0), Some(Value::Error(e)) if e.starts_with("NOREPLICAS")));
+        assert!(
+            matches!(role.refusal(true, false, |_| 0), Some(Value::Error(e)) if e.starts_with("NOREPLICAS"))
+        );
         assert!(role.refusal(false, false, |_| 0).is_none());
     }
 }

@@ -49,7 +49,9 @@ pub fn configure_lazyfree(lazyfree: &LazyFree, config: &Config) {
     lazyfree
         .user_flush
         .store(yes("lazyfree-lazy-user-flush"), Ordering::Relaxed);
-    lazyfree.expire.store(yes("lazyfree-lazy-expire"), Ordering::Relaxed);
+    lazyfree
+        .expire
+        .store(yes("lazyfree-lazy-expire"), Ordering::Relaxed);
     lazyfree
         .server_del
         .store(yes("lazyfree-lazy-server-del"), Ordering::Relaxed);
@@ -110,7 +112,13 @@ pub struct Shared {
 impl Shared {
     /// Shared state around `store`, answering the commands of `registry` (the server's, or a
     /// tool's such as `verify_replay`).
-    pub fn new(config: Config, registry: Registry, store: Store, aof: Aof, local_addr: SocketAddr) -> Shared {
+    pub fn new(
+        config: Config,
+        registry: Registry,
+        store: Store,
+        aof: Aof,
+        local_addr: SocketAddr,
+    ) -> Shared {
         let pubsub = PubSub::default();
         pubsub.set_keyspace_events(config.notify_keyspace_events);
         let lazyfree = LazyFree::start();
@@ -155,7 +163,13 @@ impl Shared {
             ..Config::default()
         };
         let aof = Aof::new(&config);
-        Shared::new(config, registry, Store::new(), aof, SocketAddr::from(([0, 0, 0, 0], 0)))
+        Shared::new(
+            config,
+            registry,
+            Store::new(),
+            aof,
+            SocketAddr::from(([0, 0, 0, 0], 0)),
+        )
     }
 
     // ANCHOR: refuses
@@ -173,7 +187,9 @@ impl Shared {
             }
         }
         if (command_flags & flags::DENYOOM != 0 || queued) && self.out_of_memory() {
-            return Some(Value::error("OOM command not allowed when used memory > 'maxmemory'."));
+            return Some(Value::error(
+                "OOM command not allowed when used memory > 'maxmemory'.",
+            ));
         }
         self.role.refusal(
             command_flags & flags::WRITE != 0,
@@ -193,17 +209,24 @@ impl Shared {
     /// The read guard of the store.
     pub fn read_store(&self) -> RwLockReadGuard<'_, Store> {
         // Poisoning means a handler panicked mid-command; see the module comment.
-        self.store.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.store
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The write guard of the store.
     pub fn write_store(&self) -> RwLockWriteGuard<'_, Store> {
-        self.store.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.store
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A snapshot of the settings.
     pub fn config(&self) -> Config {
-        self.config.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// True if `enable-debug-command` lets `client` run `DEBUG`: `yes` for anyone, `local` for
@@ -265,10 +288,12 @@ impl Shared {
     pub fn rebind(&self, bind: &str, port: u16) -> Result<(), String> {
         if port == 0 {
             // Redis then stops listening on TCP, which here would leave no way in at all.
-            return Err("Unable to listen on this port: port 0 would close the only listener".into());
+            return Err(
+                "Unable to listen on this port: port 0 would close the only listener".into(),
+            );
         }
-        let listener =
-            TcpListener::bind(format!("{bind}:{port}")).map_err(|e| format!("Unable to listen on this port: {e}"))?;
+        let listener = TcpListener::bind(format!("{bind}:{port}"))
+            .map_err(|e| format!("Unable to listen on this port: {e}"))?;
         *self.new_listener.lock().unwrap_or_else(|p| p.into_inner()) = Some(listener);
         let _ = TcpStream::connect(wake_addr(self.local_addr()));
         Ok(())

@@ -113,7 +113,8 @@ impl Stats {
     pub fn configure(&self, config: &Config) {
         self.slowlog_slower_than
             .store(config.slowlog_log_slower_than, Ordering::Relaxed);
-        self.slowlog_max_len.store(config.slowlog_max_len, Ordering::Relaxed);
+        self.slowlog_max_len
+            .store(config.slowlog_max_len, Ordering::Relaxed);
         let mut log = self.slowlog();
         let max = config.slowlog_max_len as usize;
         log.entries.truncate(max);
@@ -199,9 +200,9 @@ impl Shared {
     /// Runs after every command outside a transaction: counts it on the client's own handle
     /// (its share of `total_commands_processed` and of `INFO commandstats`), counts an error
     /// reply, refreshes what `CLIENT LIST` shows, and records the command in the slow log and
-    /// the latency monitor if it was slow. `name` is its full name (`client|list`); `started` is when it began: one clock
-    /// read here serves both the duration and the client's idle time (a command costs two clock
-    /// reads besides the store's own).
+    /// the latency monitor if it was slow. `name` is its full name (`client|list`); `started`
+    /// is when it began: one clock read here serves both the duration and the client's idle
+    /// time (a command costs two clock reads besides the store's own).
     pub fn after_command(
         &self,
         client: &mut ClientContext,
@@ -221,7 +222,11 @@ impl Shared {
             let mut st = handle.state();
             st.last_cmd = name;
             st.multi = client.multi.as_ref().map_or(-1, |q| q.len() as i64);
-            st.resp = if client.protocol == Protocol::Resp3 { 3 } else { 2 };
+            st.resp = if client.protocol == Protocol::Resp3 {
+                3
+            } else {
+                2
+            };
             st.sub = client.subscriptions;
             count_call(st.stats_for(name), micros, reply, tracking);
         }
@@ -276,7 +281,12 @@ impl Shared {
     /// A command refused before it ran (unknown, wrong arity, `NOAUTH`, ...): counted as a
     /// rejected call of `name` (none for an unknown command or subcommand, as in Redis) and as
     /// an error reply. Returns the refusal, for the dispatcher to answer with.
-    pub fn rejected(&self, client: &ClientContext, name: Option<&'static str>, refusal: Value) -> Value {
+    pub fn rejected(
+        &self,
+        client: &ClientContext,
+        name: Option<&'static str>,
+        refusal: Value,
+    ) -> Value {
         {
             let mut st = client.handle.state();
             st.last_cmd = name.unwrap_or("");
@@ -293,7 +303,9 @@ impl Shared {
         let max = self.stats.slowlog_max_len.load(Ordering::Relaxed) as usize;
         let entry_argv = slowlog_argv(argv);
         let name = client.handle.name();
-        let time = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let time = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         let mut log = self.stats.slowlog();
         let id = log.next_id;
         log.next_id += 1;
@@ -310,7 +322,9 @@ impl Shared {
 
     /// Counts an accepted connection.
     pub fn count_connection(&self) {
-        self.stats.connections_received.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .connections_received
+            .fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -350,7 +364,10 @@ mod tests {
         }
         stats.count_error(&Value::OK);
         assert_eq!(stats.errors().len(), MAX_ERROR_CODES);
-        assert_eq!(stats.error_replies.load(Ordering::Relaxed), MAX_ERROR_CODES as u64 + 10);
+        assert_eq!(
+            stats.error_replies.load(Ordering::Relaxed),
+            MAX_ERROR_CODES as u64 + 10
+        );
         stats.reset();
         assert!(stats.errors().is_empty());
     }

@@ -125,7 +125,11 @@ impl fmt::Display for KeyspaceEvents {
                 }
             }
         }
-        for (class, letter) in [(Self::KEYSPACE, 'K'), (Self::KEYEVENT, 'E'), (Self::KEY_MISS, 'm')] {
+        for (class, letter) in [
+            (Self::KEYSPACE, 'K'),
+            (Self::KEYEVENT, 'E'),
+            (Self::KEY_MISS, 'm'),
+        ] {
             if self.has(class) {
                 out.push(letter);
             }

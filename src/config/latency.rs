@@ -54,8 +54,9 @@ impl LatencySettings {
                 let n: i64 = value
                     .parse()
                     .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
-                self.monitor_threshold_ms =
-                    u64::try_from(n).map_err(|_| format!("argument must be between 0 and {} inclusive", i64::MAX))?;
+                self.monitor_threshold_ms = u64::try_from(n).map_err(|_| {
+                    format!("argument must be between 0 and {} inclusive", i64::MAX)
+                })?;
             }
             "latency-tracking" => {
                 self.tracking = match value.to_ascii_lowercase().as_str() {
@@ -76,7 +77,11 @@ impl LatencySettings {
             "latency-monitor-threshold" => self.monitor_threshold_ms.to_string(),
             "latency-tracking" => if self.tracking { "yes" } else { "no" }.to_string(),
             "latency-tracking-info-percentiles" => {
-                let words: Vec<String> = self.info_percentiles.iter().map(|&p| percentile_name(p)).collect();
+                let words: Vec<String> = self
+                    .info_percentiles
+                    .iter()
+                    .map(|&p| percentile_name(p))
+                    .collect();
                 words.join(" ")
             }
             _ => return None,
@@ -97,7 +102,10 @@ fn percentiles(value: &str) -> Result<Vec<f64>, String> {
             .map_err(|_| "Invalid latency-tracking-info-percentiles parameters".to_string())?;
         // NaN is refused with the range's words; Redis's range check lets it through.
         if !(0.0..=100.0).contains(&p) {
-            return Err("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]".into());
+            return Err(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                    .into(),
+            );
         }
         out.push(p);
     }
@@ -111,9 +119,15 @@ mod tests {
     #[test]
     fn values_parse_and_print_like_redis() {
         let mut l = LatencySettings::default();
-        assert_eq!(l.get("latency-tracking-info-percentiles").unwrap(), "50 99 99.9");
-        l.set("latency-tracking-info-percentiles", "50.0 99.90 1e1 33.333333333")
-            .unwrap();
+        assert_eq!(
+            l.get("latency-tracking-info-percentiles").unwrap(),
+            "50 99 99.9"
+        );
+        l.set(
+            "latency-tracking-info-percentiles",
+            "50.0 99.90 1e1 33.333333333",
+        )
+        .unwrap();
         assert_eq!(
             l.get("latency-tracking-info-percentiles").unwrap(),
             "50 99.9 10 33.333333"

@@ -25,7 +25,11 @@ pub const KEPT: &[(&str, &str, Mutability)] = &[
     ("acllog-max-len", "128", Mutability::Runtime),
     ("active-defrag-cycle-max", "25", Mutability::Runtime),
     ("active-defrag-cycle-min", "1", Mutability::Runtime),
-    ("active-defrag-ignore-bytes", "104857600", Mutability::Runtime),
+    (
+        "active-defrag-ignore-bytes",
+        "104857600",
+        Mutability::Runtime,
+    ),
     ("active-defrag-max-scan-fields", "1000", Mutability::Runtime),
     ("active-defrag-threshold-lower", "10", Mutability::Runtime),
     ("active-defrag-threshold-upper", "100", Mutability::Runtime),
@@ -46,9 +50,17 @@ pub const KEPT: &[(&str, &str, Mutability)] = &[
     ("bind-source-addr", "", Mutability::Runtime),
     ("bio_cpulist", "", Mutability::Startup),
     ("busy-reply-threshold", "5000", Mutability::Runtime),
-    ("cluster-allow-pubsubshard-when-down", "yes", Mutability::Runtime),
+    (
+        "cluster-allow-pubsubshard-when-down",
+        "yes",
+        Mutability::Runtime,
+    ),
     ("cluster-allow-reads-when-down", "no", Mutability::Runtime),
-    ("cluster-allow-replica-migration", "yes", Mutability::Runtime),
+    (
+        "cluster-allow-replica-migration",
+        "yes",
+        Mutability::Runtime,
+    ),
     ("cluster-announce-bus-port", "0", Mutability::Runtime),
     ("cluster-announce-hostname", "", Mutability::Runtime),
     ("cluster-announce-ip", "", Mutability::Runtime),
@@ -121,7 +133,11 @@ pub const KEPT: &[(&str, &str, Mutability)] = &[
     ("replica-announce-ip", "", Mutability::Runtime),
     ("replica-announce-port", "0", Mutability::Runtime),
     ("replica-announced", "yes", Mutability::Runtime),
-    ("replica-ignore-disk-write-errors", "no", Mutability::Runtime),
+    (
+        "replica-ignore-disk-write-errors",
+        "no",
+        Mutability::Runtime,
+    ),
     ("replica-ignore-maxmemory", "yes", Mutability::Runtime),
     ("replica-lazy-flush", "no", Mutability::Runtime),
     ("replica-priority", "100", Mutability::Runtime),
@@ -177,7 +193,10 @@ pub const KEPT: &[(&str, &str, Mutability)] = &[
 /// Old names Redis still answers to, and the setting each one is: both report one value.
 pub const ALIASES: &[(&str, &str)] = &[
     ("cluster-slave-no-failover", "cluster-replica-no-failover"),
-    ("cluster-slave-validity-factor", "cluster-replica-validity-factor"),
+    (
+        "cluster-slave-validity-factor",
+        "cluster-replica-validity-factor",
+    ),
     ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
     ("hash-max-ziplist-value", "hash-max-listpack-value"),
     ("list-max-ziplist-size", "list-max-listpack-size"),
@@ -199,7 +218,11 @@ pub const ALIASES: &[(&str, &str)] = &[
 /// only when asked by their exact name.
 pub const HIDDEN: &[(&str, &str, Mutability)] = &[
     ("key-load-delay", "0", Mutability::Runtime),
-    ("loading-process-events-interval-bytes", "2097152", Mutability::Runtime),
+    (
+        "loading-process-events-interval-bytes",
+        "2097152",
+        Mutability::Runtime,
+    ),
     ("rdb-key-save-delay", "0", Mutability::Runtime),
 ];
 
@@ -221,12 +244,17 @@ pub fn find(name: &str) -> Option<(&'static str, &'static str, Mutability)> {
         .iter()
         .find(|(alias, _)| *alias == name)
         .map_or(name, |(_, to)| to);
-    KEPT.iter().chain(HIDDEN).find(|(n, _, _)| *n == name).copied()
+    KEPT.iter()
+        .chain(HIDDEN)
+        .find(|(n, _, _)| *n == name)
+        .copied()
 }
 
 /// Every name `CONFIG GET` lists from this table, aliases included.
 pub fn names() -> impl Iterator<Item = &'static str> {
-    KEPT.iter().map(|(n, _, _)| *n).chain(ALIASES.iter().map(|(a, _)| *a))
+    KEPT.iter()
+        .map(|(n, _, _)| *n)
+        .chain(ALIASES.iter().map(|(a, _)| *a))
 }
 
 /// The `maxmemory-policy` names Redis 7.0 accepts, in the order its error lists them.
@@ -256,7 +284,10 @@ pub fn maxmemory_policy(value: &str) -> Result<String, String> {
 
 /// Checks a `maxmemory-clients` value, a memory size or a percentage of `maxmemory`, as Redis
 /// does; `memory` reads a size.
-pub fn memory_or_percent(value: &str, memory: impl Fn(&str) -> anyhow::Result<u64>) -> Result<String, String> {
+pub fn memory_or_percent(
+    value: &str,
+    memory: impl Fn(&str) -> anyhow::Result<u64>,
+) -> Result<String, String> {
     if let Some(percent) = value.strip_suffix('%') {
         return match percent.parse::<u64>() {
             Ok(p) if p <= 100 => Ok(format!("{p}%")),
@@ -281,7 +312,11 @@ pub fn save_points(value: &str) -> Result<String, String> {
 /// A kept setting's value, checked against the kind its default shows: a `yes`/`no` setting takes
 /// only those, a number takes a number (memory units allowed, read by `memory`, stored in bytes
 /// as Redis reports them), anything else is kept as written.
-pub fn kept_value(default: &str, value: &str, memory: impl Fn(&str) -> anyhow::Result<u64>) -> Result<String, String> {
+pub fn kept_value(
+    default: &str,
+    value: &str,
+    memory: impl Fn(&str) -> anyhow::Result<u64>,
+) -> Result<String, String> {
     if default == "yes" || default == "no" {
         return match value.to_ascii_lowercase().as_str() {
             "yes" => Ok("yes".to_string()),

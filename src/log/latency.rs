@@ -176,7 +176,9 @@ pub fn record(event: &'static str, duration: Duration) {
 
 #[cold]
 fn add_sample(event: &'static str, duration: Duration) {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     monitor().add(event, now, duration.as_millis() as u64);
 }
 // ANCHOR_END: record
@@ -224,7 +226,10 @@ mod tests {
         assert_eq!(e.samples[0], Sample { time: 41, ms: 41 });
         assert_eq!(e.samples[SAMPLES - 1], Sample { time: 200, ms: 200 });
         assert!(e.samples.windows(2).all(|w| w[0].time < w[1].time));
-        assert_eq!(e.max, 999, "the all-time max is kept after its sample left the ring");
+        assert_eq!(
+            e.max, 999,
+            "the all-time max is kept after its sample left the ring"
+        );
     }
 
     #[test]
@@ -259,7 +264,10 @@ mod tests {
             !names.contains(&"test-off") && !names.contains(&"test-below"),
             "{names:?}"
         );
-        let at = events().into_iter().find(|e| e.name == "test-at").expect("recorded");
+        let at = events()
+            .into_iter()
+            .find(|e| e.name == "test-at")
+            .expect("recorded");
         assert_eq!(at.max, 100, "whole milliseconds, rounded down");
         assert_eq!(reset(&[b"test-at"]), 1);
     }

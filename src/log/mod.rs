@@ -84,7 +84,10 @@ static FILE: Mutex<Option<File>> = Mutex::new(None);
 /// # Errors
 /// The file cannot be opened for appending.
 pub fn set_file(path: &str) -> std::io::Result<()> {
-    let f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
     *FILE.lock().unwrap_or_else(|p| p.into_inner()) = Some(f);
     Ok(())
 }

@@ -56,7 +56,10 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
     if config.client_sched_batch
         && let Err(e) = crate::sys::batch_scheduling()
     {
-        crate::verbose!("net", "Cannot set the scheduling policy of client {id}: {e}");
+        crate::verbose!(
+            "net",
+            "Cannot set the scheduling policy of client {id}: {e}"
+        );
     }
     let authenticated = config.requirepass.is_none();
     let mut client = ClientContext::new(handle, authenticated);
@@ -71,7 +74,10 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        crate::warn!("net", "Client {id} closed after a panic in its command: {what}");
+        crate::warn!(
+            "net",
+            "Client {id} closed after a panic in its command: {what}"
+        );
         let _ = stream.shutdown(Shutdown::Both);
     }
     shared.pubsub.unsubscribe_all(&mut client);
@@ -180,7 +186,11 @@ struct Applied<'a> {
 
 impl<'a> Applied<'a> {
     /// Reads the limits in force and applies them to the socket and the reader.
-    fn new<R: Read>(shared: &'a Shared, stream: &TcpStream, reader: &mut Reader<BufReader<R>>) -> Self {
+    fn new<R: Read>(
+        shared: &'a Shared,
+        stream: &TcpStream,
+        reader: &mut Reader<BufReader<R>>,
+    ) -> Self {
         let net = &shared.stats.net;
         let applied = Applied {
             net,
@@ -241,7 +251,8 @@ fn read_failed(
         }
         ProtocolError::QueryBufferLimit => {
             // Redis closes such a client without a reply, and logs it.
-            net.query_limit_disconnections.fetch_add(1, Ordering::Relaxed);
+            net.query_limit_disconnections
+                .fetch_add(1, Ordering::Relaxed);
             crate::warn!(
                 "net",
                 "Closing client {} that reached max query buffer length",
@@ -270,7 +281,10 @@ fn read_failed(
 /// The command just run created the client's outbox (`SUBSCRIBE`, `MONITOR`). Replies still
 /// buffered here answer earlier commands, so they go to the socket first; then the writer
 /// thread takes over. `None`: the socket failed, and the connection ends.
-fn start_outbox(client: &ClientContext, writer: &RefCell<Writer<&TcpStream>>) -> Option<Arc<Outbox>> {
+fn start_outbox(
+    client: &ClientContext,
+    writer: &RefCell<Writer<&TcpStream>>,
+) -> Option<Arc<Outbox>> {
     let new = client.outbox.as_ref()?;
     Delivery::before_blocking();
     let socket = client.handle.stream.clone()?;
@@ -283,7 +297,12 @@ fn start_outbox(client: &ClientContext, writer: &RefCell<Writer<&TcpStream>>) ->
 /// The buffer holds at most 64 KB of earlier replies plus this one, so only one huge reply can
 /// cross the hard limit; the client loses its connection, not the server its memory
 /// (`client-output-buffer-limit normal`).
-fn over_output_limit(shared: &Shared, id: u64, writer: &Writer<&TcpStream>, limits: &Applied) -> bool {
+fn over_output_limit(
+    shared: &Shared,
+    id: u64,
+    writer: &Writer<&TcpStream>,
+    limits: &Applied,
+) -> bool {
     let over = limits.now.output > 0 && writer.buffered() > limits.now.output;
     if over {
         shared.pubsub.count_output_limit_disconnection();
@@ -316,7 +335,10 @@ fn is_output_stalled(e: &io::Error) -> bool {
 /// Closes a client that stopped reading, counting it with the output-limit disconnections.
 fn output_stalled(shared: &Shared, id: u64, seconds: u64) {
     shared.pubsub.count_output_limit_disconnection();
-    crate::warn!("net", "Client {id} closed: it read none of its replies for {seconds} s");
+    crate::warn!(
+        "net",
+        "Client {id} closed: it read none of its replies for {seconds} s"
+    );
 }
 
 /// Marks a failed *write* inside a read, so the loop does not take it for the idle `timeout`

@@ -60,7 +60,9 @@ pub const MAX_CLIENTS: &str = "-ERR max number of clients reached\r\n";
 pub fn protected_mode_denies(protected_mode: bool, has_password: bool, peer: IpAddr) -> bool {
     let loopback = match peer {
         IpAddr::V4(ip) => ip.is_loopback(),
-        IpAddr::V6(ip) => ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        IpAddr::V6(ip) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
     };
     protected_mode && !has_password && !loopback
 }
@@ -85,7 +87,12 @@ pub fn accept_loop(shared: Arc<Shared>, mut listener: TcpListener) {
             break;
         }
         // `CONFIG SET port` opened another listener and woke us: serve that one from now on.
-        if let Some(new) = shared.new_listener.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(new) = shared
+            .new_listener
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
             widen_backlog(&new);
             if let Ok(addr) = new.local_addr() {
                 shared.set_local_addr(addr);
@@ -106,12 +113,22 @@ pub fn accept_loop(shared: Arc<Shared>, mut listener: TcpListener) {
         };
         let (maxclients, protected, has_password) = {
             let config = shared.config.read().unwrap_or_else(|p| p.into_inner());
-            (config.maxclients, config.protected_mode, config.requirepass.is_some())
+            (
+                config.maxclients,
+                config.protected_mode,
+                config.requirepass.is_some(),
+            )
         };
         // Counted here, before the thread exists, so a burst of connects cannot overshoot.
         if shared.stats.connected.load(Ordering::SeqCst) >= maxclients {
-            shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
-            crate::verbose!("net", "Error registering client: max number of clients reached");
+            shared
+                .stats
+                .rejected_connections
+                .fetch_add(1, Ordering::Relaxed);
+            crate::verbose!(
+                "net",
+                "Error registering client: max number of clients reached"
+            );
             refuse(stream, MAX_CLIENTS);
             continue;
         }
@@ -149,7 +166,10 @@ pub fn accept_loop(shared: Arc<Shared>, mut listener: TcpListener) {
 /// Asks for the accept queue Redis asks for; the kernel may cap it.
 fn widen_backlog(listener: &TcpListener) {
     if let Err(e) = crate::sys::widen_backlog(listener, LISTEN_BACKLOG) {
-        crate::warn!("net", "cannot widen the listen backlog to {LISTEN_BACKLOG}: {e}");
+        crate::warn!(
+            "net",
+            "cannot widen the listen backlog to {LISTEN_BACKLOG}: {e}"
+        );
     }
 }
 

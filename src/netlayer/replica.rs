@@ -56,7 +56,12 @@ pub fn feed(shared: &Shared, stream: &TcpStream, client: &mut ClientContext, req
 }
 
 // ANCHOR: serve_replica
-fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext, request: SyncRequest) -> io::Result<()> {
+fn serve(
+    shared: &Shared,
+    stream: &TcpStream,
+    client: &mut ClientContext,
+    request: SyncRequest,
+) -> io::Result<()> {
     let mut out = BufWriter::with_capacity(CHUNK, stream);
     let request_was_psync = matches!(request, SyncRequest::Psync { .. });
     let sent = match request {
@@ -64,13 +69,22 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext, reques
             // Redis counts from 1: offset N asks for the stream from its Nth byte.
             match shared.backlog.resume(&replid, offset as u64 - 1) {
                 Resume::From(from) => {
-                    crate::info!("repl", "Partial resynchronization accepted, from offset {offset}");
-                    shared.replicas.sync_partial_ok.fetch_add(1, Ordering::Relaxed);
+                    crate::info!(
+                        "repl",
+                        "Partial resynchronization accepted, from offset {offset}"
+                    );
+                    shared
+                        .replicas
+                        .sync_partial_ok
+                        .fetch_add(1, Ordering::Relaxed);
                     write!(out, "+CONTINUE {}\r\n", shared.backlog.replid())?;
                     from
                 }
                 Resume::Full => {
-                    shared.replicas.sync_partial_err.fetch_add(1, Ordering::Relaxed);
+                    shared
+                        .replicas
+                        .sync_partial_err
+                        .fetch_add(1, Ordering::Relaxed);
                     full_sync(shared, &mut out, client, true)?
                 }
             }
@@ -136,7 +150,12 @@ fn send_stream(
 /// Sends `+FULLRESYNC replid offset` (for `PSYNC`) and a snapshot taken at that offset, and
 /// returns the offset the stream continues from. The snapshot and the offset are read under one
 /// read guard, so no write falls between them; the file is then written with no lock held.
-fn full_sync(shared: &Shared, out: &mut BufWriter<&TcpStream>, client: &ClientContext, psync: bool) -> io::Result<u64> {
+fn full_sync(
+    shared: &Shared,
+    out: &mut BufWriter<&TcpStream>,
+    client: &ClientContext,
+    psync: bool,
+) -> io::Result<u64> {
     let started = Instant::now();
     let (snapshot, replid, offset) = {
         let store = shared.read_store();
@@ -155,7 +174,10 @@ fn full_sync(shared: &Shared, out: &mut BufWriter<&TcpStream>, client: &ClientCo
     }
     shared.replicas.set_state(client.id, "send_bulk");
     let offset_text = offset.to_string();
-    let aux: [(&str, &[u8]); 2] = [("repl-id", replid.as_bytes()), ("repl-offset", offset_text.as_bytes())];
+    let aux: [(&str, &[u8]); 2] = [
+        ("repl-id", replid.as_bytes()),
+        ("repl-offset", offset_text.as_bytes()),
+    ];
     if psync && client.replconf.capa_eof {
         // Streamed as it is written: `$EOF:<mark>`, the file, the mark again.
         let mark = random_id();
@@ -168,7 +190,11 @@ fn full_sync(shared: &Shared, out: &mut BufWriter<&TcpStream>, client: &ClientCo
         write!(out, "${}\r\n", file.len())?;
         out.write_all(&file)?;
     }
-    crate::info!("repl", "Snapshot sent to the replica in {:?}", started.elapsed());
+    crate::info!(
+        "repl",
+        "Snapshot sent to the replica in {:?}",
+        started.elapsed()
+    );
     Ok(offset)
 }
 // ANCHOR_END: full_sync
@@ -187,7 +213,12 @@ fn repl_timeout(shared: &Shared) -> u64 {
 /// Reads what the replica sends, blocking, and records its acknowledgements, until it closes
 /// the connection, the feeder shuts the socket down, or it is silent for `timeout` (a replica
 /// acknowledges once a second, so silence means it is gone without closing).
-fn read_acks(shared: &Shared, mut stream: &TcpStream, id: u64, timeout: Option<Duration>) -> io::Result<()> {
+fn read_acks(
+    shared: &Shared,
+    mut stream: &TcpStream,
+    id: u64,
+    timeout: Option<Duration>,
+) -> io::Result<()> {
     stream.set_read_timeout(timeout)?;
     let mut input = Vec::new();
     let mut buf = [0u8; 1024];
@@ -209,7 +240,9 @@ fn read_acks(shared: &Shared, mut stream: &TcpStream, id: u64, timeout: Option<D
             if let [name, sub, offset, ..] = &frame[..]
                 && name.eq_ignore_ascii_case(b"REPLCONF")
                 && sub.eq_ignore_ascii_case(b"ACK")
-                && let Some(offset) = std::str::from_utf8(offset).ok().and_then(|s| s.parse().ok())
+                && let Some(offset) = std::str::from_utf8(offset)
+                    .ok()
+                    .and_then(|s| s.parse().ok())
             {
                 shared.replicas.ack(id, offset);
             }
@@ -236,11 +269,18 @@ fn parse_frame(input: &[u8]) -> Option<(Vec<Vec<u8>>, usize)> {
     let Some(count) = head.strip_prefix(b"*") else {
         return Some((Vec::new(), at));
     };
-    let count: usize = std::str::from_utf8(count).ok()?.parse().ok().filter(|&n| n <= 16)?;
+    let count: usize = std::str::from_utf8(count)
+        .ok()?
+        .parse()
+        .ok()
+        .filter(|&n| n <= 16)?;
     let mut frame = Vec::with_capacity(count);
     for _ in 0..count {
         let (len, next) = line(at)?;
-        let len: usize = std::str::from_utf8(len.strip_prefix(b"$")?).ok()?.parse().ok()?;
+        let len: usize = std::str::from_utf8(len.strip_prefix(b"$")?)
+            .ok()?
+            .parse()
+            .ok()?;
         let bytes = input.get(next..next + len)?;
         if input.get(next + len..next + len + 2)? != b"\r\n" {
             return None;
@@ -263,7 +303,10 @@ mod tests {
         }
         let (frame, used) = parse_frame(ack).unwrap();
         assert_eq!(used, ack.len());
-        assert_eq!(frame, vec![b"REPLCONF".to_vec(), b"ACK".to_vec(), b"123".to_vec()]);
+        assert_eq!(
+            frame,
+            vec![b"REPLCONF".to_vec(), b"ACK".to_vec(), b"123".to_vec()]
+        );
         assert_eq!(parse_frame(b"\r\n*1"), Some((Vec::new(), 2)));
     }
 }

@@ -175,11 +175,16 @@ impl Aof {
         let len = bytes.len();
         if tx.send(Msg::Append { seq, bytes }).is_err() {
             // Only if the writer thread panicked; shout rather than lose writes silently.
-            crate::warn!("aof", "the AOF writer thread is gone: writes are no longer logged");
+            crate::warn!(
+                "aof",
+                "the AOF writer thread is gone: writes are no longer logged"
+            );
             return Ticket::NONE;
         }
         chan.next_seq = seq;
-        self.inner.queued_bytes.fetch_add(len as u64, Ordering::Relaxed);
+        self.inner
+            .queued_bytes
+            .fetch_add(len as u64, Ordering::Relaxed);
         Ticket(seq)
     }
     // ANCHOR_END: append
@@ -194,7 +199,11 @@ impl Aof {
         }
         let mut progress = lock(&self.inner.progress);
         while progress.durable < ticket.0 && !progress.closed {
-            progress = self.inner.progress_cv.wait(progress).unwrap_or_else(|p| p.into_inner());
+            progress = self
+                .inner
+                .progress_cv
+                .wait(progress)
+                .unwrap_or_else(|p| p.into_inner());
         }
     }
     // ANCHOR_END: wait
@@ -253,8 +262,14 @@ impl Aof {
         if enabled {
             let pending = i.queued_bytes.load(Ordering::Relaxed);
             fields.extend([
-                ("aof_current_size", i.current_size.load(Ordering::Relaxed).to_string()),
-                ("aof_base_size", i.base_size.load(Ordering::Relaxed).to_string()),
+                (
+                    "aof_current_size",
+                    i.current_size.load(Ordering::Relaxed).to_string(),
+                ),
+                (
+                    "aof_base_size",
+                    i.base_size.load(Ordering::Relaxed).to_string(),
+                ),
                 ("aof_pending_rewrite", "0".to_string()),
                 ("aof_buffer_length", pending.to_string()),
                 ("aof_pending_bio_fsync", "0".to_string()),
@@ -279,7 +294,9 @@ impl Aof {
             return Ok(());
         }
         if self.inner.rewrite.running() {
-            return Err("ERR Background append only file rewriting already in progress".to_string());
+            return Err(
+                "ERR Background append only file rewriting already in progress".to_string(),
+            );
         }
         *lock(&self.inner.path) = path;
         // No file yet: until the rewrite's snapshot lands, records only go to its buffer.
@@ -289,12 +306,16 @@ impl Aof {
 
     /// `CONFIG SET appendfsync` at run time.
     pub fn set_fsync(&self, policy: FsyncPolicy) {
-        self.inner.fsync.store(policy_to_u8(policy), Ordering::Relaxed);
+        self.inner
+            .fsync
+            .store(policy_to_u8(policy), Ordering::Relaxed);
     }
 
     /// `CONFIG SET auto-aof-rewrite-percentage` / `auto-aof-rewrite-min-size` at run time.
     pub fn set_auto_rewrite(&self, percentage: u64, min_size: u64) {
-        self.inner.auto_percentage.store(percentage, Ordering::Relaxed);
+        self.inner
+            .auto_percentage
+            .store(percentage, Ordering::Relaxed);
         self.inner.auto_min_size.store(min_size, Ordering::Relaxed);
     }
 
@@ -375,7 +396,9 @@ impl Aof {
 /// `aof-use-rdb-preamble yes`. Differs from Redis: off unless set (Redis: on), so that a
 /// learner's AOF stays readable with `cat`.
 fn rdb_preamble(config: &Config) -> bool {
-    config.get("aof-use-rdb-preamble").is_some_and(|v| v == "yes")
+    config
+        .get("aof-use-rdb-preamble")
+        .is_some_and(|v| v == "yes")
 }
 
 #[cfg(test)]

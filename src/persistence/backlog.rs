@@ -160,7 +160,8 @@ impl Backlog {
     /// continue from there.
     pub fn resume(&self, replid: &str, offset: u64) -> Resume {
         let ring = self.ring();
-        let ours = replid == ring.replid || (replid == ring.replid2 && ring.second_offset.is_some_and(|s| offset <= s));
+        let ours = replid == ring.replid
+            || (replid == ring.replid2 && ring.second_offset.is_some_and(|s| offset <= s));
         let start = ring.offset - ring.bytes.len() as u64;
         if self.is_active() && ours && offset >= start && offset <= ring.offset {
             Resume::From(offset)
@@ -209,9 +210,13 @@ impl Backlog {
             ("master_repl_offset", ring.offset.to_string()),
             (
                 "second_repl_offset",
-                ring.second_offset.map_or("-1".to_string(), |o| (o + 1).to_string()),
+                ring.second_offset
+                    .map_or("-1".to_string(), |o| (o + 1).to_string()),
             ),
-            ("repl_backlog_active", u8::from(self.is_active()).to_string()),
+            (
+                "repl_backlog_active",
+                u8::from(self.is_active()).to_string(),
+            ),
             ("repl_backlog_size", ring.capacity.to_string()),
             ("repl_backlog_first_byte_offset", (start + 1).to_string()),
             ("repl_backlog_histlen", ring.bytes.len().to_string()),

@@ -157,7 +157,9 @@ pub fn run(path: &Path, fix: bool) -> anyhow::Result<i32> {
     match report.preamble {
         Some(0) => println!("The AOF appears to start with an RDB preamble, and it is damaged."),
         Some(len) => {
-            println!("The AOF starts with an RDB preamble of {len} bytes: it is OK, checking the commands after it.")
+            println!(
+                "The AOF starts with an RDB preamble of {len} bytes: it is OK, checking the commands after it."
+            )
         }
         None => {}
     }
@@ -175,7 +177,9 @@ pub fn run(path: &Path, fix: bool) -> anyhow::Result<i32> {
     println!("AOF {} is not valid: {problem}", path.display());
     if report.preamble == Some(0) {
         // Cutting at the damage would leave nothing: every key lives in the preamble.
-        println!("A damaged RDB preamble cannot be fixed by truncation: restore the file from a backup.");
+        println!(
+            "A damaged RDB preamble cannot be fixed by truncation: restore the file from a backup."
+        );
         return Ok(1);
     }
     if !fix {
@@ -199,7 +203,11 @@ mod tests {
     use super::*;
 
     fn check_bytes(bytes: &[u8]) -> Report {
-        let dir = std::env::temp_dir().join(format!("rust-redis-check-{}-{}", std::process::id(), bytes.len()));
+        let dir = std::env::temp_dir().join(format!(
+            "rust-redis-check-{}-{}",
+            std::process::id(),
+            bytes.len()
+        ));
         std::fs::write(&dir, bytes).unwrap();
         let r = check(&dir).unwrap();
         std::fs::remove_file(&dir).unwrap();

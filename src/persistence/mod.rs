@@ -48,7 +48,12 @@ pub struct Change {
 /// `MULTI` … `EXEC` if a transaction made more than one (a single change is atomic by itself,
 /// and Redis 7 leaves it bare too), each preceded by a `SELECT` when its database is not the
 /// one the stream is in (`selected`, updated).
-pub fn encode_changes(changes: &[Change], in_multi: bool, selected: &mut Option<usize>, out: &mut Vec<u8>) {
+pub fn encode_changes(
+    changes: &[Change],
+    in_multi: bool,
+    selected: &mut Option<usize>,
+    out: &mut Vec<u8>,
+) {
     let in_multi = in_multi && changes.len() > 1;
     if in_multi {
         // Redis writes the transaction's first `SELECT` before its `MULTI`.

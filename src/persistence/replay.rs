@@ -117,7 +117,10 @@ impl<R: BufRead> RecordReader<R> {
             let mut data = vec![0u8; len as usize + 2];
             self.exact(&mut data, start)?;
             if &data[len as usize..] != b"\r\n" {
-                return Err(bad(at + len, "bulk string not followed by CRLF".to_string()));
+                return Err(bad(
+                    at + len,
+                    "bulk string not followed by CRLF".to_string(),
+                ));
             }
             data.truncate(len as usize);
             argv.push(data);
@@ -242,7 +245,10 @@ pub enum Applied {
 /// # Errors
 /// The file cannot be read, `apply` refuses a command outright, or the file is corrupt before
 /// its last record.
-pub fn load(path: &Path, apply: impl FnMut(&[Vec<u8>]) -> Result<Applied, String>) -> anyhow::Result<Option<Loaded>> {
+pub fn load(
+    path: &Path,
+    apply: impl FnMut(&[Vec<u8>]) -> Result<Applied, String>,
+) -> anyhow::Result<Option<Loaded>> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -300,7 +306,8 @@ pub fn preamble(
     .map_err(|e| {
         anyhow::anyhow!(
             "Bad RDB preamble in the append only file {} at offset {}: {}. The preamble is written \
-             whole before the file is put in place, so this is damage, not a crash: restore the file \
+             whole before the file is put in place, so this is damage, not a crash: restore the \
+             file \
              from a backup.",
             path.display(),
             e.offset,
@@ -312,7 +319,8 @@ pub fn preamble(
         apply(&[b"SELECT".to_vec(), b"0".to_vec()]).map_err(anyhow::Error::msg)?;
     }
     loaded.preamble_keys = Some(summary.total_keys() as u64);
-    file.seek(SeekFrom::Start(summary.length)).context("reading the AOF")?;
+    file.seek(SeekFrom::Start(summary.length))
+        .context("reading the AOF")?;
     Ok(summary.length)
 }
 // ANCHOR_END: preamble_replay
@@ -339,8 +347,12 @@ pub fn replay(
     let mut multi: Option<(u64, Vec<Record>)> = None;
     let mut last_progress = Instant::now();
     let mut run = |loaded: &mut Loaded, offset: u64, argv: &[Vec<u8>]| -> anyhow::Result<()> {
-        let applied = apply(argv)
-            .map_err(|e| anyhow::anyhow!("{e} reading the append only file {} at offset {offset}", path.display()))?;
+        let applied = apply(argv).map_err(|e| {
+            anyhow::anyhow!(
+                "{e} reading the append only file {} at offset {offset}",
+                path.display()
+            )
+        })?;
         loaded.commands += 1;
         *loaded
             .by_command
@@ -418,7 +430,8 @@ pub fn replay(
             crate::warn!(
                 "aof",
                 "!!! The AOF {} ends with {what} at offset {good}: truncating {cut} bytes away \
-                 (a crash during a write leaves this; nothing acknowledged under appendfsync always is lost)",
+                 (a crash during a write leaves this; nothing acknowledged under appendfsync \
+                 always is lost)",
                 path.display()
             );
             let f = OpenOptions::new()
@@ -434,7 +447,8 @@ pub fn replay(
     if let Some((offset, e)) = &loaded.first_error {
         crate::warn!(
             "aof",
-            "{} commands in the AOF answered with an error and changed nothing; the first, at offset {offset}: {e}",
+            "{} commands in the AOF answered with an error and changed nothing; the first, at \
+             offset {offset}: {e}",
             loaded.errors
         );
     }
@@ -473,7 +487,11 @@ mod tests {
         for cut in 28..TWO.len() {
             let (records, err) = parse_all(&TWO[..cut]);
             assert_eq!(records.len(), 1, "cut at {cut}");
-            assert_eq!(err, Some(ParseError::Truncated { offset: 27 }), "cut at {cut}");
+            assert_eq!(
+                err,
+                Some(ParseError::Truncated { offset: 27 }),
+                "cut at {cut}"
+            );
         }
     }
 
@@ -483,6 +501,9 @@ mod tests {
         bytes[31] = b'x'; // the '$' of the second record's first bulk
         let (records, err) = parse_all(&bytes);
         assert_eq!(records.len(), 1);
-        assert!(matches!(err, Some(ParseError::Bad { offset: 27, .. })), "{err:?}");
+        assert!(
+            matches!(err, Some(ParseError::Bad { offset: 27, .. })),
+            "{err:?}"
+        );
     }
 }

@@ -57,15 +57,26 @@ pub fn write_entry(out: &mut Vec<u8>, key: &[u8], data: &Data, deadline: Option<
 /// Calls `emit` with each command that rebuilds one key: one `SET`, or `RPUSH`, `SADD`,
 /// `HSET`, `ZADD` of at most [`ITEMS_PER_CMD`] items each, then `PEXPIREAT` for a deadline.
 /// The rewrite encodes them; the replay of an RDB preamble runs them.
-pub fn entry_commands(key: &[u8], data: &Data, deadline: Option<u64>, mut emit: impl FnMut(&[&[u8]])) {
+pub fn entry_commands(
+    key: &[u8],
+    data: &Data,
+    deadline: Option<u64>,
+    mut emit: impl FnMut(&[&[u8]]),
+) {
     match data {
         Data::Str(s) => emit(&[b"SET", key, s]),
         Data::List(l) => chunked(&mut emit, b"RPUSH", key, l.iter().map(|v| vec![v])),
         Data::Set(s) => chunked(&mut emit, b"SADD", key, s.iter().map(|v| vec![&v[..]])),
-        Data::Hash(h) => chunked(&mut emit, b"HSET", key, h.iter().map(|(f, v)| vec![&f[..], &v[..]])),
+        Data::Hash(h) => chunked(
+            &mut emit,
+            b"HSET",
+            key,
+            h.iter().map(|(f, v)| vec![&f[..], &v[..]]),
+        ),
         Data::ZSet(z) => {
             // `%.17g` text reads back as the very same double.
-            let scored: Vec<(String, &[u8])> = z.iter().map(|(m, s)| (format_double(s), m)).collect();
+            let scored: Vec<(String, &[u8])> =
+                z.iter().map(|(m, s)| (format_double(s), m)).collect();
             chunked(
                 &mut emit,
                 b"ZADD",
@@ -113,14 +124,28 @@ fn stream_commands(emit: &mut impl FnMut(&[&[u8]]), key: &[u8], s: &Stream) {
     for (name, group) in &s.groups {
         let last = group.last_id.to_bytes();
         let read = group.entries_read.to_string();
-        emit(&[b"XGROUP", b"CREATE", key, name, &last, b"ENTRIESREAD", read.as_bytes()]);
+        emit(&[
+            b"XGROUP",
+            b"CREATE",
+            key,
+            name,
+            &last,
+            b"ENTRIESREAD",
+            read.as_bytes(),
+        ]);
         for (consumer, c) in &group.consumers {
             if c.pending.is_empty() {
                 emit(&[b"XGROUP", b"CREATECONSUMER", key, name, consumer]);
             }
             for id in &c.pending {
-                let Some(p) = group.pending.get(id) else { continue };
-                let (id, time, count) = (id.to_bytes(), p.delivery_time.to_string(), p.delivery_count.to_string());
+                let Some(p) = group.pending.get(id) else {
+                    continue;
+                };
+                let (id, time, count) = (
+                    id.to_bytes(),
+                    p.delivery_time.to_string(),
+                    p.delivery_count.to_string(),
+                );
                 emit(&[
                     b"XCLAIM",
                     key,
@@ -177,7 +202,12 @@ pub fn write_snapshot(path: &Path, snapshot: Snapshot) -> io::Result<()> {
 /// `preamble` (`aof-use-rdb-preamble yes`) the snapshot is written as an RDB file instead of
 /// commands, marked `aof-base 1` as Redis marks it. The writer thread appends the commands
 /// that came in meanwhile after it, in RESP as always: replay reads the RDB part, then those.
-fn write_snapshot_paced(path: &Path, snapshot: Snapshot, per_key: Duration, preamble: bool) -> io::Result<()> {
+fn write_snapshot_paced(
+    path: &Path,
+    snapshot: Snapshot,
+    per_key: Duration,
+    preamble: bool,
+) -> io::Result<()> {
     let pace = || {
         if !per_key.is_zero() {
             std::thread::sleep(per_key);
@@ -224,7 +254,9 @@ pub(super) fn start(inner: &Arc<Inner>, store: Arc<RwLock<Store>>) -> Result<(),
         .spawn(move || run(&inner2, &store));
     if let Err(e) = spawned {
         inner.rewrite.abandon();
-        return Err(format!("ERR Can't rewrite append only file in background: {e}"));
+        return Err(format!(
+            "ERR Can't rewrite append only file in background: {e}"
+        ));
     }
     Ok(())
 }
@@ -252,8 +284,8 @@ fn run(inner: &Arc<Inner>, store: &RwLock<Store>) {
     let tmp = temp_path(&path);
     let per_key = Duration::from_micros(inner.key_save_delay_us.load(Ordering::Relaxed));
     let preamble = inner.use_rdb_preamble.load(Ordering::Relaxed);
-    let written =
-        write_snapshot_paced(&tmp, snapshot, per_key, preamble).map_err(|e| format!("writing {}: {e}", tmp.display()));
+    let written = write_snapshot_paced(&tmp, snapshot, per_key, preamble)
+        .map_err(|e| format!("writing {}: {e}", tmp.display()));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -271,8 +303,9 @@ fn run(inner: &Arc<Inner>, store: &RwLock<Store>) {
     // The AOF is off: nothing is being appended, so the snapshot is the whole file.
     // Differs from Redis: Redis 7 with `appendonly no` rewrites and keeps nothing; we keep the
     // file, so that turning the AOF on later (or a restart with it on) starts from it.
-    let result =
-        written.and_then(|()| std::fs::rename(&tmp, &path).map_err(|e| format!("renaming {}: {e}", tmp.display())));
+    let result = written.and_then(|()| {
+        std::fs::rename(&tmp, &path).map_err(|e| format!("renaming {}: {e}", tmp.display()))
+    });
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

@@ -186,7 +186,9 @@ impl RewriteStatus {
     /// Redis's reply text when a rewrite is already running.
     pub(super) fn begin(&self) -> Result<(), String> {
         if self.in_progress.swap(true, Ordering::SeqCst) {
-            return Err("ERR Background append only file rewriting already in progress".to_string());
+            return Err(
+                "ERR Background append only file rewriting already in progress".to_string(),
+            );
         }
         *lock(&self.started) = Some(Instant::now());
         Ok(())
@@ -204,15 +206,20 @@ impl RewriteStatus {
     /// and frees the slot.
     pub(super) fn finish(&self, outcome: Result<Option<u64>, String>) {
         let started = lock(&self.started).take();
-        self.last_secs
-            .store(started.map_or(0, |t| t.elapsed().as_secs() as i64), Ordering::Relaxed);
+        self.last_secs.store(
+            started.map_or(0, |t| t.elapsed().as_secs() as i64),
+            Ordering::Relaxed,
+        );
         self.last_ok.store(outcome.is_ok(), Ordering::Relaxed);
         match outcome {
             Ok(size) => {
                 self.done.fetch_add(1, Ordering::Relaxed);
                 self.consecutive_failures.store(0, Ordering::Relaxed);
                 match size {
-                    Some(size) => crate::info!("aof", "Background AOF rewrite finished successfully: {size} bytes"),
+                    Some(size) => crate::info!(
+                        "aof",
+                        "Background AOF rewrite finished successfully: {size} bytes"
+                    ),
                     None => crate::info!("aof", "Background AOF rewrite finished successfully"),
                 }
             }
@@ -247,10 +254,15 @@ impl RewriteStatus {
                 }
                 .to_string(),
             ),
-            ("aof_rewrites", self.done.load(Ordering::Relaxed).to_string()),
+            (
+                "aof_rewrites",
+                self.done.load(Ordering::Relaxed).to_string(),
+            ),
             (
                 "aof_rewrites_consecutive_failures",
-                self.consecutive_failures.load(Ordering::Relaxed).to_string(),
+                self.consecutive_failures
+                    .load(Ordering::Relaxed)
+                    .to_string(),
             ),
         ]
     }
@@ -262,7 +274,10 @@ mod tests {
 
     #[test]
     fn strerror_drops_the_os_error_suffix() {
-        assert_eq!(strerror(&io::Error::from_raw_os_error(28)), "No space left on device");
+        assert_eq!(
+            strerror(&io::Error::from_raw_os_error(28)),
+            "No space left on device"
+        );
     }
 
     #[test]

@@ -47,7 +47,8 @@ impl Writer {
         loop {
             // Under everysec, wake up in time to fsync what is still dirty; otherwise once a
             // second, to look at the automatic rewrite (an idle writer costs nothing more).
-            let everysec = policy_from_u8(self.inner.fsync.load(Ordering::Relaxed)) == FsyncPolicy::EverySec;
+            let everysec =
+                policy_from_u8(self.inner.fsync.load(Ordering::Relaxed)) == FsyncPolicy::EverySec;
             let timeout = if everysec && self.dirty {
                 Duration::from_secs(1)
                     .saturating_sub(self.last_fsync.elapsed())
@@ -70,10 +71,15 @@ impl Writer {
             let mut max_seq = 0;
             let mut done = None;
             // Drain all that is queued: this is what makes one write and one fsync serve many.
-            for msg in first.into_iter().chain(std::iter::from_fn(|| rx.try_recv().ok())) {
+            for msg in first
+                .into_iter()
+                .chain(std::iter::from_fn(|| rx.try_recv().ok()))
+            {
                 match msg {
                     Msg::Append { seq, bytes } => {
-                        self.inner.queued_bytes.fetch_sub(bytes.len() as u64, Ordering::Relaxed);
+                        self.inner
+                            .queued_bytes
+                            .fetch_sub(bytes.len() as u64, Ordering::Relaxed);
                         batch.extend_from_slice(&bytes);
                         if let Some(buf) = self.rewrite_buf.as_mut() {
                             buf.extend_from_slice(&bytes);
@@ -108,7 +114,11 @@ impl Writer {
         {
             crate::warn!("aof", "fsync at shutdown failed: {e}");
         }
-        if let Some(result) = self.rewrite_buf.take().map(|_| Err("the AOF was closed".to_string())) {
+        if let Some(result) = self
+            .rewrite_buf
+            .take()
+            .map(|_| Err("the AOF was closed".to_string()))
+        {
             self.finish_rewrite(result);
         }
         let mut p = lock(&self.inner.progress);
@@ -138,11 +148,16 @@ impl Writer {
             };
             match result {
                 Ok(()) => {
-                    self.inner.current_size.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                    self.inner
+                        .current_size
+                        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
                     self.dirty = true;
                     if self.inner.write_failing.swap(false, Ordering::SeqCst) {
                         *lock(&self.inner.write_error) = None;
-                        crate::info!("aof", "AOF write error looks solved: writes are accepted again");
+                        crate::info!(
+                            "aof",
+                            "AOF write error looks solved: writes are accepted again"
+                        );
                     }
                     return;
                 }
@@ -159,7 +174,11 @@ impl Writer {
                     *lock(&self.inner.write_error) = Some(reason);
                     attempts += 1;
                     if self.inner.stopping.load(Ordering::SeqCst) && attempts >= 3 {
-                        crate::warn!("aof", "giving up on {} bytes of the AOF at shutdown", bytes.len());
+                        crate::warn!(
+                            "aof",
+                            "giving up on {} bytes of the AOF at shutdown",
+                            bytes.len()
+                        );
                         return;
                     }
                     std::thread::sleep(pause);
@@ -206,7 +225,8 @@ impl Writer {
     /// rename itself survives a crash, and carry on appending to the new file.
     fn finish_rewrite(&mut self, result: Result<PathBuf, String>) {
         let buffered = self.rewrite_buf.take().unwrap_or_default();
-        let outcome = result.and_then(|tmp| self.swap_in(&tmp, &buffered).map_err(|e| e.to_string()));
+        let outcome =
+            result.and_then(|tmp| self.swap_in(&tmp, &buffered).map_err(|e| e.to_string()));
         self.inner.rewrite.finish(outcome.map(Some));
     }
     // ANCHOR_END: finish_rewrite
@@ -269,7 +289,10 @@ impl Writer {
         let Some(store) = i.store.get().and_then(Weak::upgrade) else {
             return;
         };
-        crate::info!("aof", "Starting automatic rewriting of AOF on {growth}% growth");
+        crate::info!(
+            "aof",
+            "Starting automatic rewriting of AOF on {growth}% growth"
+        );
         if let Err(e) = rewrite::start(i, store) {
             crate::warn!("aof", "automatic rewrite not started: {e}");
         }

@@ -23,29 +23,34 @@ const OPS_SAMPLES: usize = 16;
 /// # Errors
 /// The thread could not be spawned.
 pub fn spawn_cron(shared: Arc<Shared>) -> std::io::Result<()> {
-    std::thread::Builder::new().name("cron".into()).spawn(move || {
-        let mut samples = [0u64; OPS_SAMPLES];
-        let mut next = 0;
-        let mut last = (Instant::now(), shared.clients.total_commands());
-        let mut last_ping = Instant::now();
-        while !shared.shutting_down.load(Ordering::SeqCst) {
-            std::thread::sleep(CRON_PERIOD);
-            if crate::sys::shutdown_requested() {
-                crate::info!("server", "Received SIGINT or SIGTERM, scheduling shutdown...");
-                shared.request_shutdown();
-                break;
+    std::thread::Builder::new()
+        .name("cron".into())
+        .spawn(move || {
+            let mut samples = [0u64; OPS_SAMPLES];
+            let mut next = 0;
+            let mut last = (Instant::now(), shared.clients.total_commands());
+            let mut last_ping = Instant::now();
+            while !shared.shutting_down.load(Ordering::SeqCst) {
+                std::thread::sleep(CRON_PERIOD);
+                if crate::sys::shutdown_requested() {
+                    crate::info!(
+                        "server",
+                        "Received SIGINT or SIGTERM, scheduling shutdown..."
+                    );
+                    shared.request_shutdown();
+                    break;
+                }
+                let now = (Instant::now(), shared.clients.total_commands());
+                let ms = now.0.duration_since(last.0).as_millis().max(1) as u64;
+                samples[next] = now.1.saturating_sub(last.1) * 1000 / ms;
+                next = (next + 1) % OPS_SAMPLES;
+                last = now;
+                let mean = samples.iter().sum::<u64>() / OPS_SAMPLES as u64;
+                shared.stats.ops_per_sec.store(mean, Ordering::Relaxed);
+                ping_replicas(&shared, &mut last_ping);
+                snapshots(&shared);
             }
-            let now = (Instant::now(), shared.clients.total_commands());
-            let ms = now.0.duration_since(last.0).as_millis().max(1) as u64;
-            samples[next] = now.1.saturating_sub(last.1) * 1000 / ms;
-            next = (next + 1) % OPS_SAMPLES;
-            last = now;
-            let mean = samples.iter().sum::<u64>() / OPS_SAMPLES as u64;
-            shared.stats.ops_per_sec.store(mean, Ordering::Relaxed);
-            ping_replicas(&shared, &mut last_ping);
-            snapshots(&shared);
-        }
-    })?;
+        })?;
     Ok(())
 }
 
@@ -78,6 +83,8 @@ fn snapshots(shared: &Shared) {
     {
         crate::warn!("aof", "scheduled rewrite not started: {e}");
     }
-    shared.rdb.cron(&shared.store, shared.aof.rewrite_in_progress());
+    shared
+        .rdb
+        .cron(&shared.store, shared.aof.rewrite_in_progress());
 }
 // ANCHOR_END: snapshots

@@ -18,7 +18,9 @@ use crate::commands::dispatcher::commit;
 use crate::commands::{Effects, Shared};
 use crate::config::KeyspaceEvents;
 use crate::engine::store::Key;
-use crate::engine::store::active_expire::{CycleReport, SystemClock, active_expire_cycle, time_budget};
+use crate::engine::store::active_expire::{
+    CycleReport, SystemClock, active_expire_cycle, time_budget,
+};
 
 /// The longest the thread sleeps without looking at the shutdown flag.
 const SHUTDOWN_CHECK: Duration = Duration::from_millis(50);
@@ -84,7 +86,9 @@ fn run(shared: &Shared) {
 /// the storm lasts. Runs even with active expiry off (`DEBUG SET-ACTIVE-EXPIRE 0`): this is the
 /// lazy kind. Within a period (100 ms at `hz 10`) of the read.
 fn expire_found(shared: &Shared) {
-    let found = |store: &crate::engine::store::Store| (0..store.count()).any(|db| store.db(db).has_found_expired());
+    let found = |store: &crate::engine::store::Store| {
+        (0..store.count()).any(|db| store.db(db).has_found_expired())
+    };
     if !found(&shared.read_store()) {
         return;
     }
@@ -154,7 +158,8 @@ mod tests {
         let keys: Vec<Key> = vec![Box::from(&b"a"[..]), Box::from(&b"b\r\n"[..])];
         let events = KeyspaceEvents::parse("Ex").unwrap();
         let (changes, notes, _) = del_effects(3, keys, events).into_parts();
-        let changes: Vec<(usize, Vec<Vec<u8>>)> = changes.into_iter().map(|c| (c.db, c.effect)).collect();
+        let changes: Vec<(usize, Vec<Vec<u8>>)> =
+            changes.into_iter().map(|c| (c.db, c.effect)).collect();
         assert_eq!(
             changes,
             vec![
@@ -162,8 +167,12 @@ mod tests {
                 (3, vec![b"DEL".to_vec(), b"b\r\n".to_vec()])
             ]
         );
-        let notes: Vec<(usize, &str, &[u8])> = notes.iter().map(|n| (n.db, n.event, &n.key[..])).collect();
-        assert_eq!(notes, vec![(3, "expired", &b"a"[..]), (3, "expired", &b"b\r\n"[..])]);
+        let notes: Vec<(usize, &str, &[u8])> =
+            notes.iter().map(|n| (n.db, n.event, &n.key[..])).collect();
+        assert_eq!(
+            notes,
+            vec![(3, "expired", &b"a"[..]), (3, "expired", &b"b\r\n"[..])]
+        );
         let quiet = del_effects(0, vec![Box::from(&b"a"[..])], KeyspaceEvents::NONE).into_parts();
         assert!(quiet.1.is_empty());
     }

@@ -167,7 +167,8 @@ pub fn open_aof(shared: &Shared) -> anyhow::Result<()> {
 /// Start-up failed.
 pub fn run(config: Config) -> anyhow::Result<()> {
     if !config.logfile.is_empty() {
-        log::set_file(&config.logfile).with_context(|| format!("opening logfile {}", config.logfile))?;
+        log::set_file(&config.logfile)
+            .with_context(|| format!("opening logfile {}", config.logfile))?;
     }
     crate::info!(
         "server",

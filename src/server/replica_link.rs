@@ -138,12 +138,19 @@ fn follow(shared: &Shared, host: &str, port: u16) -> anyhow::Result<()> {
         l.last_io = Some(Instant::now());
         l.down_since = None;
     });
-    crate::info!("repl", "MASTER <-> REPLICA sync: the link with {host}:{port} is up");
+    crate::info!(
+        "repl",
+        "MASTER <-> REPLICA sync: the link with {host}:{port} is up"
+    );
     apply_stream(shared, input, output, host, port)
 }
 
 // ANCHOR: handshake
-fn handshake(shared: &Shared, input: &mut impl BufRead, output: &mut TcpStream) -> anyhow::Result<()> {
+fn handshake(
+    shared: &Shared,
+    input: &mut impl BufRead,
+    output: &mut TcpStream,
+) -> anyhow::Result<()> {
     send(output, &[b"PING"])?;
     let pong = line(input)?;
     // A master with a password answers the PING with -NOAUTH; AUTH comes next either way.
@@ -172,7 +179,12 @@ fn handshake(shared: &Shared, input: &mut impl BufRead, output: &mut TcpStream) 
 
 // ANCHOR: replica_full_sync
 /// Reads the master's snapshot and puts it in place of this server's data.
-fn full_sync(shared: &Shared, input: &mut impl BufRead, replid: &str, offset: u64) -> anyhow::Result<()> {
+fn full_sync(
+    shared: &Shared,
+    input: &mut impl BufRead,
+    replid: &str,
+    offset: u64,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     // Newlines keep the link alive while the master prepares the snapshot.
     let head = loop {
@@ -270,24 +282,29 @@ fn apply_stream(
     let acker = {
         let applied = applied.clone();
         let mut output = output;
-        std::thread::Builder::new().name("replica-ack".into()).spawn(move || {
-            loop {
-                let offset = match asked.recv_timeout(Duration::from_secs(1)) {
-                    Ok(offset) => offset,
-                    Err(RecvTimeoutError::Timeout) => applied.load(Ordering::Relaxed),
-                    Err(RecvTimeoutError::Disconnected) => return,
+        std::thread::Builder::new()
+            .name("replica-ack".into())
+            .spawn(move || {
+                loop {
+                    let offset = match asked.recv_timeout(Duration::from_secs(1)) {
+                        Ok(offset) => offset,
+                        Err(RecvTimeoutError::Timeout) => applied.load(Ordering::Relaxed),
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                    .to_string();
+                    if send(&mut output, &[b"REPLCONF", b"ACK", offset.as_bytes()]).is_err() {
+                        return;
+                    }
                 }
-                .to_string();
-                if send(&mut output, &[b"REPLCONF", b"ACK", offset.as_bytes()]).is_err() {
-                    return;
-                }
-            }
-        })?
+            })?
     };
     // The first acknowledgement goes at once, as Redis's replica sends it: the master learns
     // the offset the sync left this replica at without waiting a second.
     let _ = ask.send(applied.load(Ordering::Relaxed));
-    let mut master = ClientContext::new(Arc::new(ClientHandle::detached(shared.next_client_id())), true);
+    let mut master = ClientContext::new(
+        Arc::new(ClientHandle::detached(shared.next_client_id())),
+        true,
+    );
     master.is_master = true;
     let mut reader = Reader::new(input);
     reader.set_authenticated(true);
@@ -303,8 +320,9 @@ fn apply_stream(
         };
         bytes.clear();
         encode_command(&argv, &mut bytes);
-        let getack =
-            argv.len() >= 2 && argv[0].eq_ignore_ascii_case(b"REPLCONF") && argv[1].eq_ignore_ascii_case(b"GETACK");
+        let getack = argv.len() >= 2
+            && argv[0].eq_ignore_ascii_case(b"REPLCONF")
+            && argv[1].eq_ignore_ascii_case(b"GETACK");
         if getack {
             // The offset before this command's own bytes, as Redis's replica answers.
             let _ = ask.send(applied.load(Ordering::Relaxed));

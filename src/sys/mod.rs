@@ -100,7 +100,13 @@ mod linux {
 
     unsafe extern "C" {
         /// `int setsockopt(int fd, int level, int name, const void *value, socklen_t len);`
-        pub fn setsockopt(fd: c_int, level: c_int, name: c_int, value: *const c_int, len: u32) -> c_int;
+        pub fn setsockopt(
+            fd: c_int,
+            level: c_int,
+            name: c_int,
+            value: *const c_int,
+            len: u32,
+        ) -> c_int;
         /// `int listen(int fd, int backlog);`
         pub fn listen(fd: c_int, backlog: c_int) -> c_int;
         /// `int sched_setscheduler(pid_t pid, int policy, const struct sched_param *param);`
@@ -110,7 +116,12 @@ mod linux {
 
 /// Sets one `int` socket option.
 #[cfg(target_os = "linux")]
-fn set_int_option(fd: std::os::fd::RawFd, level: c_int, name: c_int, value: c_int) -> std::io::Result<()> {
+fn set_int_option(
+    fd: std::os::fd::RawFd,
+    level: c_int,
+    name: c_int,
+    value: c_int,
+) -> std::io::Result<()> {
     // SAFETY: `setsockopt` is the C library's, declared with its real signature. `fd` comes
     // from a live std socket borrowed by the caller for the whole call; `value` points to an
     // `int` on this stack frame and `len` is exactly its size, so the kernel reads only it.
@@ -139,7 +150,12 @@ pub fn set_keepalive(stream: &std::net::TcpStream, interval: u64) -> std::io::Re
         let idle = interval.clamp(1, i32::MAX as u64) as c_int;
         set_int_option(fd, linux::SOL_SOCKET, linux::SO_KEEPALIVE, 1)?;
         set_int_option(fd, linux::IPPROTO_TCP, linux::TCP_KEEPIDLE, idle)?;
-        set_int_option(fd, linux::IPPROTO_TCP, linux::TCP_KEEPINTVL, (idle / 3).max(1))?;
+        set_int_option(
+            fd,
+            linux::IPPROTO_TCP,
+            linux::TCP_KEEPINTVL,
+            (idle / 3).max(1),
+        )?;
         set_int_option(fd, linux::IPPROTO_TCP, linux::TCP_KEEPCNT, 3)?;
     }
     #[cfg(not(target_os = "linux"))]

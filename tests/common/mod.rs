@@ -26,7 +26,10 @@ impl TempDir {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .subsec_nanos();
-        let path = std::env::temp_dir().join(format!("rust-redis-test-{}-{n}-{nanos}", std::process::id()));
+        let path = std::env::temp_dir().join(format!(
+            "rust-redis-test-{}-{n}-{nanos}",
+            std::process::id()
+        ));
         std::fs::create_dir_all(&path).expect("create temp dir");
         TempDir(path)
     }
@@ -138,7 +141,9 @@ impl Client {
     /// Connects, with a generous read timeout so a missing reply fails the test, not hangs it.
     pub fn connect(addr: SocketAddr) -> Client {
         let stream = TcpStream::connect(addr).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
         let reader = BufReader::new(stream.try_clone().unwrap());
         Client { stream, reader }
     }
@@ -170,7 +175,12 @@ impl Client {
     #[track_caller]
     pub fn assert(&mut self, args: &[&str], expected: &str) {
         let got = self.cmd(args);
-        assert_eq!(String::from_utf8_lossy(&got), expected, "reply to {:?}", args);
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            expected,
+            "reply to {:?}",
+            args
+        );
     }
 
     /// Reads the bytes of exactly one reply (any RESP2 or RESP3 type).
@@ -195,7 +205,10 @@ impl Client {
 
     fn read_into(&mut self, out: &mut Vec<u8>) {
         let mut line = Vec::new();
-        let n = self.reader.read_until(b'\n', &mut line).expect("read reply");
+        let n = self
+            .reader
+            .read_until(b'\n', &mut line)
+            .expect("read reply");
         assert!(n > 0, "server closed the connection");
         out.extend_from_slice(&line);
         self.read_rest(&line, out);
@@ -214,7 +227,11 @@ impl Client {
             }
             b'*' | b'~' | b'>' | b'%' | b'|' => {
                 let n: i64 = body.parse().unwrap();
-                let items = if matches!(line[0], b'%' | b'|') { n * 2 } else { n };
+                let items = if matches!(line[0], b'%' | b'|') {
+                    n * 2
+                } else {
+                    n
+                };
                 for _ in 0..items.max(0) {
                     self.read_into(out);
                 }
@@ -257,11 +274,17 @@ pub fn bulk(s: &str) -> String {
 /// set), in reply order.
 pub fn bulks(reply: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
-    let mut i = reply.iter().position(|&b| b == b'\n').map_or(reply.len(), |p| p + 1);
+    let mut i = reply
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(reply.len(), |p| p + 1);
     while i < reply.len() {
         assert_eq!(reply[i], b'$', "{:?}", String::from_utf8_lossy(reply));
         let nl = i + reply[i..].iter().position(|&b| b == b'\n').unwrap();
-        let n: usize = std::str::from_utf8(&reply[i + 1..nl - 1]).unwrap().parse().unwrap();
+        let n: usize = std::str::from_utf8(&reply[i + 1..nl - 1])
+            .unwrap()
+            .parse()
+            .unwrap();
         out.push(reply[nl + 1..nl + 1 + n].to_vec());
         i = nl + 1 + n + 2;
     }
@@ -278,7 +301,8 @@ pub const OK: &str = "+OK\r\n";
 /// The nil bulk string.
 pub const NIL: &str = "$-1\r\n";
 /// Redis's type error.
-pub const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+pub const WRONGTYPE: &str =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 /// Redis's integer parsing error.
 pub const NOT_INT: &str = "-ERR value is not an integer or out of range\r\n";
 /// `-ERR syntax error\r\n`.

@@ -79,7 +79,10 @@ fn ex01_missing_keys_and_bad_calls() {
         &["OBJECT", "FOO", "k"],
         "-ERR unknown subcommand 'FOO'. Try OBJECT HELP.\r\n",
     );
-    c.assert(&["OBJECT"], "-ERR wrong number of arguments for 'object' command\r\n");
+    c.assert(
+        &["OBJECT"],
+        "-ERR wrong number of arguments for 'object' command\r\n",
+    );
     c.assert(
         &["OBJECT", "ENCODING"],
         "-ERR wrong number of arguments for 'object|encoding' command\r\n",
@@ -95,13 +98,19 @@ fn ex01_missing_keys_and_bad_calls() {
 fn ex01_thresholds_follow_config_set() {
     let s = start();
     let mut c = s.client();
-    c.assert(&["CONFIG", "SET", "hash-max-listpack-entries", "2"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "SET", "hash-max-listpack-entries", "2"],
+        "+OK\r\n",
+    );
     c.assert(&["HSET", "h", "a", "1", "b", "2"], ":2\r\n");
     c.assert(&["OBJECT", "ENCODING", "h"], "$8\r\nlistpack\r\n");
     c.assert(&["HSET", "h", "c", "3"], ":1\r\n");
     c.assert(&["OBJECT", "ENCODING", "h"], "$9\r\nhashtable\r\n");
     // The old name of the setting is the same setting.
-    c.assert(&["CONFIG", "SET", "zset-max-ziplist-entries", "0"], "+OK\r\n");
+    c.assert(
+        &["CONFIG", "SET", "zset-max-ziplist-entries", "0"],
+        "+OK\r\n",
+    );
     c.assert(&["ZADD", "z", "1", "a"], ":1\r\n");
     c.assert(&["OBJECT", "ENCODING", "z"], "$8\r\nskiplist\r\n");
     c.assert(&["CONFIG", "SET", "set-max-intset-entries", "1"], "+OK\r\n");

@@ -36,7 +36,10 @@ fn ex03_errors_as_redis_orders_them() {
     c.assert(&["SET", "k", "foobar"], "+OK\r\n");
     c.assert(&["BITCOUNT", "k", "0"], "-ERR syntax error\r\n");
     c.assert(&["BITCOUNT", "k", "0", "1", "foo"], "-ERR syntax error\r\n");
-    c.assert(&["BITCOUNT", "k", "0", "1", "bit", "x"], "-ERR syntax error\r\n");
+    c.assert(
+        &["BITCOUNT", "k", "0", "1", "bit", "x"],
+        "-ERR syntax error\r\n",
+    );
     c.assert(
         &["BITCOUNT", "k", "a", "1"],
         "-ERR value is not an integer or out of range\r\n",

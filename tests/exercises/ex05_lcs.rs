@@ -41,7 +41,10 @@ fn ex05_errors() {
         "-ERR The specified keys must contain string values\r\n",
     );
     c.assert(&["LCS", "k1", "k1", "foo"], "-ERR syntax error\r\n");
-    c.assert(&["LCS", "k1"], "-ERR wrong number of arguments for 'lcs' command\r\n");
+    c.assert(
+        &["LCS", "k1"],
+        "-ERR wrong number of arguments for 'lcs' command\r\n",
+    );
 }
 
 #[test]

@@ -34,7 +34,10 @@ fn ex06_every_type_round_trips() {
     c.assert(&["RPUSH", "list", "c", "a", "b", "a"], ":4\r\n");
     c.assert(&["SADD", "set", "x", "y", "z"], ":3\r\n");
     c.assert(&["HSET", "hash", "f1", "v1", "f2", ""], ":2\r\n");
-    c.assert(&["ZADD", "zset", "1.5", "a", "-inf", "b", "2", "c"], ":3\r\n");
+    c.assert(
+        &["ZADD", "zset", "1.5", "a", "-inf", "b", "2", "c"],
+        ":3\r\n",
+    );
     for key in ["str", "list", "set", "hash", "zset"] {
         let to = format!("{key}:copy");
         assert_eq!(copy(&mut c, key, &to, "0", &[]), "+OK\r\n", "{key}");
@@ -78,7 +81,10 @@ fn ex06_errors_and_replace() {
         copy(&mut c, "s", "n", "x", &[]),
         "-ERR value is not an integer or out of range\r\n"
     );
-    assert_eq!(copy(&mut c, "s", "n", "0", &["FOO"]), "-ERR syntax error\r\n");
+    assert_eq!(
+        copy(&mut c, "s", "n", "0", &["FOO"]),
+        "-ERR syntax error\r\n"
+    );
     c.assert(
         &["RESTORE", "n", "0", "garbage"],
         "-ERR DUMP payload version or checksum are wrong\r\n",
@@ -121,7 +127,10 @@ fn ex06_ttls_relative_absolute_and_past() {
     // An absolute deadline in the past: OK, and no key (an existing one is replaced by nothing).
     assert_eq!(copy(&mut c, "s", "gone", "1000", &["ABSTTL"]), "+OK\r\n");
     c.assert(&["EXISTS", "gone"], ":0\r\n");
-    assert_eq!(copy(&mut c, "s", "s", "1000", &["ABSTTL", "REPLACE"]), "+OK\r\n");
+    assert_eq!(
+        copy(&mut c, "s", "s", "1000", &["ABSTTL", "REPLACE"]),
+        "+OK\r\n"
+    );
     c.assert(&["EXISTS", "s"], ":0\r\n");
 }
 
@@ -133,7 +142,10 @@ fn ex06_restored_keys_and_deadlines_survive_a_restart() {
     assert_eq!(copy(&mut c, "z", "copy", "1000000", &[]), "+OK\r\n");
     let deadline = c.cmd(&["PEXPIRETIME", "copy"]);
     let (_s, mut c) = restart_with_aof(s);
-    c.assert(&["ZRANGE", "copy", "0", "-1"], "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+    c.assert(
+        &["ZRANGE", "copy", "0", "-1"],
+        "*2\r\n$1\r\na\r\n$1\r\nb\r\n",
+    );
     assert_eq!(c.cmd(&["PEXPIRETIME", "copy"]), deadline);
 }
 
@@ -143,7 +155,10 @@ fn ex06_checks_come_in_redis_order() {
     let mut c = s.client();
     c.assert(&["SET", "s", "v"], "+OK\r\n");
     // Options first, then the existing key, then the TTL, then the payload.
-    c.assert(&["RESTORE", "s", "-1", "garbage", "FOO"], "-ERR syntax error\r\n");
+    c.assert(
+        &["RESTORE", "s", "-1", "garbage", "FOO"],
+        "-ERR syntax error\r\n",
+    );
     c.assert(
         &["RESTORE", "s", "-1", "garbage"],
         "-BUSYKEY Target key name already exists.\r\n",
@@ -184,6 +199,9 @@ fn ex06_further_idletime_and_freq_are_checked() {
         copy(&mut c, "s", "n", "0", &["IDLETIME", "1", "FREQ", "1"]),
         "-ERR syntax error\r\n"
     );
-    assert_eq!(copy(&mut c, "s", "n", "0", &["IDLETIME"]), "-ERR syntax error\r\n");
+    assert_eq!(
+        copy(&mut c, "s", "n", "0", &["IDLETIME"]),
+        "-ERR syntax error\r\n"
+    );
     c.assert(&["EXISTS", "n"], ":0\r\n");
 }

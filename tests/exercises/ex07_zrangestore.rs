@@ -3,7 +3,10 @@
 use crate::common::*;
 
 fn setup(c: &mut Client) {
-    c.assert(&["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"], ":4\r\n");
+    c.assert(
+        &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"],
+        ":4\r\n",
+    );
 }
 
 #[test]
@@ -17,18 +20,43 @@ fn ex07_by_rank_score_and_lex() {
         "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n",
     );
     c.assert(&["ZRANGESTORE", "dst", "z", "-2", "-1"], ":2\r\n");
-    c.assert(&["ZRANGE", "dst", "0", "-1"], "*2\r\n$1\r\nc\r\n$1\r\nd\r\n");
+    c.assert(
+        &["ZRANGE", "dst", "0", "-1"],
+        "*2\r\n$1\r\nc\r\n$1\r\nd\r\n",
+    );
     c.assert(&["ZRANGESTORE", "dst", "z", "0", "0", "REV"], ":1\r\n");
     c.assert(&["ZRANGE", "dst", "0", "-1"], "*1\r\n$1\r\nd\r\n");
     c.assert(&["ZRANGESTORE", "dst", "z", "(1", "3", "BYSCORE"], ":2\r\n");
-    c.assert(&["ZRANGE", "dst", "0", "-1"], "*2\r\n$1\r\nb\r\n$1\r\nc\r\n");
-    c.assert(&["ZRANGESTORE", "dst", "z", "3", "1", "BYSCORE", "REV"], ":3\r\n");
-    c.assert(&["ZRANGE", "dst", "0", "-1"], "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
     c.assert(
-        &["ZRANGESTORE", "dst", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "1", "2"],
+        &["ZRANGE", "dst", "0", "-1"],
+        "*2\r\n$1\r\nb\r\n$1\r\nc\r\n",
+    );
+    c.assert(
+        &["ZRANGESTORE", "dst", "z", "3", "1", "BYSCORE", "REV"],
+        ":3\r\n",
+    );
+    c.assert(
+        &["ZRANGE", "dst", "0", "-1"],
+        "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n",
+    );
+    c.assert(
+        &[
+            "ZRANGESTORE",
+            "dst",
+            "z",
+            "-inf",
+            "+inf",
+            "BYSCORE",
+            "LIMIT",
+            "1",
+            "2",
+        ],
         ":2\r\n",
     );
-    c.assert(&["ZRANGE", "dst", "0", "-1"], "*2\r\n$1\r\nb\r\n$1\r\nc\r\n");
+    c.assert(
+        &["ZRANGE", "dst", "0", "-1"],
+        "*2\r\n$1\r\nb\r\n$1\r\nc\r\n",
+    );
     c.assert(
         &[
             "ZRANGESTORE",
@@ -49,7 +77,10 @@ fn ex07_by_rank_score_and_lex() {
         "*2\r\n$1\r\nd\r\n$1\r\n4\r\n",
     );
     c.assert(&["ZRANGESTORE", "dst", "z", "[a", "(c", "BYLEX"], ":2\r\n");
-    c.assert(&["ZRANGE", "dst", "0", "-1"], "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+    c.assert(
+        &["ZRANGE", "dst", "0", "-1"],
+        "*2\r\n$1\r\na\r\n$1\r\nb\r\n",
+    );
 }
 
 #[test]
@@ -82,7 +113,10 @@ fn ex07_errors() {
         &["ZRANGESTORE", "dst", "z", "0", "-1", "WITHSCORES"],
         "-ERR syntax error\r\n",
     );
-    c.assert(&["ZRANGESTORE", "dst", "z", "0", "1", "foo"], "-ERR syntax error\r\n");
+    c.assert(
+        &["ZRANGESTORE", "dst", "z", "0", "1", "foo"],
+        "-ERR syntax error\r\n",
+    );
     c.assert(
         &["ZRANGESTORE", "dst", "z", "a", "b", "BYSCORE"],
         "-ERR min or max is not a float\r\n",
@@ -113,7 +147,10 @@ fn ex07_options_as_redis_reads_them() {
     let mut c = s.client();
     setup(&mut c);
     // Redis's "no LIMIT" is a count of -1, so this one passes with ranks.
-    c.assert(&["ZRANGESTORE", "dst", "z", "0", "-1", "LIMIT", "0", "-1"], ":4\r\n");
+    c.assert(
+        &["ZRANGESTORE", "dst", "z", "0", "-1", "LIMIT", "0", "-1"],
+        ":4\r\n",
+    );
     // Each option at most once.
     c.assert(
         &["ZRANGESTORE", "dst", "z", "0", "-1", "REV", "REV"],
@@ -124,15 +161,34 @@ fn ex07_options_as_redis_reads_them() {
         "-ERR syntax error\r\n",
     );
     // Score bounds are read with C's strtod: spaces before, hexadecimal, and "" as 0.
-    c.assert(&["ZRANGESTORE", "dst", "z", " 1", "0x2", "BYSCORE"], ":2\r\n");
-    c.assert(&["ZRANGE", "dst", "0", "-1"], "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+    c.assert(
+        &["ZRANGESTORE", "dst", "z", " 1", "0x2", "BYSCORE"],
+        ":2\r\n",
+    );
+    c.assert(
+        &["ZRANGE", "dst", "0", "-1"],
+        "*2\r\n$1\r\na\r\n$1\r\nb\r\n",
+    );
     c.assert(&["ZRANGESTORE", "dst", "z", "", "1", "BYSCORE"], ":1\r\n");
     // A negative count takes the rest; a negative offset takes nothing.
     c.assert(
-        &["ZRANGESTORE", "dst", "z", "(1", "+inf", "BYSCORE", "LIMIT", "1", "-1"],
+        &[
+            "ZRANGESTORE",
+            "dst",
+            "z",
+            "(1",
+            "+inf",
+            "BYSCORE",
+            "LIMIT",
+            "1",
+            "-1",
+        ],
         ":2\r\n",
     );
-    c.assert(&["ZRANGE", "dst", "0", "-1"], "*2\r\n$1\r\nc\r\n$1\r\nd\r\n");
+    c.assert(
+        &["ZRANGE", "dst", "0", "-1"],
+        "*2\r\n$1\r\nc\r\n$1\r\nd\r\n",
+    );
     c.assert(
         &[
             "ZRANGESTORE",

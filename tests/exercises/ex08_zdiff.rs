@@ -75,6 +75,9 @@ fn ex08_errors() {
         &["ZDIFFSTORE", "d", "0", "z1"],
         "-ERR at least 1 input key is needed for 'zdiffstore' command\r\n",
     );
-    c.assert(&["ZDIFFSTORE", "d", "1", "z1", "WITHSCORES"], "-ERR syntax error\r\n");
+    c.assert(
+        &["ZDIFFSTORE", "d", "1", "z1", "WITHSCORES"],
+        "-ERR syntax error\r\n",
+    );
     c.assert(&["EXISTS", "d"], ":0\r\n");
 }

@@ -23,7 +23,10 @@ fn ex09_numbers_strings_and_limits() {
     c.assert(&["SORT", "l", "LIMIT", "-1", "2"], &array(&["1", "2"]));
     c.assert(&["SORT", "l", "LIMIT", "2", "-1"], &array(&["3", "10"]));
     c.assert(&["SORT", "l", "LIMIT", "5", "2"], "*0\r\n");
-    c.assert(&["SORT", "l", "desc", "limit", "0", "2", "alpha"], &array(&["3", "2"]));
+    c.assert(
+        &["SORT", "l", "desc", "limit", "0", "2", "alpha"],
+        &array(&["3", "2"]),
+    );
     // Equal numbers are ordered by their bytes, so the answer is always the same.
     c.assert(&["RPUSH", "t", "1.0", "1", "01"], ":3\r\n");
     c.assert(&["SORT", "t"], &array(&["01", "1", "1.0"]));
@@ -111,14 +114,19 @@ fn ex09_further_by_and_get_read_other_keys() {
     // `->` names a hash field; a missing one sorts first.
     c.assert(&["HSET", "h_1", "f", "b"], ":1\r\n");
     c.assert(&["HSET", "h_3", "f", "a"], ":1\r\n");
-    c.assert(&["SORT", "l", "BY", "h_*->f", "ALPHA"], &array(&["2", "3", "1"]));
+    c.assert(
+        &["SORT", "l", "BY", "h_*->f", "ALPHA"],
+        &array(&["2", "3", "1"]),
+    );
     c.assert(
         &["SORT", "l", "BY", "h_*->f", "ALPHA", "GET", "h_*->f"],
         "*3\r\n$-1\r\n$1\r\na\r\n$1\r\nb\r\n",
     );
     // Stored, a GET that finds nothing is an empty string.
     c.assert(
-        &["SORT", "l", "BY", "w_*", "GET", "#", "GET", "nokey_*", "STORE", "out"],
+        &[
+            "SORT", "l", "BY", "w_*", "GET", "#", "GET", "nokey_*", "STORE", "out",
+        ],
         ":6\r\n",
     );
     c.assert(
@@ -139,7 +147,10 @@ fn ex09_further_by_a_constant_does_not_sort() {
     );
     c.assert(&["ZADD", "z", "3", "a", "1", "b", "2", "c"], ":3\r\n");
     c.assert(&["SORT", "z", "BY", "nosort"], &array(&["b", "c", "a"]));
-    c.assert(&["SORT", "z", "BY", "nosort", "DESC"], &array(&["a", "c", "b"]));
+    c.assert(
+        &["SORT", "z", "BY", "nosort", "DESC"],
+        &array(&["a", "c", "b"]),
+    );
     // A set has no order of its own: stored, it is sorted as strings.
     c.assert(&["SADD", "s", "c", "a", "b"], ":3\r\n");
     c.assert(&["SORT", "s", "BY", "nosort", "STORE", "so"], ":3\r\n");

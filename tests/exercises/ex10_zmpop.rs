@@ -38,7 +38,10 @@ fn ex10_errors() {
     c.assert(&["ZMPOP", "x", "z", "MIN"], numkeys);
     c.assert(&["ZMPOP", "1", "z", "FOO"], "-ERR syntax error\r\n");
     c.assert(&["ZMPOP", "2", "z", "MIN"], "-ERR syntax error\r\n");
-    c.assert(&["ZMPOP", "1", "z", "MIN", "COUNT"], "-ERR syntax error\r\n");
+    c.assert(
+        &["ZMPOP", "1", "z", "MIN", "COUNT"],
+        "-ERR syntax error\r\n",
+    );
     c.assert(
         &["ZMPOP", "1", "z", "MIN", "COUNT", "1", "foo"],
         "-ERR syntax error\r\n",
@@ -95,7 +98,10 @@ fn ex10_further_bzmpop_waits_for_a_member() {
     waiter.send(&["BZMPOP", "5", "2", "z1", "z2", "MIN", "COUNT", "2"]);
     let mut other = s.client();
     assert!(wait_until(std::time::Duration::from_secs(5), || {
-        other.cmd(&["CLIENT", "LIST"]).windows(10).any(|w| w == b"cmd=bzmpop")
+        other
+            .cmd(&["CLIENT", "LIST"])
+            .windows(10)
+            .any(|w| w == b"cmd=bzmpop")
     }));
     other.assert(&["ZADD", "z2", "1", "x", "2", "y", "3", "w"], ":3\r\n");
     assert_eq!(

@@ -23,7 +23,10 @@ fn ex11_without_replicas_it_answers_0_after_the_timeout() {
 fn ex11_errors() {
     let s = start();
     let mut c = s.client();
-    c.assert(&["WAIT", "x", "0"], "-ERR value is not an integer or out of range\r\n");
+    c.assert(
+        &["WAIT", "x", "0"],
+        "-ERR value is not an integer or out of range\r\n",
+    );
     c.assert(
         &["WAIT", "1", "x"],
         "-ERR timeout is not an integer or out of range\r\n",
@@ -33,7 +36,10 @@ fn ex11_errors() {
         "-ERR timeout is not an integer or out of range\r\n",
     );
     c.assert(&["WAIT", "1", "-1"], "-ERR timeout is negative\r\n");
-    c.assert(&["WAIT", "1"], "-ERR wrong number of arguments for 'wait' command\r\n");
+    c.assert(
+        &["WAIT", "1"],
+        "-ERR wrong number of arguments for 'wait' command\r\n",
+    );
 }
 
 #[test]

@@ -10,7 +10,10 @@ fn ex12_a_master_without_replicas() {
     let s = start();
     let mut c = s.client();
     c.assert(&["ROLE"], "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n");
-    c.assert(&["ROLE", "x"], "-ERR wrong number of arguments for 'role' command\r\n");
+    c.assert(
+        &["ROLE", "x"],
+        "-ERR wrong number of arguments for 'role' command\r\n",
+    );
 }
 
 #[test]
@@ -63,9 +66,17 @@ fn ex12_further_a_replica_whose_master_is_not_there() {
     let mut c = s.client();
     // Nothing listens on port 1: the link keeps trying, and has no offset yet.
     c.assert(&["REPLICAOF", "127.0.0.1", "1"], "+OK\r\n");
-    assert_eq!(info_field(&mut c, "replication", "master_link_status"), "down");
+    assert_eq!(
+        info_field(&mut c, "replication", "master_link_status"),
+        "down"
+    );
     let reply = String::from_utf8_lossy(&c.cmd(&["ROLE"])).into_owned();
-    let trying = ["connect", "connecting"]
-        .map(|state| format!("*5\r\n$5\r\nslave\r\n{}:1\r\n{}:-1\r\n", bulk("127.0.0.1"), bulk(state)));
+    let trying = ["connect", "connecting"].map(|state| {
+        format!(
+            "*5\r\n$5\r\nslave\r\n{}:1\r\n{}:-1\r\n",
+            bulk("127.0.0.1"),
+            bulk(state)
+        )
+    });
     assert!(trying.contains(&reply), "ROLE: {reply:?}");
 }

@@ -86,6 +86,9 @@ pub fn caught_up(master: &mut Client, replica: &mut Client) -> String {
         offset = info_field(master, "replication", "master_repl_offset");
         info_field(replica, "replication", "slave_repl_offset") == offset
     });
-    assert!(agreed, "the replica did not catch up with the master's offset {offset}");
+    assert!(
+        agreed,
+        "the replica did not catch up with the master's offset {offset}"
+    );
     offset
 }

@@ -36,8 +36,13 @@ impl Conn {
     /// Connects, with a read timeout so that a missing reply fails the test instead of hanging it.
     pub fn connect(addr: SocketAddr) -> Conn {
         let stream = TcpStream::connect(addr).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let reader = Reader::new(BufReader::with_capacity(64 * 1024, stream.try_clone().unwrap()));
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let reader = Reader::new(BufReader::with_capacity(
+            64 * 1024,
+            stream.try_clone().unwrap(),
+        ));
         Conn { stream, reader }
     }
 
@@ -146,7 +151,9 @@ impl Conn {
                             Value::Simple(t) if t == "list" => vec![b"LRANGE", b"0", b"-1"],
                             Value::Simple(t) if t == "set" => vec![b"SMEMBERS"],
                             Value::Simple(t) if t == "hash" => vec![b"HGETALL"],
-                            Value::Simple(t) if t == "zset" => vec![b"ZRANGE", b"0", b"-1", b"WITHSCORES"],
+                            Value::Simple(t) if t == "zset" => {
+                                vec![b"ZRANGE", b"0", b"-1", b"WITHSCORES"]
+                            }
                             // Gone since KEYS (expired): read it as a string, and see nil.
                             _ => vec![b"GET"],
                         };
@@ -161,13 +168,24 @@ impl Conn {
                         (_, Value::Null) => continue,
                         (Value::Simple(t), v) if t == "string" => Model::Str(bulk(v)),
                         (Value::Simple(t), v) if t == "list" => Model::List(bulks(v)),
-                        (Value::Simple(t), v) if t == "set" => Model::Set(bulks(v).into_iter().collect()),
-                        (Value::Simple(t), v) if t == "hash" => {
-                            Model::Hash(bulks(v).chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect())
+                        (Value::Simple(t), v) if t == "set" => {
+                            Model::Set(bulks(v).into_iter().collect())
                         }
+                        (Value::Simple(t), v) if t == "hash" => Model::Hash(
+                            bulks(v)
+                                .chunks(2)
+                                .map(|p| (p[0].clone(), p[1].clone()))
+                                .collect(),
+                        ),
                         (Value::Simple(t), v) if t == "zset" => {
-                            let score = |s: &[u8]| std::str::from_utf8(s).unwrap().parse::<f64>().unwrap();
-                            Model::ZSet(bulks(v).chunks(2).map(|p| (p[0].clone(), score(&p[1]))).collect())
+                            let score =
+                                |s: &[u8]| std::str::from_utf8(s).unwrap().parse::<f64>().unwrap();
+                            Model::ZSet(
+                                bulks(v)
+                                    .chunks(2)
+                                    .map(|p| (p[0].clone(), score(&p[1])))
+                                    .collect(),
+                            )
                         }
                         (other, _) => panic!("unexpected type {other:?}"),
                     };
@@ -211,7 +229,11 @@ pub fn assert_same(master: &Keyspace, replica: &Keyspace, tolerance_ms: u64) {
     let mut problems = Vec::new();
     for (key, (model, deadline)) in master {
         match replica.get(key) {
-            None => problems.push(format!("db {} key {:?}: missing on the replica", key.0, show(&key.1))),
+            None => problems.push(format!(
+                "db {} key {:?}: missing on the replica",
+                key.0,
+                show(&key.1)
+            )),
             Some((m, _)) if m != model => problems.push(format!(
                 "db {} key {:?}: {model:?} on the master, {m:?} on the replica",
                 key.0,
@@ -234,7 +256,11 @@ pub fn assert_same(master: &Keyspace, replica: &Keyspace, tolerance_ms: u64) {
         }
     }
     for key in replica.keys().filter(|k| !master.contains_key(*k)) {
-        problems.push(format!("db {} key {:?}: only on the replica", key.0, show(&key.1)));
+        problems.push(format!(
+            "db {} key {:?}: only on the replica",
+            key.0,
+            show(&key.1)
+        ));
     }
     assert!(
         problems.is_empty(),

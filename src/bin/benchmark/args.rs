@@ -130,13 +130,19 @@ mod tests {
     #[test]
     fn options_parse_like_the_go_tool() {
         let args = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
-        let o = Options::parse(&args("-h localhost -p 7000 -c 4 -n 10 -d 8 -t GET,set -P 16 -r 100 -q")).unwrap();
+        let o = Options::parse(&args(
+            "-h localhost -p 7000 -c 4 -n 10 -d 8 -t GET,set -P 16 -r 100 -q",
+        ))
+        .unwrap();
         let o = o.unwrap();
         assert_eq!(
             (o.host.as_str(), o.port, o.clients, o.requests),
             ("localhost", 7000, 4, 10)
         );
-        assert_eq!((o.data_size, o.pipeline, o.keyspace, o.quiet), (8, 16, 100, true));
+        assert_eq!(
+            (o.data_size, o.pipeline, o.keyspace, o.quiet),
+            (8, 16, 100, true)
+        );
         assert_eq!(o.tests, vec![Test::Set, Test::Get]);
         assert_eq!(Options::parse(&args("--help")).unwrap(), None);
         assert_eq!(Options::parse(&[]).unwrap(), Some(Options::default()));

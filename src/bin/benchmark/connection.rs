@@ -107,7 +107,10 @@ fn parse_len(digits: &[u8]) -> anyhow::Result<Option<usize>> {
     let mut n: usize = 0;
     for &d in digits {
         if !d.is_ascii_digit() || digits.len() > 18 {
-            bail!("malformed reply: bad length {:?}", String::from_utf8_lossy(digits));
+            bail!(
+                "malformed reply: bad length {:?}",
+                String::from_utf8_lossy(digits)
+            );
         }
         n = n * 10 + usize::from(d - b'0');
     }
@@ -161,7 +164,11 @@ impl ReplyBuffer {
     /// # Errors
     /// The connection failed, closed, or stayed silent past [`REPLY_TIMEOUT`]; or the bytes are
     /// not RESP2.
-    pub(crate) fn next_reply(&mut self, stream: &mut TcpStream, errors: &mut Errors) -> anyhow::Result<()> {
+    pub(crate) fn next_reply(
+        &mut self,
+        stream: &mut TcpStream,
+        errors: &mut Errors,
+    ) -> anyhow::Result<()> {
         loop {
             if let Some(reply) = skip_reply(self.pending())? {
                 if reply.error {
@@ -201,10 +208,17 @@ impl ReplyBuffer {
                     return Ok(());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => bail!(
-                    "no reply within {} s: the server may not answer this command at all",
-                    REPLY_TIMEOUT.as_secs()
-                ),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    bail!(
+                        "no reply within {} s: the server may not answer this command at all",
+                        REPLY_TIMEOUT.as_secs()
+                    )
+                }
                 Err(e) => return Err(e).context("reading replies"),
             }
         }
@@ -230,13 +244,26 @@ mod tests {
         ];
         for &(bytes, len, error) in cases {
             // Alone, and followed by the next reply of a pipeline, which must be left alone.
-            assert_eq!(skip_reply(bytes).unwrap(), Some(Skipped { len, error }), "{bytes:?}");
+            assert_eq!(
+                skip_reply(bytes).unwrap(),
+                Some(Skipped { len, error }),
+                "{bytes:?}"
+            );
             let mut two = bytes.to_vec();
             two.extend_from_slice(b"+PONG\r\n");
-            assert_eq!(skip_reply(&two).unwrap(), Some(Skipped { len, error }), "{bytes:?}");
+            assert_eq!(
+                skip_reply(&two).unwrap(),
+                Some(Skipped { len, error }),
+                "{bytes:?}"
+            );
             // Every strict prefix is incomplete, never an error and never a wrong length.
             for cut in 0..bytes.len() {
-                assert_eq!(skip_reply(&bytes[..cut]).unwrap(), None, "{:?}", &bytes[..cut]);
+                assert_eq!(
+                    skip_reply(&bytes[..cut]).unwrap(),
+                    None,
+                    "{:?}",
+                    &bytes[..cut]
+                );
             }
         }
     }

@@ -133,12 +133,18 @@ mod tests {
             assert!(i >= last, "index went back at {v}");
             last = i;
             let high = Histogram::highest_in(i);
-            assert!(high >= v && high - v <= v / SUB, "value {v} bucket high {high}");
+            assert!(
+                high >= v && high - v <= v / SUB,
+                "value {v} bucket high {high}"
+            );
             assert_eq!(Histogram::index(high), i);
             assert_eq!(Histogram::index(high + 1), i + 1);
             v = v * 17 / 16 + 1;
         }
-        assert_eq!(Histogram::index(u64::MAX), Histogram::new().counts.len() - 1);
+        assert_eq!(
+            Histogram::index(u64::MAX),
+            Histogram::new().counts.len() - 1
+        );
         assert_eq!(Histogram::highest_in(Histogram::index(u64::MAX)), u64::MAX);
     }
 

@@ -92,7 +92,10 @@ pub(crate) fn print_report(r: &Report, opts: &Options) {
         r.completed,
         r.elapsed.as_secs_f64()
     );
-    println!("  {} parallel clients, pipeline {}", opts.clients, opts.pipeline);
+    println!(
+        "  {} parallel clients, pipeline {}",
+        opts.clients, opts.pipeline
+    );
     println!("  {} bytes payload, {keys}", opts.data_size);
     println!("  {errors}");
     println!();

@@ -83,7 +83,12 @@ fn client_loop(mut stream: TcpStream, job: &Job) -> anyhow::Result<ClientStats> 
 
 /// Sends `count` copies of one command in one pipeline on a fresh connection and waits for
 /// every reply: the pre-fill of tests that read data.
-fn prefill(addrs: &[SocketAddr], opts: &Options, argv: &[Vec<u8>], count: usize) -> anyhow::Result<Errors> {
+fn prefill(
+    addrs: &[SocketAddr],
+    opts: &Options,
+    argv: &[Vec<u8>],
+    count: usize,
+) -> anyhow::Result<Errors> {
     let mut stream = connect(addrs, opts)?;
     let request = Template::new(argv).bytes;
     stream
@@ -145,7 +150,9 @@ pub(crate) fn run_test(addrs: &[SocketAddr], opts: &Options, test: Test) -> anyh
                 for t in threads {
                     let _ = t.join();
                 }
-                return Err(e).context(format!("starting client thread {i} (try fewer clients with -c)"));
+                return Err(e).context(format!(
+                    "starting client thread {i} (try fewer clients with -c)"
+                ));
             }
         }
     }
@@ -167,7 +174,9 @@ pub(crate) fn run_test(addrs: &[SocketAddr], opts: &Options, test: Test) -> anyh
                 report.errors.merge(s.errors);
                 finished = finished.max(s.finished);
             }
-            Ok(Err(e)) => failure = failure.or(Some(e.context(format!("{}: client {i}", test.title())))),
+            Ok(Err(e)) => {
+                failure = failure.or(Some(e.context(format!("{}: client {i}", test.title()))))
+            }
             Err(_) => failure = failure.or(Some(anyhow!("{}: client {i} panicked", test.title()))),
         }
     }
@@ -201,7 +210,8 @@ mod tests {
     /// does not know counted as errors rather than hidden.
     #[test]
     fn runs_against_the_real_server_and_counts_errors() {
-        let dir = std::env::temp_dir().join(format!("rust-redis-bench-test-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("rust-redis-bench-test-{}", std::process::id()));
         let server = rust_redis::server::start(rust_redis::server::Config {
             port: 0,
             dir: dir.clone(),
@@ -232,7 +242,9 @@ mod tests {
                 .write_all(&Template::new(&[b"SET".to_vec(), key.to_vec(), value.to_vec()]).bytes)
                 .unwrap();
             let mut errors = Errors::default();
-            ReplyBuffer::new().next_reply(&mut stream, &mut errors).unwrap();
+            ReplyBuffer::new()
+                .next_reply(&mut stream, &mut errors)
+                .unwrap();
             assert_eq!(errors.count, 0);
         }
         let fixed_key = Options {

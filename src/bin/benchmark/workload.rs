@@ -108,14 +108,21 @@ impl Test {
             // silently skips names it does not know. A typo here is an error, not an empty run.
             let Some(t) = Test::ALL.iter().find(|t| t.name() == name) else {
                 let names: Vec<&str> = Test::ALL.iter().map(|t| t.name()).collect();
-                bail!("unknown test {name:?} (tests: {}, or all)", names.join(", "));
+                bail!(
+                    "unknown test {name:?} (tests: {}, or all)",
+                    names.join(", ")
+                );
             };
             wanted.push(*t);
         }
         if wanted.is_empty() {
             bail!("option -t: no test named");
         }
-        Ok(Test::ALL.iter().copied().filter(|t| wanted.contains(t)).collect())
+        Ok(Test::ALL
+            .iter()
+            .copied()
+            .filter(|t| wanted.contains(t))
+            .collect())
     }
 
     /// The command, word by word, with `__rand_int__` where `-r` puts a random number.
@@ -206,7 +213,10 @@ impl Template {
         }
         for &hole in &self.holes {
             let mut n = rng.random_range(0..keyspace);
-            for digit in out[start + hole..start + hole + PLACEHOLDER.len()].iter_mut().rev() {
+            for digit in out[start + hole..start + hole + PLACEHOLDER.len()]
+                .iter_mut()
+                .rev()
+            {
                 *digit = b'0' + (n % 10) as u8;
                 n /= 10;
             }
@@ -234,7 +244,10 @@ mod tests {
         for key in text.split("\r\n").filter(|w| w.starts_with("key:")) {
             let n = &key[4..];
             assert_eq!(n.len(), 12);
-            assert!(n.starts_with("000000000") && n.parse::<u64>().unwrap() < 1000, "{key}");
+            assert!(
+                n.starts_with("000000000") && n.parse::<u64>().unwrap() < 1000,
+                "{key}"
+            );
         }
         let zadd = Template::new(&Test::Zadd.argv(b"", false));
         assert_eq!(

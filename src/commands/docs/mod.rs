@@ -136,10 +136,15 @@ fn read_table(text: &'static str) -> Table {
             continue;
         }
         table.finish(pending.take(), group);
-        if let Some(name) = trimmed.strip_prefix("== ").and_then(|g| g.strip_suffix(" ==")) {
+        if let Some(name) = trimmed
+            .strip_prefix("== ")
+            .and_then(|g| g.strip_suffix(" =="))
+        {
             match GROUPS.iter().find(|g| **g == name) {
                 Some(g) => group = g,
-                None => table.errors.push(format!("line {}: no group is called {name}", n + 1)),
+                None => table
+                    .errors
+                    .push(format!("line {}: no group is called {name}", n + 1)),
             }
         } else {
             pending = Some((n + 1, trimmed, Vec::new()));
@@ -152,7 +157,9 @@ fn read_table(text: &'static str) -> Table {
 impl Table {
     /// Adds the entry read so far, if any, or says why it cannot.
     fn finish(&mut self, pending: Option<Pending>, group: &'static str) {
-        let Some((at, line, details)) = pending else { return };
+        let Some((at, line, details)) = pending else {
+            return;
+        };
         match read_entry(group, line, &details) {
             Ok(entry) if self.by_name.contains_key(&entry.name) => {
                 self.errors
@@ -182,7 +189,8 @@ fn read_entry(group: &'static str, line: &str, details: &[&'static str]) -> Resu
                 let (name, kind) = pair
                     .split_once('=')
                     .ok_or(format!("{line}: `{pair}` is not name=type"))?;
-                let kind = Kind::value_type(kind).ok_or(format!("{line}: no type is called {kind}"))?;
+                let kind =
+                    Kind::value_type(kind).ok_or(format!("{line}: no type is called {kind}"))?;
                 if !syntax.set_type(name, &kind) {
                     return Err(format!("{line}: no value is called {name}"));
                 }
@@ -310,7 +318,10 @@ fn arguments(args: &[Arg]) -> Value {
     Value::Array(
         args.iter()
             .map(|arg| {
-                let mut map = vec![(bulk("name"), bulk(&arg.name)), (bulk("type"), bulk(arg.kind.name()))];
+                let mut map = vec![
+                    (bulk("name"), bulk(&arg.name)),
+                    (bulk("type"), bulk(arg.kind.name())),
+                ];
                 if let Some(i) = arg.key_spec_index {
                     map.push((bulk("key_spec_index"), Value::Integer(i as i64)));
                 }
@@ -370,7 +381,9 @@ mod tests {
                 // A container's own arity counts its subcommand's name, which is no argument
                 // of its own; `COMMAND` also runs alone. Its subcommands are checked one by one.
                 Some(_) if !spec.subcommands.is_empty() => assert!(spec.arity < 0, "{}", spec.name),
-                Some(entry) if entry.syntax.arity() != spec.arity && !LOOSER.contains(&spec.name) => {
+                Some(entry)
+                    if entry.syntax.arity() != spec.arity && !LOOSER.contains(&spec.name) =>
+                {
                     wrong.push(format!(
                         "{}: {} by the table, {} by the registry",
                         spec.name,
@@ -406,7 +419,10 @@ mod tests {
                 let parent = table()
                     .get(container)
                     .unwrap_or_else(|| panic!("{} has no container", entry.name));
-                assert!(parent.syntax.args.is_empty(), "{container} takes arguments of its own");
+                assert!(
+                    parent.syntax.args.is_empty(),
+                    "{container} takes arguments of its own"
+                );
                 assert_eq!(parent.group, entry.group, "{}", entry.name);
             }
         }

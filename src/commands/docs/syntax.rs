@@ -148,8 +148,19 @@ impl Arg {
 
     /// A choice or a block of `parts`, named after them.
     fn group(parts: Vec<Arg>, one_of: bool) -> Arg {
-        let name = parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join("_");
-        Arg::new(name, if one_of { Kind::OneOf(parts) } else { Kind::Block(parts) })
+        let name = parts
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join("_");
+        Arg::new(
+            name,
+            if one_of {
+                Kind::OneOf(parts)
+            } else {
+                Kind::Block(parts)
+            },
+        )
     }
 
     /// A keyword standing alone, not yet attached to what follows it.
@@ -178,7 +189,8 @@ impl Arg {
         }
         let parts = self.kind.parts();
         parts.iter().any(Arg::is_variable)
-            || (matches!(self.kind, Kind::OneOf(_)) && parts.iter().any(|p| p.min_words() != parts[0].min_words()))
+            || (matches!(self.kind, Kind::OneOf(_))
+                && parts.iter().any(|p| p.min_words() != parts[0].min_words()))
     }
 }
 
@@ -186,13 +198,15 @@ impl Arg {
 /// numbers and patterns. A command whose value means otherwise says so in the table.
 pub fn default_type(name: &str) -> Kind {
     match name {
-        "key" | "key1" | "key2" | "newkey" | "destkey" | "source" | "destination" | "src" | "dst" => Kind::Key,
+        "key" | "key1" | "key2" | "newkey" | "destkey" | "source" | "destination" | "src"
+        | "dst" => Kind::Key,
         "pattern" => Kind::Pattern,
         "unix-time-seconds" | "unix-time-milliseconds" => Kind::UnixTime,
         "score" | "timeout" => Kind::Double,
-        "count" | "cursor" | "db" | "destination-db" | "decrement" | "increment" | "start" | "stop" | "end"
-        | "index" | "index1" | "index2" | "offset" | "seconds" | "milliseconds" | "len" | "limit" | "numkeys"
-        | "rank" | "num-matches" | "frequency" | "ttl" | "protover" | "client-id" | "weight" => Kind::Integer,
+        "count" | "cursor" | "db" | "destination-db" | "decrement" | "increment" | "start"
+        | "stop" | "end" | "index" | "index1" | "index2" | "offset" | "seconds"
+        | "milliseconds" | "len" | "limit" | "numkeys" | "rank" | "num-matches" | "frequency"
+        | "ttl" | "protover" | "client-id" | "weight" => Kind::Integer,
         _ => Kind::String,
     }
 }
@@ -318,7 +332,11 @@ fn lex(line: &str) -> Vec<Lexeme<'_>> {
 }
 
 fn word(w: &str) -> Lexeme<'_> {
-    if w == "..." { Lexeme::Ellipsis } else { Lexeme::Word(w) }
+    if w == "..." {
+        Lexeme::Ellipsis
+    } else {
+        Lexeme::Word(w)
+    }
 }
 
 /// A keyword has capitals and no lower-case letters (`NX`, `LIB-NAME`); anything else names a
@@ -343,7 +361,9 @@ pub fn parse(line: &str) -> Result<Syntax, SyntaxError> {
         })
         .collect();
     if words.is_empty() || words.len() > 2 {
-        return Err(SyntaxError(format!("`{line}`: a name is one or two words in capitals")));
+        return Err(SyntaxError(format!(
+            "`{line}`: a name is one or two words in capitals"
+        )));
     }
     let mut parser = Parser {
         lexemes: &lexemes[words.len()..],
@@ -352,8 +372,14 @@ pub fn parse(line: &str) -> Result<Syntax, SyntaxError> {
     let items = parser.sequence()?;
     match parser.peek() {
         None => {}
-        Some(Lexeme::Ellipsis) => return Err(SyntaxError(format!("`{line}`: `...` outside `[x ...]`"))),
-        Some(_) => return Err(SyntaxError(format!("`{line}`: a `]`, `>` or `|` that closes nothing"))),
+        Some(Lexeme::Ellipsis) => {
+            return Err(SyntaxError(format!("`{line}`: `...` outside `[x ...]`")));
+        }
+        Some(_) => {
+            return Err(SyntaxError(format!(
+                "`{line}`: a `]`, `>` or `|` that closes nothing"
+            )));
+        }
     }
     let mut syntax = Syntax {
         words,
@@ -448,7 +474,9 @@ fn attach_tokens(items: Vec<Arg>) -> Vec<Arg> {
     let mut out: Vec<Arg> = Vec::with_capacity(items.len());
     for item in items {
         match out.last_mut() {
-            Some(last) if last.is_bare_keyword() && item.token.is_none() && !item.is_bare_keyword() => {
+            Some(last)
+                if last.is_bare_keyword() && item.token.is_none() && !item.is_bare_keyword() =>
+            {
                 let token = last.token.take();
                 *last = item;
                 last.token = token;
@@ -531,7 +559,11 @@ mod tests {
                 if let Some(i) = a.key_spec_index {
                     s.push_str(&format!("#{i}"));
                 }
-                for (on, mark) in [(a.optional, '?'), (a.multiple, '*'), (a.multiple_token, '+')] {
+                for (on, mark) in [
+                    (a.optional, '?'),
+                    (a.multiple, '*'),
+                    (a.multiple_token, '+'),
+                ] {
                     if on {
                         s.push(mark);
                     }
@@ -563,7 +595,10 @@ mod tests {
         );
         assert_eq!(
             read("HSET key field value [field value ...]"),
-            ("key:key#0 field_value:block*(field:string value:string)".into(), -4)
+            (
+                "key:key#0 field_value:block*(field:string value:string)".into(),
+                -4
+            )
         );
         assert_eq!(read("PING [message]"), ("message:string?".into(), -1));
         assert_eq!(read("RANDOMKEY"), (String::new(), 1));
@@ -626,7 +661,10 @@ mod tests {
             "key_key_help:oneof(ENCODING key:key#0 FREQ key:key#0 HELP help:pure-token)"
         );
         assert_eq!(arity, -2);
-        assert_eq!(read("CLIENT SETINFO <LIB-NAME libname | LIB-VER libver>").1, 4);
+        assert_eq!(
+            read("CLIENT SETINFO <LIB-NAME libname | LIB-VER libver>").1,
+            4
+        );
         let client_kill = "CLIENT KILL <ip:port | <ID client-id | SKIPME yes/no> [ID client-id | SKIPME yes/no ...]>";
         let syntax = parse(client_kill).unwrap();
         assert_eq!(syntax.full_name(), "client|kill");

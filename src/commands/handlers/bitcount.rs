@@ -50,7 +50,10 @@ pub fn bitcount(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Some(u) if u == b"bit" => true,
         Some(_) => return Value::syntax_error(),
     };
-    let count = match (bits, clamp(start, end, s.len() as i64 * if bits { 8 } else { 1 })) {
+    let count = match (
+        bits,
+        clamp(start, end, s.len() as i64 * if bits { 8 } else { 1 }),
+    ) {
         (_, None) => 0,
         (false, Some((a, b))) => popcount(&s[a as usize..=b as usize]),
         (true, Some((a, b))) => (a..=b)

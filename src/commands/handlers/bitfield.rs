@@ -73,7 +73,9 @@ fn c_word(word: &[u8]) -> &[u8] {
 /// Parses `i1`…`i64` or `u1`…`u63`.
 fn parse_kind(word: &[u8]) -> Result<Kind, Value> {
     let bad = || {
-        Value::error("ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.")
+        Value::error(
+            "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.",
+        )
     };
     let word = c_word(word);
     let signed = match word.first() {
@@ -101,11 +103,17 @@ fn parse_offset(word: &[u8], bits: u32, max_bytes: u64) -> Result<u64, Value> {
     let offset = parse_i64(digits).map(|n| {
         // Redis parity: Redis multiplies without an overflow check, and the product wraps as
         // two's complement does; whatever it lands on is then range-checked like any offset.
-        if by_index { n.wrapping_mul(bits as i64) } else { n }
+        if by_index {
+            n.wrapping_mul(bits as i64)
+        } else {
+            n
+        }
     });
     match offset {
         Some(o) if o >= 0 && (o as u64 >> 3) < max_bytes => Ok(o as u64),
-        _ => Err(Value::error("ERR bit offset is not an integer or out of range")),
+        _ => Err(Value::error(
+            "ERR bit offset is not an integer or out of range",
+        )),
     }
 }
 
@@ -325,7 +333,10 @@ pub fn bitfield(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     // Grow once to hold the farthest field written: at most `proto-max-bulk-len` bytes, since
     // every offset was checked against it.
     let len = (farthest / 8) as usize + 1;
-    let s = match ctx.db.get_or_insert_with(key, ctx.now, || Data::Str(Vec::new().into())) {
+    let s = match ctx
+        .db
+        .get_or_insert_with(key, ctx.now, || Data::Str(Vec::new().into()))
+    {
         Data::Str(s) => s.as_mut_vec(),
         _ => return StoreError::WrongType.into(),
     };
@@ -367,7 +378,12 @@ pub fn bitfield(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 /// Logs one record per field `written` (kind, offset, new value), the first one also growing
 /// the string to `grown_to` bytes when no field reaches that far; a string that grew with no
 /// field written logs the growth alone.
-fn log_writes(ctx: &mut Context<'_>, key: &[u8], written: &[(Kind, u64, i64)], grown_to: Option<usize>) {
+fn log_writes(
+    ctx: &mut Context<'_>,
+    key: &[u8],
+    written: &[(Kind, u64, i64)],
+    grown_to: Option<usize>,
+) {
     let reach = written
         .iter()
         .map(|&(kind, offset, _)| (offset + kind.bits as u64 - 1) / 8 + 1)
@@ -406,8 +422,14 @@ fn log_writes(ctx: &mut Context<'_>, key: &[u8], written: &[(Kind, u64, i64)], g
 mod tests {
     use super::*;
 
-    const I8: Kind = Kind { signed: true, bits: 8 };
-    const U8: Kind = Kind { signed: false, bits: 8 };
+    const I8: Kind = Kind {
+        signed: true,
+        bits: 8,
+    };
+    const U8: Kind = Kind {
+        signed: false,
+        bits: 8,
+    };
 
     #[test]
     fn bits_read_and_write_most_significant_first() {
@@ -427,32 +449,72 @@ mod tests {
         assert_eq!(read_bits(&s, 7, 5), 23);
         assert_eq!(read_bits(&s, 12, 64), 0, "past the end reads zeros");
         assert_eq!(decode(I8, 0xff), -1);
-        assert_eq!(decode(Kind { signed: true, bits: 64 }, u64::MAX), -1);
+        assert_eq!(
+            decode(
+                Kind {
+                    signed: true,
+                    bits: 64
+                },
+                u64::MAX
+            ),
+            -1
+        );
         assert_eq!(encode(I8, -1), 0xff);
     }
 
     #[test]
     fn overflow_rules() {
-        assert_eq!(apply(U8, 100, Action::IncrBy(257), Overflow::Wrap), Some(101));
-        assert_eq!(apply(U8, 100, Action::IncrBy(257), Overflow::Sat), Some(255));
+        assert_eq!(
+            apply(U8, 100, Action::IncrBy(257), Overflow::Wrap),
+            Some(101)
+        );
+        assert_eq!(
+            apply(U8, 100, Action::IncrBy(257), Overflow::Sat),
+            Some(255)
+        );
         assert_eq!(apply(U8, 100, Action::IncrBy(-255), Overflow::Sat), Some(0));
         assert_eq!(apply(U8, 100, Action::IncrBy(257), Overflow::Fail), None);
-        assert_eq!(apply(I8, 100, Action::IncrBy(257), Overflow::Sat), Some(127));
-        assert_eq!(apply(I8, 100, Action::IncrBy(-255), Overflow::Sat), Some(-128));
-        assert_eq!(apply(I8, 100, Action::IncrBy(255), Overflow::Wrap), Some(99));
-        let i64k = Kind { signed: true, bits: 64 };
-        assert_eq!(apply(i64k, i64::MAX, Action::IncrBy(1), Overflow::Wrap), Some(i64::MIN));
-        assert_eq!(apply(i64k, i64::MAX, Action::IncrBy(1), Overflow::Fail), None);
+        assert_eq!(
+            apply(I8, 100, Action::IncrBy(257), Overflow::Sat),
+            Some(127)
+        );
+        assert_eq!(
+            apply(I8, 100, Action::IncrBy(-255), Overflow::Sat),
+            Some(-128)
+        );
+        assert_eq!(
+            apply(I8, 100, Action::IncrBy(255), Overflow::Wrap),
+            Some(99)
+        );
+        let i64k = Kind {
+            signed: true,
+            bits: 64,
+        };
+        assert_eq!(
+            apply(i64k, i64::MAX, Action::IncrBy(1), Overflow::Wrap),
+            Some(i64::MIN)
+        );
+        assert_eq!(
+            apply(i64k, i64::MAX, Action::IncrBy(1), Overflow::Fail),
+            None
+        );
         // Redis's readings of SET values out of range.
         assert_eq!(apply(U8, 0, Action::Set(-1), Overflow::Sat), Some(255));
         assert_eq!(apply(I8, 0, Action::Set(-200), Overflow::Sat), Some(-128));
-        assert_eq!(apply(I8, 0, Action::Set(i64::MIN), Overflow::Sat), Some(127));
+        assert_eq!(
+            apply(I8, 0, Action::Set(i64::MIN), Overflow::Sat),
+            Some(127)
+        );
         assert_eq!(apply(I8, 0, Action::Set(255), Overflow::Wrap), Some(-1));
     }
 
     #[test]
     fn parsing_follows_redis() {
-        let words = |s: &str| s.split(' ').map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
+        let words = |s: &str| {
+            s.split(' ')
+                .map(|w| w.as_bytes().to_vec())
+                .collect::<Vec<_>>()
+        };
         let ops = parse_ops(&words("overflow sat incrby u2 #3 1 GET i64 0"), 1 << 29).unwrap();
         assert_eq!(ops[0].offset, 6);
         assert_eq!(ops[0].overflow, Overflow::Sat);
@@ -463,6 +525,9 @@ mod tests {
         assert_eq!(parse_kind(b"u8\0x").unwrap(), U8);
         assert!(parse_offset(b"#-1", 8, 1 << 29).is_err());
         assert!(parse_offset(b"4294967296", 8, 1 << 29).is_err());
-        assert_eq!(parse_offset(b"#4611686018427387905", 4, 1 << 29).unwrap(), 4);
+        assert_eq!(
+            parse_offset(b"#4611686018427387905", 4, 1 << 29).unwrap(),
+            4
+        );
     }
 }

@@ -29,7 +29,9 @@ fn parse_offset(shared: &Shared, arg: &[u8]) -> Result<usize, Value> {
     parse_i64(arg)
         .filter(|&o| o >= 0 && ((o as u64) >> 3) < max_bytes)
         .and_then(|o| usize::try_from(o).ok())
-        .ok_or(Value::error("ERR bit offset is not an integer or out of range"))
+        .ok_or(Value::error(
+            "ERR bit offset is not an integer or out of range",
+        ))
 }
 
 // ANCHOR: setbit
@@ -57,7 +59,10 @@ pub fn setbit(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     };
     // Edited in place, as Redis edits a raw string: `as_mut_vec` moves a short inline string to
     // the heap once, the price of a buffer that can grow.
-    let s = match ctx.db.get_or_insert_with(key, ctx.now, || Data::Str(Vec::new().into())) {
+    let s = match ctx
+        .db
+        .get_or_insert_with(key, ctx.now, || Data::Str(Vec::new().into()))
+    {
         Data::Str(s) => s.as_mut_vec(),
         _ => return StoreError::WrongType.into(),
     };
@@ -74,7 +79,12 @@ pub fn setbit(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     }
     if created || grown || old != on {
         ctx.log(&[b"SETBIT", key, offset.to_string().as_bytes(), bit]);
-        ctx.notify_added(created, crate::config::KeyspaceEvents::STRING, "setbit", key);
+        ctx.notify_added(
+            created,
+            crate::config::KeyspaceEvents::STRING,
+            "setbit",
+            key,
+        );
     }
     Value::Integer(old as i64)
 }
@@ -92,7 +102,9 @@ pub fn getbit(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     match ctx.db.get(key, ctx.now) {
         None => Value::Integer(0),
         Some(Data::Str(s)) => {
-            let bit = s.get(offset / 8).is_some_and(|b| b & (0x80 >> (offset % 8)) != 0);
+            let bit = s
+                .get(offset / 8)
+                .is_some_and(|b| b & (0x80 >> (offset % 8)) != 0);
             Value::Integer(bit as i64)
         }
         Some(_) => StoreError::WrongType.into(),

@@ -25,8 +25,20 @@ pub fn register(r: &mut Registry) {
         FAST | NO_AUTH | RUNS_IN_MULTI | PUBSUB_OK,
         NO_KEYS,
     );
-    r.client("hello", hello, -1, FAST | NO_AUTH | NOSCRIPT | LOADING | STALE, NO_KEYS);
-    r.client("auth", auth, -2, FAST | NO_AUTH | NOSCRIPT | LOADING | STALE, NO_KEYS);
+    r.client(
+        "hello",
+        hello,
+        -1,
+        FAST | NO_AUTH | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+    );
+    r.client(
+        "auth",
+        auth,
+        -2,
+        FAST | NO_AUTH | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+    );
     r.client("client", client, -2, NOSCRIPT | LOADING | STALE, NO_KEYS);
     r.subcommands("client", CLIENT_SUBCOMMANDS);
     r.add(
@@ -81,7 +93,8 @@ fn constant_time_eq(secret: &[u8], attempt: &[u8]) -> bool {
 }
 // ANCHOR_END: constant_time_eq
 
-const WRONGPASS: Value = Value::error("WRONGPASS invalid username-password pair or user is disabled.");
+const WRONGPASS: Value =
+    Value::error("WRONGPASS invalid username-password pair or user is disabled.");
 
 /// Checks `user`/`pass` against `requirepass`. There is one user, `default`, as in Redis
 /// without ACLs: with no password set it accepts any password (`nopass`).
@@ -103,7 +116,8 @@ pub fn auth(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Va
         [pass] => {
             if shared.config().requirepass.is_none() {
                 return Value::error(
-                    "ERR AUTH <password> called without any password configured for the default user. \
+                    "ERR AUTH <password> called without any password configured for the default \
+                     user. \
                      Are you sure your configuration is correct?",
                 );
             }
@@ -152,7 +166,9 @@ pub fn hello(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> V
             i += 3;
         } else if opt.eq_ignore_ascii_case(b"SETNAME") && more >= 1 {
             if !valid_name(&args[i + 1]) {
-                return Value::error("ERR Client names cannot contain spaces, newlines or special characters.");
+                return Value::error(
+                    "ERR Client names cannot contain spaces, newlines or special characters.",
+                );
             }
             name = Some(&args[i + 1]);
             i += 2;
@@ -171,8 +187,10 @@ pub fn hello(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> V
     }
     if !client.authenticated {
         return Value::error(
-            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> \
-             AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol \
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
+             HELLO <proto> \
+             AUTH <user> <pass> option can be used to authenticate the client and select the \
+             RESP protocol \
              version at the same time",
         );
     }
@@ -204,7 +222,10 @@ pub fn reset(shared: &Shared, client: &mut ClientContext, _: &[Vec<u8>]) -> Valu
     shared.pubsub.unsubscribe_all(client);
     client.db = 0;
     client.reply_mode = ReplyMode::On;
-    client.handle.db.store(0, std::sync::atomic::Ordering::Relaxed);
+    client
+        .handle
+        .db
+        .store(0, std::sync::atomic::Ordering::Relaxed);
     client.protocol = Protocol::Resp2;
     client.handle.set_name(b"");
     client.authenticated = shared.config().requirepass.is_none();
@@ -300,7 +321,11 @@ fn refresh_self(client: &ClientContext, name: &'static str) {
     let mut st = client.handle.state();
     st.last_cmd = name;
     st.multi = client.multi.as_ref().map_or(-1, |q| q.len() as i64);
-    st.resp = if client.protocol == Protocol::Resp3 { 3 } else { 2 };
+    st.resp = if client.protocol == Protocol::Resp3 {
+        3
+    } else {
+        2
+    };
     st.sub = client.subscriptions;
 }
 
@@ -336,7 +361,9 @@ pub fn client(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> 
         },
         b"setname" => {
             if !valid_name(&rest[0]) {
-                return Value::error("ERR Client names cannot contain spaces, newlines or special characters.");
+                return Value::error(
+                    "ERR Client names cannot contain spaces, newlines or special characters.",
+                );
             }
             client.handle.set_name(&rest[0]);
             Value::OK
@@ -376,9 +403,12 @@ pub fn client(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> 
                 None => false,
                 Some(r) if r == b"timeout" => false,
                 Some(r) if r == b"error" => true,
-                Some(_) => return Value::error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
+                Some(_) => {
+                    return Value::error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+                }
             };
-            let unblocked = u64::try_from(id).is_ok_and(|id| crate::commands::blocking::unblock(shared, id, error));
+            let unblocked = u64::try_from(id)
+                .is_ok_and(|id| crate::commands::blocking::unblock(shared, id, error));
             Value::Integer(i64::from(unblocked))
         }
         b"no-evict" | b"no-touch" => {
@@ -400,7 +430,10 @@ pub fn client(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> 
 fn client_setinfo(client: &ClientContext, attr: &[u8], value: &[u8]) -> Value {
     let attr = attr.to_ascii_lowercase();
     if attr != b"lib-name" && attr != b"lib-ver" {
-        return Value::error_owned(format!("ERR Unrecognized option '{}'", String::from_utf8_lossy(&attr)));
+        return Value::error_owned(format!(
+            "ERR Unrecognized option '{}'",
+            String::from_utf8_lossy(&attr)
+        ));
     }
     if !valid_name(value) {
         return Value::error_owned(format!(
@@ -426,7 +459,10 @@ fn client_list(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Val
         [opt, ty] if opt.eq_ignore_ascii_case(b"TYPE") => match client_type(ty) {
             Some(t) => only_type = Some(t),
             None => {
-                return Value::error_owned(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(ty)));
+                return Value::error_owned(format!(
+                    "ERR Unknown client type '{}'",
+                    String::from_utf8_lossy(ty)
+                ));
             }
         },
         [opt, ids @ ..] if opt.eq_ignore_ascii_case(b"ID") && !ids.is_empty() => {
@@ -497,12 +533,18 @@ fn client_kill(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) ->
             b"type" => match client_type(val) {
                 Some(t) => ty = Some(t),
                 None => {
-                    return Value::error_owned(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(val)));
+                    return Value::error_owned(format!(
+                        "ERR Unknown client type '{}'",
+                        String::from_utf8_lossy(val)
+                    ));
                 }
             },
             b"user" => {
                 if val.as_slice() != b"default" {
-                    return Value::error_owned(format!("ERR No such user '{}'", String::from_utf8_lossy(val)));
+                    return Value::error_owned(format!(
+                        "ERR No such user '{}'",
+                        String::from_utf8_lossy(val)
+                    ));
                 }
             }
             b"skipme" => match val.to_ascii_lowercase().as_slice() {
@@ -517,7 +559,9 @@ fn client_kill(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) ->
     for c in shared.clients.snapshot() {
         let matches = id.is_none_or(|id| c.id == id)
             && addr.as_ref().is_none_or(|a| c.addr.to_string() == *a)
-            && laddr.as_ref().is_none_or(|a| c.local_addr.to_string() == *a)
+            && laddr
+                .as_ref()
+                .is_none_or(|a| c.local_addr.to_string() == *a)
             && ty.is_none_or(|t| t == type_of(shared, &c))
             && !(skipme && c.id == client.id);
         if matches {

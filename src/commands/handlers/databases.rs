@@ -46,7 +46,10 @@ pub fn select(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> 
     match db_index(&args[0], shared.databases) {
         Ok(db) => {
             client.db = db;
-            client.handle.db.store(db, std::sync::atomic::Ordering::Relaxed);
+            client
+                .handle
+                .db
+                .store(db, std::sync::atomic::Ordering::Relaxed);
             Value::OK
         }
         Err(e) => e,
@@ -116,7 +119,11 @@ pub fn swapdb(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         }
     }
     // Redis 7.0 tells of no event here (nor for `FLUSHDB` and `FLUSHALL`).
-    ctx.log(&[b"SWAPDB", a.to_string().as_bytes(), b.to_string().as_bytes()]);
+    ctx.log(&[
+        b"SWAPDB",
+        a.to_string().as_bytes(),
+        b.to_string().as_bytes(),
+    ]);
     Value::OK
 }
 // ANCHOR_END: swapdb

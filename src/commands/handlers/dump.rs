@@ -168,7 +168,11 @@ fn stream_out(out: &mut Vec<u8>, s: &Stream) {
 /// entry of an unknown consumer).
 fn stream_in(c: &mut Cursor<'_>) -> Option<Stream> {
     // A count may be 0 here, but never more than the bytes left could hold.
-    let small = |c: &mut Cursor<'_>| c.u64().filter(|&n| n <= c.0.len() as u64).map(|n| n as usize);
+    let small = |c: &mut Cursor<'_>| {
+        c.u64()
+            .filter(|&n| n <= c.0.len() as u64)
+            .map(|n| n as usize)
+    };
     let id = |c: &mut Cursor<'_>| Some(StreamId::new(c.u64()?, c.u64()?));
     let mut s = Stream::new();
     for _ in 0..small(c)? {
@@ -242,8 +246,9 @@ fn deserialize(payload: &[u8]) -> Result<Data, Refused> {
             }
             3 => {
                 let n = c.count()?;
-                let hash: HashMap<Bytes, Bytes> =
-                    (0..n).map(|_| Some((c.item()?, c.item()?))).collect::<Option<_>>()?;
+                let hash: HashMap<Bytes, Bytes> = (0..n)
+                    .map(|_| Some((c.item()?, c.item()?)))
+                    .collect::<Option<_>>()?;
                 (hash.len() == n).then_some(())?;
                 Data::from(hash)
             }
@@ -297,7 +302,9 @@ pub fn restore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
                 i += 1;
                 match parse_i64(&opts[i]) {
                     None => return Value::not_integer(),
-                    Some(n) if n < 0 => return Value::error("ERR Invalid IDLETIME value, must be >= 0"),
+                    Some(n) if n < 0 => {
+                        return Value::error("ERR Invalid IDLETIME value, must be >= 0");
+                    }
                     Some(_) => idle = true,
                 }
             }
@@ -327,7 +334,9 @@ pub fn restore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     }
     let data = match deserialize(payload) {
         Ok(d) => d,
-        Err(Refused::Checksum) => return Value::error("ERR DUMP payload version or checksum are wrong"),
+        Err(Refused::Checksum) => {
+            return Value::error("ERR DUMP payload version or checksum are wrong");
+        }
         Err(Refused::Format) => return Value::error("ERR Bad data format"),
     };
     // A relative TTL so large that the deadline overflows counts as past, as in Redis (where the
@@ -347,7 +356,12 @@ pub fn restore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     }
     let created = ctx.creates(key);
     ctx.db.set(key, data, ctx.now);
-    ctx.notify_added(created, crate::config::KeyspaceEvents::GENERIC, "restore", key);
+    ctx.notify_added(
+        created,
+        crate::config::KeyspaceEvents::GENERIC,
+        "restore",
+        key,
+    );
     let at = deadline.unwrap_or(0);
     if let Some(at) = deadline {
         ctx.db.set_deadline(key, at, ctx.now);

@@ -148,7 +148,10 @@ pub fn hdel(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Ok(None) => return Value::Integer(0),
         Err(e) => return e,
     };
-    let removed = args[1..].iter().filter(|f| hash.remove(&f[..]).is_some()).count();
+    let removed = args[1..]
+        .iter()
+        .filter(|f| hash.remove(&f[..]).is_some())
+        .count();
     if removed > 0 {
         let emptied = ctx.db.remove_if_empty(&args[0]);
         ctx.log_with(|| effect_of(b"HDEL", args));
@@ -176,7 +179,12 @@ pub fn hlen(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 /// `HKEYS key`.
 pub fn hkeys(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     match hash_ref(ctx.db, &args[0], ctx.now) {
-        Ok(h) => Value::Array(h.into_iter().flatten().map(|(f, _)| Value::bulk(f)).collect()),
+        Ok(h) => Value::Array(
+            h.into_iter()
+                .flatten()
+                .map(|(f, _)| Value::bulk(f))
+                .collect(),
+        ),
         Err(e) => e,
     }
 }
@@ -184,7 +192,12 @@ pub fn hkeys(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 /// `HVALS key`.
 pub fn hvals(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     match hash_ref(ctx.db, &args[0], ctx.now) {
-        Ok(h) => Value::Array(h.into_iter().flatten().map(|(_, v)| Value::bulk(v)).collect()),
+        Ok(h) => Value::Array(
+            h.into_iter()
+                .flatten()
+                .map(|(_, v)| Value::bulk(v))
+                .collect(),
+        ),
         Err(e) => e,
     }
 }
@@ -298,7 +311,10 @@ pub fn hincrbyfloat(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 /// `HSTRLEN key field`.
 pub fn hstrlen(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     match hash_ref(ctx.db, &args[0], ctx.now) {
-        Ok(h) => Value::Integer(h.and_then(|h| h.get(&args[1][..])).map_or(0, |v| v.len() as i64)),
+        Ok(h) => Value::Integer(
+            h.and_then(|h| h.get(&args[1][..]))
+                .map_or(0, |v| v.len() as i64),
+        ),
         Err(e) => e,
     }
 }

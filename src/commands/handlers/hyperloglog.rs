@@ -90,7 +90,8 @@ pub fn pfadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     };
     let created = encoding.is_none();
     if created {
-        ctx.db.set(key, Data::Str(hll::new_sparse().into()), ctx.now);
+        ctx.db
+            .set(key, Data::Str(hll::new_sparse().into()), ctx.now);
     }
     let max = sparse_max(ctx);
     let Some(value) = bytes_mut(ctx, key) else {
@@ -149,7 +150,9 @@ fn union(ctx: &mut Context<'_>, keys: &[Vec<u8>]) -> Result<(hll::Registers, boo
     let mut max: hll::Registers = Box::new([0u8; REGISTERS]);
     let mut dense = false;
     for key in keys {
-        let Some(encoding) = lookup(ctx, key)? else { continue };
+        let Some(encoding) = lookup(ctx, key)? else {
+            continue;
+        };
         dense |= encoding == Encoding::Dense;
         let Some(Data::Str(s)) = ctx.db.get(key, ctx.now) else {
             continue;
@@ -262,7 +265,9 @@ pub fn pfselftest(_ctx: &mut Context<'_>, _args: &[Vec<u8>]) -> Value {
         let (a, b) = (hll::count(&a), hll::count(&b));
         let err = (a as f64 - n as f64).abs() / n as f64;
         if a != b || (n >= 100 && err > 0.05) {
-            return Value::error_owned(format!("ERR TESTFAILED cardinality {a}/{b} for {n} elements"));
+            return Value::error_owned(format!(
+                "ERR TESTFAILED cardinality {a}/{b} for {n} elements"
+            ));
         }
     }
     Value::OK

@@ -93,7 +93,9 @@ pub fn exists(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `TYPE key`: `string`, `list`, `set`, `hash`, `zset`, or `none`.
 pub fn type_(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    let [key] = args else { return Value::wrong_arity("type") };
+    let [key] = args else {
+        return Value::wrong_arity("type");
+    };
     Value::simple(ctx.db.get(key, ctx.now).map_or("none", |d| d.type_name()))
 }
 
@@ -202,7 +204,14 @@ pub fn copy(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if same_db {
         ctx.log(&[b"COPY", src, dst, b"REPLACE"]);
     } else {
-        ctx.log(&[b"COPY", src, dst, b"DB", target.to_string().as_bytes(), b"REPLACE"]);
+        ctx.log(&[
+            b"COPY",
+            src,
+            dst,
+            b"DB",
+            target.to_string().as_bytes(),
+            b"REPLACE",
+        ]);
     }
     // Replaced or not, `dst` is new: Redis deletes the old one first, as `RENAME` does.
     ctx.notify_in(target, Class::NEW, "new", dst);
@@ -331,7 +340,11 @@ pub fn flushall(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     // expired key that is flushed away changed nothing a client could see).
     let (db, others, selected, now) = (&*ctx.db, &ctx.others, ctx.client.db, ctx.now);
     ctx.watch.touch_where(|index, key| {
-        let db = if index == selected { Some(db) } else { others.get(index) };
+        let db = if index == selected {
+            Some(db)
+        } else {
+            others.get(index)
+        };
         db.is_some_and(|db| db.contains(key, now))
     });
     flush(ctx.shared, ctx.db, lazy);
@@ -388,7 +401,13 @@ fn flush(shared: &Shared, db: &mut Db, lazy: bool) {
 ///
 /// A deadline already past deletes the key at once (Redis 7's rule), logged as `DEL`; any other
 /// deadline is logged as `PEXPIREAT key <absolute ms>`, so a replay does not restart the clock.
-fn expire_generic(ctx: &mut Context<'_>, args: &[Vec<u8>], base: i64, seconds: bool, name: &str) -> Value {
+fn expire_generic(
+    ctx: &mut Context<'_>,
+    args: &[Vec<u8>],
+    base: i64,
+    seconds: bool,
+    name: &str,
+) -> Value {
     let [key, when, opts @ ..] = args else {
         return Value::wrong_arity(name);
     };
@@ -400,7 +419,10 @@ fn expire_generic(ctx: &mut Context<'_>, args: &[Vec<u8>], base: i64, seconds: b
             b"GT" => gt = true,
             b"LT" => lt = true,
             _ => {
-                return Value::error_owned(format!("ERR Unsupported option {}", String::from_utf8_lossy(opt)));
+                return Value::error_owned(format!(
+                    "ERR Unsupported option {}",
+                    String::from_utf8_lossy(opt)
+                ));
             }
         }
     }
@@ -477,7 +499,9 @@ pub fn pexpireat(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 /// without a TTL, else the time left (or the deadline, when `absolute`). Seconds are rounded to
 /// the nearest, as Redis does (`(ms + 500) / 1000`), so a fresh `EXPIRE k 10` reads 10, not 9.
 fn ttl_generic(ctx: &ReadContext<'_>, args: &[Vec<u8>], millis: bool, absolute: bool) -> Value {
-    let [key] = args else { return Value::wrong_arity("ttl") };
+    let [key] = args else {
+        return Value::wrong_arity("ttl");
+    };
     if !ctx.db.contains(key, ctx.now) {
         return Value::Integer(-2);
     }

@@ -87,7 +87,9 @@ pub fn lcs(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         .proto_max_bulk_len;
     let cells = (a.len() as u64 + 1).saturating_mul(b.len() as u64 + 1);
     if cells.saturating_mul(4) > max {
-        return Value::error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+        return Value::error(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        );
     }
     // table[i * w + j]: the LCS length of a[..i] and b[..j], in one flat row-major vector.
     let w = b.len() + 1;
@@ -136,7 +138,9 @@ pub fn lcs(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         if emit && let Some((sa, ea, sb, eb)) = run.take() {
             let run_len = (ea - sa + 1) as u64;
             if run_len >= opts.min_match_len {
-                let range = |s: usize, e: usize| Value::Array(vec![Value::Integer(s as i64), Value::Integer(e as i64)]);
+                let range = |s: usize, e: usize| {
+                    Value::Array(vec![Value::Integer(s as i64), Value::Integer(e as i64)])
+                };
                 let mut m = vec![range(sa, ea), range(sb, eb)];
                 if opts.with_match_len {
                     m.push(Value::Integer(run_len as i64));

@@ -143,7 +143,10 @@ pub fn parse_f64(arg: &[u8]) -> Option<f64> {
     }
     if v.is_infinite() {
         let digits = text.trim_start_matches(['+', '-']);
-        if !digits.get(..3).is_some_and(|s| s.eq_ignore_ascii_case("inf")) {
+        if !digits
+            .get(..3)
+            .is_some_and(|s| s.eq_ignore_ascii_case("inf"))
+        {
             return None;
         }
     }
@@ -163,16 +166,25 @@ pub fn strtod(arg: &[u8]) -> Option<(f64, bool)> {
     if s.is_empty() {
         return Some((0.0, false));
     }
-    let mut i = s.iter().take_while(|b| b" \t\n\x0b\x0c\r".contains(b)).count();
+    let mut i = s
+        .iter()
+        .take_while(|b| b" \t\n\x0b\x0c\r".contains(b))
+        .count();
     let negative = s.get(i) == Some(&b'-');
     i += matches!(s.get(i), Some(b'+' | b'-')) as usize;
     let rest = &s[i..];
-    let starts = |word: &str| rest.len() >= word.len() && rest[..word.len()].eq_ignore_ascii_case(word.as_bytes());
+    let starts = |word: &str| {
+        rest.len() >= word.len() && rest[..word.len()].eq_ignore_ascii_case(word.as_bytes())
+    };
     let (magnitude, used, nonzero) = if starts("infinity") {
         (f64::INFINITY, 8, false)
     } else if starts("inf") {
         (f64::INFINITY, 3, false)
-    } else if (starts("0x") || starts("0X")) && rest.get(2).is_some_and(|b| b.is_ascii_hexdigit() || *b == b'.') {
+    } else if (starts("0x") || starts("0X"))
+        && rest
+            .get(2)
+            .is_some_and(|b| b.is_ascii_hexdigit() || *b == b'.')
+    {
         hex_float(&rest[2..]).map(|(v, n, nz)| (v, n + 2, nz))?
     } else {
         decimal_float(rest)?
@@ -181,7 +193,8 @@ pub fn strtod(arg: &[u8]) -> Option<(f64, bool)> {
         return None;
     }
     let value = if negative { -magnitude } else { magnitude };
-    let erange = (value.is_infinite() && !starts("inf")) || (nonzero && value.abs() < f64::MIN_POSITIVE);
+    let erange =
+        (value.is_infinite() && !starts("inf")) || (nonzero && value.abs() < f64::MIN_POSITIVE);
     Some((value, erange))
 }
 
@@ -238,7 +251,10 @@ fn hex_float(s: &[u8]) -> Option<(f64, usize, bool)> {
     }
     if matches!(s.get(end), Some(b'p' | b'P')) {
         let sign = matches!(s.get(end + 1), Some(b'+' | b'-')) as usize;
-        let digits = s[end + 1 + sign..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let digits = s[end + 1 + sign..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         if digits > 0 {
             let text = std::str::from_utf8(&s[end + 1 + sign..end + 1 + sign + digits]).ok()?;
             let exp = text.parse::<i64>().unwrap_or(i64::MAX / 2).min(100_000);
@@ -264,7 +280,8 @@ fn hex_float(s: &[u8]) -> Option<(f64, usize, bool)> {
 /// past 17 significant digits Redis prints the long double's extra digits and we print zeros.
 pub fn format_incr_float(v: f64) -> String {
     let rounded: f64 = format!("{v:.14e}").parse().unwrap_or(v);
-    let close = rounded.is_sign_negative() == v.is_sign_negative() && rounded.to_bits().abs_diff(v.to_bits()) <= 2;
+    let close = rounded.is_sign_negative() == v.is_sign_negative()
+        && rounded.to_bits().abs_diff(v.to_bits()) <= 2;
     let text = format!("{}", if close { rounded } else { v });
     if text == "-0" { "0".to_string() } else { text }
 }
@@ -303,7 +320,16 @@ mod tests {
         assert_eq!(parse_f64(b"3.0e3"), Some(3000.0));
         assert_eq!(parse_f64(b"-inf"), Some(f64::NEG_INFINITY));
         assert_eq!(parse_f64(b"+Infinity"), Some(f64::INFINITY));
-        for bad in [&b""[..], b" 1", b"1 ", b"nan", b"1e400", b"abc", b"1,5", b"\xff"] {
+        for bad in [
+            &b""[..],
+            b" 1",
+            b"1 ",
+            b"nan",
+            b"1e400",
+            b"abc",
+            b"1,5",
+            b"\xff",
+        ] {
             assert_eq!(parse_f64(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }

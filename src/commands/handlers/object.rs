@@ -133,7 +133,11 @@ fn encoding(ctx: &ReadContext<'_>, data: &Data) -> &'static str {
         Data::Hash(h) => {
             let entries = threshold(ctx, "hash-max-listpack-entries", 512);
             let value = threshold(ctx, "hash-max-listpack-value", 64);
-            let longest = h.iter().map(|(f, v)| f.len().max(v.len())).max().unwrap_or(0);
+            let longest = h
+                .iter()
+                .map(|(f, v)| f.len().max(v.len()))
+                .max()
+                .unwrap_or(0);
             if h.len() <= entries && longest <= value {
                 "listpack"
             } else {
@@ -159,7 +163,9 @@ fn encoding(ctx: &ReadContext<'_>, data: &Data) -> &'static str {
 /// one reference for anything else (values are never shared between keys here, nor in Redis).
 fn refcount(data: &Data) -> i64 {
     match data {
-        Data::Str(s) if parse_i64(s).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n)) => SHARED_REFCOUNT,
+        Data::Str(s) if parse_i64(s).is_some_and(|n| (0..SHARED_INTEGERS).contains(&n)) => {
+            SHARED_REFCOUNT
+        }
         _ => 1,
     }
 }

@@ -27,8 +27,20 @@ pub fn register(r: &mut Registry) {
         ADMIN | NOSCRIPT,
         NO_KEYS,
     );
-    r.add("save", Handler::Client(save), 1, ADMIN | NOSCRIPT | NO_MULTI, NO_KEYS);
-    r.add("bgsave", Handler::Client(bgsave), -1, ADMIN | NOSCRIPT, NO_KEYS);
+    r.add(
+        "save",
+        Handler::Client(save),
+        1,
+        ADMIN | NOSCRIPT | NO_MULTI,
+        NO_KEYS,
+    );
+    r.add(
+        "bgsave",
+        Handler::Client(bgsave),
+        -1,
+        ADMIN | NOSCRIPT,
+        NO_KEYS,
+    );
     r.client("lastsave", lastsave, 1, FAST | LOADING | STALE, NO_KEYS);
 }
 
@@ -75,7 +87,8 @@ pub fn bgsave(shared: &Shared, _client: &mut ClientContext, args: &[Vec<u8>]) ->
             return Value::simple("Background saving scheduled");
         }
         return Value::error(
-            "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in \
+            "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE \
+             SCHEDULE in \
              order to schedule a BGSAVE whenever possible.",
         );
     }
@@ -104,7 +117,11 @@ pub fn debug_reload(shared: &Shared, options: &[Vec<u8>]) -> Value {
             b"merge" => merge = true,
             b"noflush" => flush = false,
             b"nosave" => save = false,
-            _ => return Value::error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."),
+            _ => {
+                return Value::error(
+                    "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+                );
+            }
         }
     }
     match shared.rdb.reload(&shared.store, save, flush, merge) {
@@ -135,7 +152,9 @@ pub fn debug_loadaof(shared: &Shared) -> Value {
         db.clear();
     }
     let path = shared.aof.path();
-    match replay_into(shared, &mut store, |apply| replay::load(Path::new(&path), apply)) {
+    match replay_into(shared, &mut store, |apply| {
+        replay::load(Path::new(&path), apply)
+    }) {
         Ok(_) => Value::OK,
         Err(e) => Value::error_owned(format!("ERR Error loading the AOF: {e:#}")),
     }

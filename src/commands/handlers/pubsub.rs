@@ -32,10 +32,22 @@ pub fn register(r: &mut Registry) {
     r.client("unsubscribe", unsubscribe, -1, sub, NO_KEYS);
     r.client("psubscribe", psubscribe, -2, sub, NO_KEYS);
     r.client("punsubscribe", punsubscribe, -1, sub, NO_KEYS);
-    r.client("publish", publish, 3, PUBSUB | LOADING | STALE | FAST, NO_KEYS);
+    r.client(
+        "publish",
+        publish,
+        3,
+        PUBSUB | LOADING | STALE | FAST,
+        NO_KEYS,
+    );
     r.client("pubsub", pubsub, -2, PUBSUB | LOADING | STALE, NO_KEYS);
     r.subcommands("pubsub", PUBSUB_SUBCOMMANDS);
-    r.client("monitor", monitor, 1, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS);
+    r.client(
+        "monitor",
+        monitor,
+        1,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+    );
 }
 // ANCHOR_END: register
 
@@ -108,7 +120,9 @@ pub fn pubsub(shared: &Shared, _client: &mut ClientContext, args: &[Vec<u8>]) ->
     let sub = args[0].to_ascii_uppercase();
     let rest = &args[1..];
     match (sub.as_slice(), rest.len()) {
-        (b"CHANNELS", 0 | 1) => Value::bulk_array(shared.pubsub.channels(rest.first().map(Vec::as_slice))),
+        (b"CHANNELS", 0 | 1) => {
+            Value::bulk_array(shared.pubsub.channels(rest.first().map(Vec::as_slice)))
+        }
         (b"NUMSUB", _) => {
             let counts = shared.pubsub.numsub(rest);
             Value::Array(
@@ -120,10 +134,16 @@ pub fn pubsub(shared: &Shared, _client: &mut ClientContext, args: &[Vec<u8>]) ->
         }
         (b"NUMPAT", 0) => Value::Integer(shared.pubsub.numpat() as i64),
         (b"SHARDCHANNELS", 0 | 1) => Value::Array(Vec::new()),
-        (b"SHARDNUMSUB", _) => Value::Array(rest.iter().flat_map(|c| [Value::bulk(c), Value::Integer(0)]).collect()),
+        (b"SHARDNUMSUB", _) => Value::Array(
+            rest.iter()
+                .flat_map(|c| [Value::bulk(c), Value::Integer(0)])
+                .collect(),
+        ),
         (b"HELP", 0) => Value::Array(HELP.iter().map(|&l| Value::simple(l)).collect()),
         // Subcommands with a fixed arity get Redis's arity error for `pubsub|name`.
-        (b"NUMPAT" | b"HELP", _) => Value::wrong_arity(&format!("pubsub|{}", String::from_utf8_lossy(&args[0]))),
+        (b"NUMPAT" | b"HELP", _) => {
+            Value::wrong_arity(&format!("pubsub|{}", String::from_utf8_lossy(&args[0])))
+        }
         (b"CHANNELS" | b"SHARDCHANNELS", _) => Value::error_owned(format!(
             "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
             String::from_utf8_lossy(&args[0])

@@ -92,7 +92,11 @@ pub(crate) fn scan_page<'a, T>(
         page.retain(|(p, _)| *p <= last);
         last + 1
     };
-    let found = page.into_iter().map(|(_, it)| it).filter(|(m, _)| matches(m)).collect();
+    let found = page
+        .into_iter()
+        .map(|(_, it)| it)
+        .filter(|(m, _)| matches(m))
+        .collect();
     (next, found)
 }
 // ANCHOR_END: scan_cursor
@@ -120,7 +124,8 @@ mod tests {
                 count: 37,
                 pattern: None,
             };
-            let (next, page) = scan_page(members.iter().map(|m| (&m[..], ())), members.len(), &scan);
+            let (next, page) =
+                scan_page(members.iter().map(|m| (&m[..], ())), members.len(), &scan);
             for (m, _) in page {
                 if m.starts_with(b"m") {
                     assert!(seen.insert(m.to_vec()), "returned twice");

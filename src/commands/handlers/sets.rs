@@ -162,7 +162,12 @@ enum SetOp {
 /// Computes a union, intersection or difference of the sets at `keys` (missing keys are empty
 /// sets). Every key is type-checked first, as Redis does. The intersection walks the smallest
 /// set and probes the others.
-fn compute<'s>(store: &'s Db, now: u64, keys: &[Vec<u8>], op: SetOp) -> Result<Vec<&'s Bytes>, Value> {
+fn compute<'s>(
+    store: &'s Db,
+    now: u64,
+    keys: &[Vec<u8>],
+    op: SetOp,
+) -> Result<Vec<&'s Bytes>, Value> {
     let mut sets: Vec<Option<&Set>> = Vec::with_capacity(keys.len());
     for k in keys {
         sets.push(set_ref(store, k, now)?);
@@ -181,7 +186,9 @@ fn compute<'s>(store: &'s Db, now: u64, keys: &[Vec<u8>], op: SetOp) -> Result<V
             }
             let mut all: Vec<&Set> = sets.into_iter().flatten().collect();
             all.sort_by_key(|s| s.len());
-            let (smallest, rest) = all.split_first().map_or((None, &[][..]), |(a, b)| (Some(*a), b));
+            let (smallest, rest) = all
+                .split_first()
+                .map_or((None, &[][..]), |(a, b)| (Some(*a), b));
             smallest
                 .into_iter()
                 .flat_map(|s| s.iter())
@@ -282,7 +289,9 @@ pub(crate) fn parse_numkeys(args: &[Vec<u8>]) -> Result<KeysAndRest<'_>, Value> 
         _ => return Err(Value::error("ERR numkeys should be greater than 0")),
     };
     if n > args.len() - 1 {
-        return Err(Value::error("ERR Number of keys can't be greater than number of args"));
+        return Err(Value::error(
+            "ERR Number of keys can't be greater than number of args",
+        ));
     }
     Ok((&args[1..=n], &args[n + 1..]))
 }
@@ -429,8 +438,15 @@ pub fn srandmember(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         None => set.random(&mut rng).map_or(Value::Null, bulk),
         // Distinct members: distinct positions, each read directly.
         Some(n) if n >= 0 => {
-            let positions = rand::seq::index::sample(&mut rng, set.len(), (n as usize).min(set.len()));
-            Value::Array(positions.iter().filter_map(|p| set.get(p)).map(bulk).collect())
+            let positions =
+                rand::seq::index::sample(&mut rng, set.len(), (n as usize).min(set.len()));
+            Value::Array(
+                positions
+                    .iter()
+                    .filter_map(|p| set.get(p))
+                    .map(bulk)
+                    .collect(),
+            )
         }
         Some(n) => Value::Array(
             (0..n.unsigned_abs())
@@ -494,7 +510,10 @@ pub fn sscan(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Err(e) => return e,
     };
     let (next, page) = scan_page(set.iter().map(|m| (&m[..], ())), set.len(), &scan);
-    scan_reply(next, page.into_iter().map(|(m, _)| Value::bulk(m)).collect())
+    scan_reply(
+        next,
+        page.into_iter().map(|(m, _)| Value::bulk(m)).collect(),
+    )
 }
 
 #[cfg(test)]

@@ -122,7 +122,12 @@ struct Item<'s> {
 // ANCHOR: sorted
 /// The reply's entries, in order: the elements, or with `GET` what each pattern finds for each
 /// (`None` where it finds nothing).
-fn sorted<'s>(store: &'s Db, now: u64, key: &[u8], o: &Options<'_>) -> Result<Vec<Option<&'s [u8]>>, Value> {
+fn sorted<'s>(
+    store: &'s Db,
+    now: u64,
+    key: &[u8],
+    o: &Options<'_>,
+) -> Result<Vec<Option<&'s [u8]>>, Value> {
     let value = store.get(key, now);
     let mut items: Vec<Item<'s>> = match value {
         None => Vec::new(),
@@ -156,7 +161,11 @@ fn sorted<'s>(store: &'s Db, now: u64, key: &[u8], o: &Options<'_>) -> Result<Ve
                 // A missing BY key sorts as 0; a value that is not a number fails the command.
                 match strtod(v) {
                     Some((score, false)) => it.score = score,
-                    _ => return Err(Value::error("ERR One or more scores can't be converted into double")),
+                    _ => {
+                        return Err(Value::error(
+                            "ERR One or more scores can't be converted into double",
+                        ));
+                    }
                 }
             }
         }
@@ -181,7 +190,9 @@ fn sorted<'s>(store: &'s Db, now: u64, key: &[u8], o: &Options<'_>) -> Result<Ve
     }
     // LIMIT: a negative offset counts as 0, a negative count as "all the rest".
     let (offset, count) = o.limit;
-    let start = usize::try_from(offset.max(0)).unwrap_or(usize::MAX).min(items.len());
+    let start = usize::try_from(offset.max(0))
+        .unwrap_or(usize::MAX)
+        .min(items.len());
     let take = usize::try_from(count).unwrap_or(usize::MAX);
     let chosen = items.iter().skip(start).take(take);
     Ok(if o.gets.is_empty() {
@@ -245,7 +256,12 @@ pub fn sort(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     effect.extend(entries.iter().map(|e| e.unwrap_or_default().to_vec()));
     let list: List = entries.into_iter().map(Option::unwrap_or_default).collect();
     let stored = (len > 0).then(|| (Data::from(list), effect));
-    ctx.store_result(dst, stored, crate::config::KeyspaceEvents::LIST, "sortstore");
+    ctx.store_result(
+        dst,
+        stored,
+        crate::config::KeyspaceEvents::LIST,
+        "sortstore",
+    );
     Value::Integer(len)
 }
 // ANCHOR_END: sort

@@ -84,7 +84,12 @@ pub fn watch(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     }
     for key in args {
         let db = ctx.client.db;
-        if ctx.client.watched.iter().any(|(d, k, _)| *d == db && **k == key[..]) {
+        if ctx
+            .client
+            .watched
+            .iter()
+            .any(|(d, k, _)| *d == db && **k == key[..])
+        {
             continue;
         }
         // Only a key that was live when watched can later count as modified by expiring: one

@@ -29,7 +29,9 @@ pub fn wait(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Va
     // Redis's order: a replica refuses before it looks at the arguments.
     if shared.role.master().is_some() {
         return Value::error(
-            "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.",
+            "ERR WAIT cannot be used with replica instances. Please also note that since Redis \
+             4.0 if a replica is configured to be writable (which is not the default) writes to \
+             replicas are just local and are not propagated.",
         );
     }
     let Some(wanted) = parse_i64(&args[0]) else {
@@ -42,15 +44,21 @@ pub fn wait(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Va
     };
     let offset = shared.backlog.offset();
     let wanted = wanted.max(0) as usize;
-    let have = shared.replicas.wait_for(offset, wanted, Some(Duration::ZERO), || false);
+    let have = shared
+        .replicas
+        .wait_for(offset, wanted, Some(Duration::ZERO), || false);
     // Inside `EXEC` the write guard is held: waiting would stop every other client.
     if have >= wanted || client.in_exec {
         return Value::Integer(have as i64);
     }
-    shared.backlog.append_command(&[b"REPLCONF", b"GETACK", b"*"]);
+    shared
+        .backlog
+        .append_command(&[b"REPLCONF", b"GETACK", b"*"]);
     let timeout = (timeout > 0).then(|| Duration::from_millis(timeout));
     // A killed client, or a server shutting down, stops waiting (its reply goes nowhere).
-    let give_up = || shared.shutting_down.load(Ordering::Relaxed) || client.handle.killed.load(Ordering::Relaxed);
+    let give_up = || {
+        shared.shutting_down.load(Ordering::Relaxed) || client.handle.killed.load(Ordering::Relaxed)
+    };
     Value::Integer(shared.replicas.wait_for(offset, wanted, timeout, give_up) as i64)
 }
 // ANCHOR_END: wait_command

@@ -68,12 +68,18 @@ fn diff(inputs: &[Option<&Data>]) -> ZSet {
     }
     let mut out = ZSet::new();
     match inputs[0] {
-        Some(Data::ZSet(z)) => z.iter().filter(|(m, _)| !removed.contains(m)).for_each(|(m, s)| {
-            out.insert(m, s);
-        }),
-        Some(Data::Set(s)) => s.iter().filter(|m| !removed.contains(&m[..])).for_each(|m| {
-            out.insert(m, 1.0);
-        }),
+        Some(Data::ZSet(z)) => z
+            .iter()
+            .filter(|(m, _)| !removed.contains(m))
+            .for_each(|(m, s)| {
+                out.insert(m, s);
+            }),
+        Some(Data::Set(s)) => s
+            .iter()
+            .filter(|m| !removed.contains(&m[..]))
+            .for_each(|m| {
+                out.insert(m, 1.0);
+            }),
         _ => {}
     }
     out
@@ -100,7 +106,9 @@ pub fn zdiff(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         // Redis 7 answers WITHSCORES as pairs in RESP3 and flat in RESP2.
         match (with_scores, ctx.client.protocol) {
             (false, _) => out.push(Value::bulk(m)),
-            (true, Protocol::Resp3) => out.push(Value::Array(vec![Value::bulk(m), Value::Double(s)])),
+            (true, Protocol::Resp3) => {
+                out.push(Value::Array(vec![Value::bulk(m), Value::Double(s)]))
+            }
             (true, Protocol::Resp2) => out.extend([Value::bulk(m), Value::Double(s)]),
         }
     }
@@ -125,6 +133,11 @@ pub fn zdiffstore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         let effect = zadd_effect(dst, &result);
         (Data::from(result), effect)
     });
-    ctx.store_result(dst, stored, crate::config::KeyspaceEvents::ZSET, "zdiffstore");
+    ctx.store_result(
+        dst,
+        stored,
+        crate::config::KeyspaceEvents::ZSET,
+        "zdiffstore",
+    );
     Value::Integer(len)
 }

@@ -56,7 +56,11 @@ fn parse(args: &[Vec<u8>]) -> Result<Mpop<'_>, Value> {
 }
 
 /// The first of `keys` that holds a sorted set, refusing a key of another type met before it.
-fn first_nonempty<'k>(store: &mut Db, now: u64, keys: &'k [Vec<u8>]) -> Result<Option<&'k [u8]>, Value> {
+fn first_nonempty<'k>(
+    store: &mut Db,
+    now: u64,
+    keys: &'k [Vec<u8>],
+) -> Result<Option<&'k [u8]>, Value> {
     for key in keys {
         match store.get_mut(key, now) {
             None => continue,
@@ -71,7 +75,14 @@ fn first_nonempty<'k>(store: &mut Db, now: u64, keys: &'k [Vec<u8>]) -> Result<O
 /// Pops up to `count` members from the sorted set at `key` and replies `[key, [[member,
 /// score], ...]]`. Logged as `ZREM key member ...`: replaying a pop must remove exactly what was
 /// popped, whatever the set holds by then.
-fn pop(store: &mut Db, now: u64, key: &[u8], min: bool, count: usize, effects: &mut Effects) -> Value {
+fn pop(
+    store: &mut Db,
+    now: u64,
+    key: &[u8],
+    min: bool,
+    count: usize,
+    effects: &mut Effects,
+) -> Value {
     let Some(Data::ZSet(z)) = store.get_mut(key, now) else {
         return Value::NullArray;
     };
@@ -81,7 +92,10 @@ fn pop(store: &mut Db, now: u64, key: &[u8], min: bool, count: usize, effects: &
         && let Some((member, score)) = z.pop(min)
     {
         effect.push(member.to_vec());
-        popped.push(Value::Array(vec![Value::Bulk(member.into_vec()), Value::Double(score)]));
+        popped.push(Value::Array(vec![
+            Value::Bulk(member.into_vec()),
+            Value::Double(score),
+        ]));
     }
     // A sorted set that lost its last member vanishes.
     let emptied = store.remove_if_empty(key);
@@ -144,7 +158,13 @@ pub fn bzmpop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// Runs a parked `BZMPOP` (`argv`, name included) for its client against `key`, which a write
 /// just filled; `None` if it holds no sorted set yet. See `commands/blocking.rs`.
-pub fn serve_blocked(store: &mut Db, now: u64, argv: &[Vec<u8>], key: &[u8], effects: &mut Effects) -> Option<Value> {
+pub fn serve_blocked(
+    store: &mut Db,
+    now: u64,
+    argv: &[Vec<u8>],
+    key: &[u8],
+    effects: &mut Effects,
+) -> Option<Value> {
     let m = parse(argv.get(2..)?).ok()?;
     match store.get(key, now) {
         Some(Data::ZSet(z)) if !z.is_empty() => Some(pop(store, now, key, m.min, m.count, effects)),

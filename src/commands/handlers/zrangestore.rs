@@ -87,10 +87,16 @@ pub fn zrangestore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let by = by.unwrap_or(By::Rank);
     // Redis tells "no LIMIT" by a count of -1, so `LIMIT 0 -1` passes with ranks.
     if by == By::Rank && limit.is_some_and(|(_, c)| c != -1) {
-        return Value::error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+        return Value::error(
+            "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+        );
     }
     // With REV the bounds come highest first; swap them so `lo` is always the low end.
-    let (lo, hi) = if rev && by != By::Rank { (max, min) } else { (min, max) };
+    let (lo, hi) = if rev && by != By::Rank {
+        (max, min)
+    } else {
+        (min, max)
+    };
     // Parse the bounds before looking at the key, as Redis does: a bad bound is an error
     // whatever the key holds.
     let range = match by {
@@ -136,7 +142,12 @@ pub fn zrangestore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         let effect = zadd_effect(dst, &result);
         (Data::from(result), effect)
     });
-    ctx.store_result(dst, stored, crate::config::KeyspaceEvents::ZSET, "zrangestore");
+    ctx.store_result(
+        dst,
+        stored,
+        crate::config::KeyspaceEvents::ZSET,
+        "zrangestore",
+    );
     Value::Integer(len)
 }
 // ANCHOR_END: zrangestore

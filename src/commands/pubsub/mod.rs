@@ -68,7 +68,8 @@ pub mod outbox;
 
 pub use monitor::monitor_line;
 pub use outbox::{
-    Delivery, Outbox, REPLY_BACKPRESSURE, WakeBatch, encode_reply, frames_of, multi_reply, wake_deferred, write_reply,
+    Delivery, Outbox, REPLY_BACKPRESSURE, WakeBatch, encode_reply, frames_of, multi_reply,
+    wake_deferred, write_reply,
 };
 
 use std::collections::{HashMap, HashSet};
@@ -303,7 +304,11 @@ impl PubSub {
                     .or_default()
                     .insert(client.id, outbox.clone());
             }
-            frames.push(confirmation(kind.subscribed(), Some(name), subs.count_of(client.id)));
+            frames.push(confirmation(
+                kind.subscribed(),
+                Some(name),
+                subs.count_of(client.id),
+            ));
         }
         client.subscriptions = subs.count_of(client.id);
         multi_reply(frames)
@@ -370,7 +375,10 @@ impl PubSub {
         if client.subscriptions > 0 {
             let mut subs = self.subs();
             if let Some(mine) = subs.clients.remove(&client.id) {
-                for (kind, names) in [(Kind::Channel, mine.channels), (Kind::Pattern, mine.patterns)] {
+                for (kind, names) in [
+                    (Kind::Channel, mine.channels),
+                    (Kind::Pattern, mine.patterns),
+                ] {
                     let map = subs.map(kind);
                     for name in names {
                         if let Some(members) = map.get_mut(&name) {
@@ -405,8 +413,12 @@ impl PubSub {
         let cut_offs = &self.limit_disconnections;
         let mut receivers = 0;
         if let Some(members) = subs.channels.get(channel) {
-            let frame =
-                Value::Array(vec![Value::bulk("message"), Value::bulk(channel), Value::bulk(message)]).to_resp2();
+            let frame = Value::Array(vec![
+                Value::bulk("message"),
+                Value::bulk(channel),
+                Value::bulk(message),
+            ])
+            .to_resp2();
             for outbox in members.values() {
                 receivers += 1;
                 outbox.push_message(&Frame(&frame), limit, cut_offs);
@@ -481,10 +493,19 @@ mod tests {
     #[test]
     fn confirmations_are_arrays_in_resp2_and_pushes_in_resp3() {
         let sub = confirmation("subscribe", Some(b"ch"), 1);
-        assert_eq!(sub.to_resp2(), b"*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
-        assert_eq!(sub.to_resp3(), b">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+        assert_eq!(
+            sub.to_resp2(),
+            b"*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"
+        );
+        assert_eq!(
+            sub.to_resp3(),
+            b">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"
+        );
         let none = confirmation("unsubscribe", None, 0);
-        assert_eq!(none.to_resp2(), b"*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n");
+        assert_eq!(
+            none.to_resp2(),
+            b"*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n"
+        );
         assert_eq!(none.to_resp3(), b">3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n");
     }
 }

@@ -22,10 +22,19 @@ impl Shared {
             return;
         }
         // Administrative commands (CONFIG, MONITOR itself, ...) are not shown, as in Redis.
-        if self.registry.lookup(&argv[0]).is_some_and(|s| s.has(flags::ADMIN)) {
+        if self
+            .registry
+            .lookup(&argv[0])
+            .is_some_and(|s| s.has(flags::ADMIN))
+        {
             return;
         }
-        let line = monitor_line(SystemTime::now(), client.db, &client.handle.addr.to_string(), argv);
+        let line = monitor_line(
+            SystemTime::now(),
+            client.db,
+            &client.handle.addr.to_string(),
+            argv,
+        );
         let limit = self.pubsub.output_limit();
         let monitors = lock(&self.pubsub.monitors);
         for outbox in monitors.iter() {
@@ -41,8 +50,16 @@ impl Shared {
 /// does, passwords redacted.
 pub fn monitor_line(at: SystemTime, db: usize, addr: &str, argv: &[Vec<u8>]) -> Vec<u8> {
     let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let mut out = format!("+{}.{:06} [{db} {addr}]", since.as_secs(), since.subsec_micros()).into_bytes();
-    let name = argv.first().map(|n| n.to_ascii_lowercase()).unwrap_or_default();
+    let mut out = format!(
+        "+{}.{:06} [{db} {addr}]",
+        since.as_secs(),
+        since.subsec_micros()
+    )
+    .into_bytes();
+    let name = argv
+        .first()
+        .map(|n| n.to_ascii_lowercase())
+        .unwrap_or_default();
     let mut redact_from = usize::MAX;
     for (i, word) in argv.iter().enumerate() {
         // `AUTH` shows none of its arguments; `HELLO` hides the two after its `AUTH` option.
@@ -95,7 +112,12 @@ mod tests {
             b"+1700000000.123456 [0 127.0.0.1:50000] \"set\" \"k\" \"v\"\r\n"
         );
         assert_eq!(
-            monitor_line(at, 0, "a", &words(&[b"SET", b"\x00\x7f\x80\"\\\n\r\t\x07\x08~ "])),
+            monitor_line(
+                at,
+                0,
+                "a",
+                &words(&[b"SET", b"\x00\x7f\x80\"\\\n\r\t\x07\x08~ "])
+            ),
             b"+1700000000.123456 [0 a] \"SET\" \"\\x00\\x7f\\x80\\\"\\\\\\n\\r\\t\\a\\b~ \"\r\n"
         );
         assert_eq!(

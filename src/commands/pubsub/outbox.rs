@@ -169,7 +169,12 @@ impl Outbox {
     /// Appends one frame published by another client, unless that would take the outbox past
     /// `limit` bytes (0: no limit), in which case the client is disconnected and counted in
     /// `cut_offs`. Never blocks on the socket.
-    pub(super) fn push_message(self: &Arc<Self>, frame: &Frame<'_>, limit: usize, cut_offs: &AtomicU64) {
+    pub(super) fn push_message(
+        self: &Arc<Self>,
+        frame: &Frame<'_>,
+        limit: usize,
+        cut_offs: &AtomicU64,
+    ) {
         let mut st = lock(&self.state);
         if st.dead || st.closing {
             return;
@@ -193,7 +198,11 @@ impl Outbox {
             return;
         }
         let protocol = st.protocol;
-        let target = if st.holding { &mut st.held } else { &mut st.buf };
+        let target = if st.holding {
+            &mut st.held
+        } else {
+            &mut st.buf
+        };
         frame.encode(protocol, target);
         if st.waiting && !st.holding {
             st.waiting = false;
@@ -425,13 +434,22 @@ mod tests {
 
     #[test]
     fn a_message_frame_is_shared_by_both_protocols() {
-        let resp2 = Value::Array(vec![Value::bulk("message"), Value::bulk("c"), Value::bulk("m")]).to_resp2();
+        let resp2 = Value::Array(vec![
+            Value::bulk("message"),
+            Value::bulk("c"),
+            Value::bulk("m"),
+        ])
+        .to_resp2();
         let frame = Frame(&resp2);
         let (mut two, mut three) = (Vec::new(), Vec::new());
         frame.encode(Protocol::Resp2, &mut two);
         frame.encode(Protocol::Resp3, &mut three);
         assert_eq!(two, resp2);
-        let push = Value::Push(vec![Value::bulk("message"), Value::bulk("c"), Value::bulk("m")]);
+        let push = Value::Push(vec![
+            Value::bulk("message"),
+            Value::bulk("c"),
+            Value::bulk("m"),
+        ]);
         assert_eq!(three, push.to_resp3());
         // Monitor lines are status lines in both protocols.
         let mut line = Vec::new();

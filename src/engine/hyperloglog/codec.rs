@@ -146,7 +146,10 @@ pub fn decode_sparse_text(value: &[u8]) -> Option<String> {
             0 => words.push(format!("z:{}", (b & 63) as usize + 1)),
             1 => {
                 let lo = *body.get(i + 1)?;
-                words.push(format!("Z:{}", (((b & 63) as usize) << 8 | lo as usize) + 1));
+                words.push(format!(
+                    "Z:{}",
+                    (((b & 63) as usize) << 8 | lo as usize) + 1
+                ));
                 i += 1;
             }
             _ => words.push(format!("v:{},{}", ((b >> 2) & 31) + 1, (b & 3) + 1)),

@@ -67,8 +67,14 @@ fn corrupt_sparse_is_reported_not_trusted() {
     let mut short = new_sparse();
     short.pop();
     assert_eq!(registers(&short).err(), Some(HllError::Corrupt));
-    assert_eq!(check(b"HYLL\x02\0\0\0\0\0\0\0\0\0\0\0"), Err(HllError::NotHll));
-    assert_eq!(check(b"HYLL\0\0\0\0\0\0\0\0\0\0\0\0\x7f\xff"), Err(HllError::NotHll));
+    assert_eq!(
+        check(b"HYLL\x02\0\0\0\0\0\0\0\0\0\0\0"),
+        Err(HllError::NotHll)
+    );
+    assert_eq!(
+        check(b"HYLL\0\0\0\0\0\0\0\0\0\0\0\0\x7f\xff"),
+        Err(HllError::NotHll)
+    );
 }
 
 #[test]
@@ -93,6 +99,9 @@ fn random_bytes_never_panic() {
 fn error_is_within_a_few_percent() {
     for n in [100u32, 1000, 10_000, 100_000] {
         let c = count(&registers(&filled(n)).unwrap()) as f64;
-        assert!((c - n as f64).abs() / (n as f64) < 0.05, "{n} estimated {c}");
+        assert!(
+            (c - n as f64).abs() / (n as f64) < 0.05,
+            "{n} estimated {c}"
+        );
     }
 }

@@ -117,7 +117,12 @@ pub struct CycleReport {
 /// deleted, for the caller to log as `DEL` effects.
 ///
 /// A key without a TTL is not in the index, so it is never looked at.
-pub fn sample_round(store: &mut Db, now: u64, rng: &mut impl Rng, limit: usize) -> (usize, Vec<Key>) {
+pub fn sample_round(
+    store: &mut Db,
+    now: u64,
+    rng: &mut impl Rng,
+    limit: usize,
+) -> (usize, Vec<Key>) {
     let mut expired = Vec::new();
     let len = store.expires.len();
     if len <= limit {
@@ -184,7 +189,8 @@ pub fn active_expire_cycle<G: DerefMut<Target = Store>>(
             let mut out_of_time = false;
             if !finished {
                 let now = clock.now_ms();
-                let (sampled, expired) = sample_round(store.db_mut(index), now, rng, KEYS_PER_ROUND);
+                let (sampled, expired) =
+                    sample_round(store.db_mut(index), now, rng, KEYS_PER_ROUND);
                 report.rounds += 1;
                 report.sampled += sampled as u64;
                 report.expired += expired.len() as u64;
@@ -370,7 +376,8 @@ mod tests {
     #[test]
     fn keys_without_ttl_are_never_touched() {
         let st = store_with(50_000, 0, 0);
-        let (st, report, committed) = cycle(st, &mut FakeClock::at(u64::MAX), Duration::from_millis(25));
+        let (st, report, committed) =
+            cycle(st, &mut FakeClock::at(u64::MAX), Duration::from_millis(25));
         assert_eq!(
             report,
             CycleReport::default(),
@@ -458,7 +465,10 @@ mod tests {
             st.set_deadline(format!("ttl:{i}").as_bytes(), 5, 0);
         }
         let (_, report, _) = cycle(store_of(st), &mut FakeClock::at(5), Duration::MAX);
-        assert_eq!((report.rounds, report.expired, report.sampled), (2, 6, 20 + 14));
+        assert_eq!(
+            (report.rounds, report.expired, report.sampled),
+            (2, 6, 20 + 14)
+        );
     }
 
     #[test]
@@ -518,7 +528,8 @@ mod tests {
         // A quarter of the hold per round: four rounds per guard.
         let mut clock = FakeClock::at(5);
         clock.step = MAX_GUARD_HOLD / 4;
-        let report = active_expire_cycle(take, &mut clock, &mut rng(), Duration::MAX, |_, _, _, _| {});
+        let report =
+            active_expire_cycle(take, &mut clock, &mut rng(), Duration::MAX, |_, _, _, _| {});
         assert_eq!(report.rounds, 1_000 / 20);
         assert_eq!(guards.get(), report.rounds.div_ceil(4));
         // A clock that never moves: the whole cycle under one guard.
@@ -528,7 +539,13 @@ mod tests {
             guards.set(guards.get() + 1);
             cell.borrow_mut()
         };
-        active_expire_cycle(take, &mut FakeClock::at(5), &mut rng(), Duration::MAX, |_, _, _, _| {});
+        active_expire_cycle(
+            take,
+            &mut FakeClock::at(5),
+            &mut rng(),
+            Duration::MAX,
+            |_, _, _, _| {},
+        );
         assert_eq!(guards.get(), 1);
     }
 
@@ -554,7 +571,10 @@ mod tests {
         assert!(st.remove_if_empty(b"list"));
         assert!(st.get_mut(b"ttl:5", 100).is_none(), "lazily expired");
         st.take_lazily_expired();
-        assert!(!st.set_deadline(b"missing", 100, 0), "no TTL on a missing key");
+        assert!(
+            !st.set_deadline(b"missing", 100, 0),
+            "no TTL on a missing key"
+        );
         assert_index_only_holds_live_entries(&st);
         let mut left: Vec<_> = st.expires().iter().map(|(k, _)| k.to_vec()).collect();
         left.sort();
@@ -607,7 +627,10 @@ mod tests {
                 7 => {
                     let (_, gone) = sample_round(&mut st, now, &mut r, 5);
                     for k in gone {
-                        assert!(st.expires().get(&k).is_none(), "step {step}: {k:?} left in the index");
+                        assert!(
+                            st.expires().get(&k).is_none(),
+                            "step {step}: {k:?} left in the index"
+                        );
                     }
                 }
                 _ => now += r.random_range(0..10),
@@ -648,12 +671,17 @@ mod tests {
             }
             assert_eq!(scanned.len(), 3);
             for seed in 0..20 {
-                let k = st.random_key(now, &mut StdRng::seed_from_u64(seed)).expect("live keys");
+                let k = st
+                    .random_key(now, &mut StdRng::seed_from_u64(seed))
+                    .expect("live keys");
                 assert_ne!(k, b"ttl:0");
             }
         }
         assert_eq!(st.raw_len(), 4, "still in memory until swept");
-        assert!(st.get(b"ttl:0", 99).is_some(), "visible one millisecond before");
+        assert!(
+            st.get(b"ttl:0", 99).is_some(),
+            "visible one millisecond before"
+        );
         sample_round(&mut st, 100, &mut rng(), KEYS_PER_ROUND);
         assert_eq!(st.raw_len(), 3);
     }

@@ -296,7 +296,10 @@ mod tests {
         m.insert(InlineBytes::from(short), 1);
         m.insert(InlineBytes::from(&exact[..]), 2);
         m.insert(InlineBytes::from(&long[..]), 3);
-        assert!(matches!(InlineBytes::from(&exact[..]), InlineBytes::Inline { .. }));
+        assert!(matches!(
+            InlineBytes::from(&exact[..]),
+            InlineBytes::Inline { .. }
+        ));
         assert!(matches!(InlineBytes::from(&long[..]), InlineBytes::Heap(_)));
         assert_eq!(m.get(short), Some(&1));
         assert_eq!(m.get(&exact[..]), Some(&2));

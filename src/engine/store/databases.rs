@@ -100,7 +100,9 @@ impl Store {
     /// [`Store::db`] does.
     pub fn split(&mut self, index: usize) -> (&mut Db, OtherDbs<'_>, &mut WatchTable) {
         let (before, rest) = self.dbs.split_at_mut(index);
-        let (selected, after) = rest.split_first_mut().expect("database index checked by the caller");
+        let (selected, after) = rest
+            .split_first_mut()
+            .expect("database index checked by the caller");
         (selected, OtherDbs { before, after }, &mut self.watch)
     }
     // ANCHOR_END: split
@@ -209,7 +211,12 @@ impl OtherDbs<'_> {
     pub fn numbered_mut(&mut self) -> impl Iterator<Item = (usize, &mut Db)> {
         let skip = self.before.len() + 1;
         let before = self.before.iter_mut().enumerate();
-        before.chain(self.after.iter_mut().enumerate().map(move |(i, db)| (i + skip, db)))
+        before.chain(
+            self.after
+                .iter_mut()
+                .enumerate()
+                .map(move |(i, db)| (i + skip, db)),
+        )
     }
 
     /// Swaps two databases, neither of them the selected one. Returns false, changing nothing,

@@ -111,7 +111,9 @@ impl ExpiryIndex {
 
     /// Every (key, deadline) pair, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&Key, u64)> {
-        self.keys.iter().filter_map(|k| self.get(k).map(|at| (k, at)))
+        self.keys
+            .iter()
+            .filter_map(|k| self.get(k).map(|at| (k, at)))
     }
 
     /// The per-slot tables, shared: what a snapshot keeps (empty if no key has a deadline).

@@ -74,7 +74,13 @@ fn matches(pattern: &[u8], text: &[u8], nocase: bool) -> bool {
 /// on `c`, which is what makes the single backtrack point above enough.
 fn token(pattern: &[u8], mut p: usize, c: u8, nocase: bool) -> (bool, usize) {
     let end = pattern.len();
-    let eq = |a: u8| if nocase { a.eq_ignore_ascii_case(&c) } else { a == c };
+    let eq = |a: u8| {
+        if nocase {
+            a.eq_ignore_ascii_case(&c)
+        } else {
+            a == c
+        }
+    };
     match pattern[p] {
         b'?' => (true, p + 1),
         b'\\' if end - p >= 2 => (eq(pattern[p + 1]), p + 2),
@@ -155,7 +161,10 @@ mod tests {
         assert!(m("h[^e]llo", "hallo"));
         assert!(!m("h[^e]llo", "hello"));
         assert!(m("h[a-b]llo", "hbllo"));
-        assert!(m("h[z-a]llo", "hqllo"), "a reversed range is the same range");
+        assert!(
+            m("h[z-a]llo", "hqllo"),
+            "a reversed range is the same range"
+        );
         assert!(!m("h[a-c]llo", "hdllo"));
         // `[a-]` takes the `]` as the end of the range `]`..`a`, and the class never closes.
         assert!(m("[a-]", "]"));

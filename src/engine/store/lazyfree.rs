@@ -34,7 +34,13 @@ pub fn free_effort(data: &Data) -> usize {
         Data::Hash(h) => h.len(),
         Data::ZSet(z) => z.len(),
         // Redis counts the stream's nodes, and for each group itself and its pending entries.
-        Data::Stream(s) => s.node_count() + s.groups.values().map(|g| 1 + g.pending.len()).sum::<usize>(),
+        Data::Stream(s) => {
+            s.node_count()
+                + s.groups
+                    .values()
+                    .map(|g| 1 + g.pending.len())
+                    .sum::<usize>()
+        }
     }
 }
 
@@ -72,16 +78,18 @@ impl LazyFree {
         let counters = Arc::new(Counters::default());
         let (tx, rx) = channel::<Job>();
         let shared = counters.clone();
-        let spawned = std::thread::Builder::new().name("lazyfree".into()).spawn(move || {
-            for (garbage, objects) in rx {
-                let started = std::time::Instant::now();
-                drop(garbage);
-                // The time a client would have waited, had this been freed in place.
-                crate::log::latency::record("lazyfree", started.elapsed());
-                shared.pending.fetch_sub(objects, Ordering::Relaxed);
-                shared.freed.fetch_add(objects, Ordering::Relaxed);
-            }
-        });
+        let spawned = std::thread::Builder::new()
+            .name("lazyfree".into())
+            .spawn(move || {
+                for (garbage, objects) in rx {
+                    let started = std::time::Instant::now();
+                    drop(garbage);
+                    // The time a client would have waited, had this been freed in place.
+                    crate::log::latency::record("lazyfree", started.elapsed());
+                    shared.pending.fetch_sub(objects, Ordering::Relaxed);
+                    shared.freed.fetch_add(objects, Ordering::Relaxed);
+                }
+            });
         LazyFree {
             tx: spawned.ok().map(|_| tx),
             counters,
@@ -156,8 +164,12 @@ mod tests {
     #[test]
     fn big_values_go_to_the_thread_small_ones_stay() {
         let lazy = LazyFree::start();
-        let big: MemberSet = (0..1000).map(|i: u32| i.to_string().into_bytes().into()).collect();
-        let small: MemberSet = (0..10).map(|i: u32| i.to_string().into_bytes().into()).collect();
+        let big: MemberSet = (0..1000)
+            .map(|i: u32| i.to_string().into_bytes().into())
+            .collect();
+        let small: MemberSet = (0..10)
+            .map(|i: u32| i.to_string().into_bytes().into())
+            .collect();
         assert!(!lazy.free_value(Data::from(small)));
         assert!(!lazy.free_value(Data::Str(b"x".as_slice().into())));
         assert!(lazy.free_value(Data::from(big)));

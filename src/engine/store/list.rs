@@ -234,7 +234,9 @@ impl List {
         n = n.min(self.len);
         self.len -= n;
         while n > 0 {
-            let Some(c) = self.chunks.front_mut() else { return };
+            let Some(c) = self.chunks.front_mut() else {
+                return;
+            };
             if n >= c.count {
                 n -= c.count;
                 self.chunks.pop_front();
@@ -252,7 +254,9 @@ impl List {
         n = n.min(self.len);
         self.len -= n;
         while n > 0 {
-            let Some(c) = self.chunks.back_mut() else { return };
+            let Some(c) = self.chunks.back_mut() else {
+                return;
+            };
             if n >= c.count {
                 n -= c.count;
                 self.chunks.pop_back();
@@ -324,7 +328,9 @@ impl List {
         if i >= self.len {
             return self.push_back(element);
         }
-        let Some((ci, j)) = self.locate(i) else { return };
+        let Some((ci, j)) = self.locate(i) else {
+            return;
+        };
         let c = &mut self.chunks[ci];
         let (at, _) = c.span(j);
         let mut entry = Vec::with_capacity(entry_size(element.len()));
@@ -383,7 +389,11 @@ impl List {
     /// Heap bytes the list holds (for `INFO memory`'s estimate).
     pub fn heap_bytes(&self) -> usize {
         self.chunks.capacity() * std::mem::size_of::<Chunk>()
-            + self.chunks.iter().map(|c| c.bytes.capacity()).sum::<usize>()
+            + self
+                .chunks
+                .iter()
+                .map(|c| c.bytes.capacity())
+                .sum::<usize>()
     }
 }
 
@@ -528,7 +538,10 @@ mod tests {
                 assert!(list.iter().eq(model.iter().map(|v| &v[..])));
                 assert!(list.iter().rev().eq(model.iter().rev().map(|v| &v[..])));
                 let from = rng.random_range(0..=model.len());
-                assert!(list.iter_from(from).eq(model.iter().skip(from).map(|v| &v[..])));
+                assert!(
+                    list.iter_from(from)
+                        .eq(model.iter().skip(from).map(|v| &v[..]))
+                );
                 if let Some(i) = (!model.is_empty()).then(|| rng.random_range(0..model.len())) {
                     assert_eq!(list.get(i), Some(&model[i][..]));
                 }

@@ -194,7 +194,11 @@ impl Db {
         } else {
             self.slot(key).and_then(|slot| slot.get(key))
         };
-        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
         counter.fetch_add(1, Ordering::Relaxed);
         found
     }
@@ -217,7 +221,11 @@ impl Db {
     /// Deletes the expired keys reads came across (re-checked: a key given a new value or
     /// deadline since is kept), as lazy expiry does, so their `DEL`s follow.
     pub fn expire_found(&mut self, now: u64) {
-        let found = std::mem::take(self.found_expired.get_mut().unwrap_or_else(|p| p.into_inner()));
+        let found = std::mem::take(
+            self.found_expired
+                .get_mut()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
         self.found_any.store(false, Ordering::Relaxed);
         for key in found {
             self.expire_if_needed(&key, now);
@@ -228,7 +236,10 @@ impl Db {
     /// and lookups that did not. Unlike Redis, which counts only reads, a write's existence check
     /// through `get` counts too.
     pub fn keyspace_hits_misses(&self) -> (u64, u64) {
-        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     /// Zeroes the hit and miss counts (`CONFIG RESETSTAT`).
@@ -320,7 +331,12 @@ impl Db {
     }
 
     /// The value at `key`, created with `make` if the key is missing (or expired).
-    pub fn get_or_insert_with(&mut self, key: &[u8], now: u64, make: impl FnOnce() -> Data) -> &mut Data {
+    pub fn get_or_insert_with(
+        &mut self,
+        key: &[u8],
+        now: u64,
+        make: impl FnOnce() -> Data,
+    ) -> &mut Data {
         self.expire_if_needed(key, now);
         if !self.slot_mut(key).contains_key(key) {
             self.slot_mut(key).insert(InlineBytes::from(key), make());
@@ -490,7 +506,13 @@ impl Db {
     // ANCHOR: scan
     /// One step of `SCAN`: visits whole slots from `cursor` until at least `count` keys were
     /// seen, calling `visit` for each live key; returns the next cursor, 0 when the walk is done.
-    pub fn scan(&self, cursor: u64, count: usize, now: u64, mut visit: impl FnMut(&[u8], &Data)) -> u64 {
+    pub fn scan(
+        &self,
+        cursor: u64,
+        count: usize,
+        now: u64,
+        mut visit: impl FnMut(&[u8], &Data),
+    ) -> u64 {
         let mut slot = cursor as usize;
         let mut seen = 0;
         if self.slots.is_empty() {
@@ -642,7 +664,11 @@ mod tests {
         // About one key per slot is left: every table is back to the smallest sizes.
         assert!(st.slots.iter().all(|s| s.capacity() <= 64));
         assert_eq!(st.raw_len(), SLOTS);
-        assert!(keys[keys.len() - SLOTS..].iter().all(|k| st.contains(k.as_bytes(), 0)));
+        assert!(
+            keys[keys.len() - SLOTS..]
+                .iter()
+                .all(|k| st.contains(k.as_bytes(), 0))
+        );
     }
 
     #[test]

@@ -51,7 +51,10 @@ struct Slot {
 /// The position of a free slot.
 const EMPTY: u32 = u32::MAX;
 
-const FREE: Slot = Slot { hash: 0, pos: EMPTY };
+const FREE: Slot = Slot {
+    hash: 0,
+    pos: EMPTY,
+};
 
 /// The smallest table, once there is one.
 const MIN_SLOTS: usize = 8;
@@ -294,7 +297,9 @@ mod tests {
         let used: Vec<&Slot> = set.table.iter().filter(|s| s.pos != EMPTY).collect();
         assert_eq!(used.len(), set.len());
         for (pos, m) in set.members.iter().enumerate() {
-            let slot = set.find(m, set.hash(m)).expect("member reachable from its home slot");
+            let slot = set
+                .find(m, set.hash(m))
+                .expect("member reachable from its home slot");
             assert_eq!(set.table[slot].pos as usize, pos);
         }
         assert!(set.len() * 4 <= set.table.len() * 3);

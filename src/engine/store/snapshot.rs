@@ -95,7 +95,10 @@ impl DbSnapshot {
             let deadline_slot = deadlines.next();
             for (key, data) in slot.iter() {
                 let key = key.as_bytes();
-                let deadline = deadline_slot.as_ref().and_then(|d| d.get(key)).map(|&(at, _)| at);
+                let deadline = deadline_slot
+                    .as_ref()
+                    .and_then(|d| d.get(key))
+                    .map(|&(at, _)| at);
                 if deadline.is_some_and(|at| at <= taken_at) {
                     continue;
                 }
@@ -121,7 +124,9 @@ mod tests {
             db.drain(at, |k, d, dl| {
                 let v = match d {
                     Data::Str(s) => String::from_utf8_lossy(s).into_owned(),
-                    Data::List(l) => format!("{:?}", l.iter().map(|e| e.to_vec()).collect::<Vec<_>>()),
+                    Data::List(l) => {
+                        format!("{:?}", l.iter().map(|e| e.to_vec()).collect::<Vec<_>>())
+                    }
                     other => other.type_name().to_string(),
                 };
                 out.push((n, k.to_vec(), v, dl));
@@ -141,13 +146,16 @@ mod tests {
         st.db_mut(3).set(b"l", Data::from(list), 0);
         st.db_mut(3).set(b"t", Data::Str(b"t".as_slice().into()), 0);
         st.db_mut(3).set_deadline(b"t", 500, 0);
-        st.db_mut(3).set(b"gone", Data::Str(b"g".as_slice().into()), 0);
+        st.db_mut(3)
+            .set(b"gone", Data::Str(b"g".as_slice().into()), 0);
         st.db_mut(3).set_deadline(b"gone", 10, 0);
 
         let snap = st.snapshot(100);
         // Change everything after the freeze: new keys, a deleted key, an element pushed.
-        st.db_mut(0).set(b"a", Data::Str(b"2".as_slice().into()), 100);
-        st.db_mut(0).set(b"new", Data::Str(b"n".as_slice().into()), 100);
+        st.db_mut(0)
+            .set(b"a", Data::Str(b"2".as_slice().into()), 100);
+        st.db_mut(0)
+            .set(b"new", Data::Str(b"n".as_slice().into()), 100);
         st.db_mut(3).remove(b"t", 100);
         if let Some(Data::List(l)) = st.db_mut(3).get_mut(b"l", 100) {
             l.push_back(b"y");

@@ -244,7 +244,11 @@ impl ZSet {
     }
 
     /// The B-tree iterator over scores in `[min, max]` (bounds as given), lowest first.
-    fn score_range(&self, min: ScoreBound, max: ScoreBound) -> std::collections::btree_set::Range<'_, (Score, Bytes)> {
+    fn score_range(
+        &self,
+        min: ScoreBound,
+        max: ScoreBound,
+    ) -> std::collections::btree_set::Range<'_, (Score, Bytes)> {
         // An empty member sorts before every other, so (score, "") starts a score's run.
         let lo = Bound::Included((Score(clean(min.value)), Bytes::default()));
         let hi = if max.value == f64::INFINITY || max.value.is_nan() {
@@ -340,7 +344,9 @@ impl ZSet {
         // BTreeSet::range panics on an inverted range; such a range is simply empty.
         let valid = match (&lo, &hi) {
             (Bound::Included(a), Bound::Included(b)) => a <= b,
-            (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) => a < b,
+            (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) => {
+                a < b
+            }
             _ => true,
         };
         if !valid {
@@ -421,7 +427,8 @@ mod tests {
         for (i, m) in [b"a", b"b", b"c", b"d"].iter().enumerate() {
             z.insert(*m, i as f64);
         }
-        let names = |v: Vec<(&[u8], f64)>| v.into_iter().map(|(m, _)| m.to_vec()).collect::<Vec<_>>();
+        let names =
+            |v: Vec<(&[u8], f64)>| v.into_iter().map(|(m, _)| m.to_vec()).collect::<Vec<_>>();
         assert_eq!(
             names(z.range_by_score(sb(1.0, false), sb(2.0, false), false, 0, None)),
             vec![b"b".to_vec(), b"c".to_vec()]
@@ -447,7 +454,8 @@ mod tests {
         for m in [b"a", b"b", b"c", b"d"] {
             z.insert(m, 0.0);
         }
-        let names = |v: Vec<(&[u8], f64)>| v.into_iter().map(|(m, _)| m.to_vec()).collect::<Vec<_>>();
+        let names =
+            |v: Vec<(&[u8], f64)>| v.into_iter().map(|(m, _)| m.to_vec()).collect::<Vec<_>>();
         let got = z.range_by_lex(
             &LexBound::Exclusive(b"a".to_vec()),
             &LexBound::Inclusive(b"c".to_vec()),
@@ -458,13 +466,25 @@ mod tests {
         assert_eq!(names(got), vec![b"b".to_vec(), b"c".to_vec()]);
         assert_eq!(z.count_by_lex(&LexBound::Min, &LexBound::Max), 4);
         assert_eq!(
-            z.count_by_lex(&LexBound::Inclusive(b"c".to_vec()), &LexBound::Exclusive(b"a".to_vec())),
+            z.count_by_lex(
+                &LexBound::Inclusive(b"c".to_vec()),
+                &LexBound::Exclusive(b"a".to_vec())
+            ),
             0
         );
-        assert_eq!(names(z.range_by_rank(1, 2, true)), vec![b"c".to_vec(), b"b".to_vec()]);
-        assert_eq!(names(z.range_by_rank(2, 10, false)), vec![b"c".to_vec(), b"d".to_vec()]);
+        assert_eq!(
+            names(z.range_by_rank(1, 2, true)),
+            vec![b"c".to_vec(), b"b".to_vec()]
+        );
+        assert_eq!(
+            names(z.range_by_rank(2, 10, false)),
+            vec![b"c".to_vec(), b"d".to_vec()]
+        );
         z.insert(b"e", 1.0);
-        assert_eq!(z.count_by_lex(&LexBound::Inclusive(b"b".to_vec()), &LexBound::Max), 4);
+        assert_eq!(
+            z.count_by_lex(&LexBound::Inclusive(b"b".to_vec()), &LexBound::Max),
+            4
+        );
         assert_eq!(z.remove_range_by_rank(0, 1).len(), 2);
         assert_eq!(z.len(), 3);
     }

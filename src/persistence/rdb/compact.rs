@@ -93,7 +93,11 @@ fn listpack_entry(lp: &[u8], at: usize) -> Result<(Vec<u8>, usize), String> {
             };
             (1 + width, 0, Some(int_le(take(lp, at + 1, width, W)?)))
         }
-        _ => return Err(format!("listpack: bad entry encoding 0x{b:02x} at byte {at}")),
+        _ => {
+            return Err(format!(
+                "listpack: bad entry encoding 0x{b:02x} at byte {at}"
+            ));
+        }
     };
     let value = match int {
         Some(n) => {
@@ -107,7 +111,9 @@ fn listpack_entry(lp: &[u8], at: usize) -> Result<(Vec<u8>, usize), String> {
     let mut backlen = [0u8; 5];
     let n = encode_backlen(size, &mut backlen);
     if take(lp, at + size, n, W)? != &backlen[..n] {
-        return Err(format!("listpack: the entry at byte {at} has a wrong back length"));
+        return Err(format!(
+            "listpack: the entry at byte {at} has a wrong back length"
+        ));
     }
     Ok((value, at + size + n))
 }
@@ -140,7 +146,10 @@ pub fn listpack_entries(lp: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     }
     // 65535 means "too many to count here".
     if count != u16::MAX && count as usize != out.len() {
-        return Err(format!("listpack says {count} entries but has {}", out.len()));
+        return Err(format!(
+            "listpack says {count} entries but has {}",
+            out.len()
+        ));
     }
     Ok(out)
 }
@@ -277,7 +286,9 @@ pub fn ziplist_entries(zl: &[u8]) -> Result<Vec<Vec<u8>>, String> {
             n => (n as usize, at + 1),
         };
         if prev != prev_size {
-            return Err(format!("ziplist: the entry at byte {at} has a wrong previous length"));
+            return Err(format!(
+                "ziplist: the entry at byte {at} has a wrong previous length"
+            ));
         }
         let e = take(body, p, 1, W)?[0];
         let value = match e >> 6 {
@@ -324,10 +335,15 @@ pub fn ziplist_entries(zl: &[u8]) -> Result<Vec<Vec<u8>>, String> {
         at = p;
     }
     if tail != last {
-        return Err(format!("ziplist says its last entry is at {tail}, it is at {last}"));
+        return Err(format!(
+            "ziplist says its last entry is at {tail}, it is at {last}"
+        ));
     }
     if count != u16::MAX && count as usize != out.len() {
-        return Err(format!("ziplist says {count} entries but has {}", out.len()));
+        return Err(format!(
+            "ziplist says {count} entries but has {}",
+            out.len()
+        ));
     }
     Ok(out)
 }
@@ -344,7 +360,10 @@ pub fn intset_members(is: &[u8]) -> Result<Vec<Vec<u8>>, String> {
         return Err(format!("intset of {width}-byte integers"));
     }
     if count.checked_mul(width).and_then(|n| n.checked_add(8)) != Some(is.len()) {
-        return Err(format!("intset says {count} integers but has {} bytes", is.len()));
+        return Err(format!(
+            "intset says {count} integers but has {} bytes",
+            is.len()
+        ));
     }
     if count == 0 {
         return Err("empty intset".into());
@@ -453,7 +472,12 @@ mod tests {
         let lp = b"\x16\x00\x00\x00\x04\x00\x81a\x02\x01\x01\x81b\x02\x85hello\x06\xff";
         assert_eq!(
             listpack_entries(lp).unwrap(),
-            vec![b"a".to_vec(), b"1".to_vec(), b"b".to_vec(), b"hello".to_vec()]
+            vec![
+                b"a".to_vec(),
+                b"1".to_vec(),
+                b"b".to_vec(),
+                b"hello".to_vec()
+            ]
         );
     }
 
@@ -483,7 +507,12 @@ mod tests {
         let got = zipmap_entries(zm).unwrap();
         assert_eq!(
             got,
-            vec![b"foo".to_vec(), b"bar".to_vec(), b"hello".to_vec(), b"world".to_vec()]
+            vec![
+                b"foo".to_vec(),
+                b"bar".to_vec(),
+                b"hello".to_vec(),
+                b"world".to_vec()
+            ]
         );
     }
 

@@ -97,7 +97,8 @@ mod tests {
     fn matches_a_real_redis_file() {
         // An empty `dump.rdb` saved by Redis 7.0.15: the last 8 bytes are the checksum of all
         // the bytes before them, little-endian.
-        let file: &[u8] = b"REDIS0010\xfa\x09redis-ver\x067.0.15\xfa\x0aredis-bits\xc0\x40\xfa\x05ctime\
+        let file: &[u8] =
+            b"REDIS0010\xfa\x09redis-ver\x067.0.15\xfa\x0aredis-bits\xc0\x40\xfa\x05ctime\
             \xc2\xf7\x3e\x10\x6b\xfa\x08used-mem\xc2\x38\x23\x15\x00\xfa\x08aof-base\xc0\x00\xff\
             \x40\x9d\x8e\xc1\x10\x95\x35\xfe";
         let (body, sum) = file.split_at(file.len() - 8);

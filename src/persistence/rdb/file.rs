@@ -27,7 +27,11 @@ use crate::engine::store::{Snapshot, Store};
 /// # Errors
 /// Redis's wording of what failed: opening the temporary file, writing or fsyncing it, or
 /// moving it into place.
-pub fn write_file(path: &Path, snapshot: Snapshot, after_key: impl FnMut() -> io::Result<()>) -> Result<u64, String> {
+pub fn write_file(
+    path: &Path,
+    snapshot: Snapshot,
+    after_key: impl FnMut() -> io::Result<()>,
+) -> Result<u64, String> {
     let dir = parent_dir(path);
     let tmp = dir.join(format!("temp-{}.rdb", std::process::id()));
     let shown_dir = dir.canonicalize().unwrap_or_else(|_| dir.clone());
@@ -38,13 +42,18 @@ pub fn write_file(path: &Path, snapshot: Snapshot, after_key: impl FnMut() -> io
             shown_dir.display()
         )
     })?;
-    let written = write_snapshot_paced(BufWriter::with_capacity(1 << 20, file), snapshot, &[], after_key)
-        .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
-        .and_then(|file| {
-            // The data must be on the disk before the name points at it.
-            file.sync_all()?;
-            file.metadata().map(|m| m.len())
-        });
+    let written = write_snapshot_paced(
+        BufWriter::with_capacity(1 << 20, file),
+        snapshot,
+        &[],
+        after_key,
+    )
+    .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
+    .and_then(|file| {
+        // The data must be on the disk before the name points at it.
+        file.sync_all()?;
+        file.metadata().map(|m| m.len())
+    });
     let size = match written {
         Ok(size) => size,
         Err(e) => {
@@ -96,7 +105,12 @@ pub struct LoadReport {
 ///
 /// # Errors
 /// As [`load`]: the offset and the reason. `store` then holds part of the file: throw it away.
-pub fn load_into(input: impl io::Read, store: &mut Store, now: u64, replace: bool) -> Result<LoadReport, RdbError> {
+pub fn load_into(
+    input: impl io::Read,
+    store: &mut Store,
+    now: u64,
+    replace: bool,
+) -> Result<LoadReport, RdbError> {
     let (mut keys, mut expired) = (0, 0);
     let databases = store.count();
     let summary = load(input, |k: LoadedKey| {
@@ -127,7 +141,11 @@ pub fn load_into(input: impl io::Read, store: &mut Store, now: u64, replace: boo
         keys += 1;
         Ok(())
     })?;
-    Ok(LoadReport { keys, expired, summary })
+    Ok(LoadReport {
+        keys,
+        expired,
+        summary,
+    })
 }
 // ANCHOR_END: load_into
 
@@ -135,7 +153,12 @@ pub fn load_into(input: impl io::Read, store: &mut Store, now: u64, replace: boo
 ///
 /// # Errors
 /// The file exists but cannot be opened (offset 0), or as [`load_into`].
-pub fn load_file(path: &Path, store: &mut Store, now: u64, replace: bool) -> Result<Option<LoadReport>, RdbError> {
+pub fn load_file(
+    path: &Path,
+    store: &mut Store,
+    now: u64,
+    replace: bool,
+) -> Result<Option<LoadReport>, RdbError> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -166,7 +189,9 @@ pub fn swap_in(live: &mut Store, fresh: &mut Store) {
 /// (refused unless `merge`) is found before anything is added.
 pub(super) fn merge_into(live: &mut Store, from: &Store, merge: bool) -> Result<(), String> {
     for (index, db) in from.iter() {
-        if !merge && let Some((key, _)) = db.iter(0).find(|(key, _)| live.db(index).contains(key, 0)) {
+        if !merge
+            && let Some((key, _)) = db.iter(0).find(|(key, _)| live.db(index).contains(key, 0))
+        {
             return Err(format!(
                 "duplicate key '{}' in database {index}",
                 String::from_utf8_lossy(key)
@@ -191,7 +216,8 @@ mod tests {
     use crate::engine::store::{Data, List};
 
     fn dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("rust-redis-rdbfile-{name}-{}", std::process::id()));
+        let d =
+            std::env::temp_dir().join(format!("rust-redis-rdbfile-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
@@ -214,16 +240,26 @@ mod tests {
         let now = 1_000_000;
         let size = write_file(&path, sample(now).snapshot(now), || Ok(())).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().len(), size);
-        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1, "only dump.rdb is left");
+        assert_eq!(
+            std::fs::read_dir(&d).unwrap().count(),
+            1,
+            "only dump.rdb is left"
+        );
         let mut st = Store::new();
         let report = load_file(&path, &mut st, now, false).unwrap().unwrap();
         assert_eq!((report.keys, report.expired), (3, 0));
         assert_eq!(st.db(2).deadline(b"t", now), Some(now + 60_000));
         // Later, the key with a deadline is left out.
         let mut st = Store::new();
-        let report = load_file(&path, &mut st, now + 60_000, false).unwrap().unwrap();
+        let report = load_file(&path, &mut st, now + 60_000, false)
+            .unwrap()
+            .unwrap();
         assert_eq!((report.keys, report.expired), (2, 1));
-        assert!(load_file(&d.join("none.rdb"), &mut st, now, false).unwrap().is_none());
+        assert!(
+            load_file(&d.join("none.rdb"), &mut st, now, false)
+                .unwrap()
+                .is_none()
+        );
         std::fs::remove_dir_all(&d).unwrap();
     }
 
@@ -232,10 +268,20 @@ mod tests {
         let d = dir("failed");
         let path = d.join("dump.rdb");
         std::fs::write(&path, b"old").unwrap();
-        let err = write_file(&path, sample(0).snapshot(0), || Err(io::Error::other("stop"))).unwrap_err();
-        assert!(err.starts_with("Write error saving DB on disk: stop"), "{err}");
+        let err = write_file(&path, sample(0).snapshot(0), || {
+            Err(io::Error::other("stop"))
+        })
+        .unwrap_err();
+        assert!(
+            err.starts_with("Write error saving DB on disk: stop"),
+            "{err}"
+        );
         assert_eq!(std::fs::read(&path).unwrap(), b"old");
-        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1, "the temp file is gone");
+        assert_eq!(
+            std::fs::read_dir(&d).unwrap().count(),
+            1,
+            "the temp file is gone"
+        );
         std::fs::remove_dir_all(&d).unwrap();
     }
 
@@ -244,13 +290,21 @@ mod tests {
         let mut out = Vec::new();
         let mut w = super::super::RdbWriter::new(&mut out, &[]).unwrap();
         w.select_db(5, 2, 0).unwrap();
-        w.entry(b"k", &Data::Str(b"1".as_slice().into()), None).unwrap();
-        w.entry(b"k", &Data::Str(b"2".as_slice().into()), None).unwrap();
+        w.entry(b"k", &Data::Str(b"1".as_slice().into()), None)
+            .unwrap();
+        w.entry(b"k", &Data::Str(b"2".as_slice().into()), None)
+            .unwrap();
         w.finish().unwrap();
         let err = load_into(&out[..], &mut Store::with_databases(4), 0, false).unwrap_err();
-        assert!(err.message.contains("database 5, but this server has 4"), "{err}");
+        assert!(
+            err.message.contains("database 5, but this server has 4"),
+            "{err}"
+        );
         let err = load_into(&out[..], &mut Store::new(), 0, false).unwrap_err();
-        assert!(err.message.contains("duplicate key 'k' in database 5"), "{err}");
+        assert!(
+            err.message.contains("duplicate key 'k' in database 5"),
+            "{err}"
+        );
         let mut st = Store::new();
         load_into(&out[..], &mut st, 0, true).unwrap();
         assert!(matches!(st.db(5).get(b"k", 0), Some(Data::Str(s)) if &s[..] == b"2"));

@@ -26,7 +26,11 @@
 pub fn decompress(input: &[u8], expected_len: usize) -> Result<Vec<u8>, String> {
     // Each input byte yields at most ~132 output bytes, so what we allocate is bounded by the
     // input we really have, whatever length a corrupt header claims.
-    let mut out = Vec::with_capacity(expected_len.min(input.len().saturating_mul(132)).min(1 << 26));
+    let mut out = Vec::with_capacity(
+        expected_len
+            .min(input.len().saturating_mul(132))
+            .min(1 << 26),
+    );
     let mut i = 0;
     while i < input.len() {
         let ctrl = input[i] as usize;
@@ -44,10 +48,15 @@ pub fn decompress(input: &[u8], expected_len: usize) -> Result<Vec<u8>, String> 
         } else {
             let mut len = ctrl >> 5;
             if len == 7 {
-                len += *input.get(i).ok_or("LZF reference past the end of the data")? as usize;
+                len += *input
+                    .get(i)
+                    .ok_or("LZF reference past the end of the data")?
+                    as usize;
                 i += 1;
             }
-            let low = *input.get(i).ok_or("LZF reference past the end of the data")? as usize;
+            let low = *input
+                .get(i)
+                .ok_or("LZF reference past the end of the data")? as usize;
             i += 1;
             let distance = ((ctrl & 0x1f) << 8) + low + 1;
             let len = len + 2;
@@ -82,7 +91,9 @@ mod tests {
         // `SET k abcabc…` (60 bytes) saved by Redis 7.0.15: the bytes after `c3 0b 3c`
         // (LZF, 11 bytes compressed, 60 bytes plain). A four-byte literal "abca", one
         // reference of 54 bytes three back, then a literal "bc".
-        let compressed = [0x03, b'a', b'b', b'c', b'a', 0xe0, 0x2d, 0x02, 0x01, b'b', b'c'];
+        let compressed = [
+            0x03, b'a', b'b', b'c', b'a', 0xe0, 0x2d, 0x02, 0x01, b'b', b'c',
+        ];
         let plain = decompress(&compressed, 60).unwrap();
         assert_eq!(plain, b"abc".repeat(20));
     }
@@ -106,7 +117,9 @@ mod tests {
         assert!(decompress(&[0x01, b'a', b'b'], 1).is_err());
         assert!(decompress(&[0x01, b'a', b'b'], 3).is_err());
         // Every prefix of a good stream fails cleanly.
-        let good = [0x03, b'a', b'b', b'c', b'a', 0xe0, 0x2d, 0x02, 0x01, b'b', b'c'];
+        let good = [
+            0x03, b'a', b'b', b'c', b'a', 0xe0, 0x2d, 0x02, 0x01, b'b', b'c',
+        ];
         for n in 0..good.len() {
             assert!(decompress(&good[..n], 60).is_err());
         }

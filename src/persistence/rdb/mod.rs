@@ -110,7 +110,11 @@ pub use write::RdbWriter;
 ///
 /// # Errors
 /// Writing to `out` failed.
-pub fn write_snapshot<W: std::io::Write>(out: W, snapshot: Snapshot, aux: &[(&str, &[u8])]) -> std::io::Result<W> {
+pub fn write_snapshot<W: std::io::Write>(
+    out: W,
+    snapshot: Snapshot,
+    aux: &[(&str, &[u8])],
+) -> std::io::Result<W> {
     write_snapshot_paced(out, snapshot, aux, || Ok(()))
 }
 

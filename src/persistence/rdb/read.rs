@@ -18,11 +18,12 @@ use std::io::{self, BufReader, Read};
 
 use super::crc64::Crc64;
 use super::{
-    LoadedKey, OPCODE_AUX, OPCODE_EOF, OPCODE_EXPIRETIME, OPCODE_EXPIRETIME_MS, OPCODE_FREQ, OPCODE_FUNCTION_PRE_GA,
-    OPCODE_FUNCTION2, OPCODE_IDLE, OPCODE_MODULE_AUX, OPCODE_RESIZEDB, OPCODE_SELECTDB, QUICKLIST_NODE_PACKED,
-    QUICKLIST_NODE_PLAIN, RDB_VERSION, RdbError, RdbSummary, TYPE_HASH, TYPE_HASH_LISTPACK, TYPE_HASH_ZIPLIST,
-    TYPE_HASH_ZIPMAP, TYPE_LIST, TYPE_LIST_QUICKLIST, TYPE_LIST_QUICKLIST_2, TYPE_LIST_ZIPLIST, TYPE_SET,
-    TYPE_SET_INTSET, TYPE_STRING, TYPE_ZSET, TYPE_ZSET_2, TYPE_ZSET_LISTPACK, TYPE_ZSET_ZIPLIST,
+    LoadedKey, OPCODE_AUX, OPCODE_EOF, OPCODE_EXPIRETIME, OPCODE_EXPIRETIME_MS, OPCODE_FREQ,
+    OPCODE_FUNCTION_PRE_GA, OPCODE_FUNCTION2, OPCODE_IDLE, OPCODE_MODULE_AUX, OPCODE_RESIZEDB,
+    OPCODE_SELECTDB, QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN, RDB_VERSION, RdbError,
+    RdbSummary, TYPE_HASH, TYPE_HASH_LISTPACK, TYPE_HASH_ZIPLIST, TYPE_HASH_ZIPMAP, TYPE_LIST,
+    TYPE_LIST_QUICKLIST, TYPE_LIST_QUICKLIST_2, TYPE_LIST_ZIPLIST, TYPE_SET, TYPE_SET_INTSET,
+    TYPE_STRING, TYPE_ZSET, TYPE_ZSET_2, TYPE_ZSET_LISTPACK, TYPE_ZSET_ZIPLIST,
 };
 use super::{compact, lzf};
 use crate::engine::store::zset::Inserted;
@@ -45,7 +46,10 @@ const PREALLOC: u64 = 1 << 16;
 /// the file ends early (a torn write), a malformed value, a checksum that does not match, a
 /// stream or module value (not supported), or the sink's refusal. The sink has then been fed
 /// every key before that point: discard them.
-pub fn load(input: impl Read, mut sink: impl FnMut(LoadedKey) -> Result<(), String>) -> Result<RdbSummary, RdbError> {
+pub fn load(
+    input: impl Read,
+    mut sink: impl FnMut(LoadedKey) -> Result<(), String>,
+) -> Result<RdbSummary, RdbError> {
     let mut r = Input {
         inner: BufReader::with_capacity(64 * 1024, input),
         offset: 0,
@@ -132,7 +136,9 @@ pub fn load(input: impl Read, mut sink: impl FnMut(LoadedKey) -> Result<(), Stri
         if stored != 0 && stored != expected {
             return Err(RdbError::new(
                 at,
-                format!("checksum mismatch: the file says {stored:016x}, its bytes give {expected:016x}"),
+                format!(
+                    "checksum mismatch: the file says {stored:016x}, its bytes give {expected:016x}"
+                ),
             ));
         }
         summary.checksum = (stored != 0).then_some(stored);
@@ -316,7 +322,9 @@ impl<R: Read> Input<R> {
                 }
                 Data::from(list)
             }
-            TYPE_LIST_ZIPLIST => Data::from(list_of(self.blob("list ziplist", compact::ziplist_entries)?)),
+            TYPE_LIST_ZIPLIST => Data::from(list_of(
+                self.blob("list ziplist", compact::ziplist_entries)?,
+            )),
             TYPE_LIST_QUICKLIST | TYPE_LIST_QUICKLIST_2 => {
                 let nodes = self.len()?;
                 let mut list = List::new();
@@ -338,8 +346,12 @@ impl<R: Read> Input<R> {
                         QUICKLIST_NODE_PACKED if kind == TYPE_LIST_QUICKLIST => {
                             self.blob("quicklist ziplist", compact::ziplist_entries)?
                         }
-                        QUICKLIST_NODE_PACKED => self.blob("quicklist listpack", compact::listpack_entries)?,
-                        other => return Err(self.err(format!("bad quicklist node container {other}"))),
+                        QUICKLIST_NODE_PACKED => {
+                            self.blob("quicklist listpack", compact::listpack_entries)?
+                        }
+                        other => {
+                            return Err(self.err(format!("bad quicklist node container {other}")));
+                        }
                     };
                     for e in &elements {
                         list.push_back(e);
@@ -358,14 +370,19 @@ impl<R: Read> Input<R> {
                 }
                 Data::from(set)
             }
-            TYPE_SET_INTSET => Data::from(set_of(self.blob("intset", compact::intset_members)?).map_err(here)?),
+            TYPE_SET_INTSET => {
+                Data::from(set_of(self.blob("intset", compact::intset_members)?).map_err(here)?)
+            }
             TYPE_HASH => {
                 let n = self.len()?;
                 let mut hash = HashMap::with_capacity(n.min(PREALLOC) as usize);
                 for _ in 0..n {
                     let field = self.string()?;
                     let value = self.string()?;
-                    if hash.insert(Bytes::from(field), Bytes::from(value)).is_some() {
+                    if hash
+                        .insert(Bytes::from(field), Bytes::from(value))
+                        .is_some()
+                    {
                         return Err(self.err("duplicate hash field"));
                     }
                 }
@@ -431,7 +448,10 @@ fn hash_of(items: Vec<Vec<u8>>) -> Result<HashMap<Bytes, Bytes>, String> {
     let mut hash = HashMap::with_capacity(items.len() / 2);
     let mut it = items.into_iter();
     while let (Some(field), Some(value)) = (it.next(), it.next()) {
-        if hash.insert(Bytes::from(field), Bytes::from(value)).is_some() {
+        if hash
+            .insert(Bytes::from(field), Bytes::from(value))
+            .is_some()
+        {
             return Err("duplicate hash field".into());
         }
     }

@@ -142,11 +142,16 @@ impl Rdb {
     /// `rdb-key-save-delay`, `stop-writes-on-bgsave-error` (at start-up and after `CONFIG SET`).
     pub fn configure(&self, config: &Config) {
         let i = &self.inner;
-        let name = config.get("dbfilename").unwrap_or_else(|| "dump.rdb".to_string());
+        let name = config
+            .get("dbfilename")
+            .unwrap_or_else(|| "dump.rdb".to_string());
         *lock(&i.path) = config.dir.join(name);
         *lock(&i.points) = save_points(&config.save);
-        i.key_save_delay_us.store(key_save_delay(config), Ordering::Relaxed);
-        let stop = config.get("stop-writes-on-bgsave-error").is_none_or(|v| v == "yes");
+        i.key_save_delay_us
+            .store(key_save_delay(config), Ordering::Relaxed);
+        let stop = config
+            .get("stop-writes-on-bgsave-error")
+            .is_none_or(|v| v == "yes");
         i.stop_writes_on_error.store(stop, Ordering::Relaxed);
     }
 
@@ -216,7 +221,9 @@ impl Rdb {
             return Err("ERR Background save already in progress".to_string());
         }
         self.inner.saves.fetch_add(1, Ordering::Relaxed);
-        self.save_now(store).map(|_| ()).map_err(|_| "ERR".to_string())
+        self.save_now(store)
+            .map(|_| ())
+            .map_err(|_| "ERR".to_string())
     }
 
     /// Saves, whatever else runs: the body of `SAVE`, and of the saves Redis makes on its own
@@ -300,7 +307,11 @@ impl Rdb {
     pub fn wait_bgsave(&self) {
         let mut bg = lock(&self.inner.bg);
         while bg.is_some() {
-            bg = self.inner.bg_ended.wait(bg).unwrap_or_else(|p| p.into_inner());
+            bg = self
+                .inner
+                .bg_ended
+                .wait(bg)
+                .unwrap_or_else(|p| p.into_inner());
         }
     }
 
@@ -348,8 +359,16 @@ impl Rdb {
         }
         let (changes, since) = (self.changes_since_save(), now - self.last_save());
         let points = lock(&i.points).clone();
-        if let Some(p) = points.iter().find(|p| changes >= p.changes && since > p.seconds) {
-            crate::info!("rdb", "{} changes in {} seconds. Saving...", p.changes, p.seconds);
+        if let Some(p) = points
+            .iter()
+            .find(|p| changes >= p.changes && since > p.seconds)
+        {
+            crate::info!(
+                "rdb",
+                "{} changes in {} seconds. Saving...",
+                p.changes,
+                p.seconds
+            );
             if let Err(e) = self.start_bgsave(store.clone()) {
                 crate::warn!("rdb", "background save not started: {e}");
             }
@@ -387,10 +406,19 @@ impl Inner {
     }
 
     /// The body of the `rdb-bgsave` thread.
-    fn run_bgsave(&self, store: &RwLock<Store>, path: PathBuf, cancel: &AtomicBool, done: &AtomicU64) {
+    fn run_bgsave(
+        &self,
+        store: &RwLock<Store>,
+        path: PathBuf,
+        cancel: &AtomicBool,
+        done: &AtomicU64,
+    ) {
         let (snapshot, mark) = {
             let guard = store.read().unwrap_or_else(|p| p.into_inner());
-            (guard.snapshot(now_ms()), self.changes.load(Ordering::Relaxed))
+            (
+                guard.snapshot(now_ms()),
+                self.changes.load(Ordering::Relaxed),
+            )
         };
         if let Some(r) = lock(&self.bg).as_mut() {
             r.total = snapshot.keys() as u64;
@@ -445,7 +473,8 @@ mod tests {
     use crate::engine::store::Data;
 
     fn rdb_in(name: &str) -> (Rdb, PathBuf) {
-        let dir = std::env::temp_dir().join(format!("rust-redis-save-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("rust-redis-save-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let config = Config {
@@ -474,7 +503,13 @@ mod tests {
         rdb.wait_bgsave();
         assert_eq!(rdb.changes_since_save(), 0);
         let fields = rdb.info();
-        let get = |n: &str| fields.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone()).unwrap();
+        let get = |n: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
         assert_eq!(get("rdb_saves"), "2");
         assert_eq!(get("rdb_bgsave_in_progress"), "0");
         assert_eq!(get("rdb_last_bgsave_status"), "ok");

@@ -96,7 +96,10 @@ fn sample() -> Vec<(usize, Vec<u8>, Data, Option<u64>)> {
     big_list.insert(1500, &long[..20_000]);
     let members: Vec<Vec<u8>> = (0..1000).map(|i| format!("m{i}").into_bytes()).collect();
     let big_set: Vec<&[u8]> = members.iter().map(|m| m.as_slice()).collect();
-    let big_hash: Vec<(&[u8], &[u8])> = members.iter().map(|m| (m.as_slice(), &long[..300])).collect();
+    let big_hash: Vec<(&[u8], &[u8])> = members
+        .iter()
+        .map(|m| (m.as_slice(), &long[..300]))
+        .collect();
     let big_zset: Vec<(&[u8], f64)> = members
         .iter()
         .enumerate()
@@ -104,13 +107,28 @@ fn sample() -> Vec<(usize, Vec<u8>, Data, Option<u64>)> {
         .collect();
     vec![
         (0, b"empty".to_vec(), string(b""), None),
-        (0, b"int".to_vec(), string(b"12345"), Some(4_000_000_000_000)),
+        (
+            0,
+            b"int".to_vec(),
+            string(b"12345"),
+            Some(4_000_000_000_000),
+        ),
         (0, b"negative".to_vec(), string(b"-7"), None),
         (0, b"int64".to_vec(), string(b"-9223372036854775808"), None),
         (0, b"not-int".to_vec(), string(b"007"), None),
         (0, b"plus".to_vec(), string(b"+1"), None),
-        (0, b"binary\x00\xff".to_vec(), string(b"\x00\x01\xfe\xff\r\n"), None),
-        (0, b"long".to_vec(), Data::Str(Str::from(long.clone())), Some(1)),
+        (
+            0,
+            b"binary\x00\xff".to_vec(),
+            string(b"\x00\x01\xfe\xff\r\n"),
+            None,
+        ),
+        (
+            0,
+            b"long".to_vec(),
+            Data::Str(Str::from(long.clone())),
+            Some(1),
+        ),
         (
             0,
             b"12".to_vec(),
@@ -118,7 +136,12 @@ fn sample() -> Vec<(usize, Vec<u8>, Data, Option<u64>)> {
             Some(1_700_000_000_123),
         ),
         (0, b"biglist".to_vec(), list(&big_list), None),
-        (0, b"intset".to_vec(), set(&[b"1", b"2", b"-3", b"100000"]), None),
+        (
+            0,
+            b"intset".to_vec(),
+            set(&[b"1", b"2", b"-3", b"100000"]),
+            None,
+        ),
         (0, b"set".to_vec(), set(&big_set), Some(u64::MAX >> 1)),
         (
             5,
@@ -175,7 +198,10 @@ fn every_type_and_deadline_round_trips() {
         assert_eq!(loaded.get(key), Some(value), "key {key:?}");
     }
     assert_eq!(summary.version, 10);
-    assert_eq!(summary.keys_per_db, BTreeMap::from([(0, 12), (5, 3), (15, 2)]));
+    assert_eq!(
+        summary.keys_per_db,
+        BTreeMap::from([(0, 12), (5, 3), (15, 2)])
+    );
     assert_eq!(summary.aux_value("extra"), Some(&b"value"[..]));
     assert_eq!(summary.aux_value("redis-bits"), Some(&b"64"[..]));
     assert!(summary.checksum.is_some());
@@ -313,7 +339,10 @@ fn a_file_redis_wrote_loads() {
     assert_eq!(get(0, "lzf").0, Model::Str(b"abc".repeat(20)));
     assert_eq!(get(0, "n").0, Model::Str(b"12345".to_vec()));
     assert_eq!(get(0, "neg").0, Model::Str(b"-7".to_vec()));
-    assert_eq!(get(0, "l").0, Model::List(bytes_list(&["a", "1", "-300", "70000", ""])));
+    assert_eq!(
+        get(0, "l").0,
+        Model::List(bytes_list(&["a", "1", "-300", "70000", ""]))
+    );
     assert_eq!(
         get(0, "s").0,
         Model::Set(bytes_list(&["1", "2", "3"]).into_iter().collect())
@@ -329,7 +358,10 @@ fn a_file_redis_wrote_loads() {
             (b"a".to_vec(), 1.5f64.to_bits())
         ])
     );
-    assert_eq!(get(0, "t"), &(Model::Str(b"x".to_vec()), Some(1_896_233_992_325)));
+    assert_eq!(
+        get(0, "t"),
+        &(Model::Str(b"x".to_vec()), Some(1_896_233_992_325))
+    );
     assert_eq!(get(2, "k2").0, Model::Str(b"v2".to_vec()));
 }
 
@@ -339,11 +371,20 @@ fn old_list_encodings_load() {
     assert_eq!(only(&linked).0, Model::List(bytes_list(&["x", "y"])));
     let zl = compact_ziplist(&[b"a", b"12", b"-5", &[b'w'; 100]]);
     let single = one_key(TYPE_LIST_ZIPLIST, b"l", &s14(&zl));
-    let expected = vec![b"a".to_vec(), b"12".to_vec(), b"-5".to_vec(), vec![b'w'; 100]];
+    let expected = vec![
+        b"a".to_vec(),
+        b"12".to_vec(),
+        b"-5".to_vec(),
+        vec![b'w'; 100],
+    ];
     assert_eq!(only(&single).0, Model::List(expected.clone()));
     // A quicklist of two ziplists, one of them empty (skipped, as Redis does).
     let empty = compact_ziplist(&[]);
-    let quick = one_key(TYPE_LIST_QUICKLIST, b"l", &[vec![2], s14(&zl), s(&empty)].concat());
+    let quick = one_key(
+        TYPE_LIST_QUICKLIST,
+        b"l",
+        &[vec![2], s14(&zl), s(&empty)].concat(),
+    );
     assert_eq!(only(&quick).0, Model::List(expected));
     // A QUICKLIST_2 with a plain node between listpack nodes.
     let mut lp = compact::ListpackBuilder::new();
@@ -351,7 +392,10 @@ fn old_list_encodings_load() {
     let lp = lp.finish();
     let body = [vec![3, 2], s(&lp), vec![1], s(b"plain"), vec![2], s(&lp)].concat();
     let q2 = one_key(TYPE_LIST_QUICKLIST_2, b"l", &body);
-    assert_eq!(only(&q2).0, Model::List(bytes_list(&["first", "plain", "first"])));
+    assert_eq!(
+        only(&q2).0,
+        Model::List(bytes_list(&["first", "plain", "first"]))
+    );
 }
 
 /// A ziplist of `entries`, strings and small integers, built by hand as Redis 6 lays it out.
@@ -406,7 +450,10 @@ fn compact_ziplist(items: &[&[u8]]) -> Vec<u8> {
 fn old_set_hash_and_zset_encodings_load() {
     let intset = [2u8, 0, 0, 0, 2, 0, 0, 0, 0xff, 0xff, 5, 0];
     let set = one_key(TYPE_SET_INTSET, b"s", &s(&intset));
-    assert_eq!(only(&set).0, Model::Set(bytes_list(&["-1", "5"]).into_iter().collect()));
+    assert_eq!(
+        only(&set).0,
+        Model::Set(bytes_list(&["-1", "5"]).into_iter().collect())
+    );
 
     let zipmap = b"\x02\x03foo\x03\x02barXY\x05hello\x05\x00world\xff";
     let h = one_key(TYPE_HASH_ZIPMAP, b"h", &s(zipmap));
@@ -421,10 +468,24 @@ fn old_set_hash_and_zset_encodings_load() {
     let zl = compact_ziplist(&[b"a", b"1", b"b", b"2.5", b"c", b"-inf"]);
     let z = one_key(TYPE_ZSET_ZIPLIST, b"z", &s(&zl));
     let scores = [(b"c", f64::NEG_INFINITY), (b"a", 1.0), (b"b", 2.5)];
-    let expected = Model::ZSet(scores.iter().map(|(m, s)| (m.to_vec(), s.to_bits())).collect());
+    let expected = Model::ZSet(
+        scores
+            .iter()
+            .map(|(m, s)| (m.to_vec(), s.to_bits()))
+            .collect(),
+    );
     assert_eq!(only(&z).0, expected);
     // Text scores (type 3): a length and ASCII, or 253-255 for NaN and the infinities.
-    let body = [vec![3], s(b"a"), s(b"1"), s(b"b"), s(b"2.5"), s(b"c"), vec![255]].concat();
+    let body = [
+        vec![3],
+        s(b"a"),
+        s(b"1"),
+        s(b"b"),
+        s(b"2.5"),
+        s(b"c"),
+        vec![255],
+    ]
+    .concat();
     assert_eq!(only(&one_key(TYPE_ZSET, b"z", &body)).0, expected);
 }
 
@@ -452,7 +513,10 @@ fn opcodes_before_a_key_are_understood_or_skipped() {
 #[test]
 fn unsupported_and_unknown_things_are_refused_clearly() {
     let err = load_all(&one_key(99, b"k", b"")).unwrap_err();
-    assert_eq!(err.to_string(), "bad RDB at offset 9: unknown value type 99");
+    assert_eq!(
+        err.to_string(),
+        "bad RDB at offset 9: unknown value type 99"
+    );
     let err = load_all(&one_key(15, b"k", b"")).unwrap_err();
     assert_eq!(err.message, "streams are not supported");
     let err = load_all(&file("0010", &[OPCODE_MODULE_AUX, 1, 2, 3])).unwrap_err();
@@ -499,7 +563,12 @@ fn huge_lengths_in_a_damaged_file_allocate_nothing_big() {
 #[test]
 fn duplicates_and_nan_are_refused() {
     let dup_set = one_key(TYPE_SET, b"s", &[vec![2], s(b"x"), s(b"x")].concat());
-    assert!(load_all(&dup_set).unwrap_err().message.contains("duplicate"));
+    assert!(
+        load_all(&dup_set)
+            .unwrap_err()
+            .message
+            .contains("duplicate")
+    );
     let nan = one_key(TYPE_ZSET, b"z", &[vec![1], s(b"m"), vec![253]].concat());
     assert!(load_all(&nan).unwrap_err().message.contains("NaN"));
     let zl = compact_ziplist(&[b"f", b"v", b"f", b"w"]);

@@ -63,14 +63,18 @@ impl<W: Write> RdbWriter<W> {
             buf: Vec::with_capacity(FLUSH_AT + 1024),
             crc: Crc64::new(),
         };
-        w.buf.extend_from_slice(format!("REDIS{RDB_VERSION:04}").as_bytes());
+        w.buf
+            .extend_from_slice(format!("REDIS{RDB_VERSION:04}").as_bytes());
         let ctime = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
         let mut fields: Vec<(&str, Cow<[u8]>)> = vec![
             ("redis-ver", Cow::Borrowed(REDIS_VERSION.as_bytes())),
-            ("redis-bits", Cow::Owned(usize::BITS.to_string().into_bytes())),
+            (
+                "redis-bits",
+                Cow::Owned(usize::BITS.to_string().into_bytes()),
+            ),
             ("ctime", Cow::Owned(ctime.to_string().into_bytes())),
             ("used-mem", Cow::Borrowed(b"0")),
         ];
@@ -164,7 +168,9 @@ impl<W: Write> RdbWriter<W> {
             Data::Stream(_) => {
                 // Refused rather than skipped: a snapshot that silently lost a key would be
                 // worse than a save that fails and says why.
-                return Err(io::Error::other("streams cannot be written to an RDB file yet"));
+                return Err(io::Error::other(
+                    "streams cannot be written to an RDB file yet",
+                ));
             }
         }
         self.maybe_spill()
@@ -351,7 +357,15 @@ mod tests {
         let mut w = RdbWriter::new(Vec::new(), &[]).unwrap();
         w.spill().unwrap();
         let start = w.out.len();
-        for n in [0u64, 63, 64, 16383, 16384, u32::MAX as u64, u32::MAX as u64 + 1] {
+        for n in [
+            0u64,
+            63,
+            64,
+            16383,
+            16384,
+            u32::MAX as u64,
+            u32::MAX as u64 + 1,
+        ] {
             w.len(n);
         }
         w.spill().unwrap();
@@ -380,13 +394,24 @@ mod tests {
     fn the_header_has_redis_aux_fields_and_the_callers() {
         let w = RdbWriter::new(
             Vec::new(),
-            &[("repl-id", b"abc"), ("used-mem", b"1000"), ("aof-base", b"1")],
+            &[
+                ("repl-id", b"abc"),
+                ("used-mem", b"1000"),
+                ("aof-base", b"1"),
+            ],
         )
         .unwrap();
         let out = w.finish().unwrap();
         assert!(out.starts_with(b"REDIS0010\xfa\x09redis-ver"));
         let text = String::from_utf8_lossy(&out);
-        let order = ["redis-ver", "redis-bits", "ctime", "used-mem", "repl-id", "aof-base"];
+        let order = [
+            "redis-ver",
+            "redis-bits",
+            "ctime",
+            "used-mem",
+            "repl-id",
+            "aof-base",
+        ];
         let at: Vec<usize> = order.iter().map(|n| text.find(n).unwrap()).collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
         let has = |needle: &[u8]| out.windows(needle.len()).any(|w| w == needle);
@@ -400,7 +425,12 @@ mod tests {
         let small: List = (0..5000).map(|_| &b"0123456789"[..]).collect();
         let plan = plan_nodes(&small);
         // 12 bytes an element: 682 fit in 8 KiB.
-        assert!(plan.len() > 5 && plan.iter().all(|n| matches!(n, Node::Packed(c) if *c <= 682)));
+        assert!(
+            plan.len() > 5
+                && plan
+                    .iter()
+                    .all(|n| matches!(n, Node::Packed(c) if *c <= 682))
+        );
         let total: usize = plan
             .iter()
             .map(|n| match n {

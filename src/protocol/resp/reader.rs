@@ -336,7 +336,11 @@ impl<R: BufRead> Reader<R> {
 
     /// Gathers bytes into `self.line` up to `end` (consumed, not stored), failing with `too_big`
     /// once more than `max_inline_len` bytes have come without it.
-    pub(super) fn read_line_into_scratch(&mut self, end: u8, too_big: ProtocolError) -> Result<(), ProtocolError> {
+    pub(super) fn read_line_into_scratch(
+        &mut self,
+        end: u8,
+        too_big: ProtocolError,
+    ) -> Result<(), ProtocolError> {
         let max = self.limits.max_inline_len;
         self.line.clear();
         // Long-lived scratch space should not keep a 64 KB line's capacity for ever.
@@ -559,7 +563,10 @@ mod tests {
             let (cmds, err) = commands(cut);
             assert!(cmds.is_empty());
             assert!(is_eof(&err), "{cut:?} gave {err:?}");
-            assert!(err.is_some_and(|e| e.reply().is_none()), "an I/O error gets no reply");
+            assert!(
+                err.is_some_and(|e| e.reply().is_none()),
+                "an I/O error gets no reply"
+            );
         }
     }
 
@@ -575,7 +582,10 @@ mod tests {
         let mut input = Vec::new();
         for i in 0..1000 {
             let v = i.to_string();
-            crate::protocol::resp::encode_command(&[b"SET".as_slice(), b"key", v.as_bytes()], &mut input);
+            crate::protocol::resp::encode_command(
+                &[b"SET".as_slice(), b"key", v.as_bytes()],
+                &mut input,
+            );
             input.extend_from_slice(b"PING\r\n");
         }
         let (cmds, err) = commands(&input);
@@ -590,7 +600,10 @@ mod tests {
     #[test]
     fn a_frame_split_across_many_reads() {
         let mut input = Vec::new();
-        crate::protocol::resp::encode_command(&[b"SET".as_slice(), b"k\r\n", &[7u8; 40_000]], &mut input);
+        crate::protocol::resp::encode_command(
+            &[b"SET".as_slice(), b"k\r\n", &[7u8; 40_000]],
+            &mut input,
+        );
         input.extend_from_slice(b"ECHO \"a b\"\n*1\r\n$4\r\nPING\r\n");
         let expected = vec![
             args(&[b"SET", b"k\r\n", &[7u8; 40_000]]),
@@ -704,7 +717,10 @@ mod tests {
         let mut r = Reader::new(&b"*11\r\n"[..]);
         r.set_authenticated(false);
         let e = r.read_command().unwrap_err();
-        assert_eq!(e.to_string(), "Protocol error: unauthenticated multibulk length");
+        assert_eq!(
+            e.to_string(),
+            "Protocol error: unauthenticated multibulk length"
+        );
         let mut r = Reader::new(&b"*10\r\n$16385\r\n"[..]);
         r.set_authenticated(false);
         let e = r.read_command().unwrap_err();
@@ -712,7 +728,10 @@ mod tests {
         // An invalid length is reported as invalid first, as in Redis.
         let mut r = Reader::new(&b"*1\r\n$x\r\n"[..]);
         r.set_authenticated(false);
-        assert!(matches!(r.read_command(), Err(ProtocolError::InvalidBulkLength)));
+        assert!(matches!(
+            r.read_command(),
+            Err(ProtocolError::InvalidBulkLength)
+        ));
         let mut r = Reader::new(&b"*10\r\n$16384\r\n"[..]);
         r.set_authenticated(false);
         assert!(matches!(r.read_command(), Err(ProtocolError::Io(_))));
@@ -758,7 +777,12 @@ mod tests {
             b"*1\r\n$111111111111111111111111111111\r\n",
             b"*2\r\n$3\nfoo\n$3\nbar\r\n",
         ] {
-            assert_eq!(error_reply(input), invalid_bulk, "{:?}", String::from_utf8_lossy(input));
+            assert_eq!(
+                error_reply(input),
+                invalid_bulk,
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
         }
     }
 
@@ -811,7 +835,10 @@ mod tests {
             "-ERR Protocol error: too big bulk count string\r\n"
         );
         let input = vec![b'x'; 70_000];
-        assert_eq!(error_reply(&input), "-ERR Protocol error: too big inline request\r\n");
+        assert_eq!(
+            error_reply(&input),
+            "-ERR Protocol error: too big inline request\r\n"
+        );
         // The same through the slow path, a byte at a time.
         let mut r = Reader::new(BufReader::new(OneByte(&input)));
         assert!(matches!(r.read_command(), Err(ProtocolError::TooBigInline)));
@@ -825,7 +852,10 @@ mod tests {
         };
         // Eight bytes before the newline fit, nine do not; the `\r` counts, as in Redis.
         let (cmds, err) = commands_with(b"ECHO abc\nECHO ab\r\n", limits);
-        assert_eq!(cmds, vec![args(&[b"ECHO", b"abc"]), args(&[b"ECHO", b"ab"])]);
+        assert_eq!(
+            cmds,
+            vec![args(&[b"ECHO", b"abc"]), args(&[b"ECHO", b"ab"])]
+        );
         assert!(err.is_none());
         assert_eq!(
             error_reply_with(b"ECHO abcd\n", limits),
@@ -899,7 +929,12 @@ mod tests {
             b"1x",
             b"9223372036854775808",
         ] {
-            assert_eq!(string_to_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
+            assert_eq!(
+                string_to_i64(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
         assert_eq!(string_to_i64(b"-9223372036854775809"), None);
         assert_eq!(string_to_i64(b"99999999999999999999"), None);
@@ -985,7 +1020,11 @@ mod tests {
     /// fast. Deterministic: a failure reproduces with the same seed.
     #[test]
     fn fuzz_never_panics() {
-        let runs = if cfg!(debug_assertions) { 100_000 } else { 1_000_000 };
+        let runs = if cfg!(debug_assertions) {
+            100_000
+        } else {
+            1_000_000
+        };
         let mut rng = StdRng::seed_from_u64(0x5eed_2e5b);
         let small = Limits {
             max_bulk_len: 16,
@@ -1022,12 +1061,21 @@ mod tests {
         let second = r.read_command().unwrap().unwrap();
         assert_eq!(second, vec![b"GET".to_vec(), b"k2".to_vec()]);
         assert_eq!(second.as_ptr(), outer, "the argument vector is reused");
-        assert_eq!(second[0].as_ptr(), name, "the command name's buffer is reused");
+        assert_eq!(
+            second[0].as_ptr(),
+            name,
+            "the command name's buffer is reused"
+        );
         r.recycle(second);
         let third = r.read_command().unwrap().unwrap();
         assert_eq!(third[1].len(), 1000);
         r.recycle(third);
-        assert!(r.spare.buffers.iter().all(|b| b.capacity() <= Spare::MAX_CAPACITY));
+        assert!(
+            r.spare
+                .buffers
+                .iter()
+                .all(|b| b.capacity() <= Spare::MAX_CAPACITY)
+        );
         assert_eq!(r.read_command().unwrap().unwrap(), vec![b"PING".to_vec()]);
     }
 }

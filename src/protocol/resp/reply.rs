@@ -118,7 +118,9 @@ impl<R: BufRead> Reader<R> {
                     b'$' => Item::Value(Value::Bulk(data)),
                     b'!' => Item::Value(Value::Error(text(&data))),
                     // Verbatim text starts with a three-letter format and a colon (`txt:`).
-                    _ if data.len() >= 4 && data[3] == b':' => Item::Value(Value::Verbatim(data[4..].to_vec())),
+                    _ if data.len() >= 4 && data[3] == b':' => {
+                        Item::Value(Value::Verbatim(data[4..].to_vec()))
+                    }
                     _ => return Err(ProtocolError::InvalidReply("invalid verbatim string")),
                 }
             }
@@ -137,7 +139,8 @@ impl<R: BufRead> Reader<R> {
                 };
                 // A map of n pairs holds 2n values.
                 let n = if matches!(kind, Kind::Map | Kind::Attribute) {
-                    n.checked_mul(2).ok_or(ProtocolError::InvalidMultibulkLength)?
+                    n.checked_mul(2)
+                        .ok_or(ProtocolError::InvalidMultibulkLength)?
                 } else {
                     n
                 };
@@ -199,7 +202,12 @@ fn parse_double(s: &[u8]) -> Option<f64> {
         "-inf" => Some(f64::NEG_INFINITY),
         "nan" | "-nan" => Some(f64::NAN),
         // Rust would also take "infinity" and "NaN"; Redis never sends those, so refuse them.
-        _ if s.bytes().any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E') => None,
+        _ if s
+            .bytes()
+            .any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E') =>
+        {
+            None
+        }
         _ => s.parse().ok(),
     }
 }
@@ -244,7 +252,10 @@ mod tests {
             ok(b"(-1234567890123456789012\r\n"),
             Value::bulk("-1234567890123456789012")
         );
-        assert_eq!(ok(b"=8\r\ntxt:a\r\nb\r\n"), Value::Verbatim(b"a\r\nb".to_vec()));
+        assert_eq!(
+            ok(b"=8\r\ntxt:a\r\nb\r\n"),
+            Value::Verbatim(b"a\r\nb".to_vec())
+        );
         assert_eq!(ok(b"!8\r\nERR a\r\nb\r\n"), Value::error("ERR a\r\nb"));
         assert_eq!(
             ok(b"*3\r\n:1\r\n*1\r\n+x\r\n$1\r\ny\r\n"),
@@ -343,7 +354,9 @@ mod tests {
 
     /// A random reply of at most `depth` levels, of the shapes RESP3 carries unchanged.
     fn random_value(rng: &mut StdRng, depth: u32) -> Value {
-        let bytes = |rng: &mut StdRng| -> Vec<u8> { (0..rng.random_range(0..10)).map(|_| rng.random()).collect() };
+        let bytes = |rng: &mut StdRng| -> Vec<u8> {
+            (0..rng.random_range(0..10)).map(|_| rng.random()).collect()
+        };
         let text = |rng: &mut StdRng| -> String {
             (0..rng.random_range(0..10))
                 .map(|_| rng.random_range(b' '..=b'~') as char)

@@ -212,7 +212,10 @@ mod tests {
         // Any other backslash is an ordinary byte: `'a\nb'` is `a`, `\`, `n`, `b`.
         assert_eq!(split_args(br"'a\nb'").unwrap(), args(&[br"a\nb"]));
         // A double quote inside single quotes is an ordinary byte too.
-        assert_eq!(split_args(br#"'say "hi"'"#).unwrap(), args(&[br#"say "hi""#]));
+        assert_eq!(
+            split_args(br#"'say "hi"'"#).unwrap(),
+            args(&[br#"say "hi""#])
+        );
     }
 
     #[test]
@@ -221,8 +224,14 @@ mod tests {
         // the closing `"` is followed by the end. One argument of the single byte 0xff.
         assert_eq!(split_args(br#""\xff""#).unwrap(), args(&[b"\xff"]));
         // Either case of hex digit; with fewer than two, `\x` is the other-escape rule: `x`.
-        assert_eq!(split_args(br#""\x41\x6a\xfF""#).unwrap(), args(&[b"Aj\xff"]));
-        assert_eq!(split_args(br#""\x4" "\xZZ""#).unwrap(), args(&[b"x4", b"xZZ"]));
+        assert_eq!(
+            split_args(br#""\x41\x6a\xfF""#).unwrap(),
+            args(&[b"Aj\xff"])
+        );
+        assert_eq!(
+            split_args(br#""\x4" "\xZZ""#).unwrap(),
+            args(&[b"x4", b"xZZ"])
+        );
     }
 
     #[test]
@@ -230,7 +239,10 @@ mod tests {
         // `"\a"`: `\` followed by `a` is the `case 'a': c = '\a'` of the switch: one argument of
         // the single byte 7 (BEL). `\n \r \t \b` are the other four cases.
         assert_eq!(split_args(br#""\a""#).unwrap(), args(&[b"\x07"]));
-        assert_eq!(split_args(br#""\n\r\t\b""#).unwrap(), args(&[b"\n\r\t\x08"]));
+        assert_eq!(
+            split_args(br#""\n\r\t\b""#).unwrap(),
+            args(&[b"\n\r\t\x08"])
+        );
     }
 
     #[test]
@@ -255,7 +267,15 @@ mod tests {
     fn an_unterminated_quote_is_an_error() {
         // Reaching the end of the line inside quotes is `goto err`. An escaped quote does not
         // close, and a backslash at the very end escapes nothing.
-        for line in [&b"\"ab"[..], b"'ab", br#""a\""#, br"'a\'", br#""a\"#, b"'", br#""\x"#] {
+        for line in [
+            &b"\"ab"[..],
+            b"'ab",
+            br#""a\""#,
+            br"'a\'",
+            br#""a\"#,
+            b"'",
+            br#""\x"#,
+        ] {
             unbalanced(line);
         }
     }
@@ -281,7 +301,11 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(7);
         for _ in 0..2000 {
             let argv: Args = (0..rng.random_range(1..5))
-                .map(|_| (0..rng.random_range(0..12)).map(|_| rng.random::<u8>()).collect())
+                .map(|_| {
+                    (0..rng.random_range(0..12))
+                        .map(|_| rng.random::<u8>())
+                        .collect()
+                })
                 .collect();
             let mut line = Vec::new();
             for a in &argv {

@@ -105,7 +105,10 @@ impl Bulks {
         std::iter::from_fn(move || {
             // Each element is `$<len>\r\n<bytes>\r\n`, as `push` wrote it.
             let digits_end = rest.iter().position(|&b| b == b'\r')?;
-            let len: usize = std::str::from_utf8(&rest[1..digits_end]).ok()?.parse().ok()?;
+            let len: usize = std::str::from_utf8(&rest[1..digits_end])
+                .ok()?
+                .parse()
+                .ok()?;
             let item = &rest[digits_end + 2..digits_end + 2 + len];
             rest = &rest[digits_end + 4 + len..];
             Some(item)
@@ -227,7 +230,9 @@ impl Value {
                     bulk(out, b'$', text.as_bytes());
                 }
             }
-            Value::Boolean(b) if resp3 => out.extend_from_slice(if *b { b"#t\r\n" } else { b"#f\r\n" }),
+            Value::Boolean(b) if resp3 => {
+                out.extend_from_slice(if *b { b"#t\r\n" } else { b"#f\r\n" })
+            }
             Value::Boolean(b) => out.extend_from_slice(if *b { b":1\r\n" } else { b":0\r\n" }),
             Value::Verbatim(text) if resp3 => {
                 header(out, b'=', text.len() + 4);
@@ -383,7 +388,10 @@ mod tests {
         assert_eq!(Value::OK.to_resp2(), b"+OK\r\n");
         assert_eq!(Value::error("ERR x").to_resp2(), b"-ERR x\r\n");
         assert_eq!(Value::Integer(-2).to_resp2(), b":-2\r\n");
-        assert_eq!(Value::Integer(i64::MIN).to_resp2(), b":-9223372036854775808\r\n");
+        assert_eq!(
+            Value::Integer(i64::MIN).to_resp2(),
+            b":-9223372036854775808\r\n"
+        );
         assert_eq!(Value::bulk("a\r\nb").to_resp2(), b"$4\r\na\r\nb\r\n");
     }
 
@@ -403,7 +411,10 @@ mod tests {
         let push = Value::Push(vec![Value::bulk("message")]);
         assert_eq!(push.to_resp3(), b">1\r\n$7\r\nmessage\r\n");
         assert_eq!(push.to_resp2(), b"*1\r\n$7\r\nmessage\r\n");
-        assert_eq!(Value::Verbatim(b"a".to_vec()).to_resp3(), b"=5\r\ntxt:a\r\n");
+        assert_eq!(
+            Value::Verbatim(b"a".to_vec()).to_resp3(),
+            b"=5\r\ntxt:a\r\n"
+        );
         assert_eq!(Value::Verbatim(b"a".to_vec()).to_resp2(), b"$1\r\na\r\n");
         let big = Value::BigNumber("12345678901234567890".into());
         assert_eq!(big.to_resp3(), b"(12345678901234567890\r\n");
@@ -412,7 +423,10 @@ mod tests {
             vec![(Value::bulk("ttl"), Value::Integer(3))],
             Value::bulk("v"),
         )));
-        assert_eq!(attributed.to_resp3(), b"|1\r\n$3\r\nttl\r\n:3\r\n$1\r\nv\r\n");
+        assert_eq!(
+            attributed.to_resp3(),
+            b"|1\r\n$3\r\nttl\r\n:3\r\n$1\r\nv\r\n"
+        );
         assert_eq!(attributed.to_resp2(), b"$1\r\nv\r\n");
         // Pre-encoded bulks are the bytes of the equivalent array, in both protocols.
         let items: [&[u8]; 3] = [b"a", b"", b"\r\n"];
@@ -420,7 +434,9 @@ mod tests {
         let bulks = Value::Bulks(items.into_iter().collect());
         assert_eq!(bulks.to_resp2(), array.to_resp2());
         assert_eq!(bulks.to_resp3(), array.to_resp3());
-        let Value::Bulks(b) = &bulks else { unreachable!() };
+        let Value::Bulks(b) = &bulks else {
+            unreachable!()
+        };
         assert_eq!(b.iter().collect::<Vec<_>>(), items);
         assert_eq!(b.len(), 3);
         assert_eq!(Value::Bulks(Bulks::default()).to_resp2(), b"*0\r\n");
@@ -471,7 +487,18 @@ mod tests {
             push_int(&mut out, n);
             String::from_utf8(out).unwrap()
         };
-        for n in [0, 1, -1, 9, 10, -10, 1234567890, i64::MAX, i64::MIN, i64::MIN + 1] {
+        for n in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            1234567890,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
             assert_eq!(text(n), n.to_string());
         }
     }
@@ -507,7 +534,10 @@ mod tests {
         );
         assert!(Value::error("ERR x").is_error());
         assert!(!Value::OK.is_error());
-        assert_eq!(Value::bulk_array(["a", ""]).to_resp2(), b"*2\r\n$1\r\na\r\n$0\r\n\r\n");
+        assert_eq!(
+            Value::bulk_array(["a", ""]).to_resp2(),
+            b"*2\r\n$1\r\na\r\n$0\r\n\r\n"
+        );
         assert_eq!(Value::bulk(b"\0\xff").to_resp2(), b"$2\r\n\0\xff\r\n");
     }
 }

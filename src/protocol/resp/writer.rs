@@ -118,7 +118,10 @@ mod tests {
         w.write_value(&Value::Integer(7));
         w.write_value(&Value::Null);
         assert_eq!(w.buffered(), 5 + 4 + 5);
-        assert!(w.get_ref().writes.is_empty(), "nothing is sent before flush");
+        assert!(
+            w.get_ref().writes.is_empty(),
+            "nothing is sent before flush"
+        );
         w.flush().unwrap();
         assert_eq!(w.get_ref().writes, vec![b"+OK\r\n:7\r\n$-1\r\n".to_vec()]);
         assert_eq!(w.buffered(), 0);

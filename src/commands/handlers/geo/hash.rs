@@ -70,7 +70,10 @@ pub const WORLD_RANGES: (Range, Range) = (
         min: LON_MIN,
         max: LON_MAX,
     },
-    Range { min: -90.0, max: 90.0 },
+    Range {
+        min: -90.0,
+        max: 90.0,
+    },
 );
 
 /// The area a box covers.
@@ -276,11 +279,15 @@ impl Shape {
     /// centred there; `metres` per unit of the shape.
     pub fn contains(self, metres: f64, lon: f64, lat: f64, plon: f64, plat: f64) -> Option<f64> {
         match self {
-            Shape::Circle { radius } => Some(distance(lon, lat, plon, plat)).filter(|&d| d <= radius * metres),
+            Shape::Circle { radius } => {
+                Some(distance(lon, lat, plon, plat)).filter(|&d| d <= radius * metres)
+            }
             Shape::Rect { width, height } => {
                 let (width, height) = (width * metres, height * metres);
                 // Latitude first: it is the cheaper test.
-                if lat_distance(plat, lat) > height / 2.0 || distance(plon, plat, lon, plat) > width / 2.0 {
+                if lat_distance(plat, lat) > height / 2.0
+                    || distance(plon, plat, lon, plat) > width / 2.0
+                {
                     return None;
                 }
                 Some(distance(lon, lat, plon, plat))
@@ -329,7 +336,11 @@ pub fn search_boxes(lon: f64, lat: f64, shape: Shape, metres: f64) -> [Hash; 9] 
     let lat_delta = rad_deg(half_h / EARTH_RADIUS);
     let lon_delta_top = rad_deg(half_w / EARTH_RADIUS / deg_rad(lat + lat_delta).cos());
     let lon_delta_bottom = rad_deg(half_w / EARTH_RADIUS / deg_rad(lat - lat_delta).cos());
-    let lon_delta = if lat < 0.0 { lon_delta_bottom } else { lon_delta_top };
+    let lon_delta = if lat < 0.0 {
+        lon_delta_bottom
+    } else {
+        lon_delta_top
+    };
     let (min_lon, max_lon) = (lon - lon_delta, lon + lon_delta);
     let (min_lat, max_lat) = (lat - lat_delta, lat + lat_delta);
 
@@ -425,7 +436,10 @@ mod tests {
             score_of(15.087269, 37.502669).unwrap(),
         );
         let ((lon1, lat1), (lon2, lat2)) = (decode_score(a), decode_score(b));
-        assert_eq!(format!("{:.4}", distance(lon1, lat1, lon2, lat2)), "166274.1516");
+        assert_eq!(
+            format!("{:.4}", distance(lon1, lat1, lon2, lat2)),
+            "166274.1516"
+        );
         assert_eq!(distance(1.0, 10.0, 1.0, 11.0), lat_distance(10.0, 11.0));
     }
 }

@@ -21,7 +21,9 @@ use crate::protocol::resp::{Protocol, Value};
 pub mod hash;
 mod search;
 
-pub use search::{georadius, georadius_ro, georadiusbymember, georadiusbymember_ro, geosearch, geosearchstore};
+pub use search::{
+    georadius, georadius_ro, georadiusbymember, georadiusbymember_ro, geosearch, geosearchstore,
+};
 
 /// `GEOSEARCHSTORE dst src ...`: the two keys.
 const TWO_KEYS: KeySpec = (1, 2, 1);
@@ -58,7 +60,9 @@ fn parse_lon_lat(lon: &[u8], lat: &[u8]) -> Result<(f64, f64), Value> {
     let (Some(x), Some(y)) = (parse_float(lon), parse_float(lat)) else {
         return Err(StoreError::NotFloat.into());
     };
-    if !(hash::LON_MIN..=hash::LON_MAX).contains(&x) || !(hash::LAT_MIN..=hash::LAT_MAX).contains(&y) {
+    if !(hash::LON_MIN..=hash::LON_MAX).contains(&x)
+        || !(hash::LAT_MIN..=hash::LAT_MAX).contains(&y)
+    {
         return Err(Value::error_owned(format!(
             "ERR invalid longitude,latitude pair {x:.6},{y:.6}"
         )));
@@ -73,7 +77,9 @@ fn parse_unit(unit: &[u8]) -> Result<f64, Value> {
         b"km" => Ok(1000.0),
         b"ft" => Ok(0.3048),
         b"mi" => Ok(1609.34),
-        _ => Err(Value::error("ERR unsupported unit provided. please use M, KM, FT, MI")),
+        _ => Err(Value::error(
+            "ERR unsupported unit provided. please use M, KM, FT, MI",
+        )),
     }
 }
 
@@ -86,7 +92,11 @@ fn distance_reply(d: f64) -> Value {
 fn coord_text(c: f64) -> String {
     let s = format!("{c:.17}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".to_string() } else { s.to_string() }
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 /// A member's position as a reply: `[longitude, latitude]`, bulk strings in RESP2 and
@@ -153,7 +163,11 @@ pub fn geopos(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     Value::Array(
         args[1..]
             .iter()
-            .map(|m| at(m).map_or(Value::NullArray, |(lon, lat)| position_reply(lon, lat, proto)))
+            .map(|m| {
+                at(m).map_or(Value::NullArray, |(lon, lat)| {
+                    position_reply(lon, lat, proto)
+                })
+            })
             .collect(),
     )
 }

@@ -114,9 +114,13 @@ fn prepare(db: &Db, now: u64, args: &[Vec<u8>], kind: Kind) -> Result<Outcome, V
         Kind::SearchStore => 2,
     };
     let searching = matches!(kind, Kind::Search | Kind::SearchStore);
-    let may_store = matches!(kind, Kind::Radius { store: true } | Kind::ByMember { store: true });
+    let may_store = matches!(
+        kind,
+        Kind::Radius { store: true } | Kind::ByMember { store: true }
+    );
     let (mut with_dist, mut with_hash, mut with_coord, mut any) = (false, false, false, false);
-    let (mut from_member, mut from_lonlat, mut by_radius, mut by_box) = (false, false, false, false);
+    let (mut from_member, mut from_lonlat, mut by_radius, mut by_box) =
+        (false, false, false, false);
     let mut sort = Sort::None;
     let mut count: i64 = 0;
     let opts = &args[base..];

@@ -60,7 +60,15 @@ pub(super) fn pop_logged(
 /// Checks both types before changing anything; logs `LMOVE src dst from to`. Notified as
 /// Redis does: the push on `dst` (after `new` if it creates it), then the pop on `src`, then
 /// `del` if `src` is gone.
-fn move_element(store: &mut Db, now: u64, src: &[u8], dst: &[u8], from: End, to: End, effects: &mut Effects) -> Value {
+fn move_element(
+    store: &mut Db,
+    now: u64,
+    src: &[u8],
+    dst: &[u8],
+    from: End,
+    to: End,
+    effects: &mut Effects,
+) -> Value {
     match list_ref(store, src, now) {
         Ok(Some(_)) => {}
         Ok(None) => return Value::Null,
@@ -81,7 +89,9 @@ fn move_element(store: &mut Db, now: u64, src: &[u8], dst: &[u8], from: End, to:
     };
     // Push before the emptied source goes, so a one-element list rotating onto itself is never
     // deleted (and keeps its TTL), as in Redis.
-    if let Data::List(target) = store.get_or_insert_with(dst, now, || Data::List(Default::default())) {
+    if let Data::List(target) =
+        store.get_or_insert_with(dst, now, || Data::List(Default::default()))
+    {
         match to {
             End::Left => target.push_front(&element),
             End::Right => target.push_back(&element),
@@ -120,7 +130,15 @@ pub fn lmove(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// `RPOPLPUSH source destination`: `LMOVE source destination RIGHT LEFT`.
 pub fn rpoplpush(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    move_element(ctx.db, ctx.now, &args[0], &args[1], End::Right, End::Left, ctx.effects)
+    move_element(
+        ctx.db,
+        ctx.now,
+        &args[0],
+        &args[1],
+        End::Right,
+        End::Left,
+        ctx.effects,
+    )
 }
 
 /// A parsed `[B]LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]`.
@@ -164,7 +182,11 @@ fn mpop_reply(key: &[u8], popped: Vec<Vec<u8>>) -> Value {
 
 /// The first of `keys` that holds a non-empty list; WRONGTYPE if one holding another type
 /// comes first, as Redis checks them in order.
-fn first_nonempty<'k>(store: &Db, now: u64, keys: &'k [Vec<u8>]) -> Result<Option<&'k [u8]>, Value> {
+fn first_nonempty<'k>(
+    store: &Db,
+    now: u64,
+    keys: &'k [Vec<u8>],
+) -> Result<Option<&'k [u8]>, Value> {
     for key in keys {
         if let Some(l) = list_ref(store, key, now)?
             && !l.is_empty()
@@ -251,7 +273,14 @@ pub fn brpoplpush(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     bmove(ctx, &args[0], &args[1], End::Right, End::Left, &args[2])
 }
 
-fn bmove(ctx: &mut Context<'_>, src: &[u8], dst: &[u8], from: End, to: End, timeout: &[u8]) -> Value {
+fn bmove(
+    ctx: &mut Context<'_>,
+    src: &[u8],
+    dst: &[u8],
+    from: End,
+    to: End,
+    timeout: &[u8],
+) -> Value {
     let deadline = match parse_timeout(timeout, ctx.now) {
         Ok(d) => d,
         Err(e) => return e,
@@ -289,7 +318,13 @@ pub fn blmpop(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 /// Runs a parked list command (`argv`, name included) on behalf of its client, against `key`,
 /// which a write just filled. Returns the client's reply, or `None` if `key` holds no list with
 /// elements yet (the client stays parked). Called under the write guard by `blocking::serve`.
-pub fn serve_blocked(store: &mut Db, now: u64, argv: &[Vec<u8>], key: &[u8], effects: &mut Effects) -> Option<Value> {
+pub fn serve_blocked(
+    store: &mut Db,
+    now: u64,
+    argv: &[Vec<u8>],
+    key: &[u8],
+    effects: &mut Effects,
+) -> Option<Value> {
     match list_ref(store, key, now) {
         Ok(Some(l)) if !l.is_empty() => {}
         _ => return None,
@@ -298,7 +333,11 @@ pub fn serve_blocked(store: &mut Db, now: u64, argv: &[Vec<u8>], key: &[u8], eff
     let args = &argv[1..];
     match name.as_slice() {
         b"blpop" | b"brpop" => {
-            let end = if name == b"blpop" { End::Left } else { End::Right };
+            let end = if name == b"blpop" {
+                End::Left
+            } else {
+                End::Right
+            };
             let e = pop_logged(store, now, key, end, 1, false, effects).pop()?;
             Some(Value::Array(vec![Value::bulk(key), Value::Bulk(e)]))
         }

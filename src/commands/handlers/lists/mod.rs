@@ -24,7 +24,9 @@ use crate::protocol::resp::Value;
 mod blocking;
 
 use blocking::pop_logged;
-pub use blocking::{blmove, blmpop, blpop, brpop, brpoplpush, lmove, lmpop, rpoplpush, serve_blocked};
+pub use blocking::{
+    blmove, blmpop, blpop, brpop, brpoplpush, lmove, lmpop, rpoplpush, serve_blocked,
+};
 
 /// `BLPOP k1 k2 timeout`: every argument but the last is a key.
 const ALL_BUT_LAST: KeySpec = (1, -2, 1);
@@ -132,7 +134,11 @@ fn list_mut<'s>(store: &'s mut Db, key: &[u8], now: u64) -> Result<Option<&'s mu
 /// inside a list of `len`, or `None` when it selects nothing.
 pub fn clamp_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
     let len = len as i64;
-    let start = if start < 0 { (start + len).max(0) } else { start };
+    let start = if start < 0 {
+        (start + len).max(0)
+    } else {
+        start
+    };
     let stop = if stop < 0 { stop + len } else { stop };
     if start > stop || start >= len {
         return None;

@@ -21,7 +21,9 @@ pub fn config(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> 
     let rest = &args[1..];
     match sub.as_slice() {
         b"get" if !rest.is_empty() => config_get(shared, rest),
-        b"set" if !rest.is_empty() && rest.len().is_multiple_of(2) => config_set(shared, client, rest),
+        b"set" if !rest.is_empty() && rest.len().is_multiple_of(2) => {
+            config_set(shared, client, rest)
+        }
         b"resetstat" if rest.is_empty() => {
             shared.stats.reset();
             shared.lazyfree.reset_freed();
@@ -91,7 +93,8 @@ fn config_set(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Valu
     for pair in args.chunks(2) {
         let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
         let known = PARAMS.iter().find(|(n, _)| *n == name).map(|(_, m)| *m);
-        let Some(mutability) = known.or_else(|| redis_params::find(&name).map(|(_, _, m)| m)) else {
+        let Some(mutability) = known.or_else(|| redis_params::find(&name).map(|(_, _, m)| m))
+        else {
             return Value::error_owned(format!(
                 "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
                 String::from_utf8_lossy(&pair[0])
@@ -129,9 +132,10 @@ fn config_set(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Valu
     if new.appendfsync != old.appendfsync {
         shared.aof.set_fsync(new.appendfsync);
     }
-    shared
-        .aof
-        .set_auto_rewrite(new.auto_aof_rewrite_percentage, new.auto_aof_rewrite_min_size);
+    shared.aof.set_auto_rewrite(
+        new.auto_aof_rewrite_percentage,
+        new.auto_aof_rewrite_min_size,
+    );
     crate::log::set_level(new.loglevel);
     shared
         .maxmemory
@@ -141,7 +145,9 @@ fn config_set(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Valu
     shared
         .pubsub
         .set_output_limit(new.client_output_buffer_limit.pubsub[0] as usize);
-    shared.pubsub.set_keyspace_events(new.notify_keyspace_events);
+    shared
+        .pubsub
+        .set_keyspace_events(new.notify_keyspace_events);
     crate::commands::shared::configure_lazyfree(&shared.lazyfree, &new);
     crate::commands::shared::configure_backlog(&shared.backlog, &new);
     shared.aof.set_key_save_delay(&new);
@@ -179,7 +185,8 @@ fn runtime_setting(first: &str) -> Option<&'static str> {
     match PARAMS.iter().find(|(n, _)| *n == first) {
         Some((name, Mutability::Runtime)) => Some(name),
         Some(_) => None,
-        None => redis_params::find(first).and_then(|(name, _, m)| (m == Mutability::Runtime).then_some(name)),
+        None => redis_params::find(first)
+            .and_then(|(name, _, m)| (m == Mutability::Runtime).then_some(name)),
     }
 }
 
@@ -191,7 +198,8 @@ fn config_rewrite(shared: &Shared) -> Result<(), String> {
     let Some(path) = &config.config_file else {
         return Err("ERR The server is running without a config file".into());
     };
-    let text = std::fs::read_to_string(path).map_err(|e| format!("ERR Rewriting config file: {e}"))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("ERR Rewriting config file: {e}"))?;
     let quote = |v: String| {
         if v.is_empty() || v.contains(char::is_whitespace) {
             format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
@@ -202,7 +210,11 @@ fn config_rewrite(shared: &Shared) -> Result<(), String> {
     let mut written: Vec<&str> = Vec::new();
     let mut out = String::new();
     for line in text.lines() {
-        let first = line.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+        let first = line
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match runtime_setting(&first) {
             Some(name) if written.contains(&name) => continue, // a duplicate: drop it
             Some(name) => {
@@ -219,7 +231,10 @@ fn config_rewrite(shared: &Shared) -> Result<(), String> {
     let defaults = crate::config::Config::default();
     for (name, m) in PARAMS {
         let value = config.get(name).unwrap_or_default();
-        if *m == Mutability::Runtime && !written.contains(name) && defaults.get(name) != Some(value.clone()) {
+        if *m == Mutability::Runtime
+            && !written.contains(name)
+            && defaults.get(name) != Some(value.clone())
+        {
             out.push_str(&format!("{name} {}\n", quote(value)));
         }
     }

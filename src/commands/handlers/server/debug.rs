@@ -40,14 +40,18 @@ pub fn debug(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> V
         (b"loadaof", 1) => super::super::persistence::debug_loadaof(shared),
         (b"object", 2) => object(shared, client, &args[1]),
         (b"set-active-expire", 2) => {
-            shared.active_expire.store(atoi(&args[1]) != 0, Ordering::Relaxed);
+            shared
+                .active_expire
+                .store(atoi(&args[1]) != 0, Ordering::Relaxed);
             Value::OK
         }
         (b"quicklist-packed-threshold", 2) => match memtoull(&args[1]) {
             // Redis's lists switch a huge element to a node of its own past this size. Lists
             // here keep every element in one ring buffer, so the value is checked and dropped.
             Some(size) if size <= (1 << 32) - (1 << 20) => Value::OK,
-            _ => Value::error("ERR argument must be a memory value bigger than 1 and smaller than 4gb"),
+            _ => Value::error(
+                "ERR argument must be a memory value bigger than 1 and smaller than 4gb",
+            ),
         },
         (b"change-repl-id", 1) => {
             crate::warn!(
@@ -180,7 +184,11 @@ fn protocol(client: &ClientContext, kind: &[u8]) -> Value {
         b"null" => Value::Null,
         b"array" => three(),
         b"set" => Value::Set((0..3).map(Value::Integer).collect()),
-        b"map" => Value::Map((0..3).map(|j| (Value::Integer(j), Value::Boolean(j == 1))).collect()),
+        b"map" => Value::Map(
+            (0..3)
+                .map(|j| (Value::Integer(j), Value::Boolean(j == 1)))
+                .collect(),
+        ),
         b"attrib" => Value::Attributed(Box::new((
             vec![(
                 Value::bulk("key-popularity"),
@@ -188,7 +196,9 @@ fn protocol(client: &ClientContext, kind: &[u8]) -> Value {
             )],
             Value::bulk("Some real reply following the attribute"),
         ))),
-        b"push" if client.protocol == Protocol::Resp2 => Value::error("ERR RESP2 is not supported by this command"),
+        b"push" if client.protocol == Protocol::Resp2 => {
+            Value::error("ERR RESP2 is not supported by this command")
+        }
         // A push is not the command's reply: a normal reply follows it, as in Redis, so a
         // client that discards pushes still reads an answer.
         b"push" => multi_reply(vec![
@@ -213,7 +223,12 @@ fn strtod(arg: &[u8]) -> f64 {
     let text = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
     let bytes = text.as_bytes();
     let mut end = 0;
-    let digits = |from: usize| from + bytes[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let digits = |from: usize| {
+        from + bytes[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
     if matches!(bytes.first(), Some(b'+' | b'-')) {
         end = 1;
     }
@@ -256,7 +271,9 @@ fn atoi(arg: &[u8]) -> i64 {
     let n = rest
         .bytes()
         .take_while(u8::is_ascii_digit)
-        .fold(0i64, |n, d| n.saturating_mul(10).saturating_add(i64::from(d - b'0')));
+        .fold(0i64, |n, d| {
+            n.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+        });
     if neg { -n } else { n }
 }
 
@@ -276,7 +293,9 @@ fn memtoull(arg: &[u8]) -> Option<u64> {
     };
     let value = arg[..digits]
         .iter()
-        .try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+        .try_fold(0u64, |n, d| {
+            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        })
         .unwrap_or(u64::MAX);
     Some(value.wrapping_mul(mul))
 }
@@ -288,8 +307,12 @@ fn stringmatch_test() {
     let mut rng = rand::rng();
     let mut matches = 0u64;
     for _ in 0..1_000_000 {
-        let text: Vec<u8> = (0..rng.random_range(0..32)).map(|_| rng.random_range(0..128)).collect();
-        let pattern: Vec<u8> = (0..rng.random_range(0..32)).map(|_| rng.random_range(0..128)).collect();
+        let text: Vec<u8> = (0..rng.random_range(0..32))
+            .map(|_| rng.random_range(0..128))
+            .collect();
+        let pattern: Vec<u8> = (0..rng.random_range(0..32))
+            .map(|_| rng.random_range(0..128))
+            .collect();
         matches += u64::from(glob_match(&pattern, &text));
     }
     crate::verbose!("server", "DEBUG STRINGMATCH-TEST: {matches} matches");

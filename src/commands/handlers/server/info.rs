@@ -9,10 +9,11 @@
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::memory::dataset_bytes;
 use crate::commands::shared::random_id;
 use crate::commands::{ClientContext, Shared};
 use crate::config::REDIS_VERSION;
-use crate::engine::store::{Data, Db, Store, now_ms};
+use crate::engine::store::{Db, now_ms};
 use crate::protocol::resp::Value;
 
 /// Every section, in the order Redis prints them.
@@ -72,72 +73,15 @@ fn cpu_seconds() -> (f64, f64) {
     // The command name (field 2) may contain spaces; the fields after its `)` are fixed.
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 100.0
+    };
     (tick(11), tick(12))
 }
-
-// ANCHOR: estimate_memory
-/// Bytes a value occupies, estimated from what it holds: the heap buffers it owns, plus 16 bytes
-/// of allocator bookkeeping per allocation, plus the hash-table slot of each element.
-pub(super) fn value_bytes(data: &Data) -> u64 {
-    const ALLOC: u64 = 16;
-    // A std `HashMap`/`HashSet` keeps one control byte per bucket and fills at most 7/8 of them.
-    let table = |entry: u64, n: usize| (entry + 1) * 8 / 7 * n as u64;
-    match data {
-        Data::Str(s) => match s.heap_capacity() {
-            0 => 0,
-            n => n as u64 + ALLOC,
-        },
-        Data::List(l) => l.heap_bytes() as u64 + ALLOC,
-        // The set counts its own arrays; three allocations: the box, the members, the table.
-        Data::Set(s) => s.heap_bytes() as u64 + 3 * ALLOC,
-        Data::Hash(h) => {
-            let items: u64 = h.iter().map(|(f, v)| (f.len() + v.len()) as u64 + 2 * ALLOC).sum();
-            table(32, h.len()) + items + ALLOC
-        }
-        // The sorted set's layout belongs to its module; count each member as an ordered-index
-        // entry plus a score-lookup entry, about 64 bytes, plus its bytes.
-        Data::ZSet(z) => z.len() as u64 * 64 + ALLOC,
-        Data::Stream(s) => s.heap_bytes() as u64 + ALLOC,
-    }
-}
-
-/// Bytes one key costs with its value: the key's bytes and allocation, its slot in the table
-/// (the key box and the `Data` enum, at 7/8 load), and [`value_bytes`].
-pub(super) fn key_bytes(key: &[u8], data: &Data) -> u64 {
-    (16 + 24 + 1) * 8 / 7 + key.len() as u64 + 16 + value_bytes(data)
-}
-
-/// Estimates the bytes the keyspace holds without walking all of it: sums [`value_bytes`] over
-/// the keys of the first slots until 1,000 keys were seen, then scales to the key count. The
-/// slots are hash-addressed, so their keys are a fair sample; the cost is O(sample), not O(keys).
-/// Rust's allocator keeps no running total to ask, and counting every allocation through a
-/// wrapping global allocator would put an atomic operation on every allocation of every thread.
-fn dataset_bytes(store: &Store, now: u64) -> u64 {
-    store.iter().map(|(_, db)| db_bytes(db, now)).sum()
-}
-
-/// [`dataset_bytes`] for one database.
-fn db_bytes(store: &Db, now: u64) -> u64 {
-    const SAMPLE: usize = 1000;
-    let entry = key_bytes;
-    let (mut seen, mut bytes, mut cursor) = (0u64, 0u64, 0u64);
-    loop {
-        cursor = store.scan(cursor, SAMPLE, now, |k, d| {
-            seen += 1;
-            bytes += entry(k, d);
-        });
-        if cursor == 0 || seen >= SAMPLE as u64 {
-            break;
-        }
-    }
-    let keys = store.len() as u64;
-    let values = (bytes * keys).checked_div(seen).unwrap_or(0);
-    // The deadline index holds each key with a TTL once more, with its deadline.
-    let ttl_index = store.expires().len() as u64 * 48;
-    values + ttl_index
-}
-// ANCHOR_END: estimate_memory
 
 /// `keys=N,expires=M,avg_ttl=T` for a `dbN` line: the average remaining TTL is taken over up to
 /// 100 keys spread across the deadline index, as Redis's is an estimate too.
@@ -181,7 +125,13 @@ pub fn info(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     let mut wanted: Vec<String> = args
         .iter()
         .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
-        .map(|a| if a == "module_list" { "modules".to_string() } else { a })
+        .map(|a| {
+            if a == "module_list" {
+                "modules".to_string()
+            } else {
+                a
+            }
+        })
         .collect();
     if wanted.is_empty() || wanted.iter().any(|w| w == "default") {
         wanted.extend(
@@ -252,17 +202,24 @@ fn replication(shared: &Shared, config: &crate::config::Config) -> Vec<(String, 
         Some((host, port)) => {
             let link = shared.link.get();
             let up = link.state == "connected";
-            let secs = |at: Option<std::time::Instant>| at.map_or(-1, |t| t.elapsed().as_secs() as i64);
+            let secs =
+                |at: Option<std::time::Instant>| at.map_or(-1, |t| t.elapsed().as_secs() as i64);
             add("role", "slave".into());
             add("master_host", host);
             add("master_port", port.to_string());
             add("master_link_status", if up { "up" } else { "down" }.into());
             add("master_last_io_seconds_ago", secs(link.last_io).to_string());
-            add("master_sync_in_progress", u8::from(link.state == "sync").to_string());
+            add(
+                "master_sync_in_progress",
+                u8::from(link.state == "sync").to_string(),
+            );
             add("slave_read_repl_offset", link.offset.to_string());
             add("slave_repl_offset", link.offset.to_string());
             if !up {
-                add("master_link_down_since_seconds", secs(link.down_since).to_string());
+                add(
+                    "master_link_down_since_seconds",
+                    secs(link.down_since).to_string(),
+                );
             }
             add("slave_priority", "100".into());
             let read_only = config.get("replica-read-only").as_deref() != Some("no");
@@ -274,7 +231,13 @@ fn replication(shared: &Shared, config: &crate::config::Config) -> Vec<(String, 
     lines.push(("connected_slaves".into(), replicas.len().to_string()));
     lines.extend(replicas);
     lines.push(("master_failover_state".into(), "no-failover".into()));
-    lines.extend(shared.backlog.info().into_iter().map(|(k, v)| (k.to_string(), v)));
+    lines.extend(
+        shared
+            .backlog
+            .info()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v)),
+    );
     lines
 }
 // ANCHOR_END: info_replication
@@ -335,7 +298,10 @@ fn latency_stats(shared: &Shared) -> Vec<(String, String)> {
                 .iter()
                 .map(|&p| {
                     let usec = s.histogram.percentile(p)?;
-                    Some(format!("p{}={usec:.3}", crate::config::latency::percentile_name(p)))
+                    Some(format!(
+                        "p{}={usec:.3}",
+                        crate::config::latency::percentile_name(p)
+                    ))
                 })
                 .collect::<Option<_>>()?;
             (s.histogram.calls() > 0).then(|| {
@@ -355,11 +321,20 @@ fn error_stats(shared: &Shared) -> Vec<(String, String)> {
         .stats
         .errors()
         .iter()
-        .map(|(code, n)| (format!("errorstat_{}", info_safe(code)), format!("count={n}")))
+        .map(|(code, n)| {
+            (
+                format!("errorstat_{}", info_safe(code)),
+                format!("count={n}"),
+            )
+        })
         .collect()
 }
 
-fn fixed_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<(&'static str, String)> {
+fn fixed_section(
+    shared: &Shared,
+    figures: &StoreFigures,
+    section: &str,
+) -> Vec<(&'static str, String)> {
     let config = shared.config();
     let stats = &shared.stats;
     let relaxed = std::sync::atomic::Ordering::Relaxed;
@@ -434,7 +409,11 @@ fn fixed_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<
                 .find_map(|l| l.strip_prefix("MemTotal:"))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
                 .map_or(0, |kb| kb * 1024);
-            let frag = if used == 0 { 0.0 } else { rss as f64 / used as f64 };
+            let frag = if used == 0 {
+                0.0
+            } else {
+                rss as f64 / used as f64
+            };
             vec![
                 ("used_memory", used.to_string()),
                 ("used_memory_human", human(used)),
@@ -450,7 +429,10 @@ fn fixed_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<
                 ("maxmemory_policy", config.maxmemory_policy.clone()),
                 ("mem_fragmentation_ratio", format!("{frag:.2}")),
                 ("mem_allocator", "libc".into()),
-                ("lazyfree_pending_objects", shared.lazyfree.pending().to_string()),
+                (
+                    "lazyfree_pending_objects",
+                    shared.lazyfree.pending().to_string(),
+                ),
                 ("lazyfreed_objects", shared.lazyfree.freed().to_string()),
             ]
         }
@@ -459,8 +441,16 @@ fn fixed_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<
             v.extend(shared.rdb.info());
             v.extend(shared.aof.info());
             // A rewrite asked for during a background save waits in the snapshots' record.
-            if let Some(field) = v.iter_mut().find(|(name, _)| *name == "aof_rewrite_scheduled") {
-                field.1 = if shared.rdb.rewrite_scheduled() { "1" } else { "0" }.into();
+            if let Some(field) = v
+                .iter_mut()
+                .find(|(name, _)| *name == "aof_rewrite_scheduled")
+            {
+                field.1 = if shared.rdb.rewrite_scheduled() {
+                    "1"
+                } else {
+                    "0"
+                }
+                .into();
             }
             v
         }
@@ -472,8 +462,14 @@ fn fixed_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<
                     "total_connections_received",
                     stats.connections_received.load(relaxed).to_string(),
                 ),
-                ("total_commands_processed", shared.clients.total_commands().to_string()),
-                ("instantaneous_ops_per_sec", stats.ops_per_sec.load(relaxed).to_string()),
+                (
+                    "total_commands_processed",
+                    shared.clients.total_commands().to_string(),
+                ),
+                (
+                    "instantaneous_ops_per_sec",
+                    stats.ops_per_sec.load(relaxed).to_string(),
+                ),
                 (
                     "rejected_connections",
                     stats.rejected_connections.load(relaxed).to_string(),
@@ -481,11 +477,19 @@ fn fixed_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<
                 // Redis 7.4's names: clients closed by the query and output limits.
                 (
                     "client_query_buffer_limit_disconnections",
-                    stats.net.query_limit_disconnections.load(relaxed).to_string(),
+                    stats
+                        .net
+                        .query_limit_disconnections
+                        .load(relaxed)
+                        .to_string(),
                 ),
                 (
                     "client_output_buffer_limit_disconnections",
-                    shared.pubsub.stats().output_limit_disconnections.to_string(),
+                    shared
+                        .pubsub
+                        .stats()
+                        .output_limit_disconnections
+                        .to_string(),
                 ),
                 ("expired_keys", s.expired_keys.to_string()),
                 ("expired_stale_perc", format!("{:.2}", s.expired_stale_perc)),
@@ -497,7 +501,10 @@ fn fixed_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<
                     "expire_cycle_cpu_milliseconds",
                     (s.expire_cycle_time_used_us / 1000).to_string(),
                 ),
-                ("sync_full", shared.replicas.sync_full.load(relaxed).to_string()),
+                (
+                    "sync_full",
+                    shared.replicas.sync_full.load(relaxed).to_string(),
+                ),
                 (
                     "sync_partial_ok",
                     shared.replicas.sync_partial_ok.load(relaxed).to_string(),
@@ -510,7 +517,10 @@ fn fixed_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<
                 ("keyspace_hits", hits.to_string()),
                 ("keyspace_misses", misses.to_string()),
                 ("unexpected_error_replies", "0".into()),
-                ("total_error_replies", stats.error_replies.load(relaxed).to_string()),
+                (
+                    "total_error_replies",
+                    stats.error_replies.load(relaxed).to_string(),
+                ),
             ]
         }
         "cpu" => {
@@ -532,6 +542,7 @@ fn fixed_section(shared: &Shared, figures: &StoreFigures, section: &str) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::store::{Data, Store};
 
     #[test]
     fn sizes_print_like_redis() {
@@ -545,9 +556,11 @@ mod tests {
         let mut store = Store::new();
         let empty = dataset_bytes(&store, 0);
         for i in 0..5000 {
-            store
-                .db_mut(i % 3)
-                .set(format!("key:{i}").as_bytes(), Data::Str(vec![b'x'; 100].into()), 0);
+            store.db_mut(i % 3).set(
+                format!("key:{i}").as_bytes(),
+                Data::Str(vec![b'x'; 100].into()),
+                0,
+            );
         }
         let full = dataset_bytes(&store, 0);
         // 5,000 values of 100 bytes: at least the payload, and not wildly more.

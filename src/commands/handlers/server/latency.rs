@@ -39,7 +39,12 @@ pub fn latency(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Valu
             Some(e) => Value::Array(
                 e.samples
                     .iter()
-                    .map(|s| Value::Array(vec![Value::Integer(s.time as i64), Value::Integer(s.ms as i64)]))
+                    .map(|s| {
+                        Value::Array(vec![
+                            Value::Integer(s.time as i64),
+                            Value::Integer(s.ms as i64),
+                        ])
+                    })
                     .collect(),
             ),
             None => Value::Array(vec![]),
@@ -48,7 +53,9 @@ pub fn latency(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Valu
             let names: Vec<&[u8]> = rest.iter().map(Vec::as_slice).collect();
             Value::Integer(latency::reset(&names) as i64)
         }
-        b"doctor" => Value::Verbatim(doctor(&latency::events(), latency::threshold_ms(), now()).into_bytes()),
+        b"doctor" => {
+            Value::Verbatim(doctor(&latency::events(), latency::threshold_ms(), now()).into_bytes())
+        }
         b"graph" => match find(&rest[0]) {
             Some(e) => Value::Verbatim(graph(&e, now()).into_bytes()),
             None => Value::error_owned(format!(
@@ -80,11 +87,15 @@ const HELP: &[&str] = &[
 ];
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn find(name: &[u8]) -> Option<EventHistory> {
-    latency::events().into_iter().find(|e| e.name.as_bytes() == name)
+    latency::events()
+        .into_iter()
+        .find(|e| e.name.as_bytes() == name)
 }
 
 /// One event in `LATENCY LATEST`: name, when its last sample was taken, that sample, the max.
@@ -101,18 +112,26 @@ fn latest(e: &EventHistory) -> Option<Value> {
 /// What a slow `event` usually means, and where to look next.
 fn advice(event: &str) -> String {
     match event {
-        "command" => "A command was slow. SLOWLOG GET names it; commands over whole big values (KEYS, \
+        "command" => {
+            "A command was slow. SLOWLOG GET names it; commands over whole big values (KEYS, \
                       SMEMBERS, LRANGE 0 -1, DEL of a large key) are the usual cause."
-            .into(),
-        "fast-command" => "A command that should take microseconds (flagged fast) was slow: the machine \
+                .into()
+        }
+        "fast-command" => {
+            "A command that should take microseconds (flagged fast) was slow: the machine \
                            itself may be overloaded, swapping, or pausing the process."
-            .into(),
-        "expire-cycle" => "Active expiry had many keys, or big values, to delete at once: spread the \
+                .into()
+        }
+        "expire-cycle" => {
+            "Active expiry had many keys, or big values, to delete at once: spread the \
                            expiry times, or split big values into smaller keys."
-            .into(),
-        e if e.starts_with("aof") => "Writing the append-only file was slow: the disk is busy or slow; \
+                .into()
+        }
+        e if e.starts_with("aof") => {
+            "Writing the append-only file was slow: the disk is busy or slow; \
                                       appendfsync everysec waits on it less than always."
-            .into(),
+                .into()
+        }
         e => format!("LATENCY HISTORY {e} lists its samples."),
     }
 }
@@ -133,7 +152,9 @@ fn doctor(events: &[EventHistory], threshold: u64, now: u64) -> String {
         }
         out.push_str("These samples were recorded while it was on:\n");
     } else if events.is_empty() {
-        return format!("No event took {threshold} ms or more since the latency monitor was turned on or reset.\n");
+        return format!(
+            "No event took {threshold} ms or more since the latency monitor was turned on or reset.\n"
+        );
     } else {
         out.push_str(&format!(
             "Events that took {threshold} ms or more (one sample a second, the last 160 kept):\n"
@@ -249,7 +270,10 @@ mod tests {
     fn event(name: &'static str, samples: &[(u64, u64)], max: u64) -> EventHistory {
         EventHistory {
             name,
-            samples: samples.iter().map(|&(time, ms)| Sample { time, ms }).collect(),
+            samples: samples
+                .iter()
+                .map(|&(time, ms)| Sample { time, ms })
+                .collect(),
             max,
         }
     }
@@ -262,10 +286,14 @@ mod tests {
         ];
         let text = doctor(&events, 200, 102);
         assert!(
-            text.contains("1. command: 3 sample(s), the first 2 s ago, average 400 ms, worst 500 ms."),
+            text.contains(
+                "1. command: 3 sample(s), the first 2 s ago, average 400 ms, worst 500 ms."
+            ),
             "{text}"
         );
-        assert!(text.contains("2. expire-cycle: 1 sample(s), the first 0 s ago, average 30 ms, worst 90 ms."));
+        assert!(text.contains(
+            "2. expire-cycle: 1 sample(s), the first 0 s ago, average 30 ms, worst 90 ms."
+        ));
         assert!(doctor(&[], 0, 0).starts_with("The latency monitor is off."));
         assert!(doctor(&[], 200, 0).starts_with("No event took 200 ms or more"));
     }
@@ -274,9 +302,18 @@ mod tests {
     fn graph_has_redis_header_and_a_bar_a_sample() {
         let text = graph(&event("command", &[(100, 250), (101, 500)], 600), 101);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "command - high 500 ms, low 250 ms (all time high 600 ms)");
+        assert_eq!(
+            lines[0],
+            "command - high 500 ms, low 250 ms (all time high 600 ms)"
+        );
         assert_eq!(lines[1], "-".repeat(80));
-        assert_eq!(lines[2], format!("     1s ago     250 ms |{}", "#".repeat(25)));
-        assert_eq!(lines[3], format!("     0s ago     500 ms |{}", "#".repeat(50)));
+        assert_eq!(
+            lines[2],
+            format!("     1s ago     250 ms |{}", "#".repeat(25))
+        );
+        assert_eq!(
+            lines[3],
+            format!("     0s ago     500 ms |{}", "#".repeat(50))
+        );
     }
 }

@@ -61,16 +61,31 @@ const SLOWLOG_SUBCOMMANDS: &[Subcommand] = &[
 ];
 
 /// The `MEMORY` subcommands this server answers, with Redis's arities.
-const MEMORY_SUBCOMMANDS: &[Subcommand] = &[Subcommand::new("memory|help", 2), Subcommand::new("memory|usage", -3)];
+const MEMORY_SUBCOMMANDS: &[Subcommand] = &[
+    Subcommand::new("memory|help", 2),
+    Subcommand::new("memory|usage", -3),
+];
 
 /// Registers this family's commands.
 pub fn register(r: &mut Registry) {
     r.client("info", info, -1, LOADING | STALE, NO_KEYS);
-    r.client("config", config, -2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS);
+    r.client(
+        "config",
+        config,
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+    );
     r.client("command", command, -1, LOADING | STALE, NO_KEYS);
     r.client("time", time, 1, LOADING | STALE | FAST, NO_KEYS);
     r.client("slowlog", slowlog, -2, ADMIN | LOADING | STALE, NO_KEYS);
-    r.client("latency", latency, -2, ADMIN | NOSCRIPT | LOADING | STALE, NO_KEYS);
+    r.client(
+        "latency",
+        latency,
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        NO_KEYS,
+    );
     r.client(
         "shutdown",
         shutdown,
@@ -88,8 +103,20 @@ pub fn register(r: &mut Registry) {
     r.read("memory", memory, -2, 0, (2, 2, 1));
     r.client("replicaof", replicaof, 3, ADMIN | NOSCRIPT | STALE, NO_KEYS);
     r.client("slaveof", replicaof, 3, ADMIN | NOSCRIPT | STALE, NO_KEYS);
-    r.client("sync", replication::sync, 1, ADMIN | NOSCRIPT | NO_MULTI, NO_KEYS);
-    r.client("psync", replication::psync, -3, ADMIN | NOSCRIPT | NO_MULTI, NO_KEYS);
+    r.client(
+        "sync",
+        replication::sync,
+        1,
+        ADMIN | NOSCRIPT | NO_MULTI,
+        NO_KEYS,
+    );
+    r.client(
+        "psync",
+        replication::psync,
+        -3,
+        ADMIN | NOSCRIPT | NO_MULTI,
+        NO_KEYS,
+    );
     r.client(
         "replconf",
         replication::replconf,
@@ -129,7 +156,9 @@ fn help(lines: &[&'static str]) -> Value {
 
 /// `TIME`: seconds and microseconds since the Unix epoch, as two bulk strings.
 pub fn time(_: &Shared, _: &mut ClientContext, _: &[Vec<u8>]) -> Value {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     Value::bulk_array([now.as_secs().to_string(), now.subsec_micros().to_string()])
 }
 
@@ -311,7 +340,12 @@ fn sorted_specs(shared: &Shared) -> Vec<&CommandSpec> {
 /// `COMMAND [COUNT | LIST | INFO name... | DOCS [name...] | GETKEYS cmd args... | HELP]`.
 pub fn command(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     let Some(sub) = args.first() else {
-        return Value::Array(sorted_specs(shared).into_iter().map(command_entry).collect());
+        return Value::Array(
+            sorted_specs(shared)
+                .into_iter()
+                .map(command_entry)
+                .collect(),
+        );
     };
     let sub = sub.to_ascii_lowercase();
     let rest = &args[1..];
@@ -320,11 +354,21 @@ pub fn command(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Valu
         b"list" => command_list(shared, rest),
         b"info" => {
             if rest.is_empty() {
-                return Value::Array(sorted_specs(shared).into_iter().map(command_entry).collect());
+                return Value::Array(
+                    sorted_specs(shared)
+                        .into_iter()
+                        .map(command_entry)
+                        .collect(),
+                );
             }
             Value::Array(
                 rest.iter()
-                    .map(|name| shared.registry.lookup(name).map_or(Value::Null, command_entry))
+                    .map(|name| {
+                        shared
+                            .registry
+                            .lookup(name)
+                            .map_or(Value::Null, command_entry)
+                    })
                     .collect(),
             )
         }
@@ -363,7 +407,9 @@ pub fn command(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Valu
             "HELP",
             "    Prints this help.",
         ]),
-        b"count" | b"getkeys" | b"help" => Value::wrong_arity(&format!("command|{}", String::from_utf8_lossy(&sub))),
+        b"count" | b"getkeys" | b"help" => {
+            Value::wrong_arity(&format!("command|{}", String::from_utf8_lossy(&sub)))
+        }
         _ => unknown_subcommand("COMMAND", &args[0]),
     }
 }
@@ -373,7 +419,10 @@ fn command_list(shared: &Shared, rest: &[Vec<u8>]) -> Value {
     let names = sorted_specs(shared).into_iter().map(|s| s.name);
     match rest {
         [] => Value::bulk_array(names),
-        [f, kind, arg] if f.eq_ignore_ascii_case(b"FILTERBY") => match kind.to_ascii_lowercase().as_slice() {
+        [f, kind, arg] if f.eq_ignore_ascii_case(b"FILTERBY") => match kind
+            .to_ascii_lowercase()
+            .as_slice()
+        {
             b"pattern" => {
                 let pattern = arg.to_ascii_lowercase();
                 Value::bulk_array(names.filter(|n| glob_match(&pattern, n.as_bytes())))

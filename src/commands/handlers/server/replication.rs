@@ -43,7 +43,12 @@ pub fn replicaof(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) 
     if shared.role.master().as_ref() == Some(&master) {
         return Value::simple("OK Already connected to specified master");
     }
-    crate::info!("server", "REPLICAOF {}:{} enabled (user request)", master.0, master.1);
+    crate::info!(
+        "server",
+        "REPLICAOF {}:{} enabled (user request)",
+        master.0,
+        master.1
+    );
     shared.link.update(|l| {
         l.state = "connect";
         l.down_since.get_or_insert_with(std::time::Instant::now);

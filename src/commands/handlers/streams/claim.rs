@@ -54,7 +54,9 @@ pub fn xclaim(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let (key, gname, cname) = (&args[0], &args[1], &args[2]);
     match stream_ref(ctx.db, key, ctx.now) {
         Err(e) => return e,
-        Ok(s) if !s.is_some_and(|s| s.groups.contains_key(&gname[..])) => return no_key_or_group(key, gname),
+        Ok(s) if !s.is_some_and(|s| s.groups.contains_key(&gname[..])) => {
+            return no_key_or_group(key, gname);
+        }
         Ok(_) => {}
     }
     let min_idle = match claim_number(&args[3], "ERR Invalid min-idle-time argument for XCLAIM") {
@@ -93,7 +95,10 @@ pub fn xclaim(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
             }
         } else if opt.eq_ignore_ascii_case(b"retrycount") && more > 0 {
             j += 1;
-            match claim_number(&args[j], "ERR Invalid RETRYCOUNT option argument for XCLAIM") {
+            match claim_number(
+                &args[j],
+                "ERR Invalid RETRYCOUNT option argument for XCLAIM",
+            ) {
                 Ok(n) => retry = Some(n),
                 Err(e) => return e,
             }
@@ -201,7 +206,10 @@ pub fn xclaim(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 /// entries, and the IDs it found deleted (and dropped).
 pub fn xautoclaim(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let (key, gname, cname) = (&args[0], &args[1], &args[2]);
-    let min_idle = match claim_number(&args[3], "ERR Invalid min-idle-time argument for XAUTOCLAIM") {
+    let min_idle = match claim_number(
+        &args[3],
+        "ERR Invalid min-idle-time argument for XAUTOCLAIM",
+    ) {
         Ok(n) => n.max(0),
         Err(e) => return e,
     };
@@ -217,7 +225,9 @@ pub fn xautoclaim(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         if args[j].eq_ignore_ascii_case(b"count") && more > 0 {
             let max = i64::MAX / 16;
             match super::parse_i64(&args[j + 1]) {
-                Some(n) if (1..=max).contains(&n) => count = usize::try_from(n).unwrap_or(usize::MAX),
+                Some(n) if (1..=max).contains(&n) => {
+                    count = usize::try_from(n).unwrap_or(usize::MAX)
+                }
                 _ => return Value::error("ERR COUNT must be > 0"),
             }
             j += 1;
@@ -230,7 +240,9 @@ pub fn xautoclaim(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     }
     match stream_ref(ctx.db, key, ctx.now) {
         Err(e) => return e,
-        Ok(s) if !s.is_some_and(|s| s.groups.contains_key(&gname[..])) => return no_key_or_group(key, gname),
+        Ok(s) if !s.is_some_and(|s| s.groups.contains_key(&gname[..])) => {
+            return no_key_or_group(key, gname);
+        }
         Ok(_) => {}
     }
     let now = wall(ctx.now);
@@ -251,7 +263,9 @@ pub fn xautoclaim(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     while attempts > 0 && count > 0 {
         let Some(id) = it.next() else { break };
         attempts -= 1;
-        let Some(p) = g.pending.get(&id).cloned() else { continue };
+        let Some(p) = g.pending.get(&id).cloned() else {
+            continue;
+        };
         if s.get(id).is_none() {
             effects.push(claim_effect(
                 key,
@@ -273,7 +287,11 @@ pub fn xautoclaim(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         let (c, made) = g.consumer(cname, now);
         c.seen_time = now;
         consumer_made |= made;
-        let times = if justid { p.delivery_count } else { p.delivery_count + 1 };
+        let times = if justid {
+            p.delivery_count
+        } else {
+            p.delivery_count + 1
+        };
         g.assign(id, cname, now, times);
         claimed.push(match (justid, s.get(id)) {
             (false, Some(e)) => entry_reply(e),

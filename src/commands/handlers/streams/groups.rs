@@ -101,7 +101,10 @@ pub fn xgroup(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         if create && args[i].eq_ignore_ascii_case(b"mkstream") {
             mkstream = true;
             i += 1;
-        } else if (create || setid) && args[i].eq_ignore_ascii_case(b"entriesread") && i + 1 < args.len() {
+        } else if (create || setid)
+            && args[i].eq_ignore_ascii_case(b"entriesread")
+            && i + 1 < args.len()
+        {
             match super::parse_i64(&args[i + 1]) {
                 None => return not_integer(),
                 Some(n) if n < 0 && n != INVALID_ENTRIES_READ => {
@@ -162,7 +165,8 @@ pub fn xgroup(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
             let Ok(Some(s)) = stream_mut(ctx.db, key, ctx.now) else {
                 return Value::Null;
             };
-            s.groups.insert(Bytes::from(&gname[..]), Group::new(id, entries_read));
+            s.groups
+                .insert(Bytes::from(&gname[..]), Group::new(id, entries_read));
             ctx.log_with(|| verbatim(b"XGROUP", args));
             if created {
                 ctx.notify_new(key);
@@ -239,7 +243,9 @@ pub fn xgroup(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 pub fn xack(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     match stream_ref(ctx.db, &args[0], ctx.now) {
         Err(e) => return e,
-        Ok(s) if !s.is_some_and(|s| s.groups.contains_key(&args[1][..])) => return Value::Integer(0),
+        Ok(s) if !s.is_some_and(|s| s.groups.contains_key(&args[1][..])) => {
+            return Value::Integer(0);
+        }
         Ok(_) => {}
     }
     let ids: Vec<StreamId> = match args[2..].iter().map(|a| parse_strict_id(a, 0)).collect() {
@@ -302,7 +308,12 @@ pub fn xpending(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     };
     let Some((start, end, count, consumer)) = range else {
         if g.pending.is_empty() {
-            return Value::Array(vec![Value::Integer(0), Value::Null, Value::Null, Value::NullArray]);
+            return Value::Array(vec![
+                Value::Integer(0),
+                Value::Null,
+                Value::Null,
+                Value::NullArray,
+            ]);
         }
         let first = g.pending.keys().next().copied().unwrap_or_default();
         let last = g.pending.keys().next_back().copied().unwrap_or_default();

@@ -91,7 +91,10 @@ pub fn xinfo(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
                         Value::Map(vec![
                             (field("name"), Value::bulk(name)),
                             (field("pending"), Value::Integer(c.pending.len() as i64)),
-                            (field("idle"), Value::Integer((now - c.seen_time as i64).max(0))),
+                            (
+                                field("idle"),
+                                Value::Integer((now - c.seen_time as i64).max(0)),
+                            ),
                         ])
                     })
                     .collect(),
@@ -126,28 +129,49 @@ fn stream_info(s: &Stream, args: &[Vec<u8>]) -> Value {
     match opts {
         [] => {}
         [f] if f.eq_ignore_ascii_case(b"full") => {}
-        [f, c, n] if f.eq_ignore_ascii_case(b"full") && c.eq_ignore_ascii_case(b"count") => match super::parse_i64(n) {
-            Some(n) => count = if n < 0 { 10 } else { n },
-            None => return not_integer(),
-        },
+        [f, c, n] if f.eq_ignore_ascii_case(b"full") && c.eq_ignore_ascii_case(b"count") => {
+            match super::parse_i64(n) {
+                Some(n) => count = if n < 0 { 10 } else { n },
+                None => return not_integer(),
+            }
+        }
         _ => return syntax(args),
     }
-    let take = if count == 0 { usize::MAX } else { count as usize };
+    let take = if count == 0 {
+        usize::MAX
+    } else {
+        count as usize
+    };
     let mut map = vec![
         (field("length"), Value::Integer(s.len() as i64)),
-        (field("radix-tree-keys"), Value::Integer(s.node_count() as i64)),
+        (
+            field("radix-tree-keys"),
+            Value::Integer(s.node_count() as i64),
+        ),
         // Redis counts the inner nodes of its radix tree; ours has none, so this is our count
         // of nodes plus the root, a figure of the same order.
-        (field("radix-tree-nodes"), Value::Integer(s.node_count() as i64 + 1)),
+        (
+            field("radix-tree-nodes"),
+            Value::Integer(s.node_count() as i64 + 1),
+        ),
         (field("last-generated-id"), id(s.last_id)),
         (field("max-deleted-entry-id"), id(s.max_deleted_id)),
-        (field("entries-added"), Value::Integer(s.entries_added as i64)),
+        (
+            field("entries-added"),
+            Value::Integer(s.entries_added as i64),
+        ),
         (field("recorded-first-entry-id"), id(s.first_id())),
     ];
     if !full {
         map.push((field("groups"), Value::Integer(s.groups.len() as i64)));
-        map.push((field("first-entry"), s.first().map_or(Value::Null, entry_reply)));
-        map.push((field("last-entry"), s.last().map_or(Value::Null, entry_reply)));
+        map.push((
+            field("first-entry"),
+            s.first().map_or(Value::Null, entry_reply),
+        ));
+        map.push((
+            field("last-entry"),
+            s.last().map_or(Value::Null, entry_reply),
+        ));
         return Value::Map(map);
     }
     map.push((

@@ -103,7 +103,12 @@ fn stream_mut<'s>(db: &'s mut Db, key: &[u8], now: u64) -> Result<Option<&'s mut
 /// The node limits in force (`stream-node-max-entries`, `stream-node-max-bytes`).
 fn node_limits(shared: &Shared) -> NodeLimits {
     let config = shared.config.read().unwrap_or_else(|p| p.into_inner());
-    let get = |name: &str, default: usize| config.get(name).and_then(|v| v.parse().ok()).unwrap_or(default);
+    let get = |name: &str, default: usize| {
+        config
+            .get(name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
     NodeLimits {
         max_entries: get("stream-node-max-entries", 100),
         max_bytes: get("stream-node-max-bytes", 4096),
@@ -149,7 +154,9 @@ fn parse_trim(args: &[Vec<u8>], xadd: bool, obey: bool) -> Result<TrimArgs, Valu
         let opt = &args[i];
         if xadd && opt.as_slice() == b"*" {
             break;
-        } else if (opt.eq_ignore_ascii_case(b"maxlen") || opt.eq_ignore_ascii_case(b"minid")) && more > 0 {
+        } else if (opt.eq_ignore_ascii_case(b"maxlen") || opt.eq_ignore_ascii_case(b"minid"))
+            && more > 0
+        {
             if t.trim.is_some() {
                 return Err(Value::error(
                     "ERR syntax error, MAXLEN and MINID options at the same time are not compatible",
@@ -279,14 +286,18 @@ pub fn xadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         return Value::Null;
     };
     if s.last_id == StreamId::MAX {
-        return Value::error("ERR The stream has exhausted the last possible ID, unable to add more items");
+        return Value::error(
+            "ERR The stream has exhausted the last possible ID, unable to add more items",
+        );
     }
     // The clock of a replay is stopped; its IDs are explicit anyway.
     let Some(id) = s.next_id(want, crate::engine::store::now_ms()) else {
         if created {
             ctx.db.remove(key, ctx.now);
         }
-        return Value::error("ERR The ID specified in XADD is equal or smaller than the target stream top item");
+        return Value::error(
+            "ERR The ID specified in XADD is equal or smaller than the target stream top item",
+        );
     };
     s.append(id, fields, limits);
     let trimmed = match t.trim {
@@ -321,7 +332,9 @@ pub fn xtrim(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         Ok(None) => return Value::Integer(0),
         Err(e) => return e,
     };
-    let Some(trim) = t.trim else { return Value::Integer(0) };
+    let Some(trim) = t.trim else {
+        return Value::Integer(0);
+    };
     let trimmed = s.trim(trim, t.limit(limits));
     if trimmed > 0 {
         let effect = exact_trim_effect(args, &t, s);
@@ -372,7 +385,11 @@ fn range(ctx: &ReadContext<'_>, args: &[Vec<u8>], rev: bool) -> Value {
     if count == 0 {
         return Value::NullArray;
     }
-    let take = if count < 0 { usize::MAX } else { count as usize };
+    let take = if count < 0 {
+        usize::MAX
+    } else {
+        count as usize
+    };
     let entries = if rev {
         s.rev_range(start, end)
     } else {
@@ -468,10 +485,14 @@ pub fn xsetid(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     };
     if let Some(last) = s.last() {
         if id < last.id {
-            return Value::error("ERR The ID specified in XSETID is smaller than the target stream top item");
+            return Value::error(
+                "ERR The ID specified in XSETID is smaller than the target stream top item",
+            );
         }
         if added.is_some_and(|n| (s.len() as u64) > n) {
-            return Value::error("ERR The entries_added specified in XSETID is smaller than the target stream length");
+            return Value::error(
+                "ERR The entries_added specified in XSETID is smaller than the target stream length",
+            );
         }
     }
     s.last_id = id;

@@ -21,7 +21,13 @@ const BLOCKED_DEFAULT_COUNT: usize = 1000;
 /// Registers `XREAD` and `XREADGROUP`.
 pub(super) fn register(r: &mut Registry) {
     // `XREAD` changes nothing, but it may park, which needs the write guard (as `BLPOP`).
-    r.add("xread", Handler::Write(xread), -4, READONLY | BLOCKING, NO_KEYS);
+    r.add(
+        "xread",
+        Handler::Write(xread),
+        -4,
+        READONLY | BLOCKING,
+        NO_KEYS,
+    );
     r.write("xreadgroup", xreadgroup, -7, BLOCKING, NO_KEYS);
 }
 
@@ -54,7 +60,9 @@ fn parse_read(args: &[Vec<u8>], grouped: bool) -> Result<ReadArgs<'_>, Value> {
         let opt = &args[i];
         if opt.eq_ignore_ascii_case(b"block") && more > 0 {
             i += 1;
-            let ms = super::parse_i64(&args[i]).ok_or(Value::error("ERR timeout is not an integer or out of range"))?;
+            let ms = super::parse_i64(&args[i]).ok_or(Value::error(
+                "ERR timeout is not an integer or out of range",
+            ))?;
             if ms < 0 {
                 return Err(Value::error("ERR timeout is negative"));
             }
@@ -196,13 +204,20 @@ fn read_group(
                         }
                     }
                     // Deleted since it was delivered: the ID with a nil body, as Redis says.
-                    None => replies.push(Value::Array(vec![Value::Bulk(id.to_bytes()), Value::NullArray])),
+                    None => replies.push(Value::Array(vec![
+                        Value::Bulk(id.to_bytes()),
+                        Value::NullArray,
+                    ])),
                 }
             }
         }
         Start::New => {
             let from = group.last_id.next().unwrap_or(StreamId::MAX);
-            let ids: Vec<StreamId> = s.range(from, StreamId::MAX).take(take).map(|e| e.id).collect();
+            let ids: Vec<StreamId> = s
+                .range(from, StreamId::MAX)
+                .take(take)
+                .map(|e| e.id)
+                .collect();
             for id in ids {
                 s.advance_group(&mut group, id);
                 if let Some(e) = s.get(id) {
@@ -273,7 +288,12 @@ fn read_plain(db: &Db, now: u64, key: &[u8], after: StreamId, count: usize) -> V
         return Value::Array(Vec::new());
     };
     let take = if count == 0 { usize::MAX } else { count };
-    Value::Array(s.range(from, StreamId::MAX).take(take).map(entry_reply).collect())
+    Value::Array(
+        s.range(from, StreamId::MAX)
+            .take(take)
+            .map(entry_reply)
+            .collect(),
+    )
 }
 
 /// The shared body of `XREAD` and `XREADGROUP`.
@@ -294,7 +314,10 @@ fn read(ctx: &mut Context<'_>, args: &[Vec<u8>], grouped: bool) -> Value {
         let last = s.last().map(|e| e.id);
         let ready = match (r.group, *start) {
             (Some(_), Start::After(_)) => true,
-            (Some((g, _)), Start::New) => s.groups.get(g).is_some_and(|g| last.is_some_and(|l| l > g.last_id)),
+            (Some((g, _)), Start::New) => s
+                .groups
+                .get(g)
+                .is_some_and(|g| last.is_some_and(|l| l > g.last_id)),
             (None, Start::After(after)) => last.is_some_and(|l| l > after),
             (None, Start::New) => false,
         };
@@ -302,7 +325,17 @@ fn read(ctx: &mut Context<'_>, args: &[Vec<u8>], grouped: bool) -> Value {
             continue;
         }
         let entries = match (r.group, *start) {
-            (Some((g, c)), start) => read_group(ctx.db, ctx.now, key, g, c, start, r.count, r.noack, ctx.effects),
+            (Some((g, c)), start) => read_group(
+                ctx.db,
+                ctx.now,
+                key,
+                g,
+                c,
+                start,
+                r.count,
+                r.noack,
+                ctx.effects,
+            ),
             (None, Start::After(after)) => read_plain(ctx.db, ctx.now, key, after, r.count),
             (None, Start::New) => continue,
         };
@@ -355,14 +388,26 @@ pub fn xreadgroup(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 /// the entries after the ID it waits for, or for a group those after the group's last
 /// delivered ID. `None` if there is nothing newer yet; an error if the group (or, for a group
 /// read, the key) is gone. Called under the write guard by `blocking::serve`.
-pub fn serve_blocked(db: &mut Db, now: u64, argv: &[Vec<u8>], key: &[u8], effects: &mut Effects) -> Option<Value> {
+pub fn serve_blocked(
+    db: &mut Db,
+    now: u64,
+    argv: &[Vec<u8>],
+    key: &[u8],
+    effects: &mut Effects,
+) -> Option<Value> {
     let grouped = argv.first()?.eq_ignore_ascii_case(b"xreadgroup");
     let r = parse_read(argv.get(1..)?, grouped).ok()?;
     let at = r.keys.iter().position(|k| k[..] == key[..])?;
-    let count = if r.count == 0 { BLOCKED_DEFAULT_COUNT } else { r.count };
+    let count = if r.count == 0 {
+        BLOCKED_DEFAULT_COUNT
+    } else {
+        r.count
+    };
     let s = match stream_ref(db, key, now) {
         Ok(Some(s)) => s,
-        Ok(None) if grouped => return Some(Value::error("UNBLOCKED the stream key no longer exists")),
+        Ok(None) if grouped => {
+            return Some(Value::error("UNBLOCKED the stream key no longer exists"));
+        }
         _ => return None,
     };
     let entries = match r.group {

@@ -27,7 +27,11 @@ fn store_counter(ctx: &mut Context<'_>, key: &[u8], text: Vec<u8>, event: &'stat
         Some(at) => ctx.log(&[b"SET", key, &text, b"PXAT", at.to_string().as_bytes()]),
         None => ctx.log(&[b"SET", key, &text]),
     }
-    if ctx.db.set_keep_ttl(key, Data::Str(Str::from(text)), ctx.now).is_none() {
+    if ctx
+        .db
+        .set_keep_ttl(key, Data::Str(Str::from(text)), ctx.now)
+        .is_none()
+    {
         ctx.notify_new(key);
     }
     ctx.notify(Class::STRING, event, key);
@@ -56,13 +60,17 @@ fn incr_by(ctx: &mut Context<'_>, key: &[u8], delta: i64) -> Value {
 
 /// `INCR key`: adds 1.
 pub fn incr(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let [key] = args else { return Value::wrong_arity("incr") };
+    let [key] = args else {
+        return Value::wrong_arity("incr");
+    };
     incr_by(ctx, key, 1)
 }
 
 /// `DECR key`: subtracts 1.
 pub fn decr(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let [key] = args else { return Value::wrong_arity("decr") };
+    let [key] = args else {
+        return Value::wrong_arity("decr");
+    };
     incr_by(ctx, key, -1)
 }
 

@@ -69,7 +69,9 @@ fn string_at(data: Option<&Data>) -> Result<Option<&Str>, Value> {
 // ANCHOR: get
 /// `GET key`: the string at `key`, or nil.
 pub fn get(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    let [key] = args else { return Value::wrong_arity("get") };
+    let [key] = args else {
+        return Value::wrong_arity("get");
+    };
     match string_at(ctx.db.get(key, ctx.now)) {
         Ok(Some(s)) => Value::Bulk(s.to_vec()),
         Ok(None) => Value::Null,
@@ -104,7 +106,11 @@ pub fn msetnx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if !args.len().is_multiple_of(2) {
         return Value::wrong_arity("msetnx");
     }
-    if args.iter().step_by(2).any(|key| ctx.db.contains(key, ctx.now)) {
+    if args
+        .iter()
+        .step_by(2)
+        .any(|key| ctx.db.contains(key, ctx.now))
+    {
         return Value::Integer(0);
     }
     mset_all(ctx, args);
@@ -152,7 +158,8 @@ pub fn append(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         }
         Some(_) => return StoreError::WrongType.into(),
         None => {
-            ctx.db.set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
+            ctx.db
+                .set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
             ctx.notify_new(key);
             value.len()
         }

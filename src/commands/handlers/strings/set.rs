@@ -86,7 +86,9 @@ fn parse_string_options(opts: &[Vec<u8>], for_set: bool) -> Result<StringOptions
             (b"GET", _) if for_set => o.get = true,
             (b"KEEPTTL", _) if for_set && o.expire.is_none() => o.keep_ttl = true,
             (b"PERSIST", _) if !for_set && o.expire.is_none() => o.persist = true,
-            (_, Some(unit)) if !o.keep_ttl && !o.persist && o.expire.is_none_or(|(u, _)| u == unit) => {
+            (_, Some(unit))
+                if !o.keep_ttl && !o.persist && o.expire.is_none_or(|(u, _)| u == unit) =>
+            {
                 let Some(raw) = opts.get(i + 1) else {
                     return Err(Value::syntax_error());
                 };
@@ -121,7 +123,13 @@ pub fn set(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// The body of `SET`, shared with `GETSET`, `SETEX` and `PSETEX`: checks everything, then
 /// changes the store.
-fn set_generic(ctx: &mut Context<'_>, key: &[u8], value: &[u8], o: &StringOptions<'_>, command: &str) -> Value {
+fn set_generic(
+    ctx: &mut Context<'_>,
+    key: &[u8],
+    value: &[u8],
+    o: &StringOptions<'_>,
+    command: &str,
+) -> Value {
     let deadline = match o.expire {
         Some((unit, raw)) => match deadline_from(raw, unit, ctx.now, command) {
             Ok(at) => Some(at),
@@ -209,7 +217,8 @@ pub fn setnx(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     if ctx.db.contains(key, ctx.now) {
         return Value::Integer(0);
     }
-    ctx.db.set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
+    ctx.db
+        .set(key, Data::Str(Str::from(value.as_slice())), ctx.now);
     ctx.log(&[b"SET", key, value]);
     ctx.notify_new(key);
     ctx.notify(Class::STRING, "set", key);
@@ -310,10 +319,22 @@ mod tests {
     #[test]
     fn expire_arguments() {
         let now = 1_000;
-        assert_eq!(deadline_from(b"10", ExpireUnit::Ex, now, "set").ok(), Some(11_000));
-        assert_eq!(deadline_from(b"10", ExpireUnit::Px, now, "set").ok(), Some(1_010));
-        assert_eq!(deadline_from(b"10", ExpireUnit::ExAt, now, "set").ok(), Some(10_000));
-        assert_eq!(deadline_from(b"1", ExpireUnit::PxAt, now, "set").ok(), Some(1));
+        assert_eq!(
+            deadline_from(b"10", ExpireUnit::Ex, now, "set").ok(),
+            Some(11_000)
+        );
+        assert_eq!(
+            deadline_from(b"10", ExpireUnit::Px, now, "set").ok(),
+            Some(1_010)
+        );
+        assert_eq!(
+            deadline_from(b"10", ExpireUnit::ExAt, now, "set").ok(),
+            Some(10_000)
+        );
+        assert_eq!(
+            deadline_from(b"1", ExpireUnit::PxAt, now, "set").ok(),
+            Some(1)
+        );
         let invalid = Value::error("ERR invalid expire time in 'set' command");
         for (raw, unit) in [
             (&b"0"[..], ExpireUnit::Ex),

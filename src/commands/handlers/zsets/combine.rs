@@ -61,7 +61,11 @@ struct Combination<'a> {
 
 /// Parses `numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX]`, and `WITHSCORES` too
 /// when `scores_allowed`, with Redis's error texts.
-fn parse<'a>(args: &'a [Vec<u8>], name: &str, scores_allowed: bool) -> Result<Combination<'a>, Value> {
+fn parse<'a>(
+    args: &'a [Vec<u8>],
+    name: &str,
+    scores_allowed: bool,
+) -> Result<Combination<'a>, Value> {
     let n = numkeys(args, name)?;
     let mut c = Combination {
         keys: &args[1..=n],
@@ -74,7 +78,8 @@ fn parse<'a>(args: &'a [Vec<u8>], name: &str, scores_allowed: bool) -> Result<Co
         let word = rest[0].to_ascii_lowercase();
         if word == b"weights" && rest.len() > n {
             for (w, arg) in c.weights.iter_mut().zip(&rest[1..=n]) {
-                *w = parse_float(arg).ok_or_else(|| Value::error("ERR weight value is not a float"))?;
+                *w = parse_float(arg)
+                    .ok_or_else(|| Value::error("ERR weight value is not a float"))?;
             }
             rest = &rest[n + 1..];
         } else if word == b"aggregate" && rest.len() > 1 {
@@ -130,7 +135,9 @@ fn combine(db: &Db, now: u64, c: &Combination<'_>, union: bool) -> Result<ZSet, 
         for (items, &w) in inputs.iter().zip(weights) {
             for &(m, s) in items.iter().flatten() {
                 let v = weighted(s, w);
-                acc.entry(m).and_modify(|a| *a = agg.apply(*a, v)).or_insert(v);
+                acc.entry(m)
+                    .and_modify(|a| *a = agg.apply(*a, v))
+                    .or_insert(v);
             }
         }
         for (m, s) in acc {

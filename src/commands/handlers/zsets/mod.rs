@@ -32,8 +32,8 @@ mod range;
 pub use combine::{zinter, zintercard, zinterstore, zunion, zunionstore};
 pub use pop::{bzpopmax, bzpopmin, serve_blocked, zpopmax, zpopmin};
 pub use range::{
-    zrange, zrangebylex, zrangebyscore, zremrangebylex, zremrangebyrank, zremrangebyscore, zrevrange, zrevrangebylex,
-    zrevrangebyscore,
+    zrange, zrangebylex, zrangebyscore, zremrangebylex, zremrangebyrank, zremrangebyscore,
+    zrevrange, zrevrangebylex, zrevrangebyscore,
 };
 
 /// `BZPOPMIN k1 k2 timeout`: every argument but the last is a key.
@@ -141,7 +141,9 @@ fn scored_reply(items: &[(&[u8], f64)], with_scores: bool, proto: Protocol) -> V
     for (m, s) in items {
         match (with_scores, proto) {
             (false, _) => out.push(Value::bulk(m)),
-            (true, Protocol::Resp3) => out.push(Value::Array(vec![Value::bulk(m), Value::Double(*s)])),
+            (true, Protocol::Resp3) => {
+                out.push(Value::Array(vec![Value::bulk(m), Value::Double(*s)]))
+            }
             (true, Protocol::Resp2) => {
                 out.push(Value::bulk(m));
                 out.push(Value::Double(*s));
@@ -206,7 +208,13 @@ pub fn zadd(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
     let key = &args[0];
     let created = match zset_ref(ctx.db, key, ctx.now) {
         Err(e) => return e,
-        Ok(None) if f.xx => return if f.incr { Value::Null } else { Value::Integer(0) },
+        Ok(None) if f.xx => {
+            return if f.incr {
+                Value::Null
+            } else {
+                Value::Integer(0)
+            };
+        }
         Ok(found) => found.is_none(),
     };
     // What changed, as (pair, new score): the effect is built from it only if someone wants it.
@@ -320,7 +328,9 @@ pub fn zincrby(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 /// `ZSCORE key member`.
 pub fn zscore(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     match zset_ref(ctx.db, &args[0], ctx.now) {
-        Ok(z) => z.and_then(|z| z.score(&args[1])).map_or(Value::Null, Value::Double),
+        Ok(z) => z
+            .and_then(|z| z.score(&args[1]))
+            .map_or(Value::Null, Value::Double),
         Err(e) => e,
     }
 }
@@ -331,7 +341,10 @@ pub fn zmscore(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
         Ok(z) => Value::Array(
             args[1..]
                 .iter()
-                .map(|m| z.and_then(|z| z.score(m)).map_or(Value::Null, Value::Double))
+                .map(|m| {
+                    z.and_then(|z| z.score(m))
+                        .map_or(Value::Null, Value::Double)
+                })
                 .collect(),
         ),
         Err(e) => e,
@@ -397,7 +410,12 @@ pub fn zrevrank(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 
 /// Logs `ZREM key <members>` for members just removed, and drops the key if it emptied;
 /// notified as `event`.
-fn log_removed(ctx: &mut Context<'_>, key: &[u8], removed: Vec<Bytes>, event: &'static str) -> Value {
+fn log_removed(
+    ctx: &mut Context<'_>,
+    key: &[u8],
+    removed: Vec<Bytes>,
+    event: &'static str,
+) -> Value {
     let n = removed.len() as i64;
     if n > 0 {
         let emptied = ctx.db.remove_if_empty(key);

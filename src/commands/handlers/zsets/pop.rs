@@ -17,14 +17,26 @@ use crate::protocol::resp::{Protocol, Value};
 
 /// Pops up to `n` of the lowest (`min`) or highest members of `key`, logs `ZREM key ...`;
 /// notified as `zpopmin` or `zpopmax`, then `del` if the set is gone.
-fn pop_logged(store: &mut Db, now: u64, key: &[u8], min: bool, n: usize, effects: &mut Effects) -> Vec<(Bytes, f64)> {
+fn pop_logged(
+    store: &mut Db,
+    now: u64,
+    key: &[u8],
+    min: bool,
+    n: usize,
+    effects: &mut Effects,
+) -> Vec<(Bytes, f64)> {
     let Ok(Some(z)) = zset_mut(store, key, now) else {
         return Vec::new();
     };
     let popped: Vec<(Bytes, f64)> = (0..n).map_while(|_| z.pop(min)).collect();
     if !popped.is_empty() {
         let emptied = store.remove_if_empty(key);
-        effects.notify(store, Class::ZSET, if min { "zpopmin" } else { "zpopmax" }, key);
+        effects.notify(
+            store,
+            Class::ZSET,
+            if min { "zpopmin" } else { "zpopmax" },
+            key,
+        );
         if emptied {
             effects.notify(store, Class::GENERIC, "del", key);
         }
@@ -49,7 +61,14 @@ fn zpop(ctx: &mut Context<'_>, args: &[Vec<u8>], min: bool) -> Value {
     if let Err(e) = zset_ref(ctx.db, &args[0], ctx.now) {
         return e;
     }
-    let popped = pop_logged(ctx.db, ctx.now, &args[0], min, count.unwrap_or(1), ctx.effects);
+    let popped = pop_logged(
+        ctx.db,
+        ctx.now,
+        &args[0],
+        min,
+        count.unwrap_or(1),
+        ctx.effects,
+    );
     let items: Vec<(&[u8], f64)> = popped.iter().map(|(m, s)| (&m[..], *s)).collect();
     match (count, ctx.client.protocol) {
         // With a count, RESP3 pairs each member with its score; without, one flat pair.
@@ -118,7 +137,13 @@ pub fn bzpopmax(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 
 /// Runs a parked `BZPOPMIN`/`BZPOPMAX` for its client against `key`, which a write just
 /// filled; `None` if it holds no sorted set yet. See `commands/blocking.rs`.
-pub fn serve_blocked(store: &mut Db, now: u64, argv: &[Vec<u8>], key: &[u8], effects: &mut Effects) -> Option<Value> {
+pub fn serve_blocked(
+    store: &mut Db,
+    now: u64,
+    argv: &[Vec<u8>],
+    key: &[u8],
+    effects: &mut Effects,
+) -> Option<Value> {
     match zset_ref(store, key, now) {
         Ok(Some(z)) if !z.is_empty() => {}
         _ => return None,

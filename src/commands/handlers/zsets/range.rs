@@ -126,14 +126,18 @@ type RangeOptions = (By, bool, Option<(i64, i64)>, bool);
 /// `ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]`.
 pub fn zrange(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
     match range_options(&args[3..], By::Rank, true) {
-        Ok((by, rev, limit, ws)) => range_generic(ctx, &args[0], &args[1], &args[2], by, rev, limit, ws),
+        Ok((by, rev, limit, ws)) => {
+            range_generic(ctx, &args[0], &args[1], &args[2], by, rev, limit, ws)
+        }
         Err(e) => e,
     }
 }
 
 fn old_range(ctx: &mut ReadContext<'_>, args: &[Vec<u8>], by: By, rev: bool) -> Value {
     match range_options(&args[3..], by, false) {
-        Ok((by, _, limit, ws)) => range_generic(ctx, &args[0], &args[1], &args[2], by, rev, limit, ws),
+        Ok((by, _, limit, ws)) => {
+            range_generic(ctx, &args[0], &args[1], &args[2], by, rev, limit, ws)
+        }
         Err(e) => e,
     }
 }
@@ -206,7 +210,12 @@ enum Between {
 }
 
 /// Removes the members of `key` between score or lexical bounds, and logs and tells of it.
-fn remove_between(ctx: &mut Context<'_>, key: &[u8], bounds: Between, event: &'static str) -> Value {
+fn remove_between(
+    ctx: &mut Context<'_>,
+    key: &[u8],
+    bounds: Between,
+    event: &'static str,
+) -> Value {
     let z = match zset_mut(ctx.db, key, ctx.now) {
         Ok(Some(z)) => z,
         Ok(None) => return Value::Integer(0),

@@ -60,10 +60,13 @@ impl Group {
     /// says whether it was made.
     pub fn consumer(&mut self, name: &[u8], now: u64) -> (&mut Consumer, bool) {
         let created = !self.consumers.contains_key(name);
-        let consumer = self.consumers.entry(Bytes::from(name)).or_insert_with(|| Consumer {
-            seen_time: now,
-            pending: BTreeSet::new(),
-        });
+        let consumer = self
+            .consumers
+            .entry(Bytes::from(name))
+            .or_insert_with(|| Consumer {
+                seen_time: now,
+                pending: BTreeSet::new(),
+            });
         (consumer, created)
     }
 

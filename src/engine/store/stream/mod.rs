@@ -187,7 +187,10 @@ impl Stream {
 
     /// The last entry, if any.
     pub fn last(&self) -> Option<&Entry> {
-        self.nodes.values().next_back().and_then(|n| n.entries.last())
+        self.nodes
+            .values()
+            .next_back()
+            .and_then(|n| n.entries.last())
     }
 
     /// The ID of the first entry, or 0-0 when there is none (Redis's `first_id`).
@@ -214,13 +217,17 @@ impl Stream {
     /// [`Stream::last_id`] (see [`Stream::next_id`]): into the tail node, or a new node when the
     /// tail is full by `limits`.
     pub fn append<E: AsRef<[u8]>>(&mut self, id: StreamId, elements: &[E], limits: NodeLimits) {
-        let bytes: usize = 8 + elements.iter().map(|e| element_bytes(e.as_ref())).sum::<usize>();
+        let bytes: usize = 8 + elements
+            .iter()
+            .map(|e| element_bytes(e.as_ref()))
+            .sum::<usize>();
         let max_bytes = match limits.max_bytes {
             0 => 1 << 30,
             n => n.min(1 << 30),
         };
         let tail_fits = self.nodes.values().next_back().is_some_and(|tail| {
-            tail.bytes + bytes < max_bytes && (limits.max_entries == 0 || tail.appended < limits.max_entries)
+            tail.bytes + bytes < max_bytes
+                && (limits.max_entries == 0 || tail.appended < limits.max_entries)
         });
         if !tail_fits {
             // A new node starts with Redis's header and "master entry" (the first fields).
@@ -265,7 +272,9 @@ impl Stream {
     /// Deletes the entry with `id`; false if there was none. Does not touch
     /// [`Stream::max_deleted_id`]: `XDEL` does that, trimming does not.
     pub fn remove(&mut self, id: StreamId) -> bool {
-        let Some(key) = self.node_of(id) else { return false };
+        let Some(key) = self.node_of(id) else {
+            return false;
+        };
         let Some(node) = self.nodes.get_mut(&key) else {
             return false;
         };
@@ -296,7 +305,11 @@ impl Stream {
     }
 
     /// The entries with `start <= id <= end`, last first.
-    pub fn rev_range(&self, start: StreamId, end: StreamId) -> Box<dyn Iterator<Item = &Entry> + '_> {
+    pub fn rev_range(
+        &self,
+        start: StreamId,
+        end: StreamId,
+    ) -> Box<dyn Iterator<Item = &Entry> + '_> {
         if start > end {
             return Box::new(std::iter::empty());
         }
@@ -324,7 +337,11 @@ impl Stream {
             .map(|e| std::mem::size_of::<Entry>() + e.packed_len() + ALLOC)
             .sum();
         let nodes = self.nodes.len() * (std::mem::size_of::<Node>() + 16 + 2 * ALLOC);
-        let groups: usize = self.groups.iter().map(|(n, g)| n.len() + g.heap_bytes()).sum();
+        let groups: usize = self
+            .groups
+            .iter()
+            .map(|(n, g)| n.len() + g.heap_bytes())
+            .sum();
         entries + nodes + groups
     }
 

@@ -11,7 +11,10 @@ fn stream_of(n: u64, limits: NodeLimits) -> Stream {
 #[test]
 fn ids_parse_order_and_step() {
     assert_eq!(StreamId::parse(b"5-3", 0), Some(StreamId::new(5, 3)));
-    assert_eq!(StreamId::parse(b"5", u64::MAX), Some(StreamId::new(5, u64::MAX)));
+    assert_eq!(
+        StreamId::parse(b"5", u64::MAX),
+        Some(StreamId::new(5, u64::MAX))
+    );
     assert_eq!(StreamId::parse(b"-1", 0), None);
     assert_eq!(StreamId::parse(b"1-x", 0), None);
     assert_eq!(StreamId::parse_new(b"7-*"), Some(NewId::AutoSeq(7)));
@@ -91,7 +94,10 @@ fn approximate_trims_stop_at_node_boundaries() {
     assert_eq!(s.len(), 15);
     assert_eq!(s.trim(Trim::MaxLen(12), TrimLimit::Exact), 3);
     assert_eq!(s.first_id(), StreamId::new(14, 0));
-    assert_eq!(s.trim(Trim::MinId(StreamId::new(22, 0)), TrimLimit::Exact), 8);
+    assert_eq!(
+        s.trim(Trim::MinId(StreamId::new(22, 0)), TrimLimit::Exact),
+        8
+    );
     assert_eq!(s.first_id(), StreamId::new(22, 0));
     let mut capped = stream_of(25, limits);
     assert_eq!(capped.trim(Trim::MaxLen(0), TrimLimit::Approx(15)), 10);

@@ -71,7 +71,9 @@ impl Rdb {
     /// Records what the start-up load found (`rdb_last_load_keys_*`).
     pub fn loaded(&self, report: &LoadReport) {
         self.inner.loaded_keys.store(report.keys, Ordering::Relaxed);
-        self.inner.loaded_expired.store(report.expired, Ordering::Relaxed);
+        self.inner
+            .loaded_expired
+            .store(report.expired, Ordering::Relaxed);
     }
 
     // ANCHOR: reload
@@ -137,7 +139,10 @@ impl Rdb {
             ("current_fork_perc", "0.00".into()),
             ("current_save_keys_processed", done.to_string()),
             ("current_save_keys_total", total.to_string()),
-            ("rdb_changes_since_last_save", self.changes_since_save().to_string()),
+            (
+                "rdb_changes_since_last_save",
+                self.changes_since_save().to_string(),
+            ),
             ("rdb_bgsave_in_progress", flag(current >= 0)),
             ("rdb_last_save_time", self.last_save().to_string()),
             (
