@@ -275,6 +275,16 @@ fn ready_keys(
     change: &Change,
 ) -> Vec<DbKey> {
     let effect = &change.effect;
+    // A flush names no key but empties them all: their waiters look again (a list waiter
+    // finds nothing and waits on; a group read learns its stream is gone).
+    if effect[0].eq_ignore_ascii_case(b"FLUSHALL") || effect[0].eq_ignore_ascii_case(b"FLUSHDB") {
+        let all = effect[0].eq_ignore_ascii_case(b"FLUSHALL");
+        return queues
+            .keys()
+            .filter(|(db, _)| all || *db == change.db)
+            .cloned()
+            .collect();
+    }
     if effect[0].eq_ignore_ascii_case(b"SWAPDB") {
         let swapped: Vec<usize> = effect[1..].iter().filter_map(|a| db_number(a)).collect();
         return queues

@@ -405,7 +405,8 @@ pub fn serve_blocked(
     };
     let s = match stream_ref(db, key, now) {
         Ok(Some(s)) => s,
-        Ok(None) if grouped => {
+        // A group read does not outlive its stream: deleted, flushed, or now another type.
+        Ok(None) | Err(_) if grouped => {
             return Some(Value::error("UNBLOCKED the stream key no longer exists"));
         }
         _ => return None,
