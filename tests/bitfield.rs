@@ -11,11 +11,6 @@
 
 mod common;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use common::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -325,80 +320,6 @@ fn changes_count_like_redis_dirty_counter() {
     assert_eq!(dirty(&mut c), d0 + 4);
 }
 
-/// A real `redis-server` on a loopback port of its own, no persistence; stopped when dropped.
-struct RealRedis {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl RealRedis {
-    /// Starts one, or `None` when none is installed (a failure where `CI` is set).
-    fn start(dir: &Path) -> Option<RealRedis> {
-        let installed = Command::new("redis-server")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !installed {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set but redis-server is missing: apt-get install -y redis-server"
-            );
-            eprintln!("redis-server not installed: skipping the comparison with real Redis");
-            return None;
-        }
-        for _attempt in 0..5 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
-            let mut child = Command::new("redis-server")
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                ])
-                .args(["--appendonly", "no", "--daemonize", "no"])
-                .arg("--dir")
-                .arg(dir)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn redis-server");
-            let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            let up = wait_until(Duration::from_secs(10), || {
-                child.try_wait().ok().flatten().is_some() || TcpStream::connect(addr).is_ok()
-            });
-            if up && child.try_wait().ok().flatten().is_none() {
-                return Some(RealRedis { child, addr });
-            }
-            // The port was taken since we looked: try another.
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("redis-server did not start");
-    }
-}
-
-impl Drop for RealRedis {
-    fn drop(&mut self) {
-        if let Ok(mut stream) = TcpStream::connect(self.addr) {
-            use std::io::Write;
-            let _ = stream.write_all(&encode(&[b"SHUTDOWN", b"NOSAVE"]));
-        }
-        if !wait_until(Duration::from_secs(5), || {
-            self.child.try_wait().ok().flatten().is_some()
-        }) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
 /// A field type, mostly valid, now and then not.
 fn random_type(rng: &mut StdRng) -> String {
     match rng.random_range(0..40) {
@@ -516,8 +437,7 @@ fn words_bytes(cmd: &[String]) -> Vec<Vec<u8>> {
 
 #[test]
 fn random_sequences_answer_exactly_as_real_redis_and_replay_exactly() {
-    let redis_dir = TempDir::new();
-    let Some(redis) = RealRedis::start(&redis_dir.0) else {
+    let Some(redis) = RealRedis::start("the comparison with real Redis") else {
         return;
     };
     let ours = start_with(aof_lazy);

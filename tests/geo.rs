@@ -7,10 +7,6 @@
 
 mod common;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use common::{Client, TempDir, bulk, err, int, start, start_in, start_with};
 use rand::Rng;
 
@@ -330,71 +326,6 @@ fn stores_replace_the_destination_and_survive_a_restart() {
     c.assert(&["ZCARD", "d"], &int(2));
 }
 
-/// A real `redis-server` on a free port, stopped on drop.
-struct RealRedis {
-    child: Child,
-    client: Client,
-}
-
-impl Drop for RealRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn real_redis() -> Option<RealRedis> {
-    let present = Command::new("redis-server")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !present {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but redis-server is missing: apt-get install -y redis-server"
-        );
-        eprintln!("redis-server not installed: skipping the geo differential test");
-        return None;
-    }
-    for _attempt in 0..5 {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        let mut child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn redis-server");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if child.try_wait().ok().flatten().is_some() {
-                break; // The port was taken: try another.
-            }
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                let client = Client::connect(([127, 0, 0, 1], port).into());
-                return Some(RealRedis { child, client });
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    panic!("redis-server did not start");
-}
-
 /// A random number as text, with up to six decimals.
 fn num(rng: &mut impl Rng, lo: f64, hi: f64) -> String {
     format!("{:.6}", rng.random_range(lo..hi))
@@ -494,14 +425,17 @@ fn options(rng: &mut impl Rng, req: &mut Vec<String>) {
 
 #[test]
 fn random_requests_get_the_same_bytes_as_real_redis() {
-    let Some(mut real) = real_redis() else { return };
+    let Some(real) = common::RealRedis::start("the geo differential test") else {
+        return;
+    };
+    let mut real_client = Client::connect(real.addr);
     let s = start();
     let mut ours = s.client();
     let mut rng = rand::rng();
     for _ in 0..3000 {
         let req = random_request(&mut rng);
         let words: Vec<&str> = req.iter().map(String::as_str).collect();
-        let want = real.client.cmd(&words);
+        let want = real_client.cmd(&words);
         let got = ours.cmd(&words);
         assert_eq!(
             String::from_utf8_lossy(&got),

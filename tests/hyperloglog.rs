@@ -7,9 +7,8 @@
 mod common;
 
 use std::io::{BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
 
 use common::{TempDir, encode};
 use rust_redis::protocol::resp::{Reader, Value};
@@ -160,123 +159,37 @@ fn effects_replay_to_the_same_bytes() {
     assert_eq!(before, after);
 }
 
-/// A real `redis-server` on a free port, shut down on drop.
-struct RealRedis {
-    child: Child,
-    conn: Conn,
-}
-
-impl RealRedis {
-    fn start() -> RealRedis {
-        let dir = TempDir::new();
-        for _attempt in 0..5 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
-            let mut child = Command::new("redis-server")
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                ])
-                .args(["--appendonly", "no", "--daemonize", "no"])
-                .arg("--dir")
-                .arg(&dir.0)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn redis-server");
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    let conn = Conn::connect(SocketAddr::from(([127, 0, 0, 1], port)));
-                    return RealRedis { child, conn };
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("redis-server did not start");
-    }
-}
-
-impl Drop for RealRedis {
-    fn drop(&mut self) {
-        let _ = self
-            .conn
-            .stream
-            .write_all(&encode(&[b"SHUTDOWN", b"NOSAVE"]));
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn redis_present() -> bool {
-    let found = Command::new("redis-server")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but redis-server is missing: apt-get install -y redis-server"
-        );
-        eprintln!("redis-server not installed: skipping the HyperLogLog interop test");
-    }
-    found
-}
-
 #[test]
 fn values_move_between_redis_and_us_unchanged() {
-    if !redis_present() {
+    let Some(redis) = common::RealRedis::start("the HyperLogLog interop test") else {
         return;
-    }
-    let mut redis = RealRedis::start();
+    };
+    let mut theirs = Conn::connect(redis.addr);
     let (_server, mut us) = ours();
     for (n, encoding) in [(200, "sparse"), (20_000, "dense")] {
         let key = format!("k{n}");
         // Made by Redis, counted here.
-        redis.conn.fill(&key, "r", n);
-        let bytes = redis.conn.get(&key);
+        theirs.fill(&key, "r", n);
+        let bytes = theirs.get(&key);
         us.cmd_bytes(&[b"SET", key.as_bytes(), &bytes]);
         assert_eq!(
             us.cmd(&["PFDEBUG", "ENCODING", &key]),
             Value::Simple(encoding.into())
         );
-        assert_eq!(
-            us.int(&["PFCOUNT", &key]),
-            redis.conn.int(&["PFCOUNT", &key])
-        );
+        assert_eq!(us.int(&["PFCOUNT", &key]), theirs.int(&["PFCOUNT", &key]));
         // Made here, counted by Redis.
         let mine = format!("m{n}");
         us.fill(&mine, "u", n);
         let bytes = us.get(&mine);
-        redis.conn.cmd_bytes(&[b"SET", mine.as_bytes(), &bytes]);
+        theirs.cmd_bytes(&[b"SET", mine.as_bytes(), &bytes]);
         assert_eq!(
-            redis.conn.cmd(&["PFDEBUG", "ENCODING", &mine]),
+            theirs.cmd(&["PFDEBUG", "ENCODING", &mine]),
             Value::Simple(encoding.into())
         );
-        assert_eq!(
-            redis.conn.int(&["PFCOUNT", &mine]),
-            us.int(&["PFCOUNT", &mine])
-        );
+        assert_eq!(theirs.int(&["PFCOUNT", &mine]), us.int(&["PFCOUNT", &mine]));
         // The same elements give the same registers on both sides.
         us.fill(&format!("same{n}"), "r", n);
         let ours_regs = us.cmd(&["PFDEBUG", "GETREG", &format!("same{n}")]);
-        assert_eq!(ours_regs, redis.conn.cmd(&["PFDEBUG", "GETREG", &key]));
+        assert_eq!(ours_regs, theirs.cmd(&["PFDEBUG", "GETREG", &key]));
     }
 }

@@ -329,3 +329,86 @@ pub fn assert_ttl(c: &mut Client, key: &str, secs: i64) {
         String::from_utf8_lossy(&got)
     );
 }
+
+/// A real `redis-server` on a loopback port of its own, in a directory of its own, with no
+/// persistence; shut down when dropped. For the tests that compare our replies with Redis's.
+pub struct RealRedis {
+    child: std::process::Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    _dir: TempDir,
+}
+
+impl RealRedis {
+    /// Starts one, or `None` when `redis-server` is not installed (then the test named by
+    /// `skipping` says it skipped; where `CI` is set, a missing server is a failure).
+    pub fn start(skipping: &str) -> Option<RealRedis> {
+        use std::process::{Command, Stdio};
+        let installed = Command::new("redis-server")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !installed {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but redis-server is missing: apt-get install -y redis-server"
+            );
+            eprintln!("redis-server not installed: skipping {skipping}");
+            return None;
+        }
+        let dir = TempDir::new();
+        for _attempt in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let mut child = Command::new("redis-server")
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                ])
+                .args(["--appendonly", "no", "--daemonize", "no"])
+                .arg("--dir")
+                .arg(&dir.0)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn redis-server");
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            let up = wait_until(Duration::from_secs(10), || {
+                child.try_wait().ok().flatten().is_some() || TcpStream::connect(addr).is_ok()
+            });
+            if up && child.try_wait().ok().flatten().is_none() {
+                return Some(RealRedis {
+                    child,
+                    addr,
+                    _dir: dir,
+                });
+            }
+            // The port was taken since we looked: try another.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("redis-server did not start");
+    }
+}
+
+impl Drop for RealRedis {
+    fn drop(&mut self) {
+        if let Ok(mut stream) = TcpStream::connect(self.addr) {
+            let _ = stream.write_all(&encode(&[b"SHUTDOWN", b"NOSAVE"]));
+        }
+        let stopped = wait_until(Duration::from_secs(5), || {
+            self.child.try_wait().ok().flatten().is_some()
+        });
+        if !stopped {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
