@@ -191,6 +191,7 @@ const FOREIGN_NAMES: &[&str] = &[
     // go-redis and the client libraries.
     "ReadValue",
     "ResponseError",
+    "HashType",
     // Placeholders: an example key pattern's expansion, "some function".
     "data_3",
     "weight_3",

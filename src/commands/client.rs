@@ -1,7 +1,7 @@
 //! What the server remembers about one connection: [`ClientContext`].
 //!
-//! Go original: the per-connection state of `internal/netlayer/conn.go`. Explained in: book
-//! chapters 3 and 7.
+//! Go original: `ClientContext` in `internal/commands/dispatcher.go` (the transaction
+//! state; the rest is new here). Explained in: book chapters 3 and 7.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

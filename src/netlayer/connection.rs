@@ -1,6 +1,6 @@
 //! One client connection: read commands, dispatch them, write replies.
 //!
-//! Go original: `internal/netlayer/conn.go` (`HandleConn`). Explained in: book chapter 1.
+//! Go original: `internal/netlayer/connection.go` (`HandleConn`). Explained in: book chapter 1.
 
 use std::cell::RefCell;
 use std::io::{self, BufReader, ErrorKind, Read};

@@ -1,6 +1,6 @@
 //! The network layer: the accept loop and one thread per connection.
 //!
-//! Go original: `internal/netlayer` (`tcp.go`, `conn.go`). Explained in: book chapter 1.
+//! Go original: `internal/netlayer` (`listener.go`, `connection.go`, `shutdown.go`). Explained in: book chapter 1.
 //!
 //! Blocking I/O with one OS thread per client: the simplest model that is correct, and, with a
 //! small stack per thread and one `write` per pipeline, fast enough to keep pace with Redis's

@@ -1,6 +1,6 @@
 //! The `expirer` thread: active expiry of keys nobody reads.
 //!
-//! Go original: `StartExpirer` / `expireCycle` in `internal/engine/store/expiry.go`.
+//! Go original: `StartExpirer` / `expireCycle` in `internal/engine/store/store.go`.
 //! Explained in: book chapter 5.
 //!
 //! The algorithm lives in [`crate::engine::store::active_expire`]; this thread gives it the real

@@ -1,7 +1,7 @@
 //! Connection commands: `PING`, `ECHO`, `QUIT`, `HELLO`, `AUTH`, `CLIENT`, `RESET`.
 //!
-//! Go original: `internal/commands/handlers/connection.go` (`PING`, `ECHO`, `QUIT`; the rest
-//! is new here). Explained in: book chapter 3 and "Talking to real clients".
+//! Go original: `Ping` in `internal/commands/handlers/strings.go` (the rest is new
+//! here). Explained in: book chapter 3 and "Talking to real clients".
 //!
 //! These run with no store guard: they change only the calling connection (its protocol, name,
 //! authentication) or other connections through their [`ClientHandle`]s.

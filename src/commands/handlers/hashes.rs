@@ -1,6 +1,6 @@
 //! Hash commands.
 //!
-//! Go original: `internal/commands/handlers/hashes.go`. Explained in: book chapter 4.
+//! Go original: none (hashes were planned in go-redis). Explained in: book chapter 4.
 //!
 //! A hash is a `HashMap<Bytes, Bytes>`. `HGETALL` replies with a protocol-neutral `Map`: a RESP3
 //! client gets a real map (`%`), a RESP2 one the flat field, value, field, value array.

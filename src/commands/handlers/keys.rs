@@ -1,7 +1,8 @@
 //! Key and TTL commands: `DEL`, `EXISTS`, `TYPE`, `RENAME`, `COPY`, `KEYS`, `SCAN`, `RANDOMKEY`,
 //! `DBSIZE`, `FLUSHALL`, the `EXPIRE` family, `TTL` and friends, `PERSIST`, `TOUCH`.
 //!
-//! Go original: `internal/commands/handlers/keys.go`. Explained in: book chapters 4 and 5.
+//! Go original: `DEL`, `EXISTS`, `EXPIRE`, `TTL` in `internal/commands/handlers/strings.go`.
+//! Explained in: book chapters 4 and 5.
 //!
 //! Every command passes `ctx.now` to the store, which never shows a key whose deadline has
 //! passed (design invariant 2): `KEYS`, `SCAN`, `DBSIZE`, `EXISTS` and `TYPE` included.

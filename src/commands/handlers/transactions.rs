@@ -1,6 +1,6 @@
 //! Transactions: `MULTI`, `EXEC`, `DISCARD`, `WATCH`, `UNWATCH`.
 //!
-//! Go original: `internal/commands/handlers/transactions.go`. Explained in: book chapter 7.
+//! Go original: `DispatchWithContext` in `internal/commands/dispatcher.go`. Explained in: book chapter 7.
 //!
 //! The queueing happens in the dispatcher (every command but these is queued after `MULTI`);
 //! `EXEC` itself is [`crate::commands::dispatcher::exec`], which holds one write guard for the

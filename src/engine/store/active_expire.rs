@@ -1,6 +1,6 @@
 //! Active expiry: the sampling cycle that deletes expired keys nobody reads.
 //!
-//! Go original: `expireCycle` in `internal/engine/store/expiry.go`. Explained in: book chapter 5.
+//! Go original: `expireCycle` in `internal/engine/store/store.go`. Explained in: book chapter 5.
 //!
 //! Lazy expiry (the read path refusing to show a key past its deadline) keeps clients from ever
 //! *seeing* an expired key, but a key nobody reads again would sit in memory for ever. Something

@@ -1,6 +1,6 @@
 //! Redis glob-style pattern matching, for `KEYS`, `SCAN MATCH`, `PSUBSCRIBE` and `CONFIG GET`.
 //!
-//! Go original: `internal/engine/store/glob.go`. Explained in: book chapter 4.
+//! Go original: none (go-redis had no `KEYS`). Explained in: book chapter 4.
 //!
 //! The rules are those of Redis's `stringmatchlen` (in `util.c`), quirks included: `*`, `?`,
 //! `[abc]`, `[^abc]`, `[a-z]` (a reversed range `[z-a]` means the same), `\x` for a literal `x`

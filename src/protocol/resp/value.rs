@@ -1,6 +1,6 @@
 //! RESP values: every reply a handler can build, and how each is encoded.
 //!
-//! Go original: `internal/protocol/resp/value.go`. Explained in: book chapter 2.
+//! Go original: `internal/protocol/resp/types.go` and `writer.go`. Explained in: book chapter 2.
 //!
 //! Handlers build protocol-neutral replies (a `Map`, a `Double`, a `Null`); [`Value::encode`]
 //! turns them into RESP2 or RESP3 bytes for the connection that asked. RESP2 has no map or double,
