@@ -42,16 +42,6 @@ fn aof_field(s: &TestServer, name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// True if this build knows `name` (some commands arrive with other parts of the server).
-fn knows(c: &mut Client, name: &str) -> bool {
-    let reply = c.cmd(&["COMMAND", "INFO", name]);
-    let known = !reply.starts_with(b"-") && reply != b"*1\r\n*-1\r\n" && reply != b"*1\r\n$-1\r\n";
-    if !known {
-        eprintln!("skipped: this build has no {name} (or no COMMAND INFO) yet");
-    }
-    known
-}
-
 #[test]
 fn writes_are_logged_as_resp_and_survive_a_restart() {
     let s = start_with(aof_on(FsyncPolicy::Always));

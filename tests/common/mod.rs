@@ -313,6 +313,17 @@ pub fn err(text: &str) -> String {
     format!("-{text}\r\n")
 }
 
+/// True if this server knows `name`. A classroom exercise's command is missing while a student
+/// has taken it out; a test that only uses it in passing leaves it out then, and says so.
+pub fn knows(c: &mut Client, name: &str) -> bool {
+    let reply = c.cmd(&["COMMAND", "INFO", name]);
+    let known = !reply.starts_with(b"-") && reply != b"*1\r\n*-1\r\n" && reply != b"*1\r\n$-1\r\n";
+    if !known {
+        eprintln!("note: this server has no {name} (an exercise taken out?): left out");
+    }
+    known
+}
+
 /// Stores a one-element list under `key` (for `WRONGTYPE` and `TYPE` checks).
 pub fn make_list(s: &TestServer, key: &str) {
     s.client().assert(&["RPUSH", key, "x"], ":1\r\n");

@@ -33,6 +33,10 @@ mod ex09_sort;
 mod ex10_zmpop;
 mod ex11_wait;
 mod ex12_role;
+mod ex13_bitpos;
+mod ex14_geodist_geohash;
+mod ex15_pfmerge;
+mod ex16_xsetid;
 
 use std::time::Duration;
 

@@ -1,4 +1,5 @@
-//! `PFADD`, `PFCOUNT`, `PFMERGE`, `PFDEBUG`, `PFSELFTEST`: HyperLogLog on string values.
+//! `PFADD`, `PFCOUNT`, `PFDEBUG`, `PFSELFTEST`: HyperLogLog on string values. (`PFMERGE` is the
+//! classroom exercise ex15, in `handlers/pfmerge.rs`.)
 //!
 //! Go original: none (go-redis had no HyperLogLog). Explained in: book chapter "HyperLogLog".
 //!
@@ -26,7 +27,7 @@ use crate::engine::store::{Data, StoreError};
 use crate::protocol::resp::Value;
 
 /// `PFCOUNT key [key ...]` and `PFMERGE destkey [sourcekey ...]`: every word is a key.
-const ALL_KEYS: KeySpec = (1, -1, 1);
+pub(super) const ALL_KEYS: KeySpec = (1, -1, 1);
 /// `PFDEBUG subcommand key`: the key is the second word.
 const KEY2: KeySpec = (2, 2, 1);
 
@@ -35,7 +36,6 @@ pub fn register(r: &mut Registry) {
     r.write("pfadd", pfadd, -2, DENYOOM | FAST, (1, 1, 1));
     // A write because a count may store itself in the value's cache.
     r.write("pfcount", pfcount, -2, 0, ALL_KEYS);
-    r.write("pfmerge", pfmerge, -2, DENYOOM, ALL_KEYS);
     r.write("pfdebug", pfdebug, 3, ADMIN, KEY2);
     r.write("pfselftest", pfselftest, 1, ADMIN, (0, 0, 0));
 }
@@ -56,7 +56,7 @@ fn lookup(ctx: &mut Context<'_>, key: &[u8]) -> Result<Option<Encoding>, Value> 
     }
 }
 
-fn sparse_max(ctx: &Context<'_>) -> u64 {
+pub(super) fn sparse_max(ctx: &Context<'_>) -> u64 {
     ctx.shared
         .config
         .read()
@@ -65,14 +65,14 @@ fn sparse_max(ctx: &Context<'_>) -> u64 {
 }
 
 /// The mutable bytes of a string the caller has checked exists.
-fn bytes_mut<'a>(ctx: &'a mut Context<'_>, key: &[u8]) -> Option<&'a mut Vec<u8>> {
+pub(super) fn bytes_mut<'a>(ctx: &'a mut Context<'_>, key: &[u8]) -> Option<&'a mut Vec<u8>> {
     match ctx.db.get_mut(key, ctx.now) {
         Some(Data::Str(s)) => Some(s.as_mut_vec()),
         _ => None,
     }
 }
 
-fn log_bytes(ctx: &mut Context<'_>, key: &[u8]) {
+pub(super) fn log_bytes(ctx: &mut Context<'_>, key: &[u8]) {
     let value = bytes_mut(ctx, key).map(|v| v.clone()).unwrap_or_default();
     ctx.log(&[b"SET", key, &value, b"KEEPTTL"]);
 }
@@ -146,7 +146,10 @@ pub fn pfcount(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 }
 
 /// The register-wise maximum of every existing key in `keys`, and whether one was dense.
-fn union(ctx: &mut Context<'_>, keys: &[Vec<u8>]) -> Result<(hll::Registers, bool), Value> {
+pub(super) fn union(
+    ctx: &mut Context<'_>,
+    keys: &[Vec<u8>],
+) -> Result<(hll::Registers, bool), Value> {
     let mut max: hll::Registers = Box::new([0u8; REGISTERS]);
     let mut dense = false;
     for key in keys {
@@ -163,30 +166,6 @@ fn union(ctx: &mut Context<'_>, keys: &[Vec<u8>]) -> Result<(hll::Registers, boo
         }
     }
     Ok((max, dense))
-}
-
-/// `PFMERGE destkey [sourcekey ...]`: stores the union of the sources and of `destkey` itself
-/// in `destkey`, dense if any input was; replies `OK`.
-pub fn pfmerge(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let Some(dest) = args.first() else {
-        return Value::wrong_arity("pfmerge");
-    };
-    let (regs, dense) = match union(ctx, args) {
-        Ok(u) => u,
-        Err(e) => return e,
-    };
-    let mut value = hll::store(&regs, [0; 8], dense, sparse_max(ctx));
-    hll::invalidate(&mut value);
-    let created = ctx.creates(dest);
-    match bytes_mut(ctx, dest) {
-        Some(old) => *old = value,
-        None => {
-            ctx.db.set(dest, Data::Str(value.into()), ctx.now);
-        }
-    }
-    log_bytes(ctx, dest);
-    ctx.notify_added(created, KeyspaceEvents::STRING, "pfadd", dest);
-    Value::OK
 }
 
 /// `PFDEBUG GETREG|DECODE|ENCODING|TODENSE key`: the internals, for tests.

@@ -3,7 +3,6 @@
 //! Go original: `internal/commands/handlers`. Explained in: book chapters 3–8.
 
 pub mod bitfield;
-pub mod bitpos;
 pub mod connection;
 pub mod databases;
 pub mod geo;
@@ -16,6 +15,7 @@ pub mod pubsub;
 pub mod scan;
 pub mod server;
 pub mod sets;
+pub mod streams;
 pub mod strings;
 pub mod transactions;
 pub mod zsets;
@@ -43,13 +43,20 @@ pub mod zrangestore;
 pub mod zdiff;
 // ex09: SORT, SORT_RO
 pub mod sort;
-pub mod streams;
 // ex10: ZMPOP, BZMPOP
 pub mod zmpop;
 // ex11: WAIT
 pub mod wait;
 // ex12: ROLE
 pub mod role;
+// ex13: BITPOS
+pub mod bitpos;
+// ex14: GEODIST, GEOHASH
+pub mod geodist;
+// ex15: PFMERGE
+pub mod pfmerge;
+// ex16: XSETID
+pub mod xsetid;
 // (end of the exercises)
 
 use super::Registry;
@@ -57,7 +64,6 @@ use super::Registry;
 /// Registers every command of every family.
 pub fn register_all(r: &mut Registry) {
     bitfield::register(r);
-    bitpos::register(r);
     connection::register(r);
     databases::register(r);
     strings::register(r);
@@ -98,6 +104,14 @@ pub fn register_all(r: &mut Registry) {
     wait::register(r);
     // ex12
     role::register(r);
+    // ex13
+    bitpos::register(r);
+    // ex14
+    geodist::register(r);
+    // ex15
+    pfmerge::register(r);
+    // ex16
+    xsetid::register(r);
     // (end of the exercises)
 }
 

@@ -8,6 +8,8 @@
 //! computed, which replays exactly. The searches (`search.rs`) turn a circle or a box into at
 //! most nine score ranges of the set.
 //!
+//! `GEODIST` and `GEOHASH` are the classroom exercise ex14, in `handlers/geodist.rs`.
+//!
 //! Replies print as Redis prints them: distances with four decimals (`%.4f`), coordinates
 //! with up to 17 decimals and no trailing zeros.
 
@@ -32,8 +34,6 @@ const TWO_KEYS: KeySpec = (1, 2, 1);
 pub fn register(r: &mut Registry) {
     r.write("geoadd", geoadd, -5, DENYOOM, KEY1);
     r.read("geopos", geopos, -2, 0, KEY1);
-    r.read("geodist", geodist, -4, 0, KEY1);
-    r.read("geohash", geohash, -2, 0, KEY1);
     r.write("georadius", georadius, -6, DENYOOM, KEY1);
     r.read("georadius_ro", georadius_ro, -6, 0, KEY1);
     r.write("georadiusbymember", georadiusbymember, -5, DENYOOM, KEY1);
@@ -43,7 +43,7 @@ pub fn register(r: &mut Registry) {
 }
 
 /// The sorted set at `key`, if any.
-fn zset_at<'s>(db: &'s Db, key: &[u8], now: u64) -> Result<Option<&'s ZSet>, Value> {
+pub(super) fn zset_at<'s>(db: &'s Db, key: &[u8], now: u64) -> Result<Option<&'s ZSet>, Value> {
     match db.get(key, now) {
         None => Ok(None),
         Some(Data::ZSet(z)) => Ok(Some(z)),
@@ -71,7 +71,7 @@ fn parse_lon_lat(lon: &[u8], lat: &[u8]) -> Result<(f64, f64), Value> {
 }
 
 /// Metres per unit: `m`, `km`, `ft`, `mi`, any case.
-fn parse_unit(unit: &[u8]) -> Result<f64, Value> {
+pub(super) fn parse_unit(unit: &[u8]) -> Result<f64, Value> {
     match unit.to_ascii_lowercase().as_slice() {
         b"m" => Ok(1.0),
         b"km" => Ok(1000.0),
@@ -84,7 +84,7 @@ fn parse_unit(unit: &[u8]) -> Result<f64, Value> {
 }
 
 /// A distance as Redis prints it: `%.4f`, a bulk string in both protocols.
-fn distance_reply(d: f64) -> Value {
+pub(super) fn distance_reply(d: f64) -> Value {
     Value::bulk(format!("{d:.4}"))
 }
 
@@ -167,49 +167,6 @@ pub fn geopos(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
                 at(m).map_or(Value::NullArray, |(lon, lat)| {
                     position_reply(lon, lat, proto)
                 })
-            })
-            .collect(),
-    )
-}
-
-/// `GEODIST key member1 member2 [M|KM|FT|MI]`: the distance between two members, or nil if
-/// either is missing.
-pub fn geodist(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    let to_metres = match args.get(3) {
-        None => 1.0,
-        Some(_) if args.len() > 4 => return Value::syntax_error(),
-        Some(u) => match parse_unit(u) {
-            Ok(f) => f,
-            Err(e) => return e,
-        },
-    };
-    let z = match zset_at(ctx.db, &args[0], ctx.now) {
-        Ok(Some(z)) => z,
-        Ok(None) => return Value::Null,
-        Err(e) => return e,
-    };
-    match (z.score(&args[1]), z.score(&args[2])) {
-        (Some(a), Some(b)) => {
-            let ((lon1, lat1), (lon2, lat2)) = (hash::decode_score(a), hash::decode_score(b));
-            distance_reply(hash::distance(lon1, lat1, lon2, lat2) / to_metres)
-        }
-        _ => Value::Null,
-    }
-}
-
-/// `GEOHASH key member [member ...]`: each member's 11-character standard geohash, or nil.
-pub fn geohash(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    let z = match zset_at(ctx.db, &args[0], ctx.now) {
-        Ok(z) => z,
-        Err(e) => return e,
-    };
-    Value::Array(
-        args[1..]
-            .iter()
-            .map(|m| {
-                z.and_then(|z| z.score(m))
-                    .and_then(hash::geohash_string)
-                    .map_or(Value::Null, Value::bulk)
             })
             .collect(),
     )

@@ -1,6 +1,6 @@
-//! Stream commands: `XADD`, `XRANGE`, `XREVRANGE`, `XLEN`, `XDEL`, `XTRIM`, `XSETID` here;
-//! reading (`XREAD`, `XREADGROUP`) in `read.rs`, consumer groups in `groups.rs`, `XINFO` in
-//! `info.rs`.
+//! Stream commands: `XADD`, `XRANGE`, `XREVRANGE`, `XLEN`, `XDEL`, `XTRIM` here; reading
+//! (`XREAD`, `XREADGROUP`) in `read.rs`, consumer groups in `groups.rs`, `XINFO` in `info.rs`.
+//! `XSETID` is the classroom exercise ex16, in `handlers/xsetid.rs`.
 //!
 //! Go original: none (go-redis had no streams). Explained in: book chapter "Streams".
 //!
@@ -31,7 +31,6 @@ pub fn register(r: &mut Registry) {
     r.read("xlen", xlen, 2, FAST, KEY1);
     r.write("xdel", xdel, -3, FAST, KEY1);
     r.write("xtrim", xtrim, -4, 0, KEY1);
-    r.write("xsetid", xsetid, -3, DENYOOM | FAST, KEY1);
     read::register(r);
     groups::register(r);
     r.write("xclaim", claim::xclaim, -6, FAST, KEY1);
@@ -45,7 +44,7 @@ fn invalid_id() -> Value {
 }
 
 /// `ERR value is not an integer or out of range`.
-fn not_integer() -> Value {
+pub(super) fn not_integer() -> Value {
     StoreError::NotInteger.into()
 }
 
@@ -59,7 +58,7 @@ fn parse_id(arg: &[u8], missing_seq: u64) -> Result<StreamId, Value> {
 }
 
 /// An ID where `-` and `+` are refused (Redis's `streamParseStrictIDOrReply`).
-fn parse_strict_id(arg: &[u8], missing_seq: u64) -> Result<StreamId, Value> {
+pub(super) fn parse_strict_id(arg: &[u8], missing_seq: u64) -> Result<StreamId, Value> {
     StreamId::parse(arg, missing_seq).ok_or_else(invalid_id)
 }
 
@@ -92,7 +91,11 @@ fn stream_ref<'s>(db: &'s Db, key: &[u8], now: u64) -> Result<Option<&'s Stream>
 }
 
 /// The stream at `key`, writable, if any; WRONGTYPE for another type.
-fn stream_mut<'s>(db: &'s mut Db, key: &[u8], now: u64) -> Result<Option<&'s mut Stream>, Value> {
+pub(super) fn stream_mut<'s>(
+    db: &'s mut Db,
+    key: &[u8],
+    now: u64,
+) -> Result<Option<&'s mut Stream>, Value> {
     match db.get_mut(key, now) {
         None => Ok(None),
         Some(Data::Stream(s)) => Ok(Some(s)),
@@ -444,69 +447,4 @@ pub fn xdel(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         ctx.notify(Class::STREAM, "xdel", &args[0]);
     }
     Value::Integer(deleted)
-}
-
-/// `XSETID key last-id [ENTRIESADDED n] [MAXDELETEDID id]`: sets the counters `XADD` keeps.
-pub fn xsetid(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let id = match parse_strict_id(&args[1], 0) {
-        Ok(id) => id,
-        Err(e) => return e,
-    };
-    let mut added: Option<u64> = None;
-    let mut max_deleted = StreamId::MIN;
-    let mut i = 2;
-    while i < args.len() {
-        let more = args.len() - 1 - i;
-        if args[i].eq_ignore_ascii_case(b"entriesadded") && more > 0 {
-            match parse_i64(&args[i + 1]) {
-                None => return not_integer(),
-                Some(n) if n < 0 => return Value::error("ERR entries_added must be positive"),
-                Some(n) => added = Some(n as u64),
-            }
-        } else if args[i].eq_ignore_ascii_case(b"maxdeletedid") && more > 0 {
-            match parse_strict_id(&args[i + 1], 0) {
-                Err(e) => return e,
-                Ok(m) if id < m => {
-                    return Value::error(
-                        "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id",
-                    );
-                }
-                Ok(m) => max_deleted = m,
-            }
-        } else {
-            return Value::syntax_error();
-        }
-        i += 2;
-    }
-    let s = match stream_mut(ctx.db, &args[0], ctx.now) {
-        Ok(Some(s)) => s,
-        Ok(None) => return StoreError::NoSuchKey.into(),
-        Err(e) => return e,
-    };
-    if let Some(last) = s.last() {
-        if id < last.id {
-            return Value::error(
-                "ERR The ID specified in XSETID is smaller than the target stream top item",
-            );
-        }
-        if added.is_some_and(|n| (s.len() as u64) > n) {
-            return Value::error(
-                "ERR The entries_added specified in XSETID is smaller than the target stream length",
-            );
-        }
-    }
-    s.last_id = id;
-    if let Some(n) = added {
-        s.entries_added = n;
-    }
-    if !max_deleted.is_zero() {
-        s.max_deleted_id = max_deleted;
-    }
-    ctx.log_with(|| {
-        let mut argv = vec![b"XSETID".to_vec()];
-        argv.extend(args.iter().cloned());
-        argv
-    });
-    ctx.notify(Class::STREAM, "xsetid", &args[0]);
-    Value::OK
 }
