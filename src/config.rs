@@ -144,7 +144,9 @@ pub struct Config {
     pub tcp_keepalive: u64,
     /// Run client threads under Linux's `SCHED_BATCH` policy (`client-sched-batch`, for
     /// connections accepted after a change). Not a Redis setting: Redis has one thread, which
-    /// never has to decide whether waking it should interrupt another (see `sys`).
+    /// never has to decide whether waking it should interrupt another (see `sys`). Off by
+    /// default: it buys throughput, but with the load on the same cores it costs the worst
+    /// waits several times Redis's (the Benchmarks chapter, "Who gets the core" and "Pauses").
     pub client_sched_batch: bool,
     /// Who may run `DEBUG PANIC`.
     pub enable_debug_command: DebugCommand,
@@ -198,7 +200,7 @@ impl Default for Config {
             client_output_buffer_limit: OutputLimits::default(),
             client_write_timeout: 60,
             tcp_keepalive: 300,
-            client_sched_batch: true,
+            client_sched_batch: false,
             enable_debug_command: DebugCommand::No,
             databases: 16,
             maxmemory: 0,

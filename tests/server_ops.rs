@@ -620,7 +620,7 @@ fn policy_of_thread(name: &str) -> Option<u32> {
 
 #[cfg(target_os = "linux")]
 #[test]
-fn client_threads_run_under_sched_batch_unless_configured_off() {
+fn client_threads_run_under_sched_batch_only_when_configured_on() {
     let client_thread = |c: &mut Client| {
         let id = text(c.cmd(&["CLIENT", "ID"]));
         format!("client-{}", id.trim_start_matches(':').trim_end())
@@ -629,21 +629,21 @@ fn client_threads_run_under_sched_batch_unless_configured_off() {
     let mut c = s.client();
     assert_eq!(
         policy_of_thread(&client_thread(&mut c)),
-        Some(3),
-        "SCHED_BATCH by default"
+        Some(0),
+        "SCHED_OTHER by default"
     );
-
-    // Off at run time: connections accepted from now on keep the normal policy.
-    c.assert(&["CONFIG", "SET", "client-sched-batch", "no"], OK);
     c.assert(
         &["CONFIG", "GET", "client-sched-batch"],
         "*2\r\n$18\r\nclient-sched-batch\r\n$2\r\nno\r\n",
     );
+
+    // On at run time: connections accepted from now on run under SCHED_BATCH.
+    c.assert(&["CONFIG", "SET", "client-sched-batch", "yes"], OK);
     let mut later = s.client();
     assert_eq!(
         policy_of_thread(&client_thread(&mut later)),
-        Some(0),
-        "SCHED_OTHER when off"
+        Some(3),
+        "SCHED_BATCH when on"
     );
     c.assert(
         &["CONFIG", "SET", "client-sched-batch", "maybe"],

@@ -38,7 +38,7 @@ Options are redis.conf settings spelled as flags, each followed by its value(s):
   --slowlog-log-slower-than 10000   microseconds; -1 turns the slow log off
   --slowlog-max-len 128
   --protected-mode yes|no      refuse other hosts while no password is set
-  --client-sched-batch yes|no  run client threads under SCHED_BATCH (default yes; not in Redis)
+  --client-sched-batch yes|no  run client threads under SCHED_BATCH (default no; not in Redis)
   --rename-command NAME NEW    rename a command (\"\" disables it)
   --save \"\" / --databases 16   accepted for compatibility and ignored
 

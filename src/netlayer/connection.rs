@@ -51,8 +51,8 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
     {
         crate::verbose!("net", "Cannot set keepalive for client {id}: {e}");
     }
-    // Woken by its next request, this thread waits for the running one to block rather than
-    // preempting it (see `sys::batch_scheduling`).
+    // With `client-sched-batch yes`, woken by its next request, this thread waits for the
+    // running one to block rather than preempting it (see `sys::batch_scheduling`).
     if config.client_sched_batch
         && let Err(e) = crate::sys::batch_scheduling()
     {

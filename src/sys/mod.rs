@@ -204,7 +204,8 @@ pub fn widen_backlog(listener: &std::net::TcpListener, backlog: i32) -> std::io:
 /// gets the core") measures both. The price appears when a CPU-bound program shares the cores (a
 /// load generator on the same machine): a woken client thread may then wait for the end of that
 /// program's time slice, and the slowest requests take milliseconds instead of a fraction of
-/// one. `client-sched-batch no` restores the default policy.
+/// one. That is the common case for this server (a laptop running both), so the policy is off
+/// unless `client-sched-batch yes` asks for it.
 ///
 /// # Errors
 /// `sched_setscheduler(2)` refused (it allows any thread to move between the normal policies).

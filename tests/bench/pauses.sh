@@ -4,6 +4,7 @@
 # quiet machine.
 #
 #   tests/bench/pauses.sh [--keys N] [--members N] [--no-build] [--ports OURS,REDIS]
+#                         [--ours-args "ARGS"]   (e.g. "--client-sched-batch no")
 #
 # Both servers are loaded with N string keys (1,000,000) and one set of N members (1,000,000),
 # with the AOF on (`appendfsync everysec`). Then, for each scenario, Redis first and this server
@@ -30,13 +31,15 @@ KEYS=1000000
 MEMBERS=1000000
 PORTS=7421,7422
 BUILD=
+OURS_ARGS=
 while (($#)); do
   case $1 in
     --keys) KEYS=$2; shift 2 ;;
     --members) MEMBERS=$2; shift 2 ;;
     --ports) PORTS=$2; shift 2 ;;
     --no-build) BUILD=--no-build; shift ;;
-    *) sed -n '2,24p' "$0"; exit 2 ;;
+    --ours-args) OURS_ARGS=$2; shift 2 ;;
+    *) sed -n '2,25p' "$0"; exit 2 ;;
   esac
 done
 need redis-server redis-cli redis-benchmark python3
@@ -46,7 +49,8 @@ OURS_PORT=${PORTS%,*}
 REDIS_PORT=${PORTS#*,}
 start redis "$REDIS_PORT" "$SCRATCH/redis" --appendonly yes --appendfsync everysec
 REDIS_PID=$PID
-start ours "$OURS_PORT" "$SCRATCH/ours" --appendonly yes --appendfsync everysec
+read -r -a EXTRA_OURS <<< "$OURS_ARGS"
+start ours "$OURS_PORT" "$SCRATCH/ours" --appendonly yes --appendfsync everysec "${EXTRA_OURS[@]}"
 OURS_PID=$PID
 
 python3 - "$KEYS" "$MEMBERS" "$REDIS_PORT" "$REDIS_PID" "$OURS_PORT" "$OURS_PID" "$SCRATCH" <<'PY'
