@@ -341,6 +341,23 @@ pub fn assert_ttl(c: &mut Client, key: &str, secs: i64) {
     );
 }
 
+/// True if `redis-server` is installed. If not, the test named by `skipping` says it skipped,
+/// and where `CI` is set the test fails instead: there a skipped comparison would prove nothing.
+pub fn real_redis_installed(skipping: &str) -> bool {
+    let installed = std::process::Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but redis-server is missing: apt-get install -y redis-server"
+        );
+        eprintln!("redis-server not installed: skipping {skipping}");
+    }
+    installed
+}
+
 /// A real `redis-server` on a loopback port of its own, in a directory of its own, with no
 /// persistence; shut down when dropped. For the tests that compare our replies with Redis's.
 pub struct RealRedis {
@@ -355,16 +372,7 @@ impl RealRedis {
     /// `skipping` says it skipped; where `CI` is set, a missing server is a failure).
     pub fn start(skipping: &str) -> Option<RealRedis> {
         use std::process::{Command, Stdio};
-        let installed = Command::new("redis-server")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !installed {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set but redis-server is missing: apt-get install -y redis-server"
-            );
-            eprintln!("redis-server not installed: skipping {skipping}");
+        if !real_redis_installed(skipping) {
             return None;
         }
         let dir = TempDir::new();
