@@ -109,7 +109,8 @@ fn the_book_lists_the_stages_the_tester_has() {
     // The book's table: `| N | name | chapter | difficulty | time |`.
     let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/book/src/course.md"))
         .expect("book/src/course.md");
-    let rows: Vec<Vec<String>> = page
+    let stages = page.split("## Production notes").next().unwrap_or_default();
+    let rows: Vec<Vec<String>> = stages
         .lines()
         .filter(|l| l.starts_with("| ") && l[2..].starts_with(|c: char| c.is_ascii_digit()))
         .map(|l| l.split('|').map(|c| c.trim().to_string()).collect())
@@ -134,5 +135,43 @@ fn the_book_lists_the_stages_the_tester_has() {
                 "the book says {cell:?}; the tester: {line}"
             );
         }
+    }
+}
+
+#[test]
+fn the_book_counts_the_reference_solutions_lines_truly() {
+    // The table of "The reference solutions": `| N | added (removed) ... |`, one row per patch.
+    let root = env!("CARGO_MANIFEST_DIR");
+    let page = std::fs::read_to_string(format!("{root}/book/src/course.md")).unwrap();
+    let section = page
+        .split("**The reference solutions.**")
+        .nth(1)
+        .expect("the reference solutions' section");
+    let mut patches: Vec<_> = std::fs::read_dir(format!("{root}/book/course/stages"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    patches.sort();
+    let rows: Vec<&str> = section
+        .lines()
+        .filter(|l| l.starts_with("| ") && l[2..].starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert_eq!(rows.len(), patches.len(), "one row per stage");
+    for (row, patch) in rows.iter().zip(&patches) {
+        let text = std::fs::read_to_string(patch).unwrap();
+        let added = text
+            .lines()
+            .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+            .count();
+        let removed = text
+            .lines()
+            .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+            .count();
+        let cell = row.split('|').nth(2).unwrap().trim();
+        assert!(
+            cell.starts_with(&format!("{added} ({removed})")),
+            "{}: {added} ({removed}), the book says {cell}",
+            patch.display()
+        );
     }
 }

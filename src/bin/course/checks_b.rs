@@ -72,7 +72,7 @@ pub fn aof_restart(run: &mut Run) -> Check {
     let stage = "Stage 11 (the AOF)";
     {
         let l = launched(run, stage)?;
-        l.stop(Stop::Gently);
+        l.stop(Stop::Kill);
         l.set_extra(&["--appendonly", "yes"]);
         l.start()?;
     }
@@ -109,7 +109,7 @@ pub fn fsync_always(run: &mut Run) -> Check {
     let stage = "Stage 12 (appendfsync always)";
     {
         let l = launched(run, stage)?;
-        l.stop(Stop::Gently);
+        l.stop(Stop::Kill);
         l.set_extra(&["--appendonly", "yes", "--appendfsync", "always"]);
         l.start()?;
     }

@@ -100,8 +100,8 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "Many clients at once",
-        goal: "Serve many connections at the same time: a client that sends nothing, or half a \
-               command, must not stop the others.",
+        goal: "Serve many connections at the same time: a client that connects and sends \
+               nothing must not stop the others.",
         chapter: "1. Network layer",
         hints: &[
             "One thread per connection: std::thread::spawn(move || handle(stream)).",
@@ -128,7 +128,7 @@ pub const STAGES: &[Stage] = &[
     Stage {
         name: "Pipelining",
         goal: "Answer requests sent back to back, without waiting for replies, in order; and a \
-               request that arrives in pieces.",
+               request that arrives in pieces, however it is cut.",
         chapter: "1. Network layer (the loop), 2. RESP",
         hints: &[
             "Keep a buffered reader per connection: what is left after one command is the \
@@ -211,8 +211,9 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "The AOF: writes survive a restart",
-        goal: "Started with --appendonly yes (the tester adds it), log every write to \
-               a file in the working directory, and replay it at start-up.",
+        goal: "Started with --appendonly yes (the tester adds it), log every write to a file \
+               in the working directory and replay it at start-up; SHUTDOWN writes out what \
+               is pending and exits.",
         chapter: "6. AOF persistence",
         hints: &[
             "Log effects, not requests: INCR as the SET of its result, so a replay cannot count \

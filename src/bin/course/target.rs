@@ -34,7 +34,8 @@ pub struct Launch {
 /// How to stop a launched server.
 #[derive(Clone, Copy)]
 pub enum Stop {
-    /// SIGTERM, as Ctrl-C or `kill` would: the server may finish what it was doing.
+    /// The `SHUTDOWN` command, as `redis-cli shutdown` sends it: the server writes out what it
+    /// holds and exits (SIGTERM if it has not exited within seconds).
     Gently,
     /// SIGKILL: the process is gone at once, as in a crash or a power cut.
     Kill,
@@ -140,7 +141,9 @@ impl Launch {
         eprintln!("  started `{line}`, waiting for port {}", self.addr.port());
         let began = Instant::now();
         loop {
-            if TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok() {
+            if TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok()
+                && !self.loading()
+            {
                 self.child = Some(child);
                 return Ok(());
             }
@@ -179,6 +182,9 @@ impl Launch {
         let Some(mut child) = self.child.take() else {
             return;
         };
+        if matches!(how, Stop::Gently) && self.shut_down(&mut child) {
+            return;
+        }
         let signal = match how {
             Stop::Gently => "-TERM",
             Stop::Kill => "-KILL",
@@ -199,6 +205,42 @@ impl Launch {
         }
         let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = child.wait();
+    }
+
+    /// Sends `SHUTDOWN` and waits up to 10 s for the process to exit; false if it did not.
+    fn shut_down(&self, child: &mut Child) -> bool {
+        let Ok(mut c) = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1)) else {
+            return false;
+        };
+        let _ = std::io::Write::write_all(&mut c, b"*1\r\n$8\r\nSHUTDOWN\r\n");
+        // A server that knows SHUTDOWN closes the connection without a reply; one that does
+        // not answers an error, and gets SIGTERM at once instead.
+        let _ = c.set_read_timeout(Some(Duration::from_secs(10)));
+        let mut first = [0u8; 1];
+        if matches!(std::io::Read::read(&mut c, &mut first), Ok(1)) && first[0] == b'-' {
+            return false;
+        }
+        let began = Instant::now();
+        while began.elapsed() < Duration::from_secs(10) {
+            if matches!(child.try_wait(), Ok(Some(_))) && !self.listening() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// True if the server answers PING with `-LOADING`: it accepts connections while it reads
+    /// its files, as Redis does, and a client should wait. Any other answer, or none within a
+    /// second, counts as ready: whether it answers PING right is stage 1's business.
+    fn loading(&self) -> bool {
+        let Ok(mut c) = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1)) else {
+            return false;
+        };
+        let _ = c.set_read_timeout(Some(Duration::from_secs(1)));
+        let _ = std::io::Write::write_all(&mut c, b"*1\r\n$4\r\nPING\r\n");
+        let mut head = [0u8; 8];
+        matches!(std::io::Read::read(&mut c, &mut head), Ok(8)) && &head == b"-LOADING"
     }
 
     fn listening(&self) -> bool {
