@@ -175,3 +175,33 @@ fn the_book_counts_the_reference_solutions_lines_truly() {
         );
     }
 }
+
+#[test]
+fn the_book_s_stage_pages_are_what_the_tester_makes() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dir = common::TempDir::new();
+    let (ok, text) = course(&["pages", dir.0.to_str().unwrap()]);
+    assert!(ok, "{text}");
+    let summary = std::fs::read_to_string(format!("{root}/book/src/SUMMARY.md")).unwrap();
+    let mut made: Vec<_> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    made.sort();
+    assert_eq!(made.len(), 17);
+    for page in made {
+        let name = page.file_name().unwrap().to_str().unwrap().to_string();
+        let in_book =
+            std::fs::read_to_string(format!("{root}/book/src/course/{name}")).unwrap_or_default();
+        assert_eq!(
+            in_book,
+            std::fs::read_to_string(&page).unwrap(),
+            "book/src/course/{name} is not what `course pages` makes: run \
+             `cargo run --bin course -- pages book/src/course`"
+        );
+        assert!(
+            summary.contains(&format!("(course/{name})")),
+            "SUMMARY.md lacks {name}"
+        );
+    }
+}

@@ -9,6 +9,7 @@
 //! course hint N                        stage N's goal, chapter and hints
 //! course test N --server 'CMD {PORT}'  starts CMD, runs stages 1..N against it
 //! course test N --addr HOST:PORT       the same against a server already running
+//! course pages DIR                     writes the book's page of every stage into DIR
 //! ```
 //!
 //! The tester knows nothing of the server but its port: it speaks RESP over a socket, as
@@ -17,6 +18,7 @@
 
 mod checks_a;
 mod checks_b;
+mod pages;
 mod stages;
 mod target;
 mod wire;
@@ -66,16 +68,31 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
             let s = &STAGES[n.min(STAGES.len()) - 1];
             println!(
                 "Stage {n}: {}\n\n{}\n\nRead: {}\n",
-                s.name, s.goal, s.chapter
+                s.name,
+                plain(s.goal),
+                s.chapter
             );
             for h in s.hints {
-                println!("  - {h}");
+                println!("  - {}", plain(h));
             }
             Ok(ExitCode::SUCCESS)
         }
         Some("test") => test(args),
+        Some("pages") => {
+            let dir = std::path::Path::new(args.get(1).ok_or_else(|| anyhow::anyhow!("where?"))?);
+            for (i, stage) in STAGES.iter().enumerate() {
+                std::fs::write(dir.join(pages::file_name(i + 1)), pages::page(i + 1, stage))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         _ => anyhow::bail!("what to do? list, hint or test"),
     }
+}
+
+/// A stage's text as a terminal shows it: the texts mark code with backticks, for the book's
+/// pages (`pages.rs`).
+fn plain(text: &str) -> String {
+    text.replace('`', "")
 }
 
 /// A stage number from the command line: 1 or more.
@@ -112,7 +129,9 @@ fn test(args: &[String]) -> anyhow::Result<ExitCode> {
         println!(
             "stage  1 FAILED  {}\n\nThe server did not start.\n{f}\n\nThe goal of stage 1: {}\n\
              Read: {}. Hints: course hint 1",
-            first.name, first.goal, first.chapter
+            first.name,
+            plain(first.goal),
+            first.chapter
         );
         return Ok(ExitCode::FAILURE);
     }
@@ -140,7 +159,8 @@ fn test(args: &[String]) -> anyhow::Result<ExitCode> {
                 }
                 println!(
                     "The goal of stage {n}: {}\nRead: {}. Hints: course hint {n}",
-                    stage.goal, stage.chapter
+                    plain(stage.goal),
+                    stage.chapter
                 );
                 return Ok(ExitCode::FAILURE);
             }

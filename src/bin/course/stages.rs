@@ -20,7 +20,8 @@ pub struct Stage {
     pub goal: &'static str,
     /// The book's chapter to read first.
     pub chapter: &'static str,
-    /// Hints, one per line, for `course hint`.
+    /// Hints, one per line, for `course hint`. Here and in `goal`, code is in backticks: the
+    /// book's pages show it as code, the terminal without them.
     pub hints: &'static [&'static str],
     /// `easy`, `medium` or `hard`.
     pub difficulty: &'static str,
@@ -72,12 +73,12 @@ pub const STAGES: &[Stage] = &[
     Stage {
         name: "Answer PING",
         goal: "Listen on the port you are given, accept a connection and answer the command PING \
-               (sent as the RESP array *1\\r\\n$4\\r\\nPING\\r\\n) with +PONG\\r\\n.",
+               (sent as the RESP array `*1\\r\\n$4\\r\\nPING\\r\\n`) with `+PONG\\r\\n`.",
         chapter: "1. Network layer",
         hints: &[
-            "std::net::TcpListener::bind((\"127.0.0.1\", port)), then listener.incoming().",
-            "Read from the socket, write b\"+PONG\\r\\n\" back. Parsing can wait for stage 2.",
-            "Take the port from the command line: --port 6379.",
+            "`std::net::TcpListener::bind((\"127.0.0.1\", port))`, then `listener.incoming()`.",
+            "Read from the socket, write `b\"+PONG\\r\\n\"` back. Parsing can wait for stage 2.",
+            "Take the port from the command line: `--port 6379`.",
         ],
         difficulty: "easy",
         time: "30 min",
@@ -86,13 +87,13 @@ pub const STAGES: &[Stage] = &[
     Stage {
         name: "Read RESP: many commands, ECHO",
         goal: "Parse each request as a RESP array of bulk strings and answer every one of them on \
-               the same connection: PING, PING message, ECHO message, with any bytes inside.",
+               the same connection: `PING`, `PING message`, `ECHO message`, with any bytes inside.",
         chapter: "2. RESP, the protocol",
         hints: &[
-            "Read a line up to \\r\\n; '*' gives the count, then each '$' gives a length: read \
-             exactly that many bytes, then \\r\\n.",
-            "Never split on \\r\\n inside a bulk string: a value may contain it.",
-            "A bulk reply is $<len>\\r\\n<bytes>\\r\\n.",
+            "Read a line up to `\\r\\n`; `*` gives the count, then each `$` gives a length: read \
+             exactly that many bytes, then `\\r\\n`.",
+            "Never split on `\\r\\n` inside a bulk string: a value may contain it.",
+            "A bulk reply is `$<len>\\r\\n<bytes>\\r\\n`.",
         ],
         difficulty: "medium",
         time: "2 h",
@@ -104,7 +105,7 @@ pub const STAGES: &[Stage] = &[
                nothing must not stop the others.",
         chapter: "1. Network layer",
         hints: &[
-            "One thread per connection: std::thread::spawn(move || handle(stream)).",
+            "One thread per connection: `std::thread::spawn(move || handle(stream))`.",
             "Blocking reads are fine, as long as each client has its own thread.",
         ],
         difficulty: "easy",
@@ -113,12 +114,12 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "SET and GET",
-        goal: "SET key value answers +OK, GET key answers the value as a bulk string or $-1\\r\\n \
-               (nil) for a missing key; DEL answers how many keys it removed. Keys and values \
-               are bytes, not text: an empty value is $0\\r\\n\\r\\n, not nil.",
+        goal: "`SET key value` answers `+OK`, `GET key` answers the value as a bulk string or \
+               `$-1\\r\\n` (nil) for a missing key; `DEL` answers how many keys it removed. Keys \
+               and values are bytes, not text: an empty value is `$0\\r\\n\\r\\n`, not nil.",
         chapter: "3. Command dispatch, 4. The in-memory store",
         hints: &[
-            "Arc<RwLock<HashMap<Vec<u8>, Vec<u8>>>> shared by every client thread.",
+            "`Arc<RwLock<HashMap<Vec<u8>, Vec<u8>>>>` shared by every client thread.",
             "Look the command name up case-insensitively.",
         ],
         difficulty: "easy",
@@ -142,8 +143,8 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "SET PX/EX and lazy expiry",
-        goal: "SET key value PX ms (or EX s) gives the key a deadline; past it, the key is gone \
-               for every command. SET with a zero or negative time is an error.",
+        goal: "`SET key value PX ms` (or `EX s`) gives the key a deadline; past it, the key is \
+               gone for every command. `SET` with a zero or negative time is an error.",
         chapter: "5. Expiration",
         hints: &[
             "Store the deadline (an absolute time) beside the value.",
@@ -155,13 +156,13 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "Active expiry",
-        goal: "Keys that expire and are never read again must go anyway: DBSIZE (the number of \
-               keys) drops without anyone reading them.",
+        goal: "Keys that expire and are never read again must go anyway: `DBSIZE` (the number \
+               of keys) drops without anyone reading them.",
         chapter: "5. Expiration",
         hints: &[
             "A background thread, ten times a second: sample 20 keys with a deadline, delete \
              the expired ones, repeat while more than a quarter were expired.",
-            "DBSIZE counts the keys still stored, as Redis does: expired ones until deleted.",
+            "`DBSIZE` counts the keys still stored, as Redis does: expired ones until deleted.",
         ],
         difficulty: "medium",
         time: "2 h",
@@ -169,13 +170,13 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "INCR and error replies",
-        goal: "INCR and DECR on integers stored as strings, with Redis's error replies: a value \
-               that is not an integer, an unknown command, a wrong number of arguments.",
+        goal: "`INCR` and `DECR` on integers stored as strings, with Redis's error replies: a \
+               value that is not an integer, an unknown command, a wrong number of arguments.",
         chapter: "3. Command dispatch, 4. The in-memory store (errors are replies)",
         hints: &[
-            "-ERR value is not an integer or out of range",
-            "-ERR unknown command 'name', with args beginning with: ...",
-            "-ERR wrong number of arguments for 'get' command",
+            "`-ERR value is not an integer or out of range`",
+            "`-ERR unknown command 'name', with args beginning with: ...`",
+            "`-ERR wrong number of arguments for 'get' command`",
             "Check the arguments before changing anything.",
         ],
         difficulty: "easy",
@@ -184,13 +185,13 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "Lists",
-        goal: "LPUSH, RPUSH, LRANGE (negative indexes from the end), LLEN, LPOP, RPOP; a command \
-               on a key of the other type answers -WRONGTYPE.",
+        goal: "`LPUSH`, `RPUSH`, `LRANGE` (negative indexes from the end), `LLEN`, `LPOP`, \
+               `RPOP`; a command on a key of the other type answers `-WRONGTYPE`.",
         chapter: "4. The in-memory store",
         hints: &[
-            "A VecDeque makes both ends O(1).",
-            "The value type becomes an enum: Str(Vec<u8>) or List(VecDeque<Vec<u8>>).",
-            "-WRONGTYPE Operation against a key holding the wrong kind of value",
+            "A `VecDeque` makes both ends O(1).",
+            "The value type becomes an enum: `Str(Vec<u8>)` or `List(VecDeque<Vec<u8>>)`.",
+            "`-WRONGTYPE Operation against a key holding the wrong kind of value`",
         ],
         difficulty: "medium",
         time: "2 h",
@@ -198,11 +199,11 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "Blocking pops: BLPOP",
-        goal: "BLPOP key timeout waits until another client pushes to the key (answering the key \
-               and the element) or the timeout passes (answering a nil array, *-1\\r\\n).",
+        goal: "`BLPOP key timeout` waits until another client pushes to the key (answering the \
+               key and the element) or the timeout passes (answering a nil array, `*-1\\r\\n`).",
         chapter: "4. The in-memory store (blocking pops)",
         hints: &[
-            "The waiting thread must not hold the store's lock: wait on a Condvar or a channel.",
+            "The waiting thread must not hold the store's lock: wait on a `Condvar` or a channel.",
             "A push hands its element to the longest-waiting client first.",
         ],
         difficulty: "hard",
@@ -211,13 +212,13 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "The AOF: writes survive a restart",
-        goal: "Started with --appendonly yes (the tester adds it), log every write to a file \
-               in the working directory and replay it at start-up; SHUTDOWN writes out what \
+        goal: "Started with `--appendonly yes` (the tester adds it), log every write to a file \
+               in the working directory and replay it at start-up; `SHUTDOWN` writes out what \
                is pending and exits.",
         chapter: "6. AOF persistence",
         hints: &[
-            "Log effects, not requests: INCR as the SET of its result, so a replay cannot count \
-             twice.",
+            "Log effects, not requests: `INCR` as the `SET` of its result, so a replay cannot \
+             count twice.",
             "Write the log from one thread fed by a channel; send under the store's lock, so \
              the log's order is the store's.",
             "Replaying must not log again.",
@@ -228,11 +229,11 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "appendfsync always: survive kill -9",
-        goal: "Started with --appendonly yes --appendfsync always, a write's reply means it is on \
-               disk: the process killed at once (SIGKILL) after the reply loses nothing.",
+        goal: "Started with `--appendonly yes --appendfsync always`, a write's reply means it \
+               is on disk: the process killed at once (SIGKILL) after the reply loses nothing.",
         chapter: "6. AOF persistence (the writer thread and group commit)",
         hints: &[
-            "The client's reply waits until the writer thread has called fsync on its entry.",
+            "The client's reply waits until the writer thread has called `fsync` on its entry.",
             "Group commit: one fsync for every entry that arrived meanwhile.",
         ],
         difficulty: "hard",
@@ -241,13 +242,14 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "MULTI and EXEC",
-        goal: "MULTI queues commands (+QUEUED) until EXEC runs them all at once and answers an \
-               array of their replies; DISCARD drops the queue; errors as Redis answers them.",
+        goal: "`MULTI` queues commands (`+QUEUED`) until `EXEC` runs them all at once and \
+               answers an array of their replies; `DISCARD` drops the queue; errors as Redis \
+               answers them.",
         chapter: "7. Transactions",
         hints: &[
             "Queue per connection; run the whole queue under one write lock.",
-            "A command refused while queueing (unknown, wrong arity) makes EXEC answer \
-             -EXECABORT.",
+            "A command refused while queueing (unknown, wrong arity) makes `EXEC` answer \
+             `-EXECABORT`.",
         ],
         difficulty: "medium",
         time: "2 h",
@@ -255,12 +257,12 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "WATCH",
-        goal: "WATCH key makes the next EXEC fail (a nil array, *-1\\r\\n) if another client \
-               changed the key in between; UNWATCH forgets.",
+        goal: "`WATCH key` makes the next `EXEC` fail (a nil array, `*-1\\r\\n`) if another \
+               client changed the key in between; `UNWATCH` forgets.",
         chapter: "7. Transactions (WATCH)",
         hints: &[
             "A version number per key (or a set of dirty watchers) bumped by every write.",
-            "EXEC compares under the same write lock that runs the queue.",
+            "`EXEC` compares under the same write lock that runs the queue.",
         ],
         difficulty: "medium",
         time: "2 h",
@@ -268,12 +270,13 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "Pub/Sub",
-        goal: "SUBSCRIBE, UNSUBSCRIBE and PUBLISH: a subscriber receives every message published \
-               on its channels as a push array; PUBLISH answers how many received it.",
+        goal: "`SUBSCRIBE`, `UNSUBSCRIBE` and `PUBLISH`: a subscriber receives every message \
+               published on its channels as a push array; `PUBLISH` answers how many received \
+               it.",
         chapter: "Pub/Sub",
         hints: &[
             "Map each channel to the senders of its subscribers' connections.",
-            "A subscribed RESP2 connection answers PING with *2\\r\\n$4\\r\\npong\\r\\n$0\\r\\n\\r\\n.",
+            "A subscribed RESP2 connection answers `PING` with `*2\\r\\n$4\\r\\npong\\r\\n$0\\r\\n\\r\\n`.",
         ],
         difficulty: "medium",
         time: "3 h",
@@ -281,12 +284,13 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "RESP3 and HELLO",
-        goal: "HELLO 3 switches the connection to RESP3 and answers a map that says proto 3; \
-               from then on nil is _\\r\\n. HELLO 2 switches back; HELLO 4 is -NOPROTO.",
+        goal: "`HELLO 3` switches the connection to RESP3 and answers a map that says proto 3; \
+               from then on nil is `_\\r\\n`. `HELLO 2` switches back; `HELLO 4` is \
+               `-NOPROTO`.",
         chapter: "Talking to real clients",
         hints: &[
-            "Build replies as values (Map, Null, ...) and encode them per connection protocol.",
-            "The map: server, version, proto, id, mode, role, modules.",
+            "Build replies as values (a map, a nil, ...) and encode them per connection protocol.",
+            "The map: `server`, `version`, `proto`, `id`, `mode`, `role`, `modules`.",
         ],
         difficulty: "medium",
         time: "2 h",
@@ -298,8 +302,8 @@ pub const STAGES: &[Stage] = &[
                never a crash, never gigabytes allocated — and every other client goes on.",
         chapter: "When clients misbehave",
         hints: &[
-            "Check lengths before allocating: -ERR Protocol error: invalid bulk length.",
-            "-ERR Protocol error: invalid multibulk length, then close the connection.",
+            "Check lengths before allocating: `-ERR Protocol error: invalid bulk length`.",
+            "`-ERR Protocol error: invalid multibulk length`, then close the connection.",
         ],
         difficulty: "medium",
         time: "1–2 h",
