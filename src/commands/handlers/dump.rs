@@ -154,19 +154,25 @@ pub fn restore(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         "restore",
         key,
     );
-    let at = deadline.unwrap_or(0);
     if let Some(at) = deadline {
         ctx.db.set_deadline(key, at, ctx.now);
     }
-    // As Redis propagates it: the deadline made absolute, `REPLACE` only if it was asked for
-    // (without it the key was missing, in the log's order as in the store's).
-    let at = at.to_string();
-    let mut effect: Vec<&[u8]> = vec![b"RESTORE", key, at.as_bytes(), payload];
-    if replace {
-        effect.push(b"REPLACE");
+    // As Redis propagates it: a relative TTL made absolute, with `ABSTTL` after the client's
+    // options; no TTL, or one already absolute, as the client sent it.
+    let mut effect: Vec<&[u8]> = vec![b"RESTORE"];
+    match deadline {
+        Some(at) if !absttl => {
+            let at = at.to_string();
+            effect.extend([&key[..], at.as_bytes(), payload]);
+            effect.extend(opts.iter().map(Vec::as_slice));
+            effect.push(b"ABSTTL");
+            ctx.log(&effect);
+        }
+        _ => {
+            effect.extend(args.iter().map(Vec::as_slice));
+            ctx.log(&effect);
+        }
     }
-    effect.push(b"ABSTTL");
-    ctx.log(&effect);
     Value::OK
 }
 // ANCHOR_END: restore
