@@ -365,3 +365,138 @@ fn sorted_sets_agree_with_a_btreemap() {
         );
     }
 }
+
+/// A stream entry as `XRANGE` answers it: its ID, then its fields and values.
+fn stream_entry(id: (u64, u64), elements: &[String]) -> R {
+    R::Arr(vec![
+        R::Bulk(Some(format!("{}-{}", id.0, id.1))),
+        bulks(elements),
+    ])
+}
+
+#[test]
+fn streams_agree_with_a_btreemap_through_reloads() {
+    let s = start_with(|c| c.enable_debug_command = rust_redis::config::DebugCommand::Local);
+    let mut c = s.client();
+    let mut rng = StdRng::seed_from_u64(13);
+    let mut model: BTreeMap<(u64, u64), Vec<String>> = BTreeMap::new();
+    // The last ID ever added: it stays when its entry is deleted, and survives a reload.
+    let mut last = (0u64, 0u64);
+    let text = |id: (u64, u64)| format!("{}-{}", id.0, id.1);
+    for step in 0..OPS {
+        let len = model.len() as u64;
+        let some_id = |rng: &mut StdRng| (rng.random_range(0..last.0 + 2), rng.random_range(0..4));
+        match rng.random_range(0..20) {
+            0..=6 => {
+                // Mostly after the last ID, sometimes not: then Redis's error, and no change.
+                let id = (
+                    last.0.max(1) + rng.random_range(0..3),
+                    rng.random_range(0..3),
+                );
+                let n = rng.random_range(1..5);
+                let elements: Vec<String> = (0..n)
+                    .flat_map(|i| {
+                        [
+                            format!("f{}", rng.random_range(0..3) + i),
+                            format!("v{step}"),
+                        ]
+                    })
+                    .collect();
+                let maxlen = rng.random_bool(0.2).then(|| rng.random_range(0..8u64));
+                let mut args = vec!["XADD".to_string(), "s".into()];
+                if let Some(m) = maxlen {
+                    args.extend(["MAXLEN".into(), "=".into(), m.to_string()]);
+                }
+                args.push(text(id));
+                args.extend(elements.iter().cloned());
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                let reply = ask(&mut c, &args);
+                if id > last {
+                    model.insert(id, elements);
+                    last = id;
+                    while maxlen.is_some_and(|m| model.len() as u64 > m) {
+                        model.pop_first();
+                    }
+                    assert_eq!(reply, R::Bulk(Some(text(id))), "step {step}");
+                } else {
+                    let err = "-ERR The ID specified in XADD is equal or smaller than the target \
+                               stream top item";
+                    assert_eq!(reply, R::Status(err.into()), "step {step}");
+                }
+            }
+            7 | 8 => {
+                let ids: Vec<(u64, u64)> = (0..rng.random_range(1..4))
+                    .map(
+                        |_| match model.keys().nth(rng.random_range(0..len.max(1)) as usize) {
+                            Some(id) if rng.random_bool(0.7) => *id,
+                            _ => some_id(&mut rng),
+                        },
+                    )
+                    .collect();
+                let mut args = vec!["XDEL".to_string(), "s".into()];
+                args.extend(ids.iter().map(|id| text(*id)));
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                let gone = ids.iter().filter(|id| model.remove(*id).is_some()).count();
+                assert_eq!(ask(&mut c, &args), R::Int(gone as i64), "step {step}");
+            }
+            9 => {
+                let keep = rng.random_range(0..len + 2);
+                let gone = len.saturating_sub(keep);
+                for _ in 0..gone {
+                    model.pop_first();
+                }
+                let reply = ask(&mut c, &["XTRIM", "s", "MAXLEN", "=", &keep.to_string()]);
+                assert_eq!(reply, R::Int(gone as i64), "step {step}");
+            }
+            10 => {
+                let min = some_id(&mut rng);
+                let before = model.len();
+                model.retain(|id, _| *id >= min);
+                let reply = ask(&mut c, &["XTRIM", "s", "MINID", "=", &text(min)]);
+                assert_eq!(reply, R::Int((before - model.len()) as i64), "step {step}");
+            }
+            11..=15 => {
+                let (a, b) = (some_id(&mut rng), some_id(&mut rng));
+                let count = rng.random_range(1..6usize);
+                let (start, end) = match rng.random_range(0..3) {
+                    0 => ("-".to_string(), "+".to_string()),
+                    _ => (text(a.min(b)), text(a.max(b))),
+                };
+                let (lo, hi) = if start == "-" {
+                    ((0, 0), (u64::MAX, u64::MAX))
+                } else {
+                    (a.min(b), a.max(b))
+                };
+                let inside = || model.range(lo..=hi).map(|(id, e)| stream_entry(*id, e));
+                if rng.random_bool(0.5) {
+                    let want = R::Arr(inside().take(count).collect());
+                    let reply = ask(
+                        &mut c,
+                        &["XRANGE", "s", &start, &end, "COUNT", &count.to_string()],
+                    );
+                    assert_eq!(reply, want, "step {step}");
+                } else {
+                    let want = R::Arr(inside().rev().take(count).collect());
+                    let reply = ask(
+                        &mut c,
+                        &["XREVRANGE", "s", &end, &start, "COUNT", &count.to_string()],
+                    );
+                    assert_eq!(reply, want, "step {step}");
+                }
+            }
+            16 if step % 5 == 0 => {
+                // Through the RDB file and back: entries, IDs and the last ID all survive.
+                assert_eq!(ask(&mut c, &["DEBUG", "RELOAD"]), R::Status("OK".into()));
+            }
+            _ => {
+                let all = R::Arr(model.iter().map(|(id, e)| stream_entry(*id, e)).collect());
+                assert_eq!(ask(&mut c, &["XRANGE", "s", "-", "+"]), all, "step {step}");
+            }
+        }
+        assert_eq!(
+            ask(&mut c, &["XLEN", "s"]),
+            R::Int(model.len() as i64),
+            "step {step}"
+        );
+    }
+}

@@ -197,33 +197,13 @@ impl ListpackBuilder {
         }
     }
 
-    /// Appends one entry.
+    /// Appends one entry: as an integer if it spells one in canonical decimal, else as bytes.
     pub fn push(&mut self, element: &[u8]) {
-        let start = self.bytes.len();
-        let b = &mut self.bytes;
         match canonical_int(element) {
-            Some(n @ 0..=127) => b.push(n as u8),
-            Some(n @ -4096..=4095) => {
-                let v = (n as u16) & 0x1fff;
-                b.extend_from_slice(&[0xc0 | (v >> 8) as u8, v as u8]);
-            }
-            Some(n) if i16::try_from(n).is_ok() => {
-                b.push(0xf1);
-                b.extend_from_slice(&(n as i16).to_le_bytes());
-            }
-            Some(n @ -8_388_608..=8_388_607) => {
-                b.push(0xf2);
-                b.extend_from_slice(&n.to_le_bytes()[..3]);
-            }
-            Some(n) if i32::try_from(n).is_ok() => {
-                b.push(0xf3);
-                b.extend_from_slice(&(n as i32).to_le_bytes());
-            }
-            Some(n) => {
-                b.push(0xf4);
-                b.extend_from_slice(&n.to_le_bytes());
-            }
+            Some(n) => self.push_int(n),
             None => {
+                let start = self.bytes.len();
+                let b = &mut self.bytes;
                 let len = element.len();
                 if len < 64 {
                     b.push(0x80 | len as u8);
@@ -234,11 +214,46 @@ impl ListpackBuilder {
                     b.extend_from_slice(&(len as u32).to_le_bytes());
                 }
                 b.extend_from_slice(element);
+                self.end_entry(start);
             }
         }
+    }
+
+    /// Appends one integer entry, in the narrowest of the integer encodings.
+    pub fn push_int(&mut self, n: i64) {
+        let start = self.bytes.len();
+        let b = &mut self.bytes;
+        match n {
+            0..=127 => b.push(n as u8),
+            -4096..=4095 => {
+                let v = (n as u16) & 0x1fff;
+                b.extend_from_slice(&[0xc0 | (v >> 8) as u8, v as u8]);
+            }
+            _ if i16::try_from(n).is_ok() => {
+                b.push(0xf1);
+                b.extend_from_slice(&(n as i16).to_le_bytes());
+            }
+            -8_388_608..=8_388_607 => {
+                b.push(0xf2);
+                b.extend_from_slice(&n.to_le_bytes()[..3]);
+            }
+            _ if i32::try_from(n).is_ok() => {
+                b.push(0xf3);
+                b.extend_from_slice(&(n as i32).to_le_bytes());
+            }
+            _ => {
+                b.push(0xf4);
+                b.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+        self.end_entry(start);
+    }
+
+    /// Ends the entry that started at byte `start`: its backlen, and one more in the count.
+    fn end_entry(&mut self, start: usize) {
         let mut backlen = [0u8; 5];
-        let n = encode_backlen(b.len() - start, &mut backlen);
-        b.extend_from_slice(&backlen[..n]);
+        let n = encode_backlen(self.bytes.len() - start, &mut backlen);
+        self.bytes.extend_from_slice(&backlen[..n]);
         self.count += 1;
     }
 

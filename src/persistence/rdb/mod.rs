@@ -64,9 +64,14 @@
 //!                  <string>: one of Redis's compact in-memory encodings, byte for byte
 //! 14 list_quicklist    <length nodes> nodes × <string ziplist>
 //! 18 list_quicklist_2  <length nodes> nodes × (<length 1 = plain, 2 = listpack> <string>)
-//! 15, 19           streams (not supported here); 6, 7 module values (not supported)
+//! 15 stream_listpacks, 19 stream_listpacks_2
+//!                  listpack nodes, counters, consumer groups: see `stream`
+//! 21 stream_listpacks_3 (Redis 7.2), 6, 7 module values: not supported
 //! ```
 //! The compact encodings (listpack, ziplist, intset, zipmap) are described in `compact`.
+//!
+//! `DUMP` carries one value in this encoding, its type byte first, with no key: see
+//! [`encode_value`] and [`decode_value`].
 // ANCHOR_END: rdb_format
 //!
 //! | file | what |
@@ -74,6 +79,7 @@
 //! | `write` | [`RdbWriter`]: streams a snapshot out, database by database |
 //! | `read` | [`load`]: streams one in, each key handed to the caller's closure |
 //! | `compact` | listpack, ziplist, intset and zipmap |
+//! | `stream` | streams: listpack nodes and consumer groups |
 //! | `lzf` | LZF decompression |
 //! | `crc64` | the checksum |
 //! | `file` | [`write_file`]: temp file, fsync, rename; [`load_file`]: into a fresh store |
@@ -87,6 +93,7 @@ mod lzf;
 mod read;
 mod save;
 mod settings;
+mod stream;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -97,10 +104,10 @@ use std::fmt;
 use crate::engine::store::{Data, Key, Snapshot};
 
 pub use file::{LoadReport, ReloadError, load_file, load_into, swap_in, write_file};
-pub use read::load;
+pub use read::{decode_value, load};
 pub use save::Rdb;
 pub use settings::{SavePoint, ShutdownSave, key_save_delay, save_points};
-pub use write::RdbWriter;
+pub use write::{RdbWriter, encode_value};
 
 // ANCHOR: write_snapshot
 /// Writes a whole [`Snapshot`] as one RDB file to `out`: each non-empty database's keys after
@@ -198,6 +205,12 @@ pub const TYPE_HASH_LISTPACK: u8 = 16;
 pub const TYPE_ZSET_LISTPACK: u8 = 17;
 /// Value type: a list as a quicklist of listpack and plain nodes.
 pub const TYPE_LIST_QUICKLIST_2: u8 = 18;
+/// Value type: a stream as Redis 5 to 6.2 wrote it, without the 7.0 counters.
+pub const TYPE_STREAM_LISTPACKS: u8 = 15;
+/// Value type: a stream as Redis 7.0 writes it.
+pub const TYPE_STREAM_LISTPACKS_2: u8 = 19;
+/// Value type: a stream as Redis 7.2 writes it (consumers' active times; not supported).
+pub const TYPE_STREAM_LISTPACKS_3: u8 = 21;
 
 /// A quicklist node that holds one element as it is.
 pub const QUICKLIST_NODE_PLAIN: u64 = 1;

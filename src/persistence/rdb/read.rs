@@ -23,7 +23,8 @@ use super::{
     OPCODE_SELECTDB, QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN, RDB_VERSION, RdbError,
     RdbSummary, TYPE_HASH, TYPE_HASH_LISTPACK, TYPE_HASH_ZIPLIST, TYPE_HASH_ZIPMAP, TYPE_LIST,
     TYPE_LIST_QUICKLIST, TYPE_LIST_QUICKLIST_2, TYPE_LIST_ZIPLIST, TYPE_SET, TYPE_SET_INTSET,
-    TYPE_STRING, TYPE_ZSET, TYPE_ZSET_2, TYPE_ZSET_LISTPACK, TYPE_ZSET_ZIPLIST,
+    TYPE_STREAM_LISTPACKS, TYPE_STREAM_LISTPACKS_2, TYPE_STREAM_LISTPACKS_3, TYPE_STRING,
+    TYPE_ZSET, TYPE_ZSET_2, TYPE_ZSET_LISTPACK, TYPE_ZSET_ZIPLIST,
 };
 use super::{compact, lzf};
 use crate::engine::store::zset::Inserted;
@@ -44,17 +45,13 @@ const PREALLOC: u64 = 1 << 16;
 /// # Errors
 /// An [`RdbError`] with the offset and the reason: not an RDB file, a version newer than 10,
 /// the file ends early (a torn write), a malformed value, a checksum that does not match, a
-/// stream or module value (not supported), or the sink's refusal. The sink has then been fed
-/// every key before that point: discard them.
+/// module value or a stream in Redis 7.2's format (not supported), or the sink's refusal. The
+/// sink has then been fed every key before that point: discard them.
 pub fn load(
     input: impl Read,
     mut sink: impl FnMut(LoadedKey) -> Result<(), String>,
 ) -> Result<RdbSummary, RdbError> {
-    let mut r = Input {
-        inner: BufReader::with_capacity(64 * 1024, input),
-        offset: 0,
-        crc: Crc64::new(),
-    };
+    let mut r = Input::new(input, 64 * 1024);
     let mut summary = RdbSummary {
         version: r.header()?,
         ..RdbSummary::default()
@@ -150,10 +147,31 @@ pub fn load(
 }
 // ANCHOR_END: rdb_load
 
+// ANCHOR: decode_value
+/// Decodes one value in its RDB encoding, a type byte and then the value: what a `DUMP`
+/// payload carries before its version and checksum. All of `bytes` must be that one value.
+///
+/// # Errors
+/// An [`RdbError`] with the offset in `bytes`: a malformed or unsupported value, an empty
+/// collection (no key may hold one), or bytes left over after the value.
+pub fn decode_value(bytes: &[u8]) -> Result<Data, RdbError> {
+    let mut r = Input::new(bytes, bytes.len().min(64 * 1024));
+    let kind = r.byte()?;
+    let data = r
+        .value(kind, 0)?
+        .ok_or_else(|| RdbError::new(0, "an empty collection"))?;
+    if r.offset != bytes.len() as u64 {
+        return Err(r.err("bytes left over after the value"));
+    }
+    Ok(data)
+}
+// ANCHOR_END: decode_value
+
 /// The file being read: where we are in it, and the checksum of what has been read so far.
-struct Input<R: Read> {
+pub(super) struct Input<R: Read> {
     inner: BufReader<R>,
-    offset: u64,
+    /// Bytes read so far: where the next one is in the file.
+    pub(super) offset: u64,
     crc: Crc64,
 }
 
@@ -172,7 +190,16 @@ fn io_error(at: u64, e: &io::Error) -> RdbError {
 }
 
 impl<R: Read> Input<R> {
-    fn err(&self, message: impl Into<String>) -> RdbError {
+    /// Reads `input` through a buffer of `capacity` bytes.
+    fn new(input: R, capacity: usize) -> Self {
+        Input {
+            inner: BufReader::with_capacity(capacity, input),
+            offset: 0,
+            crc: Crc64::new(),
+        }
+    }
+
+    pub(super) fn err(&self, message: impl Into<String>) -> RdbError {
         RdbError::new(self.offset, message)
     }
 
@@ -181,7 +208,7 @@ impl<R: Read> Input<R> {
     }
 
     /// Exactly `N` bytes.
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], RdbError> {
+    pub(super) fn array<const N: usize>(&mut self) -> Result<[u8; N], RdbError> {
         let mut buf = [0u8; N];
         let mut filled = 0;
         while filled < N {
@@ -255,7 +282,7 @@ impl<R: Read> Input<R> {
         })
     }
 
-    fn len(&mut self) -> Result<u64, RdbError> {
+    pub(super) fn len(&mut self) -> Result<u64, RdbError> {
         match self.len_or_special()? {
             Len::Len(n) => Ok(n),
             Len::Special(_) => Err(self.err("a string encoding where a length should be")),
@@ -269,7 +296,7 @@ impl<R: Read> Input<R> {
     }
 
     /// A string in any of its encodings: plain, integer, or LZF-compressed.
-    fn string(&mut self) -> Result<Vec<u8>, RdbError> {
+    pub(super) fn string(&mut self) -> Result<Vec<u8>, RdbError> {
         match self.len_or_special()? {
             Len::Len(n) => self.bytes(n),
             Len::Special(0) => Ok((self.byte()? as i8).to_string().into_bytes()),
@@ -418,7 +445,13 @@ impl<R: Read> Input<R> {
                 };
                 Data::from(zset_of(items).map_err(here)?)
             }
-            15 | 19 | 21 => return Err(RdbError::new(at, "streams are not supported")),
+            TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 => Data::from(self.stream(kind)?),
+            TYPE_STREAM_LISTPACKS_3 => {
+                return Err(RdbError::new(
+                    at,
+                    "streams in the format of Redis 7.2 and later are not supported",
+                ));
+            }
             6 | 7 => return Err(RdbError::new(at, "module values are not supported")),
             other => return Err(RdbError::new(at, format!("unknown value type {other}"))),
         };

@@ -5,13 +5,14 @@
 //! The writer never holds the file: bytes gather in a small buffer that goes to the output
 //! (and through the checksum) whenever it passes [`FLUSH_AT`], and a value bigger than that
 //! goes straight through. So a snapshot of any size costs a few tens of kilobytes here, plus
-//! the listpack of one list node being built.
+//! the listpack of one list or stream node being built.
 //!
 //! Of the encodings a reader must understand, the writer uses the plainest that Redis 7.0 loads
 //! into its usual in-memory forms: strings as they are (integers in the integer encodings, as
 //! Redis does, but no LZF compression), sets and hashes as sequences of strings, sorted sets
 //! with binary scores, and lists as quicklists of listpack nodes. Redis converts small sets,
 //! hashes and sorted sets to its compact encodings as it loads them, so the file need not.
+//! Streams have one encoding only, Redis's listpack nodes (see `stream`).
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -128,54 +129,43 @@ impl<W: Write> RdbWriter<W> {
             self.buf.push(OPCODE_EXPIRETIME_MS);
             self.buf.extend_from_slice(&at.to_le_bytes());
         }
+        self.buf.push(value_type(data));
+        self.string(key)?;
+        self.value(data)?;
+        self.maybe_spill()
+    }
+    // ANCHOR_END: rdb_entry
+
+    // ANCHOR: rdb_value
+    /// A value, after its type byte (see [`value_type`]).
+    fn value(&mut self, data: &Data) -> io::Result<()> {
         match data {
-            Data::Str(s) => {
-                self.buf.push(TYPE_STRING);
-                self.string(key)?;
-                self.string(s)?;
-            }
-            Data::List(list) => {
-                self.buf.push(TYPE_LIST_QUICKLIST_2);
-                self.string(key)?;
-                self.list(list)?;
-            }
+            Data::Str(s) => self.string(s),
+            Data::List(list) => self.list(list),
             Data::Set(set) => {
-                self.buf.push(TYPE_SET);
-                self.string(key)?;
                 self.len(set.len() as u64);
-                for member in set.iter() {
-                    self.string(member)?;
-                }
+                set.iter().try_for_each(|member| self.string(member))
             }
             Data::Hash(hash) => {
-                self.buf.push(TYPE_HASH);
-                self.string(key)?;
                 self.len(hash.len() as u64);
                 for (field, value) in hash.iter() {
                     self.string(field)?;
                     self.string(value)?;
                 }
+                Ok(())
             }
             Data::ZSet(zset) => {
-                self.buf.push(TYPE_ZSET_2);
-                self.string(key)?;
                 self.len(zset.len() as u64);
                 for (member, score) in zset.iter() {
                     self.string(member)?;
                     self.buf.extend_from_slice(&score.to_le_bytes());
                 }
+                Ok(())
             }
-            Data::Stream(_) => {
-                // Refused rather than skipped: a snapshot that silently lost a key would be
-                // worse than a save that fails and says why.
-                return Err(io::Error::other(
-                    "streams cannot be written to an RDB file yet",
-                ));
-            }
+            Data::Stream(stream) => self.stream(stream),
         }
-        self.maybe_spill()
     }
-    // ANCHOR_END: rdb_entry
+    // ANCHOR_END: rdb_value
 
     /// Ends the file: the `EOF` opcode and the CRC-64 of every byte before the checksum, then
     /// flushes and hands the output back (for the caller to `sync_all` and rename).
@@ -222,7 +212,7 @@ impl<W: Write> RdbWriter<W> {
 
     // ANCHOR: rdb_length
     /// A length in the fewest bytes: 6 bits, 14 bits, 32 bits or 64 bits.
-    fn len(&mut self, n: u64) {
+    pub(super) fn len(&mut self, n: u64) {
         let b = &mut self.buf;
         if n < 1 << 6 {
             b.push(n as u8);
@@ -239,7 +229,7 @@ impl<W: Write> RdbWriter<W> {
 
     /// A string: an integer encoding if it spells an integer that fits 32 bits (and reads back
     /// as the same bytes), else its length and its bytes.
-    fn string(&mut self, s: &[u8]) -> io::Result<()> {
+    pub(super) fn string(&mut self, s: &[u8]) -> io::Result<()> {
         if s.len() <= 11
             && let Some(n) = canonical_int(s)
         {
@@ -262,7 +252,7 @@ impl<W: Write> RdbWriter<W> {
     // ANCHOR_END: rdb_length
 
     /// Bytes as they are: into the buffer, or past it straight to the output if they are big.
-    fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+    pub(super) fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
         if bytes.len() >= FLUSH_AT {
             self.spill()?;
             self.crc.update(bytes);
@@ -288,6 +278,34 @@ impl<W: Write> RdbWriter<W> {
         Ok(())
     }
 }
+
+/// The type byte of `data` as the writer writes it.
+fn value_type(data: &Data) -> u8 {
+    match data {
+        Data::Str(_) => TYPE_STRING,
+        Data::List(_) => TYPE_LIST_QUICKLIST_2,
+        Data::Set(_) => TYPE_SET,
+        Data::Hash(_) => TYPE_HASH,
+        Data::ZSet(_) => TYPE_ZSET_2,
+        Data::Stream(_) => TYPE_STREAM_LISTPACKS_2,
+    }
+}
+
+// ANCHOR: encode_value
+/// The RDB encoding of one value, its type byte and then the value, with no key, deadline or
+/// file around it: what a `DUMP` payload carries before its version and checksum.
+pub fn encode_value(data: &Data) -> Vec<u8> {
+    let mut w = RdbWriter {
+        out: Vec::new(),
+        buf: Vec::new(),
+        crc: Crc64::new(),
+    };
+    w.buf.push(value_type(data));
+    let written = w.value(data).and_then(|()| w.spill());
+    debug_assert!(written.is_ok(), "writing into a Vec cannot fail");
+    w.out
+}
+// ANCHOR_END: encode_value
 
 /// One planned list node.
 #[derive(Debug, PartialEq, Eq)]

@@ -329,6 +329,64 @@ impl Stream {
         self.nodes.values().flat_map(|n| n.entries.iter())
     }
 
+    /// The nodes, oldest first: each one's key (the ID of the first entry ever appended to it,
+    /// which an RDB file calls the node's master ID) and its entries.
+    pub fn nodes(&self) -> impl Iterator<Item = (StreamId, &[Entry])> + '_ {
+        self.nodes
+            .iter()
+            .map(|(key, n)| (*key, n.entries.as_slice()))
+    }
+
+    /// Appends a whole node as a snapshot holds it: its key `master`, its live `entries` in ID
+    /// order, how many entries it ever held (`appended`, deleted ones included) and the ID of
+    /// the last of those (`last`, perhaps a deleted one). The counters (`last_id` and the
+    /// others) are the caller's to set; only the length follows.
+    ///
+    /// # Errors
+    /// The node is empty, or out of order (an entry below `master`, IDs not ascending, a node
+    /// that does not start after the last one here); nothing is changed.
+    pub fn push_node(
+        &mut self,
+        master: StreamId,
+        entries: Vec<Entry>,
+        appended: usize,
+        last: StreamId,
+    ) -> Result<(), &'static str> {
+        let (Some(first), Some(tail)) = (entries.first(), entries.last()) else {
+            return Err("a stream node with no entries");
+        };
+        let after_previous = self
+            .nodes
+            .values()
+            .next_back()
+            .is_none_or(|n| n.last < master);
+        let ascending = entries.windows(2).all(|w| w[0].id < w[1].id);
+        if !after_previous || !ascending || first.id < master || tail.id > last {
+            return Err("stream entries out of order");
+        }
+        // The same estimate `append` keeps: a header and the first entry's fields, then each
+        // entry's elements.
+        let header = 16
+            + first
+                .elements()
+                .step_by(2)
+                .map(element_bytes)
+                .sum::<usize>();
+        let bytes = entries
+            .iter()
+            .map(|e| 8 + e.elements().map(element_bytes).sum::<usize>())
+            .sum::<usize>();
+        self.len += entries.len();
+        let node = Node {
+            appended: appended.max(entries.len()),
+            entries,
+            bytes: header + bytes,
+            last,
+        };
+        self.nodes.insert(master, node);
+        Ok(())
+    }
+
     /// Roughly the heap bytes this stream holds (`MEMORY USAGE`).
     pub fn heap_bytes(&self) -> usize {
         const ALLOC: usize = 16;

@@ -135,3 +135,50 @@ fn lag_is_known_until_a_hole_is_ahead() {
     s.advance_group(&mut g2, StreamId::new(5, 0));
     assert_eq!(g2.entries_read, 5);
 }
+
+#[test]
+fn whole_nodes_are_pushed_in_order_only() {
+    let e = |ms: u64| Entry::new(StreamId::new(ms, 0), &[b"f", b"v"]);
+    let mut s = Stream::new();
+    assert!(
+        s.push_node(StreamId::new(1, 0), vec![], 0, StreamId::new(1, 0))
+            .is_err()
+    );
+    // Entry 1 was deleted: the node's key and count still say it was there.
+    s.push_node(
+        StreamId::new(1, 0),
+        vec![e(2), e(3)],
+        3,
+        StreamId::new(3, 0),
+    )
+    .unwrap();
+    assert_eq!((s.len(), s.node_count()), (2, 1));
+    for (master, entries, last) in [
+        (3, vec![e(4)], 4), // starts at the last ID of the node before
+        (4, vec![e(6), e(5)], 6),
+        (5, vec![e(4)], 5), // an entry below its key
+        (5, vec![e(6)], 5), // past its own last ID
+    ] {
+        let (master, last) = (StreamId::new(master, 0), StreamId::new(last, 0));
+        assert!(s.push_node(master, entries, 1, last).is_err());
+    }
+    s.push_node(
+        StreamId::new(4, 0),
+        vec![e(4), e(5)],
+        3,
+        StreamId::new(6, 0),
+    )
+    .unwrap();
+    assert_eq!(
+        s.nodes().map(|(k, n)| (k.ms, n.len())).collect::<Vec<_>>(),
+        [(1, 2), (4, 2)]
+    );
+    // The last node counts its deleted entry 6: with room for 3, it is full.
+    let limits = NodeLimits {
+        max_entries: 3,
+        max_bytes: 0,
+    };
+    s.append(StreamId::new(9, 0), &[b"f", b"v"], limits);
+    assert_eq!(s.node_count(), 3);
+    assert_eq!(s.range(StreamId::MIN, StreamId::MAX).count(), 5);
+}
