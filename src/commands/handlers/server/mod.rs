@@ -12,6 +12,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::parse_i64;
+use crate::commands::acl::categories;
 use crate::commands::registry::{CommandSpec, NO_KEYS, Subcommand, flags, flags::*};
 use crate::commands::{ClientContext, Registry, Shared, docs};
 use crate::engine::store::glob_match;
@@ -274,35 +275,11 @@ pub fn slowlog(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Valu
 
 // ---------------------------------------------------------------------------------- COMMAND
 
-/// The ACL categories Redis would list for a command, derived from its flags.
+/// The ACL categories of a command, as `COMMAND INFO` prints them.
 fn acl_categories(spec: &CommandSpec) -> Vec<Value> {
-    let mut cats = Vec::new();
-    let mut add = |c: &'static str| cats.push(Value::simple(c));
-    if spec.has(WRITE) {
-        add("@write");
-    }
-    if spec.has(READONLY) {
-        add("@read");
-    }
-    if spec.has(ADMIN) {
-        add("@admin");
-        add("@dangerous");
-    }
-    if spec.has(PUBSUB) {
-        add("@pubsub");
-    }
-    if spec.has(BLOCKING) {
-        add("@blocking");
-    }
-    if spec.has(FAST) {
-        add("@fast");
-    } else {
-        add("@slow");
-    }
-    if spec.has(CONNECTION) {
-        add("@connection");
-    }
-    cats
+    categories::names(categories::of_command(spec))
+        .map(|name| Value::Simple(format!("@{name}").into()))
+        .collect()
 }
 
 // ANCHOR: command_entry
