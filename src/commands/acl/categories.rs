@@ -10,7 +10,9 @@
 //! follow is listed in [`EXCEPTIONS`], and a differential test holds the result to a real
 //! `redis-server`'s `COMMAND INFO` and `ACL CAT`.
 
-use crate::commands::docs;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use crate::commands::registry::{CommandSpec, Subcommand, flags};
 
 /// A set of categories, one bit each, in [`NAMES`] order.
@@ -155,10 +157,28 @@ fn finish(full_name: &str, mut categories: Categories) -> Categories {
     categories
 }
 
+/// The command table's group of each command, by lower-case name: its `== group ==` lines,
+/// read here rather than through `commands::docs`. That module uses the registry, and the ACL
+/// is part of the machinery the registry knots with (`tests/layers.rs`), which may use no module
+/// that uses it. A subcommand is in its container's group, as the table's own test insists.
 fn group_of(full_name: &str) -> Categories {
-    docs::table()
-        .get(full_name)
-        .map_or(0, |entry| of_group(entry.group))
+    static GROUPS: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+    let groups = GROUPS.get_or_init(|| {
+        let mut group = "generic";
+        let mut groups = HashMap::new();
+        for line in include_str!("../docs/table.txt").lines() {
+            if let Some(name) = line.strip_prefix("== ").and_then(|g| g.strip_suffix(" ==")) {
+                group = name;
+            } else if line.starts_with(|c: char| c.is_ascii_alphabetic())
+                && let Some(command) = line.split_whitespace().next()
+            {
+                groups.insert(command.to_ascii_lowercase(), group);
+            }
+        }
+        groups
+    });
+    let command = full_name.split('|').next().unwrap_or(full_name);
+    groups.get(command).map_or(0, |group| of_group(group))
 }
 
 // ANCHOR: of_command

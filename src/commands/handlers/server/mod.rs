@@ -1,4 +1,5 @@
-//! Server commands: `INFO`, `CONFIG`, `COMMAND`, `TIME`, `SLOWLOG`, `LATENCY`, `SHUTDOWN`, `DEBUG`.
+//! Server commands: `INFO`, `CONFIG`, `COMMAND`, `TIME`, `SLOWLOG`, `LATENCY`, `SHUTDOWN`, `DEBUG`,
+//! `ACL`.
 //!
 //! Go original: none (go-redis had no server introspection). Explained in: book chapter
 //! "Talking to real clients".
@@ -7,7 +8,7 @@
 //! the registry, `CONFIG GET` the configuration table, `INFO` the live counters.
 //!
 //! This file holds the small commands and `COMMAND`; `CONFIG` is in `config.rs`, `LATENCY` in
-//! `latency.rs`, and `INFO` with the figures it gathers in `info.rs`.
+//! `latency.rs`, `ACL` in `acl.rs`, and `INFO` with the figures it gathers in `info.rs`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -19,6 +20,7 @@ use crate::engine::store::glob_match;
 use crate::persistence::rdb::ShutdownSave;
 use crate::protocol::resp::Value;
 
+pub mod acl;
 mod config;
 mod debug;
 mod replication;
@@ -69,6 +71,7 @@ const MEMORY_SUBCOMMANDS: &[Subcommand] = &[
 
 /// Registers this family's commands.
 pub fn register(r: &mut Registry) {
+    acl::register(r);
     r.client("info", info, -1, LOADING | STALE, NO_KEYS);
     r.client(
         "config",
