@@ -25,19 +25,23 @@ pub struct Access {
 }
 
 impl Access {
-    const R: Access = Access {
+    /// Reads the value.
+    pub const R: Access = Access {
         read: true,
         write: false,
     };
-    const W: Access = Access {
+    /// Writes the value, or deletes it.
+    pub const W: Access = Access {
         read: false,
         write: true,
     };
-    const RW: Access = Access {
+    /// Reads and writes.
+    pub const RW: Access = Access {
         read: true,
         write: true,
     };
-    const NONE: Access = Access {
+    /// Neither: only looks at whether it is there.
+    pub const NONE: Access = Access {
         read: false,
         write: false,
     };

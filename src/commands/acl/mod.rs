@@ -144,13 +144,22 @@ impl Acl {
     }
 }
 
-/// A stand-in user for a connection that has not run a command yet: generation 0 never
-/// matches, so its first command fetches the real one.
+/// The user of a context no connection drives (the AOF replay, a replica's master, a tool),
+/// and of a connection until its first command fetches its real one (generation 0 never
+/// matches): every right, as Redis's clients without a user have.
 pub fn placeholder_user() -> Arc<User> {
     static PLACEHOLDER: OnceLock<Arc<User>> = OnceLock::new();
     PLACEHOLDER
-        .get_or_init(|| Arc::new(User::new(b"default", false)))
+        .get_or_init(|| Arc::new(User::default_user(&CommandTable::default(), None)))
         .clone()
+}
+
+/// True if `user` may name any key at all, the test Redis puts to `SORT ... BY pattern` and
+/// `GET pattern`: the keys those patterns make are read unchecked.
+pub fn may_name_any_key(user: &User) -> bool {
+    user.selectors
+        .iter()
+        .any(|s| s.permits_key(b"*", keys::Access::NONE))
 }
 
 // ---------------------------------------------------------------------------- the check
