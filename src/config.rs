@@ -126,6 +126,8 @@ pub struct Config {
     /// `rename-command NAME NEWNAME` lines, applied to the registry at start-up
     /// (an empty new name disables the command).
     pub rename_commands: Vec<(String, String)>,
+    /// `user name rule...` lines of the config file: users to create at start-up.
+    pub users: Vec<Vec<String>>,
     /// The config file this configuration was read from, if any (`INFO server`'s `config_file`).
     pub config_file: Option<PathBuf>,
     /// Largest bulk string a client may send (`proto-max-bulk-len`, 512 MB).
@@ -193,6 +195,7 @@ impl Default for Config {
             slowlog_max_len: 128,
             protected_mode: true,
             rename_commands: Vec::new(),
+            users: Vec::new(),
             config_file: None,
             proto_max_bulk_len: 512 * 1024 * 1024,
             hll_sparse_max_bytes: 3000,
@@ -327,6 +330,13 @@ impl Config {
                 return Err("rename-command needs a command name and a new name".into());
             };
             self.rename_commands.push((from.clone(), to.clone()));
+            return Ok(());
+        }
+        if name == "user" {
+            if words.is_empty() {
+                return Err("user needs a name".into());
+            }
+            self.users.push(words.to_vec());
             return Ok(());
         }
         // Every other setting takes one value; `save 3600 1 300 100` is one value of words.

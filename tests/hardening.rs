@@ -296,3 +296,183 @@ fn a_panic_in_one_client_closes_only_that_client() {
     // The panicking client's half-open socket is gone too.
     let _ = doomed.stream.shutdown(Shutdown::Both);
 }
+
+/// Commands that name `key` (and `public:dst`, a key the user may use) in every way a command
+/// can: reading, writing, moving, counting, watching, blocking.
+fn reaching_for(key: &str) -> Vec<Vec<String>> {
+    let lines = [
+        "GET {k}",
+        "SET {k} v",
+        "APPEND {k} v",
+        "STRLEN {k}",
+        "EXISTS public:dst {k}",
+        "TYPE {k}",
+        "TTL {k}",
+        "PTTL {k}",
+        "OBJECT ENCODING {k}",
+        "DUMP {k}",
+        "RENAME {k} public:dst",
+        "RENAME public:dst {k}",
+        "COPY {k} public:dst",
+        "LMOVE {k} public:dst LEFT LEFT",
+        "SMOVE {k} public:dst m",
+        "SUNIONSTORE public:dst {k}",
+        "ZUNIONSTORE public:dst 1 {k}",
+        "ZINTERCARD 1 {k}",
+        "LMPOP 1 {k} LEFT",
+        "BLPOP {k} 0.01",
+        "XREAD STREAMS {k} 0",
+        "MGET public:dst {k}",
+        "MSET public:dst v {k} v",
+        "DEL public:dst {k}",
+        "UNLINK {k}",
+        "EXPIRE {k} 100",
+        "PERSIST {k}",
+        "TOUCH {k}",
+        "WATCH {k}",
+        "GETDEL {k}",
+        "HGETALL {k}",
+        "LRANGE {k} 0 -1",
+        "SMEMBERS {k}",
+        "ZRANGE {k} 0 -1",
+        "PFCOUNT {k}",
+        "PFMERGE public:dst {k}",
+        "BITOP OR public:dst {k}",
+        "BITCOUNT {k}",
+        "SETRANGE {k} 0 x",
+        "INCR {k}",
+        "MEMORY USAGE {k}",
+    ];
+    lines
+        .iter()
+        .map(|l| l.replace("{k}", key).split(' ').map(String::from).collect())
+        .collect()
+}
+
+#[test]
+fn a_user_without_rights_to_a_key_cannot_read_write_or_detect_it() {
+    let s = start();
+    let mut admin = s.client();
+    admin.assert(&["SET", "secret:there", "treasure"], "+OK\r\n");
+    admin.assert(
+        &[
+            "ACL",
+            "SETUSER",
+            "mallory",
+            "on",
+            ">pw",
+            "~public:*",
+            "&public:*",
+            "+@read",
+            "+@write",
+            "+@blocking",
+            "+@pubsub",
+            "+@connection",
+            "+@transaction",
+            "-@dangerous",
+            "-scan",
+            "-randomkey",
+            "-dbsize",
+            "-pubsub",
+            "+object",
+        ],
+        "+OK\r\n",
+    );
+    let mut m = s.client();
+    m.assert(&["AUTH", "mallory", "pw"], "+OK\r\n");
+    let noperm_key =
+        "-NOPERM this user has no permissions to access one of the keys used as arguments\r\n";
+    for (there, missing) in reaching_for("secret:there")
+        .into_iter()
+        .zip(reaching_for("secret:missing"))
+    {
+        let words: Vec<&str> = there.iter().map(String::as_str).collect();
+        let reply = String::from_utf8_lossy(&m.cmd(&words)).into_owned();
+        assert!(reply.starts_with("-NOPERM"), "{words:?} answered {reply:?}");
+        assert!(
+            !reply.contains("secret"),
+            "{words:?} names the key: {reply:?}"
+        );
+        let other: Vec<&str> = missing.iter().map(String::as_str).collect();
+        // An existing key and a missing one are refused alike: the refusal tells nothing.
+        assert_eq!(
+            reply,
+            String::from_utf8_lossy(&m.cmd(&other)),
+            "{words:?} and {other:?}"
+        );
+        assert_eq!(reply, noperm_key, "{words:?}");
+    }
+    // Inside a transaction too, and the transaction is then refused whole.
+    m.assert(&["MULTI"], "+OK\r\n");
+    m.assert(&["GET", "secret:there"], noperm_key);
+    m.assert(&["SET", "public:dst", "v"], "+QUEUED\r\n");
+    m.assert(
+        &["EXEC"],
+        "-EXECABORT Transaction discarded because of previous errors.\r\n",
+    );
+    // Commands that list keys whatever their names are not the user's at all.
+    for cmd in [
+        &["SCAN", "0"][..],
+        &["RANDOMKEY"],
+        &["KEYS", "*"],
+        &["DBSIZE"],
+    ] {
+        let reply = String::from_utf8_lossy(&m.cmd(cmd)).into_owned();
+        assert!(
+            reply.starts_with("-NOPERM this user has no permissions to run"),
+            "{cmd:?}"
+        );
+    }
+    // Channels: neither listening nor speaking outside `public:*`, not even by pattern.
+    let noperm_channel =
+        "-NOPERM this user has no permissions to access one of the channels used as arguments\r\n";
+    m.assert(&["PUBLISH", "secret", "m"], noperm_channel);
+    m.assert(&["SUBSCRIBE", "public:a", "secret"], noperm_channel);
+    m.assert(&["PSUBSCRIBE", "*"], noperm_channel);
+    m.assert(
+        &["PSUBSCRIBE", "public:*"],
+        "*3\r\n$10\r\npsubscribe\r\n$8\r\npublic:*\r\n:1\r\n",
+    );
+    // Nothing was touched.
+    admin.assert(&["GET", "secret:there"], "$8\r\ntreasure\r\n");
+    admin.assert(&["EXISTS", "secret:missing"], ":0\r\n");
+    admin.assert(&["TTL", "secret:there"], ":-1\r\n");
+}
+
+#[test]
+fn acl_rules_that_are_hostile_input_are_refused_without_harm() {
+    let s = start();
+    let mut c = s.client();
+    let long = "x".repeat(100_000);
+    for rule in [
+        &format!(">{long}")[..],
+        "~\u{0}",
+        "%",
+        "%~",
+        "(",
+        ")",
+        "()",
+        "(((",
+        "+|",
+        "+@",
+        "-@",
+        "#",
+        "!",
+        "<",
+        "&",
+        "~",
+    ] {
+        let reply = c.cmd(&["ACL", "SETUSER", "h", rule]);
+        assert!(
+            reply.starts_with(b"+OK") || reply.starts_with(b"-ERR"),
+            "{rule:?}: {:?}",
+            String::from_utf8_lossy(&reply)
+        );
+    }
+    // A selector that opens and never closes names the word it began at.
+    c.assert(
+        &["ACL", "SETUSER", "h", "(+get", "~a"],
+        "-ERR Unmatched parenthesis in acl selector starting at '(+get'.\r\n",
+    );
+    c.assert(&["PING"], "+PONG\r\n");
+}

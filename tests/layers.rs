@@ -39,7 +39,9 @@ const LAYERS: &[&[&str]] = &[
 /// refer to each other by nature: `Shared` holds the `Registry`, whose handlers take `&Shared`.
 /// Go keeps such a knot in one package; here it is split into files for reading, and the rule
 /// is that nothing else joins it: `handlers`, `effects`, `clients`, `limits` and `errors` use
-/// the knot and it uses none of them but the last three.
+/// the knot and it uses none of them but the last three. The ACL belongs to it as the counters
+/// do: `Shared` holds the users, a `ClientContext` its user, the dispatcher asks it about every
+/// command, and it reads the registry's entries to answer.
 const KNOTS: &[(&str, &[&str])] = &[(
     "commands",
     &[
@@ -50,6 +52,7 @@ const KNOTS: &[(&str, &[&str])] = &[(
         "blocking",
         "pubsub",
         "stats",
+        "acl",
     ],
 )];
 

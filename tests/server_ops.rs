@@ -352,7 +352,7 @@ fn command_describes_the_registry() {
     c.assert(
         &["COMMAND", "INFO", "get", "nosuch"],
         "*2\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n\
-         *2\r\n+@read\r\n+@fast\r\n*0\r\n*0\r\n*0\r\n$-1\r\n",
+         *3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n*0\r\n*0\r\n$-1\r\n",
     );
     c.assert(
         &["COMMAND", "GETKEYS", "set", "a", "b"],
@@ -382,7 +382,7 @@ fn command_describes_the_registry() {
     c.assert(
         &["COMMAND", "INFO", "get"],
         "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n\
-         ~2\r\n+@read\r\n+@fast\r\n~0\r\n~0\r\n~0\r\n",
+         ~3\r\n+@read\r\n+@string\r\n+@fast\r\n~0\r\n~0\r\n~0\r\n",
     );
     let summary = rust_redis::commands::docs::table()
         .get("get")

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::commands::ClientHandle;
+use crate::commands::acl::placeholder_user;
+use crate::commands::acl::user::User;
 use crate::engine::store::{Key, WatchFlag, WatchTable};
 use crate::protocol::resp::{Protocol, Value};
 
@@ -21,6 +23,11 @@ pub struct ClientContext {
     pub protocol: Protocol,
     /// False until `AUTH` succeeds when a password is required.
     pub authenticated: bool,
+    /// The user this connection runs as, as the ACL stood at `acl_generation`.
+    pub user: Arc<User>,
+    /// The ACL's generation when `user` was fetched: if the ACL's is newer, the dispatcher
+    /// fetches the user again before checking anything.
+    pub acl_generation: u64,
     /// The selected database (`SELECT`), 0 at first.
     pub db: usize,
     /// Commands queued since `MULTI`; `None` outside a transaction.
@@ -75,6 +82,8 @@ impl ClientContext {
             handle,
             protocol: Protocol::Resp2,
             authenticated,
+            user: placeholder_user(),
+            acl_generation: 0,
             db: 0,
             multi: None,
             multi_error: false,

@@ -63,6 +63,8 @@ pub struct ClientState {
     pub resp: u8,
     /// Ran `MONITOR`.
     pub monitor: bool,
+    /// The user it is logged in as (`CLIENT LIST`'s `user=`, and whom `ACL DELUSER` closes).
+    pub user: Vec<u8>,
     /// This client's share of `INFO commandstats`, by full command name: a handful of entries
     /// for most clients, so a short list beats a map.
     pub commands: Vec<(&'static str, CommandStats)>,
@@ -155,6 +157,8 @@ impl ClientHandle {
             state: Mutex::new(ClientState {
                 multi: -1,
                 resp: 2,
+                // Every connection starts as `default`, as in Redis.
+                user: b"default".to_vec(),
                 ..ClientState::default()
             }),
         }
@@ -217,7 +221,7 @@ impl ClientHandle {
         format!(
             "id={} addr={} laddr={} fd={} name={} age={age} idle={idle} flags={} db={} sub={} psub={} \
              ssub=0 multi={} qbuf={qbuf} qbuf-free=0 argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 \
-             tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
+             tot-mem=0 events=r cmd={} user={} redir=-1 resp={}",
             self.id,
             self.addr,
             self.local_addr,
@@ -233,6 +237,7 @@ impl ClientHandle {
             } else {
                 st.last_cmd
             },
+            String::from_utf8_lossy(&st.user),
             st.resp,
         )
     }

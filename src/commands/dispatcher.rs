@@ -80,6 +80,10 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
             Value::error("NOAUTH Authentication required."),
         );
     }
+    if let Some(refusal) = super::acl::check(shared, client, spec, name, argv) {
+        client.multi_error |= client.multi.is_some();
+        return shared.rejected(client, Some(name), refusal);
+    }
     if client.in_pubsub_mode() && !spec.has(flags::PUBSUB_OK) {
         let refusal = Value::error_owned(format!(
             "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
@@ -540,6 +544,10 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
             replies.push(unknown_command(argv));
             continue;
         };
+        if let Some(refusal) = super::acl::recheck(shared, client, spec, argv) {
+            replies.push(refusal);
+            continue;
+        }
         shared.monitor_feed(client, argv);
         let started = Instant::now();
         let mark = effects.len();

@@ -8,6 +8,7 @@
 //! gets no store at all. The type system so enforces design
 //! invariant 1: a handler cannot write through a read guard, and none can lock the store itself.
 
+pub mod acl;
 pub mod blocking;
 pub mod client;
 pub mod clients;

@@ -348,6 +348,11 @@ impl Registry {
         self.commands.values()
     }
 
+    /// Every entry under its original name, whatever `rename-command` did (the ACL's view).
+    pub fn iter_internal(&self) -> impl Iterator<Item = &CommandSpec> {
+        self.internal.values()
+    }
+
     /// Number of commands.
     pub fn len(&self) -> usize {
         self.commands.len()

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use super::Registry;
+use super::acl::Acl;
 use super::blocking::Blocking;
 use super::clients::ClientTable;
 use super::pubsub::PubSub;
@@ -72,6 +73,8 @@ pub struct Shared {
     pub role: Role,
     /// The command table.
     pub registry: Registry,
+    /// Users and their rights.
+    pub acl: Acl,
     /// Settings; `CONFIG SET` changes some at run time.
     pub config: RwLock<Config>,
     /// The append-only file.
@@ -134,6 +137,7 @@ impl Shared {
                 role
             },
             store: Arc::new(RwLock::new(store)),
+            acl: Acl::new(&registry, config.requirepass.as_deref()),
             registry,
             rdb: Rdb::new(&config),
             config: RwLock::new(config),

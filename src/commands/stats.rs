@@ -164,6 +164,15 @@ impl Stats {
     }
 }
 
+/// True for a word Redis keeps out of the slow log: a password (`AUTH`, `HELLO ... AUTH u p`)
+/// or a user's rules (`ACL SETUSER`), which may hold passwords too.
+fn redacted(argv: &[Vec<u8>], i: usize) -> bool {
+    let is = |at: usize, word: &[u8]| argv.get(at).is_some_and(|a| a.eq_ignore_ascii_case(word));
+    (is(0, b"auth") && i > 0)
+        || (is(0, b"acl") && is(1, b"setuser") && i > 1)
+        || (is(0, b"hello") && i >= 3 && (is(i - 1, b"auth") || is(i - 2, b"auth")))
+}
+
 /// Shortens a command for the slow log as Redis does: past 32 words the last says how many
 /// more there were, and a word past 128 bytes says how many bytes were cut.
 fn slowlog_argv(argv: &[Vec<u8>]) -> Vec<Vec<u8>> {
@@ -174,6 +183,8 @@ fn slowlog_argv(argv: &[Vec<u8>]) -> Vec<Vec<u8>> {
     for (i, arg) in argv.iter().take(shown).enumerate() {
         if i == MAX_ARGS - 1 && argv.len() > MAX_ARGS {
             out.push(format!("... ({} more arguments)", argv.len() - MAX_ARGS + 1).into_bytes());
+        } else if redacted(argv, i) {
+            out.push(b"(redacted)".to_vec());
         } else if arg.len() > MAX_BYTES {
             let mut a = arg[..MAX_BYTES].to_vec();
             a.extend_from_slice(format!("... ({} more bytes)", arg.len() - MAX_BYTES).as_bytes());
@@ -341,6 +352,34 @@ mod tests {
         let got = slowlog_argv(&many);
         assert_eq!(got.len(), 32);
         assert_eq!(got[31], b"... (9 more arguments)");
+    }
+
+    #[test]
+    fn slowlog_hides_passwords_and_acl_rules() {
+        let words =
+            |w: &[&str]| -> Vec<Vec<u8>> { w.iter().map(|s| s.as_bytes().to_vec()).collect() };
+        let hidden = |w: &[&str]| slowlog_argv(&words(w));
+        assert_eq!(
+            hidden(&["AUTH", "u", "p"]),
+            words(&["AUTH", "(redacted)", "(redacted)"])
+        );
+        assert_eq!(
+            hidden(&["acl", "setuser", "u", ">p"]),
+            words(&["acl", "setuser", "(redacted)", "(redacted)"])
+        );
+        assert_eq!(
+            hidden(&["HELLO", "3", "AUTH", "u", "p", "SETNAME", "n"]),
+            words(&[
+                "HELLO",
+                "3",
+                "AUTH",
+                "(redacted)",
+                "(redacted)",
+                "SETNAME",
+                "n"
+            ])
+        );
+        assert_eq!(hidden(&["ACL", "LIST"]), words(&["ACL", "LIST"]));
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
             "Cannot set the scheduling policy of client {id}: {e}"
         );
     }
-    let authenticated = config.requirepass.is_none();
+    let authenticated = shared.acl.default_needs_no_password();
     let mut client = ClientContext::new(handle, authenticated);
     // A bug in one handler must cost one connection, not the server: the panic unwinds to
     // here, the client is closed, and every lock it held is released on the way (the store's

@@ -111,14 +111,12 @@ pub fn accept_loop(shared: Arc<Shared>, mut listener: TcpListener) {
                 continue;
             }
         };
-        let (maxclients, protected, has_password) = {
+        let (maxclients, protected) = {
             let config = shared.config.read().unwrap_or_else(|p| p.into_inner());
-            (
-                config.maxclients,
-                config.protected_mode,
-                config.requirepass.is_some(),
-            )
+            (config.maxclients, config.protected_mode)
         };
+        // As in Redis, protected mode asks whether `default` needs a password, whoever set it.
+        let has_password = !shared.acl.default_user().nopass;
         // Counted here, before the thread exists, so a burst of connects cannot overshoot.
         if shared.stats.connected.load(Ordering::SeqCst) >= maxclients {
             shared

@@ -65,6 +65,7 @@ pub fn start(config: Config) -> anyhow::Result<Server> {
     let aof = Aof::new(&config);
     let store = Store::with_databases(config.databases);
     let shared = Arc::new(Shared::new(config, registry, store, aof, local_addr));
+    handlers::server::acl::load_at_startup(&shared).map_err(|e| anyhow::anyhow!("ACL: {e}"))?;
     // Replay before the listener thread exists: no client can see a half-loaded store.
     open_aof(&shared)?;
     shared.aof.attach_store(&shared.store);

@@ -8,6 +8,7 @@
 
 use super::parse_i64;
 use crate::commands::ClientHandle;
+use crate::commands::acl;
 use crate::commands::dispatcher::ReplyMode;
 use crate::commands::registry::{NO_KEYS, Subcommand, flags::*};
 use crate::commands::{ClientContext, Handler, Registry, Shared};
@@ -79,42 +80,12 @@ pub fn quit(_: &Shared, client: &mut ClientContext, _: &[Vec<u8>]) -> Value {
     Value::OK
 }
 
-// ANCHOR: constant_time_eq
-/// Compares a password attempt with the secret in time that depends only on the attempt's
-/// length, so timing the replies cannot reveal how many leading bytes were right. (An early
-/// `return` on the first differing byte would.)
-fn constant_time_eq(secret: &[u8], attempt: &[u8]) -> bool {
-    let mut diff = (secret.len() ^ attempt.len()) as u64;
-    for (i, &b) in attempt.iter().enumerate() {
-        let s = secret.get(i % secret.len().max(1)).copied().unwrap_or(0);
-        diff |= u64::from(s ^ b);
-    }
-    diff == 0
-}
-// ANCHOR_END: constant_time_eq
-
-const WRONGPASS: Value =
-    Value::error("WRONGPASS invalid username-password pair or user is disabled.");
-
-/// Checks `user`/`pass` against `requirepass`. There is one user, `default`, as in Redis
-/// without ACLs: with no password set it accepts any password (`nopass`).
-fn check_password(shared: &Shared, user: &[u8], pass: &[u8]) -> Result<(), Value> {
-    if user != b"default" {
-        return Err(WRONGPASS);
-    }
-    match shared.config().requirepass {
-        None => Ok(()),
-        Some(secret) if constant_time_eq(&secret, pass) => Ok(()),
-        Some(_) => Err(WRONGPASS),
-    }
-}
-
 // ANCHOR: auth
 /// `AUTH [username] password`.
 pub fn auth(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     let (user, pass): (&[u8], &[u8]) = match args {
         [pass] => {
-            if shared.config().requirepass.is_none() {
+            if shared.acl.default_user().nopass {
                 return Value::error(
                     "ERR AUTH <password> called without any password configured for the default \
                      user. \
@@ -126,11 +97,9 @@ pub fn auth(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Va
         [user, pass] => (user, pass),
         _ => return Value::syntax_error(),
     };
-    match check_password(shared, user, pass) {
-        Ok(()) => {
-            client.authenticated = true;
-            Value::OK
-        }
+    // The ACL logs a failure under the command's name.
+    match acl::authenticate(shared, client, user, pass, b"AUTH") {
+        Ok(()) => Value::OK,
         Err(e) => e,
     }
 }
@@ -179,11 +148,10 @@ pub fn hello(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> V
             ));
         }
     }
-    if let Some((user, pass)) = credentials {
-        if let Err(e) = check_password(shared, user, pass) {
-            return e;
-        }
-        client.authenticated = true;
+    if let Some((user, pass)) = credentials
+        && let Err(e) = acl::authenticate(shared, client, user, pass, b"HELLO")
+    {
+        return e;
     }
     if !client.authenticated {
         return Value::error(
@@ -228,7 +196,7 @@ pub fn reset(shared: &Shared, client: &mut ClientContext, _: &[Vec<u8>]) -> Valu
         .store(0, std::sync::atomic::Ordering::Relaxed);
     client.protocol = Protocol::Resp2;
     client.handle.set_name(b"");
-    client.authenticated = shared.config().requirepass.is_none();
+    acl::log_out(shared, client);
     Value::simple("RESET")
 }
 
@@ -521,6 +489,7 @@ fn client_kill(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) ->
     let mut laddr = None;
     let mut ty = None;
     let mut skipme = true;
+    let mut user = None;
     for pair in args.chunks(2) {
         let (opt, val) = (pair[0].to_ascii_lowercase(), &pair[1]);
         match opt.as_slice() {
@@ -540,7 +509,8 @@ fn client_kill(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) ->
                 }
             },
             b"user" => {
-                if val.as_slice() != b"default" {
+                user = Some(val.clone());
+                if shared.acl.user(val).is_none() {
                     return Value::error_owned(format!(
                         "ERR No such user '{}'",
                         String::from_utf8_lossy(val)
@@ -563,6 +533,7 @@ fn client_kill(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) ->
                 .as_ref()
                 .is_none_or(|a| c.local_addr.to_string() == *a)
             && ty.is_none_or(|t| t == type_of(shared, &c))
+            && user.as_ref().is_none_or(|u| c.state().user == *u)
             && !(skipme && c.id == client.id);
         if matches {
             kill(client, &c);
@@ -595,16 +566,6 @@ fn kill(me: &mut ClientContext, target: &ClientHandle) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_compare_by_content_and_length() {
-        assert!(constant_time_eq(b"secret", b"secret"));
-        assert!(!constant_time_eq(b"secret", b"secreT"));
-        assert!(!constant_time_eq(b"secret", b"secret2"));
-        assert!(!constant_time_eq(b"secret", b"secre"));
-        assert!(!constant_time_eq(b"secret", b""));
-        assert!(!constant_time_eq(b"ab", b"abab"));
-    }
 
     #[test]
     fn client_names_are_printable_without_spaces() {

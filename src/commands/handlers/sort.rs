@@ -11,6 +11,7 @@
 use std::cmp::Ordering;
 
 use super::{parse_i64, strtod};
+use crate::commands::acl::may_name_any_key;
 use crate::commands::registry::{KEY1, flags::*};
 use crate::commands::{Context, Effect, ReadContext, Registry};
 use crate::engine::store::{Data, Db, List, StoreError};
@@ -35,8 +36,9 @@ struct Options<'a> {
 }
 
 /// Parses `[BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA] [STORE dst]`,
-/// in any order; `STORE` only if `can_store`.
-fn options(args: &[Vec<u8>], can_store: bool) -> Result<Options<'_>, Value> {
+/// in any order; `STORE` only if `can_store`. A pattern reads keys no ACL check saw, so, as in
+/// Redis, `GET` and a `BY` with a `*` need a user who may name any key (`any_key`).
+fn options(args: &[Vec<u8>], can_store: bool, any_key: bool) -> Result<Options<'_>, Value> {
     let mut o = Options {
         desc: false,
         alpha: false,
@@ -64,10 +66,20 @@ fn options(args: &[Vec<u8>], can_store: bool) -> Result<Options<'_>, Value> {
                 i += 1;
             }
             b"by" if more >= 1 => {
+                if !any_key && args[i + 1].contains(&b'*') {
+                    return Err(Value::error(
+                        "ERR BY option of SORT denied due to insufficient ACL permissions.",
+                    ));
+                }
                 o.by = Some(&args[i + 1]);
                 i += 1;
             }
             b"get" if more >= 1 => {
+                if !any_key {
+                    return Err(Value::error(
+                        "ERR GET option of SORT denied due to insufficient ACL permissions.",
+                    ));
+                }
                 o.gets.push(&args[i + 1]);
                 i += 1;
             }
@@ -227,7 +239,8 @@ fn reply(entries: Vec<Option<&[u8]>>) -> Value {
 /// `SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA]`: `SORT`
 /// without `STORE`, so it may run on a read-only replica.
 pub fn sort_ro(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
-    match options(&args[1..], false).and_then(|o| sorted(ctx.db, ctx.now, &args[0], &o)) {
+    let any_key = may_name_any_key(&ctx.client.user);
+    match options(&args[1..], false, any_key).and_then(|o| sorted(ctx.db, ctx.now, &args[0], &o)) {
         Ok(entries) => reply(entries),
         Err(e) => e,
     }
@@ -240,7 +253,7 @@ pub fn sort_ro(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
 /// string; an empty result deletes `destination`), logged as `DEL` plus `RPUSH`, and the reply
 /// is its length.
 pub fn sort(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
-    let o = match options(&args[1..], true) {
+    let o = match options(&args[1..], true, may_name_any_key(&ctx.client.user)) {
         Ok(o) => o,
         Err(e) => return e,
     };

@@ -466,6 +466,18 @@ impl PubSub {
             .collect()
     }
 
+    /// The channels and the patterns the client `id` is subscribed to (the ACL closes a
+    /// subscriber whose rights to them were taken away).
+    pub fn subscriptions_of(&self, id: u64) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        let subs = self.subs();
+        subs.clients.get(&id).map_or_else(Default::default, |c| {
+            (
+                c.channels.iter().cloned().collect(),
+                c.patterns.iter().cloned().collect(),
+            )
+        })
+    }
+
     /// `PUBSUB NUMPAT`: distinct patterns subscribed to.
     pub fn numpat(&self) -> usize {
         self.subs().patterns.len()

@@ -140,6 +140,10 @@ fn config_set(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Valu
     shared
         .maxmemory
         .store(new.maxmemory, std::sync::atomic::Ordering::Relaxed);
+    // As in Redis, setting it (even to the same value) makes it `default`'s one password again.
+    if seen.iter().any(|n| n == "requirepass") {
+        shared.acl.set_default_password(new.requirepass.as_deref());
+    }
     shared.role.configure(&new);
     shared.stats.configure(&new);
     shared

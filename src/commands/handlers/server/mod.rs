@@ -1,4 +1,5 @@
-//! Server commands: `INFO`, `CONFIG`, `COMMAND`, `TIME`, `SLOWLOG`, `LATENCY`, `SHUTDOWN`, `DEBUG`.
+//! Server commands: `INFO`, `CONFIG`, `COMMAND`, `TIME`, `SLOWLOG`, `LATENCY`, `SHUTDOWN`, `DEBUG`,
+//! `ACL`.
 //!
 //! Go original: none (go-redis had no server introspection). Explained in: book chapter
 //! "Talking to real clients".
@@ -7,17 +8,19 @@
 //! the registry, `CONFIG GET` the configuration table, `INFO` the live counters.
 //!
 //! This file holds the small commands and `COMMAND`; `CONFIG` is in `config.rs`, `LATENCY` in
-//! `latency.rs`, and `INFO` with the figures it gathers in `info.rs`.
+//! `latency.rs`, `ACL` in `acl.rs`, and `INFO` with the figures it gathers in `info.rs`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::parse_i64;
+use crate::commands::acl::categories;
 use crate::commands::registry::{CommandSpec, NO_KEYS, Subcommand, flags, flags::*};
 use crate::commands::{ClientContext, Registry, Shared, docs};
 use crate::engine::store::glob_match;
 use crate::persistence::rdb::ShutdownSave;
 use crate::protocol::resp::Value;
 
+pub mod acl;
 mod config;
 mod debug;
 mod replication;
@@ -68,6 +71,7 @@ const MEMORY_SUBCOMMANDS: &[Subcommand] = &[
 
 /// Registers this family's commands.
 pub fn register(r: &mut Registry) {
+    acl::register(r);
     r.client("info", info, -1, LOADING | STALE, NO_KEYS);
     r.client(
         "config",
@@ -274,35 +278,11 @@ pub fn slowlog(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Valu
 
 // ---------------------------------------------------------------------------------- COMMAND
 
-/// The ACL categories Redis would list for a command, derived from its flags.
+/// The ACL categories of a command, as `COMMAND INFO` prints them.
 fn acl_categories(spec: &CommandSpec) -> Vec<Value> {
-    let mut cats = Vec::new();
-    let mut add = |c: &'static str| cats.push(Value::simple(c));
-    if spec.has(WRITE) {
-        add("@write");
-    }
-    if spec.has(READONLY) {
-        add("@read");
-    }
-    if spec.has(ADMIN) {
-        add("@admin");
-        add("@dangerous");
-    }
-    if spec.has(PUBSUB) {
-        add("@pubsub");
-    }
-    if spec.has(BLOCKING) {
-        add("@blocking");
-    }
-    if spec.has(FAST) {
-        add("@fast");
-    } else {
-        add("@slow");
-    }
-    if spec.has(CONNECTION) {
-        add("@connection");
-    }
-    cats
+    categories::names(categories::of_command(spec))
+        .map(|name| Value::Simple(format!("@{name}").into()))
+        .collect()
 }
 
 // ANCHOR: command_entry
