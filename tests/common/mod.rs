@@ -399,8 +399,9 @@ impl RealRedis {
                 .spawn()
                 .expect("spawn redis-server");
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            let pid = child.id();
             let up = wait_until(Duration::from_secs(10), || {
-                child.try_wait().ok().flatten().is_some() || TcpStream::connect(addr).is_ok()
+                child.try_wait().ok().flatten().is_some() || answers_as(addr, pid)
             });
             if up && child.try_wait().ok().flatten().is_none() {
                 return Some(RealRedis {
@@ -415,6 +416,35 @@ impl RealRedis {
         }
         panic!("redis-server did not start");
     }
+}
+
+/// True if the server at `addr` is the process `pid`: a port found free may be taken by
+/// another server (of another test) before ours binds it, and then ours exits while the other
+/// answers.
+fn answers_as(addr: SocketAddr, pid: u32) -> bool {
+    let Ok(mut stream) = TcpStream::connect(addr) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    if stream.write_all(&encode(&[b"INFO", b"server"])).is_err() {
+        return false;
+    }
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 4096];
+    let wanted = format!("process_id:{pid}\r\n");
+    while let Ok(n) = std::io::Read::read(&mut stream, &mut buf) {
+        if n == 0 {
+            break;
+        }
+        reply.extend_from_slice(&buf[..n]);
+        if String::from_utf8_lossy(&reply).contains(&wanted) {
+            return true;
+        }
+        if reply.ends_with(b"\r\n\r\n") {
+            break;
+        }
+    }
+    false
 }
 
 impl Drop for RealRedis {
