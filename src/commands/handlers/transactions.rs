@@ -96,7 +96,8 @@ pub fn watch(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
         // already expired (but not yet deleted), or missing and later swapped in expired by
         // `SWAPDB`, did not change as far as the client could see, as in Redis.
         let live = ctx.db.contains(key, ctx.now);
-        ctx.watch.watch(db, key, &ctx.client.watch_flag);
+        let stale = ctx.db.is_stale(key, ctx.now);
+        ctx.watch.watch(db, key, &ctx.client.watch_flag, stale);
         ctx.client.watched.push((db, key.as_slice().into(), live));
     }
     Value::OK

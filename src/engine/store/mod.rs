@@ -260,6 +260,11 @@ impl Db {
         slot.get_mut(key)
     }
 
+    /// True if `key` is still stored but past its deadline: expired, not yet deleted.
+    pub fn is_stale(&self, key: &[u8], now: u64) -> bool {
+        self.is_expired(key, now)
+    }
+
     /// True if `key` exists and has not expired.
     pub fn contains(&self, key: &[u8], now: u64) -> bool {
         self.get(key, now).is_some()

@@ -24,9 +24,19 @@ pub type WatchFlag = Arc<AtomicBool>;
 /// the flag to set.
 #[derive(Default)]
 pub struct WatchTable {
-    keys: HashMap<Key, Vec<(usize, WatchFlag)>>,
+    keys: HashMap<Key, Vec<Watcher>>,
 }
 // ANCHOR_END: watch_table
+
+/// One client watching one key.
+struct Watcher {
+    db: usize,
+    flag: WatchFlag,
+    /// The key was past its deadline, not yet deleted, when watched: its deletion changes
+    /// nothing the client saw (Redis 7.0's `expired` mark of a watched key). Cleared by that
+    /// deletion, so any later change counts.
+    stale: AtomicBool,
+}
 
 impl WatchTable {
     /// True when nobody watches anything: the fast path of every write.
@@ -34,18 +44,23 @@ impl WatchTable {
         self.keys.is_empty()
     }
 
-    /// Adds `flag` as a watcher of `key` in database `db`.
-    pub fn watch(&mut self, db: usize, key: &[u8], flag: &WatchFlag) {
+    /// Adds `flag` as a watcher of `key` in database `db`; `stale` if the key is there but past
+    /// its deadline.
+    pub fn watch(&mut self, db: usize, key: &[u8], flag: &WatchFlag, stale: bool) {
         let list = self.keys.entry(key.into()).or_default();
-        if !list.iter().any(|(d, f)| *d == db && Arc::ptr_eq(f, flag)) {
-            list.push((db, flag.clone()));
+        if !list.iter().any(|w| w.db == db && Arc::ptr_eq(&w.flag, flag)) {
+            list.push(Watcher {
+                db,
+                flag: flag.clone(),
+                stale: AtomicBool::new(stale),
+            });
         }
     }
 
     /// Removes `flag` from the watchers of `key` in database `db`.
     pub fn unwatch(&mut self, db: usize, key: &[u8], flag: &WatchFlag) {
         if let Some(list) = self.keys.get_mut(key) {
-            list.retain(|(d, f)| !(*d == db && Arc::ptr_eq(f, flag)));
+            list.retain(|w| !(w.db == db && Arc::ptr_eq(&w.flag, flag)));
             if list.is_empty() {
                 self.keys.remove(key);
             }
@@ -53,11 +68,16 @@ impl WatchTable {
     }
 
     // ANCHOR: touch
-    /// Marks every watcher of `key` in database `db`: their `EXEC` will fail.
-    pub fn touch(&self, db: usize, key: &[u8]) {
+    /// Marks every watcher of `key` in database `db`: their `EXEC` will fail. `gone` says the
+    /// key no longer exists after the change: for a watcher that watched it stale, that is
+    /// the deletion of a key it already could not see, and no change.
+    pub fn touch(&self, db: usize, key: &[u8], gone: bool) {
         if let Some(list) = self.keys.get(key) {
-            for (_, f) in list.iter().filter(|(d, _)| *d == db) {
-                f.store(true, Ordering::Relaxed);
+            for w in list.iter().filter(|w| w.db == db) {
+                if gone && w.stale.swap(false, Ordering::Relaxed) {
+                    continue;
+                }
+                w.flag.store(true, Ordering::Relaxed);
             }
         }
     }
@@ -68,9 +88,9 @@ impl WatchTable {
     /// by a flush), `SWAPDB` the keys that exist on either side of the swap.
     pub fn touch_where(&self, mut changed: impl FnMut(usize, &[u8]) -> bool) {
         for (k, list) in &self.keys {
-            for (db, f) in list {
-                if changed(*db, k) {
-                    f.store(true, Ordering::Relaxed);
+            for w in list {
+                if changed(w.db, k) {
+                    w.flag.store(true, Ordering::Relaxed);
                 }
             }
         }
