@@ -288,3 +288,33 @@ fn smove_of_a_member_the_destination_has_leaves_its_watchers_alone() {
     c.assert(&["SCARD", "dst"], ":2\r\n");
     c.assert(&["SMEMBERS", "src"], "*1\r\n$1\r\nb\r\n");
 }
+
+#[test]
+fn deleting_a_key_that_was_already_expired_when_watched_does_not_fail_exec() {
+    let s = start_with(|cfg| cfg.enable_debug_command = rust_redis::config::DebugCommand::Yes);
+    let mut c = s.client();
+    c.assert(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"], "+OK\r\n");
+    c.assert(&["SET", "x", "foo", "PX", "1"], "+OK\r\n");
+    let gone = wait_until(Duration::from_secs(2), || {
+        c.cmd(&["PTTL", "x"]) == b":-2\r\n"
+    });
+    assert!(gone, "x did not expire");
+    // x is past its deadline but still stored: watched stale, then deleted by a read.
+    c.assert(&["WATCH", "x"], "+OK\r\n");
+    c.assert(&["EXISTS", "x"], ":0\r\n");
+    c.assert(&["MULTI"], "+OK\r\n");
+    c.assert(&["PING"], "+QUEUED\r\n");
+    c.assert(&["EXEC"], "*1\r\n+PONG\r\n");
+    // A stale watched key that someone writes afterwards is a change like any other.
+    c.assert(&["SET", "y", "foo", "PX", "1"], "+OK\r\n");
+    let gone = wait_until(Duration::from_secs(2), || {
+        c.cmd(&["PTTL", "y"]) == b":-2\r\n"
+    });
+    assert!(gone, "y did not expire");
+    c.assert(&["WATCH", "y"], "+OK\r\n");
+    let mut other = s.client();
+    other.assert(&["SET", "y", "new"], "+OK\r\n");
+    c.assert(&["MULTI"], "+OK\r\n");
+    c.assert(&["PING"], "+QUEUED\r\n");
+    c.assert(&["EXEC"], "*-1\r\n");
+}

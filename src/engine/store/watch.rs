@@ -48,7 +48,10 @@ impl WatchTable {
     /// its deadline.
     pub fn watch(&mut self, db: usize, key: &[u8], flag: &WatchFlag, stale: bool) {
         let list = self.keys.entry(key.into()).or_default();
-        if !list.iter().any(|w| w.db == db && Arc::ptr_eq(&w.flag, flag)) {
+        if !list
+            .iter()
+            .any(|w| w.db == db && Arc::ptr_eq(&w.flag, flag))
+        {
             list.push(Watcher {
                 db,
                 flag: flag.clone(),
