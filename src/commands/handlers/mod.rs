@@ -4,6 +4,7 @@
 
 pub mod bitfield;
 pub mod bitpos;
+pub mod client;
 pub mod connection;
 pub mod databases;
 pub mod geo;
@@ -59,6 +60,7 @@ pub fn register_all(r: &mut Registry) {
     bitfield::register(r);
     bitpos::register(r);
     connection::register(r);
+    client::register(r);
     databases::register(r);
     strings::register(r);
     keys::register(r);
