@@ -198,7 +198,7 @@ impl Blocking {
 
 /// True if the peer of `stream` has closed its side (or the socket failed). A non-blocking
 /// `peek`: it never waits, and reads nothing the client thread will miss.
-fn peer_gone(stream: &TcpStream) -> bool {
+pub(crate) fn peer_gone(stream: &TcpStream) -> bool {
     if stream.set_nonblocking(true).is_err() {
         return false;
     }

@@ -119,6 +119,10 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
             Value::error("ERR Command not allowed inside a transaction"),
         );
     }
+    // The last check, as in Redis: a paused command waits here for the pause's end.
+    if !super::pause::let_through(shared, client, state_flags) {
+        return Value::NullArray; // the client is gone; nobody reads this
+    }
     if let Some(queue) = client.multi.as_mut()
         && !spec.has(flags::RUNS_IN_MULTI)
     {
@@ -183,7 +187,8 @@ fn execute(
             } else {
                 drop(store);
             }
-            if found_expired {
+            // Nothing expires while clients are paused (see `pause`).
+            if found_expired && !shared.pause.active(now) {
                 expire_found(shared, client.db, now);
             }
             reply
@@ -378,7 +383,8 @@ fn tell_lookups(
     events: KeyspaceEvents,
 ) {
     let expired = |key: &[u8]| store.db(db).expires().get(key).is_some_and(|at| at <= now);
-    if !events.has(KeyspaceEvents::EXPIRED) || !spec.keys(argv).any(expired) {
+    let paused = shared.pause.active(now);
+    if !events.has(KeyspaceEvents::EXPIRED) || paused || !spec.keys(argv).any(expired) {
         if events.has(KeyspaceEvents::KEY_MISS) {
             let notes: Vec<Notification> = spec
                 .keys(argv)

@@ -20,6 +20,7 @@ pub mod histogram;
 pub mod limits;
 pub mod load;
 pub mod notify;
+pub mod pause;
 pub mod pubsub;
 pub mod registry;
 pub mod replicas;

@@ -20,6 +20,7 @@ use std::time::Instant;
 use super::Registry;
 use super::blocking::Blocking;
 use super::clients::ClientTable;
+use super::pause::Pause;
 use super::pubsub::PubSub;
 use super::registry::flags;
 use super::replicas::{Link, Replicas};
@@ -80,6 +81,8 @@ pub struct Shared {
     pub rdb: Rdb,
     /// Clients blocked in `BLPOP` and friends.
     pub blocking: Blocking,
+    /// `CLIENT PAUSE`: the pause in force, and the clients waiting for its end.
+    pub pause: Pause,
     /// Channels, patterns and their subscribers; `MONITOR` watchers.
     pub pubsub: PubSub,
     /// Connected clients, for `CLIENT LIST` / `KILL` and shutdown.
@@ -139,6 +142,7 @@ impl Shared {
             config: RwLock::new(config),
             aof,
             blocking: Blocking::default(),
+            pause: Pause::default(),
             pubsub,
             clients: ClientTable::default(),
             stats: Stats::default(),

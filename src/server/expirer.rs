@@ -48,9 +48,15 @@ fn run(shared: &Shared) {
         let period = Duration::from_micros(1_000_000 / u64::from(hz));
         let started = Instant::now();
         // A replica leaves expiry to its master, whose `DEL`s reach it in the stream; until
-        // then reads hide its expired keys, as everywhere.
-        let active = shared.active_expire.load(Ordering::Relaxed) && shared.role.master().is_none();
-        expire_found(shared);
+        // then reads hide its expired keys, as everywhere. While clients are paused nothing
+        // expires at all, lazily or actively (`CLIENT PAUSE`).
+        let paused = shared.pause.active(crate::engine::store::now_ms());
+        let active = !paused
+            && shared.active_expire.load(Ordering::Relaxed)
+            && shared.role.master().is_none();
+        if !paused {
+            expire_found(shared);
+        }
         let capped = active && run_cycle(shared, &mut rng, time_budget(hz)).time_cap_reached;
         if active {
             crate::log::latency::record("expire-cycle", started.elapsed());

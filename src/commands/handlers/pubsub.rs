@@ -36,7 +36,7 @@ pub fn register(r: &mut Registry) {
         "publish",
         publish,
         3,
-        PUBSUB | LOADING | STALE | FAST,
+        PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE,
         NO_KEYS,
     );
     r.client("pubsub", pubsub, -2, PUBSUB | LOADING | STALE, NO_KEYS);

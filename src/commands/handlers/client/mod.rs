@@ -9,8 +9,10 @@ use super::connection::valid_name;
 use super::parse_i64;
 use crate::commands::ClientHandle;
 use crate::commands::dispatcher::ReplyMode;
+use crate::commands::pause::PauseKind;
 use crate::commands::registry::{NO_KEYS, Subcommand, flags::*};
 use crate::commands::{ClientContext, Registry, Shared};
+use crate::engine::store::now_ms;
 use crate::protocol::resp::{Protocol, Value};
 
 /// Registers `CLIENT` and its subcommands.
@@ -50,6 +52,10 @@ const CLIENT_HELP: &[&str] = &[
     "      Return clients of specified type.",
     "    * ID <client-id> [<client-id> ...]",
     "      Return clients with the given ids.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
     "SETNAME <name>",
     "    Assign the name <name> to the current connection.",
     "SETINFO <option> <value>",
@@ -127,15 +133,17 @@ const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
     Subcommand::new("client|list", -2),
     Subcommand::new("client|no-evict", 3),
     Subcommand::new("client|no-touch", 3),
+    Subcommand::new("client|pause", -3),
     Subcommand::new("client|reply", 3),
     Subcommand::new("client|setinfo", 4),
     Subcommand::new("client|setname", 3),
     Subcommand::new("client|unblock", -3),
+    Subcommand::new("client|unpause", 2),
 ];
 
 // ANCHOR: client
 /// `CLIENT subcommand ...`: `ID`, `GETNAME`, `SETNAME`, `SETINFO`, `LIST`, `INFO`, `KILL`,
-/// `NO-EVICT`, `NO-TOUCH`, `HELP`.
+/// `REPLY`, `PAUSE`, `UNPAUSE`, `UNBLOCK`, `NO-EVICT`, `NO-TOUCH`, `HELP`.
 pub fn client(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     // The dispatcher checked the subcommand and its arity (`CLIENT_SUBCOMMANDS`).
     let sub = args[0].to_ascii_lowercase();
@@ -182,6 +190,11 @@ pub fn client(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> 
             }
             _ => Value::syntax_error(),
         },
+        b"pause" => client_pause(shared, &args[0], rest),
+        b"unpause" => {
+            shared.pause.unpause();
+            Value::OK
+        }
         b"unblock" => {
             let Some(id) = parse_i64(&rest[0]) else {
                 return Value::not_integer();
@@ -212,6 +225,40 @@ pub fn client(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> 
     }
 }
 // ANCHOR_END: client
+
+// ANCHOR: client_pause
+/// `CLIENT PAUSE timeout [WRITE | ALL]`: holds back every command (`ALL`, the default) or those
+/// that may write (`WRITE`) for `timeout` milliseconds, or until `CLIENT UNPAUSE`. Redis checks
+/// the mode before the timeout, and so does this.
+fn client_pause(shared: &Shared, word: &[u8], rest: &[Vec<u8>]) -> Value {
+    let kind = match rest {
+        [_] => PauseKind::All,
+        [_, mode] if mode.eq_ignore_ascii_case(b"write") => PauseKind::Write,
+        [_, mode] if mode.eq_ignore_ascii_case(b"all") => PauseKind::All,
+        [_, _] => return Value::error("ERR CLIENT PAUSE mode must be WRITE or ALL"),
+        _ => {
+            return Value::error_owned(format!(
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+                String::from_utf8_lossy(word)
+            ));
+        }
+    };
+    let Some(timeout) = parse_i64(&rest[0]) else {
+        return Value::error("ERR timeout is not an integer or out of range");
+    };
+    let Ok(timeout) = u64::try_from(timeout) else {
+        return Value::error("ERR timeout is negative");
+    };
+    // A zero timeout ends at once; Redis's end time is 0 then, already past.
+    let end = if timeout == 0 {
+        0
+    } else {
+        now_ms().saturating_add(timeout)
+    };
+    shared.pause.pause(kind, end);
+    Value::OK
+}
+// ANCHOR_END: client_pause
 
 /// `CLIENT SETINFO LIB-NAME|LIB-VER value` (Redis 7.2; redis-py and go-redis send it on connect).
 fn client_setinfo(client: &ClientContext, attr: &[u8], value: &[u8]) -> Value {

@@ -391,7 +391,10 @@ fn fixed_section(
             ("connected_clients", shared.clients.len().to_string()),
             ("cluster_connections", "0".into()),
             ("maxclients", config.maxclients.to_string()),
-            ("blocked_clients", shared.blocking.len().to_string()),
+            (
+                "blocked_clients",
+                (shared.blocking.len() + shared.pause.waiting()).to_string(),
+            ),
             ("tracking_clients", "0".into()),
         ],
         "memory" => {
