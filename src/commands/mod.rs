@@ -17,6 +17,7 @@ pub mod effects;
 pub mod errors;
 pub mod handlers;
 pub mod histogram;
+pub mod keyspecs;
 pub mod limits;
 pub mod load;
 pub mod notify;
