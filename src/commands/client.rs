@@ -32,8 +32,8 @@ pub struct ClientContext {
     pub watched: Vec<(usize, Key, bool)>,
     /// Set by any write to a watched key.
     pub watch_flag: WatchFlag,
-    /// Number of channels plus patterns subscribed to; above zero, RESP2 allows only
-    /// Pub/Sub commands.
+    /// Number of channels, patterns and shard channels subscribed to; above zero, RESP2 allows
+    /// only Pub/Sub commands.
     pub subscriptions: usize,
     /// Set by `QUIT` (or a fatal error): close after sending the reply.
     pub close_after_reply: bool,

@@ -57,6 +57,8 @@ pub struct ClientState {
     pub sub: usize,
     /// Patterns subscribed to.
     pub psub: usize,
+    /// Shard channels subscribed to.
+    pub ssub: usize,
     /// Commands queued by `MULTI`, or -1 outside a transaction.
     pub multi: i64,
     /// 2 or 3 (`HELLO`).
@@ -216,7 +218,7 @@ impl ClientHandle {
             / 1000;
         format!(
             "id={} addr={} laddr={} fd={} name={} age={age} idle={idle} flags={} db={} sub={} psub={} \
-             ssub=0 multi={} qbuf={qbuf} qbuf-free=0 argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 \
+             ssub={} multi={} qbuf={qbuf} qbuf-free=0 argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 \
              tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
             self.id,
             self.addr,
@@ -227,6 +229,7 @@ impl ClientHandle {
             self.db.load(Ordering::Relaxed),
             st.sub,
             st.psub,
+            st.ssub,
             st.multi,
             if st.last_cmd.is_empty() {
                 "NULL"
@@ -261,7 +264,7 @@ fn flags(st: &ClientState, blocked: bool) -> String {
     if st.monitor {
         flags.push('O');
     }
-    if st.sub + st.psub > 0 {
+    if st.sub + st.psub + st.ssub > 0 {
         flags.push('P');
     }
     if st.multi >= 0 {

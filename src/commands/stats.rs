@@ -227,7 +227,6 @@ impl Shared {
             } else {
                 2
             };
-            st.sub = client.subscriptions;
             count_call(st.stats_for(name), micros, reply, tracking);
         }
         if reply.is_error() {

@@ -101,7 +101,7 @@ fn type_of(shared: &Shared, handle: &ClientHandle) -> ClientType {
         return ClientType::Replica;
     }
     let st = handle.state();
-    if st.sub + st.psub > 0 {
+    if st.sub + st.psub + st.ssub > 0 {
         ClientType::Pubsub
     } else {
         ClientType::Normal
@@ -119,7 +119,6 @@ fn refresh_self(client: &ClientContext, name: &'static str) {
     } else {
         2
     };
-    st.sub = client.subscriptions;
 }
 
 /// The `CLIENT` subcommands this server answers, with Redis's arities (`SETINFO` and

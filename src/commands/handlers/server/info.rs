@@ -460,6 +460,7 @@ fn fixed_section(
         "stats" => {
             let s = &figures.stats;
             let (hits, misses) = figures.hits_misses;
+            let pubsub = shared.pubsub.stats();
             vec![
                 (
                     "total_connections_received",
@@ -488,11 +489,7 @@ fn fixed_section(
                 ),
                 (
                     "client_output_buffer_limit_disconnections",
-                    shared
-                        .pubsub
-                        .stats()
-                        .output_limit_disconnections
-                        .to_string(),
+                    pubsub.output_limit_disconnections.to_string(),
                 ),
                 ("expired_keys", s.expired_keys.to_string()),
                 ("expired_stale_perc", format!("{:.2}", s.expired_stale_perc)),
@@ -519,6 +516,9 @@ fn fixed_section(
                 ("evicted_keys", "0".into()),
                 ("keyspace_hits", hits.to_string()),
                 ("keyspace_misses", misses.to_string()),
+                ("pubsub_channels", pubsub.channels.to_string()),
+                ("pubsub_patterns", pubsub.patterns.to_string()),
+                ("pubsubshard_channels", pubsub.shard_channels.to_string()),
                 ("unexpected_error_replies", "0".into()),
                 (
                     "total_error_replies",
