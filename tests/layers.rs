@@ -36,10 +36,10 @@ const LAYERS: &[&[&str]] = &[
 /// Siblings that count as one module for the loop rule. The server's shared state (`Shared`),
 /// a client's state (`ClientContext`), the command table whose handlers take both, and the
 /// machinery every command passes through (blocked and paused clients, Pub/Sub delivery, the
-/// counters) refer to each other by nature: `Shared` holds the `Registry`, whose handlers take
-/// `&Shared`. Go keeps such a knot in one package; here it is split into files for reading, and
-/// the rule is that nothing else joins it: `handlers`, `effects`, `clients`, `limits` and
-/// `errors` use the knot and it uses none of them but the last three.
+/// counters, client-side caching) refer to each other by nature: `Shared` holds the `Registry`,
+/// whose handlers take `&Shared`. Go keeps such a knot in one package; here it is split into
+/// files for reading, and the rule is that nothing else joins it: `handlers`, `effects`,
+/// `clients`, `limits` and `errors` use the knot and it uses none of them but the last three.
 const KNOTS: &[(&str, &[&str])] = &[(
     "commands",
     &[
@@ -51,6 +51,7 @@ const KNOTS: &[(&str, &[&str])] = &[(
         "pause",
         "pubsub",
         "stats",
+        "tracking",
     ],
 )];
 

@@ -1,7 +1,7 @@
-//! Sharded Pub/Sub compared byte for byte with a real `redis-server`: the same scripts run
-//! against both, in RESP2 and RESP3, and every frame each client receives must be the same.
-//! Redis's own sharded Pub/Sub tests need a cluster, so this is how the project holds its
-//! `SSUBSCRIBE`, `SPUBLISH` and `smessage` frames to Redis's.
+//! Sharded Pub/Sub and client-side caching's messages, compared byte for byte with a real
+//! `redis-server`: the same scripts run against both, in RESP2 and RESP3, and every frame each
+//! client receives must be the same. Redis's own sharded Pub/Sub tests need a cluster, so this
+//! is how the project holds its `SSUBSCRIBE`, `SPUBLISH` and invalidation frames to Redis's.
 //!
 //! Skipped (with a note) where `redis-server` is not installed, and a failure under `CI=1`.
 
@@ -176,6 +176,58 @@ fn reset_and_errors_of_sharded_pubsub_are_redis() {
             ask(2, "SSUBSCRIBE a"),
             ask(2, "RESET"),
             ask(2, "SPUBLISH a x"),
+        ],
+    );
+}
+
+#[test]
+fn invalidation_messages_are_redis() {
+    same_as_redis(
+        "invalidation_messages_are_redis",
+        &[
+            // A RESP3 tracker: its own pushes, after its own replies.
+            ask(0, "HELLO 3"),
+            ask(0, "CLIENT TRACKING on"),
+            ask(0, "GET k"),
+            then(1, "SET k 1", &[(1, 1), (0, 1)]),
+            ask(0, "MGET k j"),
+            then(0, "SET j 2", &[(0, 2)]),
+            then(0, "FLUSHDB", &[(0, 2)]),
+            ask(0, "CLIENT TRACKINGINFO"),
+            ask(0, "CLIENT GETREDIR"),
+            ask(0, "CLIENT TRACKING off"),
+            // A RESP2 tracker redirecting to a RESP2 subscriber.
+            ask(2, "SUBSCRIBE __redis__:invalidate"),
+            ask(1, "CLIENT TRACKING on REDIRECT {id2}"),
+            ask(1, "GET k"),
+            then(0, "SET k 3", &[(0, 1), (2, 1)]),
+            then(1, "FLUSHALL", &[(1, 1), (2, 1)]),
+            ask(1, "CLIENT TRACKINGINFO"),
+            ask(1, "CLIENT TRACKING off"),
+            // Broadcasting, with prefixes and NOLOOP.
+            ask(
+                1,
+                "CLIENT TRACKING on BCAST REDIRECT {id2} PREFIX a: PREFIX b: NOLOOP",
+            ),
+            then(0, "MSET a:1 x b:1 y c:1 z", &[(0, 1), (2, 2)]),
+            ask(1, "SET a:2 mine"),
+            ask(1, "CLIENT TRACKING on BCAST PREFIX a"),
+            ask(1, "CLIENT TRACKINGINFO"),
+            ask(1, "CLIENT TRACKING off"),
+            // Opting in.
+            ask(0, "CLIENT TRACKING on OPTIN"),
+            ask(0, "GET k"),
+            ask(0, "CLIENT CACHING yes"),
+            ask(0, "GET j"),
+            then(1, "MSET k 1 j 2", &[(1, 1), (0, 1)]),
+            ask(0, "CLIENT CACHING no"),
+            ask(0, "CLIENT TRACKING on OPTOUT"),
+            ask(0, "CLIENT TRACKING off"),
+            ask(0, "CLIENT CACHING yes"),
+            ask(0, "CLIENT TRACKING on BCAST OPTIN"),
+            ask(0, "CLIENT TRACKING on PREFIX a"),
+            ask(0, "CLIENT TRACKING on REDIRECT 0"),
+            ask(0, "CLIENT TRACKING maybe"),
         ],
     );
 }

@@ -52,6 +52,10 @@ pub struct ClientContext {
     /// True while `EXEC` runs this client's queued commands, under the write guard: a command
     /// that would wait for others (`WAIT`) answers at once instead, as in Redis.
     pub in_exec: bool,
+    /// `CLIENT TRACKING on`: its reads are remembered (see `commands::tracking`).
+    pub tracking: bool,
+    /// `CLIENT CACHING yes|no` was given for the next command or transaction.
+    pub caching: bool,
 }
 // ANCHOR_END: client_context
 
@@ -88,6 +92,8 @@ impl ClientContext {
             replconf: Default::default(),
             sync_request: None,
             in_exec: false,
+            tracking: false,
+            caching: false,
         }
     }
 

@@ -28,6 +28,7 @@ pub mod replicas;
 pub mod role;
 pub mod shared;
 pub mod stats;
+pub mod tracking;
 
 pub use client::ClientContext;
 pub use clients::ClientHandle;

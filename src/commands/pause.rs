@@ -153,6 +153,10 @@ pub fn let_through(shared: &Shared, client: &ClientContext, command_flags: u32) 
 fn wait(shared: &Shared, client: &ClientContext, writes: bool) -> bool {
     let pause = &shared.pause;
     let handle = &client.handle;
+    // A client waiting is not running: what was held behind its reply goes now.
+    if let Some(outbox) = &client.outbox {
+        outbox.release();
+    }
     pause.waiting.fetch_add(1, Ordering::Relaxed);
     // `CLIENT LIST` shows the wait as flag `b`, as Redis does.
     handle.blocked.store(true, Ordering::Relaxed);

@@ -26,6 +26,7 @@ use super::registry::flags;
 use super::replicas::{Link, Replicas};
 use super::role::Role;
 use super::stats::Stats;
+use super::tracking::Tracking;
 use crate::config::{Config, DebugCommand};
 use crate::engine::store::Store;
 use crate::engine::store::lazyfree::LazyFree;
@@ -89,6 +90,8 @@ pub struct Shared {
     pub clients: ClientTable,
     /// Counters for `INFO stats`.
     pub stats: Stats,
+    /// Client-side caching: who tracks which keys (`CLIENT TRACKING`).
+    pub tracking: Tracking,
     /// The `lazyfree` thread, and the `lazyfree-lazy-*` settings that send values to it.
     pub lazyfree: LazyFree,
     /// Set once shutdown begins.
@@ -146,6 +149,7 @@ impl Shared {
             pubsub,
             clients: ClientTable::default(),
             stats: Stats::default(),
+            tracking: Tracking::default(),
             lazyfree,
             shutting_down: AtomicBool::new(false),
             active_expire: AtomicBool::new(true),

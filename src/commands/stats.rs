@@ -229,6 +229,10 @@ impl Shared {
             };
             count_call(st.stats_for(name), micros, reply, tracking);
         }
+        // `CLIENT CACHING` covers the next command, or the next transaction, only.
+        if client.multi.is_none() && spec.name != "client" {
+            client.caching = false;
+        }
         if reply.is_error() {
             self.stats.count_error(reply);
         }

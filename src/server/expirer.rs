@@ -44,7 +44,16 @@ fn run(shared: &Shared) {
     let mut rng = rand::rng();
     while !shared.shutting_down.load(Ordering::SeqCst) {
         // Read every cycle, so `CONFIG SET hz` takes effect at the next one.
-        let hz = shared.config().hz.max(1);
+        let config = shared.config();
+        let hz = config.hz.max(1);
+        // Client-side caching's table has a size limit, kept at every cycle, as Redis's cron does.
+        let max_keys = config
+            .kept
+            .get("tracking-table-max-keys")
+            .and_then(|v| v.parse().ok());
+        shared
+            .tracking
+            .enforce_limit(shared, max_keys.unwrap_or(1_000_000));
         let period = Duration::from_micros(1_000_000 / u64::from(hz));
         let started = Instant::now();
         // A replica leaves expiry to its master, whose `DEL`s reach it in the stream; until

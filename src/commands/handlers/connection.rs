@@ -210,7 +210,8 @@ pub fn hello(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> V
 // ANCHOR_END: hello
 
 /// `RESET`: puts the connection back as it was when it connected: out of `MULTI`, no watched
-/// keys, no subscriptions, RESP2, no name, and unauthenticated again if a password is set.
+/// keys, no subscriptions, no tracking, RESP2, no name, and unauthenticated again if a password
+/// is set.
 pub fn reset(shared: &Shared, client: &mut ClientContext, _: &[Vec<u8>]) -> Value {
     client.multi = None;
     client.multi_error = false;
@@ -218,6 +219,7 @@ pub fn reset(shared: &Shared, client: &mut ClientContext, _: &[Vec<u8>]) -> Valu
         client.unwatch_all(&mut shared.write_store().watch);
     }
     shared.pubsub.unsubscribe_all(client);
+    shared.tracking.disable(client);
     client.db = 0;
     client.reply_mode = ReplyMode::On;
     client

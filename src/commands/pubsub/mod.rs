@@ -225,6 +225,9 @@ pub struct PubSub {
     /// The keyspace notification classes enabled (`notify-keyspace-events`), as
     /// [`KeyspaceEvents`](crate::config::KeyspaceEvents) bits: every write loads it once.
     keyspace_events: AtomicU32,
+    /// Every outbox by its client's id, for messages addressed to a client rather than a
+    /// channel (client-side caching's invalidations, see `commands::tracking`).
+    outboxes: Mutex<HashMap<u64, Arc<Outbox>>>,
 }
 // ANCHOR_END: pubsub
 
@@ -237,6 +240,7 @@ impl Default for PubSub {
             output_limit: AtomicUsize::new(DEFAULT_OUTPUT_LIMIT),
             limit_disconnections: AtomicU64::new(0),
             keyspace_events: AtomicU32::new(0),
+            outboxes: Mutex::default(),
         }
     }
 }
@@ -258,17 +262,6 @@ pub struct PubSubStats {
     pub output_limit_disconnections: u64,
 }
 
-/// The client's outbox, created on first use. Its writer thread is started by the connection
-/// once the current command's reply is known (see `netlayer::connection`).
-fn outbox_of(client: &mut ClientContext) -> Arc<Outbox> {
-    let protocol = client.protocol;
-    let handle = client.handle.clone();
-    client
-        .outbox
-        .get_or_insert_with(|| Arc::new(Outbox::new(handle, protocol)))
-        .clone()
-}
-
 /// `[kind, name, count]`, the confirmation of one (un)subscription; `name` nil when there was
 /// nothing to unsubscribe from.
 fn confirmation(word: &'static str, name: Option<&[u8]>, count: usize) -> Value {
@@ -282,6 +275,29 @@ fn confirmation(word: &'static str, name: Option<&[u8]>, count: usize) -> Value 
 impl PubSub {
     fn subs(&self) -> MutexGuard<'_, Subscriptions> {
         lock(&self.subs)
+    }
+
+    /// The client's outbox, created on first use. Its writer thread is started by the
+    /// connection once the current command's reply is known (see `netlayer::connection`).
+    pub fn outbox_of(&self, client: &mut ClientContext) -> Arc<Outbox> {
+        let (protocol, handle) = (client.protocol, client.handle.clone());
+        let outbox = client
+            .outbox
+            .get_or_insert_with(|| Arc::new(Outbox::new(handle, protocol)))
+            .clone();
+        lock(&self.outboxes).insert(client.id, outbox.clone());
+        outbox
+    }
+
+    /// The outbox of the client `id`, if it has one.
+    pub fn outbox_by_id(&self, id: u64) -> Option<Arc<Outbox>> {
+        lock(&self.outboxes).get(&id).cloned()
+    }
+
+    /// A client disconnected: it leaves its subscriptions and the outboxes' directory.
+    pub fn disconnect(&self, client: &mut ClientContext) {
+        self.unsubscribe_all(client);
+        lock(&self.outboxes).remove(&client.id);
     }
 
     /// Sets the hard output-buffer limit in bytes (`client-output-buffer-limit pubsub`); 0
@@ -303,6 +319,20 @@ impl PubSub {
         self.output_limit.load(Ordering::Relaxed)
     }
 
+    /// Queues `frame` (RESP2 bytes; a RESP3 receiver gets `>` for a leading `*`) for the client
+    /// of `outbox`, under the same limit as any message; with `after_reply`, behind the reply of
+    /// the command that client is running.
+    pub fn deliver(&self, outbox: &Arc<Outbox>, frame: &[u8], after_reply: bool) {
+        if after_reply {
+            outbox.hold();
+        }
+        outbox.push_message(
+            &Frame(frame),
+            self.output_limit(),
+            &self.limit_disconnections,
+        );
+    }
+
     /// Figures for `INFO`.
     pub fn stats(&self) -> PubSubStats {
         let subs = self.subs();
@@ -320,7 +350,7 @@ impl PubSub {
     /// `SUBSCRIBE` / `PSUBSCRIBE` / `SSUBSCRIBE`: adds each name, answering one confirmation per
     /// name with the client's subscription count after it.
     fn add(&self, client: &mut ClientContext, kind: Kind, names: &[Vec<u8>]) -> Value {
-        let outbox = outbox_of(client);
+        let outbox = self.outbox_of(client);
         // Messages published from here on wait behind this command's confirmations.
         outbox.hold();
         let mut subs = self.subs();
@@ -522,7 +552,7 @@ impl PubSub {
 
     /// `MONITOR`: from now on, every command any client runs is copied to this client.
     pub fn monitor(&self, client: &mut ClientContext) -> Value {
-        let outbox = outbox_of(client);
+        let outbox = self.outbox_of(client);
         // The feed starts after the `+OK`.
         outbox.hold();
         let mut monitors = lock(&self.monitors);

@@ -5,6 +5,8 @@
 //! These run with no store guard: they change only the calling connection (its name, its reply
 //! mode) or other connections through their [`ClientHandle`]s.
 
+mod tracking;
+
 use super::connection::valid_name;
 use super::parse_i64;
 use crate::commands::ClientHandle;
@@ -24,6 +26,10 @@ pub fn register(r: &mut Registry) {
 /// The `CLIENT HELP` text.
 const CLIENT_HELP: &[&str] = &[
     "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CACHING (YES|NO)",
+    "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+    "GETREDIR",
+    "    Return the client ID we are redirecting to when tracking is enabled.",
     "GETNAME",
     "    Return the name of the current connection.",
     "ID",
@@ -66,6 +72,11 @@ const CLIENT_HELP: &[&str] = &[
     "    Control the replies sent to the current connection.",
     "UNBLOCK <clientid> [TIMEOUT|ERROR]",
     "    Unblock the specified blocked client.",
+    "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+    "         [OPTIN] [OPTOUT] [NOLOOP]",
+    "    Control server assisted client side caching.",
+    "TRACKINGINFO",
+    "    Report tracking status for the current connection.",
     "NO-EVICT (ON|OFF)",
     "    Protect current client connection from eviction.",
     "NO-TOUCH (ON|OFF)",
@@ -124,7 +135,9 @@ fn refresh_self(client: &ClientContext, name: &'static str) {
 /// The `CLIENT` subcommands this server answers, with Redis's arities (`SETINFO` and
 /// `NO-TOUCH` are Redis 7.2's, sent by current client libraries).
 const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
+    Subcommand::new("client|caching", 3),
     Subcommand::new("client|getname", 2),
+    Subcommand::new("client|getredir", 2),
     Subcommand::new("client|help", 2),
     Subcommand::new("client|id", 2),
     Subcommand::new("client|info", 2),
@@ -136,13 +149,16 @@ const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
     Subcommand::new("client|reply", 3),
     Subcommand::new("client|setinfo", 4),
     Subcommand::new("client|setname", 3),
+    Subcommand::new("client|tracking", -3),
+    Subcommand::new("client|trackinginfo", 2),
     Subcommand::new("client|unblock", -3),
     Subcommand::new("client|unpause", 2),
 ];
 
 // ANCHOR: client
 /// `CLIENT subcommand ...`: `ID`, `GETNAME`, `SETNAME`, `SETINFO`, `LIST`, `INFO`, `KILL`,
-/// `REPLY`, `PAUSE`, `UNPAUSE`, `UNBLOCK`, `NO-EVICT`, `NO-TOUCH`, `HELP`.
+/// `REPLY`, `TRACKING`, `CACHING`, `TRACKINGINFO`, `GETREDIR`, `PAUSE`, `UNPAUSE`, `UNBLOCK`,
+/// `NO-EVICT`, `NO-TOUCH`, `HELP`.
 pub fn client(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     // The dispatcher checked the subcommand and its arity (`CLIENT_SUBCOMMANDS`).
     let sub = args[0].to_ascii_lowercase();
@@ -189,6 +205,10 @@ pub fn client(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> 
             }
             _ => Value::syntax_error(),
         },
+        b"tracking" => tracking::tracking(shared, client, rest),
+        b"caching" => tracking::caching(shared, client, &rest[0]),
+        b"trackinginfo" => tracking::trackinginfo(shared, client),
+        b"getredir" => tracking::getredir(shared, client),
         b"pause" => client_pause(shared, &args[0], rest),
         b"unpause" => {
             shared.pause.unpause();

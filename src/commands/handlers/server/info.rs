@@ -395,7 +395,10 @@ fn fixed_section(
                 "blocked_clients",
                 (shared.blocking.len() + shared.pause.waiting()).to_string(),
             ),
-            ("tracking_clients", "0".into()),
+            (
+                "tracking_clients",
+                shared.tracking.stats().clients.to_string(),
+            ),
         ],
         "memory" => {
             let dataset = figures.dataset;
@@ -460,7 +463,7 @@ fn fixed_section(
         "stats" => {
             let s = &figures.stats;
             let (hits, misses) = figures.hits_misses;
-            let pubsub = shared.pubsub.stats();
+            let (pubsub, tracked) = (shared.pubsub.stats(), shared.tracking.stats());
             vec![
                 (
                     "total_connections_received",
@@ -519,6 +522,9 @@ fn fixed_section(
                 ("pubsub_channels", pubsub.channels.to_string()),
                 ("pubsub_patterns", pubsub.patterns.to_string()),
                 ("pubsubshard_channels", pubsub.shard_channels.to_string()),
+                ("tracking_total_keys", tracked.keys.to_string()),
+                ("tracking_total_items", tracked.items.to_string()),
+                ("tracking_total_prefixes", tracked.prefixes.to_string()),
                 ("unexpected_error_replies", "0".into()),
                 (
                     "total_error_replies",
