@@ -184,6 +184,18 @@ pub fn knows(name: &str) -> bool {
     table().keys().any(|k| *k == name || k.starts_with(&sub))
 }
 
+/// True if the keys of the command `name` are not at fixed positions: one of its specs starts
+/// at a keyword or counts its keys from an argument (`ZUNIONSTORE`, `XREAD`, `SORT`), what
+/// `COMMAND INFO` flags `movablekeys`. A client that places keys by the old (first, last, step)
+/// positions must ask `COMMAND GETKEYS` for these.
+pub fn movable(name: &str) -> bool {
+    table().get(name).is_some_and(|specs| {
+        specs
+            .iter()
+            .any(|s| !matches!((&s.begin, &s.find), (Begin::Index(_), Find::Range { .. })))
+    })
+}
+
 /// The table's name for a command run as `name` with arguments `args`: `name` itself, or for
 /// a container `name|subcommand` (`memory|usage`, `object|encoding`); `None` for a command the
 /// table does not know, which has no keys.
@@ -476,5 +488,19 @@ mod tests {
         );
         assert!(!has_keys("spublish"));
         assert!(has_keys("memory|usage"));
+        for name in ["zunionstore", "xread", "sort", "sort_ro", "georadius"] {
+            assert!(movable(name), "{name}");
+        }
+        for name in [
+            "set",
+            "mset",
+            "bitfield",
+            "lmove",
+            "blpop",
+            "georadius_ro",
+            "memory|usage",
+        ] {
+            assert!(!movable(name), "{name}");
+        }
     }
 }

@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::parse_i64;
 use crate::commands::registry::{CommandSpec, NO_KEYS, Subcommand, flags, flags::*};
-use crate::commands::{ClientContext, Registry, Shared, docs};
+use crate::commands::{ClientContext, Registry, Shared, docs, keyspecs};
 use crate::engine::store::glob_match;
 use crate::persistence::rdb::ShutdownSave;
 use crate::protocol::resp::Value;
@@ -314,11 +314,15 @@ fn acl_categories(spec: &CommandSpec) -> Vec<Value> {
 /// the registry keeps the older (first, last, step) key positions, which every client still
 /// reads.
 fn command_entry(spec: &CommandSpec) -> Value {
-    let flag_names = flags::NAMES
+    let mut flag_names: Vec<Value> = flags::NAMES
         .iter()
         .filter(|(bit, _)| spec.has(*bit))
         .map(|(_, name)| Value::simple(name))
         .collect();
+    // Derived from the key specifications, as Redis derives it.
+    if keyspecs::movable(spec.name) {
+        flag_names.push(Value::simple("movablekeys"));
+    }
     Value::Array(vec![
         Value::bulk(spec.name),
         Value::Integer(spec.arity as i64),
