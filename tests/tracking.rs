@@ -82,6 +82,11 @@ fn a_tracker_learns_that_its_redirection_is_gone() {
     let mut tracker = s.client();
     tracker.cmd(&["HELLO", "3"]);
     tracker.assert(&["CLIENT", "TRACKING", "on", "REDIRECT", &id], OK);
+    let line = text(tracker.cmd(&["CLIENT", "INFO"]));
+    assert!(
+        line.contains(" flags=t ") && line.contains(&format!(" redir={id} ")),
+        "{line}"
+    );
     tracker.assert(&["GET", "k"], "_\r\n");
     target.assert(&["QUIT"], OK);
     assert!(target.is_closed());
@@ -104,6 +109,8 @@ fn a_tracker_learns_that_its_redirection_is_gone() {
     assert!(told, "never told of the broken redirection");
     let info = text(tracker.cmd(&["CLIENT", "TRACKINGINFO"]));
     assert!(info.contains("broken_redirect"), "{info}");
+    let line = text(tracker.cmd(&["CLIENT", "INFO"]));
+    assert!(line.contains(" flags=tR "), "{line}");
 }
 
 #[test]

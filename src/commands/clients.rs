@@ -59,6 +59,9 @@ pub struct ClientState {
     pub psub: usize,
     /// Shard channels subscribed to.
     pub ssub: usize,
+    /// With `CLIENT TRACKING` on: where invalidations go (0: this connection), whether in
+    /// `BCAST` mode, and whether the redirection broke.
+    pub tracking: Option<(u64, bool, bool)>,
     /// Commands queued by `MULTI`, or -1 outside a transaction.
     pub multi: i64,
     /// 2 or 3 (`HELLO`).
@@ -219,7 +222,7 @@ impl ClientHandle {
         format!(
             "id={} addr={} laddr={} fd={} name={} age={age} idle={idle} flags={} db={} sub={} psub={} \
              ssub={} multi={} qbuf={qbuf} qbuf-free=0 argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 \
-             tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
+             tot-mem=0 events=r cmd={} user=default redir={} resp={}",
             self.id,
             self.addr,
             self.local_addr,
@@ -236,6 +239,7 @@ impl ClientHandle {
             } else {
                 st.last_cmd
             },
+            st.tracking.map_or(-1, |(to, _, _)| to as i64),
             st.resp,
         )
     }
@@ -272,6 +276,15 @@ fn flags(st: &ClientState, blocked: bool) -> String {
     }
     if blocked {
         flags.push('b');
+    }
+    if let Some((_, bcast, broken)) = st.tracking {
+        flags.push('t');
+        if broken {
+            flags.push('R');
+        }
+        if bcast {
+            flags.push('B');
+        }
     }
     if flags.is_empty() {
         flags.push('N');

@@ -224,6 +224,7 @@ impl Tracking {
         };
         table.trackers.insert(client.id, tracker);
         client.tracking = true;
+        client.handle.state().tracking = Some((redirect, options.bcast, false));
         Ok(())
     }
     // ANCHOR_END: enable
@@ -237,6 +238,7 @@ impl Tracking {
         if !std::mem::take(&mut client.tracking) {
             return;
         }
+        client.handle.state().tracking = None;
         let mut table = self.lock();
         if let Some(t) = table.trackers.remove(&client.id) {
             self.clients.fetch_sub(1, Ordering::Relaxed);
@@ -501,6 +503,9 @@ fn send(shared: &Shared, table: &mut Table, id: u64, what: Invalidated<'_>, own:
         .is_none_or(|c| c.killed.load(Ordering::Relaxed))
     {
         tracker.broken = true;
+        if let Some(shown) = tracker.outbox.handle.state().tracking.as_mut() {
+            shown.2 = true;
+        }
         if tracker_protocol == Protocol::Resp3 {
             let frame = format!(
                 ">2\r\n$21\r\ntracking-redir-broken\r\n:{}\r\n",
