@@ -35,13 +35,14 @@ const LAYERS: &[&[&str]] = &[
 
 /// Siblings that count as one module for the loop rule. The server's shared state (`Shared`),
 /// a client's state (`ClientContext`), the command table whose handlers take both, and the
-/// machinery every command passes through (blocked clients, Pub/Sub delivery, the counters)
-/// refer to each other by nature: `Shared` holds the `Registry`, whose handlers take `&Shared`.
-/// Go keeps such a knot in one package; here it is split into files for reading, and the rule
-/// is that nothing else joins it: `handlers`, `effects`, `clients`, `limits` and `errors` use
-/// the knot and it uses none of them but the last three. The ACL belongs to it as the counters
-/// do: `Shared` holds the users, a `ClientContext` its user, the dispatcher asks it about every
-/// command, and it reads the registry's entries to answer.
+/// machinery every command passes through (blocked and paused clients, Pub/Sub delivery, the
+/// counters, client-side caching) refer to each other by nature: `Shared` holds the `Registry`,
+/// whose handlers take `&Shared`. Go keeps such a knot in one package; here it is split into
+/// files for reading, and the rule is that nothing else joins it: `handlers`, `effects`,
+/// `clients`, `limits` and `errors` use the knot and it uses none of them but the last three.
+/// The ACL belongs to it as the counters do: `Shared` holds the users, a `ClientContext` its
+/// user, the dispatcher asks it about every command, and it reads the registry's entries to
+/// answer.
 const KNOTS: &[(&str, &[&str])] = &[(
     "commands",
     &[
@@ -50,9 +51,11 @@ const KNOTS: &[(&str, &[&str])] = &[(
         "client",
         "registry",
         "blocking",
+        "pause",
         "pubsub",
         "stats",
         "acl",
+        "tracking",
     ],
 )];
 

@@ -198,7 +198,7 @@ impl Blocking {
 
 /// True if the peer of `stream` has closed its side (or the socket failed). A non-blocking
 /// `peek`: it never waits, and reads nothing the client thread will miss.
-fn peer_gone(stream: &TcpStream) -> bool {
+pub(crate) fn peer_gone(stream: &TcpStream) -> bool {
     if stream.set_nonblocking(true).is_err() {
         return false;
     }
@@ -244,6 +244,13 @@ pub fn serve(shared: &Shared, store: &mut Store, now: u64, effects: &mut Vec<Cha
                         effect: vec![b"DEL".to_vec(), key.into_vec()],
                     }));
                     let (changes, notes, events) = served.into_parts();
+                    // What the pop changed is the served client's doing: its own tracking
+                    // message follows its reply. (`BCAST` clients hear of it with the commit.)
+                    if shared.tracking.is_active() {
+                        shared
+                            .tracking
+                            .invalidate(shared, &changes, slot.handle.id, (true, false));
+                    }
                     // The pop's events follow the push that woke it, as in Redis.
                     if !notes.is_empty() {
                         shared.pubsub.notify(events, &notes);
@@ -306,6 +313,10 @@ fn ready_keys(
 // ANCHOR: wait
 /// Waits, with no guard held, until the waiter is served, times out or its client goes away.
 pub fn wait(shared: &Shared, client: &mut ClientContext, waiter: Waiter, block: &BlockOn) -> Woken {
+    // A client waiting is not running: what was held behind its reply goes now.
+    if let Some(outbox) = &client.outbox {
+        outbox.release();
+    }
     let woken = wait_for(shared, client, waiter, block);
     client.handle.blocked.store(false, Ordering::Relaxed);
     woken

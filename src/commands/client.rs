@@ -39,8 +39,8 @@ pub struct ClientContext {
     pub watched: Vec<(usize, Key, bool)>,
     /// Set by any write to a watched key.
     pub watch_flag: WatchFlag,
-    /// Number of channels plus patterns subscribed to; above zero, RESP2 allows only
-    /// Pub/Sub commands.
+    /// Number of channels, patterns and shard channels subscribed to; above zero, RESP2 allows
+    /// only Pub/Sub commands.
     pub subscriptions: usize,
     /// Set by `QUIT` (or a fatal error): close after sending the reply.
     pub close_after_reply: bool,
@@ -59,6 +59,10 @@ pub struct ClientContext {
     /// True while `EXEC` runs this client's queued commands, under the write guard: a command
     /// that would wait for others (`WAIT`) answers at once instead, as in Redis.
     pub in_exec: bool,
+    /// `CLIENT TRACKING on`: its reads are remembered (see `commands::tracking`).
+    pub tracking: bool,
+    /// `CLIENT CACHING yes|no` was given for the next command or transaction.
+    pub caching: bool,
 }
 // ANCHOR_END: client_context
 
@@ -97,6 +101,8 @@ impl ClientContext {
             replconf: Default::default(),
             sync_request: None,
             in_exec: false,
+            tracking: false,
+            caching: false,
         }
     }
 

@@ -57,6 +57,11 @@ pub struct ClientState {
     pub sub: usize,
     /// Patterns subscribed to.
     pub psub: usize,
+    /// Shard channels subscribed to.
+    pub ssub: usize,
+    /// With `CLIENT TRACKING` on: where invalidations go (0: this connection), whether in
+    /// `BCAST` mode, and whether the redirection broke.
+    pub tracking: Option<(u64, bool, bool)>,
     /// Commands queued by `MULTI`, or -1 outside a transaction.
     pub multi: i64,
     /// 2 or 3 (`HELLO`).
@@ -220,8 +225,8 @@ impl ClientHandle {
             / 1000;
         format!(
             "id={} addr={} laddr={} fd={} name={} age={age} idle={idle} flags={} db={} sub={} psub={} \
-             ssub=0 multi={} qbuf={qbuf} qbuf-free=0 argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 \
-             tot-mem=0 events=r cmd={} user={} redir=-1 resp={}",
+             ssub={} multi={} qbuf={qbuf} qbuf-free=0 argv-mem={argv_mem} multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 \
+             tot-mem=0 events=r cmd={} user={} redir={} resp={}",
             self.id,
             self.addr,
             self.local_addr,
@@ -231,6 +236,7 @@ impl ClientHandle {
             self.db.load(Ordering::Relaxed),
             st.sub,
             st.psub,
+            st.ssub,
             st.multi,
             if st.last_cmd.is_empty() {
                 "NULL"
@@ -238,6 +244,7 @@ impl ClientHandle {
                 st.last_cmd
             },
             String::from_utf8_lossy(&st.user),
+            st.tracking.map_or(-1, |(to, _, _)| to as i64),
             st.resp,
         )
     }
@@ -266,7 +273,7 @@ fn flags(st: &ClientState, blocked: bool) -> String {
     if st.monitor {
         flags.push('O');
     }
-    if st.sub + st.psub > 0 {
+    if st.sub + st.psub + st.ssub > 0 {
         flags.push('P');
     }
     if st.multi >= 0 {
@@ -274,6 +281,15 @@ fn flags(st: &ClientState, blocked: bool) -> String {
     }
     if blocked {
         flags.push('b');
+    }
+    if let Some((_, bcast, broken)) = st.tracking {
+        flags.push('t');
+        if broken {
+            flags.push('R');
+        }
+        if bcast {
+            flags.push('B');
+        }
     }
     if flags.is_empty() {
         flags.push('N');

@@ -12,6 +12,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use super::effects::Notification;
+use super::errors::unknown_command;
 use super::registry::{CommandSpec, Handler, flags};
 use super::registry::{change_keys, db_number};
 use super::{BlockOn, Change, Context, Effects, ReadContext, Shared, blocking};
@@ -26,27 +27,6 @@ pub use super::client::{ClientContext, ReplyMode};
 pub const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \
      \"local\", you can run it from a local connection, otherwise you need to set this option in the \
      configuration file, and then restart the server.";
-
-/// `ERR unknown command 'foo', with args beginning with: 'a' 'b' ` — Redis's exact text, with at
-/// most 128 characters of arguments, and CR/LF replaced so the error stays one line.
-fn unknown_command(argv: &[Vec<u8>]) -> Value {
-    let name = String::from_utf8_lossy(&argv[0]);
-    let name: String = name.chars().take(128).collect();
-    let mut args = String::new();
-    for a in &argv[1..] {
-        if args.len() >= 128 {
-            break;
-        }
-        let room = 128 - args.len();
-        let text = String::from_utf8_lossy(a);
-        let cut: String = text.chars().take(room).collect();
-        args.push('\'');
-        args.push_str(&cut);
-        args.push_str("' ");
-    }
-    let msg = format!("ERR unknown command '{name}', with args beginning with: {args}");
-    Value::error_owned(msg.replace(['\r', '\n'], " "))
-}
 
 // ANCHOR: dispatch
 /// Runs one request for `client` and returns its reply.
@@ -123,6 +103,10 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
             Value::error("ERR Command not allowed inside a transaction"),
         );
     }
+    // The last check, as in Redis: a paused command waits here for the pause's end.
+    if !super::pause::let_through(shared, client, state_flags) {
+        return Value::NullArray; // the client is gone; nobody reads this
+    }
     if let Some(queue) = client.multi.as_mut()
         && !spec.has(flags::RUNS_IN_MULTI)
     {
@@ -187,7 +171,8 @@ fn execute(
             } else {
                 drop(store);
             }
-            if found_expired {
+            // Nothing expires while clients are paused (see `pause`).
+            if found_expired && !shared.pause.active(now) {
                 expire_found(shared, client.db, now);
             }
             reply
@@ -304,6 +289,10 @@ pub fn invoke(
         now,
         in_exec,
     } = call;
+    // A tracking client's keys are noted under the same guard as the read (`tracking`).
+    if client.tracking && matches!(spec.handler, Handler::Read(_)) {
+        shared.tracking.remember(client, spec.name, args);
+    }
     match (spec.handler, access) {
         (Handler::Client(f), _) => (f(shared, client, args), None),
         (Handler::Read(f), Access::Read(store)) => (
@@ -330,13 +319,14 @@ pub fn invoke(
 }
 // ANCHOR_END: invoke
 
-/// True if a write's effects have a reader: the AOF, a `WATCH`er, or a blocked client. Checked
-/// under the write guard, so none of the three can appear between this check and the `commit`.
+/// True if a write's effects have a reader: the AOF, a replica, a `WATCH`er, a blocked client or
+/// a tracking one. Checked under the write guard, so none can appear before the `commit`.
 pub fn wants_effects(shared: &Shared, store: &Store) -> bool {
     shared.aof.is_enabled()
         || shared.backlog.is_active()
         || !store.watch.is_empty()
         || shared.blocking.has_waiters()
+        || shared.tracking.is_active()
 }
 
 /// The classes a key lookup can tell of: `x` and `m`.
@@ -382,7 +372,8 @@ fn tell_lookups(
     events: KeyspaceEvents,
 ) {
     let expired = |key: &[u8]| store.db(db).expires().get(key).is_some_and(|at| at <= now);
-    if !events.has(KeyspaceEvents::EXPIRED) || !spec.keys(argv).any(expired) {
+    let paused = shared.pause.active(now);
+    if !events.has(KeyspaceEvents::EXPIRED) || paused || !spec.keys(argv).any(expired) {
         if events.has(KeyspaceEvents::KEY_MISS) {
             let notes: Vec<Notification> = spec
                 .keys(argv)
@@ -437,7 +428,8 @@ fn timeout_reply(_spec: &CommandSpec) -> Value {
 // ANCHOR: commit
 /// Finishes a write while its guard is held: publishes its keyspace notifications, turns
 /// lazily expired keys into `DEL` effects, lets blocked clients take what was pushed, marks
-/// watched keys and sends everything to the AOF (design invariants 4 and 8). Returns the AOF
+/// watched keys, tells tracking clients and sends everything to the AOF (design invariants 4
+/// and 8). Returns the AOF
 /// ticket to wait on after the guard is released.
 pub fn commit(
     shared: &Shared,
@@ -475,6 +467,12 @@ pub fn commit(
     }
     if !store.watch.is_empty() {
         touch_watched(shared, store, now, &effects);
+    }
+    if shared.tracking.is_active() {
+        // Keys inside `EXEC` were told per command; prefixes are told once per write.
+        shared
+            .tracking
+            .invalidate_here(shared, &effects, (!in_multi, true));
     }
     shared.backlog.append(&effects, in_multi);
     shared.aof.append(&effects, in_multi)
@@ -569,6 +567,12 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
             look_up(&mut effects, &mut store, client.db, spec, argv, now, read);
         }
         effects.expired_before(mark, &mut store);
+        if shared.tracking.is_active() {
+            // Told per command, as Redis tells at each change: a later read re-tracks its key.
+            shared
+                .tracking
+                .invalidate_here(shared, effects.since(mark), (true, false));
+        }
         // Queue time checked the subcommand too, so the name is the one it was queued under.
         let name = spec.full_name(argv).unwrap_or(spec.name);
         shared.after_queued(client, spec, name, argv, started, &reply);

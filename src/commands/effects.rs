@@ -176,6 +176,11 @@ impl Effects {
         self.list.len()
     }
 
+    /// The changes recorded from position `at` on (one command's, inside `EXEC`).
+    pub(crate) fn since(&self, at: usize) -> &[Change] {
+        &self.list[at.min(self.list.len())..]
+    }
+
     /// Puts the `DEL`s of the keys lazy expiry deleted during one command of a transaction at
     /// position `at`, in front of that command's own effects, each under the number its
     /// database has now: a later `SWAPDB` in the same `EXEC` would renumber it by the commit.

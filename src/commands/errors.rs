@@ -1,4 +1,4 @@
-//! Store errors as Redis's replies.
+//! Store errors, and the refusal of an unknown command, as Redis's replies.
 //!
 //! Go original: the error strings of `internal/commands/handlers`. Explained in: book chapter 4
 //! ("Errors are replies") and appendix B.
@@ -30,3 +30,24 @@ impl From<StoreError> for Value {
     }
 }
 // ANCHOR_END: store_error_reply
+
+/// `ERR unknown command 'foo', with args beginning with: 'a' 'b' ` — Redis's exact text, with at
+/// most 128 characters of arguments, and CR/LF replaced so the error stays one line.
+pub(crate) fn unknown_command(argv: &[Vec<u8>]) -> Value {
+    let name = String::from_utf8_lossy(&argv[0]);
+    let name: String = name.chars().take(128).collect();
+    let mut args = String::new();
+    for a in &argv[1..] {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        let text = String::from_utf8_lossy(a);
+        let cut: String = text.chars().take(room).collect();
+        args.push('\'');
+        args.push_str(&cut);
+        args.push_str("' ");
+    }
+    let msg = format!("ERR unknown command '{name}', with args beginning with: {args}");
+    Value::error_owned(msg.replace(['\r', '\n'], " "))
+}

@@ -18,15 +18,18 @@ pub mod effects;
 pub mod errors;
 pub mod handlers;
 pub mod histogram;
+pub mod keyspecs;
 pub mod limits;
 pub mod load;
 pub mod notify;
+pub mod pause;
 pub mod pubsub;
 pub mod registry;
 pub mod replicas;
 pub mod role;
 pub mod shared;
 pub mod stats;
+pub mod tracking;
 
 pub use client::ClientContext;
 pub use clients::ClientHandle;

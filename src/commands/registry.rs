@@ -70,6 +70,10 @@ pub mod flags {
     /// Not queued by `MULTI`: runs at once even inside a transaction (`EXEC`, `DISCARD`, `WATCH`,
     /// ...). Redis decides this by name rather than by a flag, so `COMMAND INFO` does not show it.
     pub const RUNS_IN_MULTI: u32 = 1 << 14;
+    /// Reaches the replication stream though it writes no key (`PUBLISH`): a `CLIENT PAUSE
+    /// WRITE` holds it back too. Redis 7.0's `may_replicate`, which its `COMMAND INFO` does not
+    /// show either.
+    pub const MAY_REPLICATE: u32 = 1 << 17;
 
     /// The name of each flag, in the order `COMMAND INFO` prints them.
     pub const NAMES: &[(u32, &str)] = &[

@@ -21,11 +21,13 @@ use super::Registry;
 use super::acl::Acl;
 use super::blocking::Blocking;
 use super::clients::ClientTable;
+use super::pause::Pause;
 use super::pubsub::PubSub;
 use super::registry::flags;
 use super::replicas::{Link, Replicas};
 use super::role::Role;
 use super::stats::Stats;
+use super::tracking::Tracking;
 use crate::config::{Config, DebugCommand};
 use crate::engine::store::Store;
 use crate::engine::store::lazyfree::LazyFree;
@@ -83,12 +85,16 @@ pub struct Shared {
     pub rdb: Rdb,
     /// Clients blocked in `BLPOP` and friends.
     pub blocking: Blocking,
+    /// `CLIENT PAUSE`: the pause in force, and the clients waiting for its end.
+    pub pause: Pause,
     /// Channels, patterns and their subscribers; `MONITOR` watchers.
     pub pubsub: PubSub,
     /// Connected clients, for `CLIENT LIST` / `KILL` and shutdown.
     pub clients: ClientTable,
     /// Counters for `INFO stats`.
     pub stats: Stats,
+    /// Client-side caching: who tracks which keys (`CLIENT TRACKING`).
+    pub tracking: Tracking,
     /// The `lazyfree` thread, and the `lazyfree-lazy-*` settings that send values to it.
     pub lazyfree: LazyFree,
     /// Set once shutdown begins.
@@ -143,9 +149,11 @@ impl Shared {
             config: RwLock::new(config),
             aof,
             blocking: Blocking::default(),
+            pause: Pause::default(),
             pubsub,
             clients: ClientTable::default(),
             stats: Stats::default(),
+            tracking: Tracking::default(),
             lazyfree,
             shutting_down: AtomicBool::new(false),
             active_expire: AtomicBool::new(true),

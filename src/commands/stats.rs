@@ -238,8 +238,11 @@ impl Shared {
             } else {
                 2
             };
-            st.sub = client.subscriptions;
             count_call(st.stats_for(name), micros, reply, tracking);
+        }
+        // `CLIENT CACHING` covers the next command, or the next transaction, only.
+        if client.multi.is_none() && spec.name != "client" {
+            client.caching = false;
         }
         if reply.is_error() {
             self.stats.count_error(reply);

@@ -80,7 +80,10 @@ pub fn handle_conn(shared: Arc<Shared>, stream: TcpStream, id: u64) {
         );
         let _ = stream.shutdown(Shutdown::Both);
     }
-    shared.pubsub.unsubscribe_all(&mut client);
+    // Gone from here on for whoever looks (a tracker redirecting here), though still listed.
+    client.handle.killed.store(true, Ordering::Relaxed);
+    shared.tracking.disable(&mut client);
+    shared.pubsub.disconnect(&mut client);
     if let Some(outbox) = client.outbox.take() {
         // Let the writer thread send what is queued (`QUIT`'s `+OK`), then stop it.
         outbox.finish();
@@ -112,6 +115,8 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
     let mut outbox: Option<Arc<Outbox>> = None;
     // Messages this thread publishes are delivered through one hook (see `Delivery`).
     let _delivery = Delivery::start();
+    // Changes made on this thread are this client's, for client-side caching.
+    crate::commands::tracking::set_current(client.id);
     loop {
         limits.refresh(stream, &mut reader);
         reader.set_authenticated(client.authenticated);
@@ -121,6 +126,13 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             Err(e) if keeps_waiting(&e, client) => continue,
             Err(e) => return read_failed(shared, client, e, &outbox, &writer, &limits),
         };
+        if client.tracking
+            && let Some(outbox) = &outbox
+        {
+            // Invalidations that arrive while the command runs follow its reply, as they would
+            // in Redis, where no other client runs meanwhile (see `commands::tracking`).
+            outbox.hold();
+        }
         let reply = dispatch(shared, client, &argv);
         if let Some(request) = client.sync_request.take() {
             // `SYNC` / `PSYNC`: from here on this connection carries the replication stream.
@@ -137,9 +149,16 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
         }
         let send = client.reply_allowed(&reply);
         let closing = client.close_after_reply || client.handle.killed.load(Ordering::Relaxed);
+        if closing {
+            // Gone from here on for whoever looks (a tracker redirecting here), reply or not.
+            client.handle.killed.store(true, Ordering::Relaxed);
+        }
         if let Some(outbox) = &outbox {
             if send {
                 outbox.reply(&reply, client.protocol);
+            } else {
+                // Messages held behind this command's reply go anyway (`CLIENT REPLY OFF`).
+                outbox.release();
             }
             if closing {
                 return;

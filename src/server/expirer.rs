@@ -44,13 +44,28 @@ fn run(shared: &Shared) {
     let mut rng = rand::rng();
     while !shared.shutting_down.load(Ordering::SeqCst) {
         // Read every cycle, so `CONFIG SET hz` takes effect at the next one.
-        let hz = shared.config().hz.max(1);
+        let config = shared.config();
+        let hz = config.hz.max(1);
+        // Client-side caching's table has a size limit, kept at every cycle, as Redis's cron does.
+        let max_keys = config
+            .kept
+            .get("tracking-table-max-keys")
+            .and_then(|v| v.parse().ok());
+        shared
+            .tracking
+            .enforce_limit(shared, max_keys.unwrap_or(1_000_000));
         let period = Duration::from_micros(1_000_000 / u64::from(hz));
         let started = Instant::now();
         // A replica leaves expiry to its master, whose `DEL`s reach it in the stream; until
-        // then reads hide its expired keys, as everywhere.
-        let active = shared.active_expire.load(Ordering::Relaxed) && shared.role.master().is_none();
-        expire_found(shared);
+        // then reads hide its expired keys, as everywhere. While clients are paused nothing
+        // expires at all, lazily or actively (`CLIENT PAUSE`).
+        let paused = shared.pause.active(crate::engine::store::now_ms());
+        let active = !paused
+            && shared.active_expire.load(Ordering::Relaxed)
+            && shared.role.master().is_none();
+        if !paused {
+            expire_found(shared);
+        }
         let capped = active && run_cycle(shared, &mut rng, time_budget(hz)).time_cap_reached;
         if active {
             crate::log::latency::record("expire-cycle", started.elapsed());

@@ -3,6 +3,7 @@
 //! Go original: `internal/commands/handlers`. Explained in: book chapters 3–8.
 
 pub mod bitfield;
+pub mod client;
 pub mod connection;
 pub mod databases;
 pub mod geo;
@@ -65,6 +66,7 @@ use super::Registry;
 pub fn register_all(r: &mut Registry) {
     bitfield::register(r);
     connection::register(r);
+    client::register(r);
     databases::register(r);
     strings::register(r);
     keys::register(r);

@@ -1,5 +1,5 @@
 //! The Pub/Sub commands: `SUBSCRIBE`, `UNSUBSCRIBE`, `PSUBSCRIBE`, `PUNSUBSCRIBE`, `PUBLISH`,
-//! `PUBSUB`, and `MONITOR`.
+//! their sharded forms `SSUBSCRIBE`, `SUNSUBSCRIBE`, `SPUBLISH`, `PUBSUB`, and `MONITOR`.
 //!
 //! Go original: none (planned in go-redis). Explained in: book chapter "Pub/Sub".
 //!
@@ -7,7 +7,7 @@
 //! [`crate::commands::pubsub`]. None of them touches the store, so none takes its lock: a
 //! `PUBLISH` never waits for a slow write, and a write never waits for a big fan-out.
 
-use crate::commands::registry::{NO_KEYS, Subcommand, flags::*};
+use crate::commands::registry::{ALL_KEYS, KEY1, NO_KEYS, Subcommand, flags::*};
 use crate::commands::{Change, ClientContext, Registry, Shared};
 use crate::protocol::resp::Value;
 
@@ -25,20 +25,20 @@ const PUBSUB_SUBCOMMANDS: &[Subcommand] = &[
 /// Registers this family's commands. The (un)subscribe commands carry `PUBSUB_OK`: they are
 /// what a RESP2 client may still send once subscribed.
 pub fn register(r: &mut Registry) {
-    // Go parity: go-redis has no Pub/Sub yet; these follow Redis 7. The sharded variants
-    // (`SSUBSCRIBE`, `SPUBLISH`) belong to Redis Cluster and are left out.
+    // Go parity: go-redis has no Pub/Sub yet; these follow Redis 7. The sharded variants come
+    // from Redis Cluster; on one server they are channels of a namespace of their own. Redis
+    // declares their channels where keys would be (a cluster routes them by slot), flagged
+    // `not_key`, so `COMMAND INFO` shows key positions for them and `COMMAND GETKEYS` none.
     let sub = PUBSUB | NOSCRIPT | LOADING | STALE | PUBSUB_OK;
     r.client("subscribe", subscribe, -2, sub, NO_KEYS);
     r.client("unsubscribe", unsubscribe, -1, sub, NO_KEYS);
     r.client("psubscribe", psubscribe, -2, sub, NO_KEYS);
     r.client("punsubscribe", punsubscribe, -1, sub, NO_KEYS);
-    r.client(
-        "publish",
-        publish,
-        3,
-        PUBSUB | LOADING | STALE | FAST,
-        NO_KEYS,
-    );
+    r.client("ssubscribe", ssubscribe, -2, sub, ALL_KEYS);
+    r.client("sunsubscribe", sunsubscribe, -1, sub, ALL_KEYS);
+    let publishing = PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE;
+    r.client("publish", publish, 3, publishing, NO_KEYS);
+    r.client("spublish", spublish, 3, publishing, KEY1);
     r.client("pubsub", pubsub, -2, PUBSUB | LOADING | STALE, NO_KEYS);
     r.subcommands("pubsub", PUBSUB_SUBCOMMANDS);
     r.client(
@@ -75,6 +75,29 @@ pub fn punsubscribe(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>
     shared.pubsub.punsubscribe(client, args)
 }
 
+/// `SSUBSCRIBE shardchannel [shardchannel ...]`: one `ssubscribe` confirmation per shard
+/// channel, each with the client's number of shard subscriptions after it.
+pub fn ssubscribe(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    shared.pubsub.ssubscribe(client, args)
+}
+
+/// `SUNSUBSCRIBE [shardchannel ...]`: like `UNSUBSCRIBE`, for shard channels.
+pub fn sunsubscribe(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    shared.pubsub.sunsubscribe(client, args)
+}
+
+/// Sends `PUBLISH` or `SPUBLISH` (`effect`) to the replicas, as Redis propagates it: to the
+/// replication stream only, never to the AOF (a message is not data).
+fn propagate(shared: &Shared, client: &ClientContext, effect: Vec<Vec<u8>>) {
+    shared.backlog.append(
+        &[Change {
+            db: client.db,
+            effect,
+        }],
+        false,
+    );
+}
+
 // ANCHOR: publish
 /// `PUBLISH channel message`: the number of clients that received it (a client subscribed to
 /// the channel and to a matching pattern counts twice, as it gets two frames).
@@ -82,18 +105,29 @@ pub fn publish(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) ->
     let [channel, message] = args else {
         return Value::wrong_arity("publish");
     };
-    // Replicas publish it to their own subscribers, as Redis propagates it: to the replication
-    // stream only, never to the AOF (a message is not data).
-    shared.backlog.append(
-        &[Change {
-            db: client.db,
-            effect: vec![b"PUBLISH".to_vec(), channel.clone(), message.clone()],
-        }],
-        false,
+    // Replicas publish it to their own subscribers.
+    propagate(
+        shared,
+        client,
+        vec![b"PUBLISH".to_vec(), channel.clone(), message.clone()],
     );
     Value::Integer(shared.pubsub.publish(channel, message) as i64)
 }
 // ANCHOR_END: publish
+
+/// `SPUBLISH shardchannel message`: the number of clients subscribed to the shard channel that
+/// received it.
+pub fn spublish(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+    let [channel, message] = args else {
+        return Value::wrong_arity("spublish");
+    };
+    propagate(
+        shared,
+        client,
+        vec![b"SPUBLISH".to_vec(), channel.clone(), message.clone()],
+    );
+    Value::Integer(shared.pubsub.spublish(channel, message) as i64)
+}
 
 /// The text of `PUBSUB HELP`, line for line as Redis 7 prints it.
 const HELP: &[&str] = &[
@@ -113,9 +147,8 @@ const HELP: &[&str] = &[
     "    Prints this help.",
 ];
 
-/// `PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT | HELP`, with Redis's replies and
-/// error texts. There is no cluster, so the shard variants answer as if no shard channel
-/// existed.
+/// `PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT | SHARDCHANNELS [pattern] |
+/// SHARDNUMSUB [shardchannel ...] | HELP`, with Redis's replies and error texts.
 pub fn pubsub(shared: &Shared, _client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     let sub = args[0].to_ascii_uppercase();
     let rest = &args[1..];
@@ -123,22 +156,14 @@ pub fn pubsub(shared: &Shared, _client: &mut ClientContext, args: &[Vec<u8>]) ->
         (b"CHANNELS", 0 | 1) => {
             Value::bulk_array(shared.pubsub.channels(rest.first().map(Vec::as_slice)))
         }
-        (b"NUMSUB", _) => {
-            let counts = shared.pubsub.numsub(rest);
-            Value::Array(
-                rest.iter()
-                    .zip(counts)
-                    .flat_map(|(c, n)| [Value::bulk(c), Value::Integer(n as i64)])
-                    .collect(),
-            )
-        }
+        (b"NUMSUB", _) => counts(rest, shared.pubsub.numsub(rest)),
         (b"NUMPAT", 0) => Value::Integer(shared.pubsub.numpat() as i64),
-        (b"SHARDCHANNELS", 0 | 1) => Value::Array(Vec::new()),
-        (b"SHARDNUMSUB", _) => Value::Array(
-            rest.iter()
-                .flat_map(|c| [Value::bulk(c), Value::Integer(0)])
-                .collect(),
+        (b"SHARDCHANNELS", 0 | 1) => Value::bulk_array(
+            shared
+                .pubsub
+                .shard_channels(rest.first().map(Vec::as_slice)),
         ),
+        (b"SHARDNUMSUB", _) => counts(rest, shared.pubsub.shard_numsub(rest)),
         (b"HELP", 0) => Value::Array(HELP.iter().map(|&l| Value::simple(l)).collect()),
         // Subcommands with a fixed arity get Redis's arity error for `pubsub|name`.
         (b"NUMPAT" | b"HELP", _) => {
@@ -153,6 +178,18 @@ pub fn pubsub(shared: &Shared, _client: &mut ClientContext, args: &[Vec<u8>]) ->
             String::from_utf8_lossy(&args[0])
         )),
     }
+}
+
+/// `NUMSUB`'s and `SHARDNUMSUB`'s reply: each channel, then its count, in one flat array (in
+/// RESP3 too, as Redis 7.0 answers).
+fn counts(channels: &[Vec<u8>], counts: Vec<usize>) -> Value {
+    Value::Array(
+        channels
+            .iter()
+            .zip(counts)
+            .flat_map(|(c, n)| [Value::bulk(c), Value::Integer(n as i64)])
+            .collect(),
+    )
 }
 
 // ANCHOR: monitor

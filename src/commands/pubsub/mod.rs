@@ -61,10 +61,12 @@
 //! | [`outbox`] | a subscriber's [`Outbox`] and writer thread, the batched wake-ups, multi-frame replies |
 //! | `monitor` | the `MONITOR` feed |
 //! | `keyspace` | keyspace notifications: the enabled classes, the channels each event goes to |
+//! | `shard` | sharded Pub/Sub: `SPUBLISH` and the shard channels' listings |
 
 mod keyspace;
 mod monitor;
 pub mod outbox;
+mod shard;
 
 pub use monitor::monitor_line;
 pub use outbox::{
@@ -97,6 +99,8 @@ struct Subscriptions {
     channels: HashMap<Vec<u8>, HashMap<u64, Arc<Outbox>>>,
     /// Pattern → its subscribers by client id.
     patterns: HashMap<Vec<u8>, HashMap<u64, Arc<Outbox>>>,
+    /// Shard channel → its subscribers by client id (`SSUBSCRIBE`).
+    shards: HashMap<Vec<u8>, HashMap<u64, Arc<Outbox>>>,
     /// Client id → the channels and patterns it is subscribed to.
     clients: HashMap<u64, ClientSubs>,
 }
@@ -105,20 +109,31 @@ struct Subscriptions {
 struct ClientSubs {
     channels: HashSet<Vec<u8>>,
     patterns: HashSet<Vec<u8>>,
+    shards: HashSet<Vec<u8>>,
 }
 
 impl ClientSubs {
+    /// Every subscription of the client, of all three kinds.
     fn count(&self) -> usize {
-        self.channels.len() + self.patterns.len()
+        self.channels.len() + self.patterns.len() + self.shards.len()
+    }
+
+    fn set(&mut self, kind: Kind) -> &mut HashSet<Vec<u8>> {
+        match kind {
+            Kind::Channel => &mut self.channels,
+            Kind::Pattern => &mut self.patterns,
+            Kind::Shard => &mut self.shards,
+        }
     }
 }
 
-/// Whether a (un)subscription is about a channel or a pattern: the two kinds work alike, with
-/// different maps and reply words.
-#[derive(Clone, Copy)]
+/// Whether a (un)subscription is about a channel, a pattern or a shard channel: the kinds work
+/// alike, with different maps and reply words.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Channel,
     Pattern,
+    Shard,
 }
 
 impl Kind {
@@ -126,6 +141,7 @@ impl Kind {
         match self {
             Kind::Channel => "subscribe",
             Kind::Pattern => "psubscribe",
+            Kind::Shard => "ssubscribe",
         }
     }
 
@@ -133,6 +149,7 @@ impl Kind {
         match self {
             Kind::Channel => "unsubscribe",
             Kind::Pattern => "punsubscribe",
+            Kind::Shard => "sunsubscribe",
         }
     }
 }
@@ -142,6 +159,7 @@ impl Subscriptions {
         match kind {
             Kind::Channel => &mut self.channels,
             Kind::Pattern => &mut self.patterns,
+            Kind::Shard => &mut self.shards,
         }
     }
 
@@ -150,11 +168,7 @@ impl Subscriptions {
         let Some(subs) = self.clients.get_mut(&id) else {
             return false;
         };
-        let set = match kind {
-            Kind::Channel => &mut subs.channels,
-            Kind::Pattern => &mut subs.patterns,
-        };
-        if !set.remove(name) {
+        if !subs.set(kind).remove(name) {
             return false;
         }
         if subs.count() == 0 {
@@ -171,8 +185,24 @@ impl Subscriptions {
         true
     }
 
-    fn count_of(&self, id: u64) -> usize {
-        self.clients.get(&id).map_or(0, ClientSubs::count)
+    /// The count a confirmation of `kind` carries: the client's channels and patterns, or its
+    /// shard channels alone, as Redis counts them.
+    fn count_of(&self, id: u64, kind: Kind) -> usize {
+        self.clients.get(&id).map_or(0, |c| match kind {
+            Kind::Shard => c.shards.len(),
+            _ => c.channels.len() + c.patterns.len(),
+        })
+    }
+
+    /// Brings `client`'s own view up to date after a change: its count of every subscription
+    /// (RESP2's subscribed mode), and the `sub=`, `psub=` and `ssub=` of its `CLIENT LIST` line.
+    fn sync(&self, client: &mut ClientContext) {
+        let (sub, psub, ssub) = self.clients.get(&client.id).map_or((0, 0, 0), |c| {
+            (c.channels.len(), c.patterns.len(), c.shards.len())
+        });
+        client.subscriptions = sub + psub + ssub;
+        let mut st = client.handle.state();
+        (st.sub, st.psub, st.ssub) = (sub, psub, ssub);
     }
 }
 
@@ -195,6 +225,9 @@ pub struct PubSub {
     /// The keyspace notification classes enabled (`notify-keyspace-events`), as
     /// [`KeyspaceEvents`](crate::config::KeyspaceEvents) bits: every write loads it once.
     keyspace_events: AtomicU32,
+    /// Every outbox by its client's id, for messages addressed to a client rather than a
+    /// channel (client-side caching's invalidations, see `commands::tracking`).
+    outboxes: Mutex<HashMap<u64, Arc<Outbox>>>,
 }
 // ANCHOR_END: pubsub
 
@@ -207,6 +240,7 @@ impl Default for PubSub {
             output_limit: AtomicUsize::new(DEFAULT_OUTPUT_LIMIT),
             limit_disconnections: AtomicU64::new(0),
             keyspace_events: AtomicU32::new(0),
+            outboxes: Mutex::default(),
         }
     }
 }
@@ -218,23 +252,14 @@ pub struct PubSubStats {
     pub channels: usize,
     /// `pubsub_patterns`: distinct patterns with at least one subscriber.
     pub patterns: usize,
+    /// `pubsubshard_channels`: shard channels with at least one subscriber.
+    pub shard_channels: usize,
     /// `pubsub_clients`: clients subscribed to at least one channel or pattern.
     pub clients: usize,
     /// Clients in `MONITOR` mode.
     pub monitors: usize,
     /// `client_output_buffer_limit_disconnections`: clients closed for exceeding the limit.
     pub output_limit_disconnections: u64,
-}
-
-/// The client's outbox, created on first use. Its writer thread is started by the connection
-/// once the current command's reply is known (see `netlayer::connection`).
-fn outbox_of(client: &mut ClientContext) -> Arc<Outbox> {
-    let protocol = client.protocol;
-    let handle = client.handle.clone();
-    client
-        .outbox
-        .get_or_insert_with(|| Arc::new(Outbox::new(handle, protocol)))
-        .clone()
 }
 
 /// `[kind, name, count]`, the confirmation of one (un)subscription; `name` nil when there was
@@ -250,6 +275,29 @@ fn confirmation(word: &'static str, name: Option<&[u8]>, count: usize) -> Value 
 impl PubSub {
     fn subs(&self) -> MutexGuard<'_, Subscriptions> {
         lock(&self.subs)
+    }
+
+    /// The client's outbox, created on first use. Its writer thread is started by the
+    /// connection once the current command's reply is known (see `netlayer::connection`).
+    pub fn outbox_of(&self, client: &mut ClientContext) -> Arc<Outbox> {
+        let (protocol, handle) = (client.protocol, client.handle.clone());
+        let outbox = client
+            .outbox
+            .get_or_insert_with(|| Arc::new(Outbox::new(handle, protocol)))
+            .clone();
+        lock(&self.outboxes).insert(client.id, outbox.clone());
+        outbox
+    }
+
+    /// The outbox of the client `id`, if it has one.
+    pub fn outbox_by_id(&self, id: u64) -> Option<Arc<Outbox>> {
+        lock(&self.outboxes).get(&id).cloned()
+    }
+
+    /// A client disconnected: it leaves its subscriptions and the outboxes' directory.
+    pub fn disconnect(&self, client: &mut ClientContext) {
+        self.unsubscribe_all(client);
+        lock(&self.outboxes).remove(&client.id);
     }
 
     /// Sets the hard output-buffer limit in bytes (`client-output-buffer-limit pubsub`); 0
@@ -271,12 +319,27 @@ impl PubSub {
         self.output_limit.load(Ordering::Relaxed)
     }
 
+    /// Queues `frame` (RESP2 bytes; a RESP3 receiver gets `>` for a leading `*`) for the client
+    /// of `outbox`, under the same limit as any message; with `after_reply`, behind the reply of
+    /// the command that client is running.
+    pub fn deliver(&self, outbox: &Arc<Outbox>, frame: &[u8], after_reply: bool) {
+        if after_reply {
+            outbox.hold();
+        }
+        outbox.push_message(
+            &Frame(frame),
+            self.output_limit(),
+            &self.limit_disconnections,
+        );
+    }
+
     /// Figures for `INFO`.
     pub fn stats(&self) -> PubSubStats {
         let subs = self.subs();
         PubSubStats {
             channels: subs.channels.len(),
             patterns: subs.patterns.len(),
+            shard_channels: subs.shards.len(),
             clients: subs.clients.len(),
             monitors: self.monitor_count.load(Ordering::Relaxed),
             output_limit_disconnections: self.limit_disconnections.load(Ordering::Relaxed),
@@ -284,49 +347,40 @@ impl PubSub {
     }
 
     // ANCHOR: subscribe
-    /// `SUBSCRIBE` / `PSUBSCRIBE`: adds each name, answering one confirmation per name with the
-    /// client's subscription count after it.
+    /// `SUBSCRIBE` / `PSUBSCRIBE` / `SSUBSCRIBE`: adds each name, answering one confirmation per
+    /// name with the client's subscription count after it.
     fn add(&self, client: &mut ClientContext, kind: Kind, names: &[Vec<u8>]) -> Value {
-        let outbox = outbox_of(client);
+        let outbox = self.outbox_of(client);
         // Messages published from here on wait behind this command's confirmations.
         outbox.hold();
         let mut subs = self.subs();
         let mut frames = Vec::with_capacity(names.len());
         for name in names {
             let mine = subs.clients.entry(client.id).or_default();
-            let set = match kind {
-                Kind::Channel => &mut mine.channels,
-                Kind::Pattern => &mut mine.patterns,
-            };
-            if set.insert(name.clone()) {
+            if mine.set(kind).insert(name.clone()) {
                 subs.map(kind)
                     .entry(name.clone())
                     .or_default()
                     .insert(client.id, outbox.clone());
             }
-            frames.push(confirmation(
-                kind.subscribed(),
-                Some(name),
-                subs.count_of(client.id),
-            ));
+            let count = subs.count_of(client.id, kind);
+            frames.push(confirmation(kind.subscribed(), Some(name), count));
         }
-        client.subscriptions = subs.count_of(client.id);
+        subs.sync(client);
         multi_reply(frames)
     }
     // ANCHOR_END: subscribe
 
-    /// `UNSUBSCRIBE` / `PUNSUBSCRIBE`: removes each name, or every subscription of that kind
-    /// when none is given. Unsubscribing from nothing answers `[kind, nil, count]`.
+    /// `UNSUBSCRIBE` / `PUNSUBSCRIBE` / `SUNSUBSCRIBE`: removes each name, or every
+    /// subscription of that kind when none is given. Unsubscribing from nothing answers
+    /// `[kind, nil, count]`.
     fn remove(&self, client: &mut ClientContext, kind: Kind, names: &[Vec<u8>]) -> Value {
         let mut subs = self.subs();
         let names: Vec<Vec<u8>> = if names.is_empty() {
             let mut all: Vec<Vec<u8>> = subs
                 .clients
-                .get(&client.id)
-                .map(|c| match kind {
-                    Kind::Channel => c.channels.iter().cloned().collect(),
-                    Kind::Pattern => c.patterns.iter().cloned().collect(),
-                })
+                .get_mut(&client.id)
+                .map(|c| c.set(kind).iter().cloned().collect())
                 .unwrap_or_default();
             // Redis answers in its hash table's order; sorting makes ours repeatable.
             all.sort();
@@ -336,17 +390,17 @@ impl PubSub {
         };
         let word = kind.unsubscribed();
         let frames = if names.is_empty() {
-            vec![confirmation(word, None, subs.count_of(client.id))]
+            vec![confirmation(word, None, subs.count_of(client.id, kind))]
         } else {
             names
                 .iter()
                 .map(|name| {
                     subs.remove(kind, client.id, name);
-                    confirmation(word, Some(name), subs.count_of(client.id))
+                    confirmation(word, Some(name), subs.count_of(client.id, kind))
                 })
                 .collect()
         };
-        client.subscriptions = subs.count_of(client.id);
+        subs.sync(client);
         multi_reply(frames)
     }
 
@@ -370,6 +424,18 @@ impl PubSub {
         self.remove(client, Kind::Pattern, patterns)
     }
 
+    /// `SSUBSCRIBE shardchannel...`: one `ssubscribe` confirmation per shard channel, counting
+    /// shard channels only.
+    pub fn ssubscribe(&self, client: &mut ClientContext, channels: &[Vec<u8>]) -> Value {
+        self.add(client, Kind::Shard, channels)
+    }
+
+    /// `SUNSUBSCRIBE [shardchannel...]`: one `sunsubscribe` confirmation per shard channel (all
+    /// when none).
+    pub fn sunsubscribe(&self, client: &mut ClientContext, channels: &[Vec<u8>]) -> Value {
+        self.remove(client, Kind::Shard, channels)
+    }
+
     /// Drops every subscription of `client` and ends its `MONITOR` mode (`RESET`, disconnect).
     pub fn unsubscribe_all(&self, client: &mut ClientContext) {
         if client.subscriptions > 0 {
@@ -378,6 +444,7 @@ impl PubSub {
                 for (kind, names) in [
                     (Kind::Channel, mine.channels),
                     (Kind::Pattern, mine.patterns),
+                    (Kind::Shard, mine.shards),
                 ] {
                     let map = subs.map(kind);
                     for name in names {
@@ -390,7 +457,7 @@ impl PubSub {
                     }
                 }
             }
-            client.subscriptions = 0;
+            subs.sync(client);
         }
         if client.outbox.is_some() && self.monitor_count.load(Ordering::Relaxed) > 0 {
             let mut monitors = lock(&self.monitors);
@@ -446,9 +513,15 @@ impl PubSub {
 
     /// `PUBSUB CHANNELS [pattern]`: active channels, matching `pattern` if given.
     pub fn channels(&self, pattern: Option<&[u8]>) -> Vec<Vec<u8>> {
-        let subs = self.subs();
+        self.active(Kind::Channel, pattern)
+    }
+
+    /// The active channels of `kind`, matching `pattern` if given, sorted (Redis lists them in
+    /// its hash table's order; sorting makes ours repeatable).
+    fn active(&self, kind: Kind, pattern: Option<&[u8]>) -> Vec<Vec<u8>> {
+        let mut subs = self.subs();
         let mut names: Vec<Vec<u8>> = subs
-            .channels
+            .map(kind)
             .keys()
             .filter(|c| pattern.is_none_or(|p| glob_match(p, c)))
             .cloned()
@@ -459,10 +532,16 @@ impl PubSub {
 
     /// `PUBSUB NUMSUB`: the subscriber count of each channel (patterns not included).
     pub fn numsub(&self, channels: &[Vec<u8>]) -> Vec<usize> {
-        let subs = self.subs();
+        self.subscribers(Kind::Channel, channels)
+    }
+
+    /// The subscriber count of each channel of `kind`.
+    fn subscribers(&self, kind: Kind, channels: &[Vec<u8>]) -> Vec<usize> {
+        let mut subs = self.subs();
+        let map = subs.map(kind);
         channels
             .iter()
-            .map(|c| subs.channels.get(c).map_or(0, HashMap::len))
+            .map(|c| map.get(c).map_or(0, HashMap::len))
             .collect()
     }
 
@@ -485,7 +564,7 @@ impl PubSub {
 
     /// `MONITOR`: from now on, every command any client runs is copied to this client.
     pub fn monitor(&self, client: &mut ClientContext) -> Value {
-        let outbox = outbox_of(client);
+        let outbox = self.outbox_of(client);
         // The feed starts after the `+OK`.
         outbox.hold();
         let mut monitors = lock(&self.monitors);

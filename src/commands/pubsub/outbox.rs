@@ -169,7 +169,7 @@ impl Outbox {
     /// Appends one frame published by another client, unless that would take the outbox past
     /// `limit` bytes (0: no limit), in which case the client is disconnected and counted in
     /// `cut_offs`. Never blocks on the socket.
-    pub(super) fn push_message(
+    pub(crate) fn push_message(
         self: &Arc<Self>,
         frame: &Frame<'_>,
         limit: usize,
@@ -216,6 +216,24 @@ impl Outbox {
     /// subscription command before it registers, so its confirmation comes first.
     pub fn hold(&self) {
         lock(&self.state).holding = true;
+    }
+
+    /// Releases held messages without a reply in front of them: the command's reply is not
+    /// sent (`CLIENT REPLY OFF`).
+    pub fn release(&self) {
+        let mut st = lock(&self.state);
+        if st.holding {
+            st.holding = false;
+            let held = std::mem::take(&mut st.held);
+            st.buf.extend_from_slice(&held);
+            st.waiting = false;
+            self.ready.notify_one();
+        }
+    }
+
+    /// The protocol this client's frames are encoded in now.
+    pub fn protocol(&self) -> Protocol {
+        lock(&self.state).protocol
     }
 
     /// Queues the reply to one of the client's own commands (encoded for `protocol`, which also
@@ -389,7 +407,7 @@ pub fn frames_of(reply: &Value) -> Option<&[Value]> {
 
 /// A message frame encoded once, in RESP2, and shared by every receiver: RESP3 differs only in
 /// its first byte (`>` for `*`), so a RESP3 receiver gets that byte and the same tail.
-pub(super) struct Frame<'a>(pub(super) &'a [u8]);
+pub(crate) struct Frame<'a>(pub(crate) &'a [u8]);
 
 impl Frame<'_> {
     fn len(&self) -> usize {

@@ -391,8 +391,14 @@ fn fixed_section(
             ("connected_clients", shared.clients.len().to_string()),
             ("cluster_connections", "0".into()),
             ("maxclients", config.maxclients.to_string()),
-            ("blocked_clients", shared.blocking.len().to_string()),
-            ("tracking_clients", "0".into()),
+            (
+                "blocked_clients",
+                (shared.blocking.len() + shared.pause.waiting()).to_string(),
+            ),
+            (
+                "tracking_clients",
+                shared.tracking.stats().clients.to_string(),
+            ),
         ],
         "memory" => {
             let dataset = figures.dataset;
@@ -457,6 +463,7 @@ fn fixed_section(
         "stats" => {
             let s = &figures.stats;
             let (hits, misses) = figures.hits_misses;
+            let (pubsub, tracked) = (shared.pubsub.stats(), shared.tracking.stats());
             vec![
                 (
                     "total_connections_received",
@@ -485,11 +492,7 @@ fn fixed_section(
                 ),
                 (
                     "client_output_buffer_limit_disconnections",
-                    shared
-                        .pubsub
-                        .stats()
-                        .output_limit_disconnections
-                        .to_string(),
+                    pubsub.output_limit_disconnections.to_string(),
                 ),
                 ("expired_keys", s.expired_keys.to_string()),
                 ("expired_stale_perc", format!("{:.2}", s.expired_stale_perc)),
@@ -516,6 +519,12 @@ fn fixed_section(
                 ("evicted_keys", "0".into()),
                 ("keyspace_hits", hits.to_string()),
                 ("keyspace_misses", misses.to_string()),
+                ("pubsub_channels", pubsub.channels.to_string()),
+                ("pubsub_patterns", pubsub.patterns.to_string()),
+                ("pubsubshard_channels", pubsub.shard_channels.to_string()),
+                ("tracking_total_keys", tracked.keys.to_string()),
+                ("tracking_total_items", tracked.items.to_string()),
+                ("tracking_total_prefixes", tracked.prefixes.to_string()),
                 ("unexpected_error_replies", "0".into()),
                 (
                     "total_error_replies",

@@ -15,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::parse_i64;
 use crate::commands::acl::categories;
 use crate::commands::registry::{CommandSpec, NO_KEYS, Subcommand, flags, flags::*};
-use crate::commands::{ClientContext, Registry, Shared, docs};
+use crate::commands::{ClientContext, Registry, Shared, docs, keyspecs};
 use crate::engine::store::glob_match;
 use crate::persistence::rdb::ShutdownSave;
 use crate::protocol::resp::Value;
@@ -23,6 +23,7 @@ use crate::protocol::resp::Value;
 pub mod acl;
 mod config;
 mod debug;
+mod getkeys;
 mod replication;
 
 use replication::replicaof;
@@ -32,6 +33,7 @@ mod memory;
 
 pub use config::config;
 pub use debug::debug;
+use getkeys::command_getkeys;
 pub use info::info;
 pub use latency::latency;
 pub use memory::memory;
@@ -50,6 +52,7 @@ const COMMAND_SUBCOMMANDS: &[Subcommand] = &[
     Subcommand::new("command|count", 2),
     Subcommand::new("command|docs", -2),
     Subcommand::new("command|getkeys", -4),
+    Subcommand::new("command|getkeysandflags", -4),
     Subcommand::new("command|help", 2),
     Subcommand::new("command|info", -2),
     Subcommand::new("command|list", -2),
@@ -291,11 +294,15 @@ fn acl_categories(spec: &CommandSpec) -> Vec<Value> {
 /// the registry keeps the older (first, last, step) key positions, which every client still
 /// reads.
 fn command_entry(spec: &CommandSpec) -> Value {
-    let flag_names = flags::NAMES
+    let mut flag_names: Vec<Value> = flags::NAMES
         .iter()
         .filter(|(bit, _)| spec.has(*bit))
         .map(|(_, name)| Value::simple(name))
         .collect();
+    // Derived from the key specifications, as Redis derives it.
+    if keyspecs::movable(spec.name) {
+        flag_names.push(Value::simple("movablekeys"));
+    }
     Value::Array(vec![
         Value::bulk(spec.name),
         Value::Integer(spec.arity as i64),
@@ -353,19 +360,8 @@ pub fn command(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Valu
             )
         }
         b"docs" => docs::command_docs(&shared.registry, rest),
-        b"getkeys" if !rest.is_empty() => {
-            let Some(spec) = shared.registry.lookup(&rest[0]) else {
-                return Value::error("ERR Invalid command specified");
-            };
-            if !spec.arity_ok(rest.len()) {
-                return Value::error("ERR Invalid number of arguments specified for command");
-            }
-            let keys: Vec<&[u8]> = spec.keys(rest).collect();
-            if keys.is_empty() {
-                return Value::error("ERR The command has no key arguments");
-            }
-            Value::bulk_array(keys)
-        }
+        b"getkeys" if !rest.is_empty() => command_getkeys(shared, rest, false),
+        b"getkeysandflags" if !rest.is_empty() => command_getkeys(shared, rest, true),
         b"help" if rest.is_empty() => help(&[
             "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "(no subcommand)",
@@ -384,10 +380,12 @@ pub fn command(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Valu
             "    commands are returned.",
             "GETKEYS <full-command>",
             "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
             "HELP",
             "    Prints this help.",
         ]),
-        b"count" | b"getkeys" | b"help" => {
+        b"count" | b"getkeys" | b"getkeysandflags" | b"help" => {
             Value::wrong_arity(&format!("command|{}", String::from_utf8_lossy(&sub)))
         }
         _ => unknown_subcommand("COMMAND", &args[0]),
