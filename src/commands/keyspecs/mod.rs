@@ -250,6 +250,7 @@ pub fn keys_of(name: &str, args: &[Vec<u8>]) -> Result<Vec<KeyRef>, Invalid> {
         "set" => Ok(vec![set_key(&argv)]),
         "bitfield" => Ok(vec![bitfield_key(&argv)]),
         "sort" => Ok(sort_keys(&argv)),
+        "migrate" => Ok(migrate_keys(&argv)),
         "sort_ro" => Ok(vec![KeyRef {
             pos: 1,
             flags: flag::RO | flag::ACCESS,
@@ -366,6 +367,20 @@ fn bitfield_key(argv: &Words<'_>) -> KeyRef {
         flag::RW | flag::ACCESS | flag::UPDATE
     };
     KeyRef { pos: 1, flags }
+}
+
+/// `MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH ...] [KEYS key ...]`: the key,
+/// or, with `KEYS` (and an empty key argument), the keys after it, as Redis's
+/// `migrateGetKeys` finds them. A `KEYS` with a key argument too names no key at all.
+fn migrate_keys(argv: &Words<'_>) -> Vec<KeyRef> {
+    let flags = flag::RW | flag::ACCESS | flag::DELETE;
+    let key = |pos| KeyRef { pos, flags };
+    match (6..argv.len()).find(|&i| argv.is(i, b"KEYS")) {
+        Some(_) if argv.len() > 3 && !argv.at(3).is_empty() => Vec::new(),
+        Some(at) => (at + 1..argv.len()).map(key).collect(),
+        None if argv.len() > 3 => vec![key(3)],
+        None => Vec::new(),
+    }
 }
 
 /// `SORT key [BY p] [LIMIT o c] [GET p ...] [ASC | DESC] [ALPHA] [STORE dst]`: the key, and
