@@ -212,8 +212,8 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "The AOF: writes survive a restart",
-        goal: "Started with `--appendonly yes` (the tester adds it), log every write to a file \
-               in the working directory and replay it at start-up; `SHUTDOWN` writes out what \
+        goal: "Started with `--dir DIR --appendonly yes` (the tester adds both), log every \
+               write to a file in `DIR` and replay it at start-up; `SHUTDOWN` writes out what \
                is pending and exits.",
         chapter: "6. AOF persistence",
         hints: &[
@@ -229,8 +229,9 @@ pub const STAGES: &[Stage] = &[
     },
     Stage {
         name: "appendfsync always: survive kill -9",
-        goal: "Started with `--appendonly yes --appendfsync always`, a write's reply means it \
-               is on disk: the process killed at once (SIGKILL) after the reply loses nothing.",
+        goal: "Started with `--dir DIR --appendonly yes --appendfsync always`, a write's \
+               reply means it is on disk: the process killed at once (SIGKILL) after the reply \
+               loses nothing.",
         chapter: "6. AOF persistence (the writer thread and group commit)",
         hints: &[
             "The client's reply waits until the writer thread has called `fsync` on its entry.",

@@ -16,8 +16,9 @@ const START_TIMEOUT: Duration = Duration::from_secs(180);
 pub enum Target {
     /// `--addr`: a server already running; the tester can neither restart nor kill it.
     Running(SocketAddr),
-    /// `--server`: a command line with `{PORT}` in it, run by `sh -c` in a process group of its
-    /// own, so that stopping it also stops what it started (`cargo run` starts the server).
+    /// `--server`: a command line with `{PORT}` in it, run by `sh -c` where the tester runs (so
+    /// relative paths in it work), in a process group of its own, so that stopping it also
+    /// stops what it started (`cargo run` starts the server).
     Launched(Launch),
 }
 
@@ -70,7 +71,8 @@ fn free_port() -> std::io::Result<u16> {
 }
 
 impl Launch {
-    /// Prepares to run `template` with its `{PORT}` filled in, in a scratch directory.
+    /// Prepares to run `template` with its `{PORT}` filled in; its log, and from stage 11 its
+    /// files, go to a scratch directory.
     pub fn new(template: &str) -> Result<Launch, Failure> {
         if !template.contains("{PORT}") {
             return fail!(
@@ -91,9 +93,12 @@ impl Launch {
         })
     }
 
-    /// Arguments appended to the command line from the next start on (`--appendonly yes`).
+    /// Arguments appended to the command line from the next start on (`--appendonly yes`),
+    /// after `--dir` and the scratch directory: the server's files go there, not where the
+    /// student runs the tester.
     pub fn set_extra(&mut self, extra: &[&str]) {
-        self.extra = extra.iter().map(|s| s.to_string()).collect();
+        self.extra = vec!["--dir".to_string(), self.dir.display().to_string()];
+        self.extra.extend(extra.iter().map(|s| s.to_string()));
     }
 
     /// The command line as it will run.
@@ -129,7 +134,6 @@ impl Launch {
         command
             .arg("-c")
             .arg(&line)
-            .current_dir(&self.dir)
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(err);
