@@ -119,6 +119,12 @@ fn write_until_killed(p: Proc, clients: usize, run_for: Duration) -> (Vec<Vec<In
             })
         })
         .collect();
+    // Every client has had a write acknowledged (on a loaded machine the first fsyncs can take
+    // a while), then the load runs on for `run_for` before the kill.
+    let started = wait_until(Duration::from_secs(30), || {
+        acks.lock().unwrap().iter().all(|a| !a.is_empty())
+    });
+    assert!(started, "a client got no reply within 30 s");
     std::thread::sleep(run_for);
     let killed_at = Instant::now();
     p.kill9();
