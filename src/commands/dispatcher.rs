@@ -500,8 +500,9 @@ fn touch_watched(shared: &Shared, store: &Store, now: u64, changes: &[Change]) {
                 }
             }
             _ => change_keys(&shared.registry, change, |db, key| {
-                let gone = !store.db(db).contains(key, now);
-                store.watch.touch(db, key, gone)
+                store
+                    .watch
+                    .touch(db, key, || !store.db(db).contains(key, now))
             }),
         }
     }

@@ -7,6 +7,7 @@
 //! (the client's transaction is now doomed) and that is all: checking `is_empty` is the whole
 //! cost of a write in a server where nobody uses `WATCH`.
 
+use std::cell::LazyCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -71,17 +72,21 @@ impl WatchTable {
     }
 
     // ANCHOR: touch
-    /// Marks every watcher of `key` in database `db`: their `EXEC` will fail. `gone` says the
-    /// key no longer exists after the change: for a watcher that watched it stale, that is
-    /// the deletion of a key it already could not see, and no change.
-    pub fn touch(&self, db: usize, key: &[u8], gone: bool) {
-        if let Some(list) = self.keys.get(key) {
-            for w in list.iter().filter(|w| w.db == db) {
-                if gone && w.stale.swap(false, Ordering::Relaxed) {
-                    continue;
-                }
-                w.flag.store(true, Ordering::Relaxed);
+    /// Marks every watcher of `key` in database `db`: their `EXEC` will fail. `gone` says
+    /// whether the key no longer exists after the change, asked only of a key someone watched
+    /// stale: for that watcher the change is the deletion of a key it already could not see,
+    /// and no change.
+    pub fn touch(&self, db: usize, key: &[u8], gone: impl FnOnce() -> bool) {
+        let Some(list) = self.keys.get(key) else {
+            return;
+        };
+        let gone = LazyCell::new(gone);
+        for w in list.iter().filter(|w| w.db == db) {
+            if w.stale.load(Ordering::Relaxed) && *gone {
+                w.stale.store(false, Ordering::Relaxed);
+                continue;
             }
+            w.flag.store(true, Ordering::Relaxed);
         }
     }
     // ANCHOR_END: touch
