@@ -27,6 +27,7 @@ pub mod pubsub;
 pub mod registry;
 pub mod replicas;
 pub mod role;
+pub mod scripting;
 pub mod shared;
 pub mod stats;
 pub mod tracking;
