@@ -140,3 +140,23 @@ fn the_table_keeps_to_its_size_limit() {
     let stats = text(tracker.cmd(&["INFO", "stats"]));
     assert!(stats.contains("tracking_total_keys:5\r\n"), "{stats}");
 }
+
+/// With the cron stopped (`DEBUG PAUSE-CRON 1`), a lowered limit still holds from the next
+/// command on, even one `MULTI` only queues: the invalidation comes before `QUEUED`.
+#[test]
+fn a_lowered_limit_holds_from_the_next_command() {
+    let s = start_with(|cfg| cfg.enable_debug_command = rust_redis::config::DebugCommand::Yes);
+    let mut admin = s.client();
+    admin.assert(&["CONFIG", "SET", "tracking-table-max-keys", "2"], OK);
+    admin.assert(&["DEBUG", "PAUSE-CRON", "1"], OK);
+    let mut tracker = resp3_tracker(&s);
+    tracker.assert(&["MGET", "a", "b"], "*2\r\n_\r\n_\r\n");
+    tracker.assert(&["MULTI"], OK);
+    admin.assert(&["CONFIG", "SET", "tracking-table-max-keys", "1"], OK);
+    tracker.send(&["PING"]);
+    let told = text(tracker.read_reply());
+    assert!(told == invalidate("a") || told == invalidate("b"), "{told}");
+    assert_eq!(text(tracker.read_reply()), "+QUEUED\r\n");
+    tracker.assert(&["EXEC"], "*1\r\n+PONG\r\n");
+    admin.assert(&["DEBUG", "PAUSE-CRON", "0"], OK);
+}

@@ -318,3 +318,29 @@ fn deleting_a_key_that_was_already_expired_when_watched_does_not_fail_exec() {
     c.assert(&["PING"], "+QUEUED\r\n");
     c.assert(&["EXEC"], "*-1\r\n");
 }
+
+/// The commands that read the store on their own, without a guard from the dispatcher, would wait
+/// for ever inside `EXEC`, whose guard this thread already holds, and every other client with
+/// them: `INFO` gets the store from the dispatcher, the rest are refused there.
+#[test]
+fn commands_that_read_the_store_themselves_do_not_hang_exec() {
+    let s = start_with(|cfg| cfg.enable_debug_command = rust_redis::config::DebugCommand::Yes);
+    let mut c = s.client();
+    c.assert(&["SET", "x", "1"], "+OK\r\n");
+    c.assert(&["MULTI"], "+OK\r\n");
+    for queued in [
+        &["INFO", "keyspace"][..],
+        &["DEBUG", "RELOAD"],
+        &["CONFIG", "RESETSTAT"],
+    ] {
+        c.assert(queued, "+QUEUED\r\n");
+    }
+    let refused = "-ERR This command cannot run inside MULTI/EXEC or a script\r\n";
+    let info = "# Keyspace\r\ndb0:keys=1,expires=0,avg_ttl=0\r\n";
+    c.assert(
+        &["EXEC"],
+        &format!("*3\r\n${}\r\n{info}\r\n{refused}{refused}", info.len()),
+    );
+    // Another client still gets the store.
+    s.client().assert(&["GET", "x"], "$1\r\n1\r\n");
+}

@@ -213,7 +213,8 @@ fn execute(
             super::pubsub::Delivery::before_blocking();
             match blocking::wait(shared, client, waiter, &block) {
                 blocking::Woken::Served(value) => return value,
-                blocking::Woken::TimedOut => return timeout_reply(spec),
+                // A nil array, as Redis answers a blocking command's timeout.
+                blocking::Woken::TimedOut => return Value::NullArray,
                 blocking::Woken::Retry => continue,
             }
         },
@@ -418,11 +419,6 @@ fn look_up(
             effects.notify(target, KeyspaceEvents::KEY_MISS, "keymiss", key);
         }
     }
-}
-
-/// What a blocking command answers when its timeout passes: a nil array, as Redis does.
-fn timeout_reply(_spec: &CommandSpec) -> Value {
-    Value::NullArray
 }
 
 // ANCHOR: commit

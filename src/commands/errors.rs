@@ -51,3 +51,8 @@ pub(crate) fn unknown_command(argv: &[Vec<u8>]) -> Value {
     let msg = format!("ERR unknown command '{name}', with args beginning with: {args}");
     Value::error_owned(msg.replace(['\r', '\n'], " "))
 }
+
+/// The refusal of a command that takes the store's guard itself (`DEBUG RELOAD`, `CONFIG
+/// RESETSTAT`) inside `EXEC` or a script, which already hold it on this thread: waiting for the
+/// guard there would wait for ever. Redis, with one thread and no lock, runs them.
+pub const GUARD_HELD: &str = "ERR This command cannot run inside MULTI/EXEC or a script";

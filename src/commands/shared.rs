@@ -102,6 +102,10 @@ pub struct Shared {
     /// False after `DEBUG SET-ACTIVE-EXPIRE 0`: the expirer skips its cycles, and keys expire only
     /// lazily, when a command touches them (tests use it to see lazy expiry alone).
     pub active_expire: AtomicBool,
+    /// True after `DEBUG PAUSE-CRON 1`: the server's periodic work (the expirer's cycles, the
+    /// client-side caching table's limit, the save points) waits until `DEBUG PAUSE-CRON 0`, so a
+    /// test can see what happens between two cycles.
+    pub cron_paused: AtomicBool,
     /// When the server started.
     pub started: Instant,
     /// The address the listener is bound to (`CONFIG SET port` moves it).
@@ -134,6 +138,8 @@ impl Shared {
         configure_lazyfree(&lazyfree, &config);
         let backlog = Backlog::default();
         configure_backlog(&backlog, &config);
+        let tracking = Tracking::default();
+        tracking.configure(&config);
         Shared {
             databases: store.count(),
             maxmemory: AtomicU64::new(config.maxmemory),
@@ -153,10 +159,11 @@ impl Shared {
             pubsub,
             clients: ClientTable::default(),
             stats: Stats::default(),
-            tracking: Tracking::default(),
+            tracking,
             lazyfree,
             shutting_down: AtomicBool::new(false),
             active_expire: AtomicBool::new(true),
+            cron_paused: AtomicBool::new(false),
             started: Instant::now(),
             listen_addr: Mutex::new(local_addr),
             new_listener: Mutex::new(None),

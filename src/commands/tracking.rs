@@ -90,6 +90,8 @@ struct Table {
 pub struct Tracking {
     /// Clients with tracking on: the check every write pays.
     clients: AtomicUsize,
+    /// `tracking-table-max-keys` (0: no limit).
+    max_keys: AtomicUsize,
     table: Mutex<Table>,
 }
 
@@ -401,10 +403,24 @@ impl Tracking {
         self.invalidate(shared, changes, CURRENT.with(Cell::get), what);
     }
 
-    /// `tracking-table-max-keys`: while the table remembers more keys than `max` (0: no limit),
-    /// forgets keys, telling their trackers as if the keys had changed, so that what clients
-    /// cache stays bounded by what the server can remember. Run by the server's cron.
-    pub fn enforce_limit(&self, shared: &Shared, max: usize) {
+    /// Takes `tracking-table-max-keys` from the configuration (at start and at `CONFIG SET`).
+    pub fn configure(&self, config: &crate::config::Config) {
+        let max = config
+            .kept
+            .get("tracking-table-max-keys")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1_000_000);
+        self.max_keys.store(max, Ordering::Relaxed);
+    }
+
+    // ANCHOR: enforce_limit
+    /// `tracking-table-max-keys`: while the table remembers more keys than the limit, forgets
+    /// keys, telling their trackers as if the keys had changed, so that what clients cache stays
+    /// bounded by what the server can remember. Run by the server's cron and, as in Redis,
+    /// before every command while anyone tracks: a lowered limit holds from the next command on,
+    /// even one that is only queued by `MULTI`.
+    pub fn enforce_limit(&self, shared: &Shared) {
+        let max = self.max_keys.load(Ordering::Relaxed);
         if max == 0 || !self.is_active() {
             return;
         }
@@ -426,6 +442,7 @@ impl Tracking {
             .collect();
         self.invalidate(shared, &changes, 0, (true, false));
     }
+    // ANCHOR_END: enforce_limit
 
     /// Figures for `INFO`.
     pub fn stats(&self) -> TrackingStats {

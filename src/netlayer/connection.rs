@@ -126,6 +126,11 @@ fn serve(shared: &Shared, stream: &TcpStream, client: &mut ClientContext) {
             Err(e) if keeps_waiting(&e, client) => continue,
             Err(e) => return read_failed(shared, client, e, &outbox, &writer, &limits),
         };
+        // Client-side caching's table is kept within its limit before each command, as Redis
+        // does; what that tells this client comes before the command's reply.
+        if shared.tracking.is_active() {
+            shared.tracking.enforce_limit(shared);
+        }
         if client.tracking
             && let Some(outbox) = &outbox
         {

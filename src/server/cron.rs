@@ -47,8 +47,10 @@ pub fn spawn_cron(shared: Arc<Shared>) -> std::io::Result<()> {
                 last = now;
                 let mean = samples.iter().sum::<u64>() / OPS_SAMPLES as u64;
                 shared.stats.ops_per_sec.store(mean, Ordering::Relaxed);
-                ping_replicas(&shared, &mut last_ping);
-                snapshots(&shared);
+                if !shared.cron_paused.load(Ordering::Relaxed) {
+                    ping_replicas(&shared, &mut last_ping);
+                    snapshots(&shared);
+                }
             }
         })?;
     Ok(())

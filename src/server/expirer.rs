@@ -46,15 +46,14 @@ fn run(shared: &Shared) {
         // Read every cycle, so `CONFIG SET hz` takes effect at the next one.
         let config = shared.config();
         let hz = config.hz.max(1);
-        // Client-side caching's table has a size limit, kept at every cycle, as Redis's cron does.
-        let max_keys = config
-            .kept
-            .get("tracking-table-max-keys")
-            .and_then(|v| v.parse().ok());
-        shared
-            .tracking
-            .enforce_limit(shared, max_keys.unwrap_or(1_000_000));
         let period = Duration::from_micros(1_000_000 / u64::from(hz));
+        if shared.cron_paused.load(Ordering::Relaxed) {
+            std::thread::sleep(period);
+            continue;
+        }
+        // Client-side caching's table has a size limit, kept at every cycle, as Redis's cron does
+        // (and before every command, in the dispatcher).
+        shared.tracking.enforce_limit(shared);
         let started = Instant::now();
         // A replica leaves expiry to its master, whose `DEL`s reach it in the stream; until
         // then reads hide its expired keys, as everywhere. While clients are paused nothing

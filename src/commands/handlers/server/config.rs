@@ -24,6 +24,9 @@ pub fn config(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> 
         b"set" if !rest.is_empty() && rest.len().is_multiple_of(2) => {
             config_set(shared, client, rest)
         }
+        b"resetstat" if rest.is_empty() && client.in_exec => {
+            Value::error(crate::commands::errors::GUARD_HELD)
+        }
         b"resetstat" if rest.is_empty() => {
             shared.stats.reset();
             shared.lazyfree.reset_freed();
@@ -146,6 +149,7 @@ fn config_set(shared: &Shared, client: &ClientContext, args: &[Vec<u8>]) -> Valu
     }
     shared.role.configure(&new);
     shared.stats.configure(&new);
+    shared.tracking.configure(&new);
     shared
         .pubsub
         .set_output_limit(new.client_output_buffer_limit.pubsub[0] as usize);

@@ -27,6 +27,10 @@ const MAX_SLEEP: Duration = Duration::from_secs(3600);
 /// `DEBUG subcommand ...`; see the module comment for what each is for.
 pub fn debug(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
     let sub = args[0].to_ascii_lowercase();
+    let takes_guard = [&b"panic"[..], b"reload", b"loadaof", b"object"].contains(&&sub[..]);
+    if takes_guard && client.in_exec {
+        return Value::error(crate::commands::errors::GUARD_HELD);
+    }
     match (sub.as_slice(), args.len()) {
         (b"panic", 1) => {
             // Under the store's write guard, as a buggy write handler would be: the test proves
@@ -42,6 +46,12 @@ pub fn debug(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> V
         (b"set-active-expire", 2) => {
             shared
                 .active_expire
+                .store(atoi(&args[1]) != 0, Ordering::Relaxed);
+            Value::OK
+        }
+        (b"pause-cron", 2) => {
+            shared
+                .cron_paused
                 .store(atoi(&args[1]) != 0, Ordering::Relaxed);
             Value::OK
         }
@@ -96,6 +106,8 @@ const HELP: &[&str] = &[
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
     "    default.",
+    "PAUSE-CRON <0|1>",
+    "    Stop periodic cron job processing.",
     "QUICKLIST-PACKED-THRESHOLD <size>",
     "    Sets the threshold for elements to be inserted as plain vs packed nodes",
     "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",

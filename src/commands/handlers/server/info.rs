@@ -11,9 +11,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::memory::dataset_bytes;
 use crate::commands::shared::random_id;
-use crate::commands::{ClientContext, Shared};
+use crate::commands::{ReadContext, Shared};
 use crate::config::REDIS_VERSION;
-use crate::engine::store::{Db, now_ms};
+use crate::engine::store::Db;
 use crate::protocol::resp::Value;
 
 /// Every section, in the order Redis prints them.
@@ -121,7 +121,12 @@ struct StoreFigures {
 /// `INFO [section ...]`: the server's figures as `name:value` lines under `# Section` headers,
 /// one bulk string (RESP3: verbatim text). `all`/`everything` print every section, `default`
 /// or no argument the usual set; unknown names print nothing, as in Redis.
-pub fn info(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
+///
+/// A reading handler, given the store by the dispatcher like any read: inside `EXEC` or a
+/// script, whose guard is already held on this thread, locking the store here would wait for
+/// ever.
+pub fn info(ctx: &mut ReadContext<'_>, args: &[Vec<u8>]) -> Value {
+    let shared = ctx.shared;
     let mut wanted: Vec<String> = args
         .iter()
         .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
@@ -145,12 +150,11 @@ pub fn info(shared: &Shared, _: &mut ClientContext, args: &[Vec<u8>]) -> Value {
         wanted.extend(SECTIONS.iter().map(|s| s.to_string()));
     }
     let figures = {
-        let store = shared.read_store();
-        let now = now_ms();
+        let (store, now) = (ctx.store, ctx.now);
         StoreFigures {
             // The memory estimate samples the keyspace: only pay for it when asked.
             dataset: if wanted.iter().any(|w| w == "memory") {
-                dataset_bytes(&store, now)
+                dataset_bytes(store, now)
             } else {
                 0
             },

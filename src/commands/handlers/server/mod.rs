@@ -75,7 +75,13 @@ const MEMORY_SUBCOMMANDS: &[Subcommand] = &[
 /// Registers this family's commands.
 pub fn register(r: &mut Registry) {
     acl::register(r);
-    r.client("info", info, -1, LOADING | STALE, NO_KEYS);
+    r.add(
+        "info",
+        crate::commands::Handler::Read(info),
+        -1,
+        LOADING | STALE,
+        NO_KEYS,
+    );
     r.client(
         "config",
         config,
