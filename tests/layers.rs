@@ -56,6 +56,7 @@ const KNOTS: &[(&str, &[&str])] = &[(
         "stats",
         "acl",
         "tracking",
+        "scripting",
     ],
 )];
 

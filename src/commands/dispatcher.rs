@@ -79,7 +79,7 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
     let (state_flags, queued) = match &client.multi {
         Some(queue) if is_exec => (exec_flags(shared, queue), false),
         multi => (
-            spec.flags,
+            super::scripting::flags_of(shared, spec, argv),
             multi.is_some() && !spec.has(flags::RUNS_IN_MULTI),
         ),
     };
@@ -133,12 +133,12 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
 /// command is one; safe on a stale replica only if every queued command is.
 fn exec_flags(shared: &Shared, queue: &[Vec<Vec<u8>>]) -> u32 {
     let (mut any, mut all) = (0, flags::STALE);
-    for spec in queue
+    for (spec, argv) in queue
         .iter()
-        .filter_map(|argv| shared.registry.lookup(&argv[0]))
+        .filter_map(|argv| Some((shared.registry.lookup(&argv[0])?, argv)))
     {
-        any |= spec.flags;
-        all &= spec.flags;
+        let flags = super::scripting::flags_of(shared, spec, argv);
+        (any, all) = (any | flags, all & flags);
     }
     (any & !flags::STALE) | all
 }
@@ -154,6 +154,7 @@ fn execute(
     let args = &argv[1..];
     match spec.handler {
         Handler::Client(_) => invoke(spec, args, Call::new(shared, client, 0), Access::None).0,
+        Handler::Script(_) => super::scripting::execute(shared, client, spec, argv),
         Handler::Read(_) => {
             let store = shared.read_store();
             let now = clock(client);
@@ -304,6 +305,9 @@ pub fn invoke(
             f(&mut ReadContext::new(store, now, shared, client), args),
             None,
         ),
+        (Handler::Script(f), Access::Write(store, effects)) => {
+            (f(shared, client, store, effects, now, args), None)
+        }
         (Handler::Write(f), Access::Write(store, effects)) => {
             effects.select(client.db);
             let mut ctx = Context::new(store, now, shared, client, in_exec, effects);
@@ -312,7 +316,7 @@ pub fn invoke(
         }
         // The callers above pick the guard by the handler's kind; a write without the write
         // guard would be a bug here, so it is refused rather than run.
-        (Handler::Write(_) | Handler::Read(_), _) => (
+        (Handler::Write(_) | Handler::Read(_) | Handler::Script(_), _) => (
             Value::error("ERR internal: command run without its guard"),
             None,
         ),

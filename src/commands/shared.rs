@@ -95,6 +95,8 @@ pub struct Shared {
     pub stats: Stats,
     /// Client-side caching: who tracks which keys (`CLIENT TRACKING`).
     pub tracking: Tracking,
+    /// The scripts and function libraries the server knows (`EVAL`, `FUNCTION LOAD`).
+    pub scripts: super::scripting::Scripts,
     /// The `lazyfree` thread, and the `lazyfree-lazy-*` settings that send values to it.
     pub lazyfree: LazyFree,
     /// Set once shutdown begins.
@@ -160,6 +162,7 @@ impl Shared {
             clients: ClientTable::default(),
             stats: Stats::default(),
             tracking,
+            scripts: Default::default(),
             lazyfree,
             shutting_down: AtomicBool::new(false),
             active_expire: AtomicBool::new(true),

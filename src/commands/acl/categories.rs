@@ -69,14 +69,15 @@ const SLOW: Categories = cat(15);
 const BLOCKING: Categories = cat(16);
 const DANGEROUS: Categories = cat(17);
 const CONNECTION: Categories = cat(18);
+const SCRIPTING: Categories = cat(20);
 
-/// The category of each group of the command table; `server` and `scripting` give none.
+/// The category of each group of the command table; `server` gives none.
 fn of_group(group: &str) -> Categories {
     let name = match group {
         "generic" => "keyspace",
         "sorted-set" => "sortedset",
         "transactions" => "transaction",
-        "server" | "scripting" | "cluster" | "sentinel" => return 0,
+        "server" | "cluster" | "sentinel" => return 0,
         other => other,
     };
     bit(name.as_bytes()).unwrap_or(0)
@@ -130,6 +131,9 @@ pub const EXCEPTIONS: &[(&str, Categories, Categories)] = &[
     ("command|info", CONNECTION, 0),
     ("command|list", CONNECTION, 0),
     ("pubsub|help", 0, PUBSUB),
+    ("function|delete", WRITE, 0),
+    ("function|flush", WRITE, 0),
+    ("function|load", WRITE, 0),
     ("client|kill", ADMIN | DANGEROUS, 0),
     ("client|list", ADMIN | DANGEROUS, 0),
     ("client|no-evict", ADMIN | DANGEROUS, 0),
@@ -188,7 +192,13 @@ pub fn of_command(spec: &CommandSpec) -> Categories {
     if !spec.subcommands.is_empty() {
         return finish(spec.name, 0);
     }
-    finish(spec.name, of_flags(spec.flags) | group_of(spec.name))
+    let group = group_of(spec.name);
+    let mut implied = of_flags(spec.flags);
+    // As Redis's `setImplicitACLCategories`: a read-only script runner is not `@read`.
+    if group & SCRIPTING != 0 {
+        implied &= !READ;
+    }
+    finish(spec.name, implied | group)
 }
 // ANCHOR_END: of_command
 

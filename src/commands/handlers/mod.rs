@@ -64,6 +64,7 @@ use super::Registry;
 
 /// Registers every command of every family.
 pub fn register_all(r: &mut Registry) {
+    crate::commands::scripting::commands::register(r);
     bitfield::register(r);
     connection::register(r);
     client::register(r);
