@@ -5,7 +5,7 @@
 //! |---|---|---|---|
 //! | [`server`] | 6 wiring | `internal/server` | Architecture |
 //! | [`netlayer`] | 5 network | `internal/netlayer` | 1 Network layer |
-//! | [`commands`] | 4 commands | `internal/commands` | 3 Command dispatch, 7 Transactions, Pub/Sub |
+//! | [`commands`] | 4 commands | `internal/commands` | 3 Command dispatch, 7 Transactions, Scripts, Pub/Sub |
 //! | [`persistence`] | 3 persistence | `internal/persistence` | 6 AOF persistence, RDB snapshots |
 //! | [`engine::store`] | 2 store | `internal/engine/store` | 4 In-memory store, 5 Expiration |
 //! | [`protocol::resp`] | 1 protocol | `internal/protocol/resp` | 2 RESP |
