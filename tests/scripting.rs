@@ -126,6 +126,12 @@ const CASES: &[&[&str]] = &[
     &["FCALL", "f1", "0"],
     &["FUNCTION", "FLUSH"],
     &["FUNCTION", "LIST"],
+    // On a read-only replica a script may read, and its writes are refused as a client's.
+    &["REPLICAOF", "127.0.0.1", "1"],
+    &["EVAL", "return redis.call('set', 'a', 'b')", "0"],
+    &["EVAL", "#!lua\nreturn redis.call('set', 'a', 'b')", "0"],
+    &["EVAL", "return redis.call('get', 'k')", "0"],
+    &["REPLICAOF", "NO", "ONE"],
 ];
 
 #[test]
@@ -166,13 +172,21 @@ fn a_script_runs_atomically() {
     writer.join().expect("the scripts ran");
 }
 
-/// `SCRIPT KILL` stops an endless script that wrote nothing, from another connection.
+/// Past `busy-reply-threshold` the other clients get `BUSY` instead of waiting, and `SCRIPT
+/// KILL` stops an endless script that wrote nothing.
 #[test]
 fn script_kill_stops_an_endless_loop() {
     let s = start();
+    let mut admin = s.client();
+    admin.assert(&["CONFIG", "SET", "busy-reply-threshold", "50"], OK);
     let mut looping = s.client();
     looping.send(&["EVAL", "while true do end", "0"]);
-    let mut admin = s.client();
+    // `PING` needs no store, so it answers at once: `PONG` until the script is busy, then `BUSY`.
+    let busy = "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN \
+                NOSAVE.\r\n";
+    assert!(wait_until(Duration::from_secs(10), || {
+        admin.cmd(&["PING"]) == busy.as_bytes()
+    }));
     assert!(wait_until(Duration::from_secs(10), || {
         admin.cmd(&["SCRIPT", "KILL"]) == b"+OK\r\n"
     }));

@@ -83,12 +83,13 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
             multi.is_some() && !spec.has(flags::RUNS_IN_MULTI),
         ),
     };
-    if !client.is_master
-        && let Some(refusal) = shared.refuses(state_flags, queued)
-    {
+    let refused = || (!client.is_master).then(|| shared.refuses(state_flags, queued));
+    if let Some(refusal) = super::scripting::busy(shared, name).or_else(|| refused().flatten()) {
         if is_exec && let (Some(_), Value::Error(e)) = (client.multi.take(), &refusal) {
             client.multi_error = false;
-            client.unwatch_all(&mut shared.write_store().watch);
+            if !client.watched.is_empty() {
+                client.unwatch_all(&mut shared.write_store().watch);
+            }
             let abort = format!("EXECABORT Transaction discarded because of: {e}");
             return shared.rejected(client, Some(name), Value::error_owned(abort));
         }

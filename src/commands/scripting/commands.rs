@@ -306,7 +306,7 @@ fn run(
     } = g;
     let (db, was_in_exec) = (client.db, client.in_exec);
     client.in_exec = true;
-    running(shared, true);
+    running(shared, true, mode == Mode::Function);
     let mut host = Run {
         shared,
         client,
@@ -323,7 +323,7 @@ fn run(
         vm.set_array("ARGV", args);
         body(&mut vm)
     };
-    running(shared, false);
+    running(shared, false, false);
     let Run {
         client,
         read_any,

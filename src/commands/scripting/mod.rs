@@ -9,15 +9,16 @@
 //! stand for `EVAL`'s own when the server decides whether it may run at all (`CLIENT PAUSE
 //! WRITE`, a read-only replica, `maxmemory`): [`flags_of`].
 //!
-//! Known gaps: a running script holds the write guard, so other clients wait for it instead of
-//! getting Redis's `BUSY` reply after `busy-reply-threshold`; `SCRIPT KILL` still stops it.
-//! Functions are kept in memory and in the AOF (their `FUNCTION LOAD`), not in RDB files.
+//! A running script holds the write guard, so other clients' commands wait for it; past
+//! `busy-reply-threshold` they get Redis's `BUSY` instead ([`busy`]), and `SCRIPT KILL` stops
+//! it. Known gap: functions are kept in memory and in the AOF (their `FUNCTION LOAD`), not in
+//! RDB files.
 
 pub mod commands;
 pub mod lua;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::dispatcher::{Access, Call, commit, invoke, wants_effects};
@@ -71,6 +72,9 @@ pub struct Scripts {
     wrote: AtomicBool,
     /// `SCRIPT KILL` asked the running script to stop.
     kill: AtomicBool,
+    /// When the running script started, in Unix ms, and whether it is a function's.
+    started: AtomicU64,
+    function: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -315,6 +319,14 @@ impl lua::Host for Run<'_> {
         if writes && self.read_only {
             return Value::error("ERR Write commands are not allowed from read-only scripts.");
         }
+        // A write is refused where a client's would be: on a read-only replica, or while
+        // writes fail to reach the disk.
+        if let Some(refusal) = (writes && !self.client.is_master)
+            .then(|| shared.refuses(spec.flags & flags::WRITE, false))
+            .flatten()
+        {
+            return refusal;
+        }
         self.read_any |= matches!(spec.handler, Handler::Read(_));
         shared.monitor_feed(self.client, &argv);
         let mark = self.effects.len();
@@ -358,13 +370,47 @@ fn shared_kill(shared: &Shared) -> bool {
     shared.scripts.kill.load(Ordering::Relaxed)
 }
 
-/// Marks the start and the end of a script, for `SCRIPT KILL`.
-pub fn running(shared: &Shared, on: bool) {
+/// Marks the start and the end of a script (`function`: an `FCALL`), for `SCRIPT KILL` and
+/// `BUSY`.
+pub fn running(shared: &Shared, on: bool, function: bool) {
     let s = &shared.scripts;
+    s.started.store(now_ms(), Ordering::SeqCst);
+    s.function.store(function, Ordering::SeqCst);
     s.running.store(on, Ordering::SeqCst);
     s.wrote.store(false, Ordering::SeqCst);
     s.kill.store(false, Ordering::SeqCst);
 }
+
+// ANCHOR: busy
+/// Redis's `BUSY` refusal, for a command `name` that arrives while a script has run longer
+/// than `busy-reply-threshold` (5 s): such a command would only wait for the script's guard,
+/// and the one way out, `SCRIPT KILL`, must still get through. `None` when no script is that
+/// busy, or for the commands that do not need the store.
+pub fn busy(shared: &Shared, name: &str) -> Option<Value> {
+    let s = &shared.scripts;
+    if !s.running.load(Ordering::Relaxed)
+        || matches!(
+            name,
+            "script|kill" | "function|kill" | "shutdown" | "multi" | "auth" | "hello"
+        )
+    {
+        return None;
+    }
+    let threshold = shared
+        .config()
+        .get("busy-reply-threshold")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5000u64);
+    if now_ms().saturating_sub(s.started.load(Ordering::Relaxed)) < threshold {
+        return None;
+    }
+    Some(Value::error(if s.function.load(Ordering::Relaxed) {
+        "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+    } else {
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    }))
+}
+// ANCHOR_END: busy
 
 /// A script's error as the client sees it: the message, then which script and where.
 pub fn error_reply(e: lua::ScriptError, name: &str) -> Value {
