@@ -433,7 +433,7 @@ fn function(ctx: &mut Context<'_>, args: &[Vec<u8>]) -> Value {
 /// Compiles and loads a library: its `#!lua name=` header, a run that registers its functions
 /// (and may call no command), and the checks that no name is taken.
 fn load_library(shared: &Shared, code: &[u8], replace: bool) -> Result<Vec<u8>, Value> {
-    let end = code.iter().position(|&b| b == b'\n').unwrap_or(code.len());
+    let end = super::line_end(code);
     let header = String::from_utf8_lossy(&code[..end]).into_owned();
     let mut words = header.split_ascii_whitespace();
     if words.next().is_none_or(|w| !w.starts_with("#!")) {

@@ -97,11 +97,14 @@ impl Scripts {
         if let Some(script) = self.get(&sha) {
             return Ok((sha, script));
         }
-        let (flags, source) = match shebang(body)? {
-            Some((flags, rest)) => (Some(flags), rest),
-            None => (None, body.to_vec()),
+        let flags = shebang(body)?;
+        // The shebang line is left out, its newline kept, so line numbers stay the sent text's.
+        let source = if flags.is_some() {
+            &body[line_end(body)..]
+        } else {
+            body
         };
-        let chunk = lua::compile(&source, "user_script").map_err(|e| {
+        let chunk = lua::compile(source, "user_script").map_err(|e| {
             Value::error_owned(format!(
                 "ERR Error compiling script (new function): {}",
                 one_line(e.as_bytes())
@@ -139,14 +142,13 @@ impl Scripts {
     }
 }
 
-/// Reads a `#!lua [flags=a,b]` first line: the flags, and the body with that line blanked (so
-/// line numbers stay those of the text as sent). `None` without a shebang.
-fn shebang(body: &[u8]) -> Result<Option<(u32, Vec<u8>)>, Value> {
+/// The flags a `#!lua [flags=a,b]` first line declares, read from that line alone; `None`
+/// without a shebang.
+fn shebang(body: &[u8]) -> Result<Option<u32>, Value> {
     if !body.starts_with(b"#!") {
         return Ok(None);
     }
-    let end = body.iter().position(|&b| b == b'\n').unwrap_or(body.len());
-    let line = String::from_utf8_lossy(&body[..end]).into_owned();
+    let line = String::from_utf8_lossy(&body[..line_end(body)]).into_owned();
     let mut words = line.split_ascii_whitespace();
     if words.next() != Some("#!lua") {
         return Err(Value::error_owned(format!(
@@ -164,7 +166,12 @@ fn shebang(body: &[u8]) -> Result<Option<(u32, Vec<u8>)>, Value> {
         };
         flags |= parse_flags(list.split(',').filter(|f| !f.is_empty()))?;
     }
-    Ok(Some((flags, body[end..].to_vec())))
+    Ok(Some(flags))
+}
+
+/// Where a script's first line ends (its newline, or the end).
+fn line_end(body: &[u8]) -> usize {
+    body.iter().position(|&b| b == b'\n').unwrap_or(body.len())
 }
 
 /// The bits of the named script flags.
@@ -203,21 +210,11 @@ pub fn flags_of(shared: &Shared, spec: &CommandSpec, argv: &[Vec<u8>]) -> u32 {
     let declared = if spec.name.starts_with("fcall") {
         function_flags(shared, &argv[1])
     } else if spec.name.starts_with("evalsha") {
-        shared
-            .scripts
-            .get(
-                &argv[1]
-                    .to_ascii_lowercase()
-                    .iter()
-                    .map(|&b| b as char)
-                    .collect::<String>(),
-            )
-            .and_then(|s| s.flags)
+        let sha = String::from_utf8_lossy(&argv[1]).to_ascii_lowercase();
+        shared.scripts.get(&sha).and_then(|s| s.flags)
     } else {
-        match shared.scripts.get(&lua::sha1_hex(&argv[1])) {
-            Some(script) => script.flags,
-            None => shebang(&argv[1]).ok().flatten().map(|(f, _)| f),
-        }
+        // Read from the first line, not the cache: no digest of the whole body per `EVAL`.
+        shebang(&argv[1]).ok().flatten()
     };
     let Some(declared) = declared else {
         return spec.flags;
