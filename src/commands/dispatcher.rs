@@ -15,7 +15,7 @@ use super::effects::Notification;
 use super::errors::unknown_command;
 use super::registry::{CommandSpec, Handler, flags};
 use super::registry::{change_keys, db_number};
-use super::{BlockOn, Change, Context, Effects, ReadContext, Shared, blocking};
+use super::{BlockOn, Change, Context, Effects, ReadContext, Shared, blocking, scripting::Guarded};
 use crate::config::KeyspaceEvents;
 use crate::engine::store::{Store, now_ms};
 
@@ -306,9 +306,10 @@ pub fn invoke(
             f(&mut ReadContext::new(store, now, shared, client), args),
             None,
         ),
-        (Handler::Script(f), Access::Write(store, effects)) => {
-            (f(shared, client, store, effects, now, args), None)
-        }
+        (Handler::Script(f), Access::Write(store, effects)) => (
+            f(Guarded::new(shared, client, store, effects, now), args),
+            None,
+        ),
         (Handler::Write(f), Access::Write(store, effects)) => {
             effects.select(client.db);
             let mut ctx = Context::new(store, now, shared, client, in_exec, effects);
@@ -430,8 +431,7 @@ fn look_up(
 /// Finishes a write while its guard is held: publishes its keyspace notifications, turns
 /// lazily expired keys into `DEL` effects, lets blocked clients take what was pushed, marks
 /// watched keys, tells tracking clients and sends everything to the AOF (design invariants 4
-/// and 8). Returns the AOF
-/// ticket to wait on after the guard is released.
+/// and 8). Returns the AOF ticket to wait on after the guard is released.
 pub fn commit(
     shared: &Shared,
     store: &mut Store,

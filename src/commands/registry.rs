@@ -20,14 +20,8 @@ pub type WriteFn = fn(&mut Context<'_>, &[Vec<u8>]) -> Value;
 /// A handler that never touches the store (connection and server commands): runs with no guard.
 pub type ClientFn = fn(&Shared, &mut ClientContext, &[Vec<u8>]) -> Value;
 /// A script runner: the store and the effects of the guard its caller holds, and the time.
-pub type ScriptFn = fn(
-    &crate::commands::Shared,
-    &mut crate::commands::ClientContext,
-    &mut crate::engine::store::Store,
-    &mut crate::commands::Effects,
-    u64,
-    &[Vec<u8>],
-) -> crate::protocol::resp::Value;
+pub type ScriptFn =
+    fn(crate::commands::scripting::Guarded<'_>, &[Vec<u8>]) -> crate::protocol::resp::Value;
 
 /// What runs a command, and so which guard the dispatcher takes for it.
 #[derive(Clone, Copy)]

@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use super::lua::{self, Mode};
-use super::{ALLOW_OOM, Library, NO_WRITES, Run, error_reply, one_line, parse_flags, running};
+use super::{
+    ALLOW_OOM, Guarded, Library, NO_WRITES, Run, error_reply, one_line, parse_flags, running,
+};
 use crate::commands::registry::{NO_KEYS, Subcommand, flags::*};
-use crate::commands::{ClientContext, Context, Effects, Handler, Registry, Shared};
-use crate::engine::store::Store;
+use crate::commands::{ClientContext, Context, Handler, Registry, Shared};
 use crate::protocol::resp::Value;
 
 /// The subcommands of `SCRIPT`.
@@ -82,126 +83,33 @@ pub fn register(r: &mut Registry) {
     r.subcommands("function", FUNCTION_SUBCOMMANDS);
 }
 
-/// What one script call runs against: the guard's store, the effects, the time.
-struct Guarded<'a> {
-    shared: &'a Shared,
-    client: &'a mut ClientContext,
-    store: &'a mut Store,
-    effects: &'a mut Effects,
-    now: u64,
-}
-
 /// `EVAL script numkeys [key ...] [arg ...]`.
-fn eval(
-    shared: &Shared,
-    client: &mut ClientContext,
-    store: &mut Store,
-    effects: &mut Effects,
-    now: u64,
-    args: &[Vec<u8>],
-) -> Value {
-    let g = Guarded {
-        shared,
-        client,
-        store,
-        effects,
-        now,
-    };
+fn eval(g: Guarded<'_>, args: &[Vec<u8>]) -> Value {
     eval_generic(g, args, false, false)
 }
 
 /// `EVALSHA sha1 numkeys [key ...] [arg ...]`.
-fn evalsha(
-    shared: &Shared,
-    client: &mut ClientContext,
-    store: &mut Store,
-    effects: &mut Effects,
-    now: u64,
-    args: &[Vec<u8>],
-) -> Value {
-    let g = Guarded {
-        shared,
-        client,
-        store,
-        effects,
-        now,
-    };
+fn evalsha(g: Guarded<'_>, args: &[Vec<u8>]) -> Value {
     eval_generic(g, args, true, false)
 }
 
 /// `EVAL_RO`: as `EVAL`, refusing every write.
-fn eval_ro(
-    shared: &Shared,
-    client: &mut ClientContext,
-    store: &mut Store,
-    effects: &mut Effects,
-    now: u64,
-    args: &[Vec<u8>],
-) -> Value {
-    let g = Guarded {
-        shared,
-        client,
-        store,
-        effects,
-        now,
-    };
+fn eval_ro(g: Guarded<'_>, args: &[Vec<u8>]) -> Value {
     eval_generic(g, args, false, true)
 }
 
 /// `EVALSHA_RO`.
-fn evalsha_ro(
-    shared: &Shared,
-    client: &mut ClientContext,
-    store: &mut Store,
-    effects: &mut Effects,
-    now: u64,
-    args: &[Vec<u8>],
-) -> Value {
-    let g = Guarded {
-        shared,
-        client,
-        store,
-        effects,
-        now,
-    };
+fn evalsha_ro(g: Guarded<'_>, args: &[Vec<u8>]) -> Value {
     eval_generic(g, args, true, true)
 }
 
 /// `FCALL function numkeys [key ...] [arg ...]`.
-fn fcall(
-    shared: &Shared,
-    client: &mut ClientContext,
-    store: &mut Store,
-    effects: &mut Effects,
-    now: u64,
-    args: &[Vec<u8>],
-) -> Value {
-    let g = Guarded {
-        shared,
-        client,
-        store,
-        effects,
-        now,
-    };
+fn fcall(g: Guarded<'_>, args: &[Vec<u8>]) -> Value {
     fcall_generic(g, args, false)
 }
 
 /// `FCALL_RO`.
-fn fcall_ro(
-    shared: &Shared,
-    client: &mut ClientContext,
-    store: &mut Store,
-    effects: &mut Effects,
-    now: u64,
-    args: &[Vec<u8>],
-) -> Value {
-    let g = Guarded {
-        shared,
-        client,
-        store,
-        effects,
-        now,
-    };
+fn fcall_ro(g: Guarded<'_>, args: &[Vec<u8>]) -> Value {
     fcall_generic(g, args, true)
 }
 

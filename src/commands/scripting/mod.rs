@@ -274,6 +274,40 @@ pub fn execute(
 }
 // ANCHOR_END: execute
 
+/// What a script command runs against, as the dispatcher hands it over: the caller's write
+/// guard's store, the effects it collects, and the time.
+pub struct Guarded<'a> {
+    /// Server-wide state.
+    pub shared: &'a Shared,
+    /// The client running the command.
+    pub client: &'a mut ClientContext,
+    /// The store, under the write guard the caller holds.
+    pub store: &'a mut Store,
+    /// Where the commands' effects go.
+    pub effects: &'a mut Effects,
+    /// The time the command runs at.
+    pub now: u64,
+}
+
+impl<'a> Guarded<'a> {
+    /// The dispatcher's hand-over, under its write guard.
+    pub fn new(
+        shared: &'a Shared,
+        client: &'a mut ClientContext,
+        store: &'a mut Store,
+        effects: &'a mut Effects,
+        now: u64,
+    ) -> Self {
+        Guarded {
+            shared,
+            client,
+            store,
+            effects,
+            now,
+        }
+    }
+}
+
 /// Where a script runs: who runs it, the store under the guard, and where effects go.
 pub struct Run<'a> {
     /// Server-wide state.
