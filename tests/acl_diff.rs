@@ -630,6 +630,38 @@ fn rules_changed_after_queueing_refuse_inside_exec_as_redis_does() {
     same(&mut ours, &mut real, &[&["EXEC"]]);
 }
 
+#[test]
+fn a_refused_exec_discards_the_transaction_as_in_redis() {
+    let Some(pair) = Pair::start("exec_refused") else {
+        return;
+    };
+    let (mut admin, mut admin_real) = pair.clients();
+    let (mut ours, mut real) = pair.clients();
+    same(
+        &mut admin,
+        &mut admin_real,
+        &[&["ACL", "SETUSER", "x", "on", ">pw", "~*", "+@all", "-exec"]],
+    );
+    // Refused before it runs, `EXEC` ends the transaction: what was queued is gone, and the
+    // next command runs at once.
+    same(
+        &mut ours,
+        &mut real,
+        &[
+            &["MULTI"],
+            &["SET", "a", "1"],
+            &["EXEC", "extra"],
+            &["GET", "a"],
+            &["AUTH", "x", "pw"],
+            &["MULTI"],
+            &["SET", "a", "2"],
+            &["EXEC"],
+            &["EXEC"],
+            &["GET", "a"],
+        ],
+    );
+}
+
 /// A closed connection, seen from the test: the next read finds the end (the client's read
 /// timeout bounds the wait).
 fn closed(c: &mut Client) -> bool {

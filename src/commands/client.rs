@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::commands::ClientHandle;
 use crate::commands::acl::placeholder_user;
 use crate::commands::acl::user::User;
-use crate::engine::store::{Key, WatchFlag, WatchTable};
+use crate::engine::store::{Key, Store, WatchFlag, WatchTable};
 use crate::protocol::resp::{Protocol, Value};
 
 // ANCHOR: client_context
@@ -135,5 +135,16 @@ impl ClientContext {
             watch.unwatch(db, &key, &self.watch_flag);
         }
         self.watch_flag.store(false, Ordering::Relaxed);
+    }
+
+    /// True if a watched key was modified (or expired) since `WATCH`: `EXEC` must fail.
+    pub fn watch_failed(&self, store: &Store, now: u64) -> bool {
+        if self.watch_flag.load(Ordering::Relaxed) {
+            return true;
+        }
+        // A key that expires after WATCH counts as modified even if nobody deleted it yet.
+        self.watched.iter().any(|(db, key, live_when_watched)| {
+            *live_when_watched && store.db(*db).deadline(key, 0).is_some_and(|at| at <= now)
+        })
     }
 }

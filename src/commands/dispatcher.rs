@@ -8,11 +8,10 @@
 //! the write guard is still held, marking `WATCH`ed keys, and waiting for the fsync of
 //! `appendfsync always` only after the guard is released.
 
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use super::effects::Notification;
-use super::errors::unknown_command;
+use super::errors::{DEBUG_NOT_ALLOWED, unknown_command};
 use super::registry::{CommandSpec, Handler, flags};
 use super::registry::{change_keys, db_number};
 use super::{BlockOn, Change, Context, Effects, ReadContext, Shared, blocking, scripting::Guarded};
@@ -23,11 +22,6 @@ use crate::protocol::resp::Value;
 
 pub use super::client::{ClientContext, ReplyMode};
 
-/// Redis's refusal of `DEBUG` when `enable-debug-command` does not allow the caller.
-pub const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \
-     \"local\", you can run it from a local connection, otherwise you need to set this option in the \
-     configuration file, and then restart the server.";
-
 // ANCHOR: dispatch
 /// Runs one request for `client` and returns its reply.
 pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -> Value {
@@ -37,32 +31,27 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
         client.multi_error |= client.multi.is_some();
         return shared.rejected(client, None, unknown_command(argv));
     };
+    let reject =
+        |client: &mut ClientContext, name, refusal| reject(shared, client, spec, name, refusal);
     if !spec.arity_ok(argv.len()) {
-        client.multi_error |= client.multi.is_some();
-        return shared.rejected(client, Some(spec.name), Value::wrong_arity(spec.name));
+        return reject(client, Some(spec.name), Value::wrong_arity(spec.name));
     }
     let name = match spec.full_name(argv) {
         Ok(name) => name,
-        Err((name, refusal)) => {
-            client.multi_error |= client.multi.is_some();
-            return shared.rejected(client, name, refusal);
-        }
+        Err((name, refusal)) => return reject(client, name, refusal),
     };
     if spec.has(flags::PROTECTED) && !shared.debug_allowed(client) {
-        client.multi_error |= client.multi.is_some();
-        return shared.rejected(client, Some(name), Value::error(DEBUG_NOT_ALLOWED));
+        return reject(client, Some(name), Value::error(DEBUG_NOT_ALLOWED));
     }
     if !client.authenticated && !spec.has(flags::NO_AUTH) {
-        client.multi_error |= client.multi.is_some();
-        return shared.rejected(
+        return reject(
             client,
             Some(name),
             Value::error("NOAUTH Authentication required."),
         );
     }
     if let Some(refusal) = super::acl::check(shared, client, spec, name, argv) {
-        client.multi_error |= client.multi.is_some();
-        return shared.rejected(client, Some(name), refusal);
+        return reject(client, Some(name), refusal);
     }
     if client.in_pubsub_mode() && !spec.has(flags::PUBSUB_OK) {
         let refusal = Value::error_owned(format!(
@@ -70,7 +59,7 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
              RESET \
              are allowed in this context"
         ));
-        return shared.rejected(client, Some(name), refusal);
+        return reject(client, Some(name), refusal);
     }
     // Refused before queueing, as Redis does: a write that cannot be logged, or data past
     // `maxmemory`, must not slip into a transaction and run at EXEC; EXEC itself is judged by
@@ -85,20 +74,10 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
     };
     let refused = || (!client.is_master).then(|| shared.refuses(state_flags, queued));
     if let Some(refusal) = super::scripting::busy(shared, name).or_else(|| refused().flatten()) {
-        if is_exec && let (Some(_), Value::Error(e)) = (client.multi.take(), &refusal) {
-            client.multi_error = false;
-            if !client.watched.is_empty() {
-                client.unwatch_all(&mut shared.write_store().watch);
-            }
-            let abort = format!("EXECABORT Transaction discarded because of: {e}");
-            return shared.rejected(client, Some(name), Value::error_owned(abort));
-        }
-        client.multi_error |= client.multi.is_some();
-        return shared.rejected(client, Some(name), refusal);
+        return reject(client, Some(name), refusal);
     }
     if client.multi.is_some() && spec.has(flags::NO_MULTI) {
-        client.multi_error = true;
-        return shared.rejected(
+        return reject(
             client,
             Some(name),
             Value::error("ERR Command not allowed inside a transaction"),
@@ -129,6 +108,32 @@ pub fn dispatch(shared: &Shared, client: &mut ClientContext, argv: &[Vec<u8>]) -
     reply
 }
 // ANCHOR_END: dispatch
+
+/// Refuses a command before it runs, as Redis's `rejectCommand` does: a transaction being
+/// queued is marked, so its `EXEC` aborts, and a refused `EXEC` aborts the transaction at once
+/// (with or without one, Redis words its refusal the same way).
+fn reject(
+    shared: &Shared,
+    client: &mut ClientContext,
+    spec: &CommandSpec,
+    name: Option<&'static str>,
+    refusal: Value,
+) -> Value {
+    if let (true, Value::Error(e)) = (spec.name == "exec", &refusal) {
+        client.multi = None;
+        client.multi_error = false;
+        if !client.watched.is_empty() {
+            client.unwatch_all(&mut shared.write_store().watch);
+        }
+        // Redis drops the `ERR` of the refusals it words itself (arity), and keeps any other
+        // code (`NOAUTH`, `NOPERM`, `OOM`, `READONLY`).
+        let e = e.strip_prefix("ERR ").unwrap_or(e);
+        let abort = format!("EXECABORT Transaction discarded because of: {e}");
+        return shared.rejected(client, name, Value::error_owned(abort));
+    }
+    client.multi_error |= client.multi.is_some();
+    shared.rejected(client, name, refusal)
+}
 
 /// The flags `EXEC` is judged by: a write, or a command that may add data, if any queued
 /// command is one; safe on a stale replica only if every queued command is.
@@ -526,7 +531,7 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
         client.unwatch_all(&mut store.watch);
         return Value::error("EXECABORT Transaction discarded because of previous errors.");
     }
-    if watch_failed(client, &store, now) {
+    if client.watch_failed(&store, now) {
         client.unwatch_all(&mut store.watch);
         return Value::NullArray;
     }
@@ -587,14 +592,3 @@ pub fn exec(shared: &Shared, client: &mut ClientContext) -> Value {
     Value::Array(replies)
 }
 // ANCHOR_END: exec
-
-/// True if a watched key was modified (or expired) since `WATCH`.
-fn watch_failed(client: &ClientContext, store: &Store, now: u64) -> bool {
-    if client.watch_flag.load(Ordering::Relaxed) {
-        return true;
-    }
-    // A key that expires after WATCH counts as modified even if nobody deleted it yet.
-    client.watched.iter().any(|(db, key, live_when_watched)| {
-        *live_when_watched && store.db(*db).deadline(key, 0).is_some_and(|at| at <= now)
-    })
-}

@@ -10,6 +10,11 @@
 use crate::engine::store::StoreError;
 use crate::protocol::resp::Value;
 
+/// Redis's refusal of `DEBUG` when `enable-debug-command` does not allow the caller.
+pub const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \
+     \"local\", you can run it from a local connection, otherwise you need to set this option in the \
+     configuration file, and then restart the server.";
+
 // ANCHOR: store_error_reply
 impl From<StoreError> for Value {
     fn from(e: StoreError) -> Self {
