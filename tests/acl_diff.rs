@@ -631,6 +631,48 @@ fn rules_changed_after_queueing_refuse_inside_exec_as_redis_does() {
 }
 
 #[test]
+fn a_script_is_refused_what_its_user_is_refused() {
+    let Some(pair) = Pair::start("script_refusals") else {
+        return;
+    };
+    let (mut admin, mut admin_real) = pair.clients();
+    let (mut ours, mut real) = pair.clients();
+    same(
+        &mut admin,
+        &mut admin_real,
+        &[
+            &[
+                "ACL",
+                "SETUSER",
+                "s",
+                "on",
+                ">pw",
+                "~k*",
+                "+@all",
+                "-flushall",
+            ],
+            &["ACL", "LOG", "RESET"],
+        ],
+    );
+    // `redis.call` raises the refusal, `redis.pcall` returns it; either way it is logged with
+    // the context `lua`.
+    same(
+        &mut ours,
+        &mut real,
+        &[
+            &["AUTH", "s", "pw"],
+            &["EVAL", "return redis.call('get', 'secret')", "0"],
+            &["EVAL", "return redis.call('get', 'k1')", "0"],
+            &["EVAL", "return redis.call('flushall')", "0"],
+            &["EVAL", "return redis.pcall('flushall')", "0"],
+            &["EVAL", "return redis.call('publish', 'ch', 'm')", "0"],
+            &["EVAL", "return redis.call('acl', 'whoami')", "0"],
+        ],
+    );
+    same(&mut admin, &mut admin_real, &[&["ACL", "LOG"]]);
+}
+
+#[test]
 fn a_refused_exec_discards_the_transaction_as_in_redis() {
     let Some(pair) = Pair::start("exec_refused") else {
         return;

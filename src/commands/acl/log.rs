@@ -34,6 +34,27 @@ impl Reason {
     }
 }
 
+/// Where a refused command came from, as the log's `context` field names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Sent by the client.
+    Toplevel,
+    /// Queued by `MULTI`, or run by `EXEC`.
+    Multi,
+    /// Called by a script (`redis.call`).
+    Lua,
+}
+
+impl Origin {
+    fn name(self) -> &'static str {
+        match self {
+            Origin::Toplevel => "toplevel",
+            Origin::Multi => "multi",
+            Origin::Lua => "lua",
+        }
+    }
+}
+
 /// One entry of the log.
 #[derive(Clone, Debug)]
 pub struct Entry {
@@ -41,8 +62,8 @@ pub struct Entry {
     pub count: u64,
     /// Why.
     pub reason: Reason,
-    /// True if the command was being queued by `MULTI` (or run by `EXEC`).
-    pub in_multi: bool,
+    /// Where the command came from.
+    pub context: Origin,
     /// The command's full name, the key, the channel, or for `AUTH` the command as sent.
     pub object: Vec<u8>,
     /// The user refused (for `AUTH`, the one asked for).
@@ -69,7 +90,7 @@ impl AclLog {
     pub fn add(&mut self, entry: Entry, max_len: usize) {
         let similar = self.entries.iter().take(MERGE_SCAN).position(|e| {
             e.reason == entry.reason
-                && e.in_multi == entry.in_multi
+                && e.context == entry.context
                 && e.time.abs_diff(entry.time) <= MERGE_WINDOW
                 && e.object == entry.object
                 && e.username == entry.username
@@ -100,12 +121,11 @@ impl AclLog {
                 .iter()
                 .take(count)
                 .map(|e| {
-                    let context = if e.in_multi { "multi" } else { "toplevel" };
                     let age = now.saturating_sub(e.time) as f64 / 1000.0;
                     Value::Map(vec![
                         (Value::bulk("count"), Value::Integer(e.count as i64)),
                         (Value::bulk("reason"), Value::bulk(e.reason.name())),
-                        (Value::bulk("context"), Value::bulk(context)),
+                        (Value::bulk("context"), Value::bulk(e.context.name())),
                         (Value::bulk("object"), Value::bulk(&e.object)),
                         (Value::bulk("username"), Value::bulk(&e.username)),
                         (Value::bulk("age-seconds"), Value::Double(age)),
@@ -125,7 +145,7 @@ mod tests {
         Entry {
             count: 1,
             reason: Reason::Key,
-            in_multi: false,
+            context: Origin::Toplevel,
             object: object.into(),
             username: b"u".to_vec(),
             time,

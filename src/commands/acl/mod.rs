@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
 use self::keys::key_refs;
-use self::log::{AclLog, Entry, Reason};
+use self::log::{AclLog, Entry, Origin, Reason};
 use self::selector::{Selector, channel_listed};
 use self::table::CommandTable;
 use self::user::User;
@@ -214,7 +214,7 @@ fn refuse(
         Reason::Command => name.as_bytes().to_vec(),
         _ => argv[at].clone(),
     };
-    log_refusal(shared, client, reason, object, None, argv);
+    log_refusal(shared, client, reason, object, None, argv, None);
     Some(Value::error_owned(match reason {
         Reason::Command => {
             format!("NOPERM this user has no permissions to run the '{name}' command")
@@ -236,6 +236,19 @@ pub fn recheck(
     spec: &CommandSpec,
     argv: &[Vec<u8>],
 ) -> Option<Value> {
+    recheck_from(shared, client, spec, argv, Origin::Multi)
+}
+
+/// The check of a command that does not come from the client itself: one about to run inside
+/// `EXEC` (`from` is [`Origin::Multi`]) or one a script calls ([`Origin::Lua`]). Redis's
+/// refusal for that place, logged, or `None`.
+pub fn recheck_from(
+    shared: &Shared,
+    client: &mut ClientContext,
+    spec: &CommandSpec,
+    argv: &[Vec<u8>],
+    from: Origin,
+) -> Option<Value> {
     if client.acl_generation != shared.acl.generation() {
         refresh(shared, client);
     }
@@ -244,25 +257,30 @@ pub fn recheck(
     }
     let name = spec.full_name(argv).unwrap_or(spec.name);
     let (reason, at) = denial(&shared.acl, &client.user, spec, name, argv)?;
-    let (object, why) = match reason {
-        Reason::Command => (
-            name.as_bytes().to_vec(),
-            "no permission to execute the command or subcommand",
-        ),
-        Reason::Key => (
-            argv[at].clone(),
-            "no permission to touch the specified keys",
-        ),
-        _ => (
-            argv[at].clone(),
-            "no permission to access one of the channels used as arguments",
-        ),
+    let object = match reason {
+        Reason::Command => name.as_bytes().to_vec(),
+        _ => argv[at].clone(),
     };
-    log_refusal(shared, client, reason, object, None, argv);
-    Some(Value::error_owned(format!(
-        "NOPERM ACLs rules changed between the moment the transaction was accumulated and the \
-         EXEC call. This command is no longer allowed for the following reason: {why}"
-    )))
+    log_refusal(shared, client, reason, object, None, argv, Some(from));
+    let text = if from == Origin::Lua {
+        let why = match reason {
+            Reason::Command => "run this command or subcommand",
+            Reason::Key => "access at least one of the keys mentioned in the command arguments",
+            _ => "publish to the channel mentioned in the command",
+        };
+        format!("ERR The user executing the script can't {why}")
+    } else {
+        let why = match reason {
+            Reason::Command => "no permission to execute the command or subcommand",
+            Reason::Key => "no permission to touch the specified keys",
+            _ => "no permission to access one of the channels used as arguments",
+        };
+        format!(
+            "NOPERM ACLs rules changed between the moment the transaction was accumulated and \
+             the EXEC call. This command is no longer allowed for the following reason: {why}"
+        )
+    };
+    Some(Value::error_owned(text))
 }
 
 // ANCHOR: denial
@@ -332,7 +350,8 @@ fn refusal_of(
 }
 
 /// Adds a refusal to the log: `username` is the client's own unless given (a failed `AUTH`
-/// names the user it tried).
+/// names the user it tried); `from` is where the command came from, unless the client's own
+/// state says it (`MULTI` or not).
 pub fn log_refusal(
     shared: &Shared,
     client: &ClientContext,
@@ -340,12 +359,18 @@ pub fn log_refusal(
     object: Vec<u8>,
     username: Option<&[u8]>,
     argv: &[Vec<u8>],
+    from: Option<Origin>,
 ) {
     let running: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+    let in_multi = client.multi.is_some() || client.in_exec;
     let entry = Entry {
         count: 1,
         reason,
-        in_multi: client.multi.is_some() || client.in_exec,
+        context: from.unwrap_or(if in_multi {
+            Origin::Multi
+        } else {
+            Origin::Toplevel
+        }),
         object,
         username: username.unwrap_or(client.user.name.as_slice()).to_vec(),
         time: now_ms(),
@@ -393,6 +418,7 @@ pub fn authenticate(
                 command.to_vec(),
                 Some(name),
                 &argv,
+                None,
             );
             Err(WRONGPASS)
         }

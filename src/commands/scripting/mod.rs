@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::acl::log::Origin;
 use super::dispatcher::{Access, Call, commit, invoke, wants_effects};
 use super::registry::{CommandSpec, Handler, flags};
 use super::{ClientContext, Effects, Shared};
@@ -343,7 +344,9 @@ impl lua::Host for Run<'_> {
         if spec.has(flags::NOSCRIPT) {
             return Value::error("ERR This Redis command is not allowed from script");
         }
-        if let Some(refusal) = super::acl::recheck(shared, self.client, spec, &argv) {
+        if let Some(refusal) =
+            super::acl::recheck_from(shared, self.client, spec, &argv, Origin::Lua)
+        {
             return refusal;
         }
         let writes = spec.has(flags::WRITE) || spec.has(flags::MAY_REPLICATE);
