@@ -37,6 +37,8 @@ mod ex13_bitpos;
 mod ex14_geodist_geohash;
 mod ex15_pfmerge;
 mod ex16_xsetid;
+mod ex17_auth;
+mod ex18_reset;
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
-//! Connection commands: `PING`, `ECHO`, `QUIT`, `HELLO`, `AUTH`, `RESET` (`CLIENT` is in
-//! `client/`).
+//! Connection commands: `PING`, `ECHO`, `QUIT`, `HELLO` (`CLIENT` is in `client/`; `AUTH` and
+//! `RESET` are classroom exercises, in `auth.rs` and `reset.rs`).
 //!
 //! Go original: `Ping` in `internal/commands/handlers/strings.go` (the rest is new
 //! here). Explained in: book chapter 3 and "Talking to real clients".
@@ -9,7 +9,6 @@
 
 use super::parse_i64;
 use crate::commands::acl;
-use crate::commands::dispatcher::ReplyMode;
 use crate::commands::registry::{NO_KEYS, flags::*};
 use crate::commands::{ClientContext, Handler, Registry, Shared};
 use crate::config::REDIS_VERSION;
@@ -31,20 +30,6 @@ pub fn register(r: &mut Registry) {
         hello,
         -1,
         FAST | NO_AUTH | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-    );
-    r.client(
-        "auth",
-        auth,
-        -2,
-        FAST | NO_AUTH | NOSCRIPT | LOADING | STALE,
-        NO_KEYS,
-    );
-    r.add(
-        "reset",
-        Handler::Client(reset),
-        1,
-        FAST | NO_AUTH | RUNS_IN_MULTI | NOSCRIPT | LOADING | STALE | PUBSUB_OK,
         NO_KEYS,
     );
 }
@@ -77,31 +62,6 @@ pub fn quit(_: &Shared, client: &mut ClientContext, _: &[Vec<u8>]) -> Value {
     client.close_after_reply = true;
     Value::OK
 }
-
-// ANCHOR: auth
-/// `AUTH [username] password`.
-pub fn auth(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> Value {
-    let (user, pass): (&[u8], &[u8]) = match args {
-        [pass] => {
-            if shared.acl.default_user().nopass {
-                return Value::error(
-                    "ERR AUTH <password> called without any password configured for the default \
-                     user. \
-                     Are you sure your configuration is correct?",
-                );
-            }
-            (b"default", pass)
-        }
-        [user, pass] => (user, pass),
-        _ => return Value::syntax_error(),
-    };
-    // The ACL logs a failure under the command's name.
-    match acl::authenticate(shared, client, user, pass, b"AUTH") {
-        Ok(()) => Value::OK,
-        Err(e) => e,
-    }
-}
-// ANCHOR_END: auth
 
 /// True for a name `CLIENT SETNAME` accepts: printable ASCII without spaces, as in Redis.
 pub(super) fn valid_name(name: &[u8]) -> bool {
@@ -176,29 +136,6 @@ pub fn hello(shared: &Shared, client: &mut ClientContext, args: &[Vec<u8>]) -> V
     ])
 }
 // ANCHOR_END: hello
-
-/// `RESET`: puts the connection back as it was when it connected: out of `MULTI`, no watched
-/// keys, no subscriptions, no tracking, RESP2, no name, and unauthenticated again if a password
-/// is set.
-pub fn reset(shared: &Shared, client: &mut ClientContext, _: &[Vec<u8>]) -> Value {
-    client.multi = None;
-    client.multi_error = false;
-    if !client.watched.is_empty() {
-        client.unwatch_all(&mut shared.write_store().watch);
-    }
-    shared.pubsub.unsubscribe_all(client);
-    shared.tracking.disable(client);
-    client.db = 0;
-    client.reply_mode = ReplyMode::On;
-    client
-        .handle
-        .db
-        .store(0, std::sync::atomic::Ordering::Relaxed);
-    client.protocol = Protocol::Resp2;
-    client.handle.set_name(b"");
-    acl::log_out(shared, client);
-    Value::simple("RESET")
-}
 
 #[cfg(test)]
 mod tests {

@@ -58,6 +58,10 @@ pub mod geodist;
 pub mod pfmerge;
 // ex16: XSETID
 pub mod xsetid;
+// ex17: AUTH
+pub mod auth;
+// ex18: RESET
+pub mod reset;
 // (end of the exercises)
 
 use super::Registry;
@@ -115,6 +119,10 @@ pub fn register_all(r: &mut Registry) {
     pfmerge::register(r);
     // ex16
     xsetid::register(r);
+    // ex17
+    auth::register(r);
+    // ex18
+    reset::register(r);
     // (end of the exercises)
 }
 
