@@ -145,17 +145,8 @@ pub fn sample_round(
 
 /// Deletes the key at position `i` of the TTL index if its deadline has passed.
 fn try_expire(store: &mut Db, i: usize, now: u64, expired: &mut Vec<Key>) {
-    let Some((key, at)) = store.expires.nth(i) else {
-        return;
-    };
-    if at > now {
-        return;
-    }
-    // Cloned only when it goes: the clone becomes the `DEL` effect.
-    let key = key.clone();
-    if store.remove_expired(&key, now) {
-        expired.push(key);
-    }
+    // The index hands the key over: it becomes the `DEL` effect without a copy.
+    expired.extend(store.remove_expired_nth(i, now));
 }
 
 // ANCHOR: active_expire_cycle

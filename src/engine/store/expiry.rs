@@ -25,8 +25,9 @@ pub(super) type DeadlineSlot = HashMap<Key, (u64, usize)>;
 pub struct ExpiryIndex {
     /// key → (deadline in ms, position in `keys`), by slot; empty until the first deadline.
     slots: Vec<CowBox<DeadlineSlot>>,
-    /// The same keys, densely packed, for O(1) random sampling.
-    keys: Vec<Key>,
+    /// The same keys with the same deadlines, densely packed, for O(1) random sampling: the
+    /// sweeper reads a sampled key's deadline here, without hashing it.
+    keys: Vec<(Key, u64)>,
 }
 // ANCHOR_END: expiry_index
 
@@ -57,30 +58,55 @@ impl ExpiryIndex {
         let slot = self.slot_mut(key);
         if let Some(entry) = slot.get_mut(key) {
             entry.0 = at;
+            let pos = entry.1;
+            self.keys[pos].1 = at;
             return;
         }
         let key: Key = key.into();
         slot.insert(key.clone(), (at, pos));
-        self.keys.push(key);
+        self.keys.push((key, at));
     }
 
     /// Forgets the deadline of `key`; returns whether it had one.
     pub fn remove(&mut self, key: &[u8]) -> bool {
         // Every `SET` clears its key's TTL; with no TTL anywhere that costs no hashing.
-        if self.keys.is_empty() || !self.slot(key).is_some_and(|s| s.contains_key(key)) {
+        if self.keys.is_empty() {
             return false;
         }
-        let Some((_, pos)) = self.slot_mut(key).remove(key) else {
+        let slot = &mut self.slots[slot_of(key)];
+        // A table the snapshot shares is copied by the first change: not for a key it lacks.
+        if CowBox::is_shared(slot) && !slot.contains_key(key) {
+            return false;
+        }
+        let Some((_, pos)) = slot.remove(key) else {
             return false;
         };
         self.keys.swap_remove(pos);
-        if let Some(moved) = self.keys.get(pos).cloned() {
-            // The former last key now lives at `pos`.
-            if let Some(entry) = self.slot_mut(&moved).get_mut(&moved) {
-                entry.1 = pos;
-            }
-        }
+        self.moved_to(pos);
         true
+    }
+
+    /// Forgets the deadline of the key at position `i` (taken modulo the length, as by
+    /// [`ExpiryIndex::nth`]) and hands the key over: what the sweeper deletes, without
+    /// hashing it to find it or copying it to log it.
+    pub fn remove_nth(&mut self, i: usize) -> Option<(Key, u64)> {
+        if self.keys.is_empty() {
+            return None;
+        }
+        let pos = i % self.keys.len();
+        let (key, at) = self.keys.swap_remove(pos);
+        self.slots[slot_of(&key)].remove(&key);
+        self.moved_to(pos);
+        Some((key, at))
+    }
+
+    /// After a `swap_remove` at `pos`: the former last key now lives there.
+    fn moved_to(&mut self, pos: usize) {
+        if let Some((moved, _)) = self.keys.get(pos)
+            && let Some(entry) = self.slots[slot_of(moved)].get_mut(moved)
+        {
+            entry.1 = pos;
+        }
     }
 
     /// The key at position `i` of the dense array with its deadline; `i` is taken modulo the
@@ -89,8 +115,8 @@ impl ExpiryIndex {
         if self.keys.is_empty() {
             return None;
         }
-        let key = &self.keys[i % self.keys.len()];
-        self.slot(key)?.get(key).map(|&(at, _)| (key, at))
+        let (key, at) = &self.keys[i % self.keys.len()];
+        Some((key, *at))
     }
 
     /// How many keys have a deadline.
@@ -111,9 +137,7 @@ impl ExpiryIndex {
 
     /// Every (key, deadline) pair, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&Key, u64)> {
-        self.keys
-            .iter()
-            .filter_map(|k| self.get(k).map(|at| (k, at)))
+        self.keys.iter().map(|(k, at)| (k, *at))
     }
 
     /// The per-slot tables, shared: what a snapshot keeps (empty if no key has a deadline).
@@ -139,6 +163,32 @@ mod tests {
             assert!(idx.remove(k), "{:?}", k);
         }
         assert!(idx.is_empty());
+    }
+
+    #[test]
+    fn remove_nth_hands_the_key_over_and_keeps_the_rest_findable() {
+        let mut idx = ExpiryIndex::default();
+        for (i, k) in [b"a", b"b", b"c"].iter().enumerate() {
+            idx.set(&k[..], i as u64);
+        }
+        // A moved deadline is what `nth` reads back, and the sweeper acts on.
+        idx.set(b"a", 9);
+        assert_eq!(
+            idx.nth(0).map(|(k, at)| (k.to_vec(), at)),
+            Some((b"a".to_vec(), 9))
+        );
+        // Position 3 is position 0, as in `nth`.
+        assert_eq!(idx.remove_nth(3), Some((Box::from(&b"a"[..]), 9)));
+        // `c` moved into the hole, and is still found by name.
+        assert_eq!(idx.get(b"c"), Some(2));
+        assert!(idx.remove(b"c"));
+        assert_eq!(idx.len(), 1);
+        assert_eq!(
+            idx.remove_nth(0).map(|(k, _)| k.to_vec()),
+            Some(b"b".to_vec())
+        );
+        assert_eq!(idx.remove_nth(0), None);
+        assert!(idx.get(b"b").is_none());
     }
 
     #[test]

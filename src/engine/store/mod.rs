@@ -360,6 +360,11 @@ impl Db {
     // ANCHOR: remove_entry
     fn remove_entry(&mut self, key: &[u8]) -> Option<Data> {
         self.expires.remove(key);
+        self.remove_value(key)
+    }
+
+    /// [`Db::remove_entry`] without the TTL index, for a key already out of it.
+    fn remove_value(&mut self, key: &[u8]) -> Option<Data> {
         let slot = self.slots.get_mut(slot_of(key))?;
         if CowBox::is_shared(slot) && !slot.contains_key(key) {
             return None;
@@ -397,16 +402,18 @@ impl Db {
     }
     // ANCHOR_END: remove_if_empty
 
-    /// Deletes an expired key on behalf of the active sweeper: no lazy-expiry bookkeeping,
-    /// the caller logs the `DEL`. Returns false if the key is not expired (re-checked here).
-    pub fn remove_expired(&mut self, key: &[u8], now: u64) -> bool {
-        if !self.is_expired(key, now) {
-            return false;
+    /// Deletes the key at position `i` of the TTL index for the active sweeper, if its deadline
+    /// is at or before `now`, and returns it for the caller to log as a `DEL`.
+    pub fn remove_expired_nth(&mut self, i: usize, now: u64) -> Option<Key> {
+        let (_, at) = self.expires.nth(i)?;
+        if at > now {
+            return None;
         }
-        let old = self.remove_entry(key);
+        let (key, _) = self.expires.remove_nth(i)?;
+        let old = self.remove_value(&key);
         self.keep_if_big(old);
         self.expired += 1;
-        true
+        Some(key)
     }
 
     /// Keeps an expired value for [`Db::take_expired_values`] if freeing it is real work.
