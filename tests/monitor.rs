@@ -60,6 +60,30 @@ fn monitor_streams_every_command_as_redis_prints_it() {
 }
 
 #[test]
+fn a_transaction_and_a_script_show_what_they_run() {
+    let s = start();
+    let mut m = s.client();
+    m.assert(&["MONITOR"], "+OK\r\n");
+    let mut c = s.client();
+    let addr = c.stream.local_addr().unwrap().to_string();
+    c.assert(&["MULTI"], "+OK\r\n");
+    c.assert(&["SET", "a", "1"], "+QUEUED\r\n");
+    c.assert(&["EXEC"], "*1\r\n+OK\r\n");
+    c.assert(&["EVAL", "return redis.call('get', 'a')", "0"], &bulk("1"));
+    // Queued commands show when `EXEC` runs them, before the `EXEC`; a script's commands
+    // after the `EVAL`, as from `lua`, as in Redis 7.0.
+    assert_line(&m.read_reply(), &addr, br#""MULTI""#);
+    assert_line(&m.read_reply(), &addr, br#""SET" "a" "1""#);
+    assert_line(&m.read_reply(), &addr, br#""EXEC""#);
+    assert_line(
+        &m.read_reply(),
+        &addr,
+        br#""EVAL" "return redis.call('get', 'a')" "0""#,
+    );
+    assert_line(&m.read_reply(), "lua", br#""get" "a""#);
+}
+
+#[test]
 fn monitor_lines_follow_the_ok_even_in_a_pipeline() {
     let s = start();
     let mut m = s.client();

@@ -196,9 +196,8 @@ fn counts(channels: &[Vec<u8>], counts: Vec<usize>) -> Value {
 /// `MONITOR`: `+OK`, then a line for every command any client runs, until the connection
 /// closes (or `RESET`).
 ///
-/// Differences from Redis 7.0, on purpose: a monitoring client may still run commands (Redis
-/// treats it as a replica and refuses keyspace commands), and the commands inside `MULTI` are
-/// not shown one by one: the `MULTI` and `EXEC` lines are.
+/// One difference from Redis 7.0, on purpose: a monitoring client may still run commands
+/// (Redis treats it as a replica and refuses keyspace commands).
 pub fn monitor(shared: &Shared, client: &mut ClientContext, _args: &[Vec<u8>]) -> Value {
     shared.pubsub.monitor(client)
 }

@@ -18,6 +18,16 @@ impl Shared {
     /// Sends `argv` to every `MONITOR`ing client, as Redis formats it. When nobody monitors,
     /// this is one atomic load.
     pub fn monitor_feed(&self, client: &ClientContext, argv: &[Vec<u8>]) {
+        self.feed_monitors(client, argv, false);
+    }
+
+    /// [`Shared::monitor_feed`] for a command a script calls: Redis shows it as coming from
+    /// `lua` rather than from the script's caller.
+    pub fn monitor_feed_script(&self, client: &ClientContext, argv: &[Vec<u8>]) {
+        self.feed_monitors(client, argv, true);
+    }
+
+    fn feed_monitors(&self, client: &ClientContext, argv: &[Vec<u8>], from_script: bool) {
         if self.pubsub.monitor_count.load(Ordering::Relaxed) == 0 {
             return;
         }
@@ -29,12 +39,11 @@ impl Shared {
         {
             return;
         }
-        let line = monitor_line(
-            SystemTime::now(),
-            client.db,
-            &client.handle.addr.to_string(),
-            argv,
-        );
+        let source = match from_script {
+            true => "lua".to_string(),
+            false => client.handle.addr.to_string(),
+        };
+        let line = monitor_line(SystemTime::now(), client.db, &source, argv);
         let limit = self.pubsub.output_limit();
         let monitors = lock(&self.pubsub.monitors);
         for outbox in monitors.iter() {

@@ -362,7 +362,7 @@ impl lua::Host for Run<'_> {
             return refusal;
         }
         self.read_any |= matches!(spec.handler, Handler::Read(_));
-        shared.monitor_feed(self.client, &argv);
+        shared.monitor_feed_script(self.client, &argv);
         let mark = self.effects.len();
         // A tracking client tracks the script's declared keys, not those its commands name.
         let tracking = std::mem::replace(&mut self.client.tracking, false);
