@@ -73,6 +73,11 @@ const CASES: &[&[&str]] = &[
     &["EVAL", "return 1", "-1"],
     &["EVAL", "return 1", "2", "k"],
     &["EVAL", "return 1", "x"],
+    &["EVAL", "return 1 +", "x"],
+    &["EVAL", "return 1 +", "5", "a"],
+    &["EVAL", "return 1", "+1", "k"],
+    &["EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "-1"],
+    &["FCALL", "nosuch", "x"],
     &["EVAL_RO", "return redis.call('set', 'a', 'b')", "0"],
     &["EVAL_RO", "return redis.call('get', 'k')", "1", "k"],
     &[

@@ -118,9 +118,7 @@ type KeysAndArgs<'a> = (&'a [Vec<u8>], &'a [Vec<u8>]);
 
 /// Splits `numkeys key... arg...` as Redis does, with its errors.
 fn keys_and_args(rest: &[Vec<u8>]) -> Result<KeysAndArgs<'_>, Value> {
-    let n: i64 = std::str::from_utf8(&rest[0])
-        .ok()
-        .and_then(|s| s.parse().ok())
+    let n = crate::commands::handlers::parse_i64(&rest[0])
         .ok_or(Value::error("ERR value is not an integer or out of range"))?;
     if n < 0 {
         return Err(Value::error("ERR Number of keys can't be negative"));
@@ -137,6 +135,11 @@ fn keys_and_args(rest: &[Vec<u8>]) -> Result<KeysAndArgs<'_>, Value> {
 // ANCHOR: eval_generic
 /// The body of the four `EVAL` forms: find or compile the script, then run it.
 fn eval_generic(g: Guarded<'_>, args: &[Vec<u8>], by_sha: bool, ro: bool) -> Value {
+    // Redis reads `numkeys` first: a bad count is refused before any lookup or compilation.
+    let (keys, argv) = match keys_and_args(&args[1..]) {
+        Ok(split) => split,
+        Err(e) => return e,
+    };
     let found = if by_sha {
         let sha = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
         g.shared.scripts.get(&sha).map(|script| (sha, script))
@@ -148,10 +151,6 @@ fn eval_generic(g: Guarded<'_>, args: &[Vec<u8>], by_sha: bool, ro: bool) -> Val
     };
     let Some((sha, script)) = found else {
         return Value::error("NOSCRIPT No matching script. Please use EVAL.");
-    };
-    let (keys, argv) = match keys_and_args(&args[1..]) {
-        Ok(split) => split,
-        Err(e) => return e,
     };
     let read_only = ro || script.flags.is_some_and(|f| f & NO_WRITES != 0);
     run(g, keys, argv, read_only, sha, Mode::Eval, |vm| {
