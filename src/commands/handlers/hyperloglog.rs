@@ -20,7 +20,7 @@
 //!   does) log the resulting bytes with `SET ... KEEPTTL`, since they can depend on the setting.
 
 use crate::commands::registry::{KeySpec, flags::*};
-use crate::commands::{Context, Registry};
+use crate::commands::{Context, Handler, Registry};
 use crate::config::KeyspaceEvents;
 use crate::engine::hyperloglog::{self as hll, Encoding, HllError, REGISTERS};
 use crate::engine::store::{Data, StoreError};
@@ -34,10 +34,15 @@ const KEY2: KeySpec = (2, 2, 1);
 /// Registers the HyperLogLog commands.
 pub fn register(r: &mut Registry) {
     r.write("pfadd", pfadd, -2, DENYOOM | FAST, (1, 1, 1));
-    // A write because a count may store itself in the value's cache.
-    r.write("pfcount", pfcount, -2, 0, ALL_KEYS);
-    r.write("pfdebug", pfdebug, 3, ADMIN, KEY2);
-    r.write("pfselftest", pfselftest, 1, ADMIN, (0, 0, 0));
+    // A count may store itself in the value's cache, so it runs under the write guard; but
+    // for clients it is a read, `readonly` and `may_replicate` as in Redis: a read-only
+    // replica answers it, and a read-only script does not.
+    let count = Handler::Write(pfcount);
+    r.add("pfcount", count, -2, READONLY | MAY_REPLICATE, ALL_KEYS);
+    r.write("pfdebug", pfdebug, 3, DENYOOM | ADMIN, KEY2);
+    // Touches no key, so it is not a write either.
+    let selftest = Handler::Write(pfselftest);
+    r.add("pfselftest", selftest, 1, ADMIN, (0, 0, 0));
 }
 
 fn hll_error(e: HllError) -> Value {
