@@ -185,3 +185,16 @@ fn values_move_between_redis_and_us_unchanged() {
         assert_eq!(ours_regs, theirs.cmd(&["PFDEBUG", "GETREG", &key]));
     }
 }
+
+#[test]
+fn a_read_only_replica_counts() {
+    let (_server, mut c) = ours();
+    assert_eq!(c.int(&["PFADD", "h", "a", "b", "c"]), 1);
+    // A replica of a master that is not there keeps its keys and refuses writes; a count is a
+    // read, even when it stores itself in the value's cache.
+    c.cmd(&["REPLICAOF", "127.0.0.1", "1"]);
+    assert!(c.error(&["PFADD", "h", "d"]).starts_with("READONLY"));
+    assert_eq!(c.int(&["PFCOUNT", "h"]), 3);
+    assert_eq!(c.int(&["PFCOUNT", "h", "missing"]), 3);
+    c.cmd(&["REPLICAOF", "NO", "ONE"]);
+}
