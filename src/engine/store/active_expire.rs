@@ -324,7 +324,7 @@ mod tests {
     fn assert_index_only_holds_live_entries(st: &Db) {
         for (k, _) in st.expires.iter() {
             assert!(
-                st.slot(k).is_some_and(|slot| slot.contains_key(&k[..])),
+                st.slot(k).is_some_and(|slot| slot.contains_key(k)),
                 "index holds {k:?} with no value"
             );
         }

@@ -9,10 +9,13 @@
 
 use std::collections::HashMap;
 
+use super::compact::InlineBytes;
 use super::{CowBox, Key, SLOTS, slot_of};
 
 /// One slot's share of the deadlines: key → (deadline in ms, position in the dense array).
-pub(super) type DeadlineSlot = HashMap<Key, (u64, usize)>;
+/// Keys are kept as the keyspace keeps them, short ones inside the entry, so neither a lookup
+/// nor the sweeper's walk follows a pointer to compare or hash a key.
+pub(super) type DeadlineSlot = HashMap<InlineBytes, (u64, usize)>;
 
 // Go parity: go-redis's sweeper rebuilt a list of every key with a TTL every 100 ms, under the
 // write lock: O(keys) per tick, however few had expired. This index samples in O(1) instead.
@@ -27,7 +30,7 @@ pub struct ExpiryIndex {
     slots: Vec<CowBox<DeadlineSlot>>,
     /// The same keys with the same deadlines, densely packed, for O(1) random sampling: the
     /// sweeper reads a sampled key's deadline here, without hashing it.
-    keys: Vec<(Key, u64)>,
+    keys: Vec<(InlineBytes, u64)>,
 }
 // ANCHOR_END: expiry_index
 
@@ -62,7 +65,7 @@ impl ExpiryIndex {
             self.keys[pos].1 = at;
             return;
         }
-        let key: Key = key.into();
+        let key = InlineBytes::from(key);
         slot.insert(key.clone(), (at, pos));
         self.keys.push((key, at));
     }
@@ -95,15 +98,15 @@ impl ExpiryIndex {
         }
         let pos = i % self.keys.len();
         let (key, at) = self.keys.swap_remove(pos);
-        self.slots[slot_of(&key)].remove(&key);
+        self.slots[slot_of(&key)].remove(key.as_bytes());
         self.moved_to(pos);
-        Some((key, at))
+        Some((key.into_vec().into_boxed_slice(), at))
     }
 
     /// After a `swap_remove` at `pos`: the former last key now lives there.
     fn moved_to(&mut self, pos: usize) {
         if let Some((moved, _)) = self.keys.get(pos)
-            && let Some(entry) = self.slots[slot_of(moved)].get_mut(moved)
+            && let Some(entry) = self.slots[slot_of(moved)].get_mut(moved.as_bytes())
         {
             entry.1 = pos;
         }
@@ -111,12 +114,12 @@ impl ExpiryIndex {
 
     /// The key at position `i` of the dense array with its deadline; `i` is taken modulo the
     /// length, so any random number picks a uniformly random key in O(1).
-    pub fn nth(&self, i: usize) -> Option<(&Key, u64)> {
+    pub fn nth(&self, i: usize) -> Option<(&[u8], u64)> {
         if self.keys.is_empty() {
             return None;
         }
         let (key, at) = &self.keys[i % self.keys.len()];
-        Some((key, *at))
+        Some((key.as_bytes(), *at))
     }
 
     /// How many keys have a deadline.
@@ -136,8 +139,8 @@ impl ExpiryIndex {
     }
 
     /// Every (key, deadline) pair, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (&Key, u64)> {
-        self.keys.iter().map(|(k, at)| (k, *at))
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
+        self.keys.iter().map(|(k, at)| (k.as_bytes(), *at))
     }
 
     /// The per-slot tables, shared: what a snapshot keeps (empty if no key has a deadline).
