@@ -145,7 +145,7 @@ pub fn sample_round(
 
 /// Deletes the key at position `i` of the TTL index if its deadline has passed.
 fn try_expire(store: &mut Db, i: usize, now: u64, expired: &mut Vec<Key>) {
-    // The index hands the key over: it becomes the `DEL` effect without a copy.
+    // The index hands the key over, and it becomes the `DEL` effect.
     expired.extend(store.remove_expired_nth(i, now));
 }
 

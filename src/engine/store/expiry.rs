@@ -90,8 +90,8 @@ impl ExpiryIndex {
     }
 
     /// Forgets the deadline of the key at position `i` (taken modulo the length, as by
-    /// [`ExpiryIndex::nth`]) and hands the key over: what the sweeper deletes, without
-    /// hashing it to find it or copying it to log it.
+    /// [`ExpiryIndex::nth`]) and hands the key over: what the sweeper deletes, found by its
+    /// position rather than looked up by name.
     pub fn remove_nth(&mut self, i: usize) -> Option<(Key, u64)> {
         if self.keys.is_empty() {
             return None;
