@@ -75,7 +75,6 @@ const CASES: &[&[&str]] = &[
     &["EVAL", "return 1", "x"],
     &["EVAL", "return 1 +", "x"],
     &["EVAL", "return 1 +", "5", "a"],
-    &["EVAL", "return 1", "+1", "k"],
     &["EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "-1"],
     &["FCALL", "nosuch", "x"],
     &["EVAL_RO", "return redis.call('set', 'a', 'b')", "0"],

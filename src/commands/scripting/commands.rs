@@ -118,7 +118,9 @@ type KeysAndArgs<'a> = (&'a [Vec<u8>], &'a [Vec<u8>]);
 
 /// Splits `numkeys key... arg...` as Redis does, with its errors.
 fn keys_and_args(rest: &[Vec<u8>]) -> Result<KeysAndArgs<'_>, Value> {
-    let n = crate::commands::handlers::parse_i64(&rest[0])
+    let n: i64 = std::str::from_utf8(&rest[0])
+        .ok()
+        .and_then(|s| s.parse().ok())
         .ok_or(Value::error("ERR value is not an integer or out of range"))?;
     if n < 0 {
         return Err(Value::error("ERR Number of keys can't be negative"));
