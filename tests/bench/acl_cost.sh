@@ -6,15 +6,13 @@
 #
 # Usage: tests/bench/acl_cost.sh [rounds]   (builds the release server; needs redis-benchmark)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib.sh"
 rounds=${1:-3}
-cargo build --release --bin server -q
-dir=$(mktemp -d)
+need redis-benchmark redis-cli
+build_server
+make_scratch
 port=7481
-target/release/server --port $port --dir "$dir" --appendonly no >"$dir/log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 50); do redis-cli -p $port ping >/dev/null 2>&1 && break; sleep 0.1; done
+start ours "$port" "$SCRATCH/ours"
 
 # ops/s of SET and of GET, as "set get".
 bench() {

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Helpers for compare.sh, memory.sh and conns.sh: build this server, start it and redis-server on
-# loopback ports, stop exactly the processes started here, and read a process's /proc figures.
+# Helpers for the benchmark scripts that source it (compare.sh, memory.sh, conns.sh and others):
+# build this server, start it and redis-server on loopback ports, stop exactly the processes
+# started here, and read a process's /proc figures.
 # Sourced, never run. Every server listens on 127.0.0.1 only, with persistence off unless a
 # script asks otherwise, in a scratch directory of its own that is removed at exit.
 
