@@ -206,22 +206,12 @@ fn run(
     mode: Mode,
     body: impl FnOnce(&mut lua::Interp<'_>) -> Result<Value, lua::ScriptError>,
 ) -> Value {
-    let Guarded {
-        shared,
-        client,
-        store,
-        effects,
-        now,
-    } = g;
-    let (db, was_in_exec) = (client.db, client.in_exec);
-    client.in_exec = true;
+    let shared = g.shared;
+    let (db, was_in_exec) = (g.client.db, g.client.in_exec);
+    g.client.in_exec = true;
     running(shared, true, mode == Mode::Function);
     let mut host = Run {
-        shared,
-        client,
-        store,
-        effects,
-        now,
+        g,
         read_only,
         read_any: false,
         name,
@@ -234,7 +224,7 @@ fn run(
     };
     running(shared, false, false);
     let Run {
-        client,
+        g: Guarded { client, .. },
         read_any,
         name,
         ..

@@ -309,18 +309,12 @@ impl<'a> Guarded<'a> {
     }
 }
 
-/// Where a script runs: who runs it, the store under the guard, and where effects go.
+/// Where a script runs: the dispatcher's hand-over (who runs it, the store under the guard,
+/// where effects go, and the time, fixed for the whole script as in Redis), and what the
+/// script may do and has done.
 pub struct Run<'a> {
-    /// Server-wide state.
-    pub shared: &'a Shared,
-    /// The client running the script.
-    pub client: &'a mut ClientContext,
-    /// The store, under the write guard the caller holds.
-    pub store: &'a mut Store,
-    /// The effects of the script's commands.
-    pub effects: &'a mut Effects,
-    /// The time the script runs at: fixed for the whole script, as in Redis.
-    pub now: u64,
+    /// What the script's command was handed.
+    pub g: Guarded<'a>,
     /// `EVAL_RO`, or a script flagged `no-writes`: write commands are refused.
     pub read_only: bool,
     /// The script called a read-only command (its declared keys are then tracked).
@@ -334,7 +328,7 @@ impl lua::Host for Run<'_> {
     /// `redis.call`: the checks Redis makes of a command from a script, then the command,
     /// run like one queued in `EXEC`.
     fn call(&mut self, argv: Vec<Vec<u8>>) -> Value {
-        let shared = self.shared;
+        let shared = self.g.shared;
         let Some(spec) = argv.first().and_then(|name| shared.registry.lookup(name)) else {
             return Value::error("ERR Unknown Redis command called from script");
         };
@@ -345,7 +339,7 @@ impl lua::Host for Run<'_> {
             return Value::error("ERR This Redis command is not allowed from script");
         }
         if let Some(refusal) =
-            super::acl::recheck_from(shared, self.client, spec, &argv, Origin::Lua)
+            super::acl::recheck_from(shared, self.g.client, spec, &argv, Origin::Lua)
         {
             return refusal;
         }
@@ -355,38 +349,38 @@ impl lua::Host for Run<'_> {
         }
         // A write is refused where a client's would be: on a read-only replica, or while
         // writes fail to reach the disk.
-        if let Some(refusal) = (writes && !self.client.is_master)
+        if let Some(refusal) = (writes && !self.g.client.is_master)
             .then(|| shared.refuses(spec.flags & flags::WRITE, false))
             .flatten()
         {
             return refusal;
         }
         self.read_any |= matches!(spec.handler, Handler::Read(_));
-        shared.monitor_feed_script(self.client, &argv);
-        let mark = self.effects.len();
+        shared.monitor_feed_script(self.g.client, &argv);
+        let mark = self.g.effects.len();
         // A tracking client tracks the script's declared keys, not those its commands name.
-        let tracking = std::mem::replace(&mut self.client.tracking, false);
+        let tracking = std::mem::replace(&mut self.g.client.tracking, false);
         let (reply, _) = invoke(
             spec,
             &argv[1..],
-            Call::new(shared, self.client, self.now).in_exec(),
-            Access::Write(self.store, self.effects),
+            Call::new(shared, self.g.client, self.g.now).in_exec(),
+            Access::Write(self.g.store, self.g.effects),
         );
-        self.client.tracking = tracking;
-        self.effects.expired_before(mark, self.store);
-        if self.effects.len() > mark {
+        self.g.client.tracking = tracking;
+        self.g.effects.expired_before(mark, self.g.store);
+        if self.g.effects.len() > mark {
             shared.scripts.wrote.store(true, Ordering::SeqCst);
             if shared.tracking.is_active() {
                 shared
                     .tracking
-                    .invalidate_here(shared, self.effects.since(mark), (true, false));
+                    .invalidate_here(shared, self.g.effects.since(mark), (true, false));
             }
         }
         reply
     }
 
     fn interrupt(&mut self) -> Option<String> {
-        shared_kill(self.shared).then(|| "ERR Script killed by user with SCRIPT KILL...".into())
+        shared_kill(self.g.shared).then(|| "ERR Script killed by user with SCRIPT KILL...".into())
     }
 
     fn log(&mut self, level: i64, message: &[u8]) {
