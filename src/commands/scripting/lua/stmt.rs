@@ -164,14 +164,7 @@ impl Interp<'_> {
             self.step()?;
             // The condition sees the body's locals, so the scope is handled here.
             let mark = frame.vars.len();
-            let mut flow = Flow::Normal;
-            for stmt in body {
-                self.line = stmt.line;
-                flow = self.exec(&stmt.kind, stmt.line, frame)?;
-                if !matches!(flow, Flow::Normal) {
-                    break;
-                }
-            }
+            let flow = self.exec_stmts(body, frame)?;
             let done = match flow {
                 Flow::Normal => self.eval(cond, frame)?.truthy(),
                 Flow::Break => true,
