@@ -335,6 +335,31 @@ fn a_brief_disconnect_resumes_with_a_partial_resync() {
 }
 
 #[test]
+fn a_partial_resync_resumes_in_the_database_the_stream_had_selected() {
+    let master = common::start();
+    let replica = replica_of(&master);
+    let (mut m, mut r) = (Conn::connect(master.addr()), Conn::connect(replica.addr()));
+    m.ok(&["SELECT", "5"]);
+    m.ok(&["SET", "before", "1"]);
+    settle(&mut m, &mut r);
+    // The link drops; the stream still has database 5 selected, so the next write there comes
+    // without a `SELECT`, as Redis's stream would send it.
+    assert_eq!(r.int(&["CLIENT", "KILL", "TYPE", "master"]), 1);
+    m.ok(&["SET", "after", "2"]);
+    wait_for(LINK_UP, "a partial resync", || {
+        m.info_field("stats", "sync_partial_ok") == "1"
+    });
+    settle(&mut m, &mut r);
+    r.ok(&["SELECT", "5"]);
+    assert_eq!(
+        bulks(r.cmd(&["MGET", "before", "after"])),
+        vec![b"1".to_vec(), b"2".to_vec()]
+    );
+    r.ok(&["SELECT", "0"]);
+    assert_eq!(r.int(&["DBSIZE"]), 0);
+}
+
+#[test]
 fn a_replica_away_for_longer_than_the_backlog_holds_syncs_in_full() {
     let master = common::start();
     let replica = replica_of(&master);

@@ -196,6 +196,10 @@ pub struct LinkState {
     pub down_since: Option<Instant>,
     /// Bytes of the master's stream applied (`slave_repl_offset`).
     pub offset: u64,
+    /// The database the master's stream has selected. A partial resync continues the stream
+    /// where it stopped, without a new `SELECT`, so the next link starts here; a full sync
+    /// starts again at 0 (its stream begins with a `SELECT`).
+    pub stream_db: usize,
 }
 
 impl Default for LinkState {
@@ -205,6 +209,7 @@ impl Default for LinkState {
             last_io: None,
             down_since: None,
             offset: 0,
+            stream_db: 0,
         }
     }
 }

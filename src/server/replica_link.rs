@@ -110,7 +110,10 @@ fn follow(shared: &Shared, host: &str, port: u16) -> anyhow::Result<()> {
     match words.as_slice() {
         ["+FULLRESYNC", id, offset] => {
             let offset: u64 = offset.parse().context("bad offset in +FULLRESYNC")?;
-            shared.link.update(|l| l.state = "sync");
+            shared.link.update(|l| {
+                l.state = "sync";
+                l.stream_db = 0;
+            });
             full_sync(shared, &mut input, id, offset)?;
         }
         ["+CONTINUE", rest @ ..] => {
@@ -306,6 +309,9 @@ fn apply_stream(
         true,
     );
     master.is_master = true;
+    // Where the stream left off: Redis's replica keeps its master's client, database and all,
+    // across a partial resync.
+    master.db = shared.link.get().stream_db;
     let mut reader = Reader::new(input);
     reader.set_authenticated(true);
     let mut bytes = Vec::new();
@@ -342,6 +348,7 @@ fn apply_stream(
         shared.link.update(|l| {
             l.offset = offset;
             l.last_io = Some(Instant::now());
+            l.stream_db = master.db;
         });
         reader.recycle(argv);
     };
